@@ -1,0 +1,232 @@
+"""SQL expressions held as sqlglot trees (defaults, CHECKs, index keys and predicates, view bodies).
+
+An expression is compared, hashed and serialised by its *canonical text*: the tree printed
+by sqlglot's PostgreSQL generator after canonicalisation (outer parentheses stripped,
+unquoted identifiers folded to lower case as PostgreSQL folds them, quoting only where it
+is needed). Two spellings of the same expression therefore compare equal, which is what
+keeps round trips and diffs free of churn.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlglot
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from mizzle.core.errors import SchemaSyntaxError
+
+#: The dialect the canonical text is written in. The model is dialect-neutral, but its
+#: expressions need one spelling; PostgreSQL's is the richest of the two targets.
+CANONICAL_DIALECT = "postgres"
+
+_SAFE_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def needs_quotes(name: str) -> bool:
+    """Whether PostgreSQL needs `name` quoted (upper case, odd characters or a reserved word)."""
+    if not _SAFE_IDENTIFIER.match(name):
+        return True
+    return name.upper() in _RESERVED
+
+
+def canonicalize(tree: exp.Expression) -> exp.Expression:
+    """Return a canonical copy of `tree` (see the module docstring)."""
+    tree = tree.copy()
+    while isinstance(tree, exp.Paren):
+        inner: exp.Expression = tree.this
+        tree = inner
+    for ident in tree.find_all(exp.Identifier):
+        name = ident.this if ident.quoted else ident.this.lower()
+        ident.set("this", name)
+        ident.set("quoted", needs_quotes(name))
+    return tree
+
+
+def parse_expression(text: str, dialect: str = CANONICAL_DIALECT) -> exp.Expression:
+    """Parse one SQL expression; raise SchemaSyntaxError with the text on failure."""
+    try:
+        tree = sqlglot.parse_one(text, read=dialect)
+    except (ParseError, TokenError) as err:
+        first = str(err).splitlines()[0] if str(err) else "syntax error"
+        raise SchemaSyntaxError(f"cannot parse SQL expression {text!r}: {first}") from None
+    if not isinstance(tree, exp.Expression):
+        raise SchemaSyntaxError(f"empty SQL expression {text!r}")
+    return tree
+
+
+class SqlExpr:
+    """An immutable SQL expression: a canonical sqlglot tree plus its canonical text."""
+
+    __slots__ = ("_sql", "_tree")
+
+    def __init__(self, tree: exp.Expression) -> None:
+        canonical = canonicalize(tree)
+        self._tree = canonical
+        self._sql = canonical.sql(dialect=CANONICAL_DIALECT)
+
+    @classmethod
+    def parse(cls, text: str, dialect: str = CANONICAL_DIALECT) -> SqlExpr:
+        return cls(parse_expression(text, dialect))
+
+    @property
+    def tree(self) -> exp.Expression:
+        """A private copy of the tree: callers may transform it freely."""
+        return self._tree.copy()
+
+    @property
+    def sql(self) -> str:
+        """The canonical (PostgreSQL) text."""
+        return self._sql
+
+    def render(self, dialect: str) -> str:
+        """The expression printed for `dialect` (a sqlglot dialect name)."""
+        return self._tree.sql(dialect=dialect)
+
+    def column_names(self) -> list[str]:
+        """Names of the columns the expression refers to, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for col in self._tree.find_all(exp.Column):
+            seen.setdefault(col.name, None)
+        return list(seen)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SqlExpr) and other._sql == self._sql
+
+    def __hash__(self) -> int:
+        return hash(self._sql)
+
+    def __repr__(self) -> str:
+        return f"SqlExpr({self._sql!r})"
+
+    def __str__(self) -> str:
+        return self._sql
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        def validate(value: Any) -> SqlExpr:
+            if isinstance(value, SqlExpr):
+                return value
+            if isinstance(value, exp.Expression):
+                return cls(value)
+            if isinstance(value, str):
+                return cls.parse(value)
+            raise ValueError(f"expected SQL text or a sqlglot expression, got {type(value).__name__}")
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.sql, when_used="always"),
+            json_schema_input_schema=core_schema.str_schema(),
+        )
+
+
+# PostgreSQL's reserved key words (those that cannot be a column name unquoted).
+_RESERVED = frozenset(
+    [
+        "ALL",
+        "ANALYSE",
+        "ANALYZE",
+        "AND",
+        "ANY",
+        "ARRAY",
+        "AS",
+        "ASC",
+        "ASYMMETRIC",
+        "AUTHORIZATION",
+        "BINARY",
+        "BOTH",
+        "CASE",
+        "CAST",
+        "CHECK",
+        "COLLATE",
+        "COLLATION",
+        "COLUMN",
+        "CONCURRENTLY",
+        "CONSTRAINT",
+        "CREATE",
+        "CROSS",
+        "CURRENT_CATALOG",
+        "CURRENT_DATE",
+        "CURRENT_ROLE",
+        "CURRENT_SCHEMA",
+        "CURRENT_TIME",
+        "CURRENT_TIMESTAMP",
+        "CURRENT_USER",
+        "DEFAULT",
+        "DEFERRABLE",
+        "DESC",
+        "DISTINCT",
+        "DO",
+        "ELSE",
+        "END",
+        "EXCEPT",
+        "FALSE",
+        "FETCH",
+        "FOR",
+        "FOREIGN",
+        "FREEZE",
+        "FROM",
+        "FULL",
+        "GRANT",
+        "GROUP",
+        "HAVING",
+        "ILIKE",
+        "IN",
+        "INITIALLY",
+        "INNER",
+        "INTERSECT",
+        "INTO",
+        "IS",
+        "ISNULL",
+        "JOIN",
+        "LATERAL",
+        "LEADING",
+        "LEFT",
+        "LIKE",
+        "LIMIT",
+        "LOCALTIME",
+        "LOCALTIMESTAMP",
+        "NATURAL",
+        "NOT",
+        "NOTNULL",
+        "NULL",
+        "OFFSET",
+        "ON",
+        "ONLY",
+        "OR",
+        "ORDER",
+        "OUTER",
+        "OVERLAPS",
+        "PLACING",
+        "PRIMARY",
+        "REFERENCES",
+        "RETURNING",
+        "RIGHT",
+        "SELECT",
+        "SESSION_USER",
+        "SIMILAR",
+        "SOME",
+        "SYMMETRIC",
+        "SYSTEM_USER",
+        "TABLE",
+        "TABLESAMPLE",
+        "THEN",
+        "TO",
+        "TRAILING",
+        "TRUE",
+        "UNION",
+        "UNIQUE",
+        "USER",
+        "USING",
+        "VARIADIC",
+        "VERBOSE",
+        "WHEN",
+        "WHERE",
+        "WINDOW",
+        "WITH",
+    ]
+)

@@ -1,0 +1,284 @@
+"""The dialect-neutral schema model: frozen pydantic models, canonical and hashable.
+
+Canonical form, so that equal schemas compare equal however they were written:
+- every constraint and index has a name (unnamed ones get PostgreSQL's own names when
+  the schema is loaded, see `naming.py`);
+- tables, enums and views are ordered by name, and so are a table's foreign keys,
+  uniques, checks and indexes; columns keep their declared order;
+- index NULLS ordering is only recorded when it differs from the direction's default;
+- expressions compare by their canonical text (`expr.SqlExpr`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from mizzle.core.expr import SqlExpr
+from mizzle.core.types import ColumnType
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class _Frozen(BaseModel):
+    model_config = _FROZEN
+
+
+# --- defaults ---------------------------------------------------------------------------
+
+Scalar = StrictBool | StrictInt | str | None
+
+
+class _DefaultBase(_Frozen):
+    """Base of the default kinds: `kind` is always written out, even when defaults are
+    omitted from a snapshot, because it is the union's discriminator."""
+
+    kind: str
+
+    @model_serializer(mode="wrap")
+    def _keep_kind(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        data["kind"] = self.kind
+        return data
+
+
+class LiteralDefault(_DefaultBase):
+    """A constant. Numbers other than integers are kept as their decimal text ("4.99");
+    arrays as a list of scalars; how it is spelled is decided by the column's type."""
+
+    kind: Literal["literal"] = "literal"
+    value: StrictBool | StrictInt | str | list[Scalar]
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _floats_as_text(cls, v: Any) -> Any:
+        if isinstance(v, float):
+            return repr(v)
+        if isinstance(v, (list, tuple)):
+            return [repr(x) if isinstance(x, float) else x for x in v]
+        return v
+
+
+class NowDefault(_DefaultBase):
+    """The current time (PostgreSQL `now()`; SQLite an ISO-8601 `strftime`)."""
+
+    kind: Literal["now"] = "now"
+
+
+class RandomUuidDefault(_DefaultBase):
+    """A random (v4) uuid (PostgreSQL `gen_random_uuid()`; SQLite a randomblob expression)."""
+
+    kind: Literal["uuid"] = "uuid"
+
+
+class ExprDefault(_DefaultBase):
+    """Any other SQL expression, held as a sqlglot tree."""
+
+    kind: Literal["expr"] = "expr"
+    expr: SqlExpr
+
+
+Default = Annotated[LiteralDefault | NowDefault | RandomUuidDefault | ExprDefault, Field(discriminator="kind")]
+
+
+# --- columns and constraints -------------------------------------------------------------
+
+
+class Column(_Frozen):
+    name: str
+    type: ColumnType
+    nullable: bool = True
+    default: Default | None = None
+
+
+FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
+
+
+class PrimaryKey(_Frozen):
+    name: str
+    columns: tuple[str, ...]
+
+
+class ForeignKey(_Frozen):
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: FkAction = "no action"
+    on_update: FkAction = "no action"
+    deferrable: bool = False
+    initially_deferred: bool = False
+
+    @model_validator(mode="after")
+    def _check_shape(self) -> ForeignKey:
+        if len(self.columns) != len(self.ref_columns) or not self.columns:
+            raise ValueError(f"foreign key {self.name}: {len(self.columns)} columns reference {len(self.ref_columns)}")
+        if self.initially_deferred and not self.deferrable:
+            raise ValueError(f"foreign key {self.name}: INITIALLY DEFERRED needs DEFERRABLE")
+        return self
+
+
+class Unique(_Frozen):
+    name: str
+    columns: tuple[str, ...]
+
+
+class Check(_Frozen):
+    name: str
+    expr: SqlExpr
+
+
+class IndexKey(_Frozen):
+    """One key of an index: a column or an expression, with its ordering."""
+
+    column: str | None = None
+    expr: SqlExpr | None = None
+    desc: bool = False
+    #: None means the direction's default (PostgreSQL: LAST for ASC, FIRST for DESC).
+    nulls: Literal["first", "last"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("nulls") is not None:
+            default = "first" if data.get("desc") else "last"
+            if data["nulls"] == default:
+                data = {**data, "nulls": None}
+        return data
+
+    @model_validator(mode="after")
+    def _one_of(self) -> IndexKey:
+        if (self.column is None) == (self.expr is None):
+            raise ValueError("an index key is either a column or an expression")
+        return self
+
+
+class Index(_Frozen):
+    name: str
+    keys: tuple[IndexKey, ...]
+    unique: bool = False
+    where: SqlExpr | None = None
+    method: str = "btree"
+
+    @field_validator("method")
+    @classmethod
+    def _lower_method(cls, v: str) -> str:
+        return v.lower()
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the index reads (keys and predicate)."""
+        names: dict[str, None] = {}
+        for key in self.keys:
+            for n in [key.column] if key.column else key.expr.column_names() if key.expr else []:
+                names.setdefault(n, None)
+        for n in self.where.column_names() if self.where else []:
+            names.setdefault(n, None)
+        return list(names)
+
+
+def _by_name(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=lambda x: x.name))
+
+
+class Table(_Frozen):
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: PrimaryKey | None = None
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    uniques: tuple[Unique, ...] = ()
+    checks: tuple[Check, ...] = ()
+    indexes: tuple[Index, ...] = ()
+
+    @field_validator("foreign_keys", "uniques", "checks", "indexes")
+    @classmethod
+    def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
+        return _by_name(v)
+
+    @cached_property
+    def _columns_by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    def column(self, name: str) -> Column | None:
+        return self._columns_by_name.get(name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+class Enum(_Frozen):
+    name: str
+    values: tuple[str, ...]
+
+
+class View(_Frozen):
+    name: str
+    query: SqlExpr
+
+    def referenced_tables(self) -> list[str]:
+        """Names of the tables and views the body reads (CTE names excluded)."""
+        from sqlglot import exp
+
+        tree = self.query.tree
+        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+        return sorted({tb.name for tb in tree.find_all(exp.Table) if tb.name not in ctes})
+
+
+class Schema(_Frozen):
+    tables: tuple[Table, ...] = ()
+    enums: tuple[Enum, ...] = ()
+    views: tuple[View, ...] = ()
+
+    @field_validator("tables", "enums", "views")
+    @classmethod
+    def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
+        return _by_name(v)
+
+    @cached_property
+    def _tables_by_name(self) -> dict[str, Table]:
+        return {t.name: t for t in self.tables}
+
+    @cached_property
+    def _enums_by_name(self) -> dict[str, Enum]:
+        return {e.name: e for e in self.enums}
+
+    def table(self, name: str) -> Table | None:
+        return self._tables_by_name.get(name)
+
+    def enum(self, name: str) -> Enum | None:
+        return self._enums_by_name.get(name)
+
+    def view(self, name: str) -> View | None:
+        return next((v for v in self.views if v.name == name), None)
+
+    # --- snapshots --------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Stable JSON: keys sorted, defaults omitted, so equal schemas give equal text."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Schema:
+        return cls.model_validate(json.loads(text))
+
+    def fingerprint(self) -> str:
+        """sha256 of the compact stable JSON: equal schemas hash equal, across processes."""
+        return hashlib.sha256(self.to_json(indent=None).encode()).hexdigest()

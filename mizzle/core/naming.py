@@ -1,0 +1,105 @@
+"""The names PostgreSQL itself gives unnamed constraints and indexes.
+
+Schema loaders name every unnamed constraint and index with these rules, so that a
+schema rendered without names and introspected back compares equal to itself, and so
+that an object created by hand (`CREATE INDEX ON t (a)`) and the same object declared in
+the DSL get the same name. Mirrors PostgreSQL's `ChooseConstraintName`,
+`ChooseRelationName` and `makeObjectName` (identifiers are at most 63 bytes; the two name
+parts are shortened, the longer one first, until the whole fits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlglot import exp
+
+from mizzle.core.expr import SqlExpr
+
+MAX_IDENTIFIER_BYTES = 63
+
+
+def _clip(text: str, nbytes: int) -> str:
+    """The longest prefix of `text` that fits in `nbytes` UTF-8 bytes (no split characters)."""
+    out = text.encode()[:nbytes]
+    return out.decode(errors="ignore")
+
+
+def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
+    """PostgreSQL's makeObjectName: `name1_name2_label`, shortened to fit 63 bytes."""
+    overhead = (len(label.encode()) + 1 if label else 0) + (1 if name2 else 0)
+    avail = MAX_IDENTIFIER_BYTES - overhead
+    n1 = len(name1.encode())
+    n2 = len(name2.encode()) if name2 else 0
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    result = _clip(name1, n1)
+    if name2:
+        result += "_" + _clip(name2, n2)
+    if label:
+        result += "_" + label
+    return result
+
+
+def choose_name(name1: str, name2: str | None, label: str, taken: Callable[[str], bool]) -> str:
+    """makeObjectName, then `label1`, `label2`... until the name is free (ChooseRelationName)."""
+    name = make_object_name(name1, name2, label)
+    n = 0
+    while taken(name):
+        n += 1
+        name = make_object_name(name1, name2, f"{label}{n}")
+    return name
+
+
+def _join(columns: Iterable[str]) -> str:
+    # PostgreSQL joins the column names with "_" and stops once the result is a full identifier.
+    out = ""
+    for col in columns:
+        out = f"{out}_{col}" if out else col
+        if len(out.encode()) >= MAX_IDENTIFIER_BYTES:
+            break
+    return _clip(out, MAX_IDENTIFIER_BYTES)
+
+
+def primary_key_name(table: str, taken: Callable[[str], bool] = lambda _: False) -> str:
+    return choose_name(table, None, "pkey", taken)
+
+
+def foreign_key_name(table: str, columns: Iterable[str], taken: Callable[[str], bool] = lambda _: False) -> str:
+    return choose_name(table, _join(columns), "fkey", taken)
+
+
+def unique_name(table: str, columns: Iterable[str], taken: Callable[[str], bool] = lambda _: False) -> str:
+    return choose_name(table, _join(columns), "key", taken)
+
+
+def check_name(table: str, expr: SqlExpr, taken: Callable[[str], bool] = lambda _: False) -> str:
+    """`t_col_check` when the expression reads exactly one column, else `t_check`."""
+    cols = expr.column_names()
+    return choose_name(table, cols[0] if len(cols) == 1 else None, "check", taken)
+
+
+def index_key_label(column: str | None, expr: SqlExpr | None) -> str:
+    """The name part PostgreSQL uses for one index key: the column, a function's name, or `expr`."""
+    if column is not None:
+        return column
+    assert expr is not None
+    tree = expr.tree
+    if isinstance(tree, exp.Cast):
+        tree = tree.this
+    if isinstance(tree, exp.Column):
+        return tree.name
+    if isinstance(tree, exp.Anonymous):
+        return str(tree.this).lower()
+    if isinstance(tree, exp.Func):
+        return tree.sql_name().lower()
+    return "expr"
+
+
+def index_name(
+    table: str, keys: Iterable[tuple[str | None, SqlExpr | None]], taken: Callable[[str], bool] = lambda _: False
+) -> str:
+    return choose_name(table, _join(index_key_label(c, e) for c, e in keys), "idx", taken)

@@ -1,0 +1,216 @@
+"""Dialect-neutral validation of a Schema. Each problem names its place.
+
+`problems(schema)` lists every problem; `validate(schema)` raises SchemaError with the
+first one (and how many more there are). Dialect capability checks (what one database
+cannot hold) live in each dialect's `capabilities.py`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+
+from mizzle.core.errors import SchemaError
+from mizzle.core.model import Column, ForeignKey, LiteralDefault, NowDefault, RandomUuidDefault, Schema, Table
+from mizzle.core.types import (
+    INTEGER_KINDS,
+    JSON_KINDS,
+    NUMBER_KINDS,
+    SERIAL_KINDS,
+    TEXT_KINDS,
+    ColumnType,
+    TypeKind,
+)
+
+
+def validate(schema: Schema) -> Schema:
+    """Return `schema` unchanged, or raise SchemaError naming the first problem."""
+    found = problems(schema)
+    if found:
+        more = f" (and {len(found) - 1} more problem{'s' if len(found) > 2 else ''})" if len(found) > 1 else ""
+        raise SchemaError(found[0] + more)
+    return schema
+
+
+def problems(schema: Schema) -> list[str]:
+    return list(_schema_problems(schema))
+
+
+def _dupes(names: list[str]) -> list[str]:
+    return sorted(n for n, c in Counter(names).items() if c > 1)
+
+
+def _schema_problems(schema: Schema) -> Iterator[str]:
+    for name in _dupes([t.name for t in schema.tables] + [v.name for v in schema.views]):
+        yield f'duplicate table or view name "{name}"'
+    for name in _dupes([e.name for e in schema.enums]):
+        yield f'duplicate enum name "{name}"'
+    # PostgreSQL keeps tables, views, indexes and the indexes behind PRIMARY KEY and UNIQUE in one namespace.
+    relations = [t.name for t in schema.tables] + [v.name for v in schema.views]
+    for table in schema.tables:
+        relations += [i.name for i in table.indexes] + [u.name for u in table.uniques]
+        relations += [table.primary_key.name] if table.primary_key else []
+    for name in _dupes(relations):
+        yield f'name "{name}" is used by more than one table, view, index or key'
+    for enum in schema.enums:
+        if not enum.values:
+            yield f'enum "{enum.name}" has no values'
+        for value in _dupes(list(enum.values)):
+            yield f'enum "{enum.name}": duplicate value {value!r}'
+    for table in schema.tables:
+        yield from _table_problems(schema, table)
+    known = {t.name for t in schema.tables} | {v.name for v in schema.views}
+    for view in schema.views:
+        for ref in view.referenced_tables():
+            if ref not in known:
+                yield f'view "{view.name}": reads missing table or view "{ref}"'
+
+
+def _table_problems(schema: Schema, table: Table) -> Iterator[str]:
+    where = f'table "{table.name}"'
+    if not table.columns:
+        yield f"{where}: has no columns"
+    for name in _dupes(table.column_names):
+        yield f'{where}: duplicate column "{name}"'
+    constraint_names = [fk.name for fk in table.foreign_keys] + [u.name for u in table.uniques]
+    constraint_names += [c.name for c in table.checks]
+    constraint_names += [table.primary_key.name] if table.primary_key else []
+    for name in _dupes(constraint_names):
+        yield f'{where}: duplicate constraint name "{name}"'
+
+    def missing(columns: list[str] | tuple[str, ...], what: str) -> Iterator[str]:
+        for col in columns:
+            if table.column(col) is None:
+                yield f'{where}, {what}: no column "{col}"'
+
+    for column in table.columns:
+        yield from _column_problems(schema, table, column)
+    if table.primary_key:
+        pk = table.primary_key
+        yield from missing(pk.columns, f'primary key "{pk.name}"')
+        for name in _dupes(list(pk.columns)):
+            yield f'{where}, primary key "{pk.name}": column "{name}" twice'
+        for col in pk.columns:
+            c = table.column(col)
+            if c is not None and c.nullable:
+                yield f'{where}, column "{col}": primary key columns must be NOT NULL'
+    for unique in table.uniques:
+        yield from missing(unique.columns, f'unique "{unique.name}"')
+    for check in table.checks:
+        yield from missing(check.expr.column_names(), f'check "{check.name}"')
+    for index in table.indexes:
+        yield from missing(index.columns, f'index "{index.name}"')
+        if not index.keys:
+            yield f'{where}, index "{index.name}": has no keys'
+    for fk in table.foreign_keys:
+        yield from missing(fk.columns, f'foreign key "{fk.name}"')
+        yield from _foreign_key_problems(schema, table, fk)
+
+
+def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[str]:
+    where = f'table "{table.name}", column "{column.name}"'
+    ctype = column.type
+    if ctype.kind is TypeKind.ENUM:
+        assert ctype.name is not None
+        if schema.enum(ctype.name) is None:
+            yield f'{where}: enum "{ctype.name}" is not defined'
+    if ctype.kind in SERIAL_KINDS and column.default is not None:
+        yield f"{where}: a {ctype.kind.value} column takes no default (it has its own)"
+    if column.default is not None:
+        problem = _default_problem(schema, ctype, column.default)
+        if problem:
+            yield f"{where}: {problem}"
+
+
+def _default_problem(schema: Schema, ctype: ColumnType, default: object) -> str | None:
+    kind = ctype.kind
+    if isinstance(default, NowDefault):
+        if kind not in (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ) or ctype.array_dims:
+            return f"default now() needs a timestamp column, not {ctype.describe()}"
+        return None
+    if isinstance(default, RandomUuidDefault):
+        if kind is not TypeKind.UUID or ctype.array_dims:
+            return f"a random uuid default needs a uuid column, not {ctype.describe()}"
+        return None
+    if not isinstance(default, LiteralDefault):
+        return None  # expressions are checked by the database that runs them
+    value = default.value
+    if ctype.array_dims:
+        if not isinstance(value, list):
+            return f"default {value!r} is not an array (write a list) for {ctype.describe()}"
+        for item in value:
+            if item is not None and (p := _scalar_problem(schema, ctype.element, item)):
+                return p
+        return None
+    if isinstance(value, list):
+        return f"default {value!r} is a list, but the column is {ctype.describe()}"
+    return _scalar_problem(schema, ctype, value)
+
+
+def _scalar_problem(schema: Schema, ctype: ColumnType, value: object) -> str | None:
+    kind = ctype.kind
+    bad = f"default {value!r} does not fit {ctype.describe()}"
+    if kind is TypeKind.BOOLEAN:
+        return None if isinstance(value, bool) else bad
+    if kind in INTEGER_KINDS:
+        return None if isinstance(value, int) and not isinstance(value, bool) else bad
+    if kind in NUMBER_KINDS:
+        if isinstance(value, bool):
+            return bad
+        if isinstance(value, int):
+            return None
+        try:
+            Decimal(str(value))
+        except InvalidOperation:
+            return bad
+        return None
+    if not isinstance(value, str):
+        return bad
+    if kind in (TypeKind.VARCHAR, TypeKind.CHAR) and ctype.length is not None and len(value) > ctype.length:
+        return f"default {value!r} is longer than {ctype.describe()}"
+    if kind is TypeKind.ENUM:
+        enum = schema.enum(ctype.name or "")
+        if enum is not None and value not in enum.values:
+            return f"default {value!r} is not a value of enum {enum.name} {list(enum.values)}"
+    return None
+
+
+def _comparable(a: ColumnType, b: ColumnType) -> bool:
+    """Whether a foreign key from a column of type `a` to one of type `b` is sound."""
+    if a.array_dims != b.array_dims:
+        return False
+    ints = INTEGER_KINDS | SERIAL_KINDS
+    if a.kind in ints and b.kind in ints:
+        return True
+    if a.kind in TEXT_KINDS and b.kind in TEXT_KINDS:
+        return True
+    if a.kind in JSON_KINDS or b.kind in JSON_KINDS:
+        return False
+    return a.kind == b.kind and a.name == b.name and a.precision == b.precision and a.scale == b.scale
+
+
+def _foreign_key_problems(schema: Schema, table: Table, fk: ForeignKey) -> Iterator[str]:
+    where = f'table "{table.name}", foreign key "{fk.name}"'
+    target = schema.table(fk.ref_table)
+    if target is None:
+        yield f'{where}: references missing table "{fk.ref_table}"'
+        return
+    for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
+        src, dst = table.column(col), target.column(ref)
+        if dst is None:
+            yield f'{where}: references missing column "{fk.ref_table}.{ref}"'
+        elif src is not None and not _comparable(src.type, dst.type):
+            yield (
+                f'{where}: type mismatch, "{col}" is {src.type.describe()} but '
+                f'"{fk.ref_table}.{ref}" is {dst.type.describe()}'
+            )
+    keys = [set(target.primary_key.columns)] if target.primary_key else []
+    keys += [set(u.columns) for u in target.uniques]
+    keys += [
+        {k.column or "" for k in i.keys}
+        for i in target.indexes
+        if i.unique and i.where is None and all(k.column for k in i.keys)
+    ]
+    if all(target.column(r) for r in fk.ref_columns) and set(fk.ref_columns) not in keys:
+        yield f'{where}: "{fk.ref_table}"({", ".join(fk.ref_columns)}) is not a primary key or unique'

@@ -1,0 +1,54 @@
+"""One package per database. Each exposes the same functions (see `Dialect`); pick one with
+`get_dialect(name)`. Dialect packages are imported lazily, so using SQLite never imports
+psycopg."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol, cast
+
+from mizzle.core.errors import MizzleError
+from mizzle.core.introspection import Introspected
+from mizzle.core.model import Schema
+from mizzle.core.urls import DatabaseURL
+
+DIALECTS = ("postgresql", "sqlite")
+
+
+class Dialect(Protocol):
+    #: "postgresql" or "sqlite"
+    NAME: str
+    #: sqlglot's name for the dialect
+    SQLGLOT: str
+
+    def render_schema(self, schema: Schema) -> list[str]:
+        """Every DDL statement that creates `schema` in an empty database, in a runnable order
+        (no trailing semicolons)."""
+        ...
+
+    def capability_problems(self, schema: Schema) -> list[str]:
+        """What this database cannot hold at all (each names its place); empty when fine."""
+        ...
+
+    def project(self, schema: Schema) -> tuple[Schema, list[str]]:
+        """The schema as this database holds it (what introspection will give back), and one
+        note per thing that changes on the way (e.g. an index method SQLite lacks)."""
+        ...
+
+    def connect(self, url: DatabaseURL) -> Any:
+        """A DB-API connection; raises ConnectionFailed with a one-line, password-free message."""
+        ...
+
+    def introspect(self, conn: Any) -> Introspected:
+        """Read the live database back into the model."""
+        ...
+
+    def apply(self, conn: Any, statements: list[str]) -> None:
+        """Run `statements` in one transaction: all of them or none."""
+        ...
+
+
+def get_dialect(name: str) -> Dialect:
+    if name not in DIALECTS:
+        raise MizzleError(f"unknown dialect {name!r} (known: {', '.join(DIALECTS)})")
+    return cast(Dialect, importlib.import_module(f"mizzle.dialects.{name}"))

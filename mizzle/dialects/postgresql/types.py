@@ -1,0 +1,359 @@
+"""PostgreSQL spellings of the neutral types and defaults, both ways.
+
+Used by the renderer (model → DDL), the introspector (catalog → model) and the DDL schema
+loader (`.sql` file → model), so the three agree on every spelling. The table is
+documented in docs/types.md.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from sqlglot import exp
+
+from mizzle.core.errors import SchemaError
+from mizzle.core.expr import SqlExpr, needs_quotes, parse_expression
+from mizzle.core.model import Default, ExprDefault, LiteralDefault, NowDefault, RandomUuidDefault, Scalar
+from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, ColumnType, TypeKind
+
+#: neutral kind → PostgreSQL type name (parameters and `[]` are added by `type_sql`).
+TYPE_NAMES: dict[TypeKind, str] = {
+    TypeKind.SMALLINT: "smallint",
+    TypeKind.INTEGER: "integer",
+    TypeKind.BIGINT: "bigint",
+    TypeKind.SERIAL: "serial",
+    TypeKind.BIGSERIAL: "bigserial",
+    TypeKind.BOOLEAN: "boolean",
+    TypeKind.TEXT: "text",
+    TypeKind.VARCHAR: "varchar",
+    TypeKind.CHAR: "char",
+    TypeKind.NUMERIC: "numeric",
+    TypeKind.REAL: "real",
+    TypeKind.DOUBLE: "double precision",
+    TypeKind.DATE: "date",
+    TypeKind.TIME: "time",
+    TypeKind.TIMESTAMP: "timestamp",
+    TypeKind.TIMESTAMPTZ: "timestamptz",
+    TypeKind.UUID: "uuid",
+    TypeKind.JSON: "json",
+    TypeKind.JSONB: "jsonb",
+    TypeKind.BYTES: "bytea",
+}
+
+#: PostgreSQL type names and aliases (as written in DDL, printed by sqlglot, or by
+#: format_type()) → neutral kind. Keys are lower case with single spaces.
+KIND_BY_NAME: dict[str, TypeKind] = {
+    "smallint": TypeKind.SMALLINT,
+    "int2": TypeKind.SMALLINT,
+    "integer": TypeKind.INTEGER,
+    "int": TypeKind.INTEGER,
+    "int4": TypeKind.INTEGER,
+    "bigint": TypeKind.BIGINT,
+    "int8": TypeKind.BIGINT,
+    "serial": TypeKind.SERIAL,
+    "serial4": TypeKind.SERIAL,
+    "bigserial": TypeKind.BIGSERIAL,
+    "serial8": TypeKind.BIGSERIAL,
+    "boolean": TypeKind.BOOLEAN,
+    "bool": TypeKind.BOOLEAN,
+    "text": TypeKind.TEXT,
+    "varchar": TypeKind.VARCHAR,
+    "character varying": TypeKind.VARCHAR,
+    "char": TypeKind.CHAR,
+    "character": TypeKind.CHAR,
+    "bpchar": TypeKind.CHAR,
+    "numeric": TypeKind.NUMERIC,
+    "decimal": TypeKind.NUMERIC,
+    "real": TypeKind.REAL,
+    "float4": TypeKind.REAL,
+    "double precision": TypeKind.DOUBLE,
+    "float8": TypeKind.DOUBLE,
+    "double": TypeKind.DOUBLE,
+    "date": TypeKind.DATE,
+    "time": TypeKind.TIME,
+    "time without time zone": TypeKind.TIME,
+    "timestamp": TypeKind.TIMESTAMP,
+    "timestamp without time zone": TypeKind.TIMESTAMP,
+    "timestamptz": TypeKind.TIMESTAMPTZ,
+    "timestamp with time zone": TypeKind.TIMESTAMPTZ,
+    "uuid": TypeKind.UUID,
+    "json": TypeKind.JSON,
+    "jsonb": TypeKind.JSONB,
+    "bytea": TypeKind.BYTES,
+}
+
+
+def quote_ident(name: str) -> str:
+    """A PostgreSQL identifier, quoted only when it must be."""
+    return '"' + name.replace('"', '""') + '"' if needs_quotes(name) else name
+
+
+def type_sql(ctype: ColumnType) -> str:
+    """PostgreSQL spelling of a neutral type, e.g. `varchar(20)`, `numeric(10,2)[]`, `"Mood"`."""
+    k = ctype.kind
+    if k is TypeKind.ENUM or k is TypeKind.CUSTOM:
+        assert ctype.name is not None
+        base = quote_ident(ctype.name) if k is TypeKind.ENUM else ctype.name
+    else:
+        base = TYPE_NAMES[k]
+        if ctype.length is not None:
+            base += f"({ctype.length})"
+        elif ctype.precision is not None and ctype.scale is not None:
+            base += f"({ctype.precision},{ctype.scale})"
+        elif ctype.precision is not None:
+            base += f"({ctype.precision})"
+    return base + "[]" * ctype.array_dims
+
+
+_TYPE_RE = re.compile(
+    r"^(?P<base>[a-z_][a-z0-9_ ]*?|\"[^\"]+\")\s*(?:\((?P<params>[^)]*)\))?(?P<rest>[a-z ]*)(?P<array>(\s*\[\d*\])*)$"
+)
+
+
+def column_type_from_pg(text: str, enums: frozenset[str] | set[str] = frozenset()) -> ColumnType:
+    """Parse a PostgreSQL type spelling (`character varying(20)`, `timestamp(3) with time zone`,
+    `numeric(10, 2)[]`, `public.mpaa_rating`...) into a neutral type. Names in `enums` become
+    ENUM types; anything else unknown becomes a CUSTOM type carried verbatim."""
+    raw = " ".join(text.strip().split())
+    m = _TYPE_RE.match(raw if raw.startswith('"') else raw.lower())
+    if not m:
+        raise SchemaError(f"cannot read type {text!r}")
+    base = m.group("base").strip()
+    rest = m.group("rest").strip()
+    dims = m.group("array").count("[")
+    if rest:
+        base = f"{base} {rest}"
+    name = base[1:-1] if base.startswith('"') else base.removeprefix("public.").removeprefix("pg_catalog.")
+    params = [p.strip() for p in (m.group("params") or "").split(",") if p.strip()]
+    kind = KIND_BY_NAME.get(name)
+    if kind is None:
+        original = raw.split("(")[0].split("[")[0].strip()
+        original = original.removeprefix("public.").strip('"')
+        if original in enums or name in enums:
+            return ColumnType(kind=TypeKind.ENUM, name=original if original in enums else name, array_dims=dims)
+        return ColumnType(
+            kind=TypeKind.CUSTOM, name=name + (f"({','.join(params)})" if params else ""), array_dims=dims
+        )
+    try:
+        nums = [int(p) for p in params]
+    except ValueError:
+        raise SchemaError(f"cannot read type parameters of {text!r}") from None
+    if kind in (TypeKind.VARCHAR, TypeKind.CHAR):
+        # bare `char` is char(1) in PostgreSQL; bare `bpchar` and `varchar` are unbounded
+        length = nums[0] if nums else (1 if name in ("char", "character") else None)
+        return ColumnType(kind=kind, length=length, array_dims=dims)
+    if kind is TypeKind.NUMERIC:
+        if not nums:
+            return ColumnType(kind=kind, array_dims=dims)
+        return ColumnType(kind=kind, precision=nums[0], scale=nums[1] if len(nums) > 1 else 0, array_dims=dims)
+    if kind in (TypeKind.TIME, TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ):
+        return ColumnType(kind=kind, precision=nums[0] if nums else None, array_dims=dims)
+    if nums:
+        raise SchemaError(f"type {text!r} takes no parameters")
+    return ColumnType(kind=kind, array_dims=dims)
+
+
+# --- expressions ---------------------------------------------------------------------------
+
+_TEXT_CASTS = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR}
+
+
+def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
+    """Undo the decorations PostgreSQL adds when it prints a stored expression, so the
+    catalog's text and the schema's text canonicalise alike:
+    - `'x'::text` / `'x'::character varying` → `'x'`;
+    - `col = ANY (ARRAY['a', 'b'])` → `col IN ('a', 'b')` (how PostgreSQL stores IN lists).
+    """
+
+    def fix(node: exp.Expression) -> exp.Expression:
+        if (
+            isinstance(node, exp.Cast)
+            and isinstance(node.this, exp.Literal)
+            and node.this.is_string
+            and node.to.this in _TEXT_CASTS
+            and not node.to.expressions
+        ):
+            return node.this
+        if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
+            inner = node.expression.this
+            while isinstance(inner, exp.Paren):
+                inner = inner.this
+            if isinstance(inner, exp.Array):
+                return exp.In(this=node.this, expressions=list(inner.expressions))
+        if isinstance(node, exp.Paren) and isinstance(node.this, (exp.Column, exp.Literal)):
+            return node.this
+        return node
+
+    return tree.copy().transform(fix)
+
+
+def pg_expr(text: str) -> SqlExpr:
+    """A stored PostgreSQL expression (from the catalog or a DDL file) as a canonical SqlExpr."""
+    return SqlExpr(normalize_pg_expression(parse_expression(text, "postgres")))
+
+
+def nextval_sequence(tree: exp.Expression) -> str | None:
+    """The sequence name when `tree` is `nextval('seq'::regclass)`, else None."""
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    if isinstance(tree, exp.Anonymous) and str(tree.this).lower() == "nextval" and tree.expressions:
+        arg = tree.expressions[0]
+        if isinstance(arg, exp.Cast):
+            arg = arg.this
+        if isinstance(arg, exp.Literal) and arg.is_string:
+            return str(arg.this).split(".")[-1].strip('"')
+    return None
+
+
+_NOW_FUNCS = {"now", "current_timestamp", "transaction_timestamp"}
+_UUID_FUNCS = {"gen_random_uuid", "uuid_generate_v4"}
+
+
+def _func_name(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.CurrentTimestamp):
+        return "now"
+    if isinstance(node, exp.Uuid):
+        return "gen_random_uuid"
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return None
+
+
+def default_from_pg(tree: exp.Expression, ctype: ColumnType) -> Default | None:
+    """Read a PostgreSQL DEFAULT expression into a neutral default for a column of `ctype`.
+
+    Returns None for `DEFAULT NULL` (the same as no default). `nextval(...)` is returned as an
+    expression: the caller decides whether the column is a serial (see `nextval_sequence`).
+    """
+    tree = normalize_pg_expression(tree)
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    if isinstance(tree, exp.Null):
+        return None
+    fname = _func_name(tree)
+    if fname in _NOW_FUNCS and ctype.kind in (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ) and not ctype.array_dims:
+        return NowDefault()
+    if fname in _UUID_FUNCS and ctype.kind is TypeKind.UUID and not ctype.array_dims:
+        return RandomUuidDefault()
+    literal = _literal_value(tree, ctype)
+    if literal is not _NOT_LITERAL:
+        return LiteralDefault.model_validate({"value": literal})
+    return ExprDefault(expr=SqlExpr(tree))
+
+
+_NOT_LITERAL = object()
+
+
+def _literal_value(tree: exp.Expression, ctype: ColumnType) -> object:
+    """The Python value of a constant default, or _NOT_LITERAL when it is not a plain constant."""
+    inner = tree
+    while isinstance(inner, (exp.Cast, exp.Paren)):
+        inner = inner.this
+    if ctype.array_dims:
+        if isinstance(inner, exp.Array):
+            items = [_literal_value(e, ctype.element) for e in inner.expressions]
+            return _NOT_LITERAL if any(i is _NOT_LITERAL for i in items) else items
+        if isinstance(inner, exp.Literal) and inner.is_string:
+            texts = parse_array_literal(str(inner.this))
+            if texts is None:
+                return _NOT_LITERAL
+            coerced = [None if i is None else _coerce(i, ctype.element) for i in texts]
+            return _NOT_LITERAL if any(c is _NOT_LITERAL for c in coerced) else coerced
+        return _NOT_LITERAL
+    if isinstance(inner, exp.Boolean):
+        return bool(inner.this) if ctype.kind is TypeKind.BOOLEAN else _NOT_LITERAL
+    if isinstance(inner, exp.Neg) and isinstance(inner.this, exp.Literal) and not inner.this.is_string:
+        return _coerce("-" + str(inner.this.this), ctype)
+    if isinstance(inner, exp.Literal):
+        return _coerce(str(inner.this), ctype)
+    return _NOT_LITERAL
+
+
+def _coerce(text: str, ctype: ColumnType) -> object:
+    kind = ctype.kind
+    if kind is TypeKind.BOOLEAN:
+        low = text.strip().lower()
+        if low in ("t", "true", "yes", "on", "1"):
+            return True
+        if low in ("f", "false", "no", "off", "0"):
+            return False
+        return _NOT_LITERAL
+    if kind in INTEGER_KINDS:
+        try:
+            return int(text)
+        except ValueError:
+            return _NOT_LITERAL
+    if kind in NUMBER_KINDS:
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            return _NOT_LITERAL
+        return text
+    return text
+
+
+def parse_array_literal(text: str) -> list[str | None] | None:
+    """Parse a one-dimensional PostgreSQL array literal (`{a,"b c",NULL}`) into strings."""
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    body = text[1:-1]
+    if not body:
+        return []
+    items: list[str | None] = []
+    i = 0
+    while i <= len(body):
+        if i < len(body) and body[i] == '"':
+            j, buf = i + 1, []
+            while j < len(body) and body[j] != '"':
+                if body[j] == "\\" and j + 1 < len(body):
+                    j += 1
+                buf.append(body[j])
+                j += 1
+            items.append("".join(buf))
+            i = j + 1
+        else:
+            j = body.find(",", i)
+            j = len(body) if j < 0 else j
+            word = body[i:j].strip()
+            if "{" in word:
+                return None  # multi-dimensional: kept as an expression
+            items.append(None if word.upper() == "NULL" else word)
+            i = j
+        if i < len(body) and body[i] != ",":
+            return None
+        i += 1
+    return items
+
+
+def literal_sql(value: Scalar | list[Scalar], ctype: ColumnType) -> str:
+    """A literal default spelled for PostgreSQL, e.g. `true`, `4.99`, `'G'::mpaa_rating`, `'{a,b}'::text[]`."""
+    if isinstance(value, list):
+        body = ",".join(_array_item(v) for v in value)
+        return f"'{{{_escape(body)}}}'::{type_sql(ctype)}"
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) or (ctype.kind in NUMBER_KINDS and not ctype.array_dims):
+        return str(value)
+    quoted = f"'{_escape(str(value))}'"
+    if ctype.kind in (TypeKind.TEXT, TypeKind.VARCHAR, TypeKind.CHAR):
+        return quoted
+    return f"{quoted}::{type_sql(ctype)}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _array_item(v: Scalar) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    s = str(v)
+    if s == "" or any(ch in s for ch in ',{}"\\ ') or s.upper() == "NULL":
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return s
