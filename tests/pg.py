@@ -1,0 +1,49 @@
+"""The PostgreSQL server the tests use: MIZZLE_TEST_PG_URL when set, else an embedded
+`pgserver` started once per test session. Never skipped: without a server the tests fail."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+_embedded: Any = None
+
+
+def server_url() -> str:
+    """URL of a maintenance database on the test server (starting pgserver if needed)."""
+    global _embedded
+    url = os.environ.get("MIZZLE_TEST_PG_URL")
+    if url:
+        return url
+    if _embedded is None:
+        import pgserver
+
+        datadir = tempfile.mkdtemp(prefix="mizzle-pgserver-")
+        _embedded = pgserver.get_server(datadir, cleanup_mode="stop")
+    return str(_embedded.get_uri())
+
+
+def with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
+
+
+@contextmanager
+def fresh_database(prefix: str = "mz") -> Iterator[str]:
+    """Create an empty database, yield its URL, drop it afterwards."""
+    admin = server_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    try:
+        yield with_database(admin, name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
