@@ -30,3 +30,11 @@ def sqlite_conn(sqlite_path: Path) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(sqlite_path)
     yield conn
     conn.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test that touches PostgreSQL is marked, so CI can run that part again against a
+    # second server (the system one and the embedded pgserver).
+    for item in items:
+        if "pg_url" in getattr(item, "fixturenames", ()) or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.postgres)
