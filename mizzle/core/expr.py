@@ -34,12 +34,79 @@ def needs_quotes(name: str) -> bool:
     return name.upper() in _RESERVED
 
 
+# Nodes that are atoms as far as precedence goes: parentheses around them never matter.
+_ATOMS = (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Func, exp.Paren, exp.Cast, exp.Identifier, exp.Array)
+# Places whose content is a whole expression of its own (a clause, an argument, a CASE arm).
+_WHOLE_SLOTS = (exp.Where, exp.Having, exp.If, exp.Case, exp.Ordered, exp.Alias, exp.Tuple)
+# Operators whose operand must stay parenthesised in PostgreSQL's grammar: `= ANY (...)`.
+_KEEP_PARENS = (exp.Any, exp.All, exp.Exists)
+# PostgreSQL operator precedence, tightest first (its documentation's table, 4.1.6).
+_PRECEDENCE: dict[type[exp.Expr], int] = {
+    exp.Neg: 2,
+    exp.Pow: 3,
+    exp.Mul: 4,
+    exp.Div: 4,
+    exp.Mod: 4,
+    exp.Add: 5,
+    exp.Sub: 5,
+    exp.DPipe: 6,
+    exp.Between: 7,
+    exp.In: 7,
+    exp.Like: 7,
+    exp.ILike: 7,
+    exp.EQ: 8,
+    exp.NEQ: 8,
+    exp.GT: 8,
+    exp.GTE: 8,
+    exp.LT: 8,
+    exp.LTE: 8,
+    exp.Is: 9,
+    exp.Not: 10,
+    exp.And: 11,
+    exp.Or: 12,
+}
+# Levels at which `(a op b) op c` == `a op b op c` (left-associative or associative).
+_LEFT_ASSOCIATIVE = {4, 5, 6, 11, 12}
+
+
+def _is_operator(node: exp.Expr) -> bool:
+    # sqlglot makes AND/OR/NOT (and some binary operators) Func subclasses: they are not atoms.
+    return isinstance(node, (exp.Binary, exp.Connector, exp.Unary))
+
+
+def _redundant(paren: exp.Paren) -> bool:
+    """Whether removing `paren` keeps the expression's meaning. PostgreSQL's deparser wraps
+    every nested operator (`CHECK (((a + (b * c)) > 0))`, `WHERE ((a > 1) AND (b < 2))`),
+    hand-written SQL does not; both must canonicalise alike."""
+    inner, parent = paren.this, paren.parent
+    if parent is None:
+        return True
+    if isinstance(parent, _KEEP_PARENS):
+        return False
+    if isinstance(inner, _ATOMS) and not _is_operator(inner):
+        return True
+    if isinstance(parent, _WHOLE_SLOTS) or (isinstance(parent, exp.Func) and not _is_operator(parent)):
+        return True
+    if isinstance(parent, exp.Select) and paren.arg_key == "expressions":
+        return True
+    inner_level = _PRECEDENCE.get(type(inner))
+    parent_level = _PRECEDENCE.get(type(parent))
+    if inner_level is None or parent_level is None:
+        return False
+    if inner_level < parent_level:
+        return True
+    return inner_level == parent_level and inner_level in _LEFT_ASSOCIATIVE and paren.arg_key == "this"
+
+
 def canonicalize(tree: exp.Expression) -> exp.Expression:
     """Return a canonical copy of `tree` (see the module docstring)."""
     tree = tree.copy()
     while isinstance(tree, exp.Paren):
         inner: exp.Expression = tree.this
         tree = inner
+    for paren in list(tree.find_all(exp.Paren)):
+        if paren.parent is not None and _redundant(paren):
+            paren.replace(paren.this)
     for ident in tree.find_all(exp.Identifier):
         name = ident.this if ident.quoted else ident.this.lower()
         ident.set("this", name)

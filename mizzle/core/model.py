@@ -31,6 +31,8 @@ from pydantic import (
 from mizzle.core.expr import SqlExpr
 from mizzle.core.types import ColumnType
 
+_DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
 
@@ -103,6 +105,25 @@ class Column(_Frozen):
     type: ColumnType
     nullable: bool = True
     default: Default | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_number_default(cls, data: Any) -> Any:
+        # A numeric/real/double literal is kept as its decimal text whatever it was written
+        # as (5, "5", 5.0 → "5" / "5.0"), so `DEFAULT 5` on a numeric column compares equal
+        # however the schema or the catalog spelled it.
+        if not isinstance(data, dict):
+            return data
+        ctype, default = data.get("type"), data.get("default")
+        kind = ctype.kind if isinstance(ctype, ColumnType) else (ctype or {}).get("kind")
+        if kind not in _DECIMAL_KINDS or (isinstance(ctype, ColumnType) and ctype.array_dims):
+            return data
+        value = default.value if isinstance(default, LiteralDefault) else None
+        if isinstance(default, dict) and default.get("kind") == "literal":
+            value = default.get("value")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return {**data, "default": LiteralDefault(value=str(value))}
+        return data
 
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]

@@ -1,0 +1,70 @@
+"""SqlExpr canonical form: the spellings PostgreSQL's deparser prints and the spellings people
+write must canonicalise alike, without changing what the expression means."""
+
+import pytest
+from sqlglot import exp
+
+from mizzle.core.errors import SchemaSyntaxError
+from mizzle.core.expr import SqlExpr
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("((a > 1) AND (b < 2))", "a > 1 AND b < 2"),
+        ("(a OR b) AND c", "(a OR b) AND c"),
+        ("NOT (a OR b)", "NOT (a OR b)"),
+        ("((a AND b) OR c)", "a AND b OR c"),
+        ("a - (b - c)", "a - (b - c)"),
+        ("((a - b) - c)", "a - b - c"),
+        ("(((a + (b * c)) > 0))", "a + b * c > 0"),
+        ("((a + b) * c)", "(a + b) * c"),
+        ("coalesce((a + b), 1)", "COALESCE(a + b, 1)"),
+        ("((a || b) || c)", "a || b || c"),
+        ("(a || (b || c))", "a || (b || c)"),
+        ("(a = ANY (ARRAY[1,2]))", "a = ANY(ARRAY[1, 2])"),
+        ("-(a+b)", "-(a + b)"),
+        ("(-(a))", "-a"),
+        ("((a)::text = b)", "CAST(a AS TEXT) = b"),
+        ("lower((c))", "LOWER(c)"),
+        ("CASE WHEN (a > 1) THEN (b) ELSE (c) END", "CASE WHEN a > 1 THEN b ELSE c END"),
+        ("SELECT (t.a), (t.b + 1) AS x FROM t WHERE ((t.a > 1))", "SELECT t.a, t.b + 1 AS x FROM t WHERE t.a > 1"),
+    ],
+)
+def test_redundant_parentheses_are_dropped_and_needed_ones_kept(text: str, canonical: str) -> None:
+    assert SqlExpr.parse(text).sql == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("FOO + Bar", "foo + bar"),
+        ('"Foo" + bar', '"Foo" + bar'),
+        ('"foo"', "foo"),
+        ('"select" + 1', '"select" + 1'),
+        ('"two words"', '"two words"'),
+    ],
+)
+def test_identifiers_fold_like_postgresql_and_are_quoted_only_when_needed(text: str, canonical: str) -> None:
+    assert SqlExpr.parse(text).sql == canonical
+
+
+def test_equal_expressions_compare_and_hash_equal() -> None:
+    a, b = SqlExpr.parse("((x > 0))"), SqlExpr.parse("X > 0")
+    assert a == b and hash(a) == hash(b) and a != SqlExpr.parse("x >= 0")
+
+
+def test_tree_is_a_private_copy() -> None:
+    e = SqlExpr.parse("a + 1")
+    e.tree.set("this", exp.column("zzz"))
+    assert e.sql == "a + 1"
+
+
+def test_column_names_in_order_of_appearance() -> None:
+    assert SqlExpr.parse("b > a AND lower(c) = b").column_names() == ["b", "a", "c"]
+
+
+def test_unparseable_text_is_one_line_schema_syntax_error() -> None:
+    with pytest.raises(SchemaSyntaxError, match=r"^cannot parse SQL expression 'a >>> \(': ") as err:
+        SqlExpr.parse("a >>> (")
+    assert "\n" not in str(err.value)
