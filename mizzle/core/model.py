@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -38,6 +39,15 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
 class _Frozen(BaseModel):
     model_config = _FROZEN
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied, validated like a new object: pydantic's own copy skips
+        validation, which would leave lists unsorted (breaking the canonical form) and carry
+        over cached lookups (`Schema.table()`, `Table.column()`) that no longer hold."""
+        if not update:
+            return self
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**{**fields, **update})
 
 
 # --- defaults ---------------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""Model → PostgreSQL DDL, through sqlglot trees (see `ddl_trees.py`).
+
+Type names and literal defaults come from `types.py`; expressions held by the model
+(defaults, checks, index keys and predicates, view bodies) are canonical PostgreSQL trees
+already and are printed as they are. Every constraint and index is printed with its name.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from mizzle.core.errors import UnsupportedError
+from mizzle.core.model import (
+    Column,
+    Enum,
+    ExprDefault,
+    ForeignKey,
+    Index,
+    LiteralDefault,
+    NowDefault,
+    RandomUuidDefault,
+    Schema,
+    Table,
+    View,
+)
+from mizzle.dialects import ddl_trees as ddl
+from mizzle.dialects.postgresql import types
+from mizzle.dialects.postgresql.capabilities import capability_problems
+
+DIALECT = "postgres"
+
+#: The method PostgreSQL uses when CREATE INDEX names none.
+DEFAULT_INDEX_METHOD = "btree"
+
+
+def default_sql(column: Column) -> str | None:
+    """The column's DEFAULT expression as PostgreSQL text, or None."""
+    default = column.default
+    if default is None:
+        return None
+    if isinstance(default, NowDefault):
+        return "now()"
+    if isinstance(default, RandomUuidDefault):
+        return "gen_random_uuid()"
+    if isinstance(default, LiteralDefault):
+        return types.literal_sql(default.value, column.type)
+    assert isinstance(default, ExprDefault)
+    return default.expr.render(DIALECT)
+
+
+def _column_tree(column: Column) -> exp.ColumnDef:
+    return ddl.column_def(
+        column.name, types.type_sql(column.type), nullable=column.nullable, default=default_sql(column), checks=()
+    )
+
+
+def column_sql(table: Table, column: Column, schema: Schema) -> str:
+    """The column definition fragment, e.g. `price numeric(10,2) NOT NULL DEFAULT 0`.
+    (`table` and `schema` are unused on PostgreSQL; the signature matches SQLite's.)"""
+    return ddl.sql(_column_tree(column), DIALECT)
+
+
+def _create_table_tree(table: Table, fks: tuple[ForeignKey, ...]) -> exp.Create:
+    elements: list[exp.Expression] = [_column_tree(c) for c in table.columns]
+    if table.primary_key:
+        elements.append(ddl.primary_key(table.primary_key))
+    elements += [ddl.unique(u) for u in table.uniques]
+    elements += [ddl.check(c.name, ddl.requote(c.expr.tree)) for c in table.checks]
+    elements += [ddl.foreign_key(fk) for fk in fks]
+    return ddl.create_table(table.name, elements)
+
+
+def create_table_sql(table: Table, schema: Schema, *, inline_fks: bool = True) -> str:
+    """CREATE TABLE with its columns, primary key, uniques, checks and (when `inline_fks`)
+    foreign keys; without them, add each later with `add_foreign_key_sql`."""
+    fks = table.foreign_keys if inline_fks else ()
+    return ddl.print_create_table(_create_table_tree(table, fks), DIALECT)
+
+
+def add_foreign_key_sql(table_name: str, fk: ForeignKey) -> str:
+    return ddl.sql(ddl.add_constraint(table_name, ddl.foreign_key(fk)), DIALECT)
+
+
+def create_enum_sql(enum: Enum) -> str:
+    values = [exp.Literal.string(v) for v in enum.values]
+    body = exp.DataType(this=exp.DataType.Type.ENUM, expressions=values)
+    return ddl.sql(exp.Create(kind="TYPE", this=ddl.table_ref(enum.name), expression=body), DIALECT)
+
+
+def create_index_sql(table_name: str, index: Index) -> str:
+    """CREATE [UNIQUE] INDEX, with USING only for methods other than btree and NULLS
+    FIRST/LAST only where the model records a non-default ordering."""
+    keys = []
+    for key in index.keys:
+        tree = ddl.index_key_tree(key)
+        # PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
+        nulls_first = key.desc if key.nulls is None else key.nulls == "first"
+        keys.append(ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first))
+    tree = ddl.create_index(
+        index.name,
+        table_name,
+        keys,
+        unique=index.unique,
+        using=index.method if index.method != DEFAULT_INDEX_METHOD else None,
+        where=ddl.requote(index.where.tree) if index.where else None,
+    )
+    return ddl.sql(tree, DIALECT)
+
+
+def create_view_sql(view: View) -> str:
+    return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
+
+
+def render_schema(schema: Schema) -> list[str]:
+    """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
+    tables (foreign keys inline when the target exists already), foreign keys closing a
+    cycle, indexes, views (each after the views it reads)."""
+    problems = capability_problems(schema)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UnsupportedError(problems[0] + more)
+    statements = [create_enum_sql(e) for e in schema.enums]
+    tables, deferred = ddl.table_order(schema)
+    later: list[str] = []
+    for table in tables:
+        inline = tuple(fk for fk in table.foreign_keys if (table.name, fk.name) not in deferred)
+        statements.append(ddl.print_create_table(_create_table_tree(table, inline), DIALECT))
+        later += [add_foreign_key_sql(table.name, fk) for fk in table.foreign_keys if (table.name, fk.name) in deferred]
+    statements += later
+    statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
+    statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
+    return statements

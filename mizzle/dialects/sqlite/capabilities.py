@@ -1,0 +1,198 @@
+"""What SQLite cannot hold of a schema, and the schema as SQLite holds it.
+
+`capability_problems` lists what cannot be rendered at all (a serial that is not the sole
+primary key, a PostgreSQL-only expression, names SQLite cannot tell apart...).
+`project` returns the schema introspection will give back from SQLite, with one note per
+change: SQLite keeps one auto-increment type (bigserial → serial), one index method, no
+NULLS FIRST/LAST in indexes, no enum types (an enum lives only in its columns' CHECKs, so
+one no column uses disappears), timestamps as one ISO-8601 text form, and expressions as
+their SQLite spelling. Projecting twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+
+from mizzle.core.errors import UnsupportedError
+from mizzle.core.expr import SqlExpr
+from mizzle.core.model import Column, ExprDefault, Index, IndexKey, LiteralDefault, Schema, Table, View
+from mizzle.core.types import SERIAL_KINDS, TypeKind
+from mizzle.dialects.sqlite import transpile
+
+_RESERVED_PREFIX = "sqlite_"
+_TIMESTAMP_KINDS = (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ)
+
+
+def serial_problem(table: Table) -> str | None:
+    """A serial column SQLite cannot auto-increment: only the rowid alias, a table's sole
+    primary-key column, does."""
+    pk = table.primary_key
+    sole = pk.columns[0] if pk is not None and len(pk.columns) == 1 else None
+    for column in table.columns:
+        if column.type.kind in SERIAL_KINDS and column.name != sole:
+            return (
+                f'table "{table.name}", column "{column.name}": SQLite can only auto-increment a single-column '
+                f'primary key; serial column "{column.name}" is not one'
+            )
+    return None
+
+
+def _case_clashes(what: str, names: list[str]) -> Iterator[str]:
+    """SQLite compares names without regard to (ASCII) case: `User` and `user` are one table."""
+    folded = Counter(n.lower() for n in set(names))
+    for low in sorted(n for n, c in folded.items() if c > 1):
+        same = " and ".join(f'"{n}"' for n in sorted(n for n in set(names) if n.lower() == low))
+        yield f"{what} {same}: SQLite does not tell names apart by case"
+
+
+def _expression_problems(schema: Schema) -> Iterator[str]:
+    """Every expression of the schema SQLite cannot hold, carried as the renderer carries it."""
+    attempts: list[tuple[str, Callable[[str], object]]] = []
+    for table in schema.tables:
+        where = f'table "{table.name}"'
+        for column in table.columns:
+            if isinstance(column.default, ExprDefault):
+                carry = partial(transpile.default_expression, column.default.expr)
+                attempts.append((f'{where}, column "{column.name}", default', carry))
+        attempts += [(f'{where}, check "{c.name}"', partial(transpile.check_expression, c.expr)) for c in table.checks]
+        attempts += [(f'{where}, index "{i.name}"', partial(transpile.index_keys, i)) for i in table.indexes]
+    attempts += [(f'view "{v.name}"', partial(_view_query, v)) for v in schema.views]
+    for place, attempt in attempts:
+        try:
+            attempt(place)
+        except UnsupportedError as err:
+            yield str(err)
+
+
+def _view_query(view: View, _where: str) -> object:
+    return transpile.view_query(view)
+
+
+def capability_problems(schema: Schema) -> list[str]:
+    """What SQLite cannot hold at all, each naming its place; empty when fine."""
+    problems = [p for t in schema.tables if (p := serial_problem(t))]
+    named = [t.name for t in schema.tables] + [v.name for v in schema.views]
+    named += [i.name for t in schema.tables for i in t.indexes]
+    problems += [f'"{n}": SQLite reserves names starting with {_RESERVED_PREFIX}' for n in named if _reserved(n)]
+    problems += _case_clashes("tables, views and indexes", named)
+    for table in schema.tables:
+        problems += _case_clashes(f'table "{table.name}", columns', table.column_names)
+    problems += _expression_problems(schema)
+    return problems
+
+
+def _reserved(name: str) -> bool:
+    return name.lower().startswith(_RESERVED_PREFIX)
+
+
+# --- projection -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _read_back(sql: str) -> SqlExpr:
+    """SQLite text read back into the model, as introspection reads it."""
+    return SqlExpr.parse(sql, transpile.DIALECT)
+
+
+@dataclass
+class _Holder:
+    """Builds the schema as SQLite holds it, noting each change. With `read_back` off,
+    expressions stay as the model writes them (the renderer carries them itself, and
+    carrying them twice would only change their spelling)."""
+
+    read_back: bool
+    notes: list[str] = field(default_factory=list)
+
+    def expr(self, expr: SqlExpr, where: str) -> SqlExpr:
+        """`expr` as SQLite spells it, read back as introspection reads it; unchanged when
+        SQLite cannot hold it (a capability problem, reported by `capability_problems`)."""
+        if not self.read_back:
+            return expr
+        try:
+            held = _read_back(transpile.sqlite_sql(expr, where))
+        except UnsupportedError:
+            return expr
+        if held != expr:
+            self.notes.append(f"{where}: SQLite holds {expr.sql} as {held.sql}")
+        return held
+
+    def column(self, table: Table, column: Column) -> Column:
+        where = f'table "{table.name}", column "{column.name}"'
+        ctype, default = column.type, column.default
+        if ctype.kind is TypeKind.BIGSERIAL:
+            self.notes.append(f"{where}: bigserial is held as serial (SQLite has one 64-bit rowid)")
+            ctype = ctype.model_copy(update={"kind": TypeKind.SERIAL})
+        if ctype.kind is TypeKind.CUSTOM:
+            self.notes.append(f"{where}: {ctype.describe()} is stored as text")
+        if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS:
+            value = default.value
+            if isinstance(value, str):
+                held: object = transpile.timestamp_text(value, ctype.kind)
+            elif isinstance(value, list):
+                held = [transpile.timestamp_text(v, ctype.kind) if isinstance(v, str) else v for v in value]
+            else:
+                held = value
+            if held != value:
+                self.notes.append(f"{where}: default {value!r} is held as {held!r}")
+                default = LiteralDefault.model_validate({"value": held})
+        if isinstance(default, ExprDefault):
+            default = ExprDefault(expr=self.expr(default.expr, f"{where}, default"))
+        return column.model_copy(update={"type": ctype, "default": default})
+
+    def index(self, table: Table, index: Index) -> Index:
+        where = f'table "{table.name}", index "{index.name}"'
+        if index.method != "btree":
+            self.notes.append(f"{where}: SQLite has no {index.method} indexes; held as a btree index")
+        if any(k.nulls is not None for k in index.keys):
+            self.notes.append(f"{where}: SQLite indexes have no NULLS FIRST/LAST; dropped")
+        keys: list[IndexKey] = []
+        for key in index.keys:
+            expr = self.expr(key.expr, where) if key.expr is not None else None
+            keys.append(key.model_copy(update={"expr": expr, "nulls": None}))
+        predicate = self.expr(index.where, where) if index.where is not None else None
+        return index.model_copy(update={"method": "btree", "keys": tuple(keys), "where": predicate})
+
+    def table(self, table: Table) -> Table:
+        checks = []
+        for check in table.checks:
+            where = f'table "{table.name}", check "{check.name}"'
+            checks.append(check.model_copy(update={"expr": self.expr(check.expr, where)}))
+        # A new Table, not model_copy(): a copy would keep the original's cached column lookup.
+        return Table(
+            name=table.name,
+            columns=tuple(self.column(table, c) for c in table.columns),
+            primary_key=table.primary_key,
+            foreign_keys=table.foreign_keys,
+            uniques=table.uniques,
+            checks=tuple(checks),
+            indexes=tuple(self.index(table, i) for i in table.indexes),
+        )
+
+    def schema(self, schema: Schema) -> Schema:
+        tables = tuple(self.table(t) for t in schema.tables)
+        used = {c.type.name for t in schema.tables for c in t.columns if c.type.kind is TypeKind.ENUM}
+        enums = []
+        for enum in schema.enums:
+            if enum.name in used:
+                enums.append(enum)
+            else:
+                self.notes.append(
+                    f'enum "{enum.name}": no column uses it, and SQLite keeps enums only in columns; dropped'
+                )
+        views = tuple(v.model_copy(update={"query": self.expr(v.query, f'view "{v.name}"')}) for v in schema.views)
+        # A new Schema, not model_copy(): a copy would keep the original's cached table lookup.
+        return Schema(tables=tables, enums=tuple(enums), views=views)
+
+
+def project(schema: Schema) -> tuple[Schema, list[str]]:
+    """The schema as SQLite holds it, and one note per change on the way."""
+    holder = _Holder(read_back=True)
+    return holder.schema(schema), holder.notes
+
+
+def storage_projection(schema: Schema) -> Schema:
+    """`project` without reading expressions back: the schema `render_schema` renders."""
+    return _Holder(read_back=False).schema(schema)

@@ -1,0 +1,145 @@
+"""Model → SQLite DDL, through sqlglot trees (see `ddl_trees.py`).
+
+Never a transpilation of PostgreSQL DDL: declared types come from `types.py`, defaults are
+spelled here, and every expression the model holds goes through `transpile.py` (rewritten,
+printed, checked on a scratch database). `render_schema` renders the schema as SQLite
+holds it (`capabilities.project`); the other functions take model objects as they are and
+are the building blocks of migration plans.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from mizzle.core.errors import UnsupportedError
+from mizzle.core.model import (
+    Column,
+    ExprDefault,
+    Index,
+    LiteralDefault,
+    NowDefault,
+    RandomUuidDefault,
+    Schema,
+    Table,
+    View,
+)
+from mizzle.core.types import NUMBER_KINDS, TypeKind
+from mizzle.dialects import ddl_trees as ddl
+from mizzle.dialects.sqlite import transpile
+from mizzle.dialects.sqlite.capabilities import capability_problems, serial_problem, storage_projection
+from mizzle.dialects.sqlite.types import ENUM_CHECK_PREFIX, NOW_SQL, RANDOM_UUID_SQL, declared_type
+
+DIALECT = transpile.DIALECT
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def default_sql(column: Column, *, table_name: str | None = None) -> str | None:
+    """The column's DEFAULT as SQLite text, always in parentheses, or None.
+    `table_name` only serves error messages (an expression SQLite cannot run)."""
+    default = column.default
+    ctype = column.type
+    if default is None:
+        return None
+    if isinstance(default, NowDefault):
+        return f"({NOW_SQL[ctype.kind]})"
+    if isinstance(default, RandomUuidDefault):
+        return f"({RANDOM_UUID_SQL})"
+    if isinstance(default, LiteralDefault):
+        value = default.value
+        if isinstance(value, list):
+            return f"({_quote(transpile.json_array_text(value, ctype.element))})"
+        if isinstance(value, bool):
+            return "(1)" if value else "(0)"
+        if isinstance(value, int) or ctype.kind in NUMBER_KINDS:
+            return f"({value})"
+        if ctype.kind in (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ):
+            return f"({_quote(transpile.timestamp_text(value, ctype.kind))})"
+        return f"({_quote(value)})"
+    assert isinstance(default, ExprDefault)
+    where = (f'table "{table_name}", ' if table_name else "") + f'column "{column.name}", default'
+    return f"({transpile.default_expression(default.expr, where)})"
+
+
+def _sole_pk_column(table: Table) -> str | None:
+    pk = table.primary_key
+    return pk.columns[0] if pk is not None and len(pk.columns) == 1 else None
+
+
+def _enum_check(table: Table, column: Column, schema: Schema) -> list[tuple[str, exp.Expression]]:
+    """The `CONSTRAINT "enum:<name>" CHECK (col IN (...))` an enum column carries on SQLite."""
+    ctype = column.type
+    if ctype.kind is not TypeKind.ENUM or ctype.array_dims:
+        return []
+    assert ctype.name is not None
+    enum = schema.enum(ctype.name)
+    if enum is None:
+        raise UnsupportedError(f'table "{table.name}", column "{column.name}": enum "{ctype.name}" is not defined')
+    values = [exp.Literal.string(v) for v in enum.values]
+    return [(ENUM_CHECK_PREFIX + enum.name, exp.In(this=exp.column(ddl.ident(column.name)), expressions=values))]
+
+
+def _column_tree(table: Table, column: Column, schema: Schema) -> exp.ColumnDef:
+    declared = declared_type(column.type, sole_primary_key=_sole_pk_column(table) == column.name)
+    return ddl.column_def(
+        column.name,
+        declared,
+        nullable=column.nullable,
+        default=default_sql(column, table_name=table.name),
+        checks=_enum_check(table, column, schema),
+    )
+
+
+def column_sql(table: Table, column: Column, schema: Schema) -> str:
+    """The column definition fragment, e.g. `id INTEGER NOT NULL` (a serial sole primary key:
+    with the table's PRIMARY KEY it is the rowid alias) or
+    `mood TEXT CONSTRAINT "enum:mood" CHECK (mood IN ('ok', 'sad'))`."""
+    return ddl.sql(_column_tree(table, column, schema), DIALECT)
+
+
+def create_table_sql(table: Table, schema: Schema) -> str:
+    """CREATE TABLE with columns, primary key, foreign keys (SQLite has no ADD CONSTRAINT, and
+    checks no target at CREATE time), uniques and checks. `schema` gives the enums' values."""
+    problem = serial_problem(table)
+    if problem:
+        raise UnsupportedError(problem)
+    elements: list[exp.Expression] = [_column_tree(table, c, schema) for c in table.columns]
+    if table.primary_key:
+        elements.append(ddl.primary_key(table.primary_key))
+    elements += [ddl.unique(u) for u in table.uniques]
+    for check in table.checks:
+        tree = transpile.check_expression(check.expr, f'table "{table.name}", check "{check.name}"')
+        elements.append(ddl.check(check.name, tree))
+    elements += [ddl.foreign_key(fk) for fk in table.foreign_keys]
+    return ddl.print_create_table(ddl.create_table(table.name, elements), DIALECT)
+
+
+def create_index_sql(table_name: str, index: Index) -> str:
+    """CREATE [UNIQUE] INDEX, without a method or NULLS FIRST/LAST: SQLite has neither
+    (see `capabilities.project`)."""
+    keys, predicate = transpile.index_keys(index, f'table "{table_name}", index "{index.name}"')
+    tree = ddl.create_index(index.name, table_name, keys, unique=index.unique, where=predicate)
+    return ddl.sql(tree, DIALECT)
+
+
+def create_view_sql(view: View) -> str:
+    return ddl.sql(ddl.create_view(view.name, transpile.view_query(view)), DIALECT)
+
+
+def render_schema(schema: Schema) -> list[str]:
+    """Every statement creating `schema` in an empty SQLite database: the schema as SQLite
+    holds it (`capabilities.project`; expressions are carried once, here), tables in
+    foreign-key order with every foreign key inline, then indexes, then views (each after
+    the views it reads). Enums have no statement: each enum column carries its CHECK."""
+    problems = capability_problems(schema)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UnsupportedError(problems[0] + more)
+    held = storage_projection(schema)
+    tables, _cycles = ddl.table_order(held)
+    statements = [create_table_sql(t, held) for t in tables]
+    statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
+    statements += [create_view_sql(v) for v in ddl.view_order(held.views)]
+    return statements

@@ -1,0 +1,170 @@
+"""Validation names the place of every problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from mizzle.core.errors import SchemaError
+from mizzle.core.expr import SqlExpr
+from mizzle.core.model import (
+    Check,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    IndexKey,
+    LiteralDefault,
+    NowDefault,
+    PrimaryKey,
+    Schema,
+    Table,
+    Unique,
+    View,
+)
+from mizzle.core.types import t
+from mizzle.core.validate import problems, validate
+
+
+def parent() -> Table:
+    return Table(
+        name="parent",
+        columns=(Column(name="id", type=t("serial"), nullable=False), Column(name="code", type=t("text"))),
+        primary_key=PrimaryKey(name="parent_pkey", columns=("id",)),
+    )
+
+
+def child(*fks: ForeignKey, **cols: str) -> Table:
+    columns = tuple(Column(name=n, type=t(k)) for n, k in (cols or {"parent_id": "integer"}).items())
+    return Table(name="child", columns=columns, foreign_keys=fks)
+
+
+def fk(cols: tuple[str, ...] = ("parent_id",), table: str = "parent", refs: tuple[str, ...] = ("id",)) -> ForeignKey:
+    return ForeignKey(name="child_fkey", columns=cols, ref_table=table, ref_columns=refs)
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            Schema(tables=(parent(), child(fk(table="nope")))),
+            'table "child", foreign key "child_fkey": references missing table "nope"',
+        ),
+        (Schema(tables=(parent(), child(fk(refs=("nope",))))), 'references missing column "parent.nope"'),
+        (
+            Schema(tables=(parent(), child(fk(cols=("nope",))))),
+            'table "child", foreign key "child_fkey": no column "nope"',
+        ),
+        (
+            Schema(tables=(parent(), child(fk(), parent_id="uuid"))),
+            'type mismatch, "parent_id" is uuid but "parent.id" is serial',
+        ),
+        (
+            Schema(tables=(parent(), child(fk(refs=("code",)), parent_id="text"))),
+            '"parent"(code) is not a primary key or unique',
+        ),
+        (Schema(tables=(parent(), parent())), 'duplicate table or view name "parent"'),
+        (
+            Schema(
+                tables=(Table(name="t", columns=(Column(name="a", type=t("text")), Column(name="a", type=t("text")))),)
+            ),
+            'table "t": duplicate column "a"',
+        ),
+        (
+            Schema(
+                tables=(
+                    Table(
+                        name="t",
+                        columns=(Column(name="a", type=t("text")),),
+                        indexes=(Index(name="i", keys=(IndexKey(column="b"),)),),
+                    ),
+                )
+            ),
+            'table "t", index "i": no column "b"',
+        ),
+        (
+            Schema(
+                tables=(
+                    Table(
+                        name="t",
+                        columns=(Column(name="a", type=t("text")),),
+                        checks=(Check(name="c", expr=SqlExpr.parse("b > 0")),),
+                    ),
+                )
+            ),
+            'table "t", check "c": no column "b"',
+        ),
+        (
+            Schema(tables=(Table(name="t", columns=(Column(name="a", type=t("enum", name="mood")),)),)),
+            'table "t", column "a": enum "mood" is not defined',
+        ),
+        (
+            Schema(tables=(Table(name="t", columns=(Column(name="a", type=t("date"), default=NowDefault()),)),)),
+            "default now() needs a timestamp column, not date",
+        ),
+        (
+            Schema(
+                tables=(
+                    Table(name="t", columns=(Column(name="a", type=t("integer"), default=LiteralDefault(value="x")),)),
+                )
+            ),
+            "default 'x' does not fit integer",
+        ),
+        (
+            Schema(
+                enums=(Enum(name="mood", values=("a",)),),
+                tables=(
+                    Table(
+                        name="t",
+                        columns=(Column(name="m", type=t("enum", name="mood"), default=LiteralDefault(value="z")),),
+                    ),
+                ),
+            ),
+            "default 'z' is not a value of enum mood",
+        ),
+        (
+            Schema(
+                tables=(
+                    Table(
+                        name="t",
+                        columns=(Column(name="a", type=t("text")),),
+                        primary_key=PrimaryKey(name="t_pkey", columns=("a",)),
+                    ),
+                )
+            ),
+            'column "a": primary key columns must be NOT NULL',
+        ),
+        (
+            Schema(
+                tables=(
+                    Table(
+                        name="t",
+                        columns=(Column(name="a", type=t("text")),),
+                        uniques=(Unique(name="x", columns=("a",)),),
+                        indexes=(Index(name="x", keys=(IndexKey(column="a"),)),),
+                    ),
+                )
+            ),
+            'name "x" is used by more than one table, view, index or key',
+        ),
+        (
+            Schema(views=(View(name="v", query=SqlExpr.parse("SELECT a FROM nope")),)),
+            'view "v": reads missing table or view "nope"',
+        ),
+    ],
+)
+def test_each_problem_names_its_place(schema: Schema, message: str) -> None:
+    found = problems(schema)
+    assert any(message in p for p in found), found
+
+
+def test_validate_raises_the_first_problem_and_counts_the_rest() -> None:
+    bad = Schema(
+        tables=(parent(), child(fk(table="nope"), fk(cols=("x",), table="nope2").model_copy(update={"name": "f2"})))
+    )
+    with pytest.raises(SchemaError, match=r"references missing table .*\(and \d+ more problems?\)$"):
+        validate(bad)
+
+
+def test_a_valid_schema_passes_unchanged() -> None:
+    s = Schema(tables=(parent(), child(fk())))
+    assert validate(s) is s

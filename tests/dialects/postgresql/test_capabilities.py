@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from mizzle.core.model import Column, Enum, Index, IndexKey, PrimaryKey, Schema, Table
+from mizzle.core.types import t
+from mizzle.dialects.postgresql.capabilities import capability_problems, project
+from tests.dialects.rich_schema import RICH
+
+
+def test_postgresql_holds_the_rich_schema_unchanged_without_notes() -> None:
+    assert capability_problems(RICH) == []
+    assert project(RICH) == (RICH, [])
+
+
+def test_names_over_63_bytes_are_problems_naming_their_place() -> None:
+    long = "x" * 64
+    table = Table(
+        name="t",
+        columns=(Column(name=long, type=t("integer"), nullable=False),),
+        primary_key=PrimaryKey(name="t_pkey", columns=(long,)),
+        indexes=(Index(name="é" * 32, keys=(IndexKey(column=long),)),),
+    )
+    schema = Schema(tables=(table,), enums=(Enum(name="e", values=("v" * 64,)),))
+    assert capability_problems(schema) == [
+        f'enum "e", value "{"v" * 64}": 64 bytes, but PostgreSQL keeps at most 63',
+        f'table "t", column "{long}": 64 bytes, but PostgreSQL keeps at most 63',
+        f'table "t", index "{"é" * 32}": 64 bytes, but PostgreSQL keeps at most 63',
+    ]
+
+
+def test_a_name_of_exactly_63_bytes_is_fine() -> None:
+    table = Table(name="t" * 63, columns=(Column(name="a", type=t("integer")),))
+    assert capability_problems(Schema(tables=(table,))) == []

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mizzle.core.expr import SqlExpr
+from mizzle.core.model import (
+    Check,
+    Column,
+    ExprDefault,
+    Index,
+    IndexKey,
+    LiteralDefault,
+    PrimaryKey,
+    Schema,
+    Table,
+    View,
+)
+from mizzle.core.types import ColumnType, TypeKind, t
+from mizzle.dialects.sqlite.capabilities import capability_problems, project
+from mizzle.dialects.sqlite.introspect import introspect
+from mizzle.dialects.sqlite.render import render_schema
+from tests.dialects.rich_schema import RICH
+
+
+def col(name: str, ctype: ColumnType, nullable: bool = True, default: Any = None) -> Column:
+    return Column(name=name, type=ctype, nullable=nullable, default=default)
+
+
+def table(name: str, *columns: Column, pk: tuple[str, ...] = (), **parts: Any) -> Table:
+    key = PrimaryKey(name=f"{name}_pkey", columns=pk) if pk else None
+    return Table(name=name, columns=columns, primary_key=key, **parts)
+
+
+SERIAL = t("serial")
+
+
+@pytest.mark.parametrize(
+    ("tables", "problem"),
+    [
+        (
+            [table("x", col("id", SERIAL, False), col("k", t("integer"), False), pk=("id", "k"))],
+            'table "x", column "id": SQLite can only auto-increment a single-column primary key; '
+            'serial column "id" is not one',
+        ),
+        (
+            [table("x", col("id", t("integer"), False), col("n", SERIAL, False), pk=("id",))],
+            'table "x", column "n": SQLite can only auto-increment a single-column primary key; '
+            'serial column "n" is not one',
+        ),
+        ([table("sqlite_stat", col("a", t("integer")))], '"sqlite_stat": SQLite reserves names starting with sqlite_'),
+        (
+            [table("User", col("a", t("integer"))), table("user", col("a", t("integer")))],
+            'tables, views and indexes "User" and "user": SQLite does not tell names apart by case',
+        ),
+        (
+            [table("x", col("a", t("integer")), col("A", t("integer")))],
+            'table "x", columns "A" and "a": SQLite does not tell names apart by case',
+        ),
+        (
+            [table("x", col("a", t("text"), default=ExprDefault(expr=SqlExpr.parse("a_fn()"))))],
+            'table "x", column "a", default: a_fn() is not a SQLite function (in A_FN())',
+        ),
+        (
+            [table("x", col("a", t("text")), checks=(Check(name="x_a_check", expr=SqlExpr.parse("a ~ 'y'")),))],
+            'table "x", check "x_a_check": SQLite has no regular expression matching (~) (in a ~ \'y\')',
+        ),
+        (
+            [
+                table(
+                    "x",
+                    col("a", t("text")),
+                    indexes=(Index(name="i", keys=(IndexKey(expr=SqlExpr.parse("a || random()")),)),),
+                )
+            ],
+            'table "x", index "i": SQLite cannot run a || RANDOM() '
+            "(non-deterministic functions prohibited in index expressions)",
+        ),
+    ],
+)
+def test_capability_problem_names_its_place(tables: list[Table], problem: str) -> None:
+    assert capability_problems(Schema(tables=tuple(tables))) == [problem]
+
+
+def test_view_sqlite_cannot_read_is_a_problem() -> None:
+    schema = Schema(
+        tables=(table("x", col("a", t("integer"))),),
+        views=(View(name="v", query=SqlExpr.parse("select a from x where a = any(array[1])")),),
+    )
+    assert capability_problems(schema) == [
+        'view "v": SQLite has no ANY (...) (in SELECT a FROM x WHERE a = ANY(ARRAY[1]))'
+    ]
+
+
+def test_rich_schema_has_no_problem_on_sqlite() -> None:
+    assert capability_problems(RICH) == []
+
+
+def test_projection_notes_every_change_once() -> None:
+    _held, notes = project(RICH)
+    assert notes == [
+        'table "playlist", column "id": bigserial is held as serial (SQLite has one 64-bit rowid)',
+        'table "tune", column "span": custom interval is stored as text',
+        'table "tune", index "tune_data_idx": SQLite has no gin indexes; held as a btree index',
+        'table "tune", index "tune_score_idx": SQLite indexes have no NULLS FIRST/LAST; dropped',
+        'table "tune", index "tune_updated_idx": SQLite indexes have no NULLS FIRST/LAST; dropped',
+        'enum "spare": no column uses it, and SQLite keeps enums only in columns; dropped',
+    ]
+
+
+def test_projection_holds_what_sqlite_can_tell_apart() -> None:
+    held, _notes = project(RICH)
+    playlist, tune = held.table("playlist"), held.table("tune")
+    assert playlist is not None and tune is not None
+    assert playlist.columns[0].type.kind is TypeKind.SERIAL
+    assert {i.name: i.method for i in tune.indexes}["tune_data_idx"] == "btree"
+    assert all(k.nulls is None for i in tune.indexes for k in i.keys)
+    assert [e.name for e in held.enums] == ["mood"]
+
+
+def test_projection_keeps_what_sqlite_holds_as_it_is() -> None:
+    held, _notes = project(RICH)
+    assert held.views == RICH.views
+    assert held.table("genre") == RICH.table("genre")
+    assert held.table("playlist_tune") == RICH.table("playlist_tune")
+
+
+def test_projection_holds_expressions_as_sqlite_spells_them() -> None:
+    check = Check(name="x_a_check", expr=SqlExpr.parse("a ILIKE 'y%'"))
+    held, notes = project(Schema(tables=(table("x", col("a", t("text")), checks=(check,)),)))
+    x = held.table("x")
+    assert x is not None and x.checks[0].expr == SqlExpr.parse("lower(a) LIKE lower('y%')")
+    assert notes == ["table \"x\", check \"x_a_check\": SQLite holds a ILIKE 'y%' as LOWER(a) LIKE LOWER('y%')"]
+
+
+def test_render_schema_carries_expressions_once_as_the_projection_reads_them_back(sqlite_path: Path) -> None:
+    view = View(name="v", query=SqlExpr.parse("select a from x where a ilike 'y%' and d < now()"))
+    schema = Schema(tables=(table("x", col("a", t("text")), col("d", t("timestamptz"))),), views=(view,))
+    statements = render_schema(schema)
+    assert statements[-1] == (
+        "CREATE VIEW v AS SELECT a FROM x WHERE LOWER(a) LIKE LOWER('y%') "
+        "AND d < (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+    )
+    held, _notes = project(schema)
+    assert held.views[0].query == SqlExpr.parse(statements[-1].removeprefix("CREATE VIEW v AS "), "sqlite")
+
+
+def test_projection_holds_timestamp_literal_defaults_in_the_iso_form() -> None:
+    column = col("at", t("timestamptz"), default=LiteralDefault(value="2024-05-01 12:00:00+02"))
+    held, notes = project(Schema(tables=(table("x", column),)))
+    x = held.table("x")
+    assert x is not None and x.columns[0].default == LiteralDefault(value="2024-05-01T10:00:00.000Z")
+    assert notes == [
+        "table \"x\", column \"at\": default '2024-05-01 12:00:00+02' is held as '2024-05-01T10:00:00.000Z'"
+    ]
+
+
+def test_projection_is_idempotent() -> None:
+    once, _notes = project(RICH)
+    twice, notes = project(once)
+    assert twice == once
+    assert notes == ['table "tune", column "span": custom interval is stored as text']
+
+
+def test_projection_is_what_sqlite_introspection_reads_back_from_the_rendered_schema(sqlite_path: Path) -> None:
+    conn = sqlite3.connect(sqlite_path)
+    for statement in render_schema(RICH):
+        conn.execute(statement)
+    back = introspect(conn)
+    conn.close()
+    assert back.unsupported == ()
+    assert back.schema.to_dict() == project(RICH)[0].to_dict()
