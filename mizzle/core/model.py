@@ -33,6 +33,7 @@ from mizzle.core.expr import SqlExpr
 from mizzle.core.types import ColumnType
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
+_SERIAL_KINDS = frozenset({"serial", "bigserial"})
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -118,7 +119,7 @@ class Column(_Frozen):
 
     @model_validator(mode="before")
     @classmethod
-    def _canonical_number_default(cls, data: Any) -> Any:
+    def _canonical(cls, data: Any) -> Any:
         # A numeric/real/double literal is kept as its decimal text whatever it was written
         # as (5, "5", 5.0 → "5" / "5.0"), so `DEFAULT 5` on a numeric column compares equal
         # however the schema or the catalog spelled it.
@@ -126,6 +127,9 @@ class Column(_Frozen):
             return data
         ctype, default = data.get("type"), data.get("default")
         kind = ctype.kind if isinstance(ctype, ColumnType) else (ctype or {}).get("kind")
+        if kind in _SERIAL_KINDS:
+            # PostgreSQL makes a serial NOT NULL whatever was written; so does the model.
+            data = {**data, "nullable": False}
         if kind not in _DECIMAL_KINDS or (isinstance(ctype, ColumnType) and ctype.array_dims):
             return data
         value = default.value if isinstance(default, LiteralDefault) else None

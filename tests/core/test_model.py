@@ -132,3 +132,8 @@ def test_foreign_key_shape_is_checked() -> None:
 )
 def test_type_describe(ctype: ColumnType, text: str) -> None:
     assert ctype.describe() == text
+
+
+def test_serial_columns_are_always_not_null_as_in_postgresql() -> None:
+    assert Column(name="id", type=t("serial")).nullable is False
+    assert Column(name="id", type=t("bigserial"), nullable=True).nullable is False

@@ -1,0 +1,148 @@
+"""Loading a schema source: a Python DSL module (`schema.py`) or a PostgreSQL DDL file (`schema.sql`).
+
+    introspected = load_schema(Path("schema.py"))
+    schema = introspected.schema
+
+A `.py` file is imported from its path under a module name of its own, with its directory on
+`sys.path` while it runs (so it can import sibling modules); every Table class, Enum and View
+it defines or imports is part of the schema. Anything that goes wrong comes out as one
+MizzleError line naming the place: `schema.py:12: invalid syntax`,
+`schema.py:30: NameError: name 'Tun' is not defined`, `table "tune", column "x": ...`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from mizzle.core.dsl.build import schema_from_classes
+from mizzle.core.dsl.table import Enum, Table, View, table_name
+from mizzle.core.errors import MizzleError, SchemaError, SchemaSyntaxError
+from mizzle.core.introspection import Introspected
+from mizzle.core.model import Schema
+from mizzle.core.validate import validate
+
+_module_numbers = itertools.count(1)
+
+
+def load_schema(path: Path) -> Introspected:
+    """The schema `path` declares (`.py` DSL module or `.sql` PostgreSQL DDL), validated."""
+    suffix = path.suffix.lower()
+    if suffix not in (".py", ".sql"):
+        raise SchemaError(f"{path}: a schema is a Python module (.py) or a PostgreSQL DDL file (.sql)")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemaError(f"{path}: no such schema file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SchemaError(f"{path}: cannot read the schema file ({err})") from None
+    if suffix == ".sql":
+        # Imported here: the DDL reader pulls in the PostgreSQL dialect's parser tables. It
+        # validates the schema itself, naming the line of the statement at fault.
+        from mizzle.dialects.postgresql.ddl import parse_ddl
+
+        return parse_ddl(source, source=str(path))
+    declared = Declarations.of(python_module(path, source))
+    try:
+        return Introspected(schema=validate(declared.schema()))
+    except SchemaError as err:
+        raise SchemaError(declared.place(path, str(err))) from None
+    except Exception as err:  # a declaration the DSL did not foresee: still one line
+        raise SchemaError(f"{path}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
+
+
+@dataclass
+class Declarations:
+    """What a DSL module declares: its Table classes, Enums and Views, defined or imported."""
+
+    tables: list[type[Table]] = field(default_factory=list)
+    enums: list[Enum] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, module: ModuleType) -> Declarations:
+        found = cls()
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Table) and value is not Table:
+                found.tables.append(value)
+            elif isinstance(value, Enum):
+                found.enums.append(value)
+            elif isinstance(value, View):
+                found.views.append(value)
+        return found
+
+    def schema(self) -> Schema:
+        return schema_from_classes(self.tables, self.enums, self.views)
+
+    def place(self, path: Path, message: str) -> str:
+        """`message` prefixed with `path:line: ` of the table, enum or view it starts with."""
+        found = _SUBJECT.match(message)
+        if found is None:
+            return message
+        kind, name = found.groups()
+        sources: list[tuple[str, int]] = []
+        if kind == "table":
+            sources = [t.__source__ for t in self.tables if table_name(t) == name]
+        elif kind == "enum":
+            sources = [e.source for e in self.enums if e.name == name]
+        else:
+            sources = [v.source for v in self.views if v.name == name]
+        for file, line in sources:
+            if file == str(path):
+                return f"{path}:{line}: {message}"
+        return message
+
+
+_SUBJECT = re.compile(r'^(table|enum|view) "([^"]+)"')
+
+
+def python_module(path: Path, source: str | None = None) -> ModuleType:
+    """Import the Python file at `path` as a fresh module (see the module docstring)."""
+    text = path.read_text(encoding="utf-8") if source is None else source
+    try:
+        code = compile(text, str(path), "exec")
+    except SyntaxError as err:
+        raise SchemaSyntaxError(f"{path}:{err.lineno}: {err.msg}") from None
+    name = f"_mizzle_schema_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    folder = str(path.resolve().parent)
+    before = set(sys.modules)
+    # Registered while it runs, as importing does: dataclasses and typing look modules up by name.
+    sys.modules[name] = module
+    sys.path.insert(0, folder)
+    try:
+        exec(code, vars(module))
+    except MizzleError as err:
+        raise type(err)(f"{_place(path, err)}{err}") from None
+    except Exception as err:  # the user's module: every failure becomes one line with its place
+        raise SchemaError(f"{_place(path, err)}{type(err).__name__}: {err}") from None
+    finally:
+        sys.path.remove(folder)
+        # Forget the module and the sibling modules it imported, so that loading again sees
+        # new code; only files right beside it (a `.venv` or mizzle itself may be further down,
+        # and must keep their one copy of each class).
+        for added in set(sys.modules) - before:
+            file = getattr(sys.modules[added], "__file__", None) or ""
+            if added == name or (file and Path(file).resolve().parent == Path(folder)):
+                del sys.modules[added]
+    return module
+
+
+def _place(path: Path, err: BaseException) -> str:
+    """`file:line: ` of the deepest frame of the traceback in the schema module or in a module
+    beside it (not in mizzle, nor in libraries, which may live in a `.venv` of that folder)."""
+    folder = path.resolve().parent
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename == str(path):
+            return f"{path}:{frame.lineno}: "
+        if Path(frame.filename).resolve().parent == folder:
+            return f"{frame.filename}:{frame.lineno}: "
+    return f"{path}: "
