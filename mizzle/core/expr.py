@@ -37,7 +37,7 @@ def needs_quotes(name: str) -> bool:
 # Nodes that are atoms as far as precedence goes: parentheses around them never matter.
 _ATOMS = (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Func, exp.Paren, exp.Cast, exp.Identifier, exp.Array)
 # Places whose content is a whole expression of its own (a clause, an argument, a CASE arm).
-_WHOLE_SLOTS = (exp.Where, exp.Having, exp.If, exp.Case, exp.Ordered, exp.Alias, exp.Tuple)
+_WHOLE_SLOTS = (exp.Where, exp.Having, exp.If, exp.Case, exp.Ordered, exp.Alias, exp.Tuple, exp.Join)
 # Operators whose operand must stay parenthesised in PostgreSQL's grammar: `= ANY (...)`.
 _KEEP_PARENS = (exp.Any, exp.All, exp.Exists)
 # PostgreSQL operator precedence, tightest first (its documentation's table, 4.1.6).
@@ -98,12 +98,47 @@ def _redundant(paren: exp.Paren) -> bool:
     return inner_level == parent_level and inner_level in _LEFT_ASSOCIATIVE and paren.arg_key == "this"
 
 
+def _flatten_join_groups(tree: exp.Expression) -> None:
+    """`FROM ((a JOIN b ON x) JOIN c ON y)` → `FROM a JOIN b ON x JOIN c ON y`, in place. Joins
+    associate to the left, so parentheses around the left-hand group change nothing; pg_dump
+    (PostgreSQL's plain deparser) writes them, its pretty printer and people do not."""
+    for source in list(tree.find_all(exp.From)):
+        select = source.parent
+        groups, node = [], source.this
+        while (
+            isinstance(node, exp.Subquery)
+            and isinstance(node.this, exp.Subquery | exp.Table)
+            and {k for k, v in node.args.items() if v} <= {"this", "joins"}
+        ):
+            groups.append(node)
+            node = node.this
+        if not groups or not isinstance(select, exp.Select):
+            continue
+        joins = list(node.args.get("joins") or [])
+        for group in reversed(groups):
+            joins += group.args.get("joins") or []
+        node.set("joins", None)
+        source.set("this", node)
+        select.set("joins", joins + list(select.args.get("joins") or []))
+
+
+def _is_not_null(node: exp.Expression) -> exp.Expression:
+    """`NOT x IS NULL` (how sqlglot reads SQLite's `x IS NOT NULL`) becomes `x IS NOT NULL`."""
+    if isinstance(node, exp.Not):
+        inner = node.this.this if isinstance(node.this, exp.Paren) else node.this
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+            return exp.Is(this=inner.this, expression=exp.Null(), negate=not inner.args.get("negate"))
+    return node
+
+
 def canonicalize(tree: exp.Expression) -> exp.Expression:
     """Return a canonical copy of `tree` (see the module docstring)."""
     tree = tree.copy()
     while isinstance(tree, exp.Paren):
         inner: exp.Expression = tree.this
         tree = inner
+    _flatten_join_groups(tree)
+    tree = tree.transform(_is_not_null)
     for paren in list(tree.find_all(exp.Paren)):
         if paren.parent is not None and _redundant(paren):
             paren.replace(paren.this)

@@ -68,3 +68,16 @@ def test_unparseable_text_is_one_line_schema_syntax_error() -> None:
     with pytest.raises(SchemaSyntaxError, match=r"^cannot parse SQL expression 'a >>> \(': ") as err:
         SqlExpr.parse("a >>> (")
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "dialect"),
+    [
+        ("x IS NOT NULL", "postgres"),
+        ("x IS NOT NULL", "sqlite"),
+        ("NOT (x IS NULL)", "postgres"),
+        ("NOT x IS NULL", "sqlite"),
+    ],
+)
+def test_is_not_null_has_one_canonical_spelling(text: str, dialect: str) -> None:
+    assert SqlExpr.parse(text, dialect).sql == "x IS NOT NULL"

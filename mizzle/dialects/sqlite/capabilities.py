@@ -19,7 +19,7 @@ from functools import lru_cache, partial
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, ExprDefault, Index, IndexKey, LiteralDefault, Schema, Table, View
-from mizzle.core.types import SERIAL_KINDS, TypeKind
+from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import transpile
 
 _RESERVED_PREFIX = "sqlite_"
@@ -127,6 +127,11 @@ class _Holder:
             ctype = ctype.model_copy(update={"kind": TypeKind.SERIAL})
         if ctype.kind is TypeKind.CUSTOM:
             self.notes.append(f"{where}: {ctype.describe()} is stored as text")
+        if ctype.kind is TypeKind.ENUM and ctype.array_dims:
+            # An enum lives in SQLite only as a column CHECK, and a CHECK cannot look inside a
+            # JSON array (that needs a subquery): the elements are plain text there.
+            self.notes.append(f"{where}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
+            ctype = ColumnType(kind=TypeKind.TEXT, array_dims=ctype.array_dims)
         if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS:
             value = default.value
             if isinstance(value, str):
@@ -173,7 +178,7 @@ class _Holder:
 
     def schema(self, schema: Schema) -> Schema:
         tables = tuple(self.table(t) for t in schema.tables)
-        used = {c.type.name for t in schema.tables for c in t.columns if c.type.kind is TypeKind.ENUM}
+        used = {c.type.name for t in tables for c in t.columns if c.type.kind is TypeKind.ENUM}
         enums = []
         for enum in schema.enums:
             if enum.name in used:

@@ -173,3 +173,20 @@ def test_projection_is_what_sqlite_introspection_reads_back_from_the_rendered_sc
     conn.close()
     assert back.unsupported == ()
     assert back.schema.to_dict() == project(RICH)[0].to_dict()
+
+
+def test_enum_arrays_are_held_as_text_arrays_and_round_trip(sqlite_path: Path) -> None:
+    from mizzle.core.model import Enum
+
+    moods = t("enum", name="mood", array_dims=1)
+    schema = Schema(enums=(Enum(name="mood", values=("a", "b")),), tables=(table("t", col("moods", moods)),))
+    held, notes = project(schema)
+    assert held.tables[0].columns[0].type == t("text", array_dims=1)
+    assert held.enums == ()
+    assert notes[0] == 'table "t", column "moods": enum mood[] is held as text[] (SQLite cannot check array elements)'
+    conn = sqlite3.connect(sqlite_path)
+    for statement in render_schema(schema):
+        conn.execute(statement)
+    back = introspect(conn)
+    conn.close()
+    assert back.unsupported == () and back.schema == held

@@ -1,0 +1,71 @@
+"""Opening a SQLite database, and running DDL in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from mizzle.core.errors import ConnectionFailed, MizzleError
+from mizzle.core.urls import DatabaseURL
+
+
+def connect(url: DatabaseURL, *, create: bool = False) -> sqlite3.Connection:
+    """Open the SQLite database at `url.sqlite_path`, with foreign keys enforced.
+
+    Without `create`, a missing file is an error rather than a new empty database (a typo in
+    a path must not look like an empty schema). The connection is in autocommit mode
+    (`isolation_level=None`): Python's sqlite3 module then never opens a transaction behind
+    the caller's back, so `apply` and the migration runner issue BEGIN/COMMIT themselves, and
+    can set `PRAGMA foreign_keys`, which SQLite ignores inside a transaction, outside one.
+    """
+    path = url.sqlite_path
+    if path is None:
+        raise ConnectionFailed(f"not a SQLite URL: {url}")
+    if path == ":memory:":
+        target, uri = path, False
+    elif create:
+        if not Path(path).parent.is_dir():
+            raise ConnectionFailed(f"cannot create a SQLite database at {path}: no directory {Path(path).parent}")
+        target, uri = path, False
+    else:
+        if not Path(path).is_file():
+            raise ConnectionFailed(f"no SQLite database at {path}")
+        # mode=rw: never create the file, even if it disappears between the check and here
+        target, uri = Path(path).resolve().as_uri() + "?mode=rw", True
+    try:
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None)
+    except sqlite3.Error as err:
+        raise ConnectionFailed(f"cannot open SQLite database at {path}: {err}") from None
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as err:
+        conn.close()
+        raise ConnectionFailed(f"{path} is not a usable SQLite database: {err}") from None
+    return conn
+
+
+def _first_line(statement: str) -> str:
+    lines = statement.strip().splitlines() or [""]
+    return lines[0] + (" ..." if len(lines) > 1 else "")
+
+
+def apply(conn: sqlite3.Connection, statements: Sequence[str]) -> None:
+    """Run `statements` in one transaction: all of them, or (on any failure) none, raising
+    MizzleError with the failing statement's first line and SQLite's message."""
+    try:
+        conn.execute("BEGIN")
+    except sqlite3.Error as err:
+        raise MizzleError(f"cannot start a transaction on the SQLite database: {err}") from None
+    current = "COMMIT"
+    try:
+        for statement in statements:
+            current = statement
+            conn.execute(statement)
+        current = "COMMIT"
+        conn.execute("COMMIT")  # deferred foreign keys are checked here, and may fail
+    except sqlite3.Error as err:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise MizzleError(f"SQLite failed on `{_first_line(current)}`: {err}") from None
