@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +10,11 @@ import pytest
 from tests.pg import fresh_database
 
 REPO = Path(__file__).resolve().parent.parent
-#: The shared corpus of real public schemas (Chinook, Pagila) beside the repository.
-CORPUS = REPO.parent / "shared" / "corpus"
+#: The shared corpus of real public schemas (Chinook, Pagila): `shared/corpus` beside the
+#: repository (where CI and the developers' machines have it), or MIZZLE_CORPUS.
+CORPUS = Path(os.environ.get("MIZZLE_CORPUS") or REPO.parent / "shared" / "corpus")
+if not (CORPUS / "chinook").is_dir():
+    raise RuntimeError(f"the test corpus is missing at {CORPUS} (set MIZZLE_CORPUS to its folder)")
 
 
 @pytest.fixture

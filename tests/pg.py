@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,10 +24,14 @@ def server_url() -> str:
     if url:
         return url
     if _embedded is None:
-        import pgserver
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            warnings.simplefilter("ignore")
+            import pgserver
 
+        # One server per process, so per xdist worker; "delete" removes its data directory
+        # (~50 MB) when the worker exits, instead of leaving one behind per test run.
         datadir = tempfile.mkdtemp(prefix="mizzle-pgserver-")
-        _embedded = pgserver.get_server(datadir, cleanup_mode="stop")
+        _embedded = pgserver.get_server(datadir, cleanup_mode="delete")
     return str(_embedded.get_uri())
 
 

@@ -332,3 +332,29 @@ _RESERVED = frozenset(
         "WITH",
     ]
 )
+
+
+def qualify_single_table_columns(tree: exp.Expression) -> exp.Expression:
+    """Qualify the bare columns of a top-level SELECT that reads one table and no joins
+    (`SELECT a FROM t` → `SELECT t.a FROM t`), as PostgreSQL up to 15 prints a stored view
+    (16 leaves them bare): a view then compares equal however it was written or read back.
+    Names in ORDER BY that are output aliases stay bare; nested SELECTs are left alone
+    (PostgreSQL qualifies their columns on every version)."""
+    tree = tree.copy()
+    for select in list(tree.find_all(exp.Select)):
+        source = select.args.get("from_")
+        if select.find_ancestor(exp.Select) is not None or select.args.get("joins") or source is None:
+            continue
+        table = source.this
+        if not isinstance(table, exp.Table):
+            continue
+        alias = table.args.get("alias")
+        qualifier = alias.this if alias is not None else table.this  # an Identifier, quoting kept
+        outputs = {e.alias for e in select.expressions if isinstance(e, exp.Alias)}
+        for column in list(select.find_all(exp.Column)):
+            if column.table or column.find_ancestor(exp.Select) is not select:
+                continue
+            if column.name in outputs and column.find_ancestor(exp.Order) is not None:
+                continue
+            column.set("table", qualifier.copy())
+    return tree

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from mizzle.core.expr import SqlExpr
+from mizzle.core.expr import SqlExpr, qualify_single_table_columns
 from mizzle.core.types import ColumnType
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
@@ -264,6 +264,11 @@ class Enum(_Frozen):
 class View(_Frozen):
     name: str
     query: SqlExpr
+
+    @field_validator("query")
+    @classmethod
+    def _qualified(cls, query: SqlExpr) -> SqlExpr:
+        return SqlExpr(qualify_single_table_columns(query.tree))
 
     def referenced_tables(self) -> list[str]:
         """Names of the tables and views the body reads (CTE names excluded)."""

@@ -82,24 +82,54 @@ def check_name(table: str, expr: SqlExpr, taken: Callable[[str], bool] = lambda 
     return choose_name(table, cols[0] if len(cols) == 1 else None, "check", taken)
 
 
+#: sqlglot function classes whose PostgreSQL name differs from sqlglot's name for them.
+_PG_FUNCTION_NAMES: dict[type[exp.Expression], str] = {exp.TimestampTrunc: "date_trunc"}
+_TRIM_FUNCTIONS = {"LEADING": "ltrim", "TRAILING": "rtrim"}
+
+
 def index_key_label(column: str | None, expr: SqlExpr | None) -> str:
-    """The name part PostgreSQL uses for one index key: the column, a function's name, or `expr`."""
+    """The name part PostgreSQL uses for one index key (its FigureIndexColname): the column,
+    a function's name, a cast's type name, or `expr`."""
     if column is not None:
         return column
     assert expr is not None
     tree = expr.tree
-    if isinstance(tree, exp.Cast):
-        tree = tree.this
+    label = _expression_label(tree.this if isinstance(tree, exp.Cast) else tree)
+    if label == "expr" and isinstance(tree, exp.Cast):
+        return tree.to.sql(dialect="postgres").split("(")[0].lower()
+    return label
+
+
+def _expression_label(tree: exp.Expression) -> str:
     if isinstance(tree, exp.Column):
         return tree.name
+    if isinstance(tree, exp.Binary):  # an operator, even where sqlglot makes it a function (`->>`)
+        return "expr"
     if isinstance(tree, exp.Anonymous):
         return str(tree.this).lower()
+    if isinstance(tree, exp.Trim):  # PostgreSQL's grammar turns TRIM into btrim/ltrim/rtrim
+        return _TRIM_FUNCTIONS.get(str(tree.args.get("position") or "").upper(), "btrim")
+    if type(tree) in _PG_FUNCTION_NAMES:
+        return _PG_FUNCTION_NAMES[type(tree)]
     if isinstance(tree, exp.Func):
         return tree.sql_name().lower()
     return "expr"
 
 
+def _distinct_labels(labels: Iterable[str]) -> list[str]:
+    """A repeated key label gets a number, as PostgreSQL's ChooseIndexColumnNames does (`a`, `a1`)."""
+    out: list[str] = []
+    for label in labels:
+        name, n = label, 0
+        while name in out:
+            n += 1
+            name = _clip(label, MAX_IDENTIFIER_BYTES - len(str(n))) + str(n)
+        out.append(name)
+    return out
+
+
 def index_name(
     table: str, keys: Iterable[tuple[str | None, SqlExpr | None]], taken: Callable[[str], bool] = lambda _: False
 ) -> str:
-    return choose_name(table, _join(index_key_label(c, e) for c, e in keys), "idx", taken)
+    labels = _distinct_labels(index_key_label(c, e) for c, e in keys)
+    return choose_name(table, _join(labels), "idx", taken)

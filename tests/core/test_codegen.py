@@ -143,7 +143,7 @@ class PlaylistTune(Table):
     __primary_key__ = primary_key("tune_id", "playlist_id")
 
 
-TuneTitles = View("tune_titles", sql("SELECT id, title FROM tune"))
+TuneTitles = View("tune_titles", sql("SELECT tune.id, tune.title FROM tune"))
 '''
 
 

@@ -519,7 +519,8 @@ def test_view() -> None:
         title = text()
 
     schema = schema_from_classes([Tune], views=[View("titles", sql("select title from tune")), View("t2", "select 1")])
-    assert [(v.name, v.query.sql) for v in schema.views] == [("t2", "SELECT 1"), ("titles", "SELECT title FROM tune")]
+    views = [(v.name, v.query.sql) for v in schema.views]
+    assert views == [("t2", "SELECT 1"), ("titles", "SELECT tune.title FROM tune")]
 
 
 def test_whole_schema_of_the_brief_example() -> None:

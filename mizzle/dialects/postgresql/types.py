@@ -107,7 +107,8 @@ def type_sql(ctype: ColumnType) -> str:
 
 
 _TYPE_RE = re.compile(
-    r"^(?P<base>[a-z_][a-z0-9_ ]*?|\"[^\"]+\")\s*(?:\((?P<params>[^)]*)\))?(?P<rest>[a-z ]*)(?P<array>(\s*\[\d*\])*)$"
+    r"^(?P<base>(?:(?:[a-z_][a-z0-9_]*|\"[^\"]+\")\.)?(?:[a-z_][a-z0-9_ ]*?|\"[^\"]+\"))"  # [schema.]name
+    r"\s*(?:\((?P<params>[^)]*)\))?(?P<rest>(?:\s+[a-z]+)*)(?P<array>(\s*\[\d*\])*)$"
 )
 
 
@@ -116,7 +117,7 @@ def column_type_from_pg(text: str, enums: frozenset[str] | set[str] = frozenset(
     `numeric(10, 2)[]`, `public.mpaa_rating`...) into a neutral type. Names in `enums` become
     ENUM types; anything else unknown becomes a CUSTOM type carried verbatim."""
     raw = " ".join(text.strip().split())
-    m = _TYPE_RE.match(raw if raw.startswith('"') else raw.lower())
+    m = _TYPE_RE.match(raw if '"' in raw else raw.lower())
     if not m:
         raise SchemaError(f"cannot read type {text!r}")
     base = m.group("base").strip()
@@ -132,9 +133,13 @@ def column_type_from_pg(text: str, enums: frozenset[str] | set[str] = frozenset(
         original = original.removeprefix("public.").strip('"')
         if original in enums or name in enums:
             return ColumnType(kind=TypeKind.ENUM, name=original if original in enums else name, array_dims=dims)
-        return ColumnType(
-            kind=TypeKind.CUSTOM, name=name + (f"({','.join(params)})" if params else ""), array_dims=dims
+        # Carried verbatim, as PostgreSQL spells it (`time(3) with time zone`, `bit varying(5)`).
+        spelled = re.sub(r"(\s*\[\d*\])+$", "", raw if '"' in raw else raw.lower())
+        spelled = re.sub(r"^(public|pg_catalog)\.", "", spelled)
+        spelled = re.sub(
+            r"\s*\(\s*([^)]*?)\s*\)", lambda p: "(" + ",".join(x.strip() for x in p[1].split(",")) + ")", spelled
         )
+        return ColumnType(kind=TypeKind.CUSTOM, name=spelled, array_dims=dims)
     try:
         nums = [int(p) for p in params]
     except ValueError:
@@ -157,16 +162,57 @@ def column_type_from_pg(text: str, enums: frozenset[str] | set[str] = frozenset(
 # --- expressions ---------------------------------------------------------------------------
 
 _TEXT_CASTS = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR}
+_NUMBER_CASTS = {
+    exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.INT,
+    exp.DataType.Type.BIGINT,
+    exp.DataType.Type.DECIMAL,
+}
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _unparen(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return text.strip() == text and "e" not in text.lower() and text.lower() not in ("nan", "infinity", "-infinity")
+
+
+def _number(text: str) -> exp.Expression:
+    literal = exp.Literal.number(text.lstrip("-"))
+    return exp.Neg(this=literal) if text.startswith("-") else literal
 
 
 def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
     """Undo the decorations PostgreSQL adds when it prints a stored expression, so the
     catalog's text and the schema's text canonicalise alike:
     - `'x'::text` / `'x'::character varying` → `'x'`;
-    - `col = ANY (ARRAY['a', 'b'])` → `col IN ('a', 'b')` (how PostgreSQL stores IN lists).
+    - `col = ANY (ARRAY['a', 'b'])` → `col IN ('a', 'b')` (how PostgreSQL stores IN lists),
+      also for a varchar column (`(col)::text = ANY ((ARRAY[...])::text[])`);
+    - `'-100'::integer` → `-100` (how PostgreSQL prints a negative constant);
+    - `price > (0)::numeric` → `price > 0` (the cast PostgreSQL adds to a number compared
+      with a column of another numeric type; only in comparisons, where it changes nothing).
     """
 
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Cast) and node.to.this in _NUMBER_CASTS and not node.to.expressions:
+            inner = _unparen(node.this)
+            if isinstance(inner, exp.Literal) and inner.is_string and _is_number(str(inner.this)):
+                return _number(str(inner.this))
+        if isinstance(node, _COMPARISONS):
+            for arg in ("this", "expression"):
+                side = node.args.get(arg)
+                if isinstance(side, exp.Cast) and side.to.this in _NUMBER_CASTS and not side.to.expressions:
+                    inner = _unparen(side.this)
+                    if isinstance(inner, exp.Literal) and not inner.is_string:
+                        node.set(arg, inner)
         if (
             isinstance(node, exp.Cast)
             and isinstance(node.this, exp.Literal)
@@ -177,10 +223,17 @@ def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
             return node.this
         if isinstance(node, exp.EQ) and isinstance(node.expression, exp.Any):
             inner = node.expression.this
-            while isinstance(inner, exp.Paren):
+            # a varchar IN list is stored as `(col)::text = ANY ((ARRAY['a'::varchar])::text[])`
+            while isinstance(inner, exp.Paren) or (isinstance(inner, exp.Cast) and inner.to.is_type("array")):
                 inner = inner.this
             if isinstance(inner, exp.Array):
-                return exp.In(this=node.this, expressions=list(inner.expressions))
+                this = node.this
+                if isinstance(this, exp.Cast) and this.to.this in _TEXT_CASTS and not this.to.expressions:
+                    column = this.this
+                    while isinstance(column, exp.Paren):
+                        column = column.this
+                    this = column if isinstance(column, exp.Column) else this
+                return exp.In(this=this, expressions=[fix(item) for item in inner.expressions])
         if isinstance(node, exp.Paren) and isinstance(node.this, (exp.Column, exp.Literal)):
             return node.this
         return node

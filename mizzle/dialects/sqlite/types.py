@@ -124,7 +124,8 @@ def declared_type(ctype: ColumnType, *, sole_primary_key: bool = False) -> str:
             head = _custom_head(elem)
         else:
             head = _ELEMENT_NAMES[k]
-        return head + "_ARRAY" * ctype.array_dims + _params(elem)
+        params = _custom_params(elem) if k is TypeKind.CUSTOM else _params(elem)
+        return head + "_ARRAY" * ctype.array_dims + params
     if k is TypeKind.CUSTOM:
         return _custom_head(ctype) + "_TEXT" + _custom_params(ctype)
     if k is TypeKind.INTEGER and sole_primary_key:
@@ -132,14 +133,20 @@ def declared_type(ctype: ColumnType, *, sole_primary_key: bool = False) -> str:
     return DECLARED_NAMES[k] + _params(ctype)
 
 
+_PARAMS_RE = re.compile(r"\(([^)]*)\)")
+
+
 def _custom_head(ctype: ColumnType) -> str:
+    # `time(3) with time zone` → TIME_WITH_TIME_ZONE; the parameters go to the end (SQLite's
+    # type grammar only has them there) and `_custom_name` puts them back where they were.
     assert ctype.name is not None
-    return ctype.name.split("(")[0].strip().upper().replace(" ", "_")
+    return " ".join(_PARAMS_RE.sub(" ", ctype.name).split()).upper().replace(" ", "_")
 
 
 def _custom_params(ctype: ColumnType) -> str:
     assert ctype.name is not None
-    return "(" + ctype.name.split("(", 1)[1] if "(" in ctype.name else ""
+    m = _PARAMS_RE.search(ctype.name)
+    return f"({m[1]})" if m else ""
 
 
 _DECLARED_RE = re.compile(r"^(?P<name>[^()]*?)\s*(?:\((?P<params>[^)]*)\))?\s*$")
@@ -178,7 +185,14 @@ def column_type_from_declared(declared: str, *, enum_name: str | None = None) ->
 
 
 def _custom_name(head: str, params: list[str]) -> str:
-    return head.lower().replace("_", " ") + (f"({','.join(params)})" if params else "")
+    words = head.lower().replace("_", " ")
+    if not params:
+        return words
+    args = f"({','.join(params)})"
+    if words.startswith(("time with", "time without", "timestamp with", "timestamp without")):
+        first, rest = words.split(" ", 1)
+        return f"{first}{args} {rest}"  # PostgreSQL's place for a time type's precision
+    return words + args
 
 
 def _with_params(kind: TypeKind, params: list[str]) -> ColumnType:

@@ -206,7 +206,7 @@ def test_create_index(index: Index, expected: str) -> None:
 
 def test_create_view() -> None:
     view = View(name="v", query=SqlExpr.parse("select a from t where b::int > 0"))
-    assert create_view_sql(view) == "CREATE VIEW v AS SELECT a FROM t WHERE CAST(b AS INT) > 0"
+    assert create_view_sql(view) == "CREATE VIEW v AS SELECT t.a FROM t WHERE CAST(t.b AS INT) > 0"
 
 
 def statement_heads(statements: list[str]) -> list[str]:
@@ -246,8 +246,8 @@ def test_views_come_after_the_views_they_read_whatever_their_names() -> None:
         View(name="z_inner", query=SqlExpr.parse("select a from t")),
     )
     assert render_schema(Schema(tables=(table,), views=views))[-2:] == [
-        "CREATE VIEW z_inner AS SELECT a FROM t",
-        "CREATE VIEW a_outer AS SELECT a FROM z_inner",
+        "CREATE VIEW z_inner AS SELECT t.a FROM t",
+        "CREATE VIEW a_outer AS SELECT z_inner.a FROM z_inner",
     ]
 
 

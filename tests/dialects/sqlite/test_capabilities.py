@@ -91,7 +91,7 @@ def test_view_sqlite_cannot_read_is_a_problem() -> None:
         views=(View(name="v", query=SqlExpr.parse("select a from x where a = any(array[1])")),),
     )
     assert capability_problems(schema) == [
-        'view "v": SQLite has no ANY (...) (in SELECT a FROM x WHERE a = ANY(ARRAY[1]))'
+        'view "v": SQLite has no ANY (...) (in SELECT x.a FROM x WHERE x.a = ANY(ARRAY[1]))'
     ]
 
 
@@ -141,8 +141,8 @@ def test_render_schema_carries_expressions_once_as_the_projection_reads_them_bac
     schema = Schema(tables=(table("x", col("a", t("text")), col("d", t("timestamptz"))),), views=(view,))
     statements = render_schema(schema)
     assert statements[-1] == (
-        "CREATE VIEW v AS SELECT a FROM x WHERE LOWER(a) LIKE LOWER('y%') "
-        "AND d < (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+        "CREATE VIEW v AS SELECT x.a FROM x WHERE LOWER(x.a) LIKE LOWER('y%') "
+        "AND x.d < (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
     )
     held, _notes = project(schema)
     assert held.views[0].query == SqlExpr.parse(statements[-1].removeprefix("CREATE VIEW v AS "), "sqlite")
@@ -190,3 +190,15 @@ def test_enum_arrays_are_held_as_text_arrays_and_round_trip(sqlite_path: Path) -
     back = introspect(conn)
     conn.close()
     assert back.unsupported == () and back.schema == held
+
+
+@pytest.mark.parametrize(
+    "pg_type", ["time(3) with time zone", "time with time zone", "bit varying(5)", "bit(3)[]", "interval"]
+)
+def test_custom_types_keep_their_postgresql_spelling_through_sqlite(pg_type: str) -> None:
+    from mizzle.dialects.postgresql.types import column_type_from_pg, type_sql
+    from mizzle.dialects.sqlite.types import column_type_from_declared, declared_type
+
+    ctype = column_type_from_pg(pg_type)
+    assert type_sql(ctype) == pg_type
+    assert column_type_from_declared(declared_type(ctype)) == ctype

@@ -282,14 +282,14 @@ def test_index_on_a_non_deterministic_expression_is_refused() -> None:
 
 def test_create_view_carries_the_body_into_sqlite() -> None:
     view = View(name="v", query=SqlExpr.parse("select a::text as a from t where b ilike 'x%'"))
-    assert (
-        create_view_sql(view) == "CREATE VIEW v AS SELECT CAST(a AS TEXT) AS a FROM t WHERE LOWER(b) LIKE LOWER('x%')"
-    )
+    expected = "CREATE VIEW v AS SELECT CAST(t.a AS TEXT) AS a FROM t WHERE LOWER(t.b) LIKE LOWER('x%')"
+    assert create_view_sql(view) == expected
 
 
 def test_now_in_a_view_is_the_iso_utc_text_mizzle_stores() -> None:
     view = View(name="v", query=SqlExpr.parse("select a from t where d < now()"))
-    assert create_view_sql(view) == "CREATE VIEW v AS SELECT a FROM t WHERE d < (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+    expected = "CREATE VIEW v AS SELECT t.a FROM t WHERE t.d < (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+    assert create_view_sql(view) == expected
 
 
 def test_view_with_a_postgresql_only_construct_is_refused_naming_the_view() -> None:

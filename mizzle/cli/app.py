@@ -1,0 +1,92 @@
+"""The `mizzle` command: global options, the command table, and `main()`, which turns every
+failure into one `error:` line and an exit code (1 for errors, 2 for usage, 130 for Ctrl-C)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mizzle import __version__
+from mizzle.cli import export, output, pull
+from mizzle.cli.session import Session, session_of
+from mizzle.core.errors import MizzleError
+
+app = typer.Typer(
+    name="mizzle",
+    help="One schema, two databases: PostgreSQL on the server, SQLite on the device.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("export")(export.export)
+app.command("pull")(pull.pull)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mizzle {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file: mizzle.toml, or pyproject.toml with [tool.mizzle] [default: searched upward].",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    session = session_of(ctx)
+    session.config_path = config
+    session.debug = debug
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (the console script passes it to sys.exit)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    session = Session(debug="--debug" in args)
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args or ["--help"], prog_name="mizzle", obj=session, standalone_mode=False)
+    except MizzleError as err:
+        _report(session, str(err))
+        return err.exit_code
+    except typer.TyperException as err:  # click's usage errors: bad option, missing value, bad choice
+        _report(session, _usage_message(err))
+        return err.exit_code
+    except typer.Abort:  # EOF at a prompt
+        _report(session, "aborted")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        _report(session, f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _report(session: Session, message: str) -> None:
+    if session.debug:
+        sys.stderr.write(session.redactor(traceback.format_exc()))
+    output.error(session.redactor(message))
+
+
+def _usage_message(err: typer.TyperException) -> str:
+    ctx = getattr(err, "ctx", None)
+    command = ctx.command_path if ctx is not None else "mizzle"
+    return f"{err.format_message()} (see '{command} --help')"

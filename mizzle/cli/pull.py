@@ -1,0 +1,100 @@
+"""`mizzle pull`: read a live database and write its schema as Python (DSL) or PostgreSQL DDL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mizzle.cli import output
+from mizzle.cli.session import session_of
+from mizzle.core.codegen import schema_to_python
+from mizzle.core.errors import MizzleError, UnsupportedError
+from mizzle.core.introspection import Introspected
+from mizzle.core.model import Schema
+from mizzle.dialects import get_dialect
+
+
+def pull(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL to read [default: the config's database URL].", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write: .py (DSL) or .sql (PostgreSQL DDL) [default: the config's schema].",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Introspect a PostgreSQL or SQLite database and write its schema to a file.
+
+    Objects the schema model cannot hold (functions, triggers, ...) are named in a warning.
+    """
+    session = session_of(ctx)
+    if out is None:
+        out = session.config().require_schema()
+    if out.suffix not in (".py", ".sql"):
+        raise typer.BadParameter(f"{out}: write a .py (schema DSL) or .sql (PostgreSQL DDL) file", param_hint="--out")
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a directory: name the file to write", param_hint="--out")
+    if out.exists() and not force:
+        raise MizzleError(f"{out} already exists: pass --force to overwrite it")
+    url = session.database(db, Path.cwd()) if db is not None else session.configured_database()
+
+    dialect = get_dialect(url.dialect)
+    conn = dialect.connect(url)
+    try:
+        introspected = dialect.introspect(conn)
+    finally:
+        conn.close()
+
+    _write(out, _render(introspected.schema, out.suffix))
+    output.stdout().print(f"wrote {escape(str(out))}: {_counts(introspected)} from {escape(url.redacted)}")
+    if warning := introspected.warning():
+        output.warning(warning)
+
+
+def _render(schema: Schema, suffix: str) -> str:
+    if suffix == ".py":
+        return schema_to_python(schema)
+    postgresql = get_dialect("postgresql")
+    problems = postgresql.capability_problems(schema)
+    if problems:
+        raise UnsupportedError(f"the schema does not fit postgresql: {problems[0]}")
+    return output.sql_script(postgresql.render_schema(schema))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write via a temporary file, so a failure never leaves half a schema behind."""
+    tmp = path.with_name(f".{path.name}.mizzle-tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise MizzleError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def _counts(introspected: Introspected) -> str:
+    schema = introspected.schema
+    parts = [_plural(len(schema.tables), "table")]
+    if schema.enums:
+        parts.append(_plural(len(schema.enums), "enum"))
+    if schema.views:
+        parts.append(_plural(len(schema.views), "view"))
+    return ", ".join(parts)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

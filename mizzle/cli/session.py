@@ -1,0 +1,56 @@
+"""What one `mizzle` invocation shares between the global options and the command: the
+options, the configuration (read only when a command needs it) and the password redactor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from mizzle.cli.output import Redactor
+from mizzle.core.config import Config, ConfigNotFound, load_config
+from mizzle.core.urls import DatabaseURL, parse_url
+
+
+class DialectName(StrEnum):
+    """The choices of a `--dialect` option (mizzle.dialects.DIALECTS)."""
+
+    POSTGRESQL = "postgresql"
+    SQLITE = "sqlite"
+
+
+@dataclass
+class Session:
+    config_path: Path | None = None
+    debug: bool = False
+    redactor: Redactor = field(default_factory=Redactor)
+    _config: Config | None = None
+
+    def config(self) -> Config:
+        """The project configuration; ConfigError when there is none or it is wrong."""
+        if self._config is None:
+            self._config = load_config(config_path=self.config_path)
+        return self._config
+
+    def optional_config(self) -> Config | None:
+        """The configuration, or None when no config file exists (a broken one still fails)."""
+        try:
+            return self.config()
+        except ConfigNotFound:
+            return None
+
+    def database(self, text: str, base_dir: Path) -> DatabaseURL:
+        """Parse a database URL (relative SQLite paths from `base_dir`) and remember its password
+        so that no message can show it."""
+        return self.redactor.remember(parse_url(text, base_dir=base_dir))
+
+    def configured_database(self) -> DatabaseURL:
+        config = self.config()
+        return self.database(config.database_url(), config.root)
+
+
+def session_of(ctx: typer.Context) -> Session:
+    obj = ctx.find_object(Session)
+    return obj if obj is not None else ctx.ensure_object(Session)

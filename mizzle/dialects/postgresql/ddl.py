@@ -1,0 +1,555 @@
+"""Reading a PostgreSQL schema file (`schema.sql`, hand-written or from pg_dump) into the model.
+
+`parse_ddl(text)` runs the file's statements in order on a draft schema, the way PostgreSQL
+would run them on an empty database: tables, constraints, indexes, enums and views are
+built from sqlglot's trees; unnamed constraints and indexes get the names PostgreSQL would
+give them (in PostgreSQL's order, so suffixes like `t_a_idx1` come out the same); objects
+the model cannot hold are reported by name as `Unsupported` (named and worded as the
+introspector reports them, so a file and the database it creates read alike); statements
+that create nothing (settings, grants, ownership, data) are skipped. The draft is then
+turned into a validated `Schema`. ALTER, DROP and COMMENT are read in `ddl_alter.py`,
+statements are split and tokenized in `ddl_split.py`, the draft lives in `ddl_draft.py`.
+
+Statements are parsed one by one, so an error names the line of the statement it is in.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+
+from pydantic import ValidationError
+from sqlglot import exp
+
+from mizzle.core.errors import SchemaError, SchemaSyntaxError
+from mizzle.core.introspection import Introspected
+from mizzle.core.model import Index, IndexKey, View
+from mizzle.core.naming import index_name, make_object_name
+from mizzle.core.types import ColumnType, TypeKind
+from mizzle.dialects.postgresql.ddl_alter import CLUSTER_OBJECTS, AlterStatements
+from mizzle.dialects.postgresql.ddl_draft import (
+    Draft,
+    DraftColumn,
+    DraftTable,
+    Pending,
+    ident,
+    pg_expr_tree,
+    relation_name,
+)
+from mizzle.dialects.postgresql.ddl_split import (
+    Statement,
+    Tokens,
+    fold_identifier,
+    parse_statement,
+    parse_type,
+    qualified,
+    split_statements,
+)
+from mizzle.dialects.postgresql.types import column_type_from_pg
+
+
+def parse_ddl(text: str, source: str = "schema.sql") -> Introspected:
+    """The schema a PostgreSQL DDL script creates, plus the objects it names that the model
+    cannot hold. Raises SchemaSyntaxError / SchemaError naming `source:line`."""
+    loader = _Loader(source)
+    for statement in split_statements(text, source):
+        loader.run(statement)
+    return loader.draft.finish(source)
+
+
+#: First words of statements that create or change nothing the model holds.
+_SKIPPED = frozenset(
+    {"SET", "RESET", "SELECT", "VALUES", "TABLE", "WITH", "SHOW", "EXPLAIN", "GRANT", "REVOKE"}
+    | {"SECURITY", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "ANALYZE"}
+    | {"ANALYSE", "VACUUM", "CHECKPOINT", "CLUSTER", "REINDEX", "REFRESH", "LOCK", "NOTIFY", "LISTEN", "UNLISTEN"}
+    | {"DISCARD", "LOAD", "PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE", "CLOSE"}
+)
+#: First words of statements that write rows: a schema file holds none.
+_DATA = frozenset({"INSERT", "COPY", "UPDATE", "DELETE", "TRUNCATE", "MERGE"})
+#: Words between CREATE and the kind of object that do not change what is created.
+_CREATE_MODIFIERS = frozenset(
+    {"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "RECURSIVE", "TRUSTED"}
+    | {"PROCEDURAL", "DEFAULT", "CONSTRAINT"}
+)
+#: CREATE <words> → the kind reported as Unsupported. Longest key wins.
+_CREATE_UNSUPPORTED: dict[tuple[str, ...], str] = {
+    ("FUNCTION",): "function",
+    ("PROCEDURE",): "procedure",
+    ("AGGREGATE",): "aggregate",
+    ("TRIGGER",): "trigger",
+    ("EVENT", "TRIGGER"): "event trigger",
+    ("MATERIALIZED", "VIEW"): "materialized view",
+    ("EXTENSION",): "extension",
+    ("POLICY",): "policy",
+    ("RULE",): "rule",
+    ("SCHEMA",): "schema",
+    ("COLLATION",): "collation",
+    ("OPERATOR",): "operator",
+    ("CAST",): "cast",
+    ("CONVERSION",): "conversion",
+    ("LANGUAGE",): "language",
+    ("PUBLICATION",): "publication",
+    ("SUBSCRIPTION",): "subscription",
+    ("STATISTICS",): "statistics",
+    ("SERVER",): "foreign server",
+    ("FOREIGN", "TABLE"): "foreign table",
+    ("FOREIGN", "DATA"): "foreign data wrapper",
+    ("TEXT", "SEARCH"): "text search object",
+    ("TRANSFORM",): "transform",
+    ("ACCESS", "METHOD"): "access method",
+    ("USER", "MAPPING"): "user mapping",
+}
+#: Functions and aggregates: a view calling one is left out.
+_CALLABLE_KINDS = frozenset({"function", "procedure", "aggregate"})
+
+
+class _Loader(AlterStatements):
+    """Runs statements one by one on a `Draft`."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.draft = Draft()
+
+    def run(self, statement: Statement) -> None:
+        try:
+            self._dispatch(statement)
+        except SchemaError as err:
+            raise type(err)(f"{self.source}:{statement.line}: {err}") from None
+        except ValidationError as err:
+            message = err.errors()[0]["msg"].removeprefix("Value error, ")
+            raise SchemaError(f"{self.source}:{statement.line}: {message}") from None
+
+    # --- dispatch ---------------------------------------------------------------------
+
+    def _dispatch(self, st: Statement) -> None:
+        if st.is_meta_command:
+            self._meta_command(st)
+            return
+        head = st.head(8)
+        first = head[0] if head else ""
+        if first in _SKIPPED:
+            return
+        if first in _DATA:
+            self.draft.data_statements += 1
+        elif first == "CREATE":
+            self._create(st, head)
+        elif first == "ALTER":
+            self._alter(st, head)
+        elif first == "DROP":
+            self._drop(st, head)
+        elif first == "COMMENT":
+            self._comment(st, head)
+        elif first in ("DO", "CALL", "IMPORT"):
+            what = {"DO": "DO block", "CALL": "procedure call", "IMPORT": "foreign schema import"}[first]
+            self.draft.unsupported(what, f"at line {st.line}", "not run: what it creates is not read")
+        else:
+            raise SchemaError(f"cannot read a {first or st.text[:20]!r} statement in a schema file")
+
+    def _meta_command(self, st: Statement) -> None:
+        command, _, argument = st.text.partition(" ")
+        if command in ("\\i", "\\ir", "\\include", "\\include_relative"):
+            self.draft.unsupported("psql include", argument.strip(), "not followed: include its statements")
+
+    # --- CREATE -----------------------------------------------------------------------
+
+    def _create(self, st: Statement, head: tuple[str, ...]) -> None:
+        words = [w for w in head[1:] if w not in _CREATE_MODIFIERS]
+        kind = words[0] if words else ""
+        if kind in CLUSTER_OBJECTS and head[1:3] != ("USER", "MAPPING"):
+            return
+        if kind == "TABLE":
+            self._create_table(st, _create_tree(st, "CREATE TABLE"))
+        elif kind == "INDEX":
+            self._create_index(st, _create_tree(_without_on_only(st), "CREATE INDEX"))
+        elif kind == "VIEW":
+            self._create_view(st, _create_tree(st, "CREATE VIEW"))
+        elif kind == "TYPE":
+            self._create_type(st)
+        elif kind == "SEQUENCE":
+            self._create_sequence(st)
+        elif kind == "DOMAIN":
+            self._create_domain(st)
+        else:
+            self._create_unsupported(st, words)
+
+    def _create_unsupported(self, st: Statement, words: list[str]) -> None:
+        key = next((k for k in sorted(_CREATE_UNSUPPORTED, key=len, reverse=True) if tuple(words[: len(k)]) == k), None)
+        if key is None:
+            raise SchemaError(f"cannot read a CREATE {' '.join(words[:2])} statement in a schema file")
+        kind = _CREATE_UNSUPPORTED[key]
+        tokens = Tokens(st.text)
+        tokens.skip_to(*key)
+        tokens.accept("IF", "NOT", "EXISTS")
+        parts = tokens.name()
+        name = qualified(parts) if parts else st.text.split("\n")[0][:60]
+        if kind == "schema" and name == "public":
+            return
+        if kind in ("trigger", "policy", "rule"):
+            tokens.skip_to("TO" if kind == "rule" else "ON")
+            self.draft.unsupported_on(kind, name, tokens.qualified_name())
+            return
+        if kind in _CALLABLE_KINDS:
+            self.draft.functions.add(name)
+        if kind == "materialized view":
+            self.draft.skip_relation(name, kind)
+        detail = {"schema": "only schema public is read", "materialized view": "skipped"}.get(kind, "not modelled")
+        self.draft.unsupported(kind, name, detail)
+
+    def _create_table(self, st: Statement, tree: exp.Create) -> None:
+        name = relation_name(tree.this)
+        d = self.draft
+        if self._outside_public(st, "table", name) or self._exists(tree, name):
+            return
+        if isinstance(tree.expression, exp.Query):
+            raise SchemaError(f'CREATE TABLE "{name}" AS a query: declare its columns instead')
+        properties = tree.args.get("properties")
+        for prop in properties.expressions if properties else []:
+            if isinstance(prop, exp.PartitionedOfProperty):
+                d.skip_relation(name, "partition")
+                d.unsupported("partition", name, f"partition of {relation_name(prop.this)}; skipped")
+                return
+            if isinstance(prop, exp.TemporaryProperty):
+                d.skip_relation(name, "temporary table")
+                d.unsupported("temporary table", name, "skipped")
+                return
+            if isinstance(prop, exp.PartitionedByProperty):
+                d.unsupported("partitioning", name, f"PARTITION BY {_partition_key(prop.this)}: read as a plain table")
+            elif isinstance(prop, exp.InheritsProperty):
+                parents = ", ".join(relation_name(t) for t in prop.expressions)
+                detail = f"inherits from {parents}: read as a plain table of the columns declared here"
+                d.unsupported("inheritance", name, detail)
+            elif isinstance(prop, exp.UnloggedProperty):
+                d.unsupported("unlogged table", name, "read as an ordinary table")
+            else:
+                d.unsupported("table option", name, f"{prop.sql(dialect='postgres')} not carried")
+        table = DraftTable(name=name)
+        pending: list[Pending] = []
+        elements = tree.this.expressions if isinstance(tree.this, exp.Schema) else []
+        for element in elements:
+            if isinstance(element, exp.ColumnDef):
+                self._add_column(st, table, element, pending)
+            else:
+                self._table_constraint(st, table, element, None, pending)
+        d.add_relation(name)
+        d.tables[name] = table
+        d.lines[name] = st.line
+        d.add_constraints(table, pending, dedupe_indexes=True)
+
+    def _exists(self, tree: exp.Expression, name: str) -> bool:
+        """Whether a relation of this name already exists: True to skip (IF NOT EXISTS)."""
+        if not self.draft.relation_exists(name):
+            return False
+        if tree.args.get("exists"):
+            return True
+        raise SchemaError(f'relation "{name}" already exists')
+
+    def _outside_public(self, st: Statement, kind: str, name: str) -> bool:
+        if "." not in name:
+            return False
+        self.draft.skip_relation(name, kind)
+        self.draft.unsupported(kind, name, "outside the public schema; skipped")
+        return True
+
+    def _add_column(self, st: Statement, table: DraftTable, coldef: exp.ColumnDef, pending: list[Pending]) -> None:
+        name = ident(coldef.this)
+        where = f"{table.name}.{name}"
+        if name in table.columns:
+            raise SchemaError(f'column "{name}" specified more than once in table "{table.name}"')
+        dtype = coldef.args.get("kind")
+        if not isinstance(dtype, exp.DataType):
+            raise SchemaError(f'column "{where}" has no type')
+        column = DraftColumn(name=name, type=self.column_type(dtype, where))
+        if column.type.kind in (TypeKind.SERIAL, TypeKind.BIGSERIAL):
+            column.nullable = False  # serial implies NOT NULL
+            self.draft.add_serial_sequence(table.name, name)
+        table.columns[name] = column
+        for constraint in coldef.constraints:
+            self._column_constraint(st, table, column, constraint, pending)
+
+    def _column_constraint(
+        self, st: Statement, table: DraftTable, column: DraftColumn, cc: exp.ColumnConstraint, pending: list[Pending]
+    ) -> None:
+        kind = cc.args.get("kind")
+        cname = ident(cc.this) if cc.this else None
+        where = f"{table.name}.{column.name}"
+        d = self.draft
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            column.nullable = bool(kind.args.get("allow_null"))
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            column.default = kind.this
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            pending.append(Pending("pk", cname, st.line, columns=(column.name,), options=kind.args.get("options")))
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            pending.append(Pending("unique", cname, st.line, columns=(column.name,), node=kind))
+        elif isinstance(kind, exp.Reference):
+            pending.append(Pending("fk", cname, st.line, columns=(column.name,), node=kind))
+        elif isinstance(kind, exp.CheckColumnConstraint):
+            pending.append(Pending("check", cname, st.line, expr=kind.this))
+        elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) and kind.args.get("expression") is None:
+            self._identity(column, where)
+        elif isinstance(kind, exp.ComputedColumnConstraint | exp.GeneratedAsIdentityColumnConstraint):
+            expression = kind.args.get("this") if isinstance(kind, exp.ComputedColumnConstraint) else kind.expression
+            text = expression.sql(dialect="postgres") if isinstance(expression, exp.Expression) else "..."
+            d.unsupported("generated column", where, f"GENERATED ALWAYS AS ({text}): read as a plain column")
+        elif isinstance(kind, exp.CollateColumnConstraint):
+            d.unsupported("collation", where, "the column's COLLATE is not carried")
+        else:
+            text = kind.sql(dialect="postgres") if kind is not None else cc.sql(dialect="postgres")
+            d.unsupported("column option", where, f"{text} not carried")
+
+    def _identity(self, column: DraftColumn, where: str) -> None:
+        """GENERATED ... AS IDENTITY: read as serial, as the introspector reads it."""
+        serial = {TypeKind.INTEGER: TypeKind.SERIAL, TypeKind.BIGINT: TypeKind.BIGSERIAL}.get(column.type.kind)
+        if serial is None or column.type.array_dims:
+            raise SchemaError(f"identity column {where} must be integer or bigint")
+        column.type = ColumnType(kind=serial)
+        column.nullable = False
+        column.default = None
+        self.draft.unsupported("identity column", where, f"read as {serial.value}")
+
+    def _table_constraint(
+        self, st: Statement, table: DraftTable, node: exp.Expression, name: str | None, pending: list[Pending]
+    ) -> None:
+        if isinstance(node, exp.Constraint):
+            for inner in node.expressions:
+                self._table_constraint(st, table, inner, ident(node.this), pending)
+        elif isinstance(node, exp.PrimaryKey):
+            columns = tuple(ident(c) for c in node.expressions)
+            pending.append(Pending("pk", name, st.line, columns=columns, options=node.args.get("options")))
+        elif isinstance(node, exp.UniqueColumnConstraint):
+            schema = node.this
+            columns = tuple(ident(c) for c in schema.expressions) if isinstance(schema, exp.Schema) else ()
+            pending.append(Pending("unique", name, st.line, columns=columns, node=node))
+        elif isinstance(node, exp.ForeignKey):
+            columns = tuple(ident(c) for c in node.expressions)
+            pending.append(Pending("fk", name, st.line, columns=columns, node=node))
+        elif isinstance(node, exp.CheckColumnConstraint):
+            pending.append(Pending("check", name, st.line, expr=node.this))
+        elif isinstance(node, exp.ExcludeColumnConstraint):
+            where = f"{table.name}.{name or make_object_name(table.name, None, 'excl')}"
+            self.draft.unsupported("exclusion constraint", where, f"{node.sql(dialect='postgres')}; not modelled")
+        elif isinstance(node, exp.LikeProperty):
+            raise SchemaError(f'table "{table.name}": LIKE is not supported, declare the columns')
+        else:
+            raise SchemaError(f'table "{table.name}": cannot read {node.sql(dialect="postgres")[:60]!r}')
+
+    # --- types ------------------------------------------------------------------------
+
+    def column_type(self, dtype: exp.DataType, where: str | None) -> ColumnType:
+        """The neutral type of column `where` ("t.c"; None for a domain's base type). A domain
+        created in the file is read as its base type, and the column noted on the domain."""
+        dims = 0
+        while dtype.this == exp.DataType.Type.ARRAY and dtype.expressions:
+            dims += 1
+            dtype = dtype.expressions[0]
+        d = self.draft
+        if dtype.this == exp.DataType.Type.USERDEFINED:
+            name = _user_type_name(dtype.args.get("kind"))
+            if name in d.domains:
+                domain = d.domains[name]
+                if where is not None:
+                    domain.columns.append(where)
+                return domain.type.array_of(domain.type.array_dims + dims) if dims else domain.type
+            if name in d.enums:
+                return ColumnType(kind=TypeKind.ENUM, name=name, array_dims=dims)
+            text = '"' + name.replace('"', '""') + '"' if name != fold_identifier(name) else name
+        else:
+            text = _pg_type_text(dtype)
+        ctype = column_type_from_pg(text, set(d.enums))
+        return ctype.array_of(dims) if dims else ctype
+
+    def _create_type(self, st: Statement) -> None:
+        tokens = Tokens(st.text)
+        tokens.skip_to("TYPE")
+        name = tokens.qualified_name()
+        if self._outside_public(st, "type", name):
+            return
+        if not tokens.at("AS", "ENUM"):
+            kind = "range type" if tokens.at("AS", "RANGE") else "composite type" if tokens.at("AS", "(") else "type"
+            self.draft.unsupported(kind, name, "not modelled")
+            return
+        tree = parse_statement(st, "CREATE TYPE")
+        body = tree.expression if isinstance(tree, exp.Create) else None
+        if not isinstance(body, exp.DataType) or body.this != exp.DataType.Type.ENUM:
+            raise SchemaSyntaxError(f"cannot parse CREATE TYPE statement: {st.text[:60]!r}")
+        if name in self.draft.enums or name in self.draft.domains:
+            raise SchemaError(f'type "{name}" already exists')
+        self.draft.enums[name] = [str(value.this) for value in body.expressions]
+
+    def _create_sequence(self, st: Statement) -> None:
+        tokens = Tokens(st.text)
+        tokens.skip_to("SEQUENCE")
+        if_not_exists = tokens.accept("IF", "NOT", "EXISTS")
+        name = tokens.qualified_name()
+        if self.draft.relation_exists(name):
+            if if_not_exists:
+                return
+            raise SchemaError(f'relation "{name}" already exists')
+        owner = None
+        if tokens.skip_to("OWNED", "BY") and not tokens.at("NONE"):
+            owner = tokens.name()
+        self.draft.add_sequence(name, owner)
+
+    def _create_domain(self, st: Statement) -> None:
+        tokens = Tokens(st.text)
+        tokens.skip_to("DOMAIN")
+        name = tokens.qualified_name()
+        tokens.accept("AS")
+        first = tokens.peek()
+        if first is None:
+            raise SchemaError(f'domain "{name}" has no type')
+        stop = len(st.text)
+        extras = []
+        while (token := tokens.next()) is not None:
+            if token.upper in ("COLLATE", "DEFAULT", "CONSTRAINT", "NOT", "NULL", "CHECK"):
+                stop = min(stop, token.start)
+                extras.append(token.upper)
+        base = self.column_type(parse_type(st.text[first.start : stop], "CREATE DOMAIN", st.line), None)
+        carried = [w for w in ("NOT NULL", "DEFAULT", "CHECK") if w.split()[0] in extras]
+        self.draft.add_domain(name, base, carried)
+
+    # --- CREATE INDEX / VIEW ----------------------------------------------------------
+
+    def _create_index(self, st: Statement, tree: exp.Create) -> None:
+        node = tree.this
+        if not isinstance(node, exp.Index) or not isinstance(node.args.get("params"), exp.IndexParameters):
+            raise SchemaSyntaxError("cannot parse CREATE INDEX statement: expected ON table (keys)")
+        d = self.draft
+        table_name = relation_name(node.args["table"])
+        explicit = ident(node.this) if node.this else None
+        if table_name in d.skipped:
+            return
+        table = d.tables.get(table_name)
+        if table is None:
+            raise SchemaError(f'CREATE INDEX on "{table_name}", which the file does not create')
+        if explicit is not None and self._exists(tree, explicit):
+            return
+        params = node.args["params"]
+        lost: list[str] = []  # what the index has that the model does not carry
+        keys = [self._index_key(ordered, lost) for ordered in params.args.get("columns") or []]
+        table.require_columns([k.column for k in keys if k.column is not None])
+        if params.args.get("include"):
+            lost.insert(0, "INCLUDE columns")
+        if params.args.get("with_storage"):
+            lost.append("storage parameters")
+        where = params.args.get("where")
+        using = params.args.get("using")
+        name = explicit or index_name(table.name, [(k.column, k.expr) for k in keys], d.relation_exists)
+        if lost:
+            d.unsupported("index", f"{table.name}.{name}", f"{', '.join(lost)} not carried")
+        d.add_relation(name)
+        table.indexes.append(
+            Index(
+                name=name,
+                keys=tuple(keys),
+                unique=bool(tree.args.get("unique")),
+                where=pg_expr_tree(where.this) if isinstance(where, exp.Where) else None,
+                method=using.name if using is not None else "btree",
+            )
+        )
+
+    def _index_key(self, ordered: exp.Expression, lost: list[str]) -> IndexKey:
+        node = ordered.this if isinstance(ordered, exp.Ordered) else ordered
+        while isinstance(node, exp.Collate | exp.Opclass):
+            if isinstance(node, exp.Opclass):
+                lost.append(f"operator class {node.expression.sql(dialect='postgres')}")
+            elif "COLLATE" not in lost:
+                lost.append("COLLATE")
+            node = node.this
+        inner = node.this if isinstance(node, exp.Paren) else node
+        desc = bool(ordered.args.get("desc")) if isinstance(ordered, exp.Ordered) else False
+        nulls_first = ordered.args.get("nulls_first") if isinstance(ordered, exp.Ordered) else None
+        nulls = None if nulls_first is None else ("first" if nulls_first else "last")
+        if isinstance(inner, exp.Column) and not inner.table:
+            return IndexKey(column=ident(inner), desc=desc, nulls=nulls)
+        return IndexKey(expr=pg_expr_tree(node), desc=desc, nulls=nulls)
+
+    def _create_view(self, st: Statement, tree: exp.Create) -> None:
+        name = relation_name(tree.this)
+        query = tree.expression
+        d = self.draft
+        if self._outside_public(st, "view", name):
+            return
+        if name in d.views and tree.args.get("replace"):
+            d.views.pop(name)
+        elif self._exists(tree, name):
+            return
+        if not (isinstance(query, exp.Query) and isinstance(query, exp.Expression)):
+            raise SchemaError(f'view "{name}" has no query')
+        aliases = [ident(c) for c in tree.this.expressions] if isinstance(tree.this, exp.Schema) else []
+        select = query if isinstance(query, exp.Select) else query.find(exp.Select)
+        if aliases and select is not None:
+            # `CREATE VIEW v (x) AS SELECT a ...` is stored as `SELECT a AS x ...`.
+            renamed = [_aliased(p, a) for p, a in zip(select.expressions, aliases, strict=False)]
+            select.set("expressions", renamed + select.expressions[len(renamed) :])
+        d.add_relation(name)
+        # Qualified as the introspector qualifies PostgreSQL's printout, so both read alike.
+        d.views[name] = View(name=name, query=pg_expr_tree(query))
+        d.lines[name] = st.line
+
+    # --- ALTER ------------------------------------------------------------------------
+
+
+def _create_tree(st: Statement, what: str) -> exp.Create:
+    tree = parse_statement(st, what)
+    if not isinstance(tree, exp.Create):
+        raise SchemaSyntaxError(f"cannot parse {what} statement: {st.text[:60]!r}")
+    return tree
+
+
+def _without_on_only(st: Statement) -> Statement:
+    """`CREATE INDEX ... ON ONLY t` (pg_dump's, for a partitioned table) without the ONLY,
+    which sqlglot does not read: the index is the table's own either way. Blanked, not cut,
+    so that error positions stay right."""
+    tokens = Tokens(st.text)
+    if tokens.skip_to("ON") and (only := tokens.peek()) is not None and only.upper == "ONLY":
+        return Statement(st.text[: only.start] + "    " + st.text[only.start + 4 :], st.line)
+    return st
+
+
+def _partition_key(spec: exp.Expression) -> str:
+    """`RANGE (payment_date)`, as pg_get_partkeydef prints it."""
+    if isinstance(spec, exp.Anonymous | exp.List):  # RANGE (a), HASH (a), LIST (a)
+        method = str(spec.this) if isinstance(spec, exp.Anonymous) else "list"
+        return f"{method.upper()} ({', '.join(a.sql(dialect='postgres') for a in spec.expressions)})"
+    return spec.sql(dialect="postgres")
+
+
+def _aliased(projection: exp.Expression, alias: str) -> exp.Expression:
+    bare = projection.unalias()
+    if isinstance(bare, exp.Column) and ident(bare) == alias:
+        return bare
+    return exp.Alias(this=bare, alias=exp.to_identifier(alias))
+
+
+def _user_type_name(kind: exp.Expression | str | None) -> str:
+    """The name of a user-defined type (`public.mpaa_rating` → mpaa_rating)."""
+    if isinstance(kind, str):
+        return qualified(Tokens(kind).name())
+    if isinstance(kind, exp.Dot):
+        schema, name = ident(kind.this), ident(kind.expression)
+        return name if schema in ("public", "pg_catalog") else f"{schema}.{name}"
+    return ident(kind)
+
+
+def _pg_type_text(dtype: exp.DataType) -> str:
+    """A built-in type spelled as PostgreSQL's format_type spells it, where sqlglot differs."""
+    params = tuple(p.name for p in dtype.expressions)
+    if isinstance(dtype.this, exp.DataType.Type) and all(isinstance(p.this, exp.Literal) for p in dtype.expressions):
+        return _builtin_type_text(dtype.this, params)  # a few kinds, printed once each
+    return dtype.sql(dialect="postgres")
+
+
+@functools.lru_cache(maxsize=256)
+def _builtin_type_text(kind: enum.Enum, params: tuple[str, ...]) -> str:  # kind: a DataType.Type
+    t = exp.DataType.Type
+    if kind == t.SMALLSERIAL:
+        raise SchemaError("smallserial is not supported: use serial (integer) or bigserial")
+    if kind == t.TIMETZ:
+        return f"time({params[0]}) with time zone" if params else "time with time zone"
+    if kind == t.BIT and not params:
+        return "bit(1)"
+    if kind == t.DOUBLE and params:  # float(p): real up to 24 bits of precision
+        return "real" if int(params[0]) <= 24 else "double precision"
+    literals = [exp.DataTypeParam(this=exp.Literal.number(p)) for p in params]
+    return exp.DataType(this=kind, expressions=literals).sql(dialect="postgres")

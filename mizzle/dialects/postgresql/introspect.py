@@ -1,0 +1,518 @@
+"""Read a live PostgreSQL schema back into the model (`catalog.py` holds the queries).
+
+What the model holds comes back in its canonical form; everything else the schema holds
+(functions, triggers, domains, partitions, sequences that are not a serial's...) is named
+in `Introspected.unsupported`, never dropped silently. Tables named `__mizzle_*` are
+mizzle's own bookkeeping and are left out without a word.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+if TYPE_CHECKING:
+    import psycopg
+
+from mizzle.core.errors import IntrospectionError, MizzleError
+from mizzle.core.expr import SqlExpr, parse_expression
+from mizzle.core.introspection import Introspected, Unsupported
+from mizzle.core.model import (
+    Check,
+    Column,
+    Default,
+    Enum,
+    FkAction,
+    ForeignKey,
+    Index,
+    IndexKey,
+    PrimaryKey,
+    Schema,
+    Table,
+    Unique,
+    View,
+)
+from mizzle.core.types import ColumnType, TypeKind
+from mizzle.dialects.postgresql import types
+from mizzle.dialects.postgresql.catalog import (
+    Catalog,
+    ColumnRow,
+    ConstraintRow,
+    IndexRow,
+    RelationRow,
+    read_catalog,
+)
+
+#: Tables mizzle keeps for itself (migration history, locks): never part of a user's schema.
+BOOKKEEPING_PREFIX = "__mizzle_"
+
+#: pg_constraint.confdeltype / confupdtype → the model's action
+FK_ACTIONS: dict[str, FkAction] = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
+
+#: integer kind → the serial kind a sequence-fed column of that kind is read as
+SERIAL_OF = {TypeKind.INTEGER: TypeKind.SERIAL, TypeKind.BIGINT: TypeKind.BIGSERIAL}
+
+#: How PostgreSQL prints a serial's default. Recognised without parsing it: a schema of
+#: 1,000 tables has 1,000 different ones.
+_NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
+
+#: indoption bits
+_DESC = 1
+_NULLS_FIRST = 2
+
+
+def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> Introspected:
+    """Read schema `schema_name` (default `public`) of the database behind `conn`.
+
+    Runs a fixed number of catalog queries whatever the schema's size, inside a transaction
+    (or a savepoint, if the caller has one open) that is rolled back afterwards."""
+    import psycopg
+
+    try:
+        with conn.transaction(force_rollback=True):
+            catalog = read_catalog(conn, schema_name)
+    except psycopg.Error as err:
+        lines = [ln for ln in str(err).splitlines() if ln.strip()]
+        raise IntrospectionError(f"cannot read the schema {schema_name!r}: {lines[0] if lines else err}") from None
+    with _collector_paused():
+        return _Assembler(catalog, schema_name).run()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building the model of a large schema allocates ~10^5 small immutable objects, which
+    sets off repeated full garbage collections that find nothing (the model has no cycles)
+    and double the time. Collection resumes, if it was on, once the model is built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class _ColumnDraft:
+    """A column read so far; whether a `nextval` default makes it a serial is decided once
+    every column is known (a sequence is a serial's only if no other column shares it)."""
+
+    row: ColumnRow
+    table: str
+    type: ColumnType
+    #: the DEFAULT as PostgreSQL prints it (None for identity and generated columns)
+    default: str | None
+    #: the sequence of the schema that a plain `nextval('seq'::regclass)` default reads
+    sequence: int | None = None
+
+
+@dataclass
+class _Assembler:
+    catalog: Catalog
+    schema_name: str
+    unsupported: list[Unsupported] = field(default_factory=list)
+    # Many columns share a type, a default or a CHECK text: each is read once (the results
+    # are immutable, so sharing them is safe).
+    _trees: dict[str, exp.Expression] = field(default_factory=dict)
+    _exprs: dict[str, SqlExpr] = field(default_factory=dict)
+    _defaults: dict[tuple[str, ColumnType], Default | None] = field(default_factory=dict)
+    _types: dict[str, ColumnType] = field(default_factory=dict)
+    _index_keys: dict[tuple[str | None, str | None, int], IndexKey] = field(default_factory=dict)
+
+    def note(self, kind: str, name: str, detail: str = "") -> None:
+        self.unsupported.append(Unsupported(kind, name, detail))
+
+    # --- parsing, once per distinct text ------------------------------------------------
+
+    def parse(self, text: str, what: str) -> exp.Expression:
+        tree = self._trees.get(text)
+        if tree is None:
+            try:
+                tree = parse_expression(text, "postgres")
+            except MizzleError as err:
+                raise IntrospectionError(f"cannot read {what}: {err}") from None
+            self._trees[text] = tree
+        return tree
+
+    def expr(self, text: str, what: str) -> SqlExpr:
+        found = self._exprs.get(text)
+        if found is None:
+            found = self._exprs[text] = SqlExpr(types.normalize_pg_expression(self.parse(text, what)))
+        return found
+
+    def default(self, text: str, ctype: ColumnType, what: str) -> Default | None:
+        key = (text, ctype)
+        if key not in self._defaults:
+            try:
+                self._defaults[key] = types.default_from_pg(self.parse(text, what), ctype)
+            except MizzleError as err:
+                raise IntrospectionError(f"cannot read {what}: {text!r}: {err}") from None
+        return self._defaults[key]
+
+    def column_type(self, text: str, what: str) -> ColumnType:
+        ctype = self._types.get(text)
+        if ctype is None:
+            try:
+                ctype = self._types[text] = types.column_type_from_pg(text, self.enums)
+            except MizzleError as err:
+                raise IntrospectionError(f"cannot read the type of {what}: {err}") from None
+        return ctype
+
+    # --- the whole schema ---------------------------------------------------------------
+
+    def run(self) -> Introspected:
+        cat = self.catalog
+        self.hidden: set[int] = {r.oid for r in cat.relations if r.name.startswith(BOOKKEEPING_PREFIX)}
+        self.tables: dict[int, RelationRow] = {}
+        self.partitions: set[int] = set()
+        self.sequences: dict[int, RelationRow] = {}
+        self.sequence_oids: dict[str, int] = {}
+        for rel in cat.relations:
+            if rel.oid not in self.hidden:
+                self._classify(rel)
+        self.enums = frozenset(t.name for t in cat.types if t.typtype == "e")
+
+        drafts = self._columns()
+        self.attnames: dict[int, dict[int, str]] = defaultdict(dict)
+        self.collations: dict[int, dict[int, int]] = defaultdict(dict)
+        for draft in drafts:
+            self.attnames[draft.row.table_oid][draft.row.attnum] = draft.row.name
+            self.collations[draft.row.table_oid][draft.row.attnum] = draft.row.collation
+        columns = self._decide_serials(drafts)
+        constraints: dict[int, list[ConstraintRow]] = defaultdict(list)
+        for con in cat.constraints:
+            constraints[con.table_oid].append(con)
+        indexes: dict[int, list[IndexRow]] = defaultdict(list)
+        for ix in cat.indexes:
+            indexes[ix.table_oid].append(ix)
+
+        tables = [
+            self._table(rel, columns.get(oid, []), constraints.get(oid, []), indexes.get(oid, []))
+            for oid, rel in self.tables.items()
+        ]
+        schema = Schema(tables=tuple(tables), enums=tuple(self._types_and_domains(drafts)), views=tuple(self._views()))
+        self._other_objects()
+        unique = sorted(set(self.unsupported), key=lambda u: (u.kind, u.name, u.detail))
+        return Introspected(schema=schema, unsupported=tuple(unique))
+
+    def _classify(self, rel: RelationRow) -> None:
+        name = rel.name
+        if rel.relkind in ("r", "p"):
+            if rel.is_partition:
+                self.partitions.add(rel.oid)
+                if not (rel.partition_of or "").startswith(BOOKKEEPING_PREFIX):
+                    self.note("partition", name, f"partition of {rel.partition_of}; skipped")
+                return
+            self.tables[rel.oid] = rel
+            if rel.relkind == "p":
+                self.note("partitioning", name, f"PARTITION BY {rel.partition_key}: read as a plain table")
+            if rel.inherits:
+                self.note("inheritance", name, f"inherits from {rel.inherits}: read as a plain table")
+            if rel.persistence == "u":
+                self.note("unlogged table", name, "read as an ordinary table")
+            if rel.row_security:
+                self.note("row level security", name, "enabled on the table; not modelled")
+        elif rel.relkind == "S":
+            self.sequences[rel.oid] = rel
+            self.sequence_oids[name] = rel.oid
+        elif rel.relkind == "m":
+            self.note("materialized view", name, "skipped")
+        elif rel.relkind == "f":
+            self.note("foreign table", name, "skipped")
+
+    # --- columns ------------------------------------------------------------------------
+
+    def _columns(self) -> list[_ColumnDraft]:
+        drafts = []
+        for row in self.catalog.columns:
+            rel = self.tables.get(row.table_oid)
+            if rel is None:
+                continue
+            place = f"{rel.name}.{row.name}"
+            ctype = self.column_type(row.domain_base_type or row.type, f"column {place}")
+            if row.dims > ctype.array_dims:
+                ctype = ctype.array_of(row.dims)
+            if row.custom_collation:
+                self.note("collation", place, "the column's COLLATE is not carried")
+            if row.generated:
+                generated = self.expr(row.default or "", f"the generation expression of column {place}")
+                self.note("generated column", place, f"GENERATED ALWAYS AS ({generated}): read as a plain column")
+                drafts.append(_ColumnDraft(row, rel.name, ctype, None))
+            elif row.identity:
+                drafts.append(_ColumnDraft(row, rel.name, self._identity_type(ctype, place), None))
+            else:
+                sequence = _nextval_sequence(row.default) if row.default else None
+                drafts.append(_ColumnDraft(row, rel.name, ctype, row.default, self.sequence_oids.get(sequence or "")))
+        return drafts
+
+    def _identity_type(self, ctype: ColumnType, place: str) -> ColumnType:
+        serial = SERIAL_OF.get(ctype.kind, TypeKind.SERIAL)
+        self.note("identity column", place, f"read as {serial.value}")
+        return ColumnType(kind=serial)
+
+    def _decide_serials(self, drafts: list[_ColumnDraft]) -> dict[int, list[Column]]:
+        """A NOT NULL `nextval` column of type integer/bigint is a serial when its sequence is owned by
+        it, or is owned by nothing and read by no other column (pg_dump output of old
+        databases, e.g. Pagila, has no OWNED BY). Every other sequence is reported."""
+        readers: dict[int, list[_ColumnDraft]] = defaultdict(list)
+        for draft in drafts:
+            if draft.sequence is not None:
+                readers[draft.sequence].append(draft)
+        serial_sequences: set[int] = set()
+        columns: dict[int, list[Column]] = defaultdict(list)
+        # Tables often repeat a column (`id`, `created_at`, sync columns...): a column read
+        # from the same catalog facts is built once and shared (it is immutable).
+        built: dict[tuple[Any, ...], Column] = {}
+        for draft in drafts:
+            row, ctype, text = draft.row, draft.type, draft.default
+            seq = self.sequences.get(draft.sequence) if draft.sequence is not None else None
+            serial = SERIAL_OF.get(ctype.kind) if not ctype.array_dims else None
+            is_serial = False
+            # A serial is NOT NULL (PostgreSQL makes it so): a nullable sequence-fed column is
+            # kept as integer + nextval default, which re-renders exactly as it is.
+            if seq is not None and serial is not None and row.not_null:
+                owned = (seq.owner_oid, seq.owner_attnum) == (row.table_oid, row.attnum)
+                unowned_sole_reader = seq.owner_oid is None and len(readers[seq.oid]) == 1
+                if owned or unowned_sole_reader:
+                    ctype, text, is_serial = ColumnType(kind=serial), None, True
+                    serial_sequences.add(seq.oid)
+                    if not owned:
+                        place = f"{draft.table}.{row.name}"
+                        detail = f"not owned by {place} (no OWNED BY): read {place} as {serial.value}"
+                        self.note("sequence", seq.name, detail)
+            key = (row.name, row.type, row.domain_base_type, row.dims, row.identity, row.not_null, text, is_serial)
+            column = built.get(key)
+            if column is None:
+                where = f"the default of column {draft.table}.{row.name}"
+                default = self.default(text, ctype, where) if text else None
+                column = built[key] = Column(name=row.name, type=ctype, nullable=not row.not_null, default=default)
+            columns[row.table_oid].append(column)
+        for seq in self.sequences.values():
+            if seq.oid in serial_sequences or seq.owner_deptype == "i" or seq.owner_oid in self.hidden:
+                continue
+            users = ", ".join(sorted(f"{d.table}.{d.row.name}" for d in readers.get(seq.oid, [])))
+            detail = f"read by the default of {users}; not modelled" if users else "not modelled"
+            self.note("sequence", seq.name, detail)
+        return columns
+
+    # --- constraints and indexes ----------------------------------------------------------
+
+    def _names(self, table_oid: int, attnums: list[int], what: str) -> tuple[str, ...]:
+        names = self.attnames[table_oid]
+        try:
+            return tuple(names[n] for n in attnums)
+        except KeyError:
+            raise IntrospectionError(f"cannot read {what}: it names a column that is not there") from None
+
+    def _table(self, rel: RelationRow, columns: list[Column], cons: list[ConstraintRow], ixs: list[IndexRow]) -> Table:
+        primary_key = None
+        fks, uniques, checks = [], [], []
+        for con in cons:
+            place = f"{rel.name}.{con.name}"
+            what = f"constraint {con.name} of table {rel.name}"
+            if con.contype == "x":
+                self.note("exclusion constraint", place, f"{con.definition}; not modelled")
+                continue
+            if not con.validated:
+                self.note("constraint", place, "NOT VALID: read as a validated constraint")
+            if con.deferrable and con.contype != "f":
+                self.note("constraint", place, "DEFERRABLE is only carried on foreign keys")
+            if con.contype == "p":
+                primary_key = PrimaryKey(name=con.name, columns=self._names(rel.oid, con.columns, what))
+            elif con.contype == "u":
+                uniques.append(Unique(name=con.name, columns=self._names(rel.oid, con.columns, what)))
+            elif con.contype == "c":
+                assert con.check_expression is not None
+                checks.append(Check(name=con.name, expr=self.expr(con.check_expression, what)))
+            elif con.contype == "f":
+                fk = self._foreign_key(rel, con, what)
+                if fk is not None:
+                    fks.append(fk)
+        indexes = [self._index(rel, ix) for ix in ixs if not ix.backs_constraint]
+        return Table(
+            name=rel.name,
+            columns=tuple(columns),
+            primary_key=primary_key,
+            foreign_keys=tuple(fks),
+            uniques=tuple(uniques),
+            checks=tuple(checks),
+            indexes=tuple(indexes),
+        )
+
+    def _foreign_key(self, rel: RelationRow, con: ConstraintRow, what: str) -> ForeignKey | None:
+        place = f"{rel.name}.{con.name}"
+        if not con.ref_in_schema or con.ref_table_oid not in self.tables:
+            self.note("foreign key", place, f"references {con.ref_table}, which mizzle does not read; skipped")
+            return None
+        assert con.ref_columns is not None
+        if con.match_type == "f":
+            self.note("foreign key", place, "MATCH FULL read as MATCH SIMPLE")
+        return ForeignKey(
+            name=con.name,
+            columns=self._names(rel.oid, con.columns, what),
+            ref_table=self.tables[con.ref_table_oid].name,
+            ref_columns=self._names(con.ref_table_oid, con.ref_columns, what),
+            on_delete=FK_ACTIONS[con.on_delete],
+            on_update=FK_ACTIONS[con.on_update],
+            deferrable=con.deferrable,
+            initially_deferred=con.initially_deferred,
+        )
+
+    def _index(self, rel: RelationRow, ix: IndexRow) -> Index:
+        what = f"index {ix.name} of table {rel.name}"
+        keys = []
+        texts = ix.expressions or [None] * len(ix.keys)
+        for attnum, option, text in zip(ix.keys, ix.options, texts, strict=True):
+            column = self._names(rel.oid, [attnum], what)[0] if attnum else None
+            cache_key = (column, text, option)
+            key = self._index_keys.get(cache_key)
+            if key is None:
+                order: dict[str, Any] = {
+                    "desc": option & _DESC == _DESC,
+                    "nulls": "first" if option & _NULLS_FIRST else "last",
+                }
+                if column is not None:
+                    key = IndexKey(column=column, **order)
+                else:
+                    assert text is not None
+                    key = IndexKey(expr=self.expr(text, what), **order)
+                self._index_keys[cache_key] = key
+            keys.append(key)
+        lost = []
+        if ix.column_count > ix.key_count:
+            lost.append("INCLUDE columns")
+        if ix.opclasses:
+            lost.append(f"operator class {', '.join(ix.opclasses)}")
+        if self._custom_index_collation(rel.oid, ix):
+            lost.append("COLLATE")
+        if ix.nulls_not_distinct:
+            lost.append("NULLS NOT DISTINCT")
+        if lost:
+            self.note("index", f"{rel.name}.{ix.name}", f"{', '.join(lost)} not carried")
+        where = self.expr(ix.predicate, what) if ix.predicate else None
+        return Index(name=ix.name, keys=tuple(keys), unique=ix.unique, where=where, method=ix.method)
+
+    def _custom_index_collation(self, table_oid: int, ix: IndexRow) -> bool:
+        """Whether a column key uses another collation than its column's (expression keys
+        take their collation from the expression, which is not worth computing here)."""
+        collations = self.collations[table_oid]
+        return any(
+            attnum and collation != collations[attnum] for attnum, collation in zip(ix.keys, ix.collations, strict=True)
+        )
+
+    # --- types, views, everything else --------------------------------------------------
+
+    def _types_and_domains(self, drafts: list[_ColumnDraft]) -> list[Enum]:
+        domain_columns: dict[str, list[_ColumnDraft]] = defaultdict(list)
+        for draft in drafts:
+            if draft.row.domain is not None:
+                domain_columns[draft.row.domain].append(draft)
+        enums = []
+        for row in self.catalog.types:
+            if row.typtype == "e":
+                enums.append(Enum(name=row.name, values=tuple(row.labels)))
+            elif row.typtype == "d":
+                domain_columns.setdefault(row.name, [])
+            elif row.typtype == "c":
+                self.note("composite type", row.name, "not modelled")
+            elif row.typtype == "r":
+                self.note("range type", row.name, "not modelled")
+            else:
+                self.note("type", row.name, "a base type defined in C; not modelled")
+        for domain, used in domain_columns.items():
+            if not used:
+                self.note("domain", domain, "not used by any column; not modelled")
+                continue
+            places = ", ".join(sorted(f"{d.table}.{d.row.name}" for d in used))
+            base = used[0].row.domain_base_type
+            one = len(used) == 1
+            self.note(
+                "domain",
+                domain,
+                f"column{'' if one else 's'} {places} read as {'its' if one else 'their'} base type {base}; "
+                "the domain's constraints are not carried",
+            )
+        return enums
+
+    def _views(self) -> list[View]:
+        views = {r.oid: r for r in self.catalog.relations if r.relkind == "v" and r.oid not in self.hidden}
+        functions: dict[int, list[str]] = defaultdict(list)
+        reads: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for dep in self.catalog.view_dependencies:
+            if dep.function is not None:
+                functions[dep.view_oid].append(dep.function)
+            elif dep.relation_oid is not None:
+                in_schema = dep.relation_schema == self.schema_name
+                reads[dep.view_oid].append(
+                    (dep.relation_oid, f"{'' if in_schema else f'{dep.relation_schema}.'}{dep.relation}")
+                )
+        kept = set(views)
+        for oid, names in functions.items():
+            if oid in kept:
+                kept.discard(oid)
+                listed = ", ".join(sorted(set(names)))
+                self.note("view", views[oid].name, f"reads function {listed}, which mizzle does not model")
+        # A view reading something left out (a materialized view, a partition, another schema,
+        # a view left out itself) is left out too, until nothing changes.
+        changed = True
+        while changed:
+            changed = False
+            for oid in sorted(kept):
+                missing = sorted({shown for rel, shown in reads[oid] if rel not in self.tables and rel not in kept})
+                if missing:
+                    kept.discard(oid)
+                    changed = True
+                    self.note("view", views[oid].name, f"reads {', '.join(missing)}, which mizzle does not carry")
+        result = []
+        for oid in kept:
+            rel = views[oid]
+            assert rel.view_definition is not None
+            text = rel.view_definition.strip().rstrip(";")
+            tree = self.parse(text, f"the query of view {rel.name}")
+            result.append(View(name=rel.name, query=SqlExpr(types.normalize_pg_expression(tree))))
+        return result
+
+    def _other_objects(self) -> None:
+        """Functions, triggers, policies, rules, extensions, schemas, comments: by name,
+        per-table objects once per name with the tables they are on."""
+        skipped = self.hidden | self.partitions
+        names = {r.oid: r.name for r in self.catalog.relations}
+        grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for row in self.catalog.other_objects:
+            if row.table_oid is not None and row.table_oid in skipped:
+                continue
+            on = names.get(row.table_oid) if row.table_oid is not None and row.kind != "comment" else None
+            grouped[(row.kind, row.name)].extend([on] if on else [])
+        for (kind, name), tables in grouped.items():
+            if kind == "schema":
+                detail = f"only schema {self.schema_name} is read"
+            elif tables:
+                detail = f"on {', '.join(sorted(set(tables)))}; not modelled"
+            else:
+                detail = "not modelled"
+            self.note(kind, name, detail)
+
+
+def _nextval_sequence(default: str) -> str | None:
+    """The sequence a `nextval('seq'::regclass)` default reads, when the sequence is in the
+    schema being read (PostgreSQL qualifies it when it is not: `'other.seq'::regclass`)."""
+    found = _NEXTVAL.match(default)
+    if found is None:
+        return None
+    name = found[1].replace("''", "'")
+    if name.startswith('"') and name.endswith('"') and '"."' not in name:
+        return name[1:-1].replace('""', '"')
+    return name if '"' not in name and "." not in name else None

@@ -1,0 +1,99 @@
+"""An independent picture of a PostgreSQL schema, straight from the catalogs, for tests that
+compare two databases. It deliberately shares no code with mizzle's introspector, so a
+round trip is judged by PostgreSQL's own account of what exists, not by mizzle's reading.
+
+Each object is keyed by (kind, name) and described by the server's own definition text
+(format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef, enum labels).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import psycopg
+
+Catalog = dict[tuple[str, str], Any]
+
+_COLUMNS = """
+SELECT c.relname, a.attnum, a.attname,
+       format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
+                   CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END) AS type,
+       t.typtype = 'd' AS is_domain, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY c.relname, a.attnum
+"""
+
+_CONSTRAINTS = """
+SELECT c.relname, k.conname, pg_get_constraintdef(k.oid, true)
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND NOT c.relispartition AND k.contype IN ('p', 'f', 'u', 'c')
+"""
+
+_INDEXES = """
+SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = 'public' AND NOT t.relispartition AND t.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))
+"""
+
+_ENUMS = """
+SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = 'public' GROUP BY t.typname
+"""
+
+_VIEWS = """
+SELECT c.relname, pg_get_viewdef(c.oid, true)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = 'v'
+"""
+
+
+def _unqualify(text: str | None) -> str | None:
+    # pg_dump-loaded databases print `public.x`, `'public.x_seq'::regclass` and `public.mpaa_rating`
+    # where a database built without a search-path trick prints `x`: the same object.
+    if text is None:
+        return None
+    return re.sub(r"\bpublic\.", "", text)
+
+
+def snapshot(url: str) -> Catalog:
+    """Every table (columns with type, NOT NULL, default), constraint, index, enum and view."""
+    out: Catalog = {}
+    with psycopg.connect(url) as conn:
+        conn.execute("SET search_path = public")
+        for rel, _num, col, typ, _dom, notnull, dflt in conn.execute(_COLUMNS):
+            out.setdefault(("table", rel), []).append((col, typ, notnull, _unqualify(dflt)))
+        for rel, name, definition in conn.execute(_CONSTRAINTS):
+            out[("constraint", f"{rel}.{name}")] = _unqualify(definition)
+        for rel, name, definition in conn.execute(_INDEXES):
+            out[("index", f"{rel}.{name}")] = _unqualify(definition)
+        for name, labels in conn.execute(_ENUMS):
+            out[("enum", name)] = list(labels)
+        for name, definition in conn.execute(_VIEWS):
+            out[("view", name)] = _unqualify(definition)
+    return out
+
+
+def diff(a: Catalog, b: Catalog) -> list[str]:
+    """Human-readable differences between two snapshots (empty when identical)."""
+    lines = []
+    for key in sorted(set(a) | set(b)):
+        if key not in b:
+            lines.append(f"only in first: {key}")
+        elif key not in a:
+            lines.append(f"only in second: {key}")
+        elif a[key] != b[key]:
+            lines.append(f"differs: {key}:\n  {a[key]!r}\n  {b[key]!r}")
+    return lines

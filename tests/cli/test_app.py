@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from mizzle import __version__
+from tests.cli.conftest import Mizzle
+
+
+def test_version(mizzle: Mizzle) -> None:
+    assert mizzle("--version") == (0, f"mizzle {__version__}\n", "")
+
+
+def test_help_lists_every_command(mizzle: Mizzle) -> None:
+    result = mizzle("--help")
+    assert (result.code, "export" in result.out, "pull" in result.out) == (0, True, True)
+
+
+def test_no_arguments_shows_the_help(mizzle: Mizzle) -> None:
+    result = mizzle()
+    assert (result.code, "Usage" in result.out) == (0, True)
+
+
+def test_console_script_is_installed_and_runs() -> None:
+    script = Path(sys.executable).parent / "mizzle"
+    done = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (0, f"mizzle {__version__}\n")
+
+
+def test_console_script_reports_an_error_with_exit_1_and_no_traceback(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "mizzle"
+    done = subprocess.run(
+        [script, "pull", "--db", "mysql://u:pw@h/db", "--out", tmp_path / "x.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr.count("\n"), done.stderr.startswith("error: "), ":pw@" in done.stderr) == (
+        1,
+        1,
+        True,
+        False,
+    )

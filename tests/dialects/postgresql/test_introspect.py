@@ -1,0 +1,750 @@
+"""Introspection of a real PostgreSQL database: what the model holds comes back in its
+canonical form, everything else is named in `unsupported`, and the cost is a fixed number
+of catalog queries."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from mizzle.core.errors import IntrospectionError
+from mizzle.core.expr import SqlExpr
+from mizzle.core.introspection import Introspected, Unsupported
+from mizzle.core.model import (
+    Check,
+    Column,
+    Enum,
+    ExprDefault,
+    ForeignKey,
+    Index,
+    IndexKey,
+    LiteralDefault,
+    NowDefault,
+    PrimaryKey,
+    RandomUuidDefault,
+    Table,
+    Unique,
+    View,
+)
+from mizzle.core.types import ColumnType, t
+from mizzle.core.urls import parse_url
+from mizzle.dialects.postgresql import connect, introspect
+from mizzle.dialects.postgresql.types import pg_expr
+from tests.conftest import CORPUS
+
+
+@pytest.fixture
+def conn(pg_url: str) -> Iterator[psycopg.Connection[Any]]:
+    c = connect(parse_url(pg_url))
+    yield c
+    c.close()
+
+
+def read(conn: psycopg.Connection[Any], ddl: str) -> Introspected:
+    conn.execute(ddl.encode())
+    conn.commit()
+    return introspect(conn)
+
+
+def read_table(conn: psycopg.Connection[Any], ddl: str, name: str = "t") -> Table:
+    table = read(conn, ddl).schema.table(name)
+    assert table is not None
+    return table
+
+
+def kinds_and_names(result: Introspected) -> list[tuple[str, str]]:
+    return [(u.kind, u.name) for u in result.unsupported]
+
+
+# --- types ----------------------------------------------------------------------------------
+
+TYPES = [
+    ("smallint", t("smallint")),
+    ("integer", t("integer")),
+    ("bigint", t("bigint")),
+    ("boolean", t("boolean")),
+    ("text", t("text")),
+    ("varchar(20)", t("varchar", length=20)),
+    ("character varying", t("varchar")),
+    ("char(3)", t("char", length=3)),
+    ("character", t("char", length=1)),
+    ("numeric", t("numeric")),
+    ("numeric(10,2)", t("numeric", precision=10, scale=2)),
+    ("numeric(5)", t("numeric", precision=5, scale=0)),
+    ("real", t("real")),
+    ("double precision", t("double")),
+    ("date", t("date")),
+    ("time", t("time")),
+    ("time(3)", t("time", precision=3)),
+    ("timestamp", t("timestamp")),
+    ("timestamp(3)", t("timestamp", precision=3)),
+    ("timestamptz", t("timestamptz")),
+    ("timestamp(0) with time zone", t("timestamptz", precision=0)),
+    ("uuid", t("uuid")),
+    ("json", t("json")),
+    ("jsonb", t("jsonb")),
+    ("bytea", t("bytes")),
+    ("text[]", t("text").array_of()),
+    ("integer[][]", t("integer").array_of(2)),
+    ("varchar(20)[]", t("varchar", length=20).array_of()),
+    ("mood", t("enum", name="mood")),
+    ("mood[]", t("enum", name="mood").array_of()),
+    ('"Weird Mood"', t("enum", name="Weird Mood")),
+    ("interval", t("custom", name="interval")),
+    ("tsvector", t("custom", name="tsvector")),
+    ("inet", t("custom", name="inet")),
+    ("bit varying(5)", t("custom", name="bit varying(5)")),
+]
+
+
+def test_column_types_read_as_neutral_types(conn: psycopg.Connection[Any]) -> None:
+    columns = ", ".join(f"c{i} {spelling}" for i, (spelling, _) in enumerate(TYPES))
+    ddl = f"""CREATE TYPE mood AS ENUM ('sad', 'ok');
+              CREATE TYPE "Weird Mood" AS ENUM ('x');
+              CREATE TABLE t ({columns})"""
+    table = read_table(conn, ddl)
+    assert {c.name: c.type for c in table.columns} == {f"c{i}": ctype for i, (_, ctype) in enumerate(TYPES)}
+
+
+def test_columns_keep_their_order_and_nullability(conn: psycopg.Connection[Any]) -> None:
+    table = read_table(conn, "CREATE TABLE t (z int NOT NULL, a text, m int)")
+    assert table.columns == (
+        Column(name="z", type=t("integer"), nullable=False),
+        Column(name="a", type=t("text")),
+        Column(name="m", type=t("integer")),
+    )
+
+
+def test_a_dropped_column_is_not_read(conn: psycopg.Connection[Any]) -> None:
+    table = read_table(conn, "CREATE TABLE t (a int, b int, c int); ALTER TABLE t DROP COLUMN b")
+    assert table.column_names == ["a", "c"]
+
+
+def test_enum_labels_come_in_their_sort_order(conn: psycopg.Connection[Any]) -> None:
+    ddl = "CREATE TYPE mood AS ENUM ('sad', 'happy'); ALTER TYPE mood ADD VALUE 'ok' BEFORE 'happy'"
+    assert read(conn, ddl).schema.enums == (Enum(name="mood", values=("sad", "ok", "happy")),)
+
+
+# --- serial, identity, sequences ------------------------------------------------------------
+
+
+def test_serial_columns_read_as_serial_without_default(conn: psycopg.Connection[Any]) -> None:
+    result = read(conn, "CREATE TABLE t (id serial PRIMARY KEY, big bigserial, n int NOT NULL)")
+    table = result.schema.table("t")
+    assert table is not None
+    assert table.columns == (
+        Column(name="id", type=t("serial"), nullable=False),
+        Column(name="big", type=t("bigserial"), nullable=False),
+        Column(name="n", type=t("integer"), nullable=False),
+    )
+    assert result.unsupported == ()
+
+
+def test_identity_columns_read_as_serial_with_a_note(conn: psycopg.Connection[Any]) -> None:
+    result = read(
+        conn,
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, b bigint GENERATED BY DEFAULT AS IDENTITY)",
+    )
+    table = result.schema.table("t")
+    assert table is not None
+    assert [(c.name, c.type, c.default) for c in table.columns] == [
+        ("id", t("serial"), None),
+        ("b", t("bigserial"), None),
+    ]
+    assert result.unsupported == (
+        Unsupported("identity column", "t.b", "read as bigserial"),
+        Unsupported("identity column", "t.id", "read as serial"),
+    )
+
+
+def test_a_sequence_owned_by_nobody_and_read_by_one_column_makes_it_serial(conn: psycopg.Connection[Any]) -> None:
+    # how pg_dump writes old databases such as Pagila: no OWNED BY
+    ddl = "CREATE SEQUENCE t_id_seq; CREATE TABLE t (id integer DEFAULT nextval('public.t_id_seq'::regclass) NOT NULL)"
+    result = read(conn, ddl)
+    assert result.schema.tables[0].columns == (Column(name="id", type=t("serial"), nullable=False),)
+    assert result.unsupported == (
+        Unsupported("sequence", "t_id_seq", "not owned by t.id (no OWNED BY): read t.id as serial"),
+    )
+
+
+def test_a_shared_sequence_is_not_a_serial(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE SEQUENCE shared;
+             CREATE TABLE a (id int DEFAULT nextval('shared'));
+             CREATE TABLE b (id int DEFAULT nextval('shared'))"""
+    result = read(conn, ddl)
+    nextval = ExprDefault(expr=pg_expr("nextval('shared'::regclass)"))
+    assert [c.default for tb in result.schema.tables for c in tb.columns] == [nextval, nextval]
+    assert [c.type for tb in result.schema.tables for c in tb.columns] == [t("integer"), t("integer")]
+    assert result.unsupported == (Unsupported("sequence", "shared", "read by the default of a.id, b.id; not modelled"),)
+
+
+def test_a_free_standing_sequence_is_reported(conn: psycopg.Connection[Any]) -> None:
+    assert read(conn, "CREATE SEQUENCE counter").unsupported == (Unsupported("sequence", "counter", "not modelled"),)
+
+
+def test_a_text_column_reading_a_sequence_is_not_a_serial(conn: psycopg.Connection[Any]) -> None:
+    result = read(conn, "CREATE SEQUENCE s OWNED BY NONE; CREATE TABLE t (code text DEFAULT 'c' || nextval('s'))")
+    assert result.schema.tables[0].columns[0].type == t("text")
+    assert result.unsupported == (Unsupported("sequence", "s", "not modelled"),)
+
+
+# --- defaults -------------------------------------------------------------------------------
+
+DEFAULTS = [
+    ("integer DEFAULT 7", LiteralDefault(value=7)),
+    ("integer DEFAULT -3", LiteralDefault(value=-3)),
+    ("numeric(4,2) DEFAULT 4.99", LiteralDefault(value="4.99")),
+    ("text DEFAULT 'hello'", LiteralDefault(value="hello")),
+    ("text DEFAULT 'it''s'", LiteralDefault(value="it's")),
+    ("varchar(5) DEFAULT 'ab'", LiteralDefault(value="ab")),
+    ("boolean DEFAULT true", LiteralDefault(value=True)),
+    ("boolean DEFAULT false", LiteralDefault(value=False)),
+    ("text[] DEFAULT '{a,b}'", LiteralDefault(value=["a", "b"])),
+    ("integer[] DEFAULT '{}'", LiteralDefault(value=[])),
+    ("mood DEFAULT 'ok'", LiteralDefault(value="ok")),
+    ("jsonb DEFAULT '{}'", LiteralDefault(value="{}")),
+    ("timestamptz DEFAULT now()", NowDefault()),
+    ("timestamp DEFAULT CURRENT_TIMESTAMP", NowDefault()),
+    ("uuid DEFAULT gen_random_uuid()", RandomUuidDefault()),
+    ("date DEFAULT CURRENT_DATE", ExprDefault(expr=SqlExpr.parse("CURRENT_DATE"))),
+    ("text DEFAULT lower('X')", ExprDefault(expr=pg_expr("lower('X'::text)"))),
+    ("integer DEFAULT (1 + 2)", ExprDefault(expr=pg_expr("1 + 2"))),
+    ("text DEFAULT NULL", None),
+]
+
+
+def test_defaults_read_as_their_neutral_kind(conn: psycopg.Connection[Any]) -> None:
+    columns = ", ".join(f"c{i} {spelling}" for i, (spelling, _) in enumerate(DEFAULTS))
+    table = read_table(conn, f"CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE t ({columns})")
+    assert {c.name: c.default for c in table.columns} == {f"c{i}": d for i, (_, d) in enumerate(DEFAULTS)}
+
+
+def test_a_generated_column_is_read_as_plain_with_a_note(conn: psycopg.Connection[Any]) -> None:
+    result = read(conn, "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED)")
+    assert result.schema.tables[0].columns[1] == Column(name="b", type=t("integer"))
+    assert result.unsupported == (
+        Unsupported("generated column", "t.b", "GENERATED ALWAYS AS (a * 2): read as a plain column"),
+    )
+
+
+# --- constraints ----------------------------------------------------------------------------
+
+
+def test_primary_keys_keep_their_name_and_column_order(conn: psycopg.Connection[Any]) -> None:
+    ddl = "CREATE TABLE t (a int, b int, CONSTRAINT my_pk PRIMARY KEY (b, a)); CREATE TABLE u (id int PRIMARY KEY)"
+    schema = read(conn, ddl).schema
+    assert [tb.primary_key for tb in schema.tables] == [
+        PrimaryKey(name="my_pk", columns=("b", "a")),
+        PrimaryKey(name="u_pkey", columns=("id",)),
+    ]
+    assert [c.nullable for c in schema.tables[0].columns] == [False, False]
+
+
+def test_unique_constraints_keep_names_and_column_order(conn: psycopg.Connection[Any]) -> None:
+    table = read_table(conn, "CREATE TABLE t (a int UNIQUE, b int, c int, CONSTRAINT bc UNIQUE (c, b))")
+    assert table.uniques == (Unique(name="bc", columns=("c", "b")), Unique(name="t_a_key", columns=("a",)))
+    assert table.indexes == ()  # the constraints' own indexes are not indexes of the model
+
+
+FK_ACTIONS = ["no action", "restrict", "cascade", "set null", "set default"]
+
+
+@pytest.mark.parametrize("action", FK_ACTIONS)
+def test_foreign_key_actions(conn: psycopg.Connection[Any], action: str) -> None:
+    ddl = f"""CREATE TABLE p (id int PRIMARY KEY);
+              CREATE TABLE t (p int REFERENCES p ON DELETE {action} ON UPDATE {action})"""
+    assert read_table(conn, ddl).foreign_keys == (
+        ForeignKey(
+            name="t_p_fkey", columns=("p",), ref_table="p", ref_columns=("id",), on_delete=action, on_update=action
+        ),  # type: ignore[arg-type]
+    )
+
+
+def test_foreign_keys_map_columns_in_key_order_and_keep_deferrability(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE p (x int, y int, UNIQUE (y, x));
+             CREATE TABLE t (a int UNIQUE, b int, parent int,
+                 CONSTRAINT to_p FOREIGN KEY (b, a) REFERENCES p (y, x) DEFERRABLE INITIALLY DEFERRED,
+                 CONSTRAINT later FOREIGN KEY (a, b) REFERENCES p (x, y) DEFERRABLE,
+                 CONSTRAINT self FOREIGN KEY (parent) REFERENCES t (a) ON DELETE CASCADE)"""
+    assert read_table(conn, ddl).foreign_keys == (
+        ForeignKey(name="later", columns=("a", "b"), ref_table="p", ref_columns=("x", "y"), deferrable=True),
+        ForeignKey(name="self", columns=("parent",), ref_table="t", ref_columns=("a",), on_delete="cascade"),
+        ForeignKey(
+            name="to_p",
+            columns=("b", "a"),
+            ref_table="p",
+            ref_columns=("y", "x"),
+            deferrable=True,
+            initially_deferred=True,
+        ),
+    )
+
+
+def test_checks_keep_names_and_read_their_expression(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE t (qty int CHECK (qty > 0), status text, size varchar(2),
+                 CONSTRAINT known_status CHECK (status IN ('a', 'b')),
+                 CONSTRAINT known_size CHECK (size IN ('S', 'M')),
+                 CONSTRAINT ordered CHECK (qty < 100 AND status <> 'x'))"""
+    assert read_table(conn, ddl).checks == (
+        Check(name="known_size", expr=SqlExpr.parse("size IN ('S', 'M')")),
+        Check(name="known_status", expr=SqlExpr.parse("status IN ('a', 'b')")),
+        Check(name="ordered", expr=pg_expr("(qty < 100) AND (status <> 'x')")),
+        Check(name="t_qty_check", expr=SqlExpr.parse("qty > 0")),
+    )
+
+
+def test_an_exclusion_constraint_is_reported_and_its_index_not_read(conn: psycopg.Connection[Any]) -> None:
+    result = read(conn, "CREATE TABLE t (a int, CONSTRAINT no_twins EXCLUDE USING btree (a WITH =))")
+    assert result.schema.tables[0].indexes == ()
+    assert result.unsupported == (
+        Unsupported("exclusion constraint", "t.no_twins", "EXCLUDE USING btree (a WITH =); not modelled"),
+    )
+
+
+def test_a_not_valid_constraint_is_read_with_a_note(conn: psycopg.Connection[Any]) -> None:
+    result = read(conn, "CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT pos CHECK (a > 0) NOT VALID")
+    assert result.schema.tables[0].checks == (Check(name="pos", expr=pg_expr("a > 0")),)
+    assert result.unsupported == (Unsupported("constraint", "t.pos", "NOT VALID: read as a validated constraint"),)
+
+
+# --- indexes --------------------------------------------------------------------------------
+
+
+def test_index_features(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE t (a int, b text, c timestamptz, d jsonb, e boolean);
+             CREATE INDEX plain ON t (a);
+             CREATE INDEX multi ON t (b, a);
+             CREATE INDEX descending ON t (c DESC);
+             CREATE INDEX asc_nulls_first ON t (a NULLS FIRST);
+             CREATE INDEX desc_nulls_last ON t (a DESC NULLS LAST);
+             CREATE INDEX desc_nulls_first ON t (a DESC NULLS FIRST);
+             CREATE INDEX expression ON t (lower(b));
+             CREATE INDEX mixed ON t (a, (b || 'x') DESC);
+             CREATE INDEX partial ON t (a) WHERE e AND a > 0;
+             CREATE UNIQUE INDEX uniq ON t (b);
+             CREATE INDEX gin ON t USING gin (d);
+             CREATE INDEX hashed ON t USING hash (b);
+             CREATE INDEX ON t (c, a)"""
+    result = read(conn, ddl)
+    assert result.unsupported == ()
+    assert result.schema.tables[0].indexes == (
+        Index(name="asc_nulls_first", keys=(IndexKey(column="a", nulls="first"),)),
+        Index(name="desc_nulls_first", keys=(IndexKey(column="a", desc=True),)),
+        Index(name="desc_nulls_last", keys=(IndexKey(column="a", desc=True, nulls="last"),)),
+        Index(name="descending", keys=(IndexKey(column="c", desc=True),)),
+        Index(name="expression", keys=(IndexKey(expr=pg_expr("lower(b)")),)),
+        Index(name="gin", keys=(IndexKey(column="d"),), method="gin"),
+        Index(name="hashed", keys=(IndexKey(column="b"),), method="hash"),
+        Index(name="mixed", keys=(IndexKey(column="a"), IndexKey(expr=pg_expr("b || 'x'"), desc=True))),
+        Index(name="multi", keys=(IndexKey(column="b"), IndexKey(column="a"))),
+        Index(name="partial", keys=(IndexKey(column="a"),), where=pg_expr("e AND (a > 0)")),
+        Index(name="plain", keys=(IndexKey(column="a"),)),
+        Index(name="t_c_a_idx", keys=(IndexKey(column="c"), IndexKey(column="a"))),
+        Index(name="uniq", keys=(IndexKey(column="b"),), unique=True),
+    )
+
+
+def test_index_details_the_model_lacks_are_noted(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE t (a int, b text);
+             CREATE INDEX pattern ON t (b text_pattern_ops);
+             CREATE INDEX covering ON t (a) INCLUDE (b);
+             CREATE INDEX collated ON t (b COLLATE "C")"""
+    result = read(conn, ddl)
+    assert [ix.name for ix in result.schema.tables[0].indexes] == ["collated", "covering", "pattern"]
+    assert result.unsupported == (
+        Unsupported("index", "t.collated", "COLLATE not carried"),
+        Unsupported("index", "t.covering", "INCLUDE columns not carried"),
+        Unsupported("index", "t.pattern", "operator class text_pattern_ops not carried"),
+    )
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+def test_views_read_their_query(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE t (a int, b text); CREATE TABLE "Big" (id int);
+             CREATE VIEW v AS SELECT a, b FROM t WHERE a > 1;
+             CREATE VIEW "Shout" AS SELECT id FROM "Big";
+             CREATE VIEW joined AS SELECT t.a, "Big".id FROM t JOIN "Big" ON t.a = "Big".id"""
+    # qualified as PostgreSQL 15 prints it, also on PostgreSQL 16, which leaves the columns bare
+    assert read(conn, ddl).schema.views == (
+        View(name="Shout", query=SqlExpr.parse('SELECT "Big".id FROM "Big"')),
+        View(name="joined", query=SqlExpr.parse('SELECT t.a, "Big".id FROM t JOIN "Big" ON t.a = "Big".id')),
+        View(name="v", query=SqlExpr.parse("SELECT t.a, t.b FROM t WHERE t.a > 1")),
+    )
+
+
+def test_views_reading_user_functions_or_left_out_relations_are_left_out(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE t (a int);
+             CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2';
+             CREATE VIEW doubled AS SELECT twice(a) AS a FROM t;
+             CREATE VIEW on_doubled AS SELECT a FROM doubled;
+             CREATE MATERIALIZED VIEW snapshot AS SELECT a FROM t;
+             CREATE VIEW on_snapshot AS SELECT a FROM snapshot;
+             CREATE VIEW kept AS SELECT count(*) AS n FROM t"""
+    result = read(conn, ddl)
+    assert [v.name for v in result.schema.views] == ["kept"]
+    assert result.unsupported == (
+        Unsupported("function", "twice", "not modelled"),
+        Unsupported("materialized view", "snapshot", "skipped"),
+        Unsupported("view", "doubled", "reads function twice, which mizzle does not model"),
+        Unsupported("view", "on_doubled", "reads doubled, which mizzle does not carry"),
+        Unsupported("view", "on_snapshot", "reads snapshot, which mizzle does not carry"),
+    )
+
+
+# --- what the model does not hold -----------------------------------------------------------
+
+
+def test_a_domain_column_reads_as_the_base_type_with_a_note(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE DOMAIN year AS integer CHECK (VALUE > 1900);
+             CREATE DOMAIN code AS varchar(8);
+             CREATE DOMAIN unused AS text;
+             CREATE TABLE t (y year, c code, cs code[]);
+             CREATE TABLE u (y year)"""
+    result = read(conn, ddl)
+    table = result.schema.table("t")
+    assert table is not None
+    assert [c.type for c in table.columns] == [t("integer"), t("varchar", length=8), t("varchar", length=8).array_of()]
+    assert result.unsupported == (
+        Unsupported(
+            "domain",
+            "code",
+            "columns t.c, t.cs read as their base type character varying(8); the domain's constraints are not carried",
+        ),
+        Unsupported("domain", "unused", "not used by any column; not modelled"),
+        Unsupported(
+            "domain",
+            "year",
+            "columns t.y, u.y read as their base type integer; the domain's constraints are not carried",
+        ),
+    )
+
+
+def test_partitioned_tables_read_as_plain_and_partitions_are_skipped(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE m (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+             CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+             CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+             CREATE INDEX m_at_idx ON m (at);
+             CREATE TABLE r (id int, at date, FOREIGN KEY (id, at) REFERENCES m)"""
+    result = read(conn, ddl)
+    assert [tb.name for tb in result.schema.tables] == ["m", "r"]
+    m, r = result.schema.tables
+    assert m.primary_key == PrimaryKey(name="m_pkey", columns=("id", "at"))
+    assert m.indexes == (Index(name="m_at_idx", keys=(IndexKey(column="at"),)),)
+    assert [fk.name for fk in r.foreign_keys] == ["r_id_at_fkey"]  # once, not once per partition
+    assert result.unsupported == (
+        Unsupported("partition", "m_2024", "partition of m; skipped"),
+        Unsupported("partition", "m_2025", "partition of m; skipped"),
+        Unsupported("partitioning", "m", "PARTITION BY RANGE (at): read as a plain table"),
+    )
+
+
+def test_objects_the_model_does_not_hold_are_listed_by_name(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE t (a int);
+             CREATE TABLE child (b int) INHERITS (t);
+             CREATE UNLOGGED TABLE scratch (a int);
+             CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+             CREATE FUNCTION touch(x int) RETURNS int LANGUAGE sql AS 'SELECT x';
+             CREATE PROCEDURE tidy() LANGUAGE sql AS 'SELECT 1';
+             CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int);
+             CREATE TRIGGER touched BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+             CREATE TRIGGER touched BEFORE UPDATE ON scratch FOR EACH ROW EXECUTE FUNCTION touch();
+             ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+             CREATE POLICY mine ON t USING (a > 0);
+             CREATE RULE no_delete AS ON DELETE TO scratch DO INSTEAD NOTHING;
+             CREATE TYPE pair AS (x int, y int);
+             CREATE TYPE span AS RANGE (subtype = int4);
+             CREATE SCHEMA elsewhere;
+             COMMENT ON TABLE t IS 'a table';
+             COMMENT ON COLUMN t.a IS 'a column'"""
+    result = read(conn, ddl)
+    assert [tb.name for tb in result.schema.tables] == ["child", "scratch", "t"]
+    assert kinds_and_names(result) == [
+        ("aggregate", "total"),
+        ("comment", "t"),
+        ("comment", "t.a"),
+        ("composite type", "pair"),
+        ("function", "touch"),
+        ("inheritance", "child"),
+        ("policy", "mine"),
+        ("procedure", "tidy"),
+        ("range type", "span"),
+        ("row level security", "t"),
+        ("rule", "no_delete"),
+        ("schema", "elsewhere"),
+        ("trigger", "touched"),
+        ("unlogged table", "scratch"),
+    ]
+    assert str(result.unsupported[-2]) == "trigger touched: on scratch, t; not modelled"
+
+
+def test_an_extension_is_reported_once_and_its_objects_not_at_all(conn: psycopg.Connection[Any]) -> None:
+    available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
+    name = next(n for n in ("vector", "pgcrypto", "hstore", "citext") if n in available)
+    assert kinds_and_names(read(conn, f'CREATE EXTENSION "{name}" SCHEMA public')) == [("extension", name)]
+
+
+def test_mizzle_bookkeeping_tables_are_left_out_silently(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE TABLE __mizzle_migrations (id serial PRIMARY KEY, hash text);
+             CREATE INDEX ON __mizzle_migrations (hash);
+             COMMENT ON TABLE __mizzle_migrations IS 'mizzle';
+             CREATE TABLE t (a int)"""
+    result = read(conn, ddl)
+    assert [tb.name for tb in result.schema.tables] == ["t"]
+    assert result.unsupported == ()
+
+
+# --- the transaction, other schemas, errors ------------------------------------------------
+
+
+def test_introspection_leaves_no_transaction_open(conn: psycopg.Connection[Any]) -> None:
+    read(conn, "CREATE TABLE t (a int)")
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_introspection_inside_a_transaction_sees_it_and_keeps_it_open(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("CREATE TABLE pending (a int)")
+    search_path = conn.execute("SHOW search_path").fetchone()
+    assert [tb.name for tb in introspect(conn).schema.tables] == ["pending"]
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    assert conn.execute("SHOW search_path").fetchone() == search_path
+
+
+def test_another_schema_can_be_read(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(
+        b"""CREATE SCHEMA app; CREATE TYPE app.mood AS ENUM ('a');
+            CREATE TABLE app.t (id serial PRIMARY KEY, m app.mood DEFAULT 'a', p int REFERENCES app.t);
+            CREATE TABLE public.elsewhere (a int)"""
+    )
+    conn.commit()
+    result = introspect(conn, "app")
+    assert result.schema.tables == (
+        Table(
+            name="t",
+            columns=(
+                Column(name="id", type=t("serial"), nullable=False),
+                Column(name="m", type=t("enum", name="mood"), default=LiteralDefault(value="a")),
+                Column(name="p", type=t("integer")),
+            ),
+            primary_key=PrimaryKey(name="t_pkey", columns=("id",)),
+            foreign_keys=(ForeignKey(name="t_p_fkey", columns=("p",), ref_table="t", ref_columns=("id",)),),
+        ),
+    )
+    assert kinds_and_names(result) == [("schema", "public")]
+
+
+def test_an_unknown_schema_is_an_error(conn: psycopg.Connection[Any]) -> None:
+    with pytest.raises(IntrospectionError, match=r"^schema 'nope' does not exist in the database$"):
+        introspect(conn, "nope")
+
+
+def test_an_expression_sqlglot_cannot_parse_is_an_error_naming_it(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(b"CREATE TABLE t (a text CONSTRAINT after_m CHECK (a ~>~ 'm'))")
+    conn.commit()
+    with pytest.raises(IntrospectionError) as info:
+        introspect(conn)
+    assert str(info.value).startswith(
+        """cannot read constraint after_m of table t: cannot parse SQL expression "(a ~>~ 'm'::text)": """
+    )
+
+
+# --- cost and scale -------------------------------------------------------------------------
+
+
+class CountingCursor(psycopg.Cursor[Any]):
+    executed = 0
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        CountingCursor.executed += 1
+        return super().execute(*args, **kwargs)
+
+
+def _queries_to_introspect(conn: psycopg.Connection[Any]) -> int:
+    conn.cursor_factory = CountingCursor
+    CountingCursor.executed = 0
+    try:
+        introspect(conn)
+    finally:
+        conn.cursor_factory = psycopg.Cursor
+    return CountingCursor.executed
+
+
+def _many_tables(n: int, start: int = 0) -> str:
+    return ";".join(
+        f"""CREATE TABLE t{i} (id serial PRIMARY KEY, p int REFERENCES t{max(i - 1, 0)}, name text UNIQUE,
+                n int CHECK (n > {i}) DEFAULT {i});
+            CREATE INDEX t{i}_name_idx ON t{i} (lower(name)) WHERE n > 0;
+            CREATE VIEW v{i} AS SELECT id FROM t{i}"""
+        for i in range(start, start + n)
+    )
+
+
+def test_introspection_runs_a_fixed_number_of_queries_whatever_the_size(conn: psycopg.Connection[Any]) -> None:
+    read(conn, _many_tables(2))
+    few = _queries_to_introspect(conn)
+    read(conn, _many_tables(40, start=2))
+    assert (few, _queries_to_introspect(conn)) == (8, 8)
+
+
+def test_300_tables_read_back_exactly(conn: psycopg.Connection[Any]) -> None:
+    n = 300
+    result = read(conn, _many_tables(n))
+    assert result.unsupported == ()
+    expected = [
+        Table(
+            name=f"t{i}",
+            columns=(
+                Column(name="id", type=t("serial"), nullable=False),
+                Column(name="p", type=t("integer")),
+                Column(name="name", type=t("text")),
+                Column(name="n", type=t("integer"), default=LiteralDefault(value=i)),
+            ),
+            primary_key=PrimaryKey(name=f"t{i}_pkey", columns=("id",)),
+            foreign_keys=(
+                ForeignKey(name=f"t{i}_p_fkey", columns=("p",), ref_table=f"t{max(i - 1, 0)}", ref_columns=("id",)),
+            ),
+            uniques=(Unique(name=f"t{i}_name_key", columns=("name",)),),
+            checks=(Check(name=f"t{i}_n_check", expr=pg_expr(f"n > {i}")),),
+            indexes=(
+                Index(name=f"t{i}_name_idx", keys=(IndexKey(expr=pg_expr("lower(name)")),), where=pg_expr("n > 0")),
+            ),
+        )
+        for i in range(n)
+    ]
+    assert result.schema.tables == tuple(sorted(expected, key=lambda tb: tb.name))
+    assert [v.name for v in result.schema.views] == sorted(f"v{i}" for i in range(n))
+    assert result.schema.view("v7") == View(name="v7", query=pg_expr("SELECT t7.id FROM t7"))
+
+
+# --- real schemas ---------------------------------------------------------------------------
+
+
+def _load(url: str, path: str) -> None:
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", path, url], check=True, capture_output=True)
+
+
+def test_pagila(conn: psycopg.Connection[Any], pg_url: str) -> None:
+    _load(pg_url, str(CORPUS / "pagila" / "pagila-schema.sql"))
+    result = introspect(conn)
+    schema = result.schema
+    assert [tb.name for tb in schema.tables] == [
+        "actor", "address", "category", "city", "country", "customer", "film", "film_actor", "film_category",
+        "inventory", "language", "payment", "rental", "staff", "store",
+    ]  # fmt: skip
+    assert schema.enums == (Enum(name="mpaa_rating", values=("G", "PG", "PG-13", "R", "NC-17")),)
+    assert [v.name for v in schema.views] == [
+        "actor_info", "customer_list", "sales_by_film_category", "sales_by_store", "staff_list",
+    ]  # fmt: skip
+    film = schema.table("film")
+    assert film is not None
+    assert [(c.name, c.type.describe(), c.default) for c in film.columns] == [
+        ("film_id", "serial", None),
+        ("title", "text", None),
+        ("description", "text", None),
+        ("release_year", "integer", None),
+        ("language_id", "integer", None),
+        ("original_language_id", "integer", None),
+        ("rental_duration", "smallint", LiteralDefault(value=3)),
+        ("rental_rate", "numeric(4,2)", LiteralDefault(value="4.99")),
+        ("length", "smallint", None),
+        ("replacement_cost", "numeric(5,2)", LiteralDefault(value="19.99")),
+        ("rating", "enum mpaa_rating", LiteralDefault(value="G")),
+        ("last_update", "timestamptz", NowDefault()),
+        ("special_features", "text[]", None),
+        ("fulltext", "custom tsvector", None),
+    ]
+    assert [ix.name for ix in film.indexes] == [
+        "film_fulltext_idx", "idx_fk_language_id", "idx_fk_original_language_id", "idx_title",
+    ]  # fmt: skip
+    assert film.foreign_keys[0] == ForeignKey(
+        name="film_language_id_fkey",
+        columns=("language_id",),
+        ref_table="language",
+        ref_columns=("language_id",),
+        on_delete="restrict",
+        on_update="cascade",
+    )
+    payment = schema.table("payment")
+    assert payment is not None and payment.primary_key == PrimaryKey(
+        name="payment_pkey", columns=("payment_date", "payment_id")
+    )
+    partitions = [u.name for u in result.unsupported if u.kind == "partition"]
+    assert len(partitions) == 55 and partitions[0] == "payment_p2022_01"
+    others = sorted({(u.kind, u.name) for u in result.unsupported if u.kind not in ("partition", "sequence")})
+    assert others == [
+        ("aggregate", "group_concat"),
+        ("domain", "bıgınt"),
+        ("domain", "year"),
+        ("function", "_group_concat"),
+        ("function", "film_in_stock"),
+        ("function", "film_not_in_stock"),
+        ("function", "get_customer_balance"),
+        ("function", "inventory_held_by_customer"),
+        ("function", "inventory_in_stock"),
+        ("function", "last_day"),
+        ("function", "last_updated"),
+        ("function", "rewards_report"),
+        ("materialized view", "rental_by_category"),
+        ("partitioning", "payment"),
+        ("trigger", "film_fulltext_trigger"),
+        ("trigger", "last_updated"),
+        ("view", "film_list"),
+        ("view", "nicer_but_slower_film_list"),
+    ]
+    assert (
+        Unsupported(
+            "domain",
+            "year",
+            "column film.release_year read as its base type integer; the domain's constraints are not carried",
+        )
+        in result.unsupported
+    )
+    assert (
+        Unsupported("view", "film_list", "reads function group_concat, which mizzle does not model")
+        in result.unsupported
+    )
+    # Pagila's sequences are not OWNED BY their columns: each is named, its column read as serial
+    sequences = [u for u in result.unsupported if u.kind == "sequence"]
+    assert len(sequences) == 13
+    assert sequences[0] == Unsupported(
+        "sequence", "actor_actor_id_seq", "not owned by actor.actor_id (no OWNED BY): read actor.actor_id as serial"
+    )
+
+
+def test_chinook(conn: psycopg.Connection[Any], pg_url: str, tmp_path: Any) -> None:
+    text = (CORPUS / "chinook" / "Chinook_PostgreSql.sql").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if not ln.startswith(("DROP DATABASE", "CREATE DATABASE", "\\c"))]
+    script = tmp_path / "chinook.sql"
+    script.write_text("\n".join(lines), encoding="utf-8")
+    _load(pg_url, str(script))
+    result = introspect(conn)
+    schema = result.schema
+    assert result.unsupported == ()
+    assert [tb.name for tb in schema.tables] == [
+        "album", "artist", "customer", "employee", "genre", "invoice", "invoice_line", "media_type", "playlist",
+        "playlist_track", "track",
+    ]  # fmt: skip
+    assert all(tb.primary_key is not None for tb in schema.tables)
+    playlist_track = schema.table("playlist_track")
+    assert playlist_track is not None
+    assert playlist_track.primary_key == PrimaryKey(name="playlist_track_pkey", columns=("playlist_id", "track_id"))
+    assert [(fk.columns, fk.ref_table, fk.ref_columns) for fk in playlist_track.foreign_keys] == [
+        (("playlist_id",), "playlist", ("playlist_id",)),
+        (("track_id",), "track", ("track_id",)),
+    ]
+    assert sum(len(tb.foreign_keys) for tb in schema.tables) == 11
+    assert sum(len(tb.indexes) for tb in schema.tables) == 11
+    employee = schema.table("employee")
+    assert employee is not None
+    assert employee.foreign_keys == (
+        ForeignKey(
+            name="employee_reports_to_fkey", columns=("reports_to",), ref_table="employee", ref_columns=("employee_id",)
+        ),
+    )
+    assert employee.indexes == (Index(name="employee_reports_to_idx", keys=(IndexKey(column="reports_to"),)),)
+    assert employee.column("birth_date") == Column(name="birth_date", type=ColumnType(kind="timestamp"))

@@ -1,0 +1,92 @@
+"""The documentation names everything it documents: every type spelling, every CLI command and
+option; and the README's Quickstart is exactly two commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import typer
+
+from mizzle import dsl
+from mizzle.cli.app import app
+from mizzle.core.load import load_schema
+from mizzle.core.types import TypeKind
+from mizzle.dialects.postgresql import types as pg_types
+from mizzle.dialects.sqlite import types as sqlite_types
+from tests.conftest import REPO
+
+TYPES_MD = (REPO / "docs" / "types.md").read_text()
+CLI_MD = (REPO / "docs" / "cli.md").read_text()
+README = (REPO / "README.md").read_text()
+
+
+def mentioned(name: str, text: str) -> bool:
+    """`name` appears in code spelling: `name`, or with parameters `name(n)`."""
+    return re.search(rf"`{re.escape(name)}[`(]", text) is not None
+
+
+@pytest.mark.parametrize("kind", [k.value for k in TypeKind])
+def test_types_md_names_every_type_kind(kind: str) -> None:
+    assert mentioned(kind, TYPES_MD)
+
+
+@pytest.mark.parametrize("name", sorted({*sqlite_types.DECLARED_NAMES.values(), sqlite_types.NON_ALIAS_INTEGER}))
+def test_types_md_names_every_sqlite_declared_type(name: str) -> None:
+    assert mentioned(name, TYPES_MD)
+
+
+@pytest.mark.parametrize("name", sorted({*pg_types.TYPE_NAMES.values(), *pg_types.KIND_BY_NAME}))
+def test_types_md_names_every_postgresql_spelling(name: str) -> None:
+    assert mentioned(name, TYPES_MD)
+
+
+def quickstart_commands() -> list[str]:
+    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", section, flags=re.DOTALL)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_readme_quickstart_is_two_commands_run_the_example_and_run_the_tests() -> None:
+    example, tests = quickstart_commands()
+    assert (example.endswith("examples/practice_tracker/run.py"), tests) == (True, "bash scripts/test.sh")
+
+
+COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_cli_md_documents_every_command(name: str) -> None:
+    assert f"## `mizzle {name}`" in CLI_MD
+
+
+@pytest.mark.parametrize(
+    "option",
+    sorted(
+        {opt for cmd in [typer.main.get_command(app), *COMMANDS.values()] for p in cmd.params for opt in p.opts}
+        - {"--help", "-h"}
+    ),
+)
+def test_cli_md_documents_every_option(option: str) -> None:
+    assert f"`{option}" in CLI_MD
+
+
+SCHEMA_MD = (REPO / "docs" / "schema.md").read_text()
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/schema.md"])
+def test_python_schema_examples_load(doc: str, tmp_path: Path) -> None:
+    (block,) = python_blocks((REPO / doc).read_text())
+    (tmp_path / "schema.py").write_text(block)
+    assert load_schema(tmp_path / "schema.py").schema.tables
+
+
+@pytest.mark.parametrize("name", sorted(set(dsl.__all__) - {"Column", "schema_from_classes"}))
+def test_schema_md_names_every_dsl_name(name: str) -> None:
+    assert re.search(rf"\b{re.escape(name)}\b", SCHEMA_MD)
