@@ -1,0 +1,485 @@
+"""Schema changes as operations: plain immutable data, each with its reverse and its safety.
+
+`diff(old, new)` (core/diff.py) produces them; each dialect's planner turns them into SQL
+(`dialects/*/plan.py`). An operation points at model objects rather than copying their
+fields, so its reverse is exact: DropColumn carries the Column it drops, and its reverse
+AddColumn re-creates exactly that column (its data is another matter: see `Safety`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from mizzle.core.model import Check, Column, Enum, ForeignKey, Index, PrimaryKey, Table, Unique, View
+
+
+class Safety(StrEnum):
+    """What running an operation on a database with rows can do."""
+
+    SAFE = "safe"
+    #: may fail on existing data (NOT NULL over NULLs, a unique over duplicates, a narrowing cast)
+    MAY_FAIL = "may fail"
+    #: destroys data (dropping a table or column, narrowing that truncates, removing enum values)
+    DATA_LOSS = "data loss"
+
+
+class Operation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    op: str
+
+    def reverse(self) -> Operation:
+        raise TypeError(f"{type(self).__name__} defines no reverse")  # every subclass overrides
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.SAFE
+
+    @property
+    def table_name(self) -> str | None:
+        """The table the operation changes, if it changes one (planners group by it)."""
+        return None
+
+    def describe(self) -> str:
+        """One line for humans: migration headers, prompts, `--dry-run`."""
+        return self.op
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+class CreateTable(Operation):
+    op: Literal["create_table"] = "create_table"
+    table: Table
+
+    def reverse(self) -> DropTable:
+        return DropTable(table=self.table)
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    def describe(self) -> str:
+        return f"create table {self.table.name}"
+
+
+class DropTable(Operation):
+    op: Literal["drop_table"] = "drop_table"
+    table: Table
+
+    def reverse(self) -> CreateTable:
+        return CreateTable(table=self.table)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.DATA_LOSS
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    def describe(self) -> str:
+        return f"drop table {self.table.name} (its rows are lost)"
+
+
+class RenameTable(Operation):
+    op: Literal["rename_table"] = "rename_table"
+    old: str
+    new: str
+
+    def reverse(self) -> RenameTable:
+        return RenameTable(old=self.new, new=self.old)
+
+    @property
+    def table_name(self) -> str:
+        return self.new
+
+    def describe(self) -> str:
+        return f"rename table {self.old} to {self.new}"
+
+
+# --- columns -------------------------------------------------------------------------------
+
+
+class AddColumn(Operation):
+    op: Literal["add_column"] = "add_column"
+    table: str
+    column: Column
+
+    def reverse(self) -> DropColumn:
+        return DropColumn(table=self.table, column=self.column)
+
+    @property
+    def safety(self) -> Safety:
+        # NOT NULL without a default cannot be added to a table that has rows
+        c = self.column
+        filled = c.nullable or c.default is not None or c.type.kind.value in _SERIALS
+        return Safety.SAFE if filled else Safety.MAY_FAIL
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def describe(self) -> str:
+        return f"add column {self.table}.{self.column.name} {self.column.type.describe()}"
+
+
+class DropColumn(Operation):
+    op: Literal["drop_column"] = "drop_column"
+    table: str
+    column: Column
+
+    def reverse(self) -> AddColumn:
+        return AddColumn(table=self.table, column=self.column)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.DATA_LOSS
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def describe(self) -> str:
+        return f"drop column {self.table}.{self.column.name} (its values are lost)"
+
+
+class RenameColumn(Operation):
+    op: Literal["rename_column"] = "rename_column"
+    table: str  # the table's name when the rename runs (after any table rename)
+    old: str
+    new: str
+
+    def reverse(self) -> RenameColumn:
+        return RenameColumn(table=self.table, old=self.new, new=self.old)
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def describe(self) -> str:
+        return f"rename column {self.table}.{self.old} to {self.new}"
+
+
+class AlterColumn(Operation):
+    """A column that keeps its name but changes type, nullability and/or default."""
+
+    op: Literal["alter_column"] = "alter_column"
+    table: str
+    old: Column
+    new: Column
+
+    def reverse(self) -> AlterColumn:
+        return AlterColumn(table=self.table, old=self.new, new=self.old)
+
+    @property
+    def type_changed(self) -> bool:
+        return self.old.type != self.new.type
+
+    @property
+    def nullable_changed(self) -> bool:
+        return self.old.nullable != self.new.nullable
+
+    @property
+    def default_changed(self) -> bool:
+        return self.old.default != self.new.default
+
+    @property
+    def safety(self) -> Safety:
+        if self.type_changed:
+            return Safety.SAFE if is_widening(self.old, self.new) else Safety.MAY_FAIL
+        if self.nullable_changed and not self.new.nullable:
+            # NULL rows fail the change, unless a default fills them (the planners backfill)
+            return Safety.SAFE if self.new.default is not None else Safety.MAY_FAIL
+        return Safety.SAFE
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def describe(self) -> str:
+        parts = []
+        if self.type_changed:
+            parts.append(f"type {self.old.type.describe()} → {self.new.type.describe()}")
+        if self.nullable_changed:
+            parts.append("drop NOT NULL" if self.new.nullable else "set NOT NULL")
+        if self.default_changed:
+            parts.append("drop default" if self.new.default is None else "set default")
+        return f"alter column {self.table}.{self.new.name}: {', '.join(parts)}"
+
+
+_SERIALS = {"serial", "bigserial"}
+_INTEGER_WIDTH = {"smallint": 1, "integer": 2, "serial": 2, "bigint": 3, "bigserial": 3}
+
+
+def is_widening(old: Column, new: Column) -> bool:
+    """Whether every value of `old`'s type fits `new`'s type unchanged (a change that cannot fail)."""
+    a, b = old.type, new.type
+    if a.array_dims != b.array_dims:
+        return False
+    ka, kb = a.kind.value, b.kind.value
+    if ka in _INTEGER_WIDTH and kb in _INTEGER_WIDTH:
+        return _INTEGER_WIDTH[kb] >= _INTEGER_WIDTH[ka]
+    if ka in ("varchar", "char") and kb == "text":
+        return True
+    if ka == kb == "varchar":
+        return b.length is None or (a.length is not None and b.length >= a.length)
+    if ka in _INTEGER_WIDTH and kb == "numeric":
+        return b.precision is None
+    if ka == kb == "numeric":
+        if b.precision is None:
+            return True
+        if a.precision is None:
+            return False
+        return (b.scale or 0) >= (a.scale or 0) and b.precision - (b.scale or 0) >= a.precision - (a.scale or 0)
+    if ka == "real" and kb == "double":
+        return True
+    if ka == "json" and kb == "jsonb":
+        return False  # jsonb rejects some json texts (duplicate keys are folded, \u0000 refused)
+    return ka == kb and a == b
+
+
+# --- constraints and indexes -----------------------------------------------------------------
+
+
+class _TablePart(Operation):
+    table: str
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+
+class AddPrimaryKey(_TablePart):
+    op: Literal["add_primary_key"] = "add_primary_key"
+    key: PrimaryKey
+
+    def reverse(self) -> DropPrimaryKey:
+        return DropPrimaryKey(table=self.table, key=self.key)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.MAY_FAIL
+
+    def describe(self) -> str:
+        return f"add primary key {self.key.name} on {self.table}({', '.join(self.key.columns)})"
+
+
+class DropPrimaryKey(_TablePart):
+    op: Literal["drop_primary_key"] = "drop_primary_key"
+    key: PrimaryKey
+
+    def reverse(self) -> AddPrimaryKey:
+        return AddPrimaryKey(table=self.table, key=self.key)
+
+    def describe(self) -> str:
+        return f"drop primary key {self.key.name} on {self.table}"
+
+
+class AddForeignKey(_TablePart):
+    op: Literal["add_foreign_key"] = "add_foreign_key"
+    fk: ForeignKey
+
+    def reverse(self) -> DropForeignKey:
+        return DropForeignKey(table=self.table, fk=self.fk)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.MAY_FAIL  # rows whose key has no parent fail it
+
+    def describe(self) -> str:
+        return f"add foreign key {self.fk.name} on {self.table}({', '.join(self.fk.columns)}) → {self.fk.ref_table}"
+
+
+class DropForeignKey(_TablePart):
+    op: Literal["drop_foreign_key"] = "drop_foreign_key"
+    fk: ForeignKey
+
+    def reverse(self) -> AddForeignKey:
+        return AddForeignKey(table=self.table, fk=self.fk)
+
+    def describe(self) -> str:
+        return f"drop foreign key {self.fk.name} on {self.table}"
+
+
+class AddUnique(_TablePart):
+    op: Literal["add_unique"] = "add_unique"
+    unique: Unique
+
+    def reverse(self) -> DropUnique:
+        return DropUnique(table=self.table, unique=self.unique)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.MAY_FAIL  # duplicates fail it
+
+    def describe(self) -> str:
+        return f"add unique {self.unique.name} on {self.table}({', '.join(self.unique.columns)})"
+
+
+class DropUnique(_TablePart):
+    op: Literal["drop_unique"] = "drop_unique"
+    unique: Unique
+
+    def reverse(self) -> AddUnique:
+        return AddUnique(table=self.table, unique=self.unique)
+
+    def describe(self) -> str:
+        return f"drop unique {self.unique.name} on {self.table}"
+
+
+class AddCheck(_TablePart):
+    op: Literal["add_check"] = "add_check"
+    check: Check
+
+    def reverse(self) -> DropCheck:
+        return DropCheck(table=self.table, check=self.check)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.MAY_FAIL  # rows that break it fail it
+
+    def describe(self) -> str:
+        return f"add check {self.check.name} on {self.table}: {self.check.expr.sql}"
+
+
+class DropCheck(_TablePart):
+    op: Literal["drop_check"] = "drop_check"
+    check: Check
+
+    def reverse(self) -> AddCheck:
+        return AddCheck(table=self.table, check=self.check)
+
+    def describe(self) -> str:
+        return f"drop check {self.check.name} on {self.table}"
+
+
+class CreateIndex(_TablePart):
+    op: Literal["create_index"] = "create_index"
+    index: Index
+    #: PostgreSQL: CREATE INDEX CONCURRENTLY, run outside the migration's transaction
+    concurrently: bool = False
+
+    def reverse(self) -> DropIndex:
+        return DropIndex(table=self.table, index=self.index)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.MAY_FAIL if self.index.unique else Safety.SAFE
+
+    def describe(self) -> str:
+        kind = "unique index" if self.index.unique else "index"
+        return f"create {kind} {self.index.name} on {self.table}"
+
+
+class DropIndex(_TablePart):
+    op: Literal["drop_index"] = "drop_index"
+    index: Index
+
+    def reverse(self) -> CreateIndex:
+        return CreateIndex(table=self.table, index=self.index)
+
+    def describe(self) -> str:
+        return f"drop index {self.index.name} on {self.table}"
+
+
+# --- enums and views ------------------------------------------------------------------------
+
+
+class CreateEnum(Operation):
+    op: Literal["create_enum"] = "create_enum"
+    enum: Enum
+
+    def reverse(self) -> DropEnum:
+        return DropEnum(enum=self.enum)
+
+    def describe(self) -> str:
+        return f"create enum {self.enum.name} {list(self.enum.values)}"
+
+
+class DropEnum(Operation):
+    op: Literal["drop_enum"] = "drop_enum"
+    enum: Enum
+
+    def reverse(self) -> CreateEnum:
+        return CreateEnum(enum=self.enum)
+
+    def describe(self) -> str:
+        return f"drop enum {self.enum.name}"
+
+
+class AlterEnum(Operation):
+    """An enum whose values change. Adding values is safe; removing or reordering values is
+    not something PostgreSQL can do in place (the planners recreate the type)."""
+
+    op: Literal["alter_enum"] = "alter_enum"
+    old: Enum
+    new: Enum
+
+    def reverse(self) -> AlterEnum:
+        return AlterEnum(old=self.new, new=self.old)
+
+    @property
+    def added(self) -> list[str]:
+        return [v for v in self.new.values if v not in self.old.values]
+
+    @property
+    def removed(self) -> list[str]:
+        return [v for v in self.old.values if v not in self.new.values]
+
+    @property
+    def only_appends(self) -> bool:
+        """New values only, the old ones keeping their order (PostgreSQL's ADD VALUE covers it)."""
+        kept = [v for v in self.new.values if v in self.old.values]
+        return not self.removed and kept == list(self.old.values)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.MAY_FAIL if self.removed else Safety.SAFE  # rows holding a removed value fail
+
+    def describe(self) -> str:
+        parts = [f"add {self.added}"] if self.added else []
+        parts += [f"remove {self.removed}"] if self.removed else []
+        return f"alter enum {self.new.name}: {', '.join(parts) or 'reorder values'}"
+
+
+class CreateView(Operation):
+    op: Literal["create_view"] = "create_view"
+    view: View
+
+    def reverse(self) -> DropView:
+        return DropView(view=self.view)
+
+    def describe(self) -> str:
+        return f"create view {self.view.name}"
+
+
+class DropView(Operation):
+    op: Literal["drop_view"] = "drop_view"
+    view: View
+
+    def reverse(self) -> CreateView:
+        return CreateView(view=self.view)
+
+    def describe(self) -> str:
+        return f"drop view {self.view.name}"
+
+
+class ReplaceView(Operation):
+    op: Literal["replace_view"] = "replace_view"
+    old: View
+    new: View
+
+    def reverse(self) -> ReplaceView:
+        return ReplaceView(old=self.new, new=self.old)
+
+    def describe(self) -> str:
+        return f"replace view {self.new.name}"
+
+
+def reverse_all(operations: list[Operation]) -> list[Operation]:
+    """The operations that undo `operations`: each one's reverse, last first."""
+    return [op.reverse() for op in reversed(operations)]

@@ -1,0 +1,52 @@
+"""What a dialect's planner produces from operations.
+
+A `Plan` is a list of `Step`s. A step carries the statements that carry out its source
+operation(s) (a SQLite table rebuild is one step for every operation on that table), the
+statements that undo it, and whether it may run inside the migration's transaction.
+`migration_text.py` writes a plan to a migration file and reads such files back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mizzle.core.operations import Operation, Safety
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: tuple[Operation, ...]
+    statements: tuple[str, ...]
+    #: statements that undo this step, in the order they run
+    reverse: tuple[str, ...]
+    #: False: must run outside the migration's transaction (CREATE INDEX CONCURRENTLY)
+    transactional: bool = True
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    dialect: str
+    steps: tuple[Step, ...]
+    #: SQLite: the plan rebuilds a table, so it must run with foreign keys off (see module doc)
+    foreign_keys_off: bool = False
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [op for step in self.steps for op in step.sources]
+
+    def warnings(self) -> list[str]:
+        """One line per operation that may fail on existing rows or loses data."""
+        out = []
+        for op in self.operations:
+            if op.safety is not Safety.SAFE:
+                out.append(f"{op.safety.value}: {op.describe()}")
+        return out
+
+    def down(self) -> Plan:
+        """The plan that undoes this one: every step's reverse, last step first."""
+        steps = tuple(
+            Step(sources=tuple(op.reverse() for op in reversed(s.sources)), statements=s.reverse, reverse=s.statements)
+            for s in reversed(self.steps)
+        )
+        return Plan(dialect=self.dialect, steps=steps, foreign_keys_off=self.foreign_keys_off)
