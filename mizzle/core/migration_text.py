@@ -27,12 +27,16 @@ if TYPE_CHECKING:
 BREAKPOINT = "--> statement-breakpoint"
 DIRECTIVE_FK_OFF = "-- mizzle:foreign-keys-off"
 DIRECTIVE_NO_TRANSACTION = "-- mizzle:no-transaction"
+#: `-- mizzle:guard <message>` before a count query: see `mizzle.core.plan.Guard`
+DIRECTIVE_GUARD = "-- mizzle:guard "
 
 
 @dataclass(frozen=True)
 class ParsedStatement:
     sql: str
     transactional: bool = True
+    #: set for a guard: the query returns a count that must be 0, else fail with this message
+    guard_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def render_file(plan: Plan, title: str) -> str:
         lines.append(DIRECTIVE_FK_OFF)
     chunks = []
     for step in plan.steps:
+        for guard in step.guards:
+            chunks.append(f"{DIRECTIVE_GUARD}{guard.message}\n{guard.query.rstrip().rstrip(';')};")
         for statement in step.statements:
             text = statement.rstrip().rstrip(";") + ";"
             if step.comment:
@@ -80,10 +86,13 @@ def parse_file(text: str) -> ParsedMigration:
     in_warnings = False
     for chunk in text.split(f"\n{BREAKPOINT}\n"):
         transactional = True
+        guard: str | None = None
         body: list[str] = []
         for line in chunk.splitlines():
             stripped = line.strip()
-            if stripped == DIRECTIVE_FK_OFF:
+            if stripped.startswith(DIRECTIVE_GUARD):
+                guard = stripped[len(DIRECTIVE_GUARD) :]
+            elif stripped == DIRECTIVE_FK_OFF:
                 fk_off = True
             elif stripped == DIRECTIVE_NO_TRANSACTION:
                 transactional = False
@@ -98,7 +107,7 @@ def parse_file(text: str) -> ParsedMigration:
             body.pop(0)  # the header and a step's comment: for the reader, not the database
         sql = "\n".join(body).strip()
         if _has_code(sql):
-            statements.append(ParsedStatement(sql=sql, transactional=transactional))
+            statements.append(ParsedStatement(sql=sql, transactional=transactional, guard_message=guard))
     return ParsedMigration(statements=tuple(statements), foreign_keys_off=fk_off, warnings=tuple(warnings))
 
 

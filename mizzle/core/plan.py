@@ -14,6 +14,18 @@ from mizzle.core.operations import Operation, Safety
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A check run before a step: `query` returns one integer (a count of offending rows);
+    when it is not 0 the migration stops, rolls back, and reports `message` with `{count}`
+    filled in, e.g. `cannot make tune.title NOT NULL: {count} rows hold NULL and it has no
+    default`. This is how a change that cannot succeed on the data fails clearly, on every
+    database and in the browser alike."""
+
+    query: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Step:
     sources: tuple[Operation, ...]
     statements: tuple[str, ...]
@@ -22,6 +34,8 @@ class Step:
     #: False: must run outside the migration's transaction (CREATE INDEX CONCURRENTLY)
     transactional: bool = True
     comment: str = ""
+    #: checks run (in the transaction) before `statements`
+    guards: tuple[Guard, ...] = ()
 
 
 @dataclass(frozen=True)

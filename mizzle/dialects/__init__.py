@@ -10,6 +10,8 @@ from typing import Any, Protocol, cast
 from mizzle.core.errors import MizzleError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Schema
+from mizzle.core.operations import Operation
+from mizzle.core.plan import Plan
 from mizzle.core.urls import DatabaseURL
 
 DIALECTS = ("postgresql", "sqlite")
@@ -33,6 +35,13 @@ class Dialect(Protocol):
     def project(self, schema: Schema) -> tuple[Schema, list[str]]:
         """The schema as this database holds it (what introspection will give back), and one
         note per thing that changes on the way (e.g. an index method SQLite lacks)."""
+        ...
+
+    def plan(self, operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
+        """Statements carrying out `operations`, which turn `old` into `new` (both neutral
+        schemas: the planner projects them for its database itself). Each step carries its
+        reverse. `concurrently`: PostgreSQL builds new indexes with CREATE INDEX CONCURRENTLY,
+        as steps outside the transaction."""
         ...
 
     def connect(self, url: DatabaseURL) -> Any:

@@ -75,3 +75,17 @@ def test_reading_migrations_needs_no_sql_parser_nor_pydantic() -> None:
     code = "import sys, mizzle.core.migration_text; print([m for m in ('sqlglot', 'pydantic') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_guards_are_written_before_their_step_and_read_back_with_their_message() -> None:
+    from mizzle.core.plan import Guard
+
+    guard = Guard(
+        query="SELECT count(*) FROM t WHERE a IS NULL", message="cannot make t.a NOT NULL: {count} rows are NULL"
+    )
+    p = plan(Step(sources=(), statements=("ALTER TABLE t ALTER COLUMN a SET NOT NULL",), reverse=(), guards=(guard,)))
+    parsed = parse_file(render_file(p, "0005 (postgresql)"))
+    assert [(s.sql, s.guard_message) for s in parsed.statements] == [
+        ("SELECT count(*) FROM t WHERE a IS NULL;", "cannot make t.a NOT NULL: {count} rows are NULL"),
+        ("ALTER TABLE t ALTER COLUMN a SET NOT NULL;", None),
+    ]
