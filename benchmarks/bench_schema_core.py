@@ -1,0 +1,596 @@
+"""The schema-core benchmark: render, introspect and `pull` on generated schemas, beside
+drizzle-kit's `pull` on the same PostgreSQL database.
+
+    python benchmarks/bench_schema_core.py                 # the full run, writes results/schema_core.md
+    python benchmarks/bench_schema_core.py --skip-drizzle  # without the peer (no Node needed)
+
+Every number is the median of several runs (the machine has few cores, so single runs are
+noisy). Each database is created fresh for its benchmark and dropped afterwards. The runner
+exits non-zero when something does not work (an error, a wrong introspection, a pull whose
+output lacks a table), never because of a time: times get a verdict against their target.
+See benchmarks/README.md for what each number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import importlib
+import json
+import os
+import platform
+import re
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from gen_schema import COLUMNS, MIN_COLUMNS, generate_schema, postgresql_ddl, table_name
+
+from mizzle.core.model import Schema
+from mizzle.core.urls import parse_url, redact
+from mizzle.dialects import get_dialect
+
+HERE = Path(__file__).resolve().parent
+DRIZZLE_DIR = HERE / "drizzle"
+DEFAULT_RESULTS = HERE / "results" / "schema_core.md"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+#: Targets of the issue: introspecting 1000 PostgreSQL tables under a second; `mizzle pull`
+#: under a tenth of drizzle-kit's time on the same database.
+INTROSPECT_PG_TARGET_S = 1.0
+PULL_TARGET_RATIO = 0.1
+
+
+class BenchmarkFailed(Exception):
+    """Something did not work: the run ends non-zero with this message."""
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    what: str
+    times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)
+    peer_name: str = ""
+    peer_times: list[float] = field(default_factory=list)
+    peer_cpu_times: list[float] = field(default_factory=list)
+    target: str = "—"
+    #: seconds or ratio the median must stay under; None when the issue sets no target
+    limit: float | None = None
+    limit_is_ratio: bool = False
+    error: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+    @property
+    def peer_median(self) -> float | None:
+        return statistics.median(self.peer_times) if self.peer_times else None
+
+    @property
+    def ratio(self) -> float | None:
+        m, p = self.median, self.peer_median
+        return m / p if m is not None and p else None
+
+    def verdict(self) -> str:
+        if self.error:
+            return "FAILED"
+        if self.limit is None:
+            return "no target"
+        value = self.ratio if self.limit_is_ratio else self.median
+        if value is None:
+            return "no peer measured"
+        return "met" if value < self.limit else "MISSED"
+
+    def cells(self) -> list[str]:
+        peer = f"{self.peer_name}: {_s(self.peer_median)}" if self.peer_times else (self.peer_name or "—")
+        ratio = f"{self.ratio:.3f}×" if self.ratio is not None else "—"
+        return [self.what, _s(self.median), peer, ratio, self.target, self.verdict()]
+
+
+def _s(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds:.3f} s"
+
+
+HEADER = ["what", "mizzle", "peer", "ratio", "target", "verdict"]
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def text_table(rows: list[Row]) -> str:
+    cells = [HEADER, *(row.cells() for row in rows)]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(HEADER))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells)
+
+
+# --- timing --------------------------------------------------------------------------------
+
+#: A command that takes this long is stuck (a prompt, a lost connection): fail, don't wait.
+CLI_TIMEOUT_S = 600
+
+
+class Timing(NamedTuple):
+    """A subprocess's wall time, and the CPU time it (and its children) used: the server's
+    work is in the first only, so the second shows the client's own cost on a busy machine."""
+
+    wall: float
+    cpu: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_cli(args: list[str], cwd: Path) -> Timing:
+    """Run a command, return its wall and CPU time; BenchmarkFailed with its output when it fails."""
+    cpu_before = _children_cpu()
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            args, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, timeout=CLI_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchmarkFailed(f"`{' '.join(args[:2])} ...` still running after {CLI_TIMEOUT_S} s") from None
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip() or proc.stdout.strip())[-800:]
+        raise BenchmarkFailed(f"`{' '.join(args[:2])} ...` exited {proc.returncode}: {tail}")
+    return Timing(elapsed, _children_cpu() - cpu_before)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+def with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
+
+
+@contextlib.contextmanager
+def fresh_pg_database(admin_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database for one benchmark, dropped afterwards."""
+    name = f"mizzle_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def load_pg(url: str, ddl: str) -> float:
+    """Run a DDL script in one transaction (one execute); return the time it took."""
+    with psycopg.connect(url) as conn:
+        start = time.perf_counter()
+        conn.execute(ddl.encode())  # bytes: a whole script, sent as is (no parameters)
+        conn.commit()
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def load_sqlite(path: Path, statements: list[str]) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript("BEGIN;\n" + ";\n".join(statements) + ";\nCOMMIT;")
+    finally:
+        conn.close()
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def check_same_schema(what: str, got: Schema, expected: Schema) -> None:
+    """Fail naming the first table that differs between what was read and what was loaded."""
+    if got == expected:
+        return
+    got_names = [t.name for t in got.tables]
+    expected_names = [t.name for t in expected.tables]
+    if got_names != expected_names:
+        missing = sorted(set(expected_names) - set(got_names))[:3]
+        extra = sorted(set(got_names) - set(expected_names))[:3]
+        raise BenchmarkFailed(
+            f"{what}: read {len(got_names)} tables, expected {len(expected_names)} (missing {missing}, extra {extra})"
+        )
+    for g, e in zip(got.tables, expected.tables, strict=True):
+        if g != e:
+            detail = _first_difference(g.model_dump(mode="json"), e.model_dump(mode="json"))
+            raise BenchmarkFailed(f"{what}: table {g.name} differs from the loaded schema: {detail}")
+    raise BenchmarkFailed(f"{what}: the schema read back differs from the loaded one (enums or views)")
+
+
+def _first_difference(got: object, expected: object, path: str = "") -> str:
+    if isinstance(got, dict) and isinstance(expected, dict):
+        for key in sorted(set(got) | set(expected)):
+            if got.get(key) != expected.get(key):
+                return _first_difference(got.get(key), expected.get(key), f"{path}.{key}")
+    if isinstance(got, list) and isinstance(expected, list) and len(got) == len(expected):
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+            if g != e:
+                return _first_difference(g, e, f"{path}[{i}]")
+    return f"{path.lstrip('.')}: read {json.dumps(got)}, expected {json.dumps(expected)}"
+
+
+def check_mentions_tables(what: str, text: str, pattern: str, tables: int) -> None:
+    """Fail unless `text` holds `pattern` (formatted with each table's name) for every table."""
+    missing = [table_name(i) for i in range(tables) if pattern.format(name=table_name(i)) not in text]
+    if missing:
+        raise BenchmarkFailed(
+            f"{what}: no {pattern.format(name='<table>')!r} for {len(missing)} tables, e.g. {missing[0]}"
+        )
+
+
+def count_create_tables(statements: list[str]) -> int:
+    return sum(1 for s in statements if re.match(r"\s*CREATE TABLE", s, re.IGNORECASE))
+
+
+# --- the benchmarks ------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    tables: int
+    columns: int
+    pull_tables: int
+    pull_columns: int
+    runs: int
+    pull_runs: int
+    skip_drizzle: bool
+    pg_url: str
+    results: Path | None
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def step(self, *rows: Row) -> Iterator[None]:
+        """Measure into `rows`; a failure marks them FAILED and is kept, the run goes on."""
+        self.rows.extend(rows)
+        try:
+            yield
+        except Exception as err:  # any error is a failure of the benchmark, reported at the end
+            self.fail(rows, err)
+
+    def attempt(self, row: Row, measure: Callable[[], Timing]) -> None:
+        """One run of one subprocess measurement, unless an earlier run of it failed."""
+        if row.error is None:
+            try:
+                timing = measure()
+            except Exception as err:
+                self.fail((row,), err)
+            else:
+                row.times.append(timing.wall)
+                row.cpu_times.append(timing.cpu)
+
+    def fail(self, rows: tuple[Row, ...], err: Exception) -> None:
+        message = redact(str(err) if isinstance(err, BenchmarkFailed) else f"{type(err).__name__}: {err}")
+        for row in rows:
+            row.error = message
+        self.failures.append(f"{rows[0].what}: {message}")
+
+
+def bench_render(opts: Options, report: Report) -> None:
+    for name, module in (("PostgreSQL", "postgresql"), ("SQLite", "sqlite")):
+        row = Row(f"render {name} DDL, {opts.tables} tables")
+        with report.step(row):
+            render = importlib.import_module(f"mizzle.dialects.{module}.render").render_schema
+            for _ in range(opts.runs):
+                # a new model each run, so nothing cached on the frozen objects carries over
+                schema = generate_schema(opts.tables, opts.columns)
+                start = time.perf_counter()
+                statements: list[str] = render(schema)
+                elapsed = time.perf_counter() - start
+                if count_create_tables(statements) != opts.tables:
+                    raise BenchmarkFailed(
+                        f"render {name}: {count_create_tables(statements)} CREATE TABLE for {opts.tables} tables"
+                    )
+                row.times.append(elapsed)
+
+
+def bench_introspect_postgresql(opts: Options, report: Report) -> None:
+    row = Row(
+        f"introspect PostgreSQL, {opts.tables} tables",
+        target=f"< {INTROSPECT_PG_TARGET_S:g} s",
+        limit=INTROSPECT_PG_TARGET_S,
+    )
+    with report.step(row), fresh_pg_database(opts.pg_url) as url:
+        from mizzle.dialects.postgresql.connect import connect
+        from mizzle.dialects.postgresql.introspect import introspect
+
+        load_s = load_pg(url, postgresql_ddl(opts.tables, opts.columns))
+        report.notes.append(
+            f"loading the {opts.tables}-table PostgreSQL DDL to introspect (one psycopg execute): {load_s:.2f} s"
+        )
+        expected = generate_schema(opts.tables, opts.columns)
+        for _ in range(opts.runs):
+            # a new connection each run, as a CLI call has: PostgreSQL's catalog caches are per connection
+            conn = connect(parse_url(url))
+            try:
+                start = time.perf_counter()
+                result = introspect(conn)
+                elapsed = time.perf_counter() - start
+            finally:
+                conn.close()
+            check_same_schema("introspect PostgreSQL", result.schema, expected)
+            row.times.append(elapsed)
+
+
+def bench_introspect_sqlite(opts: Options, report: Report) -> None:
+    row = Row(f"introspect SQLite, {opts.tables} tables")
+    with report.step(row), tempfile.TemporaryDirectory(prefix="mizzle-bench-") as tmp:
+        from mizzle.dialects.sqlite.introspect import introspect
+        from mizzle.dialects.sqlite.render import render_schema
+
+        path = Path(tmp) / "bench.db"
+        schema = generate_schema(opts.tables, opts.columns)
+        load_sqlite(path, render_schema(schema))
+        expected, _ = get_dialect("sqlite").project(schema)
+        for _ in range(opts.runs):
+            conn = sqlite3.connect(path)
+            try:
+                start = time.perf_counter()
+                result = introspect(conn)
+                elapsed = time.perf_counter() - start
+            finally:
+                conn.close()
+            check_same_schema("introspect SQLite", result.schema, expected)
+            row.times.append(elapsed)
+
+
+def mizzle_executable() -> Path:
+    exe = Path(sys.executable).with_name("mizzle")
+    if not exe.exists():
+        raise BenchmarkFailed(f"no `mizzle` command beside {sys.executable}: pip install -e . first")
+    return exe
+
+
+def drizzle_kit() -> tuple[Path, str]:
+    """drizzle-kit's entry script and version, from benchmarks/drizzle/node_modules."""
+    package = DRIZZLE_DIR / "node_modules" / "drizzle-kit" / "package.json"
+    if not package.exists():
+        raise BenchmarkFailed(
+            f"drizzle-kit is not installed: run `npm ci --prefix {DRIZZLE_DIR}` (or pass --skip-drizzle)"
+        )
+    return package.parent / "bin.cjs", str(json.loads(package.read_text())["version"])
+
+
+def drizzle_pull(url: str, work: Path, tables: int) -> Timing:
+    """`drizzle-kit pull` into a new folder of `work`; checks its schema.ts declares every table."""
+    bin_cjs, _ = drizzle_kit()
+    out = Path(tempfile.mkdtemp(prefix="drizzle-", dir=work))
+    config = out.with_suffix(".config.ts")
+    config.write_text(
+        "export default "
+        + json.dumps({"dialect": "postgresql", "out": str(out), "dbCredentials": {"url": url}}, indent=2)
+        + ";\n"
+    )
+    timing = run_cli(["node", str(bin_cjs), "pull", "--config", str(config)], cwd=DRIZZLE_DIR)
+    schema_ts = out / "schema.ts"
+    if not schema_ts.exists():
+        raise BenchmarkFailed(f"drizzle-kit pull wrote no {schema_ts}")
+    check_mentions_tables("drizzle-kit pull", schema_ts.read_text(), 'pgTable("{name}"', tables)
+    return timing
+
+
+def mizzle_pull(url: str, work: Path, suffix: str, tables: int) -> Timing:
+    """`mizzle pull --db URL --out schema<suffix>` as a subprocess; checks the file names every table."""
+    out = Path(tempfile.mkdtemp(prefix="mizzle-", dir=work)) / f"schema{suffix}"
+    timing = run_cli([str(mizzle_executable()), "pull", "--db", url, "--out", str(out)], cwd=out.parent)
+    if not out.exists():
+        raise BenchmarkFailed(f"mizzle pull wrote no {out}")
+    text = out.read_text()
+    if suffix == ".sql":
+        check_mentions_tables("mizzle pull --out schema.sql", text, "CREATE TABLE {name} ", tables)
+    else:
+        check_mentions_tables("mizzle pull --out schema.py", text, '"{name}"', tables)
+    return timing
+
+
+def bench_pull(opts: Options, report: Report) -> None:
+    n = opts.pull_tables
+    rows = {
+        suffix: Row(
+            f"`mizzle pull --out schema{suffix}`, {n} PostgreSQL tables",
+            peer_name="skipped" if opts.skip_drizzle else "drizzle-kit pull",
+            target=f"< {PULL_TARGET_RATIO:g}× drizzle-kit",
+            limit=PULL_TARGET_RATIO,
+            limit_is_ratio=True,
+        )
+        for suffix in (".py", ".sql")
+    }
+    # not a row of the table: its times are the peer's of both mizzle rows
+    drizzle = Row(f"drizzle-kit pull, {n} PostgreSQL tables")
+    with (
+        report.step(*rows.values()),
+        fresh_pg_database(opts.pg_url) as url,
+        tempfile.TemporaryDirectory(prefix="mizzle-bench-") as tmp,
+    ):
+        load_s = load_pg(url, postgresql_ddl(n, opts.pull_columns))
+        report.notes.append(f"loading the {n}-table PostgreSQL DDL to pull (one psycopg execute): {load_s:.2f} s")
+        work = Path(tmp)
+        # Interleaved, so that a slow moment of the machine hits all three alike.
+        for _ in range(opts.pull_runs):
+            for suffix, row in rows.items():
+                report.attempt(row, functools.partial(mizzle_pull, url, work, suffix, n))
+            if not opts.skip_drizzle:
+                report.attempt(drizzle, functools.partial(drizzle_pull, url, work, n))
+    for row in rows.values():
+        row.peer_times = drizzle.times
+        row.peer_cpu_times = drizzle.cpu_times
+        if drizzle.error:
+            row.peer_name = "drizzle-kit pull: FAILED"
+
+
+# --- the machine ---------------------------------------------------------------------------
+
+
+def machine(opts: Options) -> list[str]:
+    with psycopg.connect(opts.pg_url, autocommit=True) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    pg_version = row[0] if row else "?"
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if "model name" in line
+            ),
+            "?",
+        )
+    lines = [
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
+        f"PostgreSQL {pg_version}; SQLite {sqlite3.sqlite_version} (Python's sqlite3)",
+        f"Python {platform.python_version()}",
+    ]
+    if not opts.skip_drizzle:
+        _, version = drizzle_kit()
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+        lines.append(f"drizzle-kit {version} on Node {node}")
+    return lines
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--tables", type=int, default=1000, help="tables of the render/introspect schema (1000)")
+    p.add_argument("--columns", type=int, default=12, help="columns per table of that schema (12)")
+    p.add_argument("--pull-tables", type=int, default=200, help="tables of the pull database (200)")
+    p.add_argument("--pull-columns", type=int, default=11, help="columns per table of the pull database (11)")
+    p.add_argument("--runs", type=int, default=5, help="runs of each in-process measurement (5); the median is shown")
+    p.add_argument("--pull-runs", type=int, default=3, help="runs of each pull, mizzle's and drizzle-kit's (3)")
+    p.add_argument("--skip-drizzle", action="store_true", help="do not run drizzle-kit (no Node needed)")
+    p.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"server to create the databases on ({DEFAULT_PG_URL})")
+    p.add_argument(
+        "--results", type=Path, default=DEFAULT_RESULTS, help="markdown file to write (results/schema_core.md)"
+    )
+    p.add_argument("--no-results", action="store_true", help="print the table only")
+    a = p.parse_args(argv)
+    if min(a.tables, a.pull_tables, a.runs, a.pull_runs) < 1:
+        p.error("--tables, --pull-tables, --runs and --pull-runs must be at least 1")
+    for option, value in (("--columns", a.columns), ("--pull-columns", a.pull_columns)):
+        if not MIN_COLUMNS <= value <= len(COLUMNS):
+            p.error(f"{option} must be between {MIN_COLUMNS} and {len(COLUMNS)}")
+    return Options(
+        tables=a.tables,
+        columns=a.columns,
+        pull_tables=a.pull_tables,
+        pull_columns=a.pull_columns,
+        runs=a.runs,
+        pull_runs=a.pull_runs,
+        skip_drizzle=a.skip_drizzle,
+        pg_url=a.pg_url,
+        results=None if a.no_results else a.results,
+    )
+
+
+def results_markdown(opts: Options, report: Report, machine_lines: list[str], argv: list[str]) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = "python benchmarks/bench_schema_core.py" + redact("".join(" " + a for a in argv))
+    method = (
+        f"Each time is the median of {_runs(opts.runs)} for render and introspect (in-process; a new"
+        f" connection per run), and of {_runs(opts.pull_runs)} for `pull` (the CLI as a subprocess, end to"
+        " end; mizzle's and drizzle-kit's interleaved on the same database). Render and introspect use"
+        f" {opts.tables} tables of {opts.columns} columns, `pull` {opts.pull_tables} tables of"
+        f" {opts.pull_columns} columns; every table has a serial primary key, 3 indexes and 1 foreign key"
+        " (see `benchmarks/gen_schema.py` and `benchmarks/README.md`)."
+    )
+    runs_intro = (
+        "Every run, in seconds of wall time (for the subprocesses, in brackets, the CPU time the client"
+        " process itself used, user + system; the database server's work is not in it):"
+    )
+    runs = [
+        f"- {row.what}: mizzle {_list(row.times, row.cpu_times)}"
+        + (f"; drizzle-kit {_list(row.peer_times, row.peer_cpu_times)}" if row.peer_times else "")
+        for row in report.rows
+    ]
+    sections = [
+        "# Schema-core benchmark results",
+        f"Measured {when} with `{command}`.",
+        f"Machine: {'; '.join(machine_lines)}.",
+        method,
+        markdown_table(report.rows),
+        runs_intro,
+        "\n".join(runs),
+        "Setup and conditions (not measured against anything):",
+        "\n".join("- " + note for note in report.notes),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def _list(times: list[float], cpu_times: list[float]) -> str:
+    text = ", ".join(f"{t:.3f}" for t in times)
+    if cpu_times:
+        text += f" (CPU {', '.join(f'{t:.3f}' for t in cpu_times)})"
+    return text
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" + ("" if n == 1 else "s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    opts = parse_args(argv)
+    report = Report()
+    try:
+        machine_lines = machine(opts)
+    except (psycopg.Error, BenchmarkFailed, OSError, subprocess.CalledProcessError) as err:
+        print(f"bench_schema_core: cannot start: {redact(str(err))}", file=sys.stderr)
+        return 2
+
+    # The machine may be shared: say how busy it was, since the times depend on it.
+    load_before = os.getloadavg()[0]
+    bench_render(opts, report)
+    bench_introspect_postgresql(opts, report)
+    bench_introspect_sqlite(opts, report)
+    bench_pull(opts, report)
+    report.notes.append(f"load average (1 min) at the start: {load_before:.2f}, at the end: {os.getloadavg()[0]:.2f}")
+
+    print(
+        f"medians of {_runs(opts.runs)} in-process, {_runs(opts.pull_runs)} of each pull; " + "; ".join(machine_lines)
+    )
+    print(text_table(report.rows))
+    for note in report.notes:
+        print(f"  {note}")
+    if report.failures:
+        for failure in report.failures:
+            print(f"FAILED {failure}", file=sys.stderr)
+        print("bench_schema_core: something did not work; results not written", file=sys.stderr)
+        return 1
+    if opts.results is not None:
+        opts.results.parent.mkdir(parents=True, exist_ok=True)
+        opts.results.write_text(results_markdown(opts, report, machine_lines, argv))
+        print(f"wrote {opts.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
