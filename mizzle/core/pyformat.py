@@ -143,6 +143,8 @@ def string_literal(value: str) -> str:
 
 def text_width(text: str) -> int:
     """Columns `text` takes in an editor, as ruff counts them (wide East Asian characters: 2)."""
+    if text.isascii():  # nearly always: one column per character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
