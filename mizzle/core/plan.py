@@ -36,6 +36,11 @@ class Step:
     comment: str = ""
     #: checks run (in the transaction) before `statements`
     guards: tuple[Guard, ...] = ()
+    #: checks run before `reverse` when the step is undone (the reverse may fail on data too:
+    #: undoing DropUnique adds the unique back over rows that may now hold duplicates)
+    reverse_guards: tuple[Guard, ...] = ()
+    #: False: `reverse` must run outside the transaction (DROP INDEX CONCURRENTLY)
+    reverse_transactional: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,16 @@ class Plan:
     def down(self) -> Plan:
         """The plan that undoes this one: every step's reverse, last step first."""
         steps = tuple(
-            Step(sources=tuple(op.reverse() for op in reversed(s.sources)), statements=s.reverse, reverse=s.statements)
+            Step(
+                sources=(undo := tuple(op.reverse() for op in reversed(s.sources))),
+                statements=s.reverse,
+                reverse=s.statements,
+                transactional=s.reverse_transactional,
+                guards=s.reverse_guards,
+                reverse_guards=s.guards,
+                reverse_transactional=s.transactional,
+                comment="; ".join(op.describe() for op in undo) if s.comment else "",
+            )
             for s in reversed(self.steps)
         )
         return Plan(dialect=self.dialect, steps=steps, foreign_keys_off=self.foreign_keys_off)

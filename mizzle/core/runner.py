@@ -1,0 +1,501 @@
+"""Applying and rolling back migrations on any database that implements `MigrationDatabase`.
+
+Pure Python over the adapter protocol (`mizzle.core.tracking`), standard library only, so
+the same runner serves the CLI (psycopg, sqlite3) and the browser runtime (a JS SQLite).
+
+- Pending migrations are chosen by NAME: every local migration without a tracking row. One
+  that sorts before the last applied migration (typically merged from another branch) is
+  out of order: reported, and refused unless allowed, never skipped.
+- An applied migration whose up file changed since (checksum), or that is gone locally, stops
+  `migrate` before it does anything.
+- Each migration runs in one transaction together with its tracking row. A statement marked
+  `-- mizzle:no-transaction` runs alone between transactions (the tracking row goes with
+  the last part). Guards run in the transaction; a non-zero count rolls it back. A file
+  marked `-- mizzle:foreign-keys-off` runs with foreign keys off (set outside the
+  transaction, where SQLite honours it), is checked with foreign_key_check before COMMIT,
+  and foreign keys are turned back on afterwards, also after a failure.
+- On any failure: ROLLBACK, and `MigrationFailed` naming the migration, the statement and
+  the database's message: the database is exactly as before that migration.
+- Concurrency: `db.lock()` serialises whole runs where the database has such a lock
+  (PostgreSQL's advisory lock); on SQLite each migration's transaction is BEGIN IMMEDIATE
+  and the runner re-reads the tracking table inside it, so a process that waited for
+  another skips what the other applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeVar
+
+from mizzle.core.errors import MizzleError
+from mizzle.core.migration_text import ParsedMigration, ParsedStatement, parse_file
+from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, DatabaseError, MigrationDatabase
+
+T = TypeVar("T")
+
+
+class Migration(Protocol):
+    """A migration as the runner sees it (`mizzle.core.migrations.LocalMigration` on disk;
+    the browser runtime builds them from a manifest)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def sql(self, dialect: str) -> str: ...
+
+    def down_sql(self, dialect: str) -> str | None: ...
+
+    def checksum(self, dialect: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the migrations, as one line saying how to resolve it. `kind`
+    (runner): missing, edited, out-of-order; (integrity.py): sum-missing, sum-malformed,
+    sum-conflict, sum-edited, edited, added, missing, gap, collision, stray."""
+
+    kind: str
+    migration: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Status:
+    applied: list[AppliedMigration]
+    pending: list[str]
+    problems: list[Problem]
+
+
+class MigrationFailed(MizzleError):
+    """A migration (or its rollback) failed and was rolled back; the message says why."""
+
+    def __init__(self, message: str, migration: str) -> None:
+        super().__init__(message)
+        self.migration = migration
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    #: what runs (or would run), as a script a person can read
+    script: str
+    #: None on a dry run and when skipped
+    duration_ms: int | None = None
+    #: another process applied (or rolled back) it while this one waited
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    direction: Literal["up", "down"]
+    dry_run: bool
+    outcomes: tuple[Outcome, ...] = ()
+    #: e.g. out-of-order migrations that were allowed to run
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def done(self) -> list[str]:
+        """Names applied (or rolled back) by this run, in the order run."""
+        return [o.name for o in self.outcomes if not o.skipped and not self.dry_run]
+
+    def sql(self) -> str:
+        """The SQL of every migration in the run (what a dry run prints)."""
+        return "\n".join(o.script for o in self.outcomes)
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+def status(db: MigrationDatabase, migrations: Sequence[Migration]) -> Status:
+    """Applied and pending migrations, and what is wrong between the database and the folder."""
+    return _status(_applied(db), migrations, db.dialect)
+
+
+def _applied(db: MigrationDatabase) -> list[AppliedMigration]:
+    try:
+        return db.applied()
+    except DatabaseError as err:
+        raise MizzleError(f"cannot read the tracking table {TRACKING_TABLE}: {err}") from None
+
+
+def _status(applied: list[AppliedMigration], migrations: Sequence[Migration], dialect: str) -> Status:
+    local = {m.name: m for m in migrations}
+    problems = []
+    for row in applied:
+        m = local.get(row.name)
+        if m is None:
+            problems.append(
+                Problem(
+                    "missing",
+                    row.name,
+                    f"migration {row.name} is applied to this database but missing from the migrations folder: "
+                    "restore its folder (e.g. from git)",
+                )
+            )
+        elif m.checksum(dialect) != row.checksum:
+            problems.append(
+                Problem(
+                    "edited",
+                    row.name,
+                    f"migration {row.name} was edited after it was applied to this database (its {dialect} file's "
+                    "checksum differs): restore the applied version and put the change in a new migration",
+                )
+            )
+    done = {row.name for row in applied}
+    pending = sorted(name for name in local if name not in done)
+    last = max(done, default=None)
+    for name in pending:
+        if last is not None and name < last:
+            problems.append(
+                Problem(
+                    "out-of-order",
+                    name,
+                    f"migration {name} is pending but sorts before {last}, which is already applied (typically "
+                    "merged from another branch): check they do not conflict, then allow out-of-order "
+                    "migrations, or renumber it after the last one",
+                )
+            )
+    return Status(applied=applied, pending=pending, problems=problems)
+
+
+# --- migrate ------------------------------------------------------------------------------
+
+
+def migrate(
+    db: MigrationDatabase,
+    migrations: Sequence[Migration],
+    to: str | None = None,
+    dry_run: bool = False,
+    allow_out_of_order: bool = False,
+) -> Report:
+    """Apply the pending migrations in name order (up to and including `to`), each in its
+    own transaction. `dry_run`: change nothing (not even create the tracking table) and
+    return what would run."""
+    by_name = {m.name: m for m in migrations}
+    if to is not None and to not in by_name:
+        raise MizzleError(f"no migration named {to} in the migrations folder")
+    if dry_run:
+        selected, warnings = _select(_applied(db), migrations, db.dialect, to, allow_out_of_order)
+        outcomes = [Outcome(name, _script(db, name, parse_file(by_name[name].sql(db.dialect)))) for name in selected]
+        return Report("up", dry_run=True, outcomes=tuple(outcomes), warnings=tuple(warnings))
+    with _locked(db):
+        try:
+            db.ensure_tracking()
+        except DatabaseError as err:
+            raise MizzleError(f"cannot create the tracking table {TRACKING_TABLE}: {err}") from None
+        selected, warnings = _select(_applied(db), migrations, db.dialect, to, allow_out_of_order)
+        outcomes = []
+        for name in selected:
+            m = by_name[name]
+            parsed = parse_file(m.sql(db.dialect))
+            duration = _run(db, name, parsed, "up", checksum=m.checksum(db.dialect))
+            outcomes.append(Outcome(name, _script(db, name, parsed), duration, skipped=duration is None))
+    return Report("up", dry_run=False, outcomes=tuple(outcomes), warnings=tuple(warnings))
+
+
+def _select(
+    applied: list[AppliedMigration],
+    migrations: Sequence[Migration],
+    dialect: str,
+    to: str | None,
+    allow_out_of_order: bool,
+) -> tuple[list[str], list[str]]:
+    """The migrations to apply, and warnings; MizzleError when migrating must not start."""
+    st = _status(applied, migrations, dialect)
+    for problem in st.problems:
+        if problem.kind in ("missing", "edited"):
+            raise MizzleError(f"cannot migrate: {problem.message}")
+    selected = [name for name in st.pending if to is None or name <= to]
+    out_of_order = [p for p in st.problems if p.kind == "out-of-order" and p.migration in selected]
+    if out_of_order and not allow_out_of_order:
+        more = f" (and {len(out_of_order) - 1} more)" if len(out_of_order) > 1 else ""
+        raise MizzleError(f"cannot migrate: {out_of_order[0].message}{more}")
+    last = max((row.name for row in applied), default="")
+    warnings = [f"applying {p.migration} out of order: it sorts before {last}, already applied" for p in out_of_order]
+    return selected, warnings
+
+
+# --- rollback -----------------------------------------------------------------------------
+
+
+def rollback(
+    db: MigrationDatabase,
+    migrations: Sequence[Migration],
+    steps: int = 1,
+    to: str | None = None,
+    dry_run: bool = False,
+) -> Report:
+    """Undo the last `steps` applied migrations, newest first (in the order they were
+    applied, which differs from name order after an out-of-order run), or every one applied
+    after `to` (which stays applied). Each down file runs in its own transaction with the
+    removal of its tracking row. Refuses, before undoing anything, when a migration to undo
+    has no down file, is missing locally, or was edited since it was applied."""
+    if to is None and steps < 1:
+        raise MizzleError(f"cannot roll back {steps} steps: give at least 1")
+    if dry_run:
+        targets = _targets(_applied(db), migrations, db.dialect, steps, to)
+        outcomes = [Outcome(name, _script(db, name, parsed)) for name, parsed in targets]
+        return Report("down", dry_run=True, outcomes=tuple(outcomes))
+    with _locked(db):
+        targets = _targets(_applied(db), migrations, db.dialect, steps, to)
+        outcomes = []
+        for name, parsed in targets:
+            duration = _run(db, name, parsed, "down")
+            outcomes.append(Outcome(name, _script(db, name, parsed), duration, skipped=duration is None))
+    return Report("down", dry_run=False, outcomes=tuple(outcomes))
+
+
+def _targets(
+    applied: list[AppliedMigration], migrations: Sequence[Migration], dialect: str, steps: int, to: str | None
+) -> list[tuple[str, ParsedMigration]]:
+    """The migrations to undo, newest first, each with its parsed down file."""
+    names = [row.name for row in applied]
+    if to is not None:
+        if to not in names:
+            raise MizzleError(f"cannot roll back to {to}: it is not applied to this database")
+        rows = applied[names.index(to) + 1 :]
+    else:
+        rows = applied[-steps:]
+    local = {m.name: m for m in migrations}
+    out = []
+    for row in reversed(rows):
+        m = local.get(row.name)
+        if m is None:
+            raise MizzleError(f"cannot roll back {row.name}: it is missing from the migrations folder")
+        if m.checksum(dialect) != row.checksum:
+            raise MizzleError(
+                f"cannot roll back {row.name}: it was edited after it was applied (its {dialect} file's checksum "
+                "differs), so its down file may not undo what ran; restore the applied version first"
+            )
+        down = m.down_sql(dialect)
+        if down is None:
+            raise MizzleError(f"cannot roll back {row.name}: it has no down.{dialect}.sql")
+        out.append((row.name, parse_file(down)))
+    return out
+
+
+def run_untracked(db: MigrationDatabase, parsed: ParsedMigration, name: str) -> int:
+    """Run `parsed` as a migration is run (one transaction, guards, foreign keys off when it
+    says so, all of it or nothing) but with no tracking row: what `push` applies. Holds the
+    run lock, so it waits for a migration in progress. Return its duration in ms; on
+    failure, MigrationFailed names it as `name` (e.g. "push")."""
+    with _locked(db):
+        duration = _run(db, name, parsed, "untracked")
+    assert duration is not None  # only a tracked run can find itself already done
+    return duration
+
+
+# --- running one migration ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Statements that run together: in one transaction, or (`transactional` False) a single
+    statement on its own."""
+
+    statements: tuple[ParsedStatement, ...]
+    transactional: bool
+
+
+def _segments(db: MigrationDatabase, parsed: ParsedMigration) -> list[_Segment]:
+    segments: list[_Segment] = []
+    current: list[ParsedStatement] = []
+    for chunk in parsed.statements:
+        if chunk.guard_message is not None:
+            current.append(chunk)
+            continue
+        for sql in db.split_script(chunk.sql):
+            statement = ParsedStatement(sql=sql, transactional=chunk.transactional)
+            if statement.transactional:
+                current.append(statement)
+            else:
+                if current:
+                    segments.append(_Segment(tuple(current), True))
+                    current = []
+                segments.append(_Segment((statement,), False))
+    if current:
+        segments.append(_Segment(tuple(current), True))
+    return segments
+
+
+def _first_line(sql: str, position: int | None = None, limit: int = 100) -> str:
+    """The line of `sql` holding `position` (a character offset), else its first line of code."""
+    if position is not None and 0 <= position < len(sql):
+        start = sql.rfind("\n", 0, position) + 1
+        end = sql.find("\n", position)
+        line = sql[start : end if end >= 0 else len(sql)].strip()
+    else:
+        lines = [ln.strip() for ln in sql.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+        line = lines[0] if lines else sql.strip()
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class _Stop(Exception):
+    """Internal: why a migration stopped (a failed statement, a guard, broken foreign keys)."""
+
+
+def _run(
+    db: MigrationDatabase,
+    name: str,
+    parsed: ParsedMigration,
+    direction: Literal["up", "down", "untracked"],
+    checksum: str = "",
+) -> int | None:
+    """Run one migration's up (`checksum`: its up file's) or down file; its tracking row is
+    written (or removed) in the last transaction. Return the duration in ms, or None when,
+    asked inside the first transaction, the tracking table says another process did it.
+    "untracked": run `parsed` the same way, but with no tracking row to write or read."""
+    segments = _segments(db, parsed)
+    subject = {"up": f"migration {name}", "down": f"rollback of {name}", "untracked": name}[direction]
+    committed = 0
+    checked = False
+    started = time.perf_counter()
+
+    def elapsed_ms() -> int:
+        return round((time.perf_counter() - started) * 1000)
+
+    def check_needed() -> bool:
+        nonlocal checked, started
+        if checked or direction == "untracked":
+            return True
+        checked = True
+        started = time.perf_counter()  # the time spent waiting for another run's lock is not this one's
+        applied = name in {row.name for row in _do(db.applied, "reading the tracking table")}
+        return applied == (direction == "down")
+
+    def finish() -> None:
+        if direction == "up":
+            db.record(name, checksum, elapsed_ms())
+        elif direction == "down":
+            db.unrecord(name)
+
+    if parsed.foreign_keys_off:
+        _do(lambda: db.foreign_keys(False), "PRAGMA foreign_keys = OFF", name=name, subject=subject)
+    try:
+        for index, segment in enumerate(segments):
+            last = index == len(segments) - 1
+            if segment.transactional:
+                _do(db.begin, "BEGIN")
+                if not check_needed():
+                    _do(db.rollback, "ROLLBACK")
+                    return None
+                _execute_all(db, segment.statements)
+                if parsed.foreign_keys_off:
+                    _check_foreign_keys(db)
+                if last:
+                    _do(finish, "writing the tracking row")
+                _do(db.commit, "COMMIT")
+            else:
+                if not checked:
+                    _do(db.begin, "BEGIN")
+                    needed = check_needed()
+                    _do(db.rollback, "ROLLBACK")
+                    if not needed:
+                        return None
+                _execute_all(db, segment.statements)
+            committed += 1
+        if not segments or not segments[-1].transactional:
+            _do(db.begin, "BEGIN")
+            if not check_needed():
+                _do(db.rollback, "ROLLBACK")
+                return None
+            _do(finish, "writing the tracking row")
+            _do(db.commit, "COMMIT")
+    except _Stop as stop:
+        _quiet_rollback(db)
+        if committed:
+            outcome = (
+                f"{committed} of its {len(segments)} parts (split by no-transaction statements) had committed "
+                "and stay applied: undo them by hand before running it again"
+            )
+        else:
+            outcome = "nothing of it was undone" if direction == "down" else "nothing of it was applied"
+        raise MigrationFailed(f"{subject} failed, {outcome}: {stop}", name) from None
+    finally:
+        if parsed.foreign_keys_off:
+            _quiet_rollback(db)
+            with suppress(DatabaseError):
+                db.foreign_keys(True)
+    return elapsed_ms()
+
+
+def _do(action: Callable[[], T], what: str, *, name: str = "", subject: str = "") -> T:
+    """Run an adapter call; a failure stops the migration (or, with `name`, fails it outright)."""
+    try:
+        return action()
+    except DatabaseError as err:
+        if name:
+            raise MigrationFailed(f"{subject} did not start: {what} failed: {err}", name) from None
+        raise _Stop(f"{what} -- {err}") from None
+
+
+def _execute_all(db: MigrationDatabase, statements: tuple[ParsedStatement, ...]) -> None:
+    for statement in statements:
+        try:
+            if statement.guard_message is None:
+                db.execute(statement.sql)
+                continue
+            rows = db.query(statement.sql)
+        except DatabaseError as err:
+            raise _Stop(f"`{_first_line(statement.sql, err.position)}` -- {err}") from None
+        count = rows[0][0] if rows and rows[0] else None
+        if not isinstance(count, int):
+            raise _Stop(f"guard `{_first_line(statement.sql)}` returned {count!r} instead of a row count")
+        if count != 0:
+            raise _Stop(statement.guard_message.replace("{count}", str(count)))
+
+
+def _check_foreign_keys(db: MigrationDatabase) -> None:
+    broken = _do(db.foreign_key_violations, "PRAGMA foreign_key_check")
+    if broken:
+        what = "; ".join(f"{b.rows} row(s) of {b.table} point to missing rows of {b.parent}" for b in broken)
+        raise _Stop(f"it would break foreign keys: {what}")
+
+
+def _quiet_rollback(db: MigrationDatabase) -> None:
+    """Roll back after a failure; a second failure (a lost connection) must not hide the first."""
+    with suppress(DatabaseError):
+        db.rollback()
+
+
+@contextmanager
+def _locked(db: MigrationDatabase) -> Iterator[None]:
+    """Hold the database's run lock; releasing it never hides an error."""
+    try:
+        db.lock()
+    except DatabaseError as err:
+        raise MizzleError(f"cannot take the migration lock: {err}") from None
+    try:
+        yield
+    finally:
+        _quiet_rollback(db)
+        with suppress(DatabaseError):
+            db.unlock()  # if this fails, the lock goes with the session when the connection closes
+
+
+def _script(db: MigrationDatabase, name: str, parsed: ParsedMigration) -> str:
+    """A readable script of what running `parsed` does (printed by a dry run)."""
+    lines = [f"-- {name}"]
+    if parsed.foreign_keys_off:
+        lines.append("-- foreign keys off (outside the transaction), foreign_key_check before COMMIT")
+    segments = _segments(db, parsed)
+    for index, segment in enumerate(segments):
+        if segment.transactional:
+            lines.append("BEGIN;")
+        else:
+            lines.append("-- outside a transaction:")
+        for statement in segment.statements:
+            if statement.guard_message is not None:
+                lines.append(f"-- guard, must count 0: {statement.guard_message}")
+            text = statement.sql.rstrip()
+            lines.append(text if text.endswith(";") else text + ";")
+        if segment.transactional:
+            if index == len(segments) - 1:
+                lines.append("-- + the tracking row")
+            lines.append("COMMIT;")
+    if not segments or not segments[-1].transactional:
+        lines += ["BEGIN;", "-- + the tracking row", "COMMIT;"]
+    return "\n".join(lines) + "\n"

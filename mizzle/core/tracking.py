@@ -1,0 +1,111 @@
+"""What the migration runner needs from a database: the `MigrationDatabase` protocol that
+each dialect's adapter implements (`mizzle.dialects.<d>.runtime`), and the tracking table's
+rows.
+
+The tracking table `__mizzle_migrations` has one row per applied migration: id (in the
+order applied), name (unique), checksum (sha256 of the up file), applied_at (ISO-8601 UTC,
+`...Z`), duration_ms. Standard library only: the browser runtime implements this protocol
+over a JS SQLite database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from mizzle.core.errors import MizzleError
+
+TRACKING_TABLE = "__mizzle_migrations"
+
+
+class DatabaseError(MizzleError):
+    """A statement failed; `str(err)` is the database's own one-line message. Adapters turn
+    their driver's exceptions into this, so the runner never imports a driver. `position`:
+    where in the executed text the database located the error (a 0-based character offset),
+    when it says, so the runner can quote the failing line of a multi-statement script."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class AppliedMigration:
+    id: int
+    name: str
+    checksum: str
+    applied_at: str
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class BrokenForeignKeys:
+    """Rows of `table` whose foreign key points at no row of `parent` (SQLite's foreign_key_check)."""
+
+    table: str
+    parent: str
+    rows: int
+
+
+def utc_now() -> str:
+    """Now as the tracking table writes it: `2026-11-21T14:30:05.123Z` (sorts like time)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class MigrationDatabase(Protocol):
+    """A connection the runner drives. Every method raises `DatabaseError` on failure."""
+
+    #: "postgresql" or "sqlite": which file of a migration runs here
+    dialect: str
+
+    def execute(self, sql: str) -> None:
+        """Run `sql` as written (no parameters, so `%` and `?` are plain text)."""
+        ...
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Rows of a query; `params` use the driver's own placeholders."""
+        ...
+
+    def begin(self) -> None:
+        """Open a transaction (SQLite: BEGIN IMMEDIATE, waiting for other writers)."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any (a no-op otherwise)."""
+        ...
+
+    def lock(self) -> None:
+        """Serialise whole runs against other processes (PostgreSQL: an advisory lock; SQLite
+        relies on BEGIN IMMEDIATE per migration and does nothing here)."""
+        ...
+
+    def unlock(self) -> None: ...
+
+    def ensure_tracking(self) -> None:
+        """Create the tracking table if it does not exist."""
+        ...
+
+    def applied(self) -> list[AppliedMigration]:
+        """Tracking rows in the order applied; empty when the table does not exist."""
+        ...
+
+    def record(self, name: str, checksum: str, duration_ms: int) -> None: ...
+
+    def unrecord(self, name: str) -> None: ...
+
+    def foreign_keys(self, on: bool) -> None:
+        """SQLite: `PRAGMA foreign_keys` (called outside a transaction); elsewhere a no-op."""
+        ...
+
+    def foreign_key_violations(self) -> list[BrokenForeignKeys]:
+        """SQLite: what `PRAGMA foreign_key_check` finds (run before COMMIT); elsewhere empty."""
+        ...
+
+    def split_script(self, sql: str) -> list[str]:
+        """The statements to execute one by one for a chunk of a file that has no
+        breakpoints (SQLite runs one statement per call; PostgreSQL takes the whole text)."""
+        ...

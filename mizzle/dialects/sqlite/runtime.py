@@ -1,0 +1,126 @@
+"""The migration runner's adapter for SQLite (the standard library's sqlite3).
+
+The connection must be in autocommit mode (`isolation_level=None`, as `connect` opens it):
+the runner issues BEGIN IMMEDIATE / COMMIT itself, and sets `PRAGMA foreign_keys` between
+transactions, where SQLite honours it. BEGIN IMMEDIATE takes the write lock at once, so
+concurrent runs queue there (for up to `busy_timeout` seconds) instead of failing midway.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import cast
+
+from mizzle.core.errors import MizzleError
+from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, BrokenForeignKeys, DatabaseError, utc_now
+
+#: how long a run waits for another process's migration to commit
+BUSY_TIMEOUT_S = 30.0
+
+_TABLE = f'"{TRACKING_TABLE}"'
+_CREATE_TRACKING = f"""CREATE TABLE IF NOT EXISTS {_TABLE} (
+  "id" INTEGER PRIMARY KEY,
+  "name" TEXT NOT NULL UNIQUE,
+  "checksum" TEXT NOT NULL,
+  "applied_at" TEXT NOT NULL,
+  "duration_ms" INTEGER NOT NULL
+)"""
+
+
+class SqliteMigrationDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+        if conn.in_transaction:
+            raise MizzleError("cannot migrate over a SQLite connection with an open transaction")
+        conn.isolation_level = None  # autocommit: only the runner's own BEGIN opens a transaction
+        self.conn = conn
+        self._run(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
+
+    def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            return self.conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as err:
+            raise DatabaseError(str(err)) from None
+
+    def execute(self, sql: str) -> None:
+        self._run(sql)
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        return self._run(sql, params)
+
+    def begin(self) -> None:
+        self._run("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self._run("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self._run("ROLLBACK")
+
+    def lock(self) -> None:
+        """Nothing: each migration's BEGIN IMMEDIATE serialises writers (see the runner)."""
+
+    def unlock(self) -> None:
+        pass
+
+    def ensure_tracking(self) -> None:
+        self._run(_CREATE_TRACKING)
+
+    def applied(self) -> list[AppliedMigration]:
+        exists = self._run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TRACKING_TABLE,))
+        if not exists:
+            return []
+        rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms FROM {_TABLE} ORDER BY id")
+        return [AppliedMigration(*cast(tuple[int, str, str, str, int], row)) for row in rows]
+
+    def record(self, name: str, checksum: str, duration_ms: int) -> None:
+        self._run(
+            f"INSERT INTO {_TABLE} (name, checksum, applied_at, duration_ms) VALUES (?, ?, ?, ?)",
+            (name, checksum, utc_now(), duration_ms),
+        )
+
+    def unrecord(self, name: str) -> None:
+        self._run(f"DELETE FROM {_TABLE} WHERE name = ?", (name,))
+
+    def foreign_keys(self, on: bool) -> None:
+        self._run(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+    def foreign_key_violations(self) -> list[BrokenForeignKeys]:
+        counts: dict[tuple[str, str], int] = {}
+        for table, _rowid, parent, _fkid in self._run("PRAGMA foreign_key_check"):
+            key = (str(table), str(parent))
+            counts[key] = counts.get(key, 0) + 1
+        return [BrokenForeignKeys(table=t, parent=p, rows=n) for (t, p), n in sorted(counts.items())]
+
+    def split_script(self, sql: str) -> list[str]:
+        return split_script(sql)
+
+
+def split_script(sql: str) -> list[str]:
+    """The statements of a script, each whole: `sqlite3.complete_statement` decides where
+    one ends, so a `;` inside a string, a comment or a trigger's BEGIN...END body does not
+    split it. Pieces holding only comments are dropped; a last statement may lack its `;`."""
+    statements = []
+    current = ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if _has_code(current):
+                statements.append(current.strip())
+            current = ""
+    rest = current[:-1]  # the `;` added after the last piece
+    if _has_code(rest):
+        statements.append(rest.strip())
+    return statements
+
+
+def _has_code(sql: str) -> bool:
+    """Whether `sql` holds more than comments, blank lines and semicolons."""
+    for line in sql.splitlines():
+        code = line.split("--", 1)[0].strip().strip(";").strip()
+        if code:
+            return True
+    return False
