@@ -7,9 +7,20 @@ psycopg is imported only where a connection is used, so rendering PostgreSQL DDL
 from mizzle.dialects.postgresql.capabilities import capability_problems, project
 from mizzle.dialects.postgresql.connect import apply, connect
 from mizzle.dialects.postgresql.introspect import introspect
+from mizzle.dialects.postgresql.plan import plan
 from mizzle.dialects.postgresql.render import render_schema
 
 NAME = "postgresql"
 SQLGLOT = "postgres"
 
-__all__ = ["NAME", "SQLGLOT", "apply", "capability_problems", "connect", "introspect", "project", "render_schema"]
+__all__ = [
+    "NAME",
+    "SQLGLOT",
+    "apply",
+    "capability_problems",
+    "connect",
+    "introspect",
+    "plan",
+    "project",
+    "render_schema",
+]

@@ -1,0 +1,137 @@
+"""`mizzle migrate`, `mizzle rollback` and `mizzle status`: the migrations folder against one
+database's tracking table, through the migration runner (`mizzle.core.runner`).
+
+migrate and rollback first verify the folder against `mizzle.sum` and refuse to run on any
+problem: an edited, missing or colliding migration is settled before anything runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mizzle.cli import output
+from mizzle.cli.database import DbOption, database_url, migrations_folder, one_line_list, opened, shown
+from mizzle.cli.session import session_of
+from mizzle.core import integrity, runner
+from mizzle.core.errors import MizzleError
+from mizzle.core.migrations import MigrationFolder
+from mizzle.core.runner import Report
+
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")]
+
+
+def _verified(folder: MigrationFolder, doing: str) -> MigrationFolder:
+    problems = integrity.verify(folder)
+    if problems:
+        raise one_line_list(
+            f"cannot {doing}: {shown(folder.path)} fails its integrity check", [p.message for p in problems]
+        )
+    return folder
+
+
+def migrate(
+    ctx: typer.Context,
+    db: DbOption = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Stop after this migration (e.g. 0003_add_session).", show_default=False),
+    ] = None,
+    dry_run: DryRunOption = False,
+    allow_out_of_order: Annotated[
+        bool,
+        typer.Option(
+            "--allow-out-of-order",
+            help="Also apply pending migrations that sort before the last applied one (merged from another branch).",
+        ),
+    ] = False,
+) -> None:
+    """Apply the pending migrations to the database, each in its own transaction.
+
+    Pending means not in the database's tracking table (by name, not by date). The folder is
+    checked against mizzle.sum first; an applied migration that was edited stops the run.
+    """
+    session = session_of(ctx)
+    url = database_url(session, db)
+    folder = _verified(migrations_folder(session), "migrate")
+    migrations = folder.migrations()
+    with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
+        report = runner.migrate(database.db, migrations, to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order)
+    for warning in report.warnings:
+        output.warning(warning)
+    _print(report, url.redacted, len(migrations))
+
+
+def rollback(
+    ctx: typer.Context,
+    db: DbOption = None,
+    steps: Annotated[
+        int | None,
+        typer.Option("--steps", help="How many of the last applied migrations to undo [default: 1].", min=1),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Undo every migration applied after this one (it stays applied).", show_default=False
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Undo applied migrations with their down files, newest first, each in its own transaction."""
+    if steps is not None and to is not None:
+        raise typer.BadParameter("give --steps or --to, not both", param_hint="--steps / --to")
+    session = session_of(ctx)
+    url = database_url(session, db)
+    folder = _verified(migrations_folder(session), "roll back")
+    with opened(url) as database:
+        report = runner.rollback(database.db, folder.migrations(), steps=steps or 1, to=to, dry_run=dry_run)
+    _print(report, url.redacted, None)
+
+
+def status(ctx: typer.Context, db: DbOption = None) -> None:
+    """List the applied migrations (with when and how long), the pending ones, and problems.
+
+    Exit code 1 when there is a problem: an applied migration edited or missing locally, an
+    out-of-order pending one, or the folder failing its mizzle.sum check.
+    """
+    session = session_of(ctx)
+    url = database_url(session, db)
+    folder = migrations_folder(session)
+    problems = [p.message for p in integrity.verify(folder)]
+    with opened(url) as database:
+        st = runner.status(database.db, folder.migrations())
+    problems += [p.message for p in st.problems]
+
+    out = output.stdout()
+    out.print(f"{escape(url.redacted)}: {len(st.applied)} applied, {len(st.pending)} pending")
+    width = max((len(name) for name in [*(a.name for a in st.applied), *st.pending]), default=0)
+    for row in st.applied:
+        out.print(f"  applied  {row.name:<{width}}  {row.applied_at}  {row.duration_ms} ms", markup=False)
+    for name in st.pending:
+        out.print(f"  pending  {name}", markup=False)
+    for problem in problems:
+        out.print(f"  problem  {problem}", markup=False)
+    if problems:
+        raise MizzleError(f"{len(problems)} problem{'' if len(problems) == 1 else 's'} (listed above)")
+
+
+def _print(report: Report, where: str, local: int | None) -> None:
+    out = output.stdout()
+    if report.dry_run:
+        if report.outcomes:
+            typer.echo(report.sql(), nl=False)
+        else:
+            out.print(f"nothing to {'apply' if report.direction == 'up' else 'roll back'} on {escape(where)}")
+        return
+    verb = "applied" if report.direction == "up" else "rolled back"
+    for outcome in report.outcomes:
+        if outcome.skipped:
+            out.print(f"skipped {outcome.name}: another process {verb} it meanwhile", markup=False)
+        else:
+            out.print(f"{verb} {outcome.name} ({outcome.duration_ms} ms)", markup=False)
+    if not report.done:
+        if report.direction == "up":
+            out.print(f"nothing to apply: {escape(where)} is up to date ({local} migrations)")
+        elif not report.outcomes:
+            out.print(f"nothing to roll back on {escape(where)}")

@@ -1,0 +1,151 @@
+"""`mizzle check`: the migrations folder's integrity and a database's drift, exit code 0 / 1 for CI;
+`mizzle hash` to rewrite the sum file once the folder has been checked by a person."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Mizzle
+from tests.cli.project import DATABASES, HAND_WRITTEN, Project, empty_database, make_project, sql
+
+
+@pytest.fixture
+def project(tmp_path: Path, mizzle: Mizzle) -> Project:
+    project = make_project(tmp_path / "app", mizzle)
+    assert project("generate", "--name", "init").code == 0
+    return project
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return empty_database(request, tmp_path)
+
+
+def findings(project: Project, *args: str) -> list[str]:
+    """What check lists (it fails, with one error line, when it lists anything)."""
+    result = project("check", *args)
+    listed = [line.strip() for line in result.out.splitlines() if line.startswith("  ")]
+    assert (result.code, result.err) == (
+        (1, f"error: check found {len(listed)} problem{'' if len(listed) == 1 else 's'} (listed above)\n")
+        if listed
+        else (0, "")
+    ), result.out + result.err
+    return listed
+
+
+def test_a_sound_folder_passes(project: Project) -> None:
+    result = project("check")
+    assert (result.code, result.out) == (0, f"{project.migrations}: 1 migration\nok\n")
+
+
+def test_an_edited_migration_is_reported(project: Project) -> None:
+    path = project.migrations / "0001_init" / "postgresql.sql"
+    path.write_text(path.read_text().replace("text NOT NULL", "varchar(10) NOT NULL", 1))
+    (only,) = findings(project)
+    assert only.startswith("folder: migration 0001_init changed after mizzle.sum was written")
+
+
+def test_two_branches_adding_a_migration_each_are_reported_as_a_collision(project: Project, mizzle: Mizzle) -> None:
+    other = make_project(project.root.parent / "other-branch", mizzle)
+    shutil.copytree(project.migrations, other.migrations)
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    other.edit_schema("    notes = text()\n", "    notes = text()\n    mood = text()\n")
+    assert project("generate", "--name", "add_key").code == 0
+    assert other("generate", "--name", "add_mood").code == 0
+    # The merge: both folders side by side, the sum file as this branch wrote it.
+    shutil.copytree(other.migrations / "0002_add_mood", project.migrations / "0002_add_mood")
+    listed = findings(project)
+    assert [line.split(":")[0] for line in listed] == ["folder", "folder"]
+    assert listed[0].startswith("folder: migrations 0002_add_key and 0002_add_mood share the number 0002")
+    assert listed[1].startswith("folder: migration 0002_add_mood is not in mizzle.sum")
+
+
+def test_a_merge_conflict_in_the_sum_file_is_reported(project: Project) -> None:
+    sum_file = project.migrations / "mizzle.sum"
+    sum_file.write_text("<<<<<<< HEAD\n" + sum_file.read_text() + "=======\n>>>>>>> other\n")
+    (only,) = findings(project)
+    assert only.startswith(f"folder: {sum_file} holds git conflict markers: two branches added migrations")
+
+
+def test_a_gap_in_the_numbers_is_reported(project: Project) -> None:
+    project.edit_schema("    notes = text()\n", "")
+    assert project("generate", "--name", "drop_notes").code == 0
+    (project.migrations / "0002_drop_notes").rename(project.migrations / "0003_drop_notes")
+    assert project("hash").code == 0
+    (only,) = findings(project)
+    assert only.startswith("folder: migration numbers skip 0002 (before 0003_drop_notes)")
+
+
+def test_a_missing_migration_is_reported(project: Project) -> None:
+    shutil.rmtree(project.migrations / "0001_init")
+    (only,) = findings(project)
+    assert only.startswith("folder: migration 0001_init is listed in mizzle.sum but its folder is gone")
+
+
+def test_a_migrated_database_without_drift_passes(project: Project, db_url: str) -> None:
+    assert project("migrate", "--db", db_url).code == 0
+    result = project("check", "--db", db_url)
+    assert result.code == 0, result.out + result.err
+    assert result.out.splitlines()[1].endswith(
+        ": 1 applied, 0 pending; compared with the snapshot of 0001_init: 0 differences"
+    )
+
+
+def test_changes_made_by_hand_are_reported_as_drift(project: Project, db_url: str) -> None:
+    assert project("migrate", "--db", db_url).code == 0
+    sql(db_url, "ALTER TABLE tune ADD COLUMN extra text")
+    sql(db_url, "DROP INDEX tune_title_idx")
+    assert findings(project, "--db", db_url) == [
+        "drift: unexpected column tune.extra",
+        "drift: missing index tune_title_idx on tune",
+    ]
+
+
+def test_a_table_created_by_hand_is_drift_not_a_rename(project: Project, db_url: str) -> None:
+    assert project("migrate", "--db", db_url).code == 0
+    sql(db_url, "CREATE TABLE playlist_copy (id integer PRIMARY KEY, name text NOT NULL)")
+    assert findings(project, "--db", db_url) == ["drift: unexpected table playlist_copy"]
+
+
+def test_pending_migrations_are_reported(project: Project, db_url: str) -> None:
+    assert project("migrate", "--db", db_url).code == 0
+    project.edit_schema("    notes = text()\n", "")
+    assert project("generate", "--name", "drop_notes").code == 0
+    assert findings(project, "--db", db_url) == ["pending: 0002_drop_notes"]
+
+
+def test_a_database_with_nothing_applied_is_compared_with_an_empty_schema(project: Project, pg_url: str) -> None:
+    sql(pg_url, "CREATE TABLE stray (id integer)")
+    assert findings(project, "--db", pg_url) == [
+        "pending: 0001_init",
+        "drift: unexpected table stray",
+    ]
+
+
+def test_hash_rewrites_the_sum_after_a_custom_migration_is_filled_in(project: Project, db_url: str) -> None:
+    assert project("generate", "--name", "backfill", "--custom").code == 0
+    for dialect in ("postgresql", "sqlite"):
+        with (project.migrations / "0002_backfill" / f"{dialect}.sql").open("a") as f:
+            f.write("UPDATE tune SET notes = 'none' WHERE notes IS NULL;\n")
+    assert project("migrate", "--db", db_url).code == 1  # refused: the folder no longer matches its sum
+    result = project("hash")
+    assert (result.code, result.out) == (0, f"wrote {project.migrations / 'mizzle.sum'}: 2 migrations\n")
+    assert project("check").code == 0
+    assert project("migrate", "--db", db_url).code == 0
+
+
+def test_a_column_changed_by_hand_is_reported_as_differing(project: Project, pg_url: str) -> None:
+    assert project("migrate", "--db", pg_url).code == 0
+    sql(pg_url, "ALTER TABLE tune ALTER COLUMN notes TYPE varchar(10)")
+    assert findings(project, "--db", pg_url) == ["drift: differs: alter column tune.notes: type varchar(10) → text"]
+
+
+def test_expressions_the_database_prints_differently_are_no_drift(tmp_path: Path, mizzle: Mizzle, pg_url: str) -> None:
+    project = make_project(tmp_path / "hand", mizzle)
+    project.write_schema(HAND_WRITTEN)
+    assert project("generate", "--name", "init").code == 0
+    assert project("migrate", "--db", pg_url).code == 0
+    assert findings(project, "--db", pg_url) == []

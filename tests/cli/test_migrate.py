@@ -1,0 +1,188 @@
+"""`mizzle migrate`, `rollback` and `status` on real databases, from a project's generated migrations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Mizzle
+from tests.cli.project import DATABASES, Project, applied, empty_database, make_project, sql, tables
+
+
+@pytest.fixture
+def project(tmp_path: Path, mizzle: Mizzle) -> Project:
+    return make_project(tmp_path / "app", mizzle)
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return empty_database(request, tmp_path)
+
+
+@pytest.fixture
+def two_migrations(project: Project) -> Project:
+    """0001_init (two tables), 0002_add_key (a column)."""
+    assert project("generate", "--name", "init").code == 0
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    assert project("generate", "--name", "add_key").code == 0
+    return project
+
+
+def masked(text: str) -> str:
+    """Output with times and durations replaced by placeholders."""
+    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<when>", text)
+    return re.sub(r"\(\d+ ms\)|\b\d+ ms\b", "<ms>", text)
+
+
+def test_migrate_applies_each_pending_migration_and_prints_it(two_migrations: Project, db_url: str) -> None:
+    result = two_migrations("migrate", "--db", db_url)
+    assert (result.code, masked(result.out)) == (0, "applied 0001_init <ms>\napplied 0002_add_key <ms>\n")
+    assert tables(db_url) == ["__mizzle_migrations", "playlist", "tune"]
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+    sql(db_url, "INSERT INTO tune (title, key) VALUES ('a', 'k')")
+
+
+def test_migrate_again_has_nothing_to_do(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    result = two_migrations("migrate", "--db", db_url)
+    assert (result.code, result.out.startswith("nothing to apply: "), "is up to date (2 migrations)" in result.out) == (
+        0,
+        True,
+        True,
+    )
+
+
+def test_status_lists_applied_with_dates_and_pending(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url, "--to", "0001_init")
+    result = two_migrations("status", "--db", db_url)
+    assert result.code == 0, result.err
+    lines = masked(result.out).splitlines()
+    assert lines[0].endswith(": 1 applied, 1 pending")
+    assert lines[1:] == ["  applied  0001_init     <when>  <ms>", "  pending  0002_add_key"]
+
+
+def test_status_of_an_untouched_database_lists_everything_pending(two_migrations: Project, pg_url: str) -> None:
+    result = two_migrations("status", "--db", pg_url)
+    assert (result.code, result.out.splitlines()[1:]) == (0, ["  pending  0001_init", "  pending  0002_add_key"])
+
+
+def test_dry_run_prints_the_sql_and_changes_nothing(two_migrations: Project, db_url: str) -> None:
+    result = two_migrations("migrate", "--db", db_url, "--dry-run")
+    assert result.code == 0, result.err
+    assert result.out.startswith("-- 0001_init\nBEGIN;\nCREATE TABLE playlist")
+    assert "-- 0002_add_key\nBEGIN;\nALTER TABLE tune ADD COLUMN key" in result.out
+    if db_url.startswith("sqlite"):
+        assert not Path(db_url.removeprefix("sqlite:///")).exists()
+    else:
+        assert tables(db_url) == []
+
+
+def test_an_edited_migration_is_refused_before_anything_runs(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url, "--to", "0001_init")
+    with (two_migrations.migrations / "0002_add_key" / "postgresql.sql").open("a") as f:
+        f.write("\n-- a hand edit\n")
+    result = two_migrations("migrate", "--db", db_url)
+    assert result.code == 1
+    assert result.error_line.startswith(
+        f"error: cannot migrate: {two_migrations.migrations} fails its integrity check: migration 0002_add_key changed"
+    )
+    assert applied(db_url) == ["0001_init"]
+
+
+def test_an_edit_after_applying_is_a_problem_status_reports_with_exit_1(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    init = two_migrations.migrations / "0001_init"
+    dialect = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    (init / f"{dialect}.sql").write_text((init / f"{dialect}.sql").read_text() + "\n-- edited\n")
+    result = two_migrations("status", "--db", db_url)
+    assert result.code == 1
+    problems = [line for line in result.out.splitlines() if line.startswith("  problem  ")]
+    assert [p.split(":")[0] for p in problems] == [
+        "  problem  migration 0001_init changed after mizzle.sum was written",
+        "  problem  migration 0001_init was edited after it was applied to this database (its "
+        f"{dialect} file's checksum differs)",
+    ]
+    assert result.error_line == "error: 2 problems (listed above)"
+
+
+def test_rollback_undoes_the_last_migration(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    result = two_migrations("rollback", "--db", db_url)
+    assert (result.code, masked(result.out)) == (0, "rolled back 0002_add_key <ms>\n")
+    assert applied(db_url) == ["0001_init"]
+    assert two_migrations("migrate", "--db", db_url).code == 0
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+
+
+@pytest.mark.parametrize("args", [["--steps", "2"], ["--to", "0001_init"]], ids=["steps", "to"])
+def test_rollback_steps_and_to(two_migrations: Project, db_url: str, args: list[str]) -> None:
+    two_migrations("migrate", "--db", db_url)
+    result = two_migrations("rollback", "--db", db_url, *args)
+    assert result.code == 0, result.err
+    expected = ["0001_init"] if args[0] == "--to" else []
+    assert applied(db_url) == expected
+
+
+def test_rollback_all_the_way_leaves_only_the_tracking_table(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    assert two_migrations("rollback", "--db", db_url, "--steps", "2").code == 0
+    assert tables(db_url) == ["__mizzle_migrations"]
+
+
+def test_rollback_dry_run_prints_the_down_sql(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    result = two_migrations("rollback", "--db", db_url, "--dry-run")
+    assert result.code == 0, result.err
+    assert result.out.startswith("-- 0002_add_key\n") and "DROP COLUMN key" in result.out
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+
+
+def test_rollback_with_nothing_applied_says_so(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url, "--dry-run")
+    assert two_migrations("migrate", "--db", db_url, "--to", "0001_init").code == 0
+    assert two_migrations("rollback", "--db", db_url).code == 0
+    result = two_migrations("rollback", "--db", db_url)
+    assert (result.code, result.out.startswith("nothing to roll back on ")) == (0, True)
+
+
+def test_rollback_steps_and_to_together_is_a_usage_error(two_migrations: Project, pg_url: str) -> None:
+    result = two_migrations("rollback", "--db", pg_url, "--steps", "1", "--to", "0001_init")
+    assert result.code == 2
+    assert "give --steps or --to, not both" in result.error_line
+
+
+def test_migrate_to_an_unknown_migration_is_an_error(two_migrations: Project, db_url: str) -> None:
+    result = two_migrations("migrate", "--db", db_url, "--to", "0009_nope")
+    assert (result.code, result.error_line) == (1, "error: no migration named 0009_nope in the migrations folder")
+
+
+def test_a_failing_migration_changes_nothing_and_says_why(project: Project, db_url: str) -> None:
+    assert project("generate", "--name", "init").code == 0
+    assert project("migrate", "--db", db_url).code == 0
+    sql(db_url, "INSERT INTO tune (title) VALUES ('a')")
+    project.edit_schema("    notes = text()\n", "    notes = text().not_null()\n")
+    assert project("generate", "--name", "require_notes").code == 0
+    result = project("migrate", "--db", db_url)
+    assert result.code == 1
+    assert result.error_line.startswith("error: migration 0002_require_notes failed, nothing of it was applied: ")
+    assert "tune.notes" in result.error_line and "1 row" in result.error_line
+    assert applied(db_url) == ["0001_init"]
+
+
+def test_status_of_a_sqlite_file_that_does_not_exist_is_an_error(two_migrations: Project, tmp_path: Path) -> None:
+    result = two_migrations("status", "--db", f"sqlite:///{tmp_path / 'typo.db'}")
+    assert (result.code, result.error_line) == (1, f"error: no SQLite database at {tmp_path / 'typo.db'}")
+
+
+def test_the_database_url_comes_from_the_config(
+    tmp_path: Path, mizzle: Mizzle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(tmp_path / "app", mizzle)
+    with (project.root / "mizzle.toml").open("a") as f:
+        f.write('[db]\nurl = "sqlite:///${APP_DB}"\n')
+    monkeypatch.setenv("APP_DB", "data.db")
+    assert project("generate", "--name", "init").code == 0
+    assert project("migrate").code == 0
+    assert applied(f"sqlite:///{project.root / 'data.db'}") == ["0001_init"]
