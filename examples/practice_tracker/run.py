@@ -1,8 +1,15 @@
-"""mizzle's main job on the bundled example, against embedded defaults:
+"""mizzle's main job on the bundled example, against embedded defaults: migrate both databases
+with the committed migrations, with rows in between, and check nothing is lost or left over.
 
-schema.py → DDL for PostgreSQL and SQLite → applied to a fresh database of each → read
-back by introspection → must equal the schema (as each database holds it) → pulled back to
-Python → loaded again → must still be equal.
+For each database (SQLite, then PostgreSQL):
+1. migrate an empty database to `0001_init` (the runner of `mizzle migrate`);
+2. insert a user, a tune and two practice records, one never rated (quality NULL);
+3. migrate to the head: `0002_rate_every_session` adds a column and turns `quality` into
+   `real NOT NULL DEFAULT 3` — on SQLite that is a table rebuild, the change drizzle-kit
+   gets wrong (the new column copied as a string literal, NULLs not filled);
+4. check the rows (the unrated record now holds 3, the new column is NULL), that the
+   database is exactly what the last migration's snapshot says (no drift), and that
+   pulling it back to Python gives the same schema.
 
 - SQLite: `practice.db` beside this file, removed and recreated on every run.
 - PostgreSQL: a database named `mizzle_practice_tracker`, dropped and recreated on every run,
@@ -11,7 +18,7 @@ Python → loaded again → must still be equal.
   in `.pgdata/` here.
 - The pulled schemas go to `pulled/<dialect>.py`.
 
-Exits 1 on any difference. Later issues replace this with `mizzle generate` + `mizzle migrate`.
+Exits 1 on any difference.
 """
 
 from __future__ import annotations
@@ -29,13 +36,18 @@ from urllib.parse import urlsplit, urlunsplit
 from rich.console import Console
 from rich.table import Table
 
+from mizzle.core import integrity, runner
 from mizzle.core.codegen import schema_to_python
 from mizzle.core.config import Config, load_config
 from mizzle.core.errors import MizzleError
 from mizzle.core.load import load_schema
+from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
+from mizzle.core.tracking import MigrationDatabase
 from mizzle.core.urls import DatabaseURL, parse_url
 from mizzle.dialects import get_dialect, postgresql, sqlite
+from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase
+from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
 
 HERE = Path(__file__).resolve().parent
 PG_DATABASE = "mizzle_practice_tracker"
@@ -43,12 +55,27 @@ T = TypeVar("T")
 console = Console()
 
 
+FIRST = "0001_init"
+USER = "INSERT INTO user_profile (id, email, display_name) VALUES (1, 'siobhan@example.org', 'Siobhán')"
+TUNE = (
+    "INSERT INTO tune (id, owner_id, title, tune_type) "
+    "VALUES ('5b0e5a1e-0000-4000-8000-000000000001', 1, 'The Kesh', 'jig')"
+)
+RECORDS = (
+    "INSERT INTO practice_record (id, user_id, tune_id, minutes, quality) VALUES "
+    "('5b0e5a1e-0000-4000-8000-00000000000a', 1, '5b0e5a1e-0000-4000-8000-000000000001', 20, NULL), "
+    "('5b0e5a1e-0000-4000-8000-00000000000b', 1, '5b0e5a1e-0000-4000-8000-000000000001', 15, 5)"
+)
+#: (minutes, quality, bpm) of the two records after the head migration
+EXPECTED_RECORDS = [(15, 5.0, None), (20, 3.0, None)]
+
+
 @dataclass
 class Outcome:
     dialect: str
     where: str
     tables: int
-    statements: int
+    migrations: int
     seconds: dict[str, float]
     problems: list[str]
 
@@ -107,45 +134,68 @@ def differences(label: str, expected: Schema, actual: Schema) -> list[str]:
     return [f"{label} differs from the schema:", *diff]
 
 
-def run_one(name: str, schema: Schema, config: Config) -> Outcome:
+def adapter(name: str, conn: Any) -> MigrationDatabase:
+    return SqliteMigrationDatabase(conn) if name == "sqlite" else PostgresMigrationDatabase(conn)
+
+
+def run_one(name: str, folder: MigrationFolder, config: Config) -> Outcome:
     dialect = get_dialect(name)
     seconds: dict[str, float] = {}
-    statements = timed(seconds, "render", lambda: dialect.render_schema(schema))
-    projected, notes = dialect.project(schema)
+    expected, notes = dialect.project(folder.last_snapshot())
     for note in notes:
         console.print(f"{name}: {note}", style="dim", markup=False, highlight=False, soft_wrap=True)
+    migrations = folder.migrations()
 
     conn, where = open_database(name, config)
     try:
-        timed(seconds, "apply", lambda: dialect.apply(conn, statements))
+        db = adapter(name, conn)
+        timed(seconds, "migrate 0001", lambda: runner.migrate(db, migrations, to=FIRST))
+        for statement in (USER, TUNE, RECORDS):
+            db.execute(statement)
+        timed(seconds, "migrate head", lambda: runner.migrate(db, migrations))
+        records = [
+            tuple(row) for row in db.query("SELECT minutes, quality, bpm FROM practice_record ORDER BY minutes", ())
+        ]
+        status = runner.status(db, migrations)
         introspected = timed(seconds, "introspect", lambda: dialect.introspect(conn))
     finally:
         conn.close()
-    problems = differences(f"{name} database", projected, introspected.schema)
+    problems = [f"{name}: {p.message}" for p in status.problems]
+    problems += [f"{name}: {len(status.pending)} migrations still pending"] if status.pending else []
+    if records != EXPECTED_RECORDS:
+        problems.append(f"{name}: practice records read back as {records}, expected {EXPECTED_RECORDS}")
+    problems += differences(f"{name} database", expected, introspected.schema)
     problems += [f"{name}: unexpected object {u}" for u in introspected.unsupported]
 
     pulled = HERE / "pulled" / f"{name}.py"
     pulled.parent.mkdir(exist_ok=True)
     timed(seconds, "pull", lambda: pulled.write_text(schema_to_python(introspected.schema)))
-    problems += differences(f"pulled/{name}.py", projected, load_schema(pulled).schema)
-    return Outcome(name, where, len(introspected.schema.tables), len(statements), seconds, problems)
+    problems += differences(f"pulled/{name}.py", expected, load_schema(pulled).schema)
+    return Outcome(name, where, len(introspected.schema.tables), len(status.applied), seconds, problems)
 
 
 def main() -> int:
     config = load_config(config_path=HERE / "mizzle.toml")
-    loaded = load_schema(config.require_schema())
-    outcomes = [run_one(name, loaded.schema, config) for name in config.dialects]
+    folder = MigrationFolder(config.out)
+    broken = integrity.verify(folder)
+    if broken:
+        raise MizzleError(f"the migrations folder fails its sum check: {broken[0].message}")
+    schema = load_schema(config.require_schema()).schema
+    if schema != folder.last_snapshot():
+        raise MizzleError("schema.py has changes no migration holds yet: run `mizzle generate --name ...`")
+    outcomes = [run_one(name, folder, config) for name in ("sqlite", "postgresql")]
 
-    table = Table(title="schema.py → DDL → database → introspect → pull", title_justify="left")
-    for column in ("database", "tables", "statements", "apply", "introspect", "pull", "round trip"):
+    steps = ("migrate 0001", "migrate head", "introspect", "pull")
+    table = Table(title="migrations → database (with rows) → introspect → pull", title_justify="left")
+    for column in ("db", "tables", "applied", "0001", "head", "introspect", "pull", "result"):
         table.add_column(column, no_wrap=True)
     for o in outcomes:
         table.add_row(
             o.dialect,
             str(o.tables),
-            str(o.statements),
-            *(f"{o.seconds[step] * 1000:.0f} ms" for step in ("apply", "introspect", "pull")),
-            "[red]DIFFERENT[/red]" if o.problems else "[green]identical[/green]",
+            str(o.migrations),
+            *(f"{o.seconds[step] * 1000:.0f} ms" for step in steps),
+            "[red]DIFFERENT[/red]" if o.problems else "[green]ok[/green]",
         )
     console.print(table)
     for o in outcomes:
@@ -153,7 +203,8 @@ def main() -> int:
     problems = [line for o in outcomes for line in o.problems]
     for line in problems:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print("round trip: " + ("[red]DIFFERENT[/red]" if problems else "[green]identical[/green]"))
+    verdict = "[red]DIFFERENT[/red]" if problems else "[green]rows kept, schema identical, no drift[/green]"
+    console.print("both databases: " + verdict)
     return 1 if problems else 0
 
 

@@ -17,6 +17,7 @@ from mizzle.dsl import (
     now,
     primary_key,
     random_uuid,
+    real,
     serial,
     smallint,
     sql,
@@ -93,12 +94,15 @@ class PracticeRecord(Table):
     playlist_id = uuid().references(Playlist.id, on_delete="set null")
     practiced_at = timestamptz().not_null().default(now())
     minutes = integer().not_null()
-    # how it went, 0 (lost) to 5 (perfect), when the player rated it
-    quality = smallint()
+    # how it went, 0 (lost) to 5 (perfect); 3 until the player rates it (migration 0002)
+    quality = real().not_null().default(3)
     notes = text()
     sync_version = integer().not_null().default(1)
     last_modified_at = timestamptz().not_null().default(now())
     device_id = text()
+    # the metronome setting, when the player used one (migration 0002; PostgreSQL appends a
+    # new column after the existing ones, so the schema declares it last too)
+    bpm = smallint()
     __checks__ = (
         check("minutes > 0"),
         check("quality >= 0 and quality <= 5", name="practice_record_quality_range"),

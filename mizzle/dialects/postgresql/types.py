@@ -167,6 +167,8 @@ _NUMBER_CASTS = {
     exp.DataType.Type.INT,
     exp.DataType.Type.BIGINT,
     exp.DataType.Type.DECIMAL,
+    exp.DataType.Type.FLOAT,
+    exp.DataType.Type.DOUBLE,
 }
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
