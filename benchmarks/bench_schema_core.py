@@ -14,188 +14,57 @@ See benchmarks/README.md for what each number means.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import importlib
 import json
 import os
-import platform
 import re
-import resource
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from gen_schema import COLUMNS, MIN_COLUMNS, generate_schema, postgresql_ddl, table_name
+from gen_schema import COLUMNS, MIN_COLUMNS, generate_schema, postgresql_ddl
+from harness import (
+    DEFAULT_PG_URL,
+    DRIZZLE_DIR,
+    HERE,
+    BenchmarkFailed,
+    Report,
+    Row,
+    Timing,
+    byte_compile_mizzle,
+    check_mentions_tables,
+    drizzle_config,
+    drizzle_kit,
+    fresh_pg_database,
+    load_pg,
+    load_sqlite,
+    machine,
+    markdown_table,
+    mizzle_executable,
+    run_cli,
+    runs_label,
+    text_table,
+    times_list,
+)
 
 from mizzle.core.model import Schema
 from mizzle.core.urls import parse_url, redact
 from mizzle.dialects import get_dialect
+from mizzle.dialects.ddl_trees import forget_printed
 
-HERE = Path(__file__).resolve().parent
-DRIZZLE_DIR = HERE / "drizzle"
 DEFAULT_RESULTS = HERE / "results" / "schema_core.md"
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 #: Targets of the issue: introspecting 1000 PostgreSQL tables under a second; `mizzle pull`
 #: under a tenth of drizzle-kit's time on the same database.
 INTROSPECT_PG_TARGET_S = 1.0
 PULL_TARGET_RATIO = 0.1
-
-
-class BenchmarkFailed(Exception):
-    """Something did not work: the run ends non-zero with this message."""
-
-
-# --- results -------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    what: str
-    times: list[float] = field(default_factory=list)
-    cpu_times: list[float] = field(default_factory=list)
-    peer_name: str = ""
-    peer_times: list[float] = field(default_factory=list)
-    peer_cpu_times: list[float] = field(default_factory=list)
-    target: str = "—"
-    #: seconds or ratio the median must stay under; None when the issue sets no target
-    limit: float | None = None
-    limit_is_ratio: bool = False
-    error: str | None = None
-
-    @property
-    def median(self) -> float | None:
-        return statistics.median(self.times) if self.times else None
-
-    @property
-    def peer_median(self) -> float | None:
-        return statistics.median(self.peer_times) if self.peer_times else None
-
-    @property
-    def ratio(self) -> float | None:
-        m, p = self.median, self.peer_median
-        return m / p if m is not None and p else None
-
-    def verdict(self) -> str:
-        if self.error:
-            return "FAILED"
-        if self.limit is None:
-            return "no target"
-        value = self.ratio if self.limit_is_ratio else self.median
-        if value is None:
-            return "no peer measured"
-        return "met" if value < self.limit else "MISSED"
-
-    def cells(self) -> list[str]:
-        peer = f"{self.peer_name}: {_s(self.peer_median)}" if self.peer_times else (self.peer_name or "—")
-        ratio = f"{self.ratio:.3f}×" if self.ratio is not None else "—"
-        return [self.what, _s(self.median), peer, ratio, self.target, self.verdict()]
-
-
-def _s(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds:.3f} s"
-
-
-HEADER = ["what", "mizzle", "peer", "ratio", "target", "verdict"]
-
-
-def markdown_table(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def text_table(rows: list[Row]) -> str:
-    cells = [HEADER, *(row.cells() for row in rows)]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(HEADER))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells)
-
-
-# --- timing --------------------------------------------------------------------------------
-
-#: A command that takes this long is stuck (a prompt, a lost connection): fail, don't wait.
-CLI_TIMEOUT_S = 600
-
-
-class Timing(NamedTuple):
-    """A subprocess's wall time, and the CPU time it (and its children) used: the server's
-    work is in the first only, so the second shows the client's own cost on a busy machine."""
-
-    wall: float
-    cpu: float
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def run_cli(args: list[str], cwd: Path) -> Timing:
-    """Run a command, return its wall and CPU time; BenchmarkFailed with its output when it fails."""
-    cpu_before = _children_cpu()
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            args, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, timeout=CLI_TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchmarkFailed(f"`{' '.join(args[:2])} ...` still running after {CLI_TIMEOUT_S} s") from None
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip() or proc.stdout.strip())[-800:]
-        raise BenchmarkFailed(f"`{' '.join(args[:2])} ...` exited {proc.returncode}: {tail}")
-    return Timing(elapsed, _children_cpu() - cpu_before)
-
-
-# --- databases -----------------------------------------------------------------------------
-
-
-def with_database(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
-
-
-@contextlib.contextmanager
-def fresh_pg_database(admin_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database for one benchmark, dropped afterwards."""
-    name = f"mizzle_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    try:
-        yield with_database(admin_url, name)
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def load_pg(url: str, ddl: str) -> float:
-    """Run a DDL script in one transaction (one execute); return the time it took."""
-    with psycopg.connect(url) as conn:
-        start = time.perf_counter()
-        conn.execute(ddl.encode())  # bytes: a whole script, sent as is (no parameters)
-        conn.commit()
-        elapsed = time.perf_counter() - start
-    return elapsed
-
-
-def load_sqlite(path: Path, statements: list[str]) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        conn.executescript("BEGIN;\n" + ";\n".join(statements) + ";\nCOMMIT;")
-    finally:
-        conn.close()
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -232,15 +101,6 @@ def _first_difference(got: object, expected: object, path: str = "") -> str:
     return f"{path.lstrip('.')}: read {json.dumps(got)}, expected {json.dumps(expected)}"
 
 
-def check_mentions_tables(what: str, text: str, pattern: str, tables: int) -> None:
-    """Fail unless `text` holds `pattern` (formatted with each table's name) for every table."""
-    missing = [table_name(i) for i in range(tables) if pattern.format(name=table_name(i)) not in text]
-    if missing:
-        raise BenchmarkFailed(
-            f"{what}: no {pattern.format(name='<table>')!r} for {len(missing)} tables, e.g. {missing[0]}"
-        )
-
-
 def count_create_tables(statements: list[str]) -> int:
     return sum(1 for s in statements if re.match(r"\s*CREATE TABLE", s, re.IGNORECASE))
 
@@ -261,47 +121,16 @@ class Options:
     results: Path | None
 
 
-@dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    @contextlib.contextmanager
-    def step(self, *rows: Row) -> Iterator[None]:
-        """Measure into `rows`; a failure marks them FAILED and is kept, the run goes on."""
-        self.rows.extend(rows)
-        try:
-            yield
-        except Exception as err:  # any error is a failure of the benchmark, reported at the end
-            self.fail(rows, err)
-
-    def attempt(self, row: Row, measure: Callable[[], Timing]) -> None:
-        """One run of one subprocess measurement, unless an earlier run of it failed."""
-        if row.error is None:
-            try:
-                timing = measure()
-            except Exception as err:
-                self.fail((row,), err)
-            else:
-                row.times.append(timing.wall)
-                row.cpu_times.append(timing.cpu)
-
-    def fail(self, rows: tuple[Row, ...], err: Exception) -> None:
-        message = redact(str(err) if isinstance(err, BenchmarkFailed) else f"{type(err).__name__}: {err}")
-        for row in rows:
-            row.error = message
-        self.failures.append(f"{rows[0].what}: {message}")
-
-
 def bench_render(opts: Options, report: Report) -> None:
     for name, module in (("PostgreSQL", "postgresql"), ("SQLite", "sqlite")):
         row = Row(f"render {name} DDL, {opts.tables} tables")
         with report.step(row):
             render = importlib.import_module(f"mizzle.dialects.{module}.render").render_schema
             for _ in range(opts.runs):
-                # a new model each run, so nothing cached on the frozen objects carries over
+                # a new model each run, and the renderers' memos of printed text emptied, so
+                # nothing cached carries over from the previous run
                 schema = generate_schema(opts.tables, opts.columns)
+                forget_printed()
                 start = time.perf_counter()
                 statements: list[str] = render(schema)
                 elapsed = time.perf_counter() - start
@@ -362,33 +191,11 @@ def bench_introspect_sqlite(opts: Options, report: Report) -> None:
             row.times.append(elapsed)
 
 
-def mizzle_executable() -> Path:
-    exe = Path(sys.executable).with_name("mizzle")
-    if not exe.exists():
-        raise BenchmarkFailed(f"no `mizzle` command beside {sys.executable}: pip install -e . first")
-    return exe
-
-
-def drizzle_kit() -> tuple[Path, str]:
-    """drizzle-kit's entry script and version, from benchmarks/drizzle/node_modules."""
-    package = DRIZZLE_DIR / "node_modules" / "drizzle-kit" / "package.json"
-    if not package.exists():
-        raise BenchmarkFailed(
-            f"drizzle-kit is not installed: run `npm ci --prefix {DRIZZLE_DIR}` (or pass --skip-drizzle)"
-        )
-    return package.parent / "bin.cjs", str(json.loads(package.read_text())["version"])
-
-
 def drizzle_pull(url: str, work: Path, tables: int) -> Timing:
     """`drizzle-kit pull` into a new folder of `work`; checks its schema.ts declares every table."""
     bin_cjs, _ = drizzle_kit()
     out = Path(tempfile.mkdtemp(prefix="drizzle-", dir=work))
-    config = out.with_suffix(".config.ts")
-    config.write_text(
-        "export default "
-        + json.dumps({"dialect": "postgresql", "out": str(out), "dbCredentials": {"url": url}}, indent=2)
-        + ";\n"
-    )
+    config = drizzle_config(out.with_suffix(".config.ts"), url, out)
     timing = run_cli(["node", str(bin_cjs), "pull", "--config", str(config)], cwd=DRIZZLE_DIR)
     schema_ts = out / "schema.ts"
     if not schema_ts.exists():
@@ -446,35 +253,6 @@ def bench_pull(opts: Options, report: Report) -> None:
             row.peer_name = "drizzle-kit pull: FAILED"
 
 
-# --- the machine ---------------------------------------------------------------------------
-
-
-def machine(opts: Options) -> list[str]:
-    with psycopg.connect(opts.pg_url, autocommit=True) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-    pg_version = row[0] if row else "?"
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        cpu = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if "model name" in line
-            ),
-            "?",
-        )
-    lines = [
-        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
-        f"PostgreSQL {pg_version}; SQLite {sqlite3.sqlite_version} (Python's sqlite3)",
-        f"Python {platform.python_version()}",
-    ]
-    if not opts.skip_drizzle:
-        _, version = drizzle_kit()
-        node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
-        lines.append(f"drizzle-kit {version} on Node {node}")
-    return lines
-
-
 # --- main ----------------------------------------------------------------------------------
 
 
@@ -515,8 +293,8 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python benchmarks/bench_schema_core.py" + redact("".join(" " + a for a in argv))
     method = (
-        f"Each time is the median of {_runs(opts.runs)} for render and introspect (in-process; a new"
-        f" connection per run), and of {_runs(opts.pull_runs)} for `pull` (the CLI as a subprocess, end to"
+        f"Each time is the median of {runs_label(opts.runs)} for render and introspect (in-process; a new"
+        f" connection per run), and of {runs_label(opts.pull_runs)} for `pull` (the CLI as a subprocess, end to"
         " end; mizzle's and drizzle-kit's interleaved on the same database). Render and introspect use"
         f" {opts.tables} tables of {opts.columns} columns, `pull` {opts.pull_tables} tables of"
         f" {opts.pull_columns} columns; every table has a serial primary key, 3 indexes and 1 foreign key"
@@ -527,8 +305,8 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
         " process itself used, user + system; the database server's work is not in it):"
     )
     runs = [
-        f"- {row.what}: mizzle {_list(row.times, row.cpu_times)}"
-        + (f"; drizzle-kit {_list(row.peer_times, row.peer_cpu_times)}" if row.peer_times else "")
+        f"- {row.what}: mizzle {times_list(row.times, row.cpu_times)}"
+        + (f"; drizzle-kit {times_list(row.peer_times, row.peer_cpu_times)}" if row.peer_times else "")
         for row in report.rows
     ]
     sections = [
@@ -545,27 +323,17 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
     return "\n\n".join(sections) + "\n"
 
 
-def _list(times: list[float], cpu_times: list[float]) -> str:
-    text = ", ".join(f"{t:.3f}" for t in times)
-    if cpu_times:
-        text += f" (CPU {', '.join(f'{t:.3f}' for t in cpu_times)})"
-    return text
-
-
-def _runs(n: int) -> str:
-    return f"{n} run" + ("" if n == 1 else "s")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     opts = parse_args(argv)
     report = Report()
     try:
-        machine_lines = machine(opts)
+        machine_lines = machine(opts.pg_url, with_drizzle=not opts.skip_drizzle)
     except (psycopg.Error, BenchmarkFailed, OSError, subprocess.CalledProcessError) as err:
         print(f"bench_schema_core: cannot start: {redact(str(err))}", file=sys.stderr)
         return 2
 
+    report.notes.append(byte_compile_mizzle())
     # The machine may be shared: say how busy it was, since the times depend on it.
     load_before = os.getloadavg()[0]
     bench_render(opts, report)
@@ -575,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     report.notes.append(f"load average (1 min) at the start: {load_before:.2f}, at the end: {os.getloadavg()[0]:.2f}")
 
     print(
-        f"medians of {_runs(opts.runs)} in-process, {_runs(opts.pull_runs)} of each pull; " + "; ".join(machine_lines)
+        f"medians of {runs_label(opts.runs)} in-process, {runs_label(opts.pull_runs)} of each pull; "
+        + "; ".join(machine_lines)
     )
     print(text_table(report.rows))
     for note in report.notes:

@@ -10,6 +10,10 @@ mizzle's renderer: the database the benchmark introspects (and that drizzle-kit 
 built independently of the code under test, so comparing what introspection reads back
 with `generate_schema(n)` checks the introspector against a second source.
 
+`drizzle_schema_ts(n)` declares the same tables in drizzle-orm's TypeScript schema, for
+`drizzle-kit push` (the shape `drizzle-kit pull` writes, without the operator classes it
+reads wrongly for the two-key index).
+
 The first `columns` entries of `COLUMNS` are used: 12 for the 1000-table schema of the
 issue, 11 for the 200-table `pull` comparison (the BRIEF's shape).
 """
@@ -41,6 +45,8 @@ class ColumnSpec:
     name: str
     type: ColumnType
     pg_type: str
+    #: the column in drizzle-orm's TypeScript schema (drizzle_schema_ts)
+    drizzle: str
     nullable: bool = True
     default: Default | None = None
     pg_default: str | None = None
@@ -64,18 +70,62 @@ def _t(kind: TypeKind, **params: int) -> ColumnType:
 #: The table shape, in column order. `id` and `parent_id` carry the primary and foreign key;
 #: `code`, `parent_id`, `active` and `created_at` the indexes: keep them in the first 9.
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("id", _t(TypeKind.SERIAL), "serial PRIMARY KEY", nullable=False),
-    ColumnSpec("parent_id", _t(TypeKind.INTEGER), "integer"),
-    ColumnSpec("code", _t(TypeKind.VARCHAR, length=40), "varchar(40)", nullable=False),
-    ColumnSpec("title", _t(TypeKind.TEXT), "text"),
-    ColumnSpec("quantity", _t(TypeKind.BIGINT), "bigint", False, LiteralDefault(value=0), "0"),
-    ColumnSpec("price", _t(TypeKind.NUMERIC, precision=12, scale=2), "numeric(12,2)"),
-    ColumnSpec("active", _t(TypeKind.BOOLEAN), "boolean", False, LiteralDefault(value=True), "true"),
-    ColumnSpec("created_at", _t(TypeKind.TIMESTAMPTZ), "timestamptz", False, NowDefault(), "now()"),
-    ColumnSpec("external_id", _t(TypeKind.UUID), "uuid", False, RandomUuidDefault(), "gen_random_uuid()"),
-    ColumnSpec("payload", _t(TypeKind.JSONB), "jsonb"),
-    ColumnSpec("due_on", _t(TypeKind.DATE), "date"),
-    ColumnSpec("updated_at", _t(TypeKind.TIMESTAMPTZ), "timestamptz"),
+    ColumnSpec("id", _t(TypeKind.SERIAL), "serial PRIMARY KEY", 'serial("id").primaryKey()', nullable=False),
+    ColumnSpec("parent_id", _t(TypeKind.INTEGER), "integer", 'integer("parent_id")'),
+    ColumnSpec(
+        "code", _t(TypeKind.VARCHAR, length=40), "varchar(40)", 'varchar("code", { length: 40 }).notNull()', False
+    ),
+    ColumnSpec("title", _t(TypeKind.TEXT), "text", 'text("title")'),
+    ColumnSpec(
+        "quantity",
+        _t(TypeKind.BIGINT),
+        "bigint",
+        'bigint("quantity", { mode: "number" }).notNull().default(0)',
+        False,
+        LiteralDefault(value=0),
+        "0",
+    ),
+    ColumnSpec(
+        "price",
+        _t(TypeKind.NUMERIC, precision=12, scale=2),
+        "numeric(12,2)",
+        'numeric("price", { precision: 12, scale: 2 })',
+    ),
+    ColumnSpec(
+        "active",
+        _t(TypeKind.BOOLEAN),
+        "boolean",
+        'boolean("active").notNull().default(true)',
+        False,
+        LiteralDefault(value=True),
+        "true",
+    ),
+    ColumnSpec(
+        "created_at",
+        _t(TypeKind.TIMESTAMPTZ),
+        "timestamptz",
+        'timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow()',
+        False,
+        NowDefault(),
+        "now()",
+    ),
+    ColumnSpec(
+        "external_id",
+        _t(TypeKind.UUID),
+        "uuid",
+        'uuid("external_id").notNull().defaultRandom()',
+        False,
+        RandomUuidDefault(),
+        "gen_random_uuid()",
+    ),
+    ColumnSpec("payload", _t(TypeKind.JSONB), "jsonb", 'jsonb("payload")'),
+    ColumnSpec("due_on", _t(TypeKind.DATE), "date", 'date("due_on")'),
+    ColumnSpec(
+        "updated_at",
+        _t(TypeKind.TIMESTAMPTZ),
+        "timestamptz",
+        'timestamp("updated_at", { withTimezone: true, mode: "string" })',
+    ),
 )
 
 MIN_COLUMNS = 9  # the keyed and indexed columns
@@ -147,3 +197,34 @@ def postgresql_ddl(tables: int, columns: int = 12) -> str:
             f"FOREIGN KEY (parent_id) REFERENCES {table_name(parent_of(i))} (id);"
         )
     return "\n".join(out) + "\n"
+
+
+_DRIZZLE_IMPORTS = (
+    "bigint, boolean, date, foreignKey, index, integer, jsonb, numeric, pgTable, serial, text, timestamp,"
+    " uniqueIndex, uuid, varchar"
+)
+
+
+def _ts_name(i: int) -> str:
+    return f"bench{i:04d}"
+
+
+def drizzle_schema_ts(tables: int, columns: int = 12) -> str:
+    """The same schema as `generate_schema`, as a drizzle-orm TypeScript schema (schema.ts)."""
+    _check_shape(tables, columns)
+    out = [f'import {{ {_DRIZZLE_IMPORTS} }} from "drizzle-orm/pg-core";', ""]
+    for i in range(tables):
+        name = table_name(i)
+        body = "".join(f"  {spec.name}: {spec.drizzle},\n" for spec in COLUMNS[:columns])
+        parent = "table" if parent_of(i) == i else _ts_name(parent_of(i))
+        out.append(
+            f'export const {_ts_name(i)} = pgTable("{name}", {{\n{body}}}, (table) => [\n'
+            f'  uniqueIndex("{name}_code_key").using("btree", table.code.asc().nullsLast()),\n'
+            f'  index("{name}_parent_id_idx").using("btree", table.parent_id.asc().nullsLast()),\n'
+            f'  index("{name}_active_created_at_idx")'
+            '.using("btree", table.active.asc().nullsLast(), table.created_at.desc().nullsFirst()),\n'
+            f"  foreignKey({{ columns: [table.parent_id], foreignColumns: [{parent}.id],"
+            f' name: "{name}_parent_id_fkey" }}),\n'
+            "]);\n"
+        )
+    return "\n".join(out)

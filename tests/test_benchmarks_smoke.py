@@ -1,5 +1,6 @@
-"""The schema-core benchmark runner works end to end at a tiny scale (correctness only: the
-times it prints are never asserted). drizzle-kit is left out: CI need not have Node."""
+"""The benchmark runners work end to end at a tiny scale (correctness only: the times they
+print are never asserted). drizzle-kit is left out: CI need not have Node. The evolution
+runner needs `psql` and the `sqlite3` shell on PATH (its peers)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,24 @@ from tests.conftest import REPO
 from tests.pg import server_url
 
 RUNNER = REPO / "benchmarks" / "bench_schema_core.py"
+EVOLUTION_RUNNER = REPO / "benchmarks" / "bench_evolution.py"
 
 
-def run_benchmark(*args: str) -> subprocess.CompletedProcess[str]:
+def run_benchmark(*args: str, runner: Path = RUNNER) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(RUNNER), *args], capture_output=True, text=True, check=False, timeout=600
+        [sys.executable, str(runner), *args], capture_output=True, text=True, check=False, timeout=600
     )
+
+
+def table_rows(results: Path) -> list[str]:
+    lines = results.read_text().splitlines()
+    return [line for line in lines if line.startswith("| ") and not line.startswith("| what")]
+
+
+def verdicts(rows: list[str]) -> list[str]:
+    """Each row's verdict, `met` and `MISSED` alike: whether a time target is met depends on the machine."""
+    found = [row.rstrip(" |").rsplit(" | ", 1)[1] for row in rows]
+    return ["met or MISSED" if v in ("met", "MISSED") else v for v in found]
 
 
 @pytest.mark.postgres
@@ -27,8 +40,7 @@ def test_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> Non
     args = ["--tables", "5", "--pull-tables", "4", "--runs", "2", "--pull-runs", "1", "--skip-drizzle"]
     proc = run_benchmark(*args, "--pg-url", server_url(), "--results", str(results))
     assert proc.returncode == 0, proc.stderr
-    text = results.read_text()
-    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| what")]
+    rows = table_rows(results)
     assert [row.split(" | ")[0] for row in rows] == [
         "| render PostgreSQL DDL, 5 tables",
         "| render SQLite DDL, 5 tables",
@@ -37,9 +49,7 @@ def test_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> Non
         "| `mizzle pull --out schema.py`, 4 PostgreSQL tables",
         "| `mizzle pull --out schema.sql`, 4 PostgreSQL tables",
     ]
-    # Verdicts, not times: whether the 1 s target is met depends on the machine, never asserted.
-    verdicts = [row.rstrip(" |").rsplit(" | ", 1)[1] for row in rows]
-    assert [v if v not in ("met", "MISSED") else "met or MISSED" for v in verdicts] == [
+    assert verdicts(rows) == [
         "no target",
         "no target",
         "met or MISSED",
@@ -59,5 +69,47 @@ def test_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> Non
 )
 def test_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message: str) -> None:
     proc = run_benchmark("--skip-drizzle", "--no-results", *args)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+
+
+@pytest.mark.postgres
+def test_evolution_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> None:
+    results = tmp_path / "evolution.md"
+    sizes = ["--push-tables", "3", "--generate-tables", "4", "--rebuild-rows", "500", "--runs", "1"]
+    proc = run_benchmark(
+        *sizes, "--skip-drizzle", "--pg-url", server_url(), "--results", str(results), runner=EVOLUTION_RUNNER
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = table_rows(results)
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| `mizzle --version` (start-up, every command pays it)",
+        "| `mizzle push`, nothing to change, 3 PostgreSQL tables",
+        "| `mizzle migrate`, 3-table initial migration, PostgreSQL",
+        "| `mizzle migrate`, 3-table initial migration, PostgreSQL",
+        "| `mizzle generate`, 4 tables, PostgreSQL + SQLite",
+        "| `mizzle migrate`, SQLite rebuild of a 500-row table",
+    ]
+    assert verdicts(rows) == [
+        "no target",
+        "no peer measured",
+        "met or MISSED",
+        "no target",
+        "met or MISSED",
+        "met or MISSED",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pg-url", "postgresql://postgres@127.0.0.1:1/postgres"], "cannot start"),
+        (["--only", "pull"], "--only takes"),
+        (["--generate-columns", "20"], "--generate-columns must be between"),
+        (["--rebuild-rows", "0"], "must be at least 1"),
+    ],
+)
+def test_evolution_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message: str) -> None:
+    proc = run_benchmark("--skip-drizzle", "--no-results", *args, runner=EVOLUTION_RUNNER)
     assert proc.returncode != 0
     assert message in proc.stderr

@@ -4,7 +4,7 @@ rewrites the sum file once a person has checked the folder."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,9 +15,10 @@ from mizzle.cli.session import session_of
 from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
-from mizzle.core.model import Schema
-from mizzle.core.push import compare, describe_drift, drift
 from mizzle.core.urls import DatabaseURL
+
+if TYPE_CHECKING:
+    from mizzle.core.model import Schema
 
 
 def check(
@@ -52,6 +53,8 @@ def check(
 
 
 def _database_findings(folder: MigrationFolder, url: DatabaseURL) -> list[str]:
+    from mizzle.core.push import compare, describe_drift, drift  # the model, sqlglot: only with --db
+
     findings: list[str] = []
     with opened(url) as database:
         st = runner.status(database.db, folder.migrations())
@@ -78,6 +81,8 @@ def _expected_schema(folder: MigrationFolder, applied: list[str]) -> tuple[str, 
     name), or an empty schema when none is; None when that migration is missing locally (a
     problem reported already)."""
     if not applied:
+        from mizzle.core.model import Schema
+
         return "an empty schema (no migration applied)", Schema()
     last = max(applied)
     migration = folder.get(last)

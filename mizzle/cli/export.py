@@ -10,7 +10,6 @@ import typer
 from mizzle.cli import output
 from mizzle.cli.session import DialectName, session_of
 from mizzle.core.errors import UnsupportedError
-from mizzle.core.load import load_schema
 from mizzle.dialects import DIALECTS, get_dialect
 
 
@@ -39,6 +38,8 @@ def export(
     elif dialect is None:
         config = session.optional_config()
     name = dialect.value if dialect is not None else config.dialects[0] if config else DIALECTS[0]
+
+    from mizzle.core.load import load_schema
 
     loaded = load_schema(schema)
     db = get_dialect(name)

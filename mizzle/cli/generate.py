@@ -4,7 +4,7 @@ updated."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -13,15 +13,15 @@ from mizzle.cli import output, prompts
 from mizzle.cli.database import one_line_list, shown
 from mizzle.cli.session import session_of
 from mizzle.core import integrity
-from mizzle.core.diff import diff
 from mizzle.core.errors import UnsupportedError
-from mizzle.core.load import load_schema
 from mizzle.core.migration_text import render_file
 from mizzle.core.migrations import NUMBER_WIDTH, MigrationFolder, down_file, up_file
-from mizzle.core.model import Schema
-from mizzle.core.plan import Plan
-from mizzle.core.renames import Renames
 from mizzle.dialects import get_dialect
+
+if TYPE_CHECKING:
+    from mizzle.core.model import Schema
+    from mizzle.core.plan import Plan
+    from mizzle.core.renames import Renames
 
 RenameOption = Annotated[
     list[str] | None,
@@ -43,6 +43,8 @@ DropOption = Annotated[
 
 
 def renames_of(rename: list[str] | None, drop: list[str] | None) -> Renames:
+    from mizzle.core.renames import Renames
+
     return Renames.from_flags(rename or (), drop or ())
 
 
@@ -88,6 +90,10 @@ def generate(
         files = ", ".join(up_file(d) for d in config.dialects)
         output.stdout().print(f"wrote {escape(shown(written.path))}: empty {files} (and down files) to fill in")
         return
+
+    # Imported here: the model, sqlglot and the DSL are needed by this command, not by every one.
+    from mizzle.core.diff import diff
+    from mizzle.core.load import load_schema
 
     loaded = load_schema(config.require_schema())
     schema = loaded.schema

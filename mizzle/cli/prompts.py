@@ -9,14 +9,15 @@ Questions and menus go to stderr, so stdout stays the command's product.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
-from mizzle.core.renames import Asker, Kind
+if TYPE_CHECKING:
+    from mizzle.core.renames import Asker, Kind
 
 
 def interactive() -> bool:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from mizzle.cli import output
 from mizzle.cli.session import session_of
-from mizzle.core.codegen import schema_to_python
 from mizzle.core.errors import MizzleError, UnsupportedError
-from mizzle.core.introspection import Introspected
-from mizzle.core.model import Schema
 from mizzle.dialects import get_dialect
+
+if TYPE_CHECKING:
+    from mizzle.core.introspection import Introspected
+    from mizzle.core.model import Schema
 
 
 def pull(
@@ -65,6 +66,8 @@ def pull(
 
 def _render(schema: Schema, suffix: str) -> str:
     if suffix == ".py":
+        from mizzle.core.codegen import schema_to_python
+
         return schema_to_python(schema)
     postgresql = get_dialect("postgresql")
     problems = postgresql.capability_problems(schema)

@@ -11,9 +11,7 @@ from mizzle.cli import output, prompts
 from mizzle.cli.database import DbOption, database_url, opened
 from mizzle.cli.generate import DropOption, RenameOption, check_fits, renames_of
 from mizzle.cli.session import session_of
-from mizzle.core import push as pushing
 from mizzle.core.errors import MizzleError
-from mizzle.core.load import load_schema
 
 
 def push(
@@ -29,6 +27,9 @@ def push(
     Changes that lose data (a dropped table or column) are listed with the rows they hold
     and need a yes on a terminal, or --force. Renames are settled as for `generate`.
     """
+    from mizzle.core import push as pushing
+    from mizzle.core.load import load_schema
+
     session = session_of(ctx)
     config = session.config()
     url = database_url(session, db)

@@ -1,18 +1,23 @@
 """One package per database. Each exposes the same functions (see `Dialect`); pick one with
 `get_dialect(name)`. Dialect packages are imported lazily, so using SQLite never imports
-psycopg."""
+psycopg, and each package imports a function's module only when it is first used (see
+`lazy_package`), so `mizzle migrate` runs without loading the renderers, sqlglot or the model."""
 
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol, cast
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from mizzle.core.errors import MizzleError
-from mizzle.core.introspection import Introspected
-from mizzle.core.model import Schema
-from mizzle.core.operations import Operation
-from mizzle.core.plan import Plan
-from mizzle.core.urls import DatabaseURL
+
+if TYPE_CHECKING:
+    from mizzle.core.introspection import Introspected
+    from mizzle.core.model import Schema
+    from mizzle.core.operations import Operation
+    from mizzle.core.plan import Plan
+    from mizzle.core.urls import DatabaseURL
 
 DIALECTS = ("postgresql", "sqlite")
 
@@ -61,3 +66,29 @@ def get_dialect(name: str) -> Dialect:
     if name not in DIALECTS:
         raise MizzleError(f"unknown dialect {name!r} (known: {', '.join(DIALECTS)})")
     return cast(Dialect, importlib.import_module(f"mizzle.dialects.{name}"))
+
+
+class _LazyPackage(ModuleType):
+    """A dialect package whose functions (its `_EXPORTS`: name → the module holding it) are
+    imported from their modules on first use."""
+
+    def __getattr__(self, name: str) -> Any:
+        module = self.__dict__.get("_EXPORTS", {}).get(name)
+        if module is None:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{self.__name__}.{module}"), name)
+        ModuleType.__setattr__(self, name, value)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing the module `plan` binds it as the package's `plan`, over the function of
+        # that name: keep the function, as the eager `from .plan import plan` did.
+        if isinstance(value, ModuleType) and name in self.__dict__.get("_EXPORTS", {}):
+            return
+        ModuleType.__setattr__(self, name, value)
+
+
+def lazy_package(name: str) -> None:
+    """Make the package `name` (a dialect's `__init__`, which defines `_EXPORTS`) import its
+    functions on first use."""
+    sys.modules[name].__class__ = _LazyPackage

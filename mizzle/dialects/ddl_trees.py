@@ -7,18 +7,29 @@ foreign-key dependency, views on views) lives here too.
 
 Identifiers are quoted only when one of the two databases needs it, and the same way in
 both, so a name reads alike in PostgreSQL and SQLite DDL.
+
+Printing a sqlglot tree costs tens of microseconds, and a schema prints the same things
+over and over (every table has an `id`, timestamps, sync columns; its keys and indexes
+differ from the next table's only by their names). So the renderers memoise: `Memo` keeps
+what a model object printed as (model objects are frozen and hashable), and `print_named`
+prints a statement once per shape with placeholder names, then fills in each object's names.
+The text is the same as printing each tree; only the time differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import cache, lru_cache
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from mizzle.core.errors import MizzleError
 from mizzle.core.expr import needs_quotes
-from mizzle.core.model import ForeignKey, IndexKey, PrimaryKey, Schema, Table, Unique, View
+from mizzle.core.model import Column, ForeignKey, IndexKey, LiteralDefault, PrimaryKey, Schema, Table, Unique, View
 
 #: Words PostgreSQL takes bare as a name but SQLite does not (a syntax error as a table,
 #: column, index or constraint name); found by trying each SQLite keyword on SQLite 3.40.
@@ -96,22 +107,25 @@ def column_def(
     return exp.ColumnDef(this=ident(name), kind=type_node(type_spelling), constraints=constraints)
 
 
-def primary_key(pk: PrimaryKey) -> exp.Constraint:
-    return exp.Constraint(this=ident(pk.name), expressions=[exp.PrimaryKey(expressions=_idents(pk.columns))])
+def primary_key(pk: PrimaryKey, *, name: str | None = None) -> exp.Constraint:
+    """`CONSTRAINT p PRIMARY KEY (a)`; `name` instead of the key's own (see `print_named`)."""
+    body = exp.PrimaryKey(expressions=_idents(pk.columns))
+    return exp.Constraint(this=ident(pk.name if name is None else name), expressions=[body])
 
 
-def unique(u: Unique) -> exp.Constraint:
+def unique(u: Unique, *, name: str | None = None) -> exp.Constraint:
     body = exp.UniqueColumnConstraint(this=exp.Schema(expressions=_idents(u.columns)))
-    return exp.Constraint(this=ident(u.name), expressions=[body])
+    return exp.Constraint(this=ident(u.name if name is None else name), expressions=[body])
 
 
 def check(name: str, tree: exp.Expression) -> exp.Constraint:
     return exp.Constraint(this=ident(name), expressions=[exp.CheckColumnConstraint(this=tree)])
 
 
-def foreign_key(fk: ForeignKey) -> exp.Constraint:
+def foreign_key(fk: ForeignKey, *, name: str | None = None, ref_table: str | None = None) -> exp.Constraint:
     """`CONSTRAINT f FOREIGN KEY (a) REFERENCES t (b) [ON DELETE x] [ON UPDATE y] [DEFERRABLE ...]`,
-    printing only what differs from the defaults (NO ACTION, not deferrable)."""
+    printing only what differs from the defaults (NO ACTION, not deferrable). `name` and
+    `ref_table` instead of the key's own (see `print_named`)."""
     options: list[str] = []
     if fk.on_delete != "no action":
         options.append(f"ON DELETE {_FK_ACTIONS[fk.on_delete]}")
@@ -121,10 +135,11 @@ def foreign_key(fk: ForeignKey) -> exp.Constraint:
         options.append("DEFERRABLE")
     if fk.initially_deferred:
         options.append("INITIALLY DEFERRED")
-    target = exp.Schema(this=table_ref(fk.ref_table), expressions=_idents(fk.ref_columns))
+    target_name = fk.ref_table if ref_table is None else ref_table
+    target = exp.Schema(this=table_ref(target_name), expressions=_idents(fk.ref_columns))
     reference = exp.Reference(this=target, options=options)
     body = exp.ForeignKey(expressions=_idents(fk.columns), reference=reference)
-    return exp.Constraint(this=ident(fk.name), expressions=[body])
+    return exp.Constraint(this=ident(fk.name if name is None else name), expressions=[body])
 
 
 def _idents(names: Iterable[str]) -> list[exp.Expression]:
@@ -132,10 +147,6 @@ def _idents(names: Iterable[str]) -> list[exp.Expression]:
 
 
 # --- statements ---------------------------------------------------------------------------
-
-
-def create_table(name: str, elements: Sequence[exp.Expression]) -> exp.Create:
-    return exp.Create(kind="TABLE", this=exp.Schema(this=table_ref(name), expressions=list(elements)))
 
 
 @cache
@@ -149,14 +160,185 @@ def sql(tree: exp.Expression, dialect: str) -> str:
     return tree.sql(dialect=_dialect(dialect), copy=False)
 
 
-def print_create_table(tree: exp.Create, dialect: str) -> str:
-    """CREATE TABLE with one column or constraint per line (sqlglot's own pretty printer
-    also breaks every parenthesised name list, which reads badly in a migration)."""
-    schema = tree.this
-    assert isinstance(schema, exp.Schema)
-    head = sql(schema.this, dialect)
-    body = ",\n  ".join(sql(e, dialect) for e in schema.expressions)
+def create_table_text(head: str, elements: Sequence[str]) -> str:
+    """CREATE TABLE from the table's printed name and its printed columns and constraints,
+    one per line (sqlglot's own pretty printer also breaks every parenthesised name list,
+    which reads badly in a migration)."""
+    body = ",\n  ".join(elements)
     return f"CREATE TABLE {head} (\n  {body}\n)"
+
+
+# --- memoised printing ----------------------------------------------------------------------
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """A bounded cache of printed text. Unlike `lru_cache`, `make` is a closure: what only
+    error messages need (the table a column is in) stays out of the key, and a call that
+    raises caches nothing, so its message names the object at hand. Cleared when full, which
+    keeps a long-lived process's memory bounded at little cost (one schema rarely fills it)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._values: dict[K, V] = {}
+        _MEMOS.append(self)
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        value = make()
+        self.put(key, value)
+        return value
+
+    def __getitem__(self, key: K) -> V:
+        return self._values[key]
+
+    def put(self, key: K, value: V) -> None:
+        if len(self._values) >= self._size:
+            self._values.clear()
+        self._values[key] = value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+_MEMOS: list[Memo[Any, Any]] = []
+
+
+def forget_printed() -> None:
+    """Empty every memo of printed text (a benchmark timing a first render does this)."""
+    for memo in _MEMOS:
+        memo.clear()
+    _quoted_name_sql.cache_clear()
+
+
+def name_sql(name: str, dialect: str) -> str:
+    """A name as a statement prints it (quoted when `must_quote`). Most names print as they
+    are: only the others go through sqlglot (which would quote a reserved word or a leading
+    digit too, and escapes quotes)."""
+    if not must_quote(name) and not name[:1].isdigit() and name not in _reserved(dialect):
+        return name
+    return _quoted_name_sql(name, dialect)
+
+
+@lru_cache(maxsize=1024)
+def _quoted_name_sql(name: str, dialect: str) -> str:
+    return sql(ident(name), dialect)
+
+
+@cache
+def _reserved(dialect: str) -> frozenset[str]:
+    """Words sqlglot quotes in `dialect` even unquoted (none for PostgreSQL and SQLite today;
+    names reaching the test are lower case, as `must_quote` quotes any other)."""
+    return frozenset(_dialect(dialect).generator_class.RESERVED_KEYWORDS)
+
+
+def shape(model: BaseModel, *names: str) -> tuple[object, ...]:
+    """A model object without the fields `names`: what objects printing alike but for
+    those names share (every field counts, so a field added to the model later does too)."""
+    return (type(model), *_fields_getter(type(model), names)(model))
+
+
+@cache
+def _fields_getter(cls: type[BaseModel], names: tuple[str, ...]) -> Callable[[BaseModel], tuple[object, ...]]:
+    fields = [f for f in cls.model_fields if f not in names]
+    get = attrgetter(*fields)
+    return (lambda model: (get(model),)) if len(fields) == 1 else get
+
+
+def column_key(column: Column, *context: Hashable) -> tuple[object, ...]:
+    """A column as a memo key, of plain values (comparing them is several times cheaper than
+    comparing the model objects, and a schema looks up every column once per database). A
+    literal default's value goes in with the Python type of each part: a list is not
+    hashable, and equality does not tell `True` from `1` (printed `true` and `1`)."""
+    default = column.default
+    held: object = None
+    if isinstance(default, LiteralDefault):
+        value = default.value
+        held = tuple((type(v), v) for v in value) if isinstance(value, list) else (type(value), value)
+    elif default is not None:
+        held = shape(default)
+    return (*shape(column, "type", "default"), shape(column.type), held, *context)
+
+
+def primary_key_sql(pk: PrimaryKey, dialect: str) -> str:
+    key = ("primary key", shape(pk, "name"))
+    return print_named(key, (pk.name,), lambda n: primary_key(pk, name=n[0]), dialect)
+
+
+def unique_sql(u: Unique, dialect: str) -> str:
+    return print_named(("unique", shape(u, "name")), (u.name,), lambda n: unique(u, name=n[0]), dialect)
+
+
+def foreign_key_sql(fk: ForeignKey, dialect: str) -> str:
+    key = ("foreign key", shape(fk, *_FK_NAMES))
+    return print_named(key, (fk.name, fk.ref_table), lambda n: foreign_key(fk, name=n[0], ref_table=n[1]), dialect)
+
+
+def add_foreign_key_sql(table_name: str, fk: ForeignKey, dialect: str) -> str:
+    """ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY."""
+    return print_named(
+        ("add foreign key", shape(fk, *_FK_NAMES)),
+        (table_name, fk.name, fk.ref_table),
+        lambda n: add_constraint(n[0], foreign_key(fk, name=n[1], ref_table=n[2])),
+        dialect,
+    )
+
+
+_FK_NAMES = ("name", "ref_table")
+
+#: Names a statement is printed with once per shape: bare in both databases, and checked to
+#: appear exactly once in the text (else the shape is printed for each object instead).
+_SLOTS = ("mizzle_slot_1", "mizzle_slot_2", "mizzle_slot_3")
+
+#: A printed statement cut at its names: the literal pieces, and which name goes after each
+#: piece but the last. None: the statement's names cannot be told from the rest of its text.
+_Template = tuple[tuple[str, ...], tuple[int, ...]]
+_TEMPLATES: Memo[tuple[Hashable, int, str], _Template | None] = Memo()
+
+
+def print_named(
+    key: Hashable, names: Sequence[str], build: Callable[[Sequence[str]], exp.Expression], dialect: str
+) -> str:
+    """`build(names)` printed in `dialect`, where `key` (what is printed, and with `shape` the
+    object without its names) decides everything but the names. The first object of a shape
+    is printed with its own names (so that any error names it) and with placeholders; the
+    others of that shape are the placeholder text with their names filled in."""
+    memo_key = (key, len(names), dialect)
+    try:
+        template = _TEMPLATES[memo_key]
+    except KeyError:
+        text = sql(build(names), dialect)
+        _TEMPLATES.put(memo_key, _template(build, len(names), dialect))
+        return text
+    if template is None:
+        return sql(build(names), dialect)
+    pieces, order = template
+    parts = [pieces[0]]
+    for piece, slot in zip(pieces[1:], order, strict=True):
+        parts += (name_sql(names[slot], dialect), piece)
+    return "".join(parts)
+
+
+def _template(build: Callable[[Sequence[str]], exp.Expression], count: int, dialect: str) -> _Template | None:
+    try:
+        text = sql(build(_SLOTS[:count]), dialect)
+    except MizzleError:
+        return None
+    if any(text.count(slot) != 1 for slot in _SLOTS[:count]):
+        return None
+    found = sorted((text.find(slot), i) for i, slot in enumerate(_SLOTS[:count]))
+    pieces: list[str] = []
+    start = 0
+    for position, i in found:
+        pieces.append(text[start:position])
+        start = position + len(_SLOTS[i])
+    pieces.append(text[start:])
+    return tuple(pieces), tuple(i for _, i in found)
 
 
 def add_constraint(table_name: str, constraint: exp.Constraint) -> exp.Alter:

@@ -42,3 +42,16 @@ def test_console_script_reports_an_error_with_exit_1_and_no_traceback(tmp_path: 
         True,
         False,
     )
+
+
+def test_starting_the_cli_loads_neither_sqlglot_nor_the_model() -> None:
+    # Every command pays the start-up: the heavy modules load only where a command uses them.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mizzle.cli.app; "
+        "print(sorted(m for m in ('sqlglot', 'mizzle.core.model', 'psycopg') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.model import (
+    Check,
     Column,
     Enum,
     ExprDefault,
@@ -54,31 +55,43 @@ def _column_tree(column: Column) -> exp.ColumnDef:
     )
 
 
+#: column → its definition (tables repeat columns: ids, timestamps, sync columns)
+_COLUMNS: ddl.Memo[tuple[object, ...], str] = ddl.Memo()
+
+
 def column_sql(table: Table, column: Column, schema: Schema) -> str:
     """The column definition fragment, e.g. `price numeric(10,2) NOT NULL DEFAULT 0`.
     (`table` and `schema` are unused on PostgreSQL; the signature matches SQLite's.)"""
-    return ddl.sql(_column_tree(column), DIALECT)
+    return _column_sql(column)
 
 
-def _create_table_tree(table: Table, fks: tuple[ForeignKey, ...]) -> exp.Create:
-    elements: list[exp.Expression] = [_column_tree(c) for c in table.columns]
+def _column_sql(column: Column) -> str:
+    return _COLUMNS.get(ddl.column_key(column), lambda: ddl.sql(_column_tree(column), DIALECT))
+
+
+def _check_sql(check: Check) -> str:
+    key = ("check", ddl.shape(check, "name"))
+    return ddl.print_named(key, (check.name,), lambda n: ddl.check(n[0], ddl.requote(check.expr.tree)), DIALECT)
+
+
+def _create_table_sql(table: Table, fks: tuple[ForeignKey, ...]) -> str:
+    elements = [_column_sql(c) for c in table.columns]
     if table.primary_key:
-        elements.append(ddl.primary_key(table.primary_key))
-    elements += [ddl.unique(u) for u in table.uniques]
-    elements += [ddl.check(c.name, ddl.requote(c.expr.tree)) for c in table.checks]
-    elements += [ddl.foreign_key(fk) for fk in fks]
-    return ddl.create_table(table.name, elements)
+        elements.append(ddl.primary_key_sql(table.primary_key, DIALECT))
+    elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
+    elements += [_check_sql(c) for c in table.checks]
+    elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in fks]
+    return ddl.create_table_text(ddl.name_sql(table.name, DIALECT), elements)
 
 
 def create_table_sql(table: Table, schema: Schema, *, inline_fks: bool = True) -> str:
     """CREATE TABLE with its columns, primary key, uniques, checks and (when `inline_fks`)
     foreign keys; without them, add each later with `add_foreign_key_sql`."""
-    fks = table.foreign_keys if inline_fks else ()
-    return ddl.print_create_table(_create_table_tree(table, fks), DIALECT)
+    return _create_table_sql(table, table.foreign_keys if inline_fks else ())
 
 
 def add_foreign_key_sql(table_name: str, fk: ForeignKey) -> str:
-    return ddl.sql(ddl.add_constraint(table_name, ddl.foreign_key(fk)), DIALECT)
+    return ddl.add_foreign_key_sql(table_name, fk, DIALECT)
 
 
 def create_enum_sql(enum: Enum) -> str:
@@ -90,21 +103,25 @@ def create_enum_sql(enum: Enum) -> str:
 def create_index_sql(table_name: str, index: Index) -> str:
     """CREATE [UNIQUE] INDEX, with USING only for methods other than btree and NULLS
     FIRST/LAST only where the model records a non-default ordering."""
+    key = ("index", ddl.shape(index, "name"))
+    return ddl.print_named(key, (index.name, table_name), lambda n: _create_index_tree(n[1], index, n[0]), DIALECT)
+
+
+def _create_index_tree(table_name: str, index: Index, name: str) -> exp.Create:
     keys = []
     for key in index.keys:
         tree = ddl.index_key_tree(key)
         # PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
         nulls_first = key.desc if key.nulls is None else key.nulls == "first"
         keys.append(ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first))
-    tree = ddl.create_index(
-        index.name,
+    return ddl.create_index(
+        name,
         table_name,
         keys,
         unique=index.unique,
         using=index.method if index.method != DEFAULT_INDEX_METHOD else None,
         where=ddl.requote(index.where.tree) if index.where else None,
     )
-    return ddl.sql(tree, DIALECT)
 
 
 def create_view_sql(view: View) -> str:
@@ -124,7 +141,7 @@ def render_schema(schema: Schema) -> list[str]:
     later: list[str] = []
     for table in tables:
         inline = tuple(fk for fk in table.foreign_keys if (table.name, fk.name) not in deferred)
-        statements.append(ddl.print_create_table(_create_table_tree(table, inline), DIALECT))
+        statements.append(_create_table_sql(table, inline))
         later += [add_foreign_key_sql(table.name, fk) for fk in table.foreign_keys if (table.name, fk.name) in deferred]
     statements += later
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]

@@ -11,6 +11,7 @@ their SQLite spelling. Projecting twice changes nothing more.
 
 from __future__ import annotations
 
+import operator as op
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,7 +59,9 @@ def _expression_problems(schema: Schema) -> Iterator[str]:
                 carry = partial(transpile.default_expression, column.default.expr)
                 attempts.append((f'{where}, column "{column.name}", default', carry))
         attempts += [(f'{where}, check "{c.name}"', partial(transpile.check_expression, c.expr)) for c in table.checks]
-        attempts += [(f'{where}, index "{i.name}"', partial(transpile.index_keys, i)) for i in table.indexes]
+        # (an index of plain columns has nothing SQLite could refuse)
+        indexes = [i for i in table.indexes if i.where is not None or any(k.expr is not None for k in i.keys)]
+        attempts += [(f'{where}, index "{i.name}"', partial(transpile.index_keys, i)) for i in indexes]
     attempts += [(f'view "{v.name}"', partial(_view_query, v)) for v in schema.views]
     for place, attempt in attempts:
         try:
@@ -145,6 +148,8 @@ class _Holder:
                 default = LiteralDefault.model_validate({"value": held})
         if isinstance(default, ExprDefault):
             default = ExprDefault(expr=self.expr(default.expr, f"{where}, default"))
+        if ctype is column.type and default is column.default:
+            return column  # held as it is: a copy would only validate it again
         return column.model_copy(update={"type": ctype, "default": default})
 
     def index(self, table: Table, index: Index) -> Index:
@@ -156,8 +161,11 @@ class _Holder:
         keys: list[IndexKey] = []
         for key in index.keys:
             expr = self.expr(key.expr, where) if key.expr is not None else None
-            keys.append(key.model_copy(update={"expr": expr, "nulls": None}))
+            unchanged = expr is key.expr and key.nulls is None
+            keys.append(key if unchanged else key.model_copy(update={"expr": expr, "nulls": None}))
         predicate = self.expr(index.where, where) if index.where is not None else None
+        if index.method == "btree" and predicate is index.where and all(map(op.is_, keys, index.keys)):
+            return index  # held as it is: a copy would only validate it again
         return index.model_copy(update={"method": "btree", "keys": tuple(keys), "where": predicate})
 
     def table(self, table: Table) -> Table:

@@ -9,10 +9,13 @@ are the building blocks of migration plans.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlglot import exp
 
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.model import (
+    Check,
     Column,
     ExprDefault,
     Index,
@@ -92,11 +95,27 @@ def _column_tree(table: Table, column: Column, schema: Schema) -> exp.ColumnDef:
     )
 
 
+#: (column, sole primary key?, its enum) → its definition (tables repeat columns: ids,
+#: timestamps, sync columns). The table only names the place in error messages.
+_COLUMNS: ddl.Memo[tuple[object, ...], str] = ddl.Memo()
+
+
 def column_sql(table: Table, column: Column, schema: Schema) -> str:
     """The column definition fragment, e.g. `id INTEGER NOT NULL` (a serial sole primary key:
     with the table's PRIMARY KEY it is the rowid alias) or
     `mood TEXT CONSTRAINT "enum:mood" CHECK (mood IN ('ok', 'sad'))`."""
-    return ddl.sql(_column_tree(table, column, schema), DIALECT)
+    ctype = column.type
+    enum = schema.enum(ctype.name) if ctype.kind is TypeKind.ENUM and ctype.name is not None else None
+    key = ddl.column_key(column, _sole_pk_column(table) == column.name, enum)
+    return _COLUMNS.get(key, lambda: ddl.sql(_column_tree(table, column, schema), DIALECT))
+
+
+def _check_sql(table: Table, check: Check) -> str:
+    def build(names: Sequence[str]) -> exp.Constraint:
+        tree = transpile.check_expression(check.expr, f'table "{table.name}", check "{names[0]}"')
+        return ddl.check(names[0], tree)
+
+    return ddl.print_named(("check", ddl.shape(check, "name")), (check.name,), build, DIALECT)
 
 
 def create_table_sql(table: Table, schema: Schema) -> str:
@@ -105,23 +124,25 @@ def create_table_sql(table: Table, schema: Schema) -> str:
     problem = serial_problem(table)
     if problem:
         raise UnsupportedError(problem)
-    elements: list[exp.Expression] = [_column_tree(table, c, schema) for c in table.columns]
+    elements = [column_sql(table, c, schema) for c in table.columns]
     if table.primary_key:
-        elements.append(ddl.primary_key(table.primary_key))
-    elements += [ddl.unique(u) for u in table.uniques]
-    for check in table.checks:
-        tree = transpile.check_expression(check.expr, f'table "{table.name}", check "{check.name}"')
-        elements.append(ddl.check(check.name, tree))
-    elements += [ddl.foreign_key(fk) for fk in table.foreign_keys]
-    return ddl.print_create_table(ddl.create_table(table.name, elements), DIALECT)
+        elements.append(ddl.primary_key_sql(table.primary_key, DIALECT))
+    elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
+    elements += [_check_sql(table, check) for check in table.checks]
+    elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in table.foreign_keys]
+    return ddl.create_table_text(ddl.name_sql(table.name, DIALECT), elements)
 
 
 def create_index_sql(table_name: str, index: Index) -> str:
     """CREATE [UNIQUE] INDEX, without a method or NULLS FIRST/LAST: SQLite has neither
     (see `capabilities.project`)."""
-    keys, predicate = transpile.index_keys(index, f'table "{table_name}", index "{index.name}"')
-    tree = ddl.create_index(index.name, table_name, keys, unique=index.unique, where=predicate)
-    return ddl.sql(tree, DIALECT)
+
+    def build(names: Sequence[str]) -> exp.Create:
+        name, table = names
+        keys, predicate = transpile.index_keys(index, f'table "{table}", index "{name}"')
+        return ddl.create_index(name, table, keys, unique=index.unique, where=predicate)
+
+    return ddl.print_named(("index", ddl.shape(index, "name")), (index.name, table_name), build, DIALECT)
 
 
 def create_view_sql(view: View) -> str:
