@@ -26,7 +26,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -46,12 +45,11 @@ from harness import (
     fresh_pg_database,
     load_pg,
     machine,
-    markdown_table,
     mizzle_executable,
+    results_document,
     run_cli,
     runs_label,
     text_table,
-    times_list,
 )
 
 from mizzle.core.codegen import schema_to_python
@@ -472,8 +470,6 @@ def parse_args(argv: list[str] | None) -> Options:
 
 
 def results_markdown(opts: Options, report: Report, machine_lines: list[str], argv: list[str]) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python benchmarks/bench_evolution.py" + redact("".join(" " + a for a in argv))
     method = (
         f"Each time is the median of {runs_label(opts.runs)}, each command run as a subprocess and timed end"
         " to end (interpreter start, imports, connecting, the work), mizzle's and the peer's interleaved"
@@ -487,23 +483,15 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
         "Every run, in seconds of wall time (in brackets, the CPU time the command itself used, user +"
         " system; the database server's work is not in it):"
     )
-    runs = [
-        f"- {row.what}: mizzle {times_list(row.times, row.cpu_times)}"
-        + (f"; {row.peer_name} {times_list(row.peer_times, row.peer_cpu_times)}" if row.peer_times else "")
-        for row in report.rows
-    ]
-    sections = [
-        "# Schema-evolution benchmark results",
-        f"Measured {when} with `{command}`.",
-        f"Machine: {'; '.join(machine_lines)}.",
+    return results_document(
+        "Schema-evolution benchmark results",
+        "benchmarks/bench_evolution.py",
+        argv,
+        machine_lines,
         method,
-        markdown_table(report.rows),
         runs_intro,
-        "\n".join(runs),
-        "Setup and conditions (not measured against anything):",
-        "\n".join("- " + note for note in report.notes),
-    ]
-    return "\n\n".join(sections) + "\n"
+        report,
+    )
 
 
 BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {

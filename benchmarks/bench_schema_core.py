@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -46,12 +45,11 @@ from harness import (
     load_pg,
     load_sqlite,
     machine,
-    markdown_table,
     mizzle_executable,
+    results_document,
     run_cli,
     runs_label,
     text_table,
-    times_list,
 )
 
 from mizzle.core.model import Schema
@@ -290,8 +288,6 @@ def parse_args(argv: list[str] | None) -> Options:
 
 
 def results_markdown(opts: Options, report: Report, machine_lines: list[str], argv: list[str]) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python benchmarks/bench_schema_core.py" + redact("".join(" " + a for a in argv))
     method = (
         f"Each time is the median of {runs_label(opts.runs)} for render and introspect (in-process; a new"
         f" connection per run), and of {runs_label(opts.pull_runs)} for `pull` (the CLI as a subprocess, end to"
@@ -304,23 +300,15 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
         "Every run, in seconds of wall time (for the subprocesses, in brackets, the CPU time the client"
         " process itself used, user + system; the database server's work is not in it):"
     )
-    runs = [
-        f"- {row.what}: mizzle {times_list(row.times, row.cpu_times)}"
-        + (f"; drizzle-kit {times_list(row.peer_times, row.peer_cpu_times)}" if row.peer_times else "")
-        for row in report.rows
-    ]
-    sections = [
-        "# Schema-core benchmark results",
-        f"Measured {when} with `{command}`.",
-        f"Machine: {'; '.join(machine_lines)}.",
+    return results_document(
+        "Schema-core benchmark results",
+        "benchmarks/bench_schema_core.py",
+        argv,
+        machine_lines,
         method,
-        markdown_table(report.rows),
         runs_intro,
-        "\n".join(runs),
-        "Setup and conditions (not measured against anything):",
-        "\n".join("- " + note for note in report.notes),
-    ]
-    return "\n\n".join(sections) + "\n"
+        report,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -319,3 +319,36 @@ def machine(pg_url: str, *, with_drizzle: bool) -> list[str]:
         node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
         lines.append(f"drizzle-kit {version} on Node {node}")
     return lines
+
+
+def results_document(
+    title: str, script: str, argv: list[str], machine_lines: list[str], method: str, runs_intro: str, report: Report
+) -> str:
+    """A results file: what was run, on what, how, the table, every run, and the conditions."""
+    from datetime import UTC, datetime
+
+    from mizzle.core.urls import redact
+
+    runs = [
+        f"- {row.what}: mizzle {times_list(row.times, row.cpu_times)}"
+        + (
+            f"; {row.peer_name or 'drizzle-kit'} {times_list(row.peer_times, row.peer_cpu_times)}"
+            if row.peer_times
+            else ""
+        )
+        for row in report.rows
+    ]
+    sections = [
+        f"# {title}",
+        f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} with `python {script}"
+        + redact("".join(" " + a for a in argv))
+        + "`.",
+        f"Machine: {'; '.join(machine_lines)}.",
+        method,
+        markdown_table(report.rows),
+        runs_intro,
+        "\n".join(runs),
+        "Setup and conditions (not measured against anything):",
+        "\n".join("- " + note for note in report.notes),
+    ]
+    return "\n\n".join(sections) + "\n"
