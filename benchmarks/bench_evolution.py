@@ -42,6 +42,7 @@ from harness import (
     check_mentions_tables,
     drizzle_config,
     drizzle_kit,
+    finish,
     fresh_pg_database,
     load_pg,
     machine,
@@ -49,7 +50,6 @@ from harness import (
     results_document,
     run_cli,
     runs_label,
-    text_table,
 )
 
 from mizzle.core.codegen import schema_to_python
@@ -521,20 +521,10 @@ def main(argv: list[str] | None = None) -> int:
             BENCHMARKS[name](opts, report)
             report.notes.append(f"load average (1 min) before {name}: {load:.2f}, after: {os.getloadavg()[0]:.2f}")
 
-    print(f"medians of {runs_label(opts.runs)}; " + "; ".join(machine_lines))
-    print(text_table(report.rows))
-    for note in report.notes:
-        print(f"  {note}")
-    if report.failures:
-        for failure in report.failures:
-            print(f"FAILED {failure}", file=sys.stderr)
-        print("bench_evolution: something did not work; results not written", file=sys.stderr)
-        return 1
-    if opts.results is not None:
-        opts.results.parent.mkdir(parents=True, exist_ok=True)
-        opts.results.write_text(results_markdown(opts, report, machine_lines, argv))
-        print(f"wrote {opts.results}")
-    return 0
+    summary = f"medians of {runs_label(opts.runs)}; " + "; ".join(machine_lines)
+    return finish(
+        "bench_evolution", summary, report, opts.results, lambda: results_markdown(opts, report, machine_lines, argv)
+    )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from harness import (
     check_mentions_tables,
     drizzle_config,
     drizzle_kit,
+    finish,
     fresh_pg_database,
     load_pg,
     load_sqlite,
@@ -49,7 +50,6 @@ from harness import (
     results_document,
     run_cli,
     runs_label,
-    text_table,
 )
 
 from mizzle.core.model import Schema
@@ -330,23 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     bench_pull(opts, report)
     report.notes.append(f"load average (1 min) at the start: {load_before:.2f}, at the end: {os.getloadavg()[0]:.2f}")
 
-    print(
-        f"medians of {runs_label(opts.runs)} in-process, {runs_label(opts.pull_runs)} of each pull; "
-        + "; ".join(machine_lines)
+    summary = f"medians of {runs_label(opts.runs)} in-process, {runs_label(opts.pull_runs)} of each pull; " + "; ".join(
+        machine_lines
     )
-    print(text_table(report.rows))
-    for note in report.notes:
-        print(f"  {note}")
-    if report.failures:
-        for failure in report.failures:
-            print(f"FAILED {failure}", file=sys.stderr)
-        print("bench_schema_core: something did not work; results not written", file=sys.stderr)
-        return 1
-    if opts.results is not None:
-        opts.results.parent.mkdir(parents=True, exist_ok=True)
-        opts.results.write_text(results_markdown(opts, report, machine_lines, argv))
-        print(f"wrote {opts.results}")
-    return 0
+    return finish(
+        "bench_schema_core", summary, report, opts.results, lambda: results_markdown(opts, report, machine_lines, argv)
+    )
 
 
 if __name__ == "__main__":

@@ -327,8 +327,6 @@ def results_document(
     """A results file: what was run, on what, how, the table, every run, and the conditions."""
     from datetime import UTC, datetime
 
-    from mizzle.core.urls import redact
-
     runs = [
         f"- {row.what}: mizzle {times_list(row.times, row.cpu_times)}"
         + (
@@ -352,3 +350,21 @@ def results_document(
         "\n".join("- " + note for note in report.notes),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def finish(runner: str, summary: str, report: Report, results: Path | None, document: Callable[[], str]) -> int:
+    """Print the results; write the results file only when everything worked. The exit code."""
+    print(summary)
+    print(text_table(report.rows))
+    for note in report.notes:
+        print(f"  {note}")
+    if report.failures:
+        for failure in report.failures:
+            print(f"FAILED {failure}", file=sys.stderr)
+        print(f"{runner}: something did not work; results not written", file=sys.stderr)
+        return 1
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(document())
+        print(f"wrote {results}")
+    return 0
