@@ -2,8 +2,12 @@
 
 The server keeps this schema in PostgreSQL; every device keeps a copy in SQLite (WASM in the
 browser) and works offline, so rows a device creates get uuid keys it can make itself.
-Every table a user changes carries the sync columns `sync_version`, `last_modified_at` and
-`device_id`; they are plain columns for now (a later version declares them with one flag).
+Every table a user changes is a sync table (`__sync__ = True`): mizzle keeps its
+`sync_version`, `last_modified_at` and `device_id` with triggers on both databases, so a
+device can send the server what changed offline (`mizzle.sync`). These tables had the three
+columns as plain ones before migration 0003 made them sync tables, so they still declare
+them where they stand (a flag alone would append them at the end; PostgreSQL cannot move
+a column).
 """
 
 from mizzle.dsl import (
@@ -39,10 +43,11 @@ class UserProfile(Table):
     instrument = Instrument.column()
     created_at = timestamptz().not_null().default(now())
     sync_version = integer().not_null().default(1)
-    last_modified_at = timestamptz().not_null().default(now())
+    last_modified_at = timestamptz(3).not_null().default(now())
     device_id = text()
     # e-mail addresses are compared without case
     __indexes__ = (index(sql("lower(email)"), unique=True),)
+    __sync__ = True
 
 
 class Tune(Table):
@@ -55,13 +60,14 @@ class Tune(Table):
     instrument = Instrument.column().not_null().default("fiddle")
     tags = text().array().not_null().default([])
     sync_version = integer().not_null().default(1)
-    last_modified_at = timestamptz().not_null().default(now())
+    last_modified_at = timestamptz(3).not_null().default(now())
     device_id = text()
     __checks__ = (check("length(title) > 0", name="tune_title_not_empty"),)
     __indexes__ = (
         index(sql("lower(title)")),
         index("title", where=sql("owner_id is null"), name="tune_catalogue_title_idx"),
     )
+    __sync__ = True
 
 
 class Playlist(Table):
@@ -70,9 +76,10 @@ class Playlist(Table):
     name = text().not_null()
     instrument = Instrument.column()
     sync_version = integer().not_null().default(1)
-    last_modified_at = timestamptz().not_null().default(now())
+    last_modified_at = timestamptz(3).not_null().default(now())
     device_id = text()
     __uniques__ = (unique("owner_id", "name"),)
+    __sync__ = True
 
 
 class PlaylistTune(Table):
@@ -81,10 +88,11 @@ class PlaylistTune(Table):
     position = integer().not_null()
     added_at = timestamptz().not_null().default(now())
     sync_version = integer().not_null().default(1)
-    last_modified_at = timestamptz().not_null().default(now())
+    last_modified_at = timestamptz(3).not_null().default(now())
     device_id = text()
     __primary_key__ = primary_key("playlist_id", "tune_id")
     __checks__ = (check("position >= 0"),)
+    __sync__ = True
 
 
 class PracticeRecord(Table):
@@ -98,7 +106,7 @@ class PracticeRecord(Table):
     quality = real().not_null().default(3)
     notes = text()
     sync_version = integer().not_null().default(1)
-    last_modified_at = timestamptz().not_null().default(now())
+    last_modified_at = timestamptz(3).not_null().default(now())
     device_id = text()
     # the metronome setting, when the player used one (migration 0002; PostgreSQL appends a
     # new column after the existing ones, so the schema declares it last too)
@@ -108,6 +116,7 @@ class PracticeRecord(Table):
         check("quality >= 0 and quality <= 5", name="practice_record_quality_range"),
     )
     __indexes__ = (index("user_id", desc("practiced_at")), index("tune_id"))
+    __sync__ = True
 
 
 # How much each user practised each tune, and when last.

@@ -41,7 +41,9 @@ def export(
 
     from mizzle.core.load import load_schema
 
-    loaded = load_schema(schema)
+    # sync_tables belong to the config's schema, not to one named by --schema
+    sync_tables = config.sync_tables if config is not None and config.schema == schema else ()
+    loaded = load_schema(schema, sync_tables)
     db = get_dialect(name)
     problems = db.capability_problems(loaded.schema)
     if problems:

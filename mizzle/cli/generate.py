@@ -95,7 +95,7 @@ def generate(
     from mizzle.core.diff import diff
     from mizzle.core.load import load_schema
 
-    loaded = load_schema(config.require_schema())
+    loaded = load_schema(config.require_schema(), config.sync_tables)
     schema = loaded.schema
     for dialect_name in config.dialects:
         check_fits(schema, dialect_name)

@@ -33,7 +33,7 @@ def push(
     session = session_of(ctx)
     config = session.config()
     url = database_url(session, db)
-    loaded = load_schema(config.require_schema())
+    loaded = load_schema(config.require_schema(), config.sync_tables)
     check_fits(loaded.schema, url.dialect)
     for unsupported in loaded.unsupported:
         output.warning(f"not carried by mizzle: {unsupported}")

@@ -64,6 +64,7 @@ from mizzle.core.pyformat import (
     format_module,
     method,
 )
+from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
 from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
 
 HEADER = "The database schema in mizzle's Python DSL (written by `mizzle pull`)."
@@ -223,6 +224,16 @@ def _draft(table: Table, objects: list[Named]) -> TableDraft:
     return d
 
 
+def _as_declared(table: Table) -> Table:
+    """A sync table as its class declares it: `__sync__ = True` appends the sync columns,
+    so they are left out when they end the table exactly as sync adds them (the index on
+    last_modified_at stays written: it is then the table's own and sync adds none)."""
+    n = len(SYNC_COLUMN_SPECS)
+    if table.sync and table.columns[-n:] == SYNC_COLUMN_SPECS:
+        return table.model_copy(update={"columns": table.columns[:-n]})
+    return table
+
+
 class _Writer:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
@@ -241,6 +252,7 @@ class _Writer:
     # --- planning ----------------------------------------------------------------------
 
     def plan(self, table: Table, class_name: str) -> _Plan:
+        table = _as_declared(table)
         p = _Plan(table, class_name)
         taken = set(table.column_names)
         for c in table.columns:
@@ -320,6 +332,8 @@ class _Writer:
             body.append(Assign("__tablename__", Str(p.table.name)))
         body += [Assign(p.attributes[c.name], self.column(p, c)) for c in p.table.columns]
         body += self.table_level(p)
+        if p.table.sync:
+            body.append(Assign("__sync__", Code("True")))
         return body
 
     def table_level(self, p: _Plan) -> list[Assign]:

@@ -9,6 +9,9 @@ from the environment after loading `.env` and then `.env.local` beside the confi
     out = "migrations"
     dialects = ["postgresql", "sqlite"]  # the first is the default for `export`
 
+    sync_tables = ["tune", "playlist*"]  # tables with sync columns and triggers (any schema
+                                         # source; names or shell-style patterns)
+
     [db]
     url = "${DATABASE_URL}"              # or, at the top level: database_url = "..."
 """
@@ -33,7 +36,7 @@ PYPROJECT_NAME = "pyproject.toml"
 ENV_FILES = (".env", ".env.local")  # later files override earlier ones
 SCHEMA_SUFFIXES = (".py", ".sql")
 
-_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db"})
+_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables"})
 _DB_KEYS = frozenset({"url"})
 _VAR_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -52,6 +55,9 @@ class Config:
     database_url_template: str | None = field(default=None, repr=False)
     #: The environment used for `${VAR}`: .env < .env.local < the process environment.
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    #: Table names or shell-style patterns of sync tables (for `.sql` schemas, which have no
+    #: `__sync__` flag; DSL tables may be listed too)
+    sync_tables: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -182,7 +188,15 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
         dialects=_dialects(data, where),
         database_url_template=_database_url(data, where),
         env=env,
+        sync_tables=_sync_tables(data, where),
     )
+
+
+def _sync_tables(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    value = data.get("sync_tables", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f'sync_tables in {where} must be a list of table names or patterns such as ["tune", "play*"]')
+    return tuple(value)
 
 
 def _string(data: Mapping[str, Any], key: str, where: str, prefix: str = "") -> str | None:

@@ -12,6 +12,9 @@ values, views by body. Column order is not compared: PostgreSQL cannot reorder c
 
 The order, and why each step sits where it does:
 
+ 0. drop the sync triggers of tables that stop being sync, or whose triggers must be made
+    again (the table is renamed, its primary key or a sync column changes): the triggers
+    read those, and SQLite's carry the table's name.
  1. drop views that change, go, read a view that is dropped, or read a table that is
     dropped, renamed, or has a column dropped, renamed or altered (or of an enum losing
     values): PostgreSQL refuses to drop or retype what a view reads, and SQLite checks views
@@ -27,7 +30,8 @@ The order, and why each step sits where it does:
     PostgreSQL, and the table itself is only dropped at step 10), and the rare dropped
     table whose very name a new table's key or index takes.
  4. renames, tables then columns: from here on every operation uses the new names.
- 5. create enums, and add values to altered ones: new and altered columns may use them.
+ 5. create enums, and add values to altered ones: new and altered columns may use them;
+    create the sync support objects when the first sync table comes.
  6. create tables, each after the new tables it references, carrying its FKs to them, to
     itself and to existing tables whose key stays; the FKs closing a cycle among new tables
     and the FKs to keys or columns still to come are added at step 13.
@@ -40,6 +44,9 @@ The order, and why each step sits where it does:
 14. drop enums, now that no column uses them; 15. remove enum values (AlterEnum), after
     the columns and defaults holding them changed.
 16. create views, each after the views it reads: everything they read exists.
+17. create the sync triggers of tables that become sync (their columns are final now; a new
+    sync table gets its triggers with CREATE TABLE), 18. drop the sync support objects when
+    the last sync table goes.
 
 An enum that both gains and loses values is two AlterEnums: the gains at step 5 (values
 inserted where the new enum has them), the losses and any reordering at step 15.
@@ -64,22 +71,27 @@ from mizzle.core.operations import (
     AlterEnum,
     CreateEnum,
     CreateIndex,
+    CreateSyncSupport,
     CreateTable,
     CreateView,
+    DisableSync,
     DropCheck,
     DropColumn,
     DropEnum,
     DropForeignKey,
     DropIndex,
     DropPrimaryKey,
+    DropSyncSupport,
     DropTable,
     DropUnique,
     DropView,
+    EnableSync,
     Operation,
     RenameColumn,
     RenameTable,
 )
 from mizzle.core.renames import Asker, Renames, resolve
+from mizzle.core.sync.names import SYNC_COLUMNS
 from mizzle.core.types import TypeKind
 
 
@@ -269,7 +281,9 @@ class _Diff:
 
         views_dropped = self._views_dropped()
         created, deferred_fks = creation_order(self.created, self._inline)
-        ops: list[Operation] = [DropView(view=v) for v in views_readers_first(views_dropped)]
+        sync_off, sync_on = self._sync_changes()
+        ops: list[Operation] = list(sync_off)
+        ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
         ops += [
             DropForeignKey(table=self._old_name(t), fk=self._old_fk(t, fk)) for t, fk in sorted(early_fks, key=_by_fk)
         ]
@@ -279,13 +293,17 @@ class _Diff:
         ops += self.renames
         ops += [CreateEnum(enum=e) for e in self.new.enums if self.old.enum(e.name) is None]
         ops += self.enums_early
+        old_sync, new_sync = any(t.sync for t in self.old.tables), any(t.sync for t in self.new.tables)
+        if new_sync and not old_sync:
+            ops.append(CreateSyncSupport())
         ops += [CreateTable(table=t) for t in created]
         for name, pair in sorted(self.pairs.items()):
             ops += [AddColumn(table=name, column=c) for c in pair.added]
         for name, pair in sorted(self.pairs.items()):
             ops += [AlterColumn(table=name, old=c, new=nc) for c, nc in pair.altered]
         for name, pair in sorted(self.pairs.items()):
-            ops += [DropColumn(table=name, column=c) for c in pair.dropped]
+            # last column first: the reverse then adds them back in their original order
+            ops += [DropColumn(table=name, column=c) for c in reversed(pair.dropped)]
         ops += [DropTable(table=self.dropped[name].remains()) for name in table_drop_order if name not in early_tables]
         ops += self._add_table_parts()
         ops += [AddForeignKey(table=t, fk=fk) for t, fk in self._late_foreign_keys(early_fks, deferred_fks)]
@@ -294,7 +312,33 @@ class _Diff:
         recreated = {v.name for v in views_dropped}
         views_created = [v for v in self.new.views if self.old.view(v.name) is None or v.name in recreated]
         ops += [CreateView(view=v) for v in views_read_first(views_created)]
+        ops += sync_on
+        if old_sync and not new_sync:
+            ops.append(DropSyncSupport())
         return ops
+
+    def _sync_changes(self) -> tuple[list[DisableSync], list[EnableSync]]:
+        """Sync triggers to drop at step 0 (old names) and to create at step 17 (new names)."""
+        off: list[DisableSync] = []
+        on: list[EnableSync] = []
+        for _, pair in sorted(self.pairs.items(), key=lambda item: item[1].old.name):
+            old, new = pair.old, pair.new
+            touched = {c.name for c in pair.dropped} | {c.name for c, _ in pair.altered} | pair.renamed_columns
+            remade = (
+                old.sync
+                and new.sync
+                and (
+                    old.name != new.name
+                    or _key(old) != _key(new)
+                    or bool(touched & set(SYNC_COLUMNS))
+                    or any(c in touched for c in _key(new))
+                )
+            )
+            if old.sync and (remade or not new.sync):
+                off.append(DisableSync(table=old.name, primary_key=_key(old)))
+            if new.sync and (remade or not old.sync):
+                on.append(EnableSync(table=new.name, primary_key=_key(new)))
+        return off, on
 
     def _late_foreign_keys(
         self, early: list[tuple[str, ForeignKey]], deferred: list[tuple[str, ForeignKey]]
@@ -377,6 +421,10 @@ class _Diff:
             if not more:
                 return [v for v in self.old.views if v.name in dropped]
             dropped |= more
+
+
+def _key(table: Table) -> tuple[str, ...]:
+    return table.primary_key.columns if table.primary_key else ()
 
 
 def _by_fk(item: tuple[str, ForeignKey]) -> tuple[str, str]:

@@ -47,17 +47,21 @@ from mizzle.core.operations import (
     AlterEnum,
     CreateEnum,
     CreateIndex,
+    CreateSyncSupport,
     CreateTable,
     CreateView,
+    DisableSync,
     DropCheck,
     DropColumn,
     DropEnum,
     DropForeignKey,
     DropIndex,
     DropPrimaryKey,
+    DropSyncSupport,
     DropTable,
     DropUnique,
     DropView,
+    EnableSync,
     Operation,
     RenameColumn,
     RenameTable,
@@ -69,6 +73,7 @@ from mizzle.core.rename_refs import (
     rename_referenced_column,
     rename_table_in_view,
 )
+from mizzle.core.sync.names import SYNC_COLUMNS
 from mizzle.core.types import TypeKind
 
 
@@ -109,6 +114,8 @@ class _State:
         self.tables = {t.name: t for t in schema.tables}
         self.enums = {e.name: e for e in schema.enums}
         self.views = {v.name: v for v in schema.views}
+        #: the tombstone table and trigger functions / control table exist
+        self.sync_support = any(t.sync for t in schema.tables)
 
     def schema(self) -> Schema:
         return Schema(
@@ -283,6 +290,8 @@ def _same(current: object, expected: object, what: str) -> None:
 
 def _create_table(state: _State, op: CreateTable) -> None:
     table = op.table
+    if table.sync and not state.sync_support:
+        raise _Misfit("its sync triggers need the sync support objects, which do not exist")
     _free_relation_name(state, table.name)
     for name in sorted(_own_relation_names(table)):
         _free_relation_name(state, name)
@@ -305,7 +314,8 @@ def _drop_table(state: _State, op: DropTable) -> None:
 
 
 def _rename_table(state: _State, op: RenameTable) -> None:
-    state.table(op.old)
+    if state.table(op.old).sync:
+        raise _Misfit("SQLite's sync triggers carry the table's name (disable sync first)")
     _free_relation_name(state, op.new)
     state.rename_table(op.old, op.new)
 
@@ -320,6 +330,7 @@ def _add_column(state: _State, op: AddColumn) -> None:
 
 def _drop_column(state: _State, op: DropColumn) -> None:
     table = state.table(op.table)
+    _sync_columns_in_use(table, [op.column.name])
     _same(state.column(table, op.column.name), op.column, f"column {table.name}.{op.column.name}")
     users = _column_users(state, table, op.column.name)
     if users:
@@ -332,6 +343,7 @@ def _drop_column(state: _State, op: DropColumn) -> None:
 
 def _rename_column(state: _State, op: RenameColumn) -> None:
     table = state.table(op.table)
+    _sync_columns_in_use(table, [op.old])
     state.column(table, op.old)
     if table.column(op.new) is not None:
         raise _Misfit(f'column "{op.table}.{op.new}" exists')
@@ -340,6 +352,7 @@ def _rename_column(state: _State, op: RenameColumn) -> None:
 
 def _alter_column(state: _State, op: AlterColumn) -> None:
     table = state.table(op.table)
+    _sync_columns_in_use(table, [op.old.name])
     name = op.old.name
     _same(state.column(table, name), op.old, f"column {table.name}.{name}")
     if op.new.name != name:
@@ -370,6 +383,8 @@ def _add_primary_key(state: _State, op: AddPrimaryKey) -> None:
 
 def _drop_primary_key(state: _State, op: DropPrimaryKey) -> None:
     table = state.table(op.table)
+    if table.sync:
+        raise _Misfit(f"the sync triggers of {table.name} read its primary key (disable sync first)")
     _same(table.primary_key, op.key, f"primary key of {table.name}")
     remaining = table.model_copy(update={"primary_key": None})
     _check_key_unused(state, remaining, op.key.columns, f"primary key {op.key.name}")
@@ -492,6 +507,58 @@ def _replace_view(state: _State, op: ReplaceView) -> None:
     _create_view(state, CreateView(view=op.new))
 
 
+# --- sync tables ---------------------------------------------------------------------------------
+#
+# A table's `sync` flag stands for its triggers. They read the sync columns and (PostgreSQL's
+# delete trigger, by name) the primary key, and SQLite's carry the table's name, so while
+# they exist those may not change: the diff drops the triggers first and re-creates them
+# after (DisableSync ... EnableSync).
+
+
+def _sync_columns_in_use(table: Table, columns: Iterable[str]) -> None:
+    if not table.sync:
+        return
+    pk = set(table.primary_key.columns) if table.primary_key else set()
+    for name in columns:
+        if name in SYNC_COLUMNS or name in pk:
+            raise _Misfit(f'the sync triggers of {table.name} read column "{name}" (disable sync first)')
+
+
+def _enable_sync(state: _State, op: EnableSync) -> None:
+    table = state.table(op.table)
+    if table.sync:
+        raise _Misfit("it is a sync table already")
+    if not state.sync_support:
+        raise _Misfit("the sync support objects do not exist")
+    if table.primary_key is None or table.primary_key.columns != op.primary_key:
+        raise _Misfit(f"its primary key is not {list(op.primary_key)}")
+    for name in SYNC_COLUMNS:
+        state.column(table, name)
+    state.tables[table.name] = table.model_copy(update={"sync": True})
+
+
+def _disable_sync(state: _State, op: DisableSync) -> None:
+    table = state.table(op.table)
+    if not table.sync:
+        raise _Misfit("it is not a sync table")
+    if table.primary_key is None or table.primary_key.columns != op.primary_key:
+        raise _Misfit(f"its primary key is not {list(op.primary_key)}")
+    state.tables[table.name] = table.model_copy(update={"sync": False})
+
+
+def _create_sync_support(state: _State, op: CreateSyncSupport) -> None:
+    if state.sync_support:
+        raise _Misfit("they exist")
+    state.sync_support = True
+
+
+def _drop_sync_support(state: _State, op: DropSyncSupport) -> None:
+    users = sorted(t.name for t in state.tables.values() if t.sync)
+    if users:
+        raise _Misfit(f"sync table {users[0]} uses them")
+    state.sync_support = False
+
+
 def _checked(apply: Callable[[_State, Any], None]) -> Callable[[_State, Operation], None]:
     def run(state: _State, op: Operation) -> None:
         try:
@@ -526,5 +593,9 @@ _APPLY: dict[type[Operation], Callable[[_State, Any], None]] = {
     CreateView: _create_view,
     DropView: _drop_view,
     ReplaceView: _replace_view,
+    EnableSync: _enable_sync,
+    DisableSync: _disable_sync,
+    CreateSyncSupport: _create_sync_support,
+    DropSyncSupport: _drop_sync_support,
 }
 _HANDLERS = {op_type: _checked(apply) for op_type, apply in _APPLY.items()}

@@ -12,11 +12,13 @@ MizzleError line naming the place: `schema.py:12: invalid syntax`,
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.util
 import itertools
 import re
 import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -26,13 +28,41 @@ from mizzle.core.dsl.table import Enum, Table, View, table_name
 from mizzle.core.errors import MizzleError, SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Schema
+from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
 
 _module_numbers = itertools.count(1)
 
 
-def load_schema(path: Path) -> Introspected:
-    """The schema `path` declares (`.py` DSL module or `.sql` PostgreSQL DDL), validated."""
+def load_schema(path: Path, sync_tables: Sequence[str] = ()) -> Introspected:
+    """The schema `path` declares (`.py` DSL module or `.sql` PostgreSQL DDL), validated;
+    `sync_tables` (names or shell-style patterns, from `mizzle.toml`) are made sync tables."""
+    loaded = _load(path)
+    if not sync_tables:
+        return loaded
+    return Introspected(schema=mark_sync_tables(loaded.schema, sync_tables, str(path)), unsupported=loaded.unsupported)
+
+
+def mark_sync_tables(schema: Schema, patterns: Sequence[str], source: str) -> Schema:
+    """`schema` with the tables matching `patterns` made sync tables (`core/sync/parts.py`:
+    the sync columns and index they lack are added). A pattern matching no table is an
+    error: a misspelt name would otherwise leave a table untracked without a word."""
+    names = [t.name for t in schema.tables]
+    for pattern in patterns:
+        if not fnmatch.filter(names, pattern):
+            raise SchemaError(f"{source}: sync_tables names {pattern!r}, which matches no table")
+    taken = {n for t in schema.tables for n in [t.name, *(i.name for i in t.indexes)]}
+    tables = tuple(
+        with_sync(t, taken) if not t.sync and any(fnmatch.fnmatchcase(t.name, p) for p in patterns) else t
+        for t in schema.tables
+    )
+    try:
+        return validate(schema.model_copy(update={"tables": tables}))
+    except SchemaError as err:
+        raise SchemaError(f"{source}: {err}") from None
+
+
+def _load(path: Path) -> Introspected:
     suffix = path.suffix.lower()
     if suffix not in (".py", ".sql"):
         raise SchemaError(f"{path}: a schema is a Python module (.py) or a PostgreSQL DDL file (.sql)")

@@ -238,6 +238,9 @@ class Table(_Frozen):
     uniques: tuple[Unique, ...] = ()
     checks: tuple[Check, ...] = ()
     indexes: tuple[Index, ...] = ()
+    #: a sync table: it holds the sync columns and the index on last_modified_at (see
+    #: `core/sync/parts.py`), and carries change-tracking triggers on every database
+    sync: bool = False
 
     @field_validator("foreign_keys", "uniques", "checks", "indexes")
     @classmethod

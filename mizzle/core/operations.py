@@ -480,6 +480,77 @@ class ReplaceView(Operation):
         return f"replace view {self.new.name}"
 
 
+# --- sync tables -----------------------------------------------------------------------------
+#
+# A sync table's columns and index are ordinary columns and indexes (AddColumn, CreateIndex);
+# these operations add and drop what is not in the model's tables: the change-tracking
+# triggers, and the per-database objects they write to. CreateTable/DropTable of a sync
+# table carry its triggers themselves.
+
+
+class EnableSync(Operation):
+    """Create the change-tracking triggers of `table` (its sync columns exist by now)."""
+
+    op: Literal["enable_sync"] = "enable_sync"
+    table: str
+    primary_key: tuple[str, ...]
+
+    def reverse(self) -> DisableSync:
+        return DisableSync(table=self.table, primary_key=self.primary_key)
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def describe(self) -> str:
+        return f"track changes of {self.table} (sync triggers)"
+
+
+class DisableSync(Operation):
+    """Drop the change-tracking triggers of `table` (its sync columns stay unless dropped)."""
+
+    op: Literal["disable_sync"] = "disable_sync"
+    table: str
+    primary_key: tuple[str, ...]
+
+    def reverse(self) -> EnableSync:
+        return EnableSync(table=self.table, primary_key=self.primary_key)
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def describe(self) -> str:
+        return f"stop tracking changes of {self.table} (drop sync triggers)"
+
+
+class CreateSyncSupport(Operation):
+    """The per-database objects sync triggers use: the tombstone table, and PostgreSQL's
+    trigger functions or SQLite's control table."""
+
+    op: Literal["create_sync_support"] = "create_sync_support"
+
+    def reverse(self) -> DropSyncSupport:
+        return DropSyncSupport()
+
+    def describe(self) -> str:
+        return "create the sync support objects (tombstone log)"
+
+
+class DropSyncSupport(Operation):
+    op: Literal["drop_sync_support"] = "drop_sync_support"
+
+    def reverse(self) -> CreateSyncSupport:
+        return CreateSyncSupport()
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.DATA_LOSS  # the tombstones of deleted rows go with it
+
+    def describe(self) -> str:
+        return "drop the sync support objects (the tombstone log is lost)"
+
+
 def reverse_all(operations: list[Operation]) -> list[Operation]:
     """The operations that undo `operations`: each one's reverse, last first."""
     return [op.reverse() for op in reversed(operations)]

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from mizzle.core.errors import SchemaError
 from mizzle.core.model import Column, ForeignKey, LiteralDefault, NowDefault, RandomUuidDefault, Schema, Table
+from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import (
     INTEGER_KINDS,
     JSON_KINDS,
@@ -106,6 +107,10 @@ def _table_problems(schema: Schema, table: Table) -> Iterator[str]:
     for fk in table.foreign_keys:
         yield from missing(fk.columns, f'foreign key "{fk.name}"')
         yield from _foreign_key_problems(schema, table, fk)
+    if table.sync:
+        yield from sync_problems(table)
+    if table.name.startswith("__mizzle"):
+        yield f"{where}: names starting with __mizzle are mizzle's own (tracking and sync tables)"
 
 
 def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[str]:

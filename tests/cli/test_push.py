@@ -79,8 +79,8 @@ def test_data_loss_is_refused_without_force_and_counts_what_would_be_lost(projec
     result = project("push", "--db", db_url)
     assert (result.code, result.error_line) == (
         1,
-        "error: push would lose data: drop column tune.notes (2 non-null values); drop column tune.playlist_id "
-        "(0 non-null values); drop table playlist (1 row). Pass --force to push anyway (--dry-run shows the SQL), "
+        "error: push would lose data: drop column tune.playlist_id (0 non-null values); drop column tune.notes "
+        "(2 non-null values); drop table playlist (1 row). Pass --force to push anyway (--dry-run shows the SQL), "
         "or --rename if something was renamed",
     )
     assert sql(db_url, "SELECT count(*) FROM playlist") == [(1,)]

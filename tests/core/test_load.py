@@ -216,7 +216,8 @@ def test_example_schema_renders_and_runs_on_sqlite(sqlite_conn: sqlite3.Connecti
     for statement in render_schema(load_schema(EXAMPLE).schema):
         sqlite_conn.execute(statement)
     names = {r[0] for r in sqlite_conn.execute("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')")}
-    assert names == {"user_profile", "tune", "playlist", "playlist_tune", "practice_record", "practice_totals"}
+    tables = {"user_profile", "tune", "playlist", "playlist_tune", "practice_record", "practice_totals"}
+    assert names == tables | {"__mizzle_sync_control", "__mizzle_tombstones"}  # the example has sync tables
 
 
 def test_example_schema_renders_and_runs_on_postgresql(pg_url: str) -> None:
@@ -233,4 +234,5 @@ def test_example_schema_renders_and_runs_on_postgresql(pg_url: str) -> None:
             "playlist_tune",
             "practice_record",
             "practice_totals",
+            "__mizzle_tombstones",  # the example has sync tables
         }

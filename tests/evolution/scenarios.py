@@ -8,6 +8,8 @@ PostgreSQL and SQLite through `mizzle generate` / `migrate` / `rollback`.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -428,3 +430,76 @@ SCENARIOS: list[Scenario] = [
         expect={"tune": [{"id": 1, "mode": "minor"}, {"id": 2, "mode": "major"}]},
     ),
 ]
+
+# --- sync tables -------------------------------------------------------------------------------
+#
+# Every scenario above also runs as a "synced" variant (`synced`): each table declaring a
+# primary key is marked `__sync__ = True` in A and in B, so every kind of change (rebuilds,
+# renames, key changes) happens to sync tables too. These add what only sync tables do.
+
+SYNC_SCENARIOS = [
+    Scenario(
+        "sync_turned_on_for_populated_table",
+        TUNE,
+        TUNE + "    __sync__ = True\n",
+        rows=TUNE_ROWS,
+        expect={"tune": [{"id": 1, "sync_version": 1}, {"id": 2, "sync_version": 1}, {"id": 3, "sync_version": 1}]},
+    ),
+    Scenario(
+        "sync_turned_off",
+        TUNE + "    __sync__ = True\n",
+        TUNE,
+        rows=TUNE_ROWS,
+        expect={"tune": [{"id": 1, "title": "Drowsy Maggie"}, {"id": 2, "title": None}, {"id": 3, "title": "Kesh"}]},
+        lossy=True,  # the sync columns go
+    ),
+    Scenario(
+        "sync_turned_on_over_plain_sync_columns",
+        TUNE + "    sync_version = integer()\n    last_modified_at = timestamptz()\n    device_id = text()\n",
+        TUNE + "    __sync__ = True\n",
+        rows={
+            "tune": [
+                {"id": 1, "title": "a", "sync_version": 4, "device_id": "d1"},
+                {"id": 2, "title": "b", "sync_version": None},
+            ]
+        },
+        expect={
+            "tune": [{"id": 1, "sync_version": 4, "device_id": "d1"}, {"id": 2, "sync_version": 1, "device_id": None}]
+        },
+        lossy=True,  # the NULL version was backfilled; rolling back keeps the 1
+    ),
+    Scenario(
+        "sync_table_renamed",
+        TUNE + "    __sync__ = True\n",
+        TUNE.replace("class Tune(Table):", "class Repertoire(Table):") + "    __sync__ = True\n",
+        rows=TUNE_ROWS,
+        expect={
+            "repertoire": [{"id": 1, "title": "Drowsy Maggie"}, {"id": 2, "title": None}, {"id": 3, "title": "Kesh"}]
+        },
+        renames=("tune=repertoire",),
+    ),
+]
+
+_CLASS = re.compile(r"^class \w+\(Table\):\n(?:(?:    .*)?\n)*", re.MULTILINE)
+
+
+def synced_source(source: str) -> str:
+    """`source` with every table class that declares a primary key marked `__sync__ = True`."""
+
+    def mark(match: re.Match[str]) -> str:
+        body = match.group(0)
+        if "primary_key" not in body or "__sync__" in body:
+            return body
+        return body.rstrip("\n") + "\n    __sync__ = True\n"
+
+    return _CLASS.sub(mark, source if source.endswith("\n") else source + "\n")
+
+
+def synced(scenario: Scenario) -> Scenario:
+    return dataclasses.replace(
+        scenario, name=scenario.name + "[synced]", a=synced_source(scenario.a), b=synced_source(scenario.b)
+    )
+
+
+SYNCED_SCENARIOS = [synced(s) for s in SCENARIOS if synced_source(s.a) != s.a or synced_source(s.b) != s.b]
+SCENARIOS += SYNC_SCENARIOS

@@ -10,11 +10,17 @@ rows, switch to schema B, `generate` + `migrate` again, then assert
 4. `rollback` gives back A's schema (and A's rows, unless the change lost or rewrote them),
    and migrating forward again gives B once more.
 A scenario that must fail instead checks that the failed migration changed nothing at all:
-schema, rows and the tracking table, and that the message says why.
+schema, rows, the tracking table and the sync tombstones, and that the message says why.
+
+Sync tables (the synced variant of every scenario, and the sync scenarios): no migration
+moves a row's `sync_version` or `last_modified_at` or writes a tombstone (the runner runs
+migrations with tracking off), and afterwards the triggers still fire: an UPDATE bumps the
+version, a DELETE leaves a tombstone.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,9 +33,10 @@ import pytest
 from mizzle.cli.app import main
 from mizzle.core.load import load_schema
 from mizzle.core.model import Schema
+from mizzle.core.sync.names import CONTROL_TABLE, TOMBSTONES
 from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect
-from tests.evolution.scenarios import SCENARIOS, Scenario
+from tests.evolution.scenarios import SCENARIOS, SYNCED_SCENARIOS, Scenario
 from tests.pg import fresh_database
 
 
@@ -78,12 +85,47 @@ class Database:
             conn.close()
         return [dict(zip(columns, row, strict=True)) for row in found]
 
+    def exists(self, table: str) -> bool:
+        conn = self.connect()
+        try:
+            if self.dialect == "postgresql":
+                return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{table}"',)).fetchone()[0]
+            return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone())
+        finally:
+            conn.close()
+
+    def tombstones(self) -> list[Any]:
+        if not self.exists(TOMBSTONES):
+            return []
+        conn = self.connect()
+        try:
+            return conn.execute(f'SELECT * FROM "{TOMBSTONES}" ORDER BY 1').fetchall()
+        finally:
+            conn.close()
+
+    def stamps(self, schema: Schema) -> dict[str, dict[tuple[Any, ...], tuple[Any, Any]]]:
+        """Per sync table: primary key → (sync_version, last_modified_at)."""
+        out = {}
+        conn = self.connect()
+        try:
+            for table in schema.tables:
+                if table.sync and table.primary_key:
+                    keys = ", ".join(f'"{c}"' for c in table.primary_key.columns)
+                    rows = conn.execute(f'SELECT {keys}, sync_version, last_modified_at FROM "{table.name}"').fetchall()
+                    n = len(table.primary_key.columns)
+                    out[table.name] = {tuple(r[:n]): (r[n], r[n + 1]) for r in rows}
+        finally:
+            conn.close()
+        return out
+
     def everything(self) -> tuple[dict[str, Any], list[Any]]:
-        """The schema plus every row of every table (the tracking table included)."""
+        """The schema plus every row of every table (the tracking table and the sync
+        support tables included)."""
         schema = self.schema()
         conn = self.connect()
         try:
-            tables = [t.name for t in schema.tables] + ["__mizzle_migrations"]
+            support = [t for t in (TOMBSTONES, CONTROL_TABLE) if self.exists(t)]
+            tables = [t.name for t in schema.tables] + ["__mizzle_migrations"] + support
             data = [conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables]
         finally:
             conn.close()
@@ -142,8 +184,11 @@ class Project:
         assert code == 0, out
 
 
+ALL_SCENARIOS = SCENARIOS + SYNCED_SCENARIOS
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", ALL_SCENARIOS, ids=[s.name for s in ALL_SCENARIOS])
 def test_scenario(scenario: Scenario, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = Project(tmp_path, capsys)
     schema_a = project.write_schema(scenario.source("a"), "schema_a")
@@ -151,6 +196,8 @@ def test_scenario(scenario: Scenario, database: Database, tmp_path: Path, capsys
     code, out = project.cli("migrate", "--db", database.url)
     assert code == 0, out
     database.insert(scenario.rows)
+    model_a = load_schema(schema_a).schema
+    stamps_a = database.stamps(model_a)
 
     schema_b = project.write_schema(scenario.source("b"), "schema_b")
     project.generate("b", scenario.renames)
@@ -165,7 +212,12 @@ def test_scenario(scenario: Scenario, database: Database, tmp_path: Path, capsys
 
     code, out = project.cli("migrate", "--db", database.url)
     assert code == 0, out
-    assert database.schema().to_dict() == fresh_schema(database.dialect, schema_b, tmp_path)
+    assert _shape(database.schema().to_dict(), scenario) == _shape(
+        fresh_schema(database.dialect, schema_b, tmp_path), scenario
+    )
+    model_b = load_schema(schema_b).schema
+    _check_stamps_kept(stamps_a, database.stamps(model_b))
+    assert database.tombstones() == []
     for table, expected in scenario.expect.items():
         columns = list(expected[0]) if expected else ["1"]
         got = database.rows(table, columns) if expected else []
@@ -174,18 +226,75 @@ def test_scenario(scenario: Scenario, database: Database, tmp_path: Path, capsys
 
     code, out = project.cli("rollback", "--db", database.url)
     assert code == 0, out
-    assert database.schema().to_dict() == fresh_schema(database.dialect, schema_a, tmp_path)
+    assert _shape(database.schema().to_dict(), scenario) == _shape(
+        fresh_schema(database.dialect, schema_a, tmp_path), scenario
+    )
     if not scenario.lossy:
         for table, rows in scenario.rows.items():
             if rows:
                 assert database.rows(table, list(rows[0])) == sorted(rows, key=lambda r: next(iter(r.values())))
+        assert database.stamps(model_a) == stamps_a
 
     # forward again after the rollback, then check that foreign keys enforce and cascade
     code, out = project.cli("migrate", "--db", database.url)
     assert code == 0, out
-    assert database.schema().to_dict() == fresh_schema(database.dialect, schema_b, tmp_path)
+    assert _shape(database.schema().to_dict(), scenario) == _shape(
+        fresh_schema(database.dialect, schema_b, tmp_path), scenario
+    )
+    assert database.tombstones() == []
     if scenario.cascade:
-        _check_foreign_keys(scenario.cascade, database)
+        _check_foreign_keys(scenario.cascade, database)  # its cascaded deletes leave tombstones
+    _check_triggers_fire(database, model_b)
+
+
+def _shape(schema: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """The schema as compared. In the synced variants a column added to a table lands after
+    the sync columns (ALTER TABLE ADD COLUMN appends; PostgreSQL cannot reorder columns)
+    while a fresh database has the sync columns last, so their columns compare by name."""
+    if not scenario.name.endswith("[synced]"):
+        return schema
+    tables = [{**t, "columns": sorted(t["columns"], key=lambda c: c["name"])} for t in schema.get("tables", [])]
+    return {**schema, "tables": tables}
+
+
+def _check_stamps_kept(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Rows of a table that is sync before and after the migration keep their version and time."""
+    for table, rows in before.items():
+        for key, stamp in rows.items():
+            if table in after and key in after[table]:
+                assert after[table][key] == stamp, (table, key)
+
+
+def _check_triggers_fire(database: Database, schema: Schema) -> None:
+    """On every sync table holding rows: an UPDATE bumps the version by one; a DELETE (of a row
+    no foreign key keeps) leaves a tombstone naming it. At least one DELETE must go through."""
+    stamps = database.stamps(schema)
+    deleted: list[tuple[str, list[Any]]] = []
+    conn = database.connect()
+    mark = database.mark()
+    try:
+        for table, rows in stamps.items():
+            keys = schema.table(table).primary_key.columns  # type: ignore[union-attr]
+            where = " AND ".join(f'"{c}" = {mark}' for c in keys)
+            for key, (version, _) in rows.items():
+                conn.execute(f"UPDATE \"{table}\" SET device_id = 'probe' WHERE {where}", key)
+                now = conn.execute(f'SELECT sync_version FROM "{table}" WHERE {where}', key).fetchone()[0]
+                assert now == version + 1, (table, key)
+            for key in rows:
+                try:
+                    conn.execute(f'DELETE FROM "{table}" WHERE {where}', key)
+                except (psycopg.errors.IntegrityError, sqlite3.IntegrityError):
+                    continue  # a child row keeps it: try the next
+                deleted.append((table, list(key)))
+                break
+    finally:
+        conn.close()
+    if any(stamps.values()):
+        assert deleted
+        # (table, pk, ...): cascaded deletes leave tombstones too
+        left = {(t[1], json.dumps(json.loads(t[2]))) for t in database.tombstones()}
+        for table, key in deleted:
+            assert (table, json.dumps(key)) in left, (table, key)
 
 
 def _check_filled(scenario: Scenario, database: Database) -> None:
@@ -228,4 +337,5 @@ def _check_foreign_keys(cascade: tuple[str, str, Any, str], database: Database) 
 
 def test_there_are_at_least_thirty_scenarios() -> None:
     assert len(SCENARIOS) >= 30
-    assert len({s.name for s in SCENARIOS}) == len(SCENARIOS)
+    assert len(SYNCED_SCENARIOS) >= 30
+    assert len({s.name for s in ALL_SCENARIOS}) == len(ALL_SCENARIOS)

@@ -27,7 +27,7 @@ from mizzle.core.dsl.constraints import (
     PrimaryKeyDecl,
     UniqueDecl,
 )
-from mizzle.core.dsl.draft import UNNAMED, TableDraft, name_tables
+from mizzle.core.dsl.draft import UNNAMED, TableDraft, add_sync_parts, name_tables
 from mizzle.core.dsl.table import Enum, Table, View, is_abstract, snake_case, table_name
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
@@ -43,6 +43,7 @@ TABLE_OPTIONS = (
     "__foreign_keys__",
     "__checks__",
     "__indexes__",
+    "__sync__",
 )
 D = TypeVar("D")
 # Python's own class attributes are not misspelt options (`__qualname__` looks like `__tablename__`).
@@ -138,6 +139,11 @@ class _TableBuilder:
             self.foreign_key(fk) for fk in self.declared("__foreign_keys__", ForeignKeyDecl, "foreign_key")
         ]
         draft.indexes += [self.index(i) for i in self.declared("__indexes__", IndexDecl, "index")]
+        sync = getattr(cls, "__sync__", False)
+        if not isinstance(sync, bool):
+            raise self.fail("", f"__sync__ must be True or False, not {sync!r}")
+        if sync:
+            add_sync_parts(draft)
         return draft
 
     def check_options(self) -> None:

@@ -18,7 +18,9 @@ from functools import partial
 from typing import TypeVar
 
 from mizzle.core import naming
-from mizzle.core.model import Check, Column, ForeignKey, Index, PrimaryKey, Table, Unique
+from mizzle.core.model import Check, Column, ForeignKey, Index, IndexKey, PrimaryKey, Table, Unique
+from mizzle.core.sync.names import LAST_MODIFIED_AT
+from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
 
 #: The name of a constraint or index still to be chosen.
 UNNAMED = ""
@@ -37,6 +39,7 @@ class TableDraft:
     uniques: list[Unique] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
+    sync: bool = False
 
     def to_table(self) -> Table:
         """The model table (every name must have been chosen)."""
@@ -48,6 +51,7 @@ class TableDraft:
             uniques=tuple(self.uniques),
             checks=tuple(self.checks),
             indexes=tuple(self.indexes),
+            sync=self.sync,
         )
 
     def relation_names(self) -> list[str]:
@@ -60,6 +64,16 @@ class TableDraft:
         names = [self.primary_key.name] if self.primary_key else []
         names += [u.name for u in self.uniques] + [c.name for c in self.checks] + [f.name for f in self.foreign_keys]
         return [n for n in names if n != UNNAMED]
+
+
+def add_sync_parts(draft: TableDraft) -> None:
+    """Mark the draft sync: the sync columns it does not declare are appended, and an
+    unnamed index on `last_modified_at` unless it declares one (`core/sync/parts.py`)."""
+    have = {c.name for c in draft.columns}
+    draft.columns += tuple(c for c in SYNC_COLUMN_SPECS if c.name not in have)
+    if not any(i.keys and i.keys[0].column == LAST_MODIFIED_AT and i.where is None for i in draft.indexes):
+        draft.indexes.append(Index(name=UNNAMED, keys=(IndexKey(column=LAST_MODIFIED_AT),)))
+    draft.sync = True
 
 
 def name_tables(drafts: Sequence[TableDraft], view_names: Iterable[str] = ()) -> list[Table]:
@@ -118,4 +132,4 @@ class _Namer:
             self._choose(i, partial(naming.index_name, t, keys), relation=True, constraint=False)
             for i, keys in zip(d.indexes, index_keys, strict=True)
         ]
-        return TableDraft(t, d.columns, pk, checks, uniques, fks, indexes)
+        return TableDraft(t, d.columns, pk, checks, uniques, fks, indexes, d.sync)

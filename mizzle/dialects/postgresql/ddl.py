@@ -25,6 +25,7 @@ from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
+from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, trigger_names
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql.ddl_alter import CLUSTER_OBJECTS, AlterStatements
 from mizzle.dialects.postgresql.ddl_draft import (
@@ -101,6 +102,10 @@ _CREATE_UNSUPPORTED: dict[tuple[str, ...], str] = {
 }
 #: Functions and aggregates: a view calling one is left out.
 _CALLABLE_KINDS = frozenset({"function", "procedure", "aggregate"})
+#: what `export` writes for sync tables, read back as the tables' `sync` flag
+_SYNC_TRIGGERS = frozenset(trigger_names("postgresql", ""))
+_SYNC_FUNCTIONS = frozenset({PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION})
+MIZZLE_PREFIX = "__mizzle_"
 
 
 class _Loader(AlterStatements):
@@ -186,8 +191,15 @@ class _Loader(AlterStatements):
             return
         if kind in ("trigger", "policy", "rule"):
             tokens.skip_to("TO" if kind == "rule" else "ON")
-            self.draft.unsupported_on(kind, name, tokens.qualified_name())
+            table = tokens.qualified_name()
+            if kind == "trigger" and name in _SYNC_TRIGGERS:
+                # mizzle's own (an exported sync table): the table is sync if it has all three
+                self.draft.sync_triggers.setdefault(table, set()).add(name)
+                return
+            self.draft.unsupported_on(kind, name, table)
             return
+        if kind == "function" and name in _SYNC_FUNCTIONS:
+            return  # mizzle's sync trigger functions, as `export` writes them
         if kind in _CALLABLE_KINDS:
             self.draft.functions.add(name)
         if kind == "materialized view":
@@ -198,6 +210,9 @@ class _Loader(AlterStatements):
     def _create_table(self, st: Statement, tree: exp.Create) -> None:
         name = relation_name(tree.this)
         d = self.draft
+        if name.startswith(MIZZLE_PREFIX):
+            d.skip_relation(name, "mizzle's own")  # tombstones, tracking: not the user's schema
+            return
         if self._outside_public(st, "table", name) or self._exists(tree, name):
             return
         if isinstance(tree.expression, exp.Query):

@@ -20,6 +20,7 @@ from mizzle.core.expr import SqlExpr
 from mizzle.core.introspection import Introspected, Unsupported
 from mizzle.core.model import Check, Column, Default, Enum, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View
 from mizzle.core.naming import check_name, choose_name, foreign_key_name, primary_key_name, unique_name
+from mizzle.core.sync.names import TRIGGER_EVENTS
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
 from mizzle.dialects.postgresql.ddl_split import clip_identifier, fold_identifier
@@ -182,6 +183,8 @@ class Draft:
         #: (kind, name) → tables, for triggers, policies and rules (one entry per name, as
         #: the introspector reports them)
         self._on_tables: dict[tuple[str, str], list[str]] = {}
+        #: table → the names of mizzle's sync triggers created on it
+        self.sync_triggers: dict[str, set[str]] = {}
 
     # --- name spaces ------------------------------------------------------------------
 
@@ -441,6 +444,7 @@ class Draft:
             uniques=tuple(t.uniques),
             checks=tuple(t.checks),
             indexes=tuple(t.indexes),
+            sync=len(self.sync_triggers.get(t.name, ())) == len(TRIGGER_EVENTS),
         )
 
     def _resolved(self, source: str, table: DraftTable, fk: DraftForeignKey) -> ForeignKey:

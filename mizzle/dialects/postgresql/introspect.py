@@ -39,6 +39,8 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, trigger_names
+from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql import types
 from mizzle.dialects.postgresql.catalog import (
@@ -46,6 +48,7 @@ from mizzle.dialects.postgresql.catalog import (
     ColumnRow,
     ConstraintRow,
     IndexRow,
+    ObjectRow,
     RelationRow,
     read_catalog,
 )
@@ -199,10 +202,12 @@ class _Assembler:
         for ix in cat.indexes:
             indexes[ix.table_oid].append(ix)
 
+        self.sync_triggered = self._sync_triggered()
         tables = [
             self._table(rel, columns.get(oid, []), constraints.get(oid, []), indexes.get(oid, []))
             for oid, rel in self.tables.items()
         ]
+        tables = [self._sync(t, oid) for t, oid in zip(tables, self.tables, strict=True)]
         schema = Schema(tables=tuple(tables), enums=tuple(self._types_and_domains(drafts)), views=tuple(self._views()))
         self._other_objects()
         unique = sorted(set(self.unsupported), key=lambda u: (u.kind, u.name, u.detail))
@@ -485,6 +490,35 @@ class _Assembler:
             result.append(View(name=rel.name, query=SqlExpr(types.normalize_pg_expression(tree))))
         return result
 
+    # --- sync tables ------------------------------------------------------------------------
+
+    def _sync_triggered(self) -> set[int]:
+        """Tables carrying all three of mizzle's sync triggers."""
+        wanted = set(trigger_names("postgresql", ""))
+        found: dict[int, set[str]] = defaultdict(set)
+        for row in self.catalog.other_objects:
+            if row.kind == "trigger" and row.name in wanted and row.table_oid is not None:
+                found[row.table_oid].add(row.name)
+        return {oid for oid, names in found.items() if names == wanted}
+
+    def _sync(self, table: Table, oid: int) -> Table:
+        """A table with the sync triggers is a sync table when it also holds what one must
+        (columns, index, primary key); otherwise its triggers are reported as unsupported
+        (see `_other_objects`), so that `check` shows the difference."""
+        if oid not in self.sync_triggered:
+            return table
+        synced = table.model_copy(update={"sync": True})
+        if next(sync_problems(synced), None) is not None:
+            self.sync_triggered.discard(oid)
+            return table
+        return synced
+
+    def _mizzles_own(self, row: ObjectRow) -> bool:
+        """mizzle's sync trigger functions, and the triggers of sync tables."""
+        if row.kind == "function":
+            return row.name in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION)
+        return row.kind == "trigger" and row.table_oid in self.sync_triggered
+
     def _other_objects(self) -> None:
         """Functions, triggers, policies, rules, extensions, schemas, comments: by name,
         per-table objects once per name with the tables they are on."""
@@ -492,7 +526,7 @@ class _Assembler:
         names = {r.oid: r.name for r in self.catalog.relations}
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
         for row in self.catalog.other_objects:
-            if row.table_oid is not None and row.table_oid in skipped:
+            if (row.table_oid is not None and row.table_oid in skipped) or self._mizzles_own(row):
                 continue
             on = names.get(row.table_oid) if row.table_oid is not None and row.kind != "comment" else None
             grouped[(row.kind, row.name)].extend([on] if on else [])

@@ -21,7 +21,8 @@ Steps run in the migration's transaction, except:
 
 Where each operation's SQL comes from: tables, keys, constraints, indexes and views in
 `plan_tables.py`; columns in `plan_columns.py` (type conversions in `plan_casts.py`,
-serial sequences in `plan_serials.py`); enums in `plan_enums.py`.
+serial sequences in `plan_serials.py`); enums in `plan_enums.py`; sync triggers and
+their support objects in `plan_sync.py`.
 """
 
 from __future__ import annotations
@@ -42,24 +43,28 @@ from mizzle.core.operations import (
     AlterEnum,
     CreateEnum,
     CreateIndex,
+    CreateSyncSupport,
     CreateTable,
     CreateView,
+    DisableSync,
     DropCheck,
     DropColumn,
     DropEnum,
     DropForeignKey,
     DropIndex,
     DropPrimaryKey,
+    DropSyncSupport,
     DropTable,
     DropUnique,
     DropView,
+    EnableSync,
     Operation,
     RenameColumn,
     RenameTable,
     ReplaceView,
 )
 from mizzle.core.plan import Plan, Step
-from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_tables
+from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_sync, plan_tables
 from mizzle.dialects.postgresql.plan_context import Context, Planned
 
 NAME = "postgresql"
@@ -89,6 +94,10 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     CreateView: plan_tables.create_view,
     DropView: plan_tables.drop_view_op,
     ReplaceView: plan_tables.replace_view,
+    EnableSync: plan_sync.enable_sync,
+    DisableSync: plan_sync.disable_sync,
+    CreateSyncSupport: plan_sync.create_sync_support,
+    DropSyncSupport: plan_sync.drop_sync_support,
 }
 
 

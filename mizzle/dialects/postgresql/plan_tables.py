@@ -32,6 +32,7 @@ from mizzle.core.operations import (
 from mizzle.core.plan import Guard
 from mizzle.core.types import SERIAL_KINDS
 from mizzle.dialects import ddl_trees as ddl
+from mizzle.dialects.postgresql import sync_sql
 from mizzle.dialects.postgresql.plan_context import (
     DIALECT,
     Context,
@@ -60,11 +61,14 @@ from mizzle.dialects.postgresql.render import (
 
 def create_table(op: CreateTable, ctx: Context) -> Planned:
     """CREATE TABLE with its keys, constraints and foreign keys (evolve() has checked that
-    their targets exist), then its indexes: a Table holds its indexes."""
+    their targets exist), then its indexes (a Table holds its indexes), then a sync table's
+    triggers (DROP TABLE drops them with it)."""
     table = op.table
     # (create_table_sql's schema only matters on SQLite)
     statements = [create_table_sql(table, Schema(tables=(table,)))]
     statements += [create_index_sql(table.name, i) for i in table.indexes]
+    if table.sync and table.primary_key is not None:
+        statements += sync_sql.trigger_statements(table.name, table.primary_key.columns)
     return Planned(tuple(statements))
 
 

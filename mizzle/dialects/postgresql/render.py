@@ -7,6 +7,8 @@ already and are printed as they are. Every constraint and index is printed with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlglot import exp
 
 from mizzle.core.errors import UnsupportedError
@@ -25,7 +27,7 @@ from mizzle.core.model import (
     View,
 )
 from mizzle.dialects import ddl_trees as ddl
-from mizzle.dialects.postgresql import types
+from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
 
 DIALECT = "postgres"
@@ -128,10 +130,22 @@ def create_view_sql(view: View) -> str:
     return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
 
 
+def sync_statements(tables: Sequence[Table]) -> list[str]:
+    """The sync support objects (once, if any table is sync) and each sync table's triggers."""
+    sync_tables = [t for t in tables if t.sync]
+    if not sync_tables:
+        return []
+    statements = sync_sql.support_statements()
+    for t in sync_tables:
+        assert t.primary_key is not None  # validate() requires one
+        statements += sync_sql.trigger_statements(t.name, t.primary_key.columns)
+    return statements
+
+
 def render_schema(schema: Schema) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
     tables (foreign keys inline when the target exists already), foreign keys closing a
-    cycle, indexes, views (each after the views it reads)."""
+    cycle, indexes, sync support and triggers, views (each after the views it reads)."""
     problems = capability_problems(schema)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -145,5 +159,6 @@ def render_schema(schema: Schema) -> list[str]:
         later += [add_foreign_key_sql(table.name, fk) for fk in table.foreign_keys if (table.name, fk.name) in deferred]
     statements += later
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
+    statements += sync_statements(tables)
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
     return statements

@@ -16,6 +16,7 @@ from psycopg.pq import TransactionStatus
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, BrokenForeignKeys, DatabaseError, utc_now
+from mizzle.dialects.postgresql import sync_sql
 
 #: the advisory lock key every mizzle run takes: "mizzle" in ASCII
 LOCK_KEY = 0x6D697A7A6C65
@@ -64,7 +65,10 @@ class PostgresMigrationDatabase:
         return self._run(sql, params)
 
     def begin(self) -> None:
+        """BEGIN, with sync change tracking off until the transaction ends (a
+        transaction-local setting): a migration is not a user's change."""
         self._run("BEGIN")
+        self._run(sync_sql.TRACKING_OFF)
 
     def commit(self) -> None:
         self._run("COMMIT")

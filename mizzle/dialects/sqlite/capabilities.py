@@ -182,6 +182,7 @@ class _Holder:
             uniques=table.uniques,
             checks=tuple(checks),
             indexes=tuple(self.index(table, i) for i in table.indexes),
+            sync=table.sync,
         )
 
     def schema(self, schema: Schema) -> Schema:

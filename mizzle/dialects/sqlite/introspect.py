@@ -39,7 +39,10 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.sync.names import trigger_names
+from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
+from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.catalog import Catalog, ColumnRow, IndexRow
 from mizzle.dialects.sqlite.stored_defaults import default_from_sqlite
 from mizzle.dialects.sqlite.stored_sql import TableText, read_index, read_table, read_view
@@ -118,16 +121,44 @@ class _Introspector:
         return name
 
     def run(self) -> Introspected:
+        #: table → trigger name → its CREATE TRIGGER text
+        self.triggers: dict[str, dict[str, str]] = {}
         tables, views = self._classify()
         texts = {name: read_table(sql, f'table "{name}"') for name, sql in tables}
         self._reserve_names(texts)
-        built = [self._table(name, texts[name]) for name, _ in tables]
+        built = [self._sync(self._table(name, texts[name])) for name, _ in tables]
+        for table_name, triggers in sorted(self.triggers.items()):
+            for name in sorted(triggers):
+                self.note("trigger", name, f'on "{table_name}"; skipped')
         read_views = [View(name=name, query=SqlExpr(read_view(sql, f'view "{name}"').query)) for name, sql in views]
         enums = [Enum(name=name, values=values) for name, (values, _) in self.enums.items()]
         self._note_enums_without_values(built)
         schema = Schema(tables=tuple(built), enums=tuple(enums), views=tuple(read_views))
         unsupported = tuple(sorted(self.unsupported, key=lambda u: (u.kind, u.name)))
         return Introspected(schema=schema, unsupported=unsupported)
+
+    def _sync(self, table: Table) -> Table:
+        """A table is a sync table when it carries exactly the sync triggers mizzle makes for
+        it (text compared, so an edited trigger is not taken for one) and holds what a sync
+        table must; its triggers are then mizzle's own, not reported."""
+        if table.primary_key is None:
+            return table
+        mine = dict(
+            zip(
+                trigger_names("sqlite", table.name),
+                sync_sql.trigger_statements(table.name, table.primary_key.columns),
+                strict=True,
+            )
+        )
+        held = self.triggers.get(table.name, {})
+        if any(held.get(name) != sql for name, sql in mine.items()):
+            return table
+        synced = table.model_copy(update={"sync": True})
+        if next(sync_problems(synced), None) is not None:
+            return table
+        for name in mine:
+            del held[name]
+        return synced
 
     def _note_enums_without_values(self, tables: list[Table]) -> None:
         """An enum SQLite holds only in array columns (`mood_ENUM_ARRAY`) carries no CHECK, so
@@ -162,7 +193,7 @@ class _Introspector:
             elif kind == "view":
                 views.append((name, sql or ""))
             elif kind == "trigger":
-                self.note("trigger", name, f'on "{tbl_name}"; skipped')
+                self.triggers.setdefault(tbl_name, {})[name] = sql or ""
         for name, sql in virtual:
             if _internal(name):
                 continue

@@ -33,8 +33,11 @@ Choices worth knowing:
 - After the operations, any table or view SQLite would still hold differently from the new
   schema (an operation list that does not cover every difference) is rebuilt or re-created,
   so the database always ends as `project(new)`, column order aside.
-- Triggers: the model has none yet. A rebuild refuses to drop triggers it does not know
-  (a guard in `rebuild.py`); when the model gets triggers, the rebuild re-creates them.
+- Triggers: the model holds a sync table's triggers (its `sync` flag; EnableSync and
+  DisableSync create and drop them, CREATE TABLE of a sync table carries them). A rebuild
+  re-creates a sync table's triggers after copying the rows, and refuses to drop any other
+  trigger (a guard in `rebuild.py`). The `sync` flag changes only through those operations:
+  a rebuild keeps the table's current flag.
 - Everything runs on SQLite 3.39 (Pyodide) and later: DROP COLUMN (3.35), RENAME COLUMN
   (3.25), CHECK in ADD COLUMN verified against existing rows (3.37), no RETURNING, no STRICT.
 """
@@ -56,17 +59,21 @@ from mizzle.core.operations import (
     AlterEnum,
     CreateEnum,
     CreateIndex,
+    CreateSyncSupport,
     CreateTable,
     CreateView,
+    DisableSync,
     DropCheck,
     DropColumn,
     DropEnum,
     DropForeignKey,
     DropIndex,
     DropPrimaryKey,
+    DropSyncSupport,
     DropTable,
     DropUnique,
     DropView,
+    EnableSync,
     Operation,
     RenameColumn,
     RenameTable,
@@ -78,6 +85,7 @@ from mizzle.core.rename_refs import (
     rename_column_in_view,
 )
 from mizzle.core.types import SERIAL_KINDS
+from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.capabilities import storage_projection
 from mizzle.dialects.sqlite.plan_state import (
     State,
@@ -238,10 +246,20 @@ def _render(op: Operation, s0: State, s1: State) -> _Out:
     match op:
         case CreateTable():
             table = s1.table(op.table.name)
+            triggers = sync_sql.trigger_statements(table.name, _key(table)) if table.sync else []
             return _Out(
                 [create_table_sql(table, s1.enums_of(table.name))]
                 + [create_index_sql(table.name, i) for i in table.indexes]
+                + triggers
             )
+        case EnableSync():
+            return _Out(sync_sql.trigger_statements(op.table, op.primary_key))
+        case DisableSync():
+            return _Out(sync_sql.drop_trigger_statements(op.table))
+        case CreateSyncSupport():
+            return _Out(sync_sql.support_statements())
+        case DropSyncSupport():
+            return _Out(sync_sql.drop_support_statements())
         case DropTable():
             name = op.table.name
             # With foreign keys on, DROP TABLE first deletes every row, cascading into children.
@@ -277,6 +295,10 @@ def _render(op: Operation, s0: State, s1: State) -> _Out:
         case _ if isinstance(op, TABLE_CHANGES):
             return _rebuild(op.table_name or "", [op], s0, s1, {})
     raise TypeError(f"no SQLite plan for {type(op).__name__}")
+
+
+def _key(table: Table) -> tuple[str, ...]:
+    return table.primary_key.columns if table.primary_key else ()
 
 
 # --- the planner -------------------------------------------------------------------------------
@@ -473,6 +495,8 @@ class _Planner:
             case _ if isinstance(op, TABLE_CHANGES):
                 name = op.table_name or ""
                 tables[name] = apply_to_table(op, s.table(name))
+            case EnableSync() | DisableSync():
+                tables[op.table] = s.table(op.table).model_copy(update={"sync": isinstance(op, EnableSync)})
             case CreateView():
                 views[op.view.name] = op.view
             case DropView():
@@ -494,7 +518,8 @@ class _Planner:
         members = [self.ops[i] for i in self.groups.get(ident, [])]
         final = self.after.table(self.final[ident])
         assert final is not None
-        target = final.model_copy(update={"name": name})
+        # the sync flag (the triggers) changes only through EnableSync/DisableSync
+        target = final.model_copy(update={"name": name, "sync": s0.table(name).sync})
         s1 = self._rebuilt_state(name, members, target, position, s0)
         forward = _rebuild(name, members, s0, s1, self._names_now())
         backward = _rebuild(name, reverse_all(members), s1, s0, {})

@@ -120,7 +120,9 @@ def apply_to_table(op: Operation, table: Table) -> Table:
 
 def same_definition(a: Table, b: Table, *, references: bool = True) -> bool:
     """Whether two definitions are the same up to the order of columns (and, without
-    `references`, the tables and columns their foreign keys name, which renames rewrite)."""
+    `references`, the tables and columns their foreign keys name, which renames rewrite).
+    The `sync` flag is not compared: it stands for triggers, which only EnableSync and
+    DisableSync change."""
 
     def norm(t: Table) -> Table:
         fks = (
@@ -129,7 +131,12 @@ def same_definition(a: Table, b: Table, *, references: bool = True) -> bool:
             else tuple(fk.model_copy(update={"ref_table": "", "ref_columns": fk.columns}) for fk in t.foreign_keys)
         )
         return t.model_copy(
-            update={"name": "", "columns": tuple(sorted(t.columns, key=lambda c: c.name)), "foreign_keys": fks}
+            update={
+                "name": "",
+                "columns": tuple(sorted(t.columns, key=lambda c: c.name)),
+                "foreign_keys": fks,
+                "sync": False,
+            }
         )
 
     return norm(a) == norm(b)

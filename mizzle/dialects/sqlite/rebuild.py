@@ -32,8 +32,9 @@ values that do not convert to the new type (SQLite's CAST would turn 'abc' into 
 change PostgreSQL refuses is refused here too, instead of losing the value), values an enum
 no longer has, duplicates under a new primary key or unique, rows breaking a new check,
 rows whose new foreign key finds no parent, and triggers the schema does not hold (dropping
-the table would drop them; the model has no triggers yet: `KNOWN_TRIGGERS` is where the
-ones it will hold are exempted and re-created).
+the table would drop them). The triggers the schema does hold, a sync table's, are dropped
+with the table and created again at the end, after the rows are copied, so the copy does not
+fire them (and the runner runs migrations with tracking off anyway).
 """
 
 from __future__ import annotations
@@ -47,18 +48,15 @@ from mizzle.core.model import Column, ExprDefault, Index, LiteralDefault, Schema
 from mizzle.core.operations import AddColumn, DropColumn, Operation, RenameColumn, is_widening
 from mizzle.core.plan import Guard
 from mizzle.core.rename_refs import rename_in_expression
+from mizzle.core.sync.names import trigger_names
 from mizzle.core.types import SERIAL_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
-from mizzle.dialects.sqlite import transpile
+from mizzle.dialects.sqlite import sync_sql, transpile
 from mizzle.dialects.sqlite.render import create_index_sql, create_table_sql, create_view_sql, default_sql
 from mizzle.dialects.sqlite.types import declared_type
 
 #: The new table's name while it is filled.
 NEW_TABLE_PREFIX = "__mizzle_new_"
-
-#: Triggers a rebuild re-creates (none yet: the model holds no triggers). Any other trigger on
-#: a rebuilt table stops the rebuild with a guard rather than being dropped with the table.
-KNOWN_TRIGGERS: frozenset[str] = frozenset()
 
 #: Names that mean the rowid when no column has them.
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
@@ -221,6 +219,8 @@ def rebuild_sql(rebuild: TableRebuild, around: Surroundings) -> tuple[list[Guard
     statements.append(f"DROP TABLE {q(name)}")
     statements.append(f"ALTER TABLE {q(tmp)} RENAME TO {q(name)}")
     statements += [create_index_sql(name, index) for index in rebuild.after.indexes]
+    if rebuild.after.sync and rebuild.after.primary_key is not None:
+        statements += sync_sql.trigger_statements(name, rebuild.after.primary_key.columns)
     statements += [create_view_sql(v) for v in ddl.view_order(created)]
     return _guards(rebuild, around), statements
 
@@ -321,7 +321,10 @@ def _guards(rebuild: TableRebuild, around: Surroundings) -> list[Guard]:
 
 
 def _trigger_guards(rebuild: TableRebuild) -> list[Guard]:
-    known = f" AND name NOT IN ({', '.join(map(_text, sorted(KNOWN_TRIGGERS)))})" if KNOWN_TRIGGERS else ""
+    """Any trigger on the table but a sync table's own stops the rebuild: dropping the table
+    would drop it, and the schema cannot make it again."""
+    own = trigger_names("sqlite", rebuild.name) if rebuild.before.sync else ()
+    known = f" AND name NOT IN ({', '.join(map(_text, own))})" if own else ""
     query = (
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
         f"AND tbl_name = {_text(rebuild.name)} COLLATE NOCASE{known}"

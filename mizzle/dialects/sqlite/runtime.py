@@ -4,6 +4,7 @@ The connection must be in autocommit mode (`isolation_level=None`, as `connect` 
 the runner issues BEGIN IMMEDIATE / COMMIT itself, and sets `PRAGMA foreign_keys` between
 transactions, where SQLite honours it. BEGIN IMMEDIATE takes the write lock at once, so
 concurrent runs queue there (for up to `busy_timeout` seconds) instead of failing midway.
+Every transaction runs with sync change tracking off (`sync_sql.TRACKING_OFF`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import cast
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, BrokenForeignKeys, DatabaseError, utc_now
+from mizzle.dialects.sqlite import sync_sql
 
 #: how long a run waits for another process's migration to commit
 BUSY_TIMEOUT_S = 30.0
@@ -51,9 +53,17 @@ class SqliteMigrationDatabase:
         return self._run(sql, params)
 
     def begin(self) -> None:
+        """BEGIN IMMEDIATE, with sync change tracking off for the transaction (where the
+        database has sync tables): a migration is not a user's change."""
         self._run("BEGIN IMMEDIATE")
+        if self._run(sync_sql.CONTROL_EXISTS):
+            self._run(sync_sql.TRACKING_OFF)
 
     def commit(self) -> None:
+        # Tracking back on before COMMIT, so that no other connection ever sees it off (the
+        # migration may also have created the control table, or dropped it).
+        if self._run(sync_sql.CONTROL_EXISTS):
+            self._run(sync_sql.TRACKING_ON)
         self._run("COMMIT")
 
     def rollback(self) -> None:

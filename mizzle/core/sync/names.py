@@ -1,0 +1,45 @@
+"""The names sync tables and their machinery use, on every database.
+
+Standard library only: the migration runners (the CLI's and the browser's) read these to
+turn change tracking off while a migration runs.
+
+A sync table carries three columns (`SYNC_VERSION`, `LAST_MODIFIED_AT`, `DEVICE_ID`) and
+three triggers (insert, update, delete). What the triggers record of deleted rows goes to
+one per-database table, `TOMBSTONES`. Tracking is switched off per session: on PostgreSQL by
+the custom setting `APPLYING_REMOTE_SETTING` ('on'), on SQLite, which has no session
+variables a trigger can read, by the one-row table `CONTROL_TABLE` (`applying_remote` = 1,
+only ever inside a transaction that sets it back before it commits). The device writing is
+`DEVICE_SETTING` on PostgreSQL and `CONTROL_TABLE.device_id` on SQLite.
+"""
+
+from __future__ import annotations
+
+SYNC_VERSION = "sync_version"
+LAST_MODIFIED_AT = "last_modified_at"
+DEVICE_ID = "device_id"
+SYNC_COLUMNS = (SYNC_VERSION, LAST_MODIFIED_AT, DEVICE_ID)
+
+#: deleted rows of sync tables: (id, table_name, pk (JSON array), sync_version, deleted_at, device_id)
+TOMBSTONES = "__mizzle_tombstones"
+#: SQLite only: the one-row switch (applying_remote, device_id)
+CONTROL_TABLE = "__mizzle_sync_control"
+
+APPLYING_REMOTE_SETTING = "mizzle.applying_remote"
+DEVICE_SETTING = "mizzle.device_id"
+
+#: PostgreSQL trigger functions (shared by every sync table; the table's primary-key columns
+#: are the delete trigger's arguments)
+PG_INSERT_FUNCTION = "__mizzle_sync_insert"
+PG_UPDATE_FUNCTION = "__mizzle_sync_update"
+PG_DELETE_FUNCTION = "__mizzle_sync_delete"
+
+TRIGGER_EVENTS = ("insert", "update", "delete")
+
+
+def trigger_names(dialect: str, table: str) -> tuple[str, ...]:
+    """The names of a sync table's triggers. PostgreSQL names triggers per table, so the
+    names are the same on every table (and follow a table rename); SQLite names them per
+    database, so they carry the table's name."""
+    if dialect == "postgresql":
+        return tuple(f"__mizzle_sync_{event}" for event in TRIGGER_EVENTS)
+    return tuple(f"__mizzle_sync_{event}_{table}" for event in TRIGGER_EVENTS)

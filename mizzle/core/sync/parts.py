@@ -1,0 +1,81 @@
+"""What a sync table holds besides its own columns: the three sync columns and the index
+on `last_modified_at` that delta pulls read through.
+
+`last_modified_at` is `timestamptz(3)`: SQLite's clock (`strftime('%f')`) has millisecond
+precision, so PostgreSQL keeps the same, and a time written by either database converts to
+the same `YYYY-MM-DDTHH:MM:SS.mmmZ` text, which sorts and compares like the time itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mizzle.core import naming
+from mizzle.core.model import Column, Index, IndexKey, LiteralDefault, NowDefault, Table
+from mizzle.core.sync.names import DEVICE_ID, LAST_MODIFIED_AT, SYNC_VERSION
+from mizzle.core.types import ColumnType, TypeKind
+
+SYNC_COLUMN_SPECS: tuple[Column, ...] = (
+    Column(name=SYNC_VERSION, type=ColumnType(kind=TypeKind.INTEGER), nullable=False, default=LiteralDefault(value=1)),
+    Column(
+        name=LAST_MODIFIED_AT,
+        type=ColumnType(kind=TypeKind.TIMESTAMPTZ, precision=3),
+        nullable=False,
+        default=NowDefault(),
+    ),
+    Column(name=DEVICE_ID, type=ColumnType(kind=TypeKind.TEXT)),
+)
+_SPEC_BY_NAME = {c.name: c for c in SYNC_COLUMN_SPECS}
+
+
+def describe(column: Column) -> str:
+    """`integer NOT NULL DEFAULT 1`: how the problems below spell a sync column."""
+    ctype = column.type.kind.value + (f"({column.type.precision})" if column.type.precision is not None else "")
+    default = ""
+    if isinstance(column.default, LiteralDefault):
+        default = f" DEFAULT {column.default.value}"
+    elif isinstance(column.default, NowDefault):
+        default = " DEFAULT now()"
+    return ctype + ("" if column.nullable else " NOT NULL") + default
+
+
+def delta_index(table: Table) -> Index | None:
+    """The table's index whose first key is `last_modified_at`, if any."""
+    for index in table.indexes:
+        if index.keys and index.keys[0].column == LAST_MODIFIED_AT and index.where is None:
+            return index
+    return None
+
+
+def with_sync(table: Table, taken: set[str] | None = None) -> Table:
+    """`table` marked sync, with the sync columns it lacks appended and, if it has none, an
+    index on `last_modified_at` (named as PostgreSQL names it, avoiding `taken` relation
+    names). Columns it already declares are kept as declared (`problems` checks them)."""
+    have = set(table.column_names)
+    columns = table.columns + tuple(c for c in SYNC_COLUMN_SPECS if c.name not in have)
+    indexes = table.indexes
+    if delta_index(table) is None:
+        used = (taken or set()) | {i.name for i in table.indexes}
+        name = naming.index_name(table.name, [(LAST_MODIFIED_AT, None)], lambda n: n in used)
+        indexes = (*indexes, Index(name=name, keys=(IndexKey(column=LAST_MODIFIED_AT),)))
+    return table.model_copy(update={"sync": True, "columns": columns, "indexes": indexes})
+
+
+def problems(table: Table) -> Iterator[str]:
+    """What keeps a table marked sync from being one (empty when it is fine)."""
+    where = f'table "{table.name}" (sync)'
+    if table.primary_key is None:
+        yield f"{where}: a sync table needs a primary key (deletes are recorded by it)"
+    for spec in SYNC_COLUMN_SPECS:
+        column = table.column(spec.name)
+        if column is None:
+            yield f'{where}: column "{spec.name}" is missing ({describe(spec)})'
+        elif column != spec:
+            yield (
+                f'{where}: column "{spec.name}" is {describe(column)}, a sync table\'s is {describe(spec)}: '
+                "remove the declaration (sync adds it) or match it"
+            )
+    if delta_index(table) is None:
+        yield f'{where}: no index on "{LAST_MODIFIED_AT}" (delta pulls read through it)'
+    if table.primary_key is not None and set(table.primary_key.columns) & set(_SPEC_BY_NAME):
+        yield f"{where}: the primary key cannot hold a sync column"

@@ -1,0 +1,105 @@
+"""The SQL of sync tables on SQLite: the support tables (tombstones, the one-row control
+table) and each sync table's three triggers. Standard library only: the browser runtime
+reads the tracking switch from here.
+
+SQLite triggers cannot change NEW, so the insert and update triggers run AFTER and write the
+row again (by rowid). They behave as PostgreSQL's (`postgresql/sync_sql.py`, whose
+docstring lists the rules); how they get there differs:
+
+- The update trigger fires only when the statement left `sync_version` alone; its own
+  UPDATE changes the version, so it never fires on itself (whatever recursive_triggers says).
+- The insert trigger sets the device in two writes that each change `sync_version` (to v+1,
+  then back to v), so the update trigger takes both for explicit versions and stays quiet.
+- Tracking is off while the control row's `applying_remote` is 1. It is only ever set to 1
+  inside a write transaction that sets it back to 0 before COMMIT, so no other connection
+  sees it; a missing control row means tracking is on.
+- Times are `strftime('%Y-%m-%dT%H:%M:%fZ','now')`: ISO-8601 UTC with milliseconds, the
+  same text the sync API makes of PostgreSQL's `timestamptz(3)`.
+"""
+
+from __future__ import annotations
+
+from mizzle.core.sync.names import CONTROL_TABLE, DEVICE_ID, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
+
+NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+_CONTROL = _q(CONTROL_TABLE)
+_TRACKING = f'(SELECT "applying_remote" FROM {_CONTROL}) IS NOT 1'
+_SESSION_DEVICE = f'(SELECT "device_id" FROM {_CONTROL})'
+_V, _T, _D = _q(SYNC_VERSION), _q(LAST_MODIFIED_AT), _q(DEVICE_ID)
+
+
+def support_statements() -> list[str]:
+    """Create the tombstone and control tables (idempotent)."""
+    tombstones = _q(TOMBSTONES)
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {_CONTROL} (
+  "id" INTEGER PRIMARY KEY CHECK ("id" = 1),
+  "applying_remote" INTEGER NOT NULL DEFAULT 0,
+  "device_id" TEXT
+)""",
+        f'INSERT OR IGNORE INTO {_CONTROL} ("id") VALUES (1)',
+        f"""CREATE TABLE IF NOT EXISTS {tombstones} (
+  "id" INTEGER PRIMARY KEY,
+  "table_name" TEXT NOT NULL,
+  "pk" TEXT NOT NULL,
+  "sync_version" INTEGER NOT NULL,
+  "deleted_at" TEXT NOT NULL DEFAULT ({NOW}),
+  "device_id" TEXT
+)""",
+        f"CREATE INDEX IF NOT EXISTS {_q(TOMBSTONES + '_table_name_deleted_at_idx')} "
+        f'ON {tombstones} ("table_name", "deleted_at")',
+    ]
+
+
+def drop_support_statements() -> list[str]:
+    return [f"DROP TABLE IF EXISTS {_q(TOMBSTONES)}", f"DROP TABLE IF EXISTS {_CONTROL}"]
+
+
+def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
+    """CREATE TRIGGER for the three triggers of sync table `table`."""
+    insert, update, delete = (_q(n) for n in trigger_names("sqlite", table))
+    t = _q(table)
+    pk = ", ".join(f"OLD.{_q(c)}" for c in primary_key)
+    return [
+        f"""CREATE TRIGGER {insert} AFTER INSERT ON {t} FOR EACH ROW
+WHEN NEW.{_D} IS NULL AND {_TRACKING} AND {_SESSION_DEVICE} IS NOT NULL
+BEGIN
+  UPDATE {t} SET {_D} = {_SESSION_DEVICE}, {_V} = NEW.{_V} + 1 WHERE rowid = NEW.rowid;
+  UPDATE {t} SET {_V} = NEW.{_V} WHERE rowid = NEW.rowid;
+END""",
+        f"""CREATE TRIGGER {update} AFTER UPDATE ON {t} FOR EACH ROW
+WHEN NEW.{_V} IS OLD.{_V} AND {_TRACKING}
+BEGIN
+  UPDATE {t} SET {_V} = OLD.{_V} + 1, {_T} = {NOW},
+    {_D} = CASE WHEN NEW.{_D} IS OLD.{_D} THEN coalesce({_SESSION_DEVICE}, NEW.{_D}) ELSE NEW.{_D} END
+  WHERE rowid = NEW.rowid;
+END""",
+        f"""CREATE TRIGGER {delete} AFTER DELETE ON {t} FOR EACH ROW
+WHEN {_TRACKING}
+BEGIN
+  INSERT INTO {_q(TOMBSTONES)} ("table_name", "pk", "sync_version", "device_id")
+  VALUES ({_text(table)}, json_array({pk}), OLD.{_V}, {_SESSION_DEVICE});
+END""",
+    ]
+
+
+def drop_trigger_statements(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {_q(n)}" for n in trigger_names("sqlite", table)]
+
+
+#: Tracking off / on for the rest of the open transaction, where the control table exists
+#: (the migration runner checks `CONTROL_EXISTS` first; before any sync table there is
+#: nothing to switch).
+CONTROL_EXISTS = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {_text(CONTROL_TABLE)}"
+TRACKING_OFF = f'UPDATE {_CONTROL} SET "applying_remote" = 1'
+TRACKING_ON = f'UPDATE {_CONTROL} SET "applying_remote" = 0'
