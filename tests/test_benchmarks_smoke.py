@@ -113,3 +113,42 @@ def test_evolution_runner_fails_loudly_on_what_it_cannot_do(args: list[str], mes
     proc = run_benchmark("--skip-drizzle", "--no-results", *args, runner=EVOLUTION_RUNNER)
     assert proc.returncode != 0
     assert message in proc.stderr
+
+
+SYNC_RUNNER = REPO / "benchmarks" / "bench_sync.py"
+
+
+@pytest.mark.postgres
+def test_sync_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> None:
+    results = tmp_path / "sync.md"
+    sizes = ["--rows", "2000", "--updates", "500", "--runs", "1", "--calls", "2"]
+    proc = run_benchmark(*sizes, "--pg-url", server_url(), "--results", str(results), runner=SYNC_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    rows = table_rows(results)
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| 500 single-row UPDATEs each committed (autocommit), sync table, SQLite",
+        "| 500 single-row UPDATEs each committed (autocommit), sync table, PostgreSQL",
+        "| 500 single-row UPDATEs in one transaction, sync table, SQLite",
+        "| 500 single-row UPDATEs in one transaction, sync table, PostgreSQL",
+        "| changes_since, 1,000 of 2,000 rows changed, SQLite",
+        "| changes_since, 1,000 of 2,000 rows changed, PostgreSQL",
+    ]
+    assert verdicts(rows) == ["met or MISSED"] * 6
+    text = results.read_text()
+    assert "SEARCH big USING INDEX big_last_modified_at_idx" in text
+    assert "Index Scan using big_last_modified_at_idx on big" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pg-url", "postgresql://postgres@127.0.0.1:1/postgres"], "cannot start"),
+        (["--only", "push"], "--only takes"),
+        (["--changed", "10", "--rows", "5"], "--changed must not be more than --rows"),
+        (["--updates", "0"], "must be at least 1"),
+    ],
+)
+def test_sync_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message: str) -> None:
+    proc = run_benchmark("--no-results", *args, runner=SYNC_RUNNER)
+    assert proc.returncode != 0
+    assert message in proc.stderr

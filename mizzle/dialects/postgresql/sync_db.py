@@ -1,0 +1,222 @@
+"""The sync API's adapter for PostgreSQL (psycopg 3): `mizzle.core.sync.api.SyncDatabase`.
+
+psycopg gives most values in a form `wire.canonical` reads (UUID, aware datetime, Decimal,
+parsed JSON, lists), so there is nothing to decode, except for types it does not know: enum
+and custom columns are selected as text (`::text`, `::text[]`; an enum array would otherwise
+arrive as the literal `{a,b}`). Every parameter written is cast to its column's type
+(`%s::uuid`, `%s::numeric(10,2)`, `%s::jsonb[]`), so that wire text and lists of text reach
+the server as the column's type whatever psycopg would have inferred.
+
+Transactions are psycopg's `Connection.transaction()`: BEGIN/COMMIT on an idle connection, a
+savepoint inside an open transaction (whose COMMIT stays the caller's). Rows a remote change
+touches are read FOR UPDATE, so two clients pushing the same row are applied one after the
+other, each against the row the other left.
+
+This module is imported only for a psycopg connection (`mizzle.sync` picks it), so importing
+psycopg here costs nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from mizzle.core.errors import SchemaError
+from mizzle.core.sync.api import SyncError
+from mizzle.core.sync.database import SyncColumn, TableInfo
+from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
+from mizzle.core.types import JSON_KINDS, ColumnType, TypeKind
+from mizzle.dialects.postgresql import sync_sql
+from mizzle.dialects.postgresql.types import column_type_from_pg
+
+#: One catalog query: each column's name, type as PostgreSQL spells it and place in the
+#: primary key, and how many of the table's sync triggers exist.
+_TABLE_INFO = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod), array_position(pk.indkey::int2[], a.attnum),
+       (SELECT count(*) FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = ANY (%(triggers)s))
+FROM pg_class c
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
+WHERE c.oid = to_regclass(%(table)s) AND c.relkind IN ('r', 'p')
+ORDER BY a.attnum
+"""
+
+_UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
+
+
+def _q(name: str) -> str:
+    # `%` doubled: the text is a psycopg query, where a lone `%` starts a placeholder
+    return '"' + name.replace('"', '""').replace("%", "%%") + '"'
+
+
+class PostgresSyncDb:
+    """A psycopg connection as the sync API uses it."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def transaction(self, failure: str, *, write: bool) -> Iterator[None]:
+        try:
+            with self.conn.transaction():
+                yield
+        except psycopg.Error as err:
+            raise SyncError(f"{failure}: {_message(err)}") from None
+
+    # --- the catalog ------------------------------------------------------------------------
+
+    def table_info(self, table: str) -> TableInfo | None:
+        quoted = '"' + table.replace('"', '""') + '"'
+        params = {"table": quoted, "triggers": list(trigger_names("postgresql", table))}
+        rows = self.conn.execute(_TABLE_INFO, params).fetchall()
+        if not rows:
+            return None
+        columns = tuple(SyncColumn(str(name), _column_type(str(spelled)), str(spelled)) for name, spelled, *_ in rows)
+        keyed = sorted((r for r in rows if r[2] is not None), key=lambda r: int(r[2]))
+        return TableInfo(
+            name=table,
+            columns=columns,
+            primary_key=tuple(str(r[0]) for r in keyed),
+            has_triggers=int(rows[0][3]) == len(trigger_names("postgresql", table)),
+        )
+
+    # --- values -------------------------------------------------------------------------------
+
+    def decoder(self, ctype: ColumnType) -> Callable[[Any], Any] | None:
+        return None  # enum and custom columns are selected as text (`_select_list`)
+
+    def encode(self, value: Any, ctype: ColumnType) -> Any:
+        if value is None:
+            return None
+        if ctype.kind in JSON_KINDS:
+            return _json_param(value, ctype.array_dims)
+        return value
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def rows_query(self, info: TableInfo, *, by_version: bool) -> str:
+        """The changes query: by time it reads through the index on last_modified_at."""
+        where = f"{_q(SYNC_VERSION)} > %s" if by_version else f"{_q(LAST_MODIFIED_AT)} > %s::timestamptz"
+        order = ", ".join(_q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
+        return f"SELECT {_select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}"
+
+    def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
+        if above_version is not None:
+            return self.conn.execute(self.rows_query(info, by_version=True), (above_version,)).fetchall()
+        return self.conn.execute(self.rows_query(info, by_version=False), (_time_param(since),)).fetchall()
+
+    def select_tombstones(
+        self, info: TableInfo, since: datetime | None, above_version: int | None
+    ) -> list[tuple[str, int, Any, str | None]]:
+        param: object
+        if above_version is not None:
+            where, param = '"sync_version" > %s', above_version
+        else:
+            where, param = '"deleted_at" > %s::timestamptz', _time_param(since)
+        query = (
+            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {_q(TOMBSTONES)} '
+            f'WHERE "table_name" = %s AND {where} ORDER BY "deleted_at", "pk", "id"'
+        )
+        return self.conn.execute(query, (info.name, param)).fetchall()
+
+    def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not pks:
+            return []
+        key = ", ".join(_q(c) for c in info.primary_key)
+        one = "(" + ", ".join(f"%s::{_column(info, c).sql_type}" for c in info.primary_key) + ")"
+        query = (
+            f"SELECT {_select_list(info)} FROM {_q(info.name)} "
+            f"WHERE ({key}) IN (VALUES {', '.join([one] * len(pks))}) FOR UPDATE"
+        )
+        return self.conn.execute(query, [v for pk in pks for v in pk]).fetchall()
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> None:
+        given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
+        names = [_q(k) for k in given] + ([_q(LAST_MODIFIED_AT)] if stamp_now else [])
+        slots = [f"%s::{_column(info, k).sql_type}" for k in given] + (["now()"] if stamp_now else [])
+        query = f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)})"
+        self.conn.execute(query, list(given.values()))
+
+    def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
+        given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
+        sets = [f"{_q(k)} = %s::{_column(info, k).sql_type}" for k in given]
+        sets += [f"{_q(LAST_MODIFIED_AT)} = now()"] if stamp_now else []
+        query = f"UPDATE {_q(info.name)} SET {', '.join(sets)} WHERE {_pk_match(info)}"
+        self.conn.execute(query, [*given.values(), *pk])
+
+    def delete(self, info: TableInfo, pk: tuple[Any, ...]) -> str | None:
+        # jsonb_build_array of the key is what the delete trigger's jsonb_agg writes
+        key = ", ".join(_q(c) for c in info.primary_key)
+        query = f"DELETE FROM {_q(info.name)} WHERE {_pk_match(info)} RETURNING jsonb_build_array({key})::text"
+        row = self.conn.execute(query, list(pk)).fetchone()
+        return None if row is None else str(row[0])
+
+    def record_tombstone(self, table: str, pk_json: str, sync_version: int, device_id: str | None) -> None:
+        self.conn.execute(
+            f'INSERT INTO {_q(TOMBSTONES)} ("table_name", "pk", "sync_version", "device_id") VALUES (%s, %s, %s, %s)',
+            (table, pk_json, sync_version, device_id),
+        )
+
+    # --- the switch and the device -------------------------------------------------------------
+
+    def set_tracking(self, on: bool) -> None:
+        self.conn.execute(sync_sql.TRACKING_ON if on else sync_sql.TRACKING_OFF)
+
+    def set_device(self, device_id: str | None) -> None:
+        # session-wide (is_local false); '' is no device, as the triggers' nullif reads it
+        self.conn.execute("SELECT set_config(%s, %s, false)", (DEVICE_SETTING, device_id or ""))
+
+
+def _column_type(spelled: str) -> ColumnType:
+    try:
+        return column_type_from_pg(spelled)
+    except SchemaError:  # a spelling the parser does not know: its values travel as text
+        return ColumnType(kind=TypeKind.CUSTOM, name=spelled)
+
+
+def _column(info: TableInfo, name: str) -> SyncColumn:
+    column = info.column(name)
+    assert column is not None, name
+    return column
+
+
+def _select_list(info: TableInfo) -> str:
+    items = []
+    for c in info.columns:
+        if c.type.kind in _UNKNOWN_TO_PSYCOPG:
+            items.append(f"{_q(c.name)}::text{'[]' if c.type.array_dims else ''} AS {_q(c.name)}")
+        else:
+            items.append(_q(c.name))
+    return ", ".join(items)
+
+
+def _pk_match(info: TableInfo) -> str:
+    return " AND ".join(f"{_q(c)} = %s::{_column(info, c).sql_type}" for c in info.primary_key)
+
+
+def _time_param(since: datetime | None) -> datetime | str:
+    return "-infinity" if since is None else since
+
+
+def _json_param(value: Any, dims: int) -> Any:
+    """JSON as text for a `::jsonb` cast (a Python str would otherwise be taken as JSON text
+    itself); in arrays, each element so."""
+    if dims:
+        # a nested list below the declared dimensions is more of the array (see wire.canonical)
+        return [None if v is None else _json_param(v, dims - 1 or isinstance(v, list)) for v in value]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _message(err: psycopg.Error) -> str:
+    primary = err.diag.message_primary
+    if primary:
+        return primary
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    return lines[0] if lines else type(err).__name__

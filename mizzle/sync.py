@@ -1,0 +1,82 @@
+"""Sync tables from Python: read a table's changes on one database, apply them on another.
+
+    import sqlite3, psycopg
+    from mizzle.sync import apply_remote, changes_since, set_device
+
+    client = sqlite3.connect("app.db")
+    server = psycopg.connect("postgresql://...")
+    set_device(client, "laptop-1")
+
+    pushed = changes_since(client, "note", push_cursor)       # local edits since the last push
+    apply_remote(server, "note", pushed, relay=True)          # the server takes them
+    push_cursor = pushed.cursor
+
+    pulled = changes_since(server, "note", pull_cursor)       # everyone's edits since the last pull
+    report = apply_remote(client, "note", pulled)             # report.conflicts: not applied
+    pull_cursor = pulled.cursor
+
+Each function takes a raw `sqlite3.Connection` or `psycopg.Connection` and works through the
+dialect's adapter (`mizzle/dialects/*/sync_db.py`); the rules are in
+`mizzle.core.sync.api`, the value forms in `mizzle.core.sync.wire`, the whole story in
+docs/sync.md. psycopg is not imported unless a psycopg connection is given.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from mizzle.core.sync import api
+from mizzle.core.sync.api import ApplyReport, Changes, Conflict, SyncError, Tombstone
+from mizzle.core.sync.database import SyncDatabase
+
+__all__ = [
+    "ApplyReport",
+    "Changes",
+    "Conflict",
+    "SyncError",
+    "Tombstone",
+    "adapter",
+    "apply_remote",
+    "changes_since",
+    "set_device",
+]
+
+
+def adapter(conn: Any) -> SyncDatabase:
+    """The sync adapter for a sqlite3 or psycopg connection; SyncError for anything else."""
+    if isinstance(conn, sqlite3.Connection):
+        from mizzle.dialects.sqlite.sync_db import SqliteSyncDb
+
+        return SqliteSyncDb(conn)
+    # By module name, so that a SQLite-only program never imports psycopg.
+    if type(conn).__module__.split(".")[0] == "psycopg":
+        import psycopg
+
+        if isinstance(conn, psycopg.Connection):
+            from mizzle.dialects.postgresql.sync_db import PostgresSyncDb
+
+            return PostgresSyncDb(conn)
+    raise SyncError(f"expected a sqlite3.Connection or a psycopg.Connection, not {type(conn).__name__}")
+
+
+def changes_since(conn: Any, table: str, since: datetime | str | int | None) -> Changes:
+    """Rows of sync table `table` changed after `since`, and its deletes; see
+    `mizzle.core.sync.api.changes_since`."""
+    return api.changes_since(adapter(conn), table, since)
+
+
+def apply_remote(
+    conn: Any, table: str, changes: Changes | Sequence[Mapping[str, Any]], *, relay: bool = False
+) -> ApplyReport:
+    """Apply another database's changes to `table` in one transaction; see
+    `mizzle.core.sync.api.apply_remote`."""
+    return api.apply_remote(adapter(conn), table, changes, relay=relay)
+
+
+def set_device(conn: Any, device_id: str | None) -> None:
+    """The device this connection writes as (PostgreSQL: for the session; SQLite: for the
+    database file, until set again)."""
+    api.set_device(adapter(conn), device_id)
