@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from mizzle import __version__
-from mizzle.cli import check, export, generate, migrate, output, pull, push
+from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
 
@@ -35,6 +35,7 @@ app.command("status")(migrate.status)
 app.command("push")(push.push)
 app.command("check")(check.check)
 app.command("hash")(check.hash_sum)
+app.command("bundle")(bundle.bundle)
 
 
 def _print_version(value: bool) -> None:

@@ -22,7 +22,7 @@ Standard library only, like the runner: the browser runtime uses it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 from mizzle.core import runner
@@ -37,9 +37,10 @@ _SAVEPOINT = "mizzle_migration"
 class _Savepoints:
     """`db` as the runner sees it inside the outer transaction (see the module docstring)."""
 
-    def __init__(self, db: MigrationDatabase) -> None:
+    def __init__(self, db: MigrationDatabase, on_applied: Callable[[str, int], None] | None = None) -> None:
         self.db = db
         self.dialect = db.dialect
+        self.on_applied = on_applied
         self._open = False
 
     def execute(self, sql: str) -> None:
@@ -76,6 +77,8 @@ class _Savepoints:
 
     def record(self, name: str, checksum: str, duration_ms: int) -> None:
         self.db.record(name, checksum, duration_ms)
+        if self.on_applied is not None:
+            self.on_applied(name, duration_ms)
 
     def unrecord(self, name: str) -> None:
         self.db.unrecord(name)
@@ -90,18 +93,30 @@ class _Savepoints:
         return self.db.split_script(sql)
 
 
-def migrate_atomically(db: MigrationDatabase, migrations: Sequence[Migration], to: str | None = None) -> Report:
+def migrate_atomically(
+    db: MigrationDatabase,
+    migrations: Sequence[Migration],
+    to: str | None = None,
+    on_applied: Callable[[str, int], None] | None = None,
+) -> Report:
     """Apply every pending migration (up to and including `to`) in one transaction: all of
-    them and their tracking rows, or none (MigrationFailed names the one that failed)."""
+    them and their tracking rows, or none (MigrationFailed names the one that failed).
+    `on_applied(name, ms)` is called as each one has run (inside the transaction: nothing is
+    committed until the last)."""
     db.lock()
     try:
-        return _migrate(db, migrations, to)
+        return _migrate(db, migrations, to, on_applied)
     finally:
         with suppress(DatabaseError):
             db.unlock()
 
 
-def _migrate(db: MigrationDatabase, migrations: Sequence[Migration], to: str | None) -> Report:
+def _migrate(
+    db: MigrationDatabase,
+    migrations: Sequence[Migration],
+    to: str | None,
+    on_applied: Callable[[str, int], None] | None,
+) -> Report:
     # What would run, read before the transaction to decide on foreign keys; the runner reads
     # the tracking table again inside it, so a run that waited for another skips its work.
     preview = runner.migrate(db, migrations, to=to, dry_run=True)
@@ -120,7 +135,7 @@ def _migrate(db: MigrationDatabase, migrations: Sequence[Migration], to: str | N
         if fk_off:
             db.foreign_keys(False)
         db.begin()
-        report = runner.migrate(_Savepoints(db), migrations, to=to)
+        report = runner.migrate(_Savepoints(db, on_applied), migrations, to=to)
         if fk_off:
             broken = db.foreign_key_violations()
             if broken:

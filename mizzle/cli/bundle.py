@@ -1,0 +1,75 @@
+"""`mizzle bundle`: write the static folder that upgrades browser databases (see
+`mizzle/wasm/bundle.py`), and with `--serve` serve it with its demo page on localhost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mizzle.cli import output
+from mizzle.cli.database import migrations_folder
+from mizzle.cli.session import session_of
+from mizzle.core.errors import MizzleError
+
+
+def bundle(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the bundle into.", show_default=False)],
+    pyodide: Annotated[
+        Path | None,
+        typer.Option(
+            "--pyodide",
+            help="The pyodide npm package's folder (node_modules/pyodide), copied into <out>/pyodide/ "
+            "[default: node_modules/pyodide beside the config or here, if present].",
+            show_default=False,
+        ),
+    ] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve the bundle and its demo page on localhost.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8000,
+) -> None:
+    """Bundle the migrations for browsers: mizzle.js, the manifest, the wheels, a demo page.
+
+    The SQLite migrations of the migrations folder go into manifest.json with their
+    checksums; mizzle's wheel and the wheels its model needs in Pyodide go into wheels/.
+    An app serves the folder and calls `loadMizzle` (docs/browser.md).
+    """
+    from mizzle.wasm.bundle import write_bundle
+
+    session = session_of(ctx)
+    folder = migrations_folder(session)
+    if not folder.path.is_dir():
+        raise MizzleError(f"no migrations folder at {folder.path}: run `mizzle generate` first")
+    if pyodide is None:
+        config = session.optional_config()
+        pyodide = _find_pyodide(config.root if config is not None else None)
+    if serve and pyodide is None:
+        raise MizzleError(
+            "--serve needs Pyodide for its demo page: npm install pyodide@314.0.7, "
+            "then pass --pyodide node_modules/pyodide"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    made = write_bundle(out, folder, pyodide=pyodide)
+    err = output.stderr()
+    err.print(
+        f"wrote {out}: {made.migrations} migrations (head {made.head or '-'}), {len(made.wheels)} wheels"
+        + (", Pyodide" if made.pyodide else ""),
+        markup=False,
+    )
+    if serve:
+        from mizzle.wasm.serve import server
+
+        httpd = server(out, port=port)
+        err.print(f"serving {out} on http://127.0.0.1:{httpd.server_port}/demo/ (Ctrl-C stops)", markup=False)
+        try:
+            httpd.serve_forever()
+        finally:
+            httpd.server_close()
+
+
+def _find_pyodide(config_root: Path | None) -> Path | None:
+    for base in [config_root, Path.cwd()]:
+        if base is not None and (base / "node_modules" / "pyodide" / "package.json").is_file():
+            return base / "node_modules" / "pyodide"
+    return None
