@@ -35,7 +35,7 @@ from typing import Any
 import mizzle
 from mizzle.core.atomic import migrate_atomically
 from mizzle.core.errors import MizzleError
-from mizzle.core.migrations import MigrationFolder
+from mizzle.core.migrations import SNAPSHOT_FILE, LocalMigration, MigrationFolder
 from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
 from mizzle.wasm.manifest import DIALECT, FORMAT, fingerprint, schema_objects
 
@@ -95,8 +95,16 @@ def build_manifest(folder: MigrationFolder) -> dict[str, Any]:
         "migrations": items,
         "head": migrations[-1].name if migrations else None,
         "schema": {"fingerprint": fingerprint(objects), "objects": [list(o) for o in objects]},
-        "snapshot": folder.last_snapshot().to_dict(),
+        "snapshot": _snapshot(migrations),
     }
+
+
+def _snapshot(migrations: list[LocalMigration]) -> dict[str, Any] | None:
+    """The schema after the last migration, when it has a snapshot (a migration written by
+    hand may not: `mz.schema()` then says so)."""
+    if not migrations or not (migrations[-1].path / SNAPSHOT_FILE).is_file():
+        return None
+    return migrations[-1].snapshot().to_dict()
 
 
 def project_root() -> Path:
