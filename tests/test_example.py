@@ -23,4 +23,5 @@ def test_the_example_migrates_both_databases_keeping_rows_without_drift() -> Non
         timeout=300,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "both databases: rows kept, schema identical, no drift" in run.stdout
+    assert "both databases: rows kept, schema identical, no drift, synced" in run.stdout
+    assert "1 conflict reported, the server's row kept" in run.stdout

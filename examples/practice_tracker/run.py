@@ -7,9 +7,15 @@ For each database (SQLite, then PostgreSQL):
 3. migrate to the head: `0002_rate_every_session` adds a column and turns `quality` into
    `real NOT NULL DEFAULT 3` — on SQLite that is a table rebuild, the change drizzle-kit
    gets wrong (the new column copied as a string literal, NULLs not filled);
-4. check the rows (the unrated record now holds 3, the new column is NULL), that the
-   database is exactly what the last migration's snapshot says (no drift), and that
-   pulling it back to Python gives the same schema.
+4. check the rows (the unrated record now holds 3, the new column is NULL; `0003_sync_tables`
+   made the tables sync tables without moving a version), that the database is exactly what
+   the last migration's snapshot says (no drift), and that pulling it back to Python gives
+   the same schema.
+
+Then the two databases sync (`mizzle.sync`): the SQLite device records a practice session
+offline and pushes it to the PostgreSQL server, which takes it at the device's version; an
+edit made on both sides at once is reported as a conflict, and the server's row stays as it
+was.
 
 - SQLite: `practice.db` beside this file, removed and recreated on every run.
 - PostgreSQL: a database named `mizzle_practice_tracker`, dropped and recreated on every run,
@@ -74,6 +80,7 @@ EXPECTED_RECORDS = [(15, 5.0, None), (20, 3.0, None)]
 class Outcome:
     dialect: str
     where: str
+    url: DatabaseURL
     tables: int
     migrations: int
     seconds: dict[str, float]
@@ -87,14 +94,15 @@ def timed(seconds: dict[str, float], step: str, fn: Callable[[], T]) -> T:
     return result
 
 
-def open_database(name: str, config: Config) -> tuple[Any, str]:
-    """A connection to a fresh, empty database of dialect `name`, and where it is."""
+def open_database(name: str, config: Config) -> tuple[Any, str, DatabaseURL]:
+    """A connection to a fresh, empty database of dialect `name`, where it is, and its URL."""
     if name == "sqlite":
         path = HERE / "practice.db"
         path.unlink(missing_ok=True)
-        return sqlite.connect(parse_url(f"sqlite:///{path}"), create=True), path.name
+        url = parse_url(f"sqlite:///{path}")
+        return sqlite.connect(url, create=True), path.name, url
     url, where = postgresql_database(config)
-    return postgresql.connect(url), where
+    return postgresql.connect(url), where, url
 
 
 def postgresql_database(config: Config) -> tuple[DatabaseURL, str]:
@@ -146,7 +154,7 @@ def run_one(name: str, folder: MigrationFolder, config: Config) -> Outcome:
         console.print(f"{name}: {note}", style="dim", markup=False, highlight=False, soft_wrap=True)
     migrations = folder.migrations()
 
-    conn, where = open_database(name, config)
+    conn, where, url = open_database(name, config)
     try:
         db = adapter(name, conn)
         timed(seconds, "migrate 0001", lambda: runner.migrate(db, migrations, to=FIRST))
@@ -166,12 +174,68 @@ def run_one(name: str, folder: MigrationFolder, config: Config) -> Outcome:
         problems.append(f"{name}: practice records read back as {records}, expected {EXPECTED_RECORDS}")
     problems += differences(f"{name} database", expected, introspected.schema)
     problems += [f"{name}: unexpected object {u}" for u in introspected.unsupported]
+    if name == "sqlite" and (versions := [v for (v,) in _versions(url)]) != [1, 1]:
+        problems.append(f"sqlite: the migrations moved sync versions: {versions}")
 
     pulled = HERE / "pulled" / f"{name}.py"
     pulled.parent.mkdir(exist_ok=True)
     timed(seconds, "pull", lambda: pulled.write_text(schema_to_python(introspected.schema)))
     problems += differences(f"pulled/{name}.py", expected, load_schema(pulled).schema)
-    return Outcome(name, where, len(introspected.schema.tables), len(status.applied), seconds, problems)
+    return Outcome(name, where, url, len(introspected.schema.tables), len(status.applied), seconds, problems)
+
+
+def _versions(url: DatabaseURL) -> list[tuple[int]]:
+    conn = sqlite.connect(url)
+    try:
+        return [tuple(r) for r in conn.execute("SELECT sync_version FROM practice_record ORDER BY minutes")]
+    finally:
+        conn.close()
+
+
+NEW_RECORD = "5b0e5a1e-0000-4000-8000-00000000000c"
+
+
+def sync_round(device_url: DatabaseURL, server_url: DatabaseURL) -> list[str]:
+    """The device records a session offline and pushes it; then both sides edit it at once."""
+    from mizzle.sync import apply_remote, changes_since, set_device
+
+    device, server = sqlite.connect(device_url), postgresql.connect(server_url)
+    server.autocommit = True
+    table = "practice_record"
+    problems = []
+    try:
+        set_device(device, "fiddle-tablet")
+        cursor = changes_since(device, table, None).cursor  # what the device had already sent
+        with device:
+            device.execute(
+                "INSERT INTO practice_record (id, user_id, tune_id, minutes) VALUES (?, 1, ?, 10)",
+                (NEW_RECORD, "5b0e5a1e-0000-4000-8000-000000000001"),
+            )
+            device.execute("UPDATE practice_record SET notes = 'lift the B part' WHERE id = ?", (NEW_RECORD,))
+        changes = changes_since(device, table, cursor)
+        pushed = apply_remote(server, table, changes, relay=True)
+        row = server.execute("SELECT sync_version, notes, device_id FROM practice_record WHERE id = %s", (NEW_RECORD,))
+        if (pushed.applied, row.fetchone()) != (1, (2, "lift the B part", "fiddle-tablet")):
+            problems.append(f"sync: the device's session did not reach the server as it should ({pushed})")
+        # both sides change the session before the device pushes again
+        server.execute("UPDATE practice_record SET minutes = 25 WHERE id = %s", (NEW_RECORD,))
+        with device:
+            device.execute("UPDATE practice_record SET minutes = 30 WHERE id = ?", (NEW_RECORD,))
+        again = apply_remote(server, table, changes_since(device, table, changes.cursor), relay=True)
+        minutes = server.execute("SELECT minutes FROM practice_record WHERE id = %s", (NEW_RECORD,)).fetchone()
+        if len(again.conflicts) != 1 or minutes != (25,):
+            problems.append(f"sync: a concurrent edit was not reported as a conflict ({again})")
+        console.print(
+            f"sync: device → server: {pushed.applied} new session at version 2; edited on both sides: "
+            f"{len(again.conflicts)} conflict reported, the server's row kept",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    finally:
+        device.close()
+        server.close()
+    return problems
 
 
 def main() -> int:
@@ -201,9 +265,11 @@ def main() -> int:
     for o in outcomes:
         console.print(f"{o.dialect}: {o.where}", markup=False, highlight=False, soft_wrap=True)
     problems = [line for o in outcomes for line in o.problems]
+    by_name = {o.dialect: o for o in outcomes}
+    problems += sync_round(by_name["sqlite"].url, by_name["postgresql"].url)
     for line in problems:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    verdict = "[red]DIFFERENT[/red]" if problems else "[green]rows kept, schema identical, no drift[/green]"
+    verdict = "[red]DIFFERENT[/red]" if problems else "[green]rows kept, schema identical, no drift, synced[/green]"
     console.print("both databases: " + verdict)
     return 1 if problems else 0
 
