@@ -172,9 +172,15 @@ def _sha256(path: Path) -> str:
 
 
 def write_bundle(
-    out: Path, folder: MigrationFolder, *, pyodide: Path | None = None, cache: Path = DEFAULT_CACHE
+    out: Path,
+    folder: MigrationFolder,
+    *,
+    pyodide: Path | None = None,
+    cache: Path = DEFAULT_CACHE,
+    wheel: Path | None = None,
 ) -> Bundle:
-    """Write the bundle of `folder` into `out` (replacing what a previous bundle put there)."""
+    """Write the bundle of `folder` into `out` (replacing what a previous bundle put there).
+    `wheel`: mizzle's wheel, already built (tests and benchmarks build several bundles)."""
     manifest = build_manifest(folder)
     if pyodide is not None:
         _check_pyodide(pyodide)
@@ -182,7 +188,9 @@ def write_bundle(
     if wheels_dir.exists():
         shutil.rmtree(wheels_dir)
     wheels_dir.mkdir(parents=True)
-    entries = [{"file": build_wheel(wheels_dir).name, "role": "runtime"}]
+    if wheel is not None:
+        shutil.copyfile(wheel, wheels_dir / wheel.name)
+    entries = [{"file": (wheels_dir / wheel.name if wheel else build_wheel(wheels_dir)).name, "role": "runtime"}]
     for wheel in model_wheels(cache):
         shutil.copyfile(wheel, wheels_dir / wheel.name)
         entries.append({"file": wheel.name, "role": "model"})
