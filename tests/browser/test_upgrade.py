@@ -5,7 +5,9 @@ on a server-side SQLite file."""
 
 from __future__ import annotations
 
+import base64
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
+from mizzle.dialects.sqlite import introspect, project
 from tests.browser.bundles import DUMP_SOURCE, V1_ROWS, Bundles, build, dump
 from tests.browser.harness import NODE_MODULES, ConsoleErrors
 from tests.browser.server import StaticServer
@@ -116,6 +119,14 @@ def file_sha256(page: Page, db: str = DB) -> str:
     )
 
 
+READ_FILE_BASE64 = """(db) => {
+    const bytes = mz.pyodide.FS.readFile(db);
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+}"""
+
+
 # --- (1) a file kept in IndexedDB: upgrade, rows, reload, upgrade again --------------------------
 
 
@@ -146,6 +157,14 @@ def test_fresh_database_to_v1_rows_reload_to_v3_equals_the_server_migration(
     server = tmp_path / "server.db"
     bundles.server_twin(server, V1_ROWS)
     assert in_browser == dump(server)  # same objects, rows and tracking rows as `mizzle migrate`
+    # and it is the schema the server renders for SQLite, as mizzle's introspector reads it
+    copy = tmp_path / "browser.db"
+    copy.write_bytes(base64.b64decode(page.evaluate(READ_FILE_BASE64, DB)))
+    conn = sqlite3.connect(copy)
+    try:
+        assert introspect(conn).schema == project(bundles.folder.last_snapshot())[0]
+    finally:
+        conn.close()
     # the unsynced local edit kept its version (2): no migration bumped it, rebuild or not
     assert browser_rows(page, "SELECT id, title, key, plays, sync_version FROM tune ORDER BY id") == [
         [1, "The Kesh Jig", "G", 0, 2],
@@ -153,6 +172,20 @@ def test_fresh_database_to_v1_rows_reload_to_v3_equals_the_server_migration(
     ]
     assert in_browser["rows"]["__mizzle_tombstones"] == []
     console_errors.assert_none()
+
+
+def test_a_file_kept_in_opfs_is_upgraded_and_survives_a_reload(
+    browser_context: BrowserContext, static_server: StaticServer, bundles: Bundles
+) -> None:
+    db = {"path": "/opfs/app.db", "storage": "opfs"}
+    page = browser_context.new_page()
+    load(page, static_server, "v3")
+    upgrade = page.evaluate("async (db) => mz.upgrade(db)", db)
+    assert upgrade["applied"] == ["0001_v1", "0002_v2", V3_HEAD]
+    page.reload()
+    load(page, static_server, "v3")
+    assert page.evaluate("async (db) => (await mz.check(db)).ok", db) is True
+    assert page.evaluate("async (db) => (await mz.status(db)).current", db) == V3_HEAD
 
 
 # --- (2) a migration failing halfway -------------------------------------------------------------
