@@ -7,8 +7,6 @@ already and are printed as they are. Every constraint and index is printed with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlglot import exp
 
 from mizzle.core.errors import UnsupportedError
@@ -29,6 +27,7 @@ from mizzle.core.model import (
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
+from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = "postgres"
 
@@ -130,18 +129,6 @@ def create_view_sql(view: View) -> str:
     return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
 
 
-def sync_statements(tables: Sequence[Table]) -> list[str]:
-    """The sync support objects (once, if any table is sync) and each sync table's triggers."""
-    sync_tables = [t for t in tables if t.sync]
-    if not sync_tables:
-        return []
-    statements = sync_sql.support_statements()
-    for t in sync_tables:
-        assert t.primary_key is not None  # validate() requires one
-        statements += sync_sql.trigger_statements(t.name, t.primary_key.columns)
-    return statements
-
-
 def render_schema(schema: Schema) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
     tables (foreign keys inline when the target exists already), foreign keys closing a
@@ -159,6 +146,6 @@ def render_schema(schema: Schema) -> list[str]:
         later += [add_foreign_key_sql(table.name, fk) for fk in table.foreign_keys if (table.name, fk.name) in deferred]
     statements += later
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
-    statements += sync_statements(tables)
+    statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
     return statements

@@ -31,6 +31,7 @@ from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.sqlite import sync_sql, transpile
 from mizzle.dialects.sqlite.capabilities import capability_problems, serial_problem, storage_projection
 from mizzle.dialects.sqlite.types import ENUM_CHECK_PREFIX, NOW_SQL, RANDOM_UUID_SQL, declared_type
+from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = transpile.DIALECT
 
@@ -149,18 +150,6 @@ def create_view_sql(view: View) -> str:
     return ddl.sql(ddl.create_view(view.name, transpile.view_query(view)), DIALECT)
 
 
-def sync_statements(tables: Sequence[Table]) -> list[str]:
-    """The sync support objects (once, if any table is sync) and each sync table's triggers."""
-    sync_tables = [t for t in tables if t.sync]
-    if not sync_tables:
-        return []
-    statements = sync_sql.support_statements()
-    for t in sync_tables:
-        assert t.primary_key is not None  # validate() requires one
-        statements += sync_sql.trigger_statements(t.name, t.primary_key.columns)
-    return statements
-
-
 def render_schema(schema: Schema) -> list[str]:
     """Every statement creating `schema` in an empty SQLite database: the schema as SQLite
     holds it (`capabilities.project`; expressions are carried once, here), tables in
@@ -175,6 +164,6 @@ def render_schema(schema: Schema) -> list[str]:
     tables, _cycles = ddl.table_order(held)
     statements = [create_table_sql(t, held) for t in tables]
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
-    statements += sync_statements(tables)
+    statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(held.views)]
     return statements
