@@ -152,3 +152,44 @@ def test_sync_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message:
     proc = run_benchmark("--no-results", *args, runner=SYNC_RUNNER)
     assert proc.returncode != 0
     assert message in proc.stderr
+
+
+BROWSER_RUNNER = REPO / "benchmarks" / "bench_browser.py"
+
+
+@pytest.mark.browser
+def test_browser_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> None:
+    results = tmp_path / "browser.md"
+    sizes = ["--migrations", "3", "--tables-per-migration", "2", "--runs", "1"]
+    proc = run_benchmark(*sizes, "--results", str(results), runner=BROWSER_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    rows = table_rows(results)
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| Pyodide start (`loadPyodide`)",
+        "| bundle load (mizzle's wheel, manifest of 3 migrations)",
+        "| `mz.upgrade`, 3 migrations → 6 tables (memory)",
+        "| `mz.upgrade`, 3 migrations → 6 tables (idbfs, incl. IndexedDB persist)",
+        "| no-op `mz.check`, 6 tables (idbfs, incl. reading IndexedDB)",
+        "| no-op `mz.upgrade`, 6 tables (idbfs)",
+    ]
+    assert verdicts(rows) == ["no target", "no target", "met or MISSED", "met or MISSED", "met or MISSED", "no target"]
+    text = results.read_text()
+    # the machine lines name the browser and the runtime the times were measured on
+    assert "Chromium " in text
+    assert "Pyodide 314.0.7 (Python 3.14" in text
+    # the third migration rebuilds a table: the upgrade is not only CREATE TABLEs
+    assert "1 table rebuild (" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pyodide", "/nonexistent/pyodide"], "cannot start"),
+        (["--runs", "0"], "must be at least 1"),
+        (["--migrations", "100"], "--migrations must be at most 99"),
+    ],
+)
+def test_browser_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message: str) -> None:
+    proc = run_benchmark("--no-results", *args, runner=BROWSER_RUNNER)
+    assert proc.returncode != 0
+    assert message in proc.stderr
