@@ -119,11 +119,13 @@ def _migrate(
 ) -> Report:
     # What would run, read before the transaction to decide on foreign keys; the runner reads
     # the tracking table again inside it, so a run that waited for another skips its work.
-    preview = runner.migrate(db, migrations, to=to, dry_run=True)
-    if not preview.outcomes:
-        return Report("up", dry_run=False, warnings=preview.warnings)
+    st = runner.status(db, migrations)
+    pending = [name for name in st.pending if to is None or name <= to]
+    if not pending:
+        runner.migrate(db, migrations, to=to, dry_run=True)  # raises what stops a migrate (edited, missing...)
+        return Report("up", dry_run=False)
     by_name = {m.name: m for m in migrations}
-    parsed = {o.name: parse_file(by_name[o.name].sql(db.dialect)) for o in preview.outcomes}
+    parsed = {name: parse_file(by_name[name].sql(db.dialect)) for name in pending}
     for name, p in parsed.items():
         if any(not s.transactional for s in p.statements):
             raise MizzleError(
@@ -135,12 +137,12 @@ def _migrate(
         if fk_off:
             db.foreign_keys(False)
         db.begin()
-        report = runner.migrate(_Savepoints(db, on_applied), migrations, to=to)
+        report = runner.migrate(_Savepoints(db, on_applied), migrations, to=to, scripts=False)
         if fk_off:
             broken = db.foreign_key_violations()
             if broken:
                 what = "; ".join(f"{b.rows} row(s) of {b.table} point to missing rows of {b.parent}" for b in broken)
-                last = report.done[-1] if report.done else preview.outcomes[-1].name
+                last = report.done[-1] if report.done else pending[-1]
                 raise MigrationFailed(f"the upgrade would break foreign keys, nothing of it was applied: {what}", last)
         db.commit()
         return report

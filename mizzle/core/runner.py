@@ -80,8 +80,9 @@ class MigrationFailed(MizzleError):
 @dataclass(frozen=True)
 class Outcome:
     name: str
-    #: what runs (or would run), as a script a person can read
-    script: str
+    #: what runs (or would run), as a script a person can read; None when not asked for
+    #: (`migrate(..., scripts=False)`: a device upgrading itself has no one to show it to)
+    script: str | None
     #: None on a dry run and when skipped
     duration_ms: int | None = None
     #: another process applied (or rolled back) it while this one waited
@@ -103,7 +104,7 @@ class Report:
 
     def sql(self) -> str:
         """The SQL of every migration in the run (what a dry run prints)."""
-        return "\n".join(o.script for o in self.outcomes)
+        return "\n".join(o.script for o in self.outcomes if o.script is not None)
 
 
 # --- status -------------------------------------------------------------------------------
@@ -170,10 +171,11 @@ def migrate(
     to: str | None = None,
     dry_run: bool = False,
     allow_out_of_order: bool = False,
+    scripts: bool = True,
 ) -> Report:
     """Apply the pending migrations in name order (up to and including `to`), each in its
     own transaction. `dry_run`: change nothing (not even create the tracking table) and
-    return what would run."""
+    return what would run. `scripts`: give each outcome its readable script."""
     by_name = {m.name: m for m in migrations}
     if to is not None and to not in by_name:
         raise MizzleError(f"no migration named {to} in the migrations folder")
@@ -192,7 +194,8 @@ def migrate(
             m = by_name[name]
             parsed = parse_file(m.sql(db.dialect))
             duration = _run(db, name, parsed, "up", checksum=m.checksum(db.dialect))
-            outcomes.append(Outcome(name, _script(db, name, parsed), duration, skipped=duration is None))
+            script = _script(db, name, parsed) if scripts else None
+            outcomes.append(Outcome(name, script, duration, skipped=duration is None))
     return Report("up", dry_run=False, outcomes=tuple(outcomes), warnings=tuple(warnings))
 
 
