@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import HERE, BenchmarkFailed, Report, Row, finish, results_document, runs_label
+from harness import HERE, BenchmarkFailed, Report, Row, cpu_line, finish, results_document, runs_label
 from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
@@ -582,18 +582,8 @@ def parse_args(argv: list[str]) -> Options:
 
 
 def host_lines() -> list[str]:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        cpu = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if "model name" in line
-            ),
-            "?",
-        )
     return [
-        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
+        cpu_line(),
         f"host Python {platform.python_version()} (generating, serving, driving the browser)",
     ]
 

@@ -294,11 +294,8 @@ def drizzle_config(path: Path, url: str, out: Path, schema: Path | None = None) 
 # --- the machine ---------------------------------------------------------------------------
 
 
-def machine(pg_url: str, *, with_drizzle: bool) -> list[str]:
-    """One line each: cores and CPU, the databases' versions, Python, and the peer's."""
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-    pg_version = row[0] if row else "?"
+def cpu_line() -> str:
+    """`2 cores (<CPU model>), Linux <release>`: the first line of every results file."""
     cpu = "?"
     with contextlib.suppress(OSError):
         cpu = next(
@@ -309,8 +306,16 @@ def machine(pg_url: str, *, with_drizzle: bool) -> list[str]:
             ),
             "?",
         )
+    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}"
+
+
+def machine(pg_url: str, *, with_drizzle: bool) -> list[str]:
+    """One line each: cores and CPU, the databases' versions, Python, and the peer's."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    pg_version = row[0] if row else "?"
     lines = [
-        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}",
+        cpu_line(),
         f"PostgreSQL {pg_version}; SQLite {sqlite3.sqlite_version} (Python's sqlite3)",
         f"Python {platform.python_version()}",
     ]
