@@ -111,12 +111,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         with handle:
             stat = os.fstat(handle.fileno())  # the file being sent, even if replaced meanwhile
+            # Recorded before answering: a client that has its answer finds it in the log.
+            self.static.record(ServedRequest(self.command, url_path, 200))
             self.send_response(200)
             self.send_header("Content-Type", mime_type(file))
             self.send_header("Content-Length", str(stat.st_size))
             self.send_header("Last-Modified", email.utils.formatdate(stat.st_mtime, usegmt=True))
             self.end_headers()
-            self.static.record(ServedRequest(self.command, url_path, 200))
             if body:
                 try:
                     shutil.copyfileobj(handle, self.wfile, _COPY_CHUNK)
@@ -126,11 +127,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _error(self, status: int, url_path: str, *, body: bool) -> None:
         payload = f"{status} {self.responses[status][0]}: {url_path}\n".encode()
+        self.static.record(ServedRequest(self.command, url_path, status))
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.static.record(ServedRequest(self.command, url_path, status))
         if body:
             self.wfile.write(payload)
 
