@@ -27,6 +27,7 @@ from typing import Any
 import psycopg
 
 from mizzle.core.errors import SchemaError
+from mizzle.core.quoting import quoted_name
 from mizzle.core.sync.api import SyncError
 from mizzle.core.sync.database import SyncColumn, TableInfo
 from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
@@ -51,7 +52,7 @@ _UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
 
 def _q(name: str) -> str:
     # `%` doubled: the text is a psycopg query, where a lone `%` starts a placeholder
-    return '"' + name.replace('"', '""').replace("%", "%%") + '"'
+    return quoted_name(name).replace("%", "%%")
 
 
 class PostgresSyncDb:

@@ -20,6 +20,7 @@ a session applying remote rows, never calls a function.
 
 from __future__ import annotations
 
+from mizzle.core.quoting import quoted_name, text_literal
 from mizzle.core.sync.names import (
     APPLYING_REMOTE_SETTING,
     DEVICE_ID,
@@ -33,24 +34,18 @@ from mizzle.core.sync.names import (
     trigger_names,
 )
 
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-_TRACKING = f"current_setting({_text(APPLYING_REMOTE_SETTING)}, true) IS DISTINCT FROM 'on'"
-_SESSION_DEVICE = f"nullif(current_setting({_text(DEVICE_SETTING)}, true), '')"
-_V, _T, _D = _q(SYNC_VERSION), _q(LAST_MODIFIED_AT), _q(DEVICE_ID)
+_TRACKING = f"current_setting({text_literal(APPLYING_REMOTE_SETTING)}, true) IS DISTINCT FROM 'on'"
+_SESSION_DEVICE = f"nullif(current_setting({text_literal(DEVICE_SETTING)}, true), '')"
+_V, _T, _D = quoted_name(SYNC_VERSION), quoted_name(LAST_MODIFIED_AT), quoted_name(DEVICE_ID)
+_INSERT_FN, _UPDATE_FN, _DELETE_FN = (
+    quoted_name(f) for f in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION)
+)
 
 
 def support_statements() -> list[str]:
     """Create the tombstone table and the trigger functions (idempotent: CREATE ... IF NOT
     EXISTS / OR REPLACE, so a migration can carry them whatever the database holds)."""
-    tombstones = _q(TOMBSTONES)
+    tombstones = quoted_name(TOMBSTONES)
     return [
         f"""CREATE TABLE IF NOT EXISTS {tombstones} (
   "id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -60,15 +55,15 @@ def support_statements() -> list[str]:
   "deleted_at" timestamptz(3) NOT NULL DEFAULT now(),
   "device_id" text
 )""",
-        f"CREATE INDEX IF NOT EXISTS {_q(TOMBSTONES + '_table_name_deleted_at_idx')} "
+        f"CREATE INDEX IF NOT EXISTS {quoted_name(TOMBSTONES + '_table_name_deleted_at_idx')} "
         f'ON {tombstones} ("table_name", "deleted_at")',
-        f"""CREATE OR REPLACE FUNCTION {_q(PG_INSERT_FUNCTION)}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
+        f"""CREATE OR REPLACE FUNCTION {_INSERT_FN}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
 BEGIN
   NEW.{_D} := {_SESSION_DEVICE};
   RETURN NEW;
 END
 $mizzle$""",
-        f"""CREATE OR REPLACE FUNCTION {_q(PG_UPDATE_FUNCTION)}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
+        f"""CREATE OR REPLACE FUNCTION {_UPDATE_FN}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
 BEGIN
   NEW.{_V} := OLD.{_V} + 1;
   NEW.{_T} := now();
@@ -80,7 +75,7 @@ END
 $mizzle$""",
         # The primary-key columns come as the trigger's arguments, so one function serves
         # every table; to_jsonb(OLD) gives each value as JSON (numbers, strings).
-        f"""CREATE OR REPLACE FUNCTION {_q(PG_DELETE_FUNCTION)}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
+        f"""CREATE OR REPLACE FUNCTION {_DELETE_FN}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
 BEGIN
   INSERT INTO {tombstones} ("table_name", "pk", "sync_version", "device_id")
   SELECT TG_TABLE_NAME,
@@ -97,33 +92,33 @@ $mizzle$""",
 def drop_support_statements() -> list[str]:
     """The reverse of `support_statements` (run once no table is sync any more)."""
     return [
-        f"DROP FUNCTION IF EXISTS {_q(PG_DELETE_FUNCTION)}()",
-        f"DROP FUNCTION IF EXISTS {_q(PG_UPDATE_FUNCTION)}()",
-        f"DROP FUNCTION IF EXISTS {_q(PG_INSERT_FUNCTION)}()",
-        f"DROP TABLE IF EXISTS {_q(TOMBSTONES)}",
+        f"DROP FUNCTION IF EXISTS {_DELETE_FN}()",
+        f"DROP FUNCTION IF EXISTS {_UPDATE_FN}()",
+        f"DROP FUNCTION IF EXISTS {_INSERT_FN}()",
+        f"DROP TABLE IF EXISTS {quoted_name(TOMBSTONES)}",
     ]
 
 
 def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
     """CREATE TRIGGER for the three triggers of sync table `table`."""
-    insert, update, delete = (_q(n) for n in trigger_names("postgresql", table))
-    t = _q(table)
-    pk_args = ", ".join(_text(c) for c in primary_key)
+    insert, update, delete = (quoted_name(n) for n in trigger_names("postgresql", table))
+    t = quoted_name(table)
+    pk_args = ", ".join(text_literal(c) for c in primary_key)
     return [
         f"CREATE TRIGGER {insert} BEFORE INSERT ON {t} FOR EACH ROW "
-        f"WHEN (NEW.{_D} IS NULL AND {_TRACKING}) EXECUTE FUNCTION {_q(PG_INSERT_FUNCTION)}()",
+        f"WHEN (NEW.{_D} IS NULL AND {_TRACKING}) EXECUTE FUNCTION {_INSERT_FN}()",
         f"CREATE TRIGGER {update} BEFORE UPDATE ON {t} FOR EACH ROW "
-        f"WHEN (NEW.{_V} IS NOT DISTINCT FROM OLD.{_V} AND {_TRACKING}) EXECUTE FUNCTION {_q(PG_UPDATE_FUNCTION)}()",
+        f"WHEN (NEW.{_V} IS NOT DISTINCT FROM OLD.{_V} AND {_TRACKING}) EXECUTE FUNCTION {_UPDATE_FN}()",
         f"CREATE TRIGGER {delete} AFTER DELETE ON {t} FOR EACH ROW "
-        f"WHEN ({_TRACKING}) EXECUTE FUNCTION {_q(PG_DELETE_FUNCTION)}({pk_args})",
+        f"WHEN ({_TRACKING}) EXECUTE FUNCTION {_DELETE_FN}({pk_args})",
     ]
 
 
 def drop_trigger_statements(table: str) -> list[str]:
-    t = _q(table)
-    return [f"DROP TRIGGER IF EXISTS {_q(n)} ON {t}" for n in trigger_names("postgresql", table)]
+    t = quoted_name(table)
+    return [f"DROP TRIGGER IF EXISTS {quoted_name(n)} ON {t}" for n in trigger_names("postgresql", table)]
 
 
 #: run inside a transaction: tracking off until it ends (the migration runner, the sync API)
-TRACKING_OFF = f"SELECT set_config({_text(APPLYING_REMOTE_SETTING)}, 'on', true)"
-TRACKING_ON = f"SELECT set_config({_text(APPLYING_REMOTE_SETTING)}, 'off', true)"
+TRACKING_OFF = f"SELECT set_config({text_literal(APPLYING_REMOTE_SETTING)}, 'on', true)"
+TRACKING_ON = f"SELECT set_config({text_literal(APPLYING_REMOTE_SETTING)}, 'off', true)"

@@ -47,6 +47,7 @@ from sqlglot import exp
 from mizzle.core.model import Column, ExprDefault, Index, LiteralDefault, Schema, Table, View
 from mizzle.core.operations import AddColumn, DropColumn, Operation, RenameColumn, is_widening
 from mizzle.core.plan import Guard
+from mizzle.core.quoting import text_literal
 from mizzle.core.rename_refs import rename_in_expression
 from mizzle.core.sync.names import trigger_names
 from mizzle.core.types import SERIAL_KINDS, TypeKind
@@ -65,10 +66,6 @@ _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 def q(name: str) -> str:
     """A name as the renderer prints it (quoted only where SQLite or PostgreSQL needs it)."""
     return ddl.sql(ddl.ident(name), transpile.DIALECT)
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _braces(text: str) -> str:
@@ -324,10 +321,10 @@ def _trigger_guards(rebuild: TableRebuild) -> list[Guard]:
     """Any trigger on the table but a sync table's own stops the rebuild: dropping the table
     would drop it, and the schema cannot make it again."""
     own = trigger_names("sqlite", rebuild.name) if rebuild.before.sync else ()
-    known = f" AND name NOT IN ({', '.join(map(_text, own))})" if own else ""
+    known = f" AND name NOT IN ({', '.join(map(text_literal, own))})" if own else ""
     query = (
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-        f"AND tbl_name = {_text(rebuild.name)} COLLATE NOCASE{known}"
+        f"AND tbl_name = {text_literal(rebuild.name)} COLLATE NOCASE{known}"
     )
     message = (
         f"cannot rebuild table {_braces(rebuild.name)}: it has {{count}} triggers the schema does not hold, "
@@ -389,7 +386,7 @@ def _column_guards(rebuild: TableRebuild) -> list[Guard]:
             assert column.type.name is not None
             guards.append(
                 Guard(
-                    f"SELECT count(*) FROM {table} WHERE {source} NOT IN ({', '.join(map(_text, values))})",
+                    f"SELECT count(*) FROM {table} WHERE {source} NOT IN ({', '.join(map(text_literal, values))})",
                     f"cannot change {place} to enum {_braces(column.type.name)}: "
                     "{count} rows hold a value the enum does not have",
                 )

@@ -26,6 +26,7 @@ from mizzle.core.model import (
     Table,
     View,
 )
+from mizzle.core.quoting import text_literal
 from mizzle.core.types import NUMBER_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.sqlite import sync_sql, transpile
@@ -34,10 +35,6 @@ from mizzle.dialects.sqlite.types import ENUM_CHECK_PREFIX, NOW_SQL, RANDOM_UUID
 from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = transpile.DIALECT
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def default_sql(column: Column, *, table_name: str | None = None) -> str | None:
@@ -54,14 +51,14 @@ def default_sql(column: Column, *, table_name: str | None = None) -> str | None:
     if isinstance(default, LiteralDefault):
         value = default.value
         if isinstance(value, list):
-            return f"({_quote(transpile.json_array_text(value, ctype.element))})"
+            return f"({text_literal(transpile.json_array_text(value, ctype.element))})"
         if isinstance(value, bool):
             return "(1)" if value else "(0)"
         if isinstance(value, int) or ctype.kind in NUMBER_KINDS:
             return f"({value})"
         if ctype.kind in (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ):
-            return f"({_quote(transpile.timestamp_text(value, ctype.kind))})"
-        return f"({_quote(value)})"
+            return f"({text_literal(transpile.timestamp_text(value, ctype.kind))})"
+        return f"({text_literal(value)})"
     assert isinstance(default, ExprDefault)
     where = (f'table "{table_name}", ' if table_name else "") + f'column "{column.name}", default'
     return f"({transpile.default_expression(default.expr, where)})"

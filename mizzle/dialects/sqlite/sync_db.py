@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from mizzle.core.errors import SchemaError
+from mizzle.core.quoting import quoted_name
 from mizzle.core.sync import wire
 from mizzle.core.sync.api import SyncError
 from mizzle.core.sync.database import SyncColumn, TableInfo
@@ -51,10 +52,6 @@ SELECT c.name, c.type, c.pk,
 FROM pragma_table_info(?1) AS c
 ORDER BY c.cid
 """
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class SqliteSyncDb:
@@ -133,9 +130,9 @@ class SqliteSyncDb:
 
     def rows_query(self, info: TableInfo, *, by_version: bool) -> str:
         """The changes query: by time it reads through the index on last_modified_at."""
-        where = f"{_q(SYNC_VERSION)} > ?" if by_version else f"{_q(LAST_MODIFIED_AT)} > ?"
-        order = ", ".join(_q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
-        return f"SELECT {_columns(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}"
+        where = f"{quoted_name(SYNC_VERSION)} > ?" if by_version else f"{quoted_name(LAST_MODIFIED_AT)} > ?"
+        order = ", ".join(quoted_name(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
+        return f"SELECT {_columns(info)} FROM {quoted_name(info.name)} WHERE {where} ORDER BY {order}"
 
     def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
         if above_version is not None:
@@ -151,7 +148,7 @@ class SqliteSyncDb:
             else ('"deleted_at" > ?', _time_param(since))
         )
         query = (
-            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {_q(TOMBSTONES)} '
+            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {quoted_name(TOMBSTONES)} '
             f'WHERE "table_name" = ? AND {where} ORDER BY "deleted_at", "pk", "id"'
         )
         return self.conn.execute(query, (info.name, param)).fetchall()
@@ -160,36 +157,39 @@ class SqliteSyncDb:
         if not pks:
             return []
         # BEGIN IMMEDIATE holds the database's write lock: nothing else changes these rows
-        key = ", ".join(_q(c) for c in info.primary_key)
+        key = ", ".join(quoted_name(c) for c in info.primary_key)
         values = ", ".join("(" + ", ".join("?" * len(info.primary_key)) + ")" for _ in pks)
-        query = f"SELECT {_columns(info)} FROM {_q(info.name)} WHERE ({key}) IN (VALUES {values})"
+        query = f"SELECT {_columns(info)} FROM {quoted_name(info.name)} WHERE ({key}) IN (VALUES {values})"
         return self.conn.execute(query, [v for pk in pks for v in pk]).fetchall()
 
     # --- writing -------------------------------------------------------------------------------
 
     def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
-        names = [_q(k) for k in given] + ([_q(LAST_MODIFIED_AT)] if stamp_now else [])
+        names = [quoted_name(k) for k in given] + ([quoted_name(LAST_MODIFIED_AT)] if stamp_now else [])
         slots = ["?"] * len(given) + ([sync_sql.NOW] if stamp_now else [])
-        query = f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)})"
+        query = f"INSERT INTO {quoted_name(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)})"
         self.conn.execute(query, list(given.values()))
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
-        sets = [f"{_q(k)} = ?" for k in given] + ([f"{_q(LAST_MODIFIED_AT)} = {sync_sql.NOW}"] if stamp_now else [])
-        query = f"UPDATE {_q(info.name)} SET {', '.join(sets)} WHERE {_pk_match(info)}"
+        sets = [f"{quoted_name(k)} = ?" for k in given] + (
+            [f"{quoted_name(LAST_MODIFIED_AT)} = {sync_sql.NOW}"] if stamp_now else []
+        )
+        query = f"UPDATE {quoted_name(info.name)} SET {', '.join(sets)} WHERE {_pk_match(info)}"
         self.conn.execute(query, [*given.values(), *pk])
 
     def delete(self, info: TableInfo, pk: tuple[Any, ...]) -> str | None:
         # json_array of the key, as the delete trigger writes it into the tombstone
-        key = ", ".join(_q(c) for c in info.primary_key)
-        query = f"DELETE FROM {_q(info.name)} WHERE {_pk_match(info)} RETURNING json_array({key})"
+        key = ", ".join(quoted_name(c) for c in info.primary_key)
+        query = f"DELETE FROM {quoted_name(info.name)} WHERE {_pk_match(info)} RETURNING json_array({key})"
         row = self.conn.execute(query, list(pk)).fetchone()
         return None if row is None else str(row[0])
 
     def record_tombstone(self, table: str, pk_json: str, sync_version: int, device_id: str | None) -> None:
         self.conn.execute(
-            f'INSERT INTO {_q(TOMBSTONES)} ("table_name", "pk", "sync_version", "device_id") VALUES (?, ?, ?, ?)',
+            f"INSERT INTO {quoted_name(TOMBSTONES)} "
+            '("table_name", "pk", "sync_version", "device_id") VALUES (?, ?, ?, ?)',
             (table, pk_json, sync_version, device_id),
         )
 
@@ -204,8 +204,8 @@ class SqliteSyncDb:
         if self.conn.execute(sync_sql.CONTROL_EXISTS).fetchone() is None:
             raise SyncError("this SQLite database has no sync tables (no sync control table)")
         self.conn.execute(
-            f'INSERT INTO {_q(CONTROL_TABLE)} ("id", {_q(DEVICE_ID)}) VALUES (1, ?) '
-            f'ON CONFLICT ("id") DO UPDATE SET {_q(DEVICE_ID)} = excluded.{_q(DEVICE_ID)}',
+            f'INSERT INTO {quoted_name(CONTROL_TABLE)} ("id", {quoted_name(DEVICE_ID)}) VALUES (1, ?) '
+            f'ON CONFLICT ("id") DO UPDATE SET {quoted_name(DEVICE_ID)} = excluded.{quoted_name(DEVICE_ID)}',
             (device_id,),
         )
 
@@ -227,11 +227,11 @@ def _column_type(declared: str) -> ColumnType:
 
 
 def _columns(info: TableInfo) -> str:
-    return ", ".join(_q(c.name) for c in info.columns)
+    return ", ".join(quoted_name(c.name) for c in info.columns)
 
 
 def _pk_match(info: TableInfo) -> str:
-    return " AND ".join(f"{_q(c)} = ?" for c in info.primary_key)
+    return " AND ".join(f"{quoted_name(c)} = ?" for c in info.primary_key)
 
 
 def _time_param(since: datetime | None) -> str:

@@ -19,28 +19,21 @@ docstring lists the rules); how they get there differs:
 
 from __future__ import annotations
 
+from mizzle.core.quoting import quoted_name, text_literal
 from mizzle.core.sync.names import CONTROL_TABLE, DEVICE_ID, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-_CONTROL = _q(CONTROL_TABLE)
+_CONTROL = quoted_name(CONTROL_TABLE)
 _TRACKING = f'(SELECT "applying_remote" FROM {_CONTROL}) IS NOT 1'
 _SESSION_DEVICE = f'(SELECT "device_id" FROM {_CONTROL})'
-_V, _T, _D = _q(SYNC_VERSION), _q(LAST_MODIFIED_AT), _q(DEVICE_ID)
+_V, _T, _D = quoted_name(SYNC_VERSION), quoted_name(LAST_MODIFIED_AT), quoted_name(DEVICE_ID)
 
 
 def support_statements() -> list[str]:
     """Create the tombstone and control tables (idempotent)."""
-    tombstones = _q(TOMBSTONES)
+    tombstones = quoted_name(TOMBSTONES)
     return [
         f"""CREATE TABLE IF NOT EXISTS {_CONTROL} (
   "id" INTEGER PRIMARY KEY CHECK ("id" = 1),
@@ -56,20 +49,20 @@ def support_statements() -> list[str]:
   "deleted_at" TEXT NOT NULL DEFAULT ({NOW}),
   "device_id" TEXT
 )""",
-        f"CREATE INDEX IF NOT EXISTS {_q(TOMBSTONES + '_table_name_deleted_at_idx')} "
+        f"CREATE INDEX IF NOT EXISTS {quoted_name(TOMBSTONES + '_table_name_deleted_at_idx')} "
         f'ON {tombstones} ("table_name", "deleted_at")',
     ]
 
 
 def drop_support_statements() -> list[str]:
-    return [f"DROP TABLE IF EXISTS {_q(TOMBSTONES)}", f"DROP TABLE IF EXISTS {_CONTROL}"]
+    return [f"DROP TABLE IF EXISTS {quoted_name(TOMBSTONES)}", f"DROP TABLE IF EXISTS {_CONTROL}"]
 
 
 def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
     """CREATE TRIGGER for the three triggers of sync table `table`."""
-    insert, update, delete = (_q(n) for n in trigger_names("sqlite", table))
-    t = _q(table)
-    pk = ", ".join(f"OLD.{_q(c)}" for c in primary_key)
+    insert, update, delete = (quoted_name(n) for n in trigger_names("sqlite", table))
+    t = quoted_name(table)
+    pk = ", ".join(f"OLD.{quoted_name(c)}" for c in primary_key)
     return [
         f"""CREATE TRIGGER {insert} AFTER INSERT ON {t} FOR EACH ROW
 WHEN NEW.{_D} IS NULL AND {_TRACKING} AND {_SESSION_DEVICE} IS NOT NULL
@@ -87,19 +80,19 @@ END""",
         f"""CREATE TRIGGER {delete} AFTER DELETE ON {t} FOR EACH ROW
 WHEN {_TRACKING}
 BEGIN
-  INSERT INTO {_q(TOMBSTONES)} ("table_name", "pk", "sync_version", "device_id")
-  VALUES ({_text(table)}, json_array({pk}), OLD.{_V}, {_SESSION_DEVICE});
+  INSERT INTO {quoted_name(TOMBSTONES)} ("table_name", "pk", "sync_version", "device_id")
+  VALUES ({text_literal(table)}, json_array({pk}), OLD.{_V}, {_SESSION_DEVICE});
 END""",
     ]
 
 
 def drop_trigger_statements(table: str) -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {_q(n)}" for n in trigger_names("sqlite", table)]
+    return [f"DROP TRIGGER IF EXISTS {quoted_name(n)}" for n in trigger_names("sqlite", table)]
 
 
 #: Tracking off / on for the rest of the open transaction, where the control table exists
 #: (the migration runner checks `CONTROL_EXISTS` first; before any sync table there is
 #: nothing to switch).
-CONTROL_EXISTS = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {_text(CONTROL_TABLE)}"
+CONTROL_EXISTS = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {text_literal(CONTROL_TABLE)}"
 TRACKING_OFF = f'UPDATE {_CONTROL} SET "applying_remote" = 1'
 TRACKING_ON = f'UPDATE {_CONTROL} SET "applying_remote" = 0'
