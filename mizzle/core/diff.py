@@ -329,15 +329,15 @@ class _Diff:
                 and new.sync
                 and (
                     old.name != new.name
-                    or _key(old) != _key(new)
+                    or old.primary_key_columns != new.primary_key_columns
                     or bool(touched & set(SYNC_COLUMNS))
-                    or any(c in touched for c in _key(new))
+                    or any(c in touched for c in new.primary_key_columns)
                 )
             )
             if old.sync and (remade or not new.sync):
-                off.append(DisableSync(table=old.name, primary_key=_key(old)))
+                off.append(DisableSync(table=old.name, primary_key=old.primary_key_columns))
             if new.sync and (remade or not old.sync):
-                on.append(EnableSync(table=new.name, primary_key=_key(new)))
+                on.append(EnableSync(table=new.name, primary_key=new.primary_key_columns))
         return off, on
 
     def _late_foreign_keys(
@@ -421,10 +421,6 @@ class _Diff:
             if not more:
                 return [v for v in self.old.views if v.name in dropped]
             dropped |= more
-
-
-def _key(table: Table) -> tuple[str, ...]:
-    return table.primary_key.columns if table.primary_key else ()
 
 
 def _by_fk(item: tuple[str, ForeignKey]) -> tuple[str, str]:

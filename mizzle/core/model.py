@@ -255,6 +255,11 @@ class Table(_Frozen):
         return self._columns_by_name.get(name)
 
     @property
+    def primary_key_columns(self) -> tuple[str, ...]:
+        """The primary key's columns; empty without one."""
+        return self.primary_key.columns if self.primary_key else ()
+
+    @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 

@@ -488,37 +488,36 @@ class ReplaceView(Operation):
 # table carry its triggers themselves.
 
 
-class EnableSync(Operation):
-    """Create the change-tracking triggers of `table` (its sync columns exist by now)."""
+class _SyncTriggers(Operation):
+    """The change-tracking triggers of `table`, which read its primary key `primary_key`."""
 
-    op: Literal["enable_sync"] = "enable_sync"
     table: str
     primary_key: tuple[str, ...]
-
-    def reverse(self) -> DisableSync:
-        return DisableSync(table=self.table, primary_key=self.primary_key)
 
     @property
     def table_name(self) -> str:
         return self.table
+
+
+class EnableSync(_SyncTriggers):
+    """Create the change-tracking triggers of `table` (its sync columns exist by now)."""
+
+    op: Literal["enable_sync"] = "enable_sync"
+
+    def reverse(self) -> DisableSync:
+        return DisableSync(table=self.table, primary_key=self.primary_key)
 
     def describe(self) -> str:
         return f"track changes of {self.table} (sync triggers)"
 
 
-class DisableSync(Operation):
+class DisableSync(_SyncTriggers):
     """Drop the change-tracking triggers of `table` (its sync columns stay unless dropped)."""
 
     op: Literal["disable_sync"] = "disable_sync"
-    table: str
-    primary_key: tuple[str, ...]
 
     def reverse(self) -> EnableSync:
         return EnableSync(table=self.table, primary_key=self.primary_key)
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def describe(self) -> str:
         return f"stop tracking changes of {self.table} (drop sync triggers)"

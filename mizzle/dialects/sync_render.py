@@ -15,11 +15,10 @@ def sync_statements(
     support: Callable[[], list[str]],
     triggers: Callable[[str, tuple[str, ...]], list[str]],
 ) -> list[str]:
-    sync_tables = [t for t in tables if t.sync and t.primary_key is not None]  # validate() requires the key
+    sync_tables = [t for t in tables if t.sync]  # each has a primary key: validate() requires one
     if not sync_tables:
         return []
     statements = support()
     for t in sync_tables:
-        assert t.primary_key is not None
-        statements += triggers(t.name, t.primary_key.columns)
+        statements += triggers(t.name, t.primary_key_columns)
     return statements

@@ -8,7 +8,7 @@ the same `YYYY-MM-DDTHH:MM:SS.mmmZ` text, which sorts and compares like the time
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from mizzle.core import naming
 from mizzle.core.model import Column, Index, IndexKey, LiteralDefault, NowDefault, Table
@@ -39,20 +39,28 @@ def describe(column: Column) -> str:
     return ctype + ("" if column.nullable else " NOT NULL") + default
 
 
+def is_delta_index(index: Index) -> bool:
+    """Whether delta pulls can read through `index`: its first key is `last_modified_at`
+    and it covers every row."""
+    return bool(index.keys) and index.keys[0].column == LAST_MODIFIED_AT and index.where is None
+
+
 def delta_index(table: Table) -> Index | None:
-    """The table's index whose first key is `last_modified_at`, if any."""
-    for index in table.indexes:
-        if index.keys and index.keys[0].column == LAST_MODIFIED_AT and index.where is None:
-            return index
-    return None
+    """The table's index delta pulls read through, if any."""
+    return next((i for i in table.indexes if is_delta_index(i)), None)
+
+
+def missing_sync_columns(names: Iterable[str]) -> tuple[Column, ...]:
+    """The sync columns a table with columns `names` lacks, as sync adds them."""
+    have = set(names)
+    return tuple(c for c in SYNC_COLUMN_SPECS if c.name not in have)
 
 
 def with_sync(table: Table, taken: set[str] | None = None) -> Table:
     """`table` marked sync, with the sync columns it lacks appended and, if it has none, an
     index on `last_modified_at` (named as PostgreSQL names it, avoiding `taken` relation
     names). Columns it already declares are kept as declared (`problems` checks them)."""
-    have = set(table.column_names)
-    columns = table.columns + tuple(c for c in SYNC_COLUMN_SPECS if c.name not in have)
+    columns = table.columns + missing_sync_columns(table.column_names)
     indexes = table.indexes
     if delta_index(table) is None:
         used = (taken or set()) | {i.name for i in table.indexes}

@@ -67,8 +67,8 @@ def create_table(op: CreateTable, ctx: Context) -> Planned:
     # (create_table_sql's schema only matters on SQLite)
     statements = [create_table_sql(table, Schema(tables=(table,)))]
     statements += [create_index_sql(table.name, i) for i in table.indexes]
-    if table.sync and table.primary_key is not None:
-        statements += sync_sql.trigger_statements(table.name, table.primary_key.columns)
+    if table.sync:
+        statements += sync_sql.trigger_statements(table.name, table.primary_key_columns)
     return Planned(tuple(statements))
 
 

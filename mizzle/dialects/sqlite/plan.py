@@ -246,7 +246,7 @@ def _render(op: Operation, s0: State, s1: State) -> _Out:
     match op:
         case CreateTable():
             table = s1.table(op.table.name)
-            triggers = sync_sql.trigger_statements(table.name, _key(table)) if table.sync else []
+            triggers = sync_sql.trigger_statements(table.name, table.primary_key_columns) if table.sync else []
             return _Out(
                 [create_table_sql(table, s1.enums_of(table.name))]
                 + [create_index_sql(table.name, i) for i in table.indexes]
@@ -295,10 +295,6 @@ def _render(op: Operation, s0: State, s1: State) -> _Out:
         case _ if isinstance(op, TABLE_CHANGES):
             return _rebuild(op.table_name or "", [op], s0, s1, {})
     raise TypeError(f"no SQLite plan for {type(op).__name__}")
-
-
-def _key(table: Table) -> tuple[str, ...]:
-    return table.primary_key.columns if table.primary_key else ()
 
 
 # --- the planner -------------------------------------------------------------------------------

@@ -216,8 +216,8 @@ def rebuild_sql(rebuild: TableRebuild, around: Surroundings) -> tuple[list[Guard
     statements.append(f"DROP TABLE {q(name)}")
     statements.append(f"ALTER TABLE {q(tmp)} RENAME TO {q(name)}")
     statements += [create_index_sql(name, index) for index in rebuild.after.indexes]
-    if rebuild.after.sync and rebuild.after.primary_key is not None:
-        statements += sync_sql.trigger_statements(name, rebuild.after.primary_key.columns)
+    if rebuild.after.sync:
+        statements += sync_sql.trigger_statements(name, rebuild.after.primary_key_columns)
     statements += [create_view_sql(v) for v in ddl.view_order(created)]
     return _guards(rebuild, around), statements
 
