@@ -122,7 +122,9 @@ def build_wheel(dest: Path) -> Path:
     the build tools installed here, else in pip's isolated build environment (which fetches
     setuptools and wheel from the package index)."""
     errors = []
-    for isolation in ([], ["--no-build-isolation"]) if not _has_build_tools() else (["--no-build-isolation"], []):
+    # Without setuptools' wheel command here, only the isolated build can work.
+    attempts = (["--no-build-isolation"], []) if _has_build_tools() else ([],)
+    for isolation in attempts:
         with tempfile.TemporaryDirectory(prefix="mizzle-wheel-") as tmp:
             command = [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", tmp]
             done = subprocess.run([*command, str(project_root())], capture_output=True, text=True)
