@@ -25,7 +25,7 @@ from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
-from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, trigger_names
+from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_TRIGGER_NAMES, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql.ddl_alter import CLUSTER_OBJECTS, AlterStatements
 from mizzle.dialects.postgresql.ddl_draft import (
@@ -103,7 +103,7 @@ _CREATE_UNSUPPORTED: dict[tuple[str, ...], str] = {
 #: Functions and aggregates: a view calling one is left out.
 _CALLABLE_KINDS = frozenset({"function", "procedure", "aggregate"})
 #: what `export` writes for sync tables, read back as the tables' `sync` flag
-_SYNC_TRIGGERS = frozenset(trigger_names("postgresql", ""))
+_SYNC_TRIGGERS = frozenset(PG_TRIGGER_NAMES)
 _SYNC_FUNCTIONS = frozenset({PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION})
 MIZZLE_PREFIX = "__mizzle_"
 
