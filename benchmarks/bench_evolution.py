@@ -52,7 +52,7 @@ from harness import (
     runs_label,
 )
 
-from mizzle.core.codegen import schema_to_python
+from mizzle.sources.dsl.codegen import schema_to_python
 from mizzle.core.model import Schema
 from mizzle.core.urls import redact
 

@@ -49,7 +49,7 @@ from harness import (
     runs_label,
 )
 
-from mizzle.core.dsl import schema_from_classes
+from mizzle.sources.dsl import schema_from_classes
 from mizzle.core.model import Schema
 from mizzle.core.urls import redact
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql

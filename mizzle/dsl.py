@@ -1,8 +1,8 @@
 """The schema DSL, as schema modules import it: `from mizzle.dsl import Table, serial, text, ...`.
 
-See `mizzle.core.dsl` for the whole language, with examples. This module only gives it a
-short public name; the names it exports are `mizzle.core.dsl.__all__`.
+See `mizzle.sources.dsl` for the whole language, with examples. This module only gives it a
+short public name; the names it exports are `mizzle.sources.dsl.__all__`.
 """
 
-from mizzle.core.dsl import *  # noqa: F403
-from mizzle.core.dsl import __all__ as __all__
+from mizzle.sources.dsl import *  # noqa: F403
+from mizzle.sources.dsl import __all__ as __all__

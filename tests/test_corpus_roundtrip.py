@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mizzle.core.load import load_schema
 from mizzle.dialects import get_dialect
+from mizzle.sources.load import load_schema
 from tests.catalog import Catalog, diff, snapshot
 from tests.conftest import CORPUS, REPO
 from tests.pg import fresh_database

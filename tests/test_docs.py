@@ -11,10 +11,10 @@ import typer
 
 from mizzle import dsl
 from mizzle.cli.app import app
-from mizzle.core.load import load_schema
 from mizzle.core.types import TypeKind
 from mizzle.dialects.postgresql import types as pg_types
 from mizzle.dialects.sqlite import types as sqlite_types
+from mizzle.sources.load import load_schema
 from tests.conftest import REPO
 
 TYPES_MD = (REPO / "docs" / "types.md").read_text()

@@ -43,10 +43,10 @@ from rich.console import Console
 from rich.table import Table
 
 from mizzle.core import integrity, runner
-from mizzle.core.codegen import schema_to_python
-from mizzle.core.config import Config, load_config
+from mizzle.sources.dsl.codegen import schema_to_python
+from mizzle.app.config import Config, load_config
 from mizzle.core.errors import MizzleError
-from mizzle.core.load import load_schema
+from mizzle.sources.load import load_schema
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
 from mizzle.core.tracking import MigrationDatabase

@@ -53,7 +53,7 @@ def check(
 
 
 def _database_findings(folder: MigrationFolder, url: DatabaseURL) -> list[str]:
-    from mizzle.core.push import compare, describe_drift, drift  # the model, sqlglot: only with --db
+    from mizzle.app.push import compare, describe_drift, drift  # the model, sqlglot: only with --db
 
     findings: list[str] = []
     with opened(url) as database:

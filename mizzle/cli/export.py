@@ -39,7 +39,7 @@ def export(
         config = session.optional_config()
     name = dialect.value if dialect is not None else config.dialects[0] if config else DIALECTS[0]
 
-    from mizzle.core.load import load_schema
+    from mizzle.sources.load import load_schema
 
     # sync_tables belong to the config's schema, not to one named by --schema
     sync_tables = config.sync_tables if config is not None and config.schema == schema else ()

@@ -93,7 +93,7 @@ def generate(
 
     # Imported here: the model, sqlglot and the DSL are needed by this command, not by every one.
     from mizzle.core.diff import diff
-    from mizzle.core.load import load_schema
+    from mizzle.sources.load import load_schema
 
     loaded = load_schema(config.require_schema(), config.sync_tables)
     schema = loaded.schema

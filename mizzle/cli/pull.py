@@ -66,7 +66,7 @@ def pull(
 
 def _render(schema: Schema, suffix: str) -> str:
     if suffix == ".py":
-        from mizzle.core.codegen import schema_to_python
+        from mizzle.sources.dsl.codegen import schema_to_python
 
         return schema_to_python(schema)
     postgresql = get_dialect("postgresql")

@@ -27,8 +27,8 @@ def push(
     Changes that lose data (a dropped table or column) are listed with the rows they hold
     and need a yes on a terminal, or --force. Renames are settled as for `generate`.
     """
-    from mizzle.core import push as pushing
-    from mizzle.core.load import load_schema
+    from mizzle.app import push as pushing
+    from mizzle.sources.load import load_schema
 
     session = session_of(ctx)
     config = session.config()

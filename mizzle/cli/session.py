@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
+from mizzle.app.config import Config, ConfigNotFound, load_config
 from mizzle.cli.output import Redactor
-from mizzle.core.config import Config, ConfigNotFound, load_config
 from mizzle.core.urls import DatabaseURL, parse_url
 
 

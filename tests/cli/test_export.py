@@ -6,9 +6,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from mizzle.core.load import load_schema
 from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect
+from mizzle.sources.load import load_schema
 from tests.cli.conftest import EXAMPLE, Mizzle
 
 EXAMPLE_CONFIG = EXAMPLE / "mizzle.toml"

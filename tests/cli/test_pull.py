@@ -6,10 +6,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from mizzle.core.load import load_schema
 from mizzle.core.model import Schema
 from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect, sqlite
+from mizzle.sources.load import load_schema
 from tests.cli.conftest import EXAMPLE, Mizzle
 
 EXAMPLE_SCHEMA = load_schema(EXAMPLE / "schema.py").schema

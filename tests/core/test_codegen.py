@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mizzle.core.codegen import is_attribute_name, pascal_case, schema_to_python
-from mizzle.core.load import load_schema
 from mizzle.core.model import Schema
 from mizzle.dsl import (
     Enum,
@@ -52,6 +50,8 @@ from mizzle.dsl import (
     uuid,
     varchar,
 )
+from mizzle.sources.dsl.codegen import is_attribute_name, pascal_case, schema_to_python
+from mizzle.sources.load import load_schema
 from tests.conftest import CORPUS, REPO
 from tests.dialects.rich_schema import RICH
 from tests.strategies import schemas
@@ -277,7 +277,7 @@ def weird_schema() -> Schema:
 
 
 def corpus_schema(name: str) -> Schema:
-    from mizzle.dialects.postgresql.ddl import parse_ddl
+    from mizzle.sources.sql.reader import parse_ddl
 
     path = {
         "chinook": CORPUS / "chinook" / "Chinook_PostgreSql.sql",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mizzle.core.config import ConfigNotFound, expand, load_config
+from mizzle.app.config import ConfigNotFound, expand, load_config
 from mizzle.core.errors import ConfigError
 
 

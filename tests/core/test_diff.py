@@ -19,7 +19,7 @@ from mizzle.core.operations import (
     reverse_all,
 )
 from mizzle.core.renames import AmbiguousRename, Kind, Renames
-from mizzle.dialects.postgresql.ddl import parse_ddl
+from mizzle.sources.sql.reader import parse_ddl
 from tests.dialects.rich_schema import RICH
 from tests.strategies import schemas
 from tests.strategies_evolution import drop_everything_renames, schema_pairs, without_column_order

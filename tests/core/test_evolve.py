@@ -36,7 +36,7 @@ from mizzle.core.operations import (
     RenameTable,
     ReplaceView,
 )
-from mizzle.dialects.postgresql.ddl import parse_ddl
+from mizzle.sources.sql.reader import parse_ddl
 
 
 def s(ddl: str) -> Schema:

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from mizzle.core.errors import SchemaError, SchemaSyntaxError
-from mizzle.core.load import load_schema
 from mizzle.core.validate import validate
+from mizzle.sources.load import load_schema
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "examples" / "practice_tracker" / "schema.py"

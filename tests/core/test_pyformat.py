@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mizzle.core.pyformat import (
+from mizzle.sources.dsl.pyformat import (
     Assign,
     Attr,
     ClassDef,

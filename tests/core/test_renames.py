@@ -18,7 +18,7 @@ from mizzle.core.renames import (
     resolve,
 )
 from mizzle.core.types import t
-from mizzle.dialects.postgresql.ddl import parse_ddl
+from mizzle.sources.sql.reader import parse_ddl
 
 
 def s(ddl: str) -> Schema:

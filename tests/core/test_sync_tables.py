@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from mizzle.core.codegen import schema_to_python
-from mizzle.core.config import load_config
+from mizzle.app.config import load_config
 from mizzle.core.diff import diff
 from mizzle.core.errors import ConfigError, SchemaError
 from mizzle.core.evolve import evolve
-from mizzle.core.load import load_schema
 from mizzle.core.model import Schema
 from mizzle.core.operations import CreateSyncSupport, DisableSync, DropSyncSupport, EnableSync, RenameTable
 from mizzle.core.renames import Renames
 from mizzle.core.sync.names import SYNC_COLUMNS
 from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
+from mizzle.sources.dsl.codegen import schema_to_python
+from mizzle.sources.load import load_schema
 
 HEAD = "from mizzle.dsl import Table, integer, serial, text, timestamptz, index\n"
 

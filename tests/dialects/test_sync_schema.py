@@ -10,7 +10,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from mizzle.core.load import load_schema
 from mizzle.core.model import Schema
 from mizzle.dialects.postgresql import introspect as pg_introspect
 from mizzle.dialects.postgresql import render_schema as pg_render
@@ -19,6 +18,7 @@ from mizzle.dialects.sqlite import introspect as sqlite_introspect
 from mizzle.dialects.sqlite import project
 from mizzle.dialects.sqlite import render_schema as sqlite_render
 from mizzle.dialects.sqlite.connect import apply as sqlite_apply
+from mizzle.sources.load import load_schema
 
 SOURCE = """
 from mizzle.dsl import Table, integer, primary_key, random_uuid, serial, text, uuid

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from mizzle.core.dsl import schema_from_classes
 from mizzle.core.errors import MizzleError
 from mizzle.dsl import Table, integer, text, uuid
+from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync import Changes, SyncError, Tombstone, apply_remote, changes_since, set_device
 from tests.sync.dbs import Db, create, pg_db
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from mizzle.core.dsl import schema_from_classes
 from mizzle.core.sync import wire
 from mizzle.core.sync.api import sync_table
 from mizzle.core.types import t
@@ -38,6 +37,7 @@ from mizzle.dsl import (
     varchar,
 )
 from mizzle.dsl import json as json_column
+from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync import adapter, apply_remote, changes_since
 from tests.sync.dbs import Db, create, pg_db
 

@@ -17,9 +17,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from mizzle.core.dsl import schema_from_classes
 from mizzle.dsl import Table, boolean, integer, jsonb, numeric, primary_key, random_uuid, text, timestamptz, uuid
 from mizzle.dsl import json as json_column
+from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync import ApplyReport, Changes, apply_remote, changes_since, set_device
 from tests.sync.dbs import Db, create, sqlite_db
 

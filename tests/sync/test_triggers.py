@@ -15,7 +15,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from mizzle.core.dsl import schema_from_classes
 from mizzle.core.errors import MizzleError
 from mizzle.core.sync import wire
 from mizzle.core.types import t
@@ -23,6 +22,7 @@ from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
 from mizzle.dialects.sqlite import sync_sql as sqlite_sync_sql
 from mizzle.dsl import Table, integer, primary_key, random_uuid, text
 from mizzle.dsl import uuid as uuid_column
+from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync import Changes, Tombstone, apply_remote, changes_since, set_device
 from tests.sync.dbs import Db, create, pg_db
 

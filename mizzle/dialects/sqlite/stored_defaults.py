@@ -3,7 +3,7 @@
 The reverse of `render.default_sql`. `now` and random uuids are recognised by comparing
 canonical sqlglot trees with `types.NOW_SQL` / `types.RANDOM_UUID_SQL`, not raw text, so
 spacing and case do not matter. Constants are read by the column's type, the way the
-PostgreSQL side reads them (`postgresql/types.default_from_pg`), so that one schema gives
+PostgreSQL side reads them (`core/canonical.default_from_pg`), so that one schema gives
 equal defaults from either database: integers for integer columns, decimal text for other
 numbers, booleans from 1/0/TRUE/FALSE, JSON text into a list for arrays.
 """

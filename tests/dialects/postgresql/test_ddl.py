@@ -10,15 +10,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from mizzle.core.canonical import pg_expr
 from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Column, Enum, ExprDefault, Index, IndexKey, LiteralDefault, PrimaryKey, Table, View
 from mizzle.core.types import ColumnType, t
 from mizzle.core.urls import parse_url
 from mizzle.dialects.postgresql.connect import connect
-from mizzle.dialects.postgresql.ddl import parse_ddl
 from mizzle.dialects.postgresql.introspect import introspect
-from mizzle.dialects.postgresql.types import pg_expr
+from mizzle.sources.sql.reader import parse_ddl
 from tests.conftest import CORPUS
 
 CHINOOK = CORPUS / "chinook" / "Chinook_PostgreSql.sql"

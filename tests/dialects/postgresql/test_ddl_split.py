@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mizzle.core.errors import SchemaSyntaxError
-from mizzle.dialects.postgresql.ddl_split import Statement, Tokens, split_statements
+from mizzle.sources.sql.split import Statement, Tokens, split_statements
 
 
 def split(text: str) -> list[tuple[int, str]]:

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from mizzle.core.canonical import pg_expr
 from mizzle.core.errors import IntrospectionError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.introspection import Introspected, Unsupported
@@ -33,7 +34,6 @@ from mizzle.core.model import (
 from mizzle.core.types import ColumnType, t
 from mizzle.core.urls import parse_url
 from mizzle.dialects.postgresql import connect, introspect
-from mizzle.dialects.postgresql.types import pg_expr
 from tests.conftest import CORPUS
 
 

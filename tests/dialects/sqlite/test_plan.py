@@ -608,7 +608,7 @@ def test_new_tables_in_a_foreign_key_cycle_carry_every_key_inline(db: sqlite3.Co
 
 def test_a_new_table_may_use_an_enum_no_column_used_before() -> None:
     from mizzle.core.diff import diff
-    from mizzle.dialects.postgresql.ddl import parse_ddl
+    from mizzle.sources.sql.reader import parse_ddl
 
     a = parse_ddl("CREATE TYPE h AS ENUM ('x'); CREATE TABLE t (a int);").schema
     b = parse_ddl("CREATE TYPE h AS ENUM ('x'); CREATE TABLE t (a int); CREATE TABLE n (m h);").schema

@@ -18,8 +18,11 @@ from pydantic import ValidationError
 from sqlglot import exp
 
 from mizzle.core import model
-from mizzle.core.dsl.columns import UNSET, Column, ColumnSpec, Reference
-from mizzle.core.dsl.constraints import (
+from mizzle.core.errors import SchemaError
+from mizzle.core.expr import SqlExpr
+from mizzle.core.types import INTEGER_KINDS, JSON_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
+from mizzle.sources.dsl.columns import UNSET, Column, ColumnSpec, Reference
+from mizzle.sources.dsl.constraints import (
     CheckDecl,
     ColumnRef,
     ForeignKeyDecl,
@@ -27,11 +30,8 @@ from mizzle.core.dsl.constraints import (
     PrimaryKeyDecl,
     UniqueDecl,
 )
-from mizzle.core.dsl.draft import UNNAMED, TableDraft, add_sync_parts, name_tables
-from mizzle.core.dsl.table import Enum, Table, View, is_abstract, snake_case, table_name
-from mizzle.core.errors import SchemaError
-from mizzle.core.expr import SqlExpr
-from mizzle.core.types import INTEGER_KINDS, JSON_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
+from mizzle.sources.dsl.draft import UNNAMED, TableDraft, add_sync_parts, name_tables
+from mizzle.sources.dsl.table import Enum, Table, View, is_abstract, snake_case, table_name
 
 _DECIMAL_KINDS = NUMBER_KINDS - INTEGER_KINDS - SERIAL_KINDS
 #: The dunder attributes a Table class reads.
@@ -283,7 +283,7 @@ def _default(ctype: ColumnType, value: Any) -> model.Default | None:
     spelled as the database gives them back (numbers other than integers as decimal text,
     json as text, bytea in PostgreSQL's hex form); `sql(...)` goes through the same reading as
     a DDL default, so `sql("now()")` is `now()` and `sql("'x'")` the literal 'x'."""
-    from mizzle.dialects.postgresql.types import default_from_pg
+    from mizzle.core.canonical import default_from_pg
 
     if value is None:
         return None

@@ -15,6 +15,7 @@ from typing import cast
 
 from sqlglot import exp
 
+from mizzle.core.canonical import default_from_pg, nextval_sequence, normalize_pg_expression
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.introspection import Introspected, Unsupported
@@ -23,8 +24,8 @@ from mizzle.core.naming import check_name, choose_name, foreign_key_name, primar
 from mizzle.core.sync.names import TRIGGER_EVENTS
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
-from mizzle.dialects.postgresql.ddl_split import clip_identifier, fold_identifier
-from mizzle.dialects.postgresql.types import default_from_pg, nextval_sequence, normalize_pg_expression, type_sql
+from mizzle.dialects.postgresql.types import type_sql
+from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
 

@@ -25,9 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mizzle.core import dsl
-from mizzle.core.dsl.draft import UNNAMED, TableDraft, name_drafts
-from mizzle.core.dsl.table import snake_case
 from mizzle.core.errors import SchemaError
 from mizzle.core.model import (
     Check,
@@ -45,7 +42,11 @@ from mizzle.core.model import (
     Table,
     Unique,
 )
-from mizzle.core.pyformat import (
+from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
+from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
+from mizzle.sources import dsl
+from mizzle.sources.dsl.draft import UNNAMED, TableDraft, name_drafts
+from mizzle.sources.dsl.pyformat import (
     Assign,
     Attr,
     Call,
@@ -64,8 +65,7 @@ from mizzle.core.pyformat import (
     format_module,
     method,
 )
-from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
-from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
+from mizzle.sources.dsl.table import snake_case
 
 HEADER = "The database schema in mizzle's Python DSL (written by `mizzle pull`)."
 LINE_LENGTH = 100

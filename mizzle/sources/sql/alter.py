@@ -18,8 +18,8 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.expr import parse_expression
 from mizzle.core.naming import make_object_name
 from mizzle.core.types import ColumnType
-from mizzle.dialects.postgresql.ddl_draft import Draft, DraftColumn, DraftTable, Pending, ident
-from mizzle.dialects.postgresql.ddl_split import Statement, Tokens, parse_statement, qualified
+from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident
+from mizzle.sources.sql.split import Statement, Tokens, parse_statement, qualified
 
 #: CREATE / DROP of objects that belong to the cluster, not to a database's schema.
 CLUSTER_OBJECTS = frozenset({"DATABASE", "ROLE", "USER", "GROUP", "TABLESPACE"})

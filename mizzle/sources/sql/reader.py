@@ -27,8 +27,9 @@ from mizzle.core.model import Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_TRIGGER_NAMES, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
-from mizzle.dialects.postgresql.ddl_alter import CLUSTER_OBJECTS, AlterStatements
-from mizzle.dialects.postgresql.ddl_draft import (
+from mizzle.dialects.postgresql.types import column_type_from_pg
+from mizzle.sources.sql.alter import CLUSTER_OBJECTS, AlterStatements
+from mizzle.sources.sql.draft import (
     Draft,
     DraftColumn,
     DraftTable,
@@ -37,7 +38,7 @@ from mizzle.dialects.postgresql.ddl_draft import (
     pg_expr_tree,
     relation_name,
 )
-from mizzle.dialects.postgresql.ddl_split import (
+from mizzle.sources.sql.split import (
     Statement,
     Tokens,
     fold_identifier,
@@ -46,7 +47,6 @@ from mizzle.dialects.postgresql.ddl_split import (
     qualified,
     split_statements,
 )
-from mizzle.dialects.postgresql.types import column_type_from_pg
 
 
 def parse_ddl(text: str, source: str = "schema.sql") -> Introspected:

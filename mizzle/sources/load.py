@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from mizzle.core.dsl.build import schema_from_classes
-from mizzle.core.dsl.table import Enum, Table, View, table_name
 from mizzle.core.errors import MizzleError, SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Schema
 from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
+from mizzle.sources.dsl.build import schema_from_classes
+from mizzle.sources.dsl.table import Enum, Table, View, table_name
 
 _module_numbers = itertools.count(1)
 
@@ -75,7 +75,7 @@ def _load(path: Path) -> Introspected:
     if suffix == ".sql":
         # Imported here: the DDL reader pulls in the PostgreSQL dialect's parser tables. It
         # validates the schema itself, naming the line of the statement at fault.
-        from mizzle.dialects.postgresql.ddl import parse_ddl
+        from mizzle.sources.sql.reader import parse_ddl
 
         return parse_ddl(source, source=str(path))
     declared = Declarations.of(python_module(path, source))

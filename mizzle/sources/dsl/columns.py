@@ -53,7 +53,7 @@ from mizzle.core.model import FkAction, NowDefault, RandomUuidDefault
 from mizzle.core.types import ColumnType, TypeKind
 
 if TYPE_CHECKING:
-    from mizzle.core.dsl.table import Enum, Table
+    from mizzle.sources.dsl.table import Enum, Table
 
 T = TypeVar("T")
 
@@ -68,7 +68,7 @@ def sql(text: str) -> SqlExpr:
     """A PostgreSQL SQL expression (default, index key or predicate, check, view body)."""
     # Imported here: the dialect's expression reader is the one the DDL loader and the
     # introspector use, so a DSL expression canonicalises exactly like theirs.
-    from mizzle.dialects.postgresql.types import pg_expr
+    from mizzle.core.canonical import pg_expr
 
     return pg_expr(text)
 

@@ -30,12 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from mizzle.core.dsl.columns import Column, sql
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import FkAction
+from mizzle.sources.dsl.columns import Column, sql
 
 if TYPE_CHECKING:
-    from mizzle.core.dsl.table import Table
+    from mizzle.sources.dsl.table import Table
 
 #: A column named by attribute name, column name, or its column object.
 ColumnRef = str | Column[Any]

@@ -28,12 +28,12 @@
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
-A schema module is loaded by `mizzle.core.load.load_schema`: every Table class, Enum and
+A schema module is loaded by `mizzle.sources.load.load_schema`: every Table class, Enum and
 View it defines or imports is part of the schema.
 """
 
-from mizzle.core.dsl.build import schema_from_classes
-from mizzle.core.dsl.columns import (
+from mizzle.sources.dsl.build import schema_from_classes
+from mizzle.sources.dsl.columns import (
     Column,
     bigint,
     bigserial,
@@ -60,8 +60,8 @@ from mizzle.core.dsl.columns import (
     uuid,
     varchar,
 )
-from mizzle.core.dsl.constraints import asc, check, desc, foreign_key, index, primary_key, unique
-from mizzle.core.dsl.table import Enum, Table, View
+from mizzle.sources.dsl.constraints import asc, check, desc, foreign_key, index, primary_key, unique
+from mizzle.sources.dsl.table import Enum, Table, View
 
 __all__ = [
     "Column",

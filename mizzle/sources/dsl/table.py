@@ -30,10 +30,10 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
-from mizzle.core.dsl.columns import Column, enum_column, sql
-from mizzle.core.dsl.constraints import CheckDecl, ForeignKeyDecl, IndexDecl, PrimaryKeyDecl, UniqueDecl
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
+from mizzle.sources.dsl.columns import Column, enum_column, sql
+from mizzle.sources.dsl.constraints import CheckDecl, ForeignKeyDecl, IndexDecl, PrimaryKeyDecl, UniqueDecl
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
