@@ -38,20 +38,26 @@ class ObjectPath:
     def __str__(self) -> str:
         return f"{self.file if self.file is not None else self.module}:{self.attr}"
 
-    def resolve(self) -> tuple[object, ModuleType]:
-        """The object, and the module it was read from. Every failure is one SchemaError
-        line naming the place (the module's file and line where the import failed)."""
+    def resolve(self) -> tuple[object, ModuleType, dict[str, str]]:
+        """The object, the module it was read from, and the files of the modules that import
+        loaded (by module name: they are forgotten afterwards, so `inspect` cannot find them).
+        Every failure is one SchemaError line naming the place (file and line)."""
         # Imported here: load.py imports this module, and this uses load.py's importer.
         from mizzle.core.load import python_module
 
-        module = python_module(self.file) if self.file is not None else _import_dotted(self.folder, self.module)
+        files: dict[str, str] = {}
+        if self.file is not None:
+            module = python_module(self.file)
+            files[module.__name__] = str(self.file)
+        else:
+            module = _import_dotted(self.folder, self.module, files)
         value: object = module
         for part in self.attr.split("."):
             try:
                 value = getattr(value, part)
             except AttributeError:
                 raise SchemaError(f"{self}: {type(value).__name__} {_name(value)} has no attribute {part!r}") from None
-        return value, module
+        return value, module, files
 
 
 def object_path(path: Path) -> ObjectPath | None:
@@ -71,7 +77,7 @@ def _name(value: object) -> str:
     return str(getattr(value, "__name__", "")) or repr(value)
 
 
-def _import_dotted(folder: Path, dotted: str) -> ModuleType:
+def _import_dotted(folder: Path, dotted: str, files: dict[str, str]) -> ModuleType:
     """Import `dotted` with `folder` first on `sys.path`, forgetting afterwards the modules it
     loaded from that folder, so that loading again (a long-lived process) sees new code."""
     where = str(folder.resolve())
@@ -94,6 +100,8 @@ def _import_dotted(folder: Path, dotted: str) -> ModuleType:
         sys.path.remove(where)
         for added in set(sys.modules) - before:
             file = getattr(sys.modules[added], "__file__", None) or ""
+            if file:
+                files[added] = file
             # not an installed library, which a `.venv` in the folder may hold: its classes
             # must stay the ones the objects already read were made from
             if file and Path(file).resolve().is_relative_to(where) and not _INSTALLED.intersection(Path(file).parts):

@@ -19,11 +19,13 @@ and what mizzle exports for PostgreSQL is what `create_all()` creates. Around th
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -49,12 +51,12 @@ PYTHON_DEFAULT = "Python-side default, not a database default"
 
 
 def read_target(target: ObjectPath) -> Introspected:
-    value, module = target.resolve()
+    value, module, files = target.resolve()
     if not isinstance(value, MetaData):
         owner = isinstance(getattr(value, "metadata", None), MetaData)
         hint = f" (name its MetaData: {target}.metadata)" if owner else ""
         raise SchemaError(f"{target} is {_a(value)}, not a SQLAlchemy MetaData{hint}")
-    return read_metadata(value, Places.of(value, module))
+    return read_metadata(value, Places.of(value, module, files))
 
 
 def read_metadata(metadata: MetaData, places: Places | None = None) -> Introspected:
@@ -96,12 +98,19 @@ class Places:
     module: str | None = None
 
     @classmethod
-    def of(cls, metadata: MetaData, module: ModuleType) -> Places:
-        places = cls(module=getattr(module, "__file__", None))
+    def of(cls, metadata: MetaData, module: ModuleType, files: dict[str, str]) -> Places:
+        places = cls(module=files.get(module.__name__) or getattr(module, "__file__", None))
+        lines: dict[str, dict[str, int]] = {}
         for mapped in _mapped_classes(module):
             table = getattr(mapped, "__table__", None)
             if isinstance(table, Table) and table.metadata is metadata and table.name not in places.tables:
-                places.tables[table.name] = _class_place(mapped)
+                file = files.get(mapped.__module__) or _source_file(mapped)
+                if file is None:
+                    continue
+                if file not in lines:
+                    lines[file] = _class_lines(file)
+                line = lines[file].get(mapped.__qualname__)
+                places.tables[table.name] = f"{file}:{line}" if line else file
         return places
 
     def table(self, name: str) -> str | None:
@@ -136,13 +145,32 @@ def _mapped_classes(module: ModuleType) -> Iterator[type]:
             yield mapper.class_
 
 
-def _class_place(mapped: type) -> str:
+def _source_file(mapped: type) -> str | None:
     try:
-        file = inspect.getsourcefile(mapped)
-        _, line = inspect.getsourcelines(mapped)
+        return inspect.getsourcefile(mapped)
     except (OSError, TypeError):
-        return str(getattr(inspect.getmodule(mapped), "__file__", None) or mapped.__module__)
-    return f"{file}:{line}"
+        return None
+
+
+def _class_lines(file: str) -> dict[str, int]:
+    """Line of each class statement in `file`, by qualified name (`Outer.Inner`)."""
+    try:
+        tree = ast.parse(Path(file).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    found: dict[str, int] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                name = prefix + child.name
+                found.setdefault(name, child.lineno)
+                visit(child, name + ".")
+            elif not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
 
 
 # --- what the DDL does not show ---------------------------------------------------------
@@ -156,9 +184,8 @@ def _column_notes(
         raise SchemaError(f"{at}: Computed() (a generated column) is not in mizzle's model yet; use server_default")
     try:
         column.type.compile(dialect=dialect)
-    except Exception as err:  # SQLAlchemy's compiler says why in its own words
-        kind = type(column.type).__name__
-        raise SchemaError(f"{at}: type {kind} has no PostgreSQL spelling ({_first(err)})") from None
+    except Exception:  # its message names SQLAlchemy's compiler object and a web page: not for this line
+        raise SchemaError(f"{at}: type {type(column.type).__name__} has no PostgreSQL spelling") from None
     if isinstance(column.type, Enum) and column.type.native_enum and not column.type.name:
         raise SchemaError(f"{at}: a native Enum needs a name (Enum(..., name=...)), the PostgreSQL type's name")
     notes: list[Unsupported] = []
@@ -223,13 +250,18 @@ def _create_all(metadata: MetaData, dialect: Dialect, places: Places) -> list[tu
         except sa_exc.SQLAlchemyError as err:
             raise SchemaError(f"{places.prefix(places.module)}{_first(err)}") from None
     out = []
+    seen: set[str] = set()
     for element in elements:
         target = getattr(element, "element", element)
         try:
             sql = str(element.compile(dialect=dialect)).strip()
         except Exception as err:  # a construct the PostgreSQL compiler cannot print
             raise SchemaError(f"{places.prefix(places.of_element(target))}{_first(err)}") from None
-        out.append((target, sql))
+        # without checkfirst, a sequence or type several tables use is created with each of them;
+        # create_all() on a live database checks first, so it creates it once
+        if sql not in seen:
+            seen.add(sql)
+            out.append((target, sql))
     return out
 
 
