@@ -65,7 +65,7 @@ def read_metadata(metadata: MetaData, places: Places | None = None) -> Introspec
     dialect = _dialect()
     notes: list[Unsupported] = []
     own_sequences: dict[tuple[str, str], str] = {}
-    for table in metadata.sorted_tables:
+    for table in metadata.tables.values():  # (sorted_tables warns of foreign-key cycles)
         for column in table.columns:
             notes += _column_notes(table, column, dialect, places, own_sequences)
     script = _Script()

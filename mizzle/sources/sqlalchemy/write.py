@@ -48,7 +48,7 @@ from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
 from mizzle.dialects.postgresql.render import create_view_sql, default_sql
 from mizzle.dialects.postgresql.types import quote_ident
 
-HEADER = "The database schema as SQLAlchemy 2.x declarative models (written by `mizzle pull --style sqlalchemy`)."
+HEADER = "The database schema as SQLAlchemy 2.x models (written by `mizzle pull --style sqlalchemy`)."
 LINE_LENGTH = 100
 SYNC_INFO = "mizzle_sync"
 
@@ -122,6 +122,11 @@ def schema_to_sqlalchemy(schema: Schema, *, header: str = HEADER, line_length: i
     return _Writer(schema).module(header, line_length)
 
 
+def _isort(name: str) -> tuple[int, str]:
+    """isort's order by type, as ruff sorts imported names: CONSTANTS, Classes, functions."""
+    return (0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2, name)
+
+
 def _type(name: str, args: list[Expr]) -> Expr:
     """`Integer`, not `Integer()`: SQLAlchemy takes a type class as its instance."""
     return call(name, *args) if args else Code(name)
@@ -165,7 +170,9 @@ class _Writer:
                     Assign(f"{info}[{Str(SYNC_INFO)!r}]".replace("Str(value=", "").replace(")]", "]"), Code("True"))
                 )
         views = [self.view_statement(v.name, create_view_sql(v), line_length) for v in self.schema.views]
-        return self.head(header, line_length) + format_module(body + tail, line_length) + "".join(views)
+        # ruff's blank lines: two after a class, one between statements
+        first = "\n" if views and isinstance((body + tail)[-1], ClassDef) else ""
+        return self.head(header, line_length) + format_module(body + tail, line_length) + first + "".join(views)
 
     def head(self, header: str, line_length: int) -> str:
         out = format_module([Docstring(header)], line_length) + "\n" if header else ""
@@ -173,11 +180,11 @@ class _Writer:
         if "Any" in self.stdlib:
             stdlib.append("from typing import Any\n")
         out += "".join(stdlib) + ("\n" if stdlib else "")
-        names = sorted(n for n in self.used if not n.startswith("orm.") and n != "postgresql")
+        names = sorted((n for n in self.used if not n.startswith("orm.") and n != "postgresql"), key=_isort)
         imports: list[Statement] = [ImportFrom("sqlalchemy", tuple(names))]
         if "postgresql" in self.used:
             imports.append(ImportFrom("sqlalchemy.dialects", ("postgresql",)))
-        orm = sorted(n.removeprefix("orm.") for n in self.used if n.startswith("orm."))
+        orm = sorted((n.removeprefix("orm.") for n in self.used if n.startswith("orm.")), key=_isort)
         imports.append(ImportFrom("sqlalchemy.orm", tuple(orm)))
         return out + format_module(imports, line_length) + "\n\n"
 
@@ -274,7 +281,7 @@ class _Writer:
                 )
             expr = _type(self.use(found[0]), [])
         else:
-            name = self.use(_TYPES[k][0])
+            name = _TYPES[k][0]
             args: list[Expr] = []
             if ctype.length is not None:
                 args = [Code(str(ctype.length))]
@@ -283,11 +290,11 @@ class _Writer:
                 if ctype.scale is not None:
                     args.append(Code(str(ctype.scale)))
             elif ctype.precision is not None:  # fractional seconds: only PostgreSQL's own types take them
-                name = self.use({TypeKind.TIME: "postgresql.TIME"}.get(k, "postgresql.TIMESTAMP"))
+                name = {TypeKind.TIME: "postgresql.TIME"}.get(k, "postgresql.TIMESTAMP")
                 args = [Kw("precision", Code(str(ctype.precision)))]
             if k is TypeKind.TIMESTAMPTZ:
                 args.append(Kw("timezone", Code("True")))
-            expr = _type(name, args)
+            expr = _type(self.use(name), args)
         if ctype.array_dims:
             dims = [Kw("dimensions", Code(str(ctype.array_dims)))] if ctype.array_dims > 1 else []
             expr = call(self.use("postgresql.ARRAY"), expr, *dims)
