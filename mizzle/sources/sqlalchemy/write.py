@@ -244,7 +244,7 @@ class _Writer:
         pk = table.primary_key_columns
         for f in table.foreign_keys:
             if self.fk_inline(table, f) and f.columns == (c.name,):
-                args.append(call(self.use("ForeignKey"), Str(f"{f.ref_table}.{f.ref_columns[0]}"), *self.fk_kws(f)))
+                args.append(call(self.use("ForeignKey"), self.ref(table, f, f.ref_columns[0]), *self.fk_kws(f)))
         kind = c.type.kind
         if kind in SERIAL_KINDS and c.name not in pk:
             args.append(call(self.use("Sequence"), Str(f"{table.name}_{c.name}_seq")))
@@ -316,6 +316,16 @@ class _Writer:
 
     # --- constraints and indexes -------------------------------------------------------
 
+    def ref(self, table: Table, f: ForeignKey, column: str) -> Str:
+        """`"table.column"`, as SQLAlchemy parses a reference: at its dots, so a dot in a name
+        would point somewhere else; refused rather than written wrong."""
+        if "." in f.ref_table or "." in column:
+            raise SchemaError(
+                f'table "{table.name}", foreign key "{f.name}": SQLAlchemy cannot reference a name with a dot'
+                f' ("{f.ref_table}"."{column}"); write this schema as a .py DSL or .sql schema'
+            )
+        return Str(f"{f.ref_table}.{column}")
+
     def fk_inline(self, table: Table, f: ForeignKey) -> bool:
         return len(f.columns) == 1 and f.name == foreign_key_name(table.name, f.columns)
 
@@ -339,7 +349,7 @@ class _Writer:
         for f in table.foreign_keys:
             if not self.fk_inline(table, f):
                 columns = ListOf(tuple(Str(c) for c in f.columns))
-                refs = ListOf(tuple(Str(f"{f.ref_table}.{c}") for c in f.ref_columns))
+                refs = ListOf(tuple(self.ref(table, f, c) for c in f.ref_columns))
                 kws = [*self.fk_kws(f), Kw("name", Str(f.name))]
                 out.append(call(self.use("ForeignKeyConstraint"), columns, refs, *kws))
         for u in table.uniques:

@@ -98,6 +98,15 @@ def test_a_type_sqlalchemy_cannot_spell_is_one_error_naming_the_column() -> None
         schema_to_sqlalchemy(schema)
 
 
+def test_a_reference_to_a_name_with_a_dot_is_refused_not_written_wrong() -> None:
+    schema = parse_ddl("CREATE TABLE ab (id integer PRIMARY KEY); CREATE TABLE c (r integer REFERENCES ab);").schema
+    c = schema.tables[1]
+    fk = c.foreign_keys[0].model_copy(update={"ref_table": "a.b"})
+    schema = schema.model_copy(update={"tables": (schema.tables[0], c.model_copy(update={"foreign_keys": (fk,)}))})
+    with pytest.raises(SchemaError, match=r'^table "c", foreign key "c_r_fkey": SQLAlchemy cannot reference a name'):
+        schema_to_sqlalchemy(schema)
+
+
 def test_pull_refuses_style_sqlalchemy_for_a_sql_file(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'x.db'}"
     done = run_mizzle("pull", "--db", db, "--out", tmp_path / "s.sql", "--style", "sqlalchemy")
