@@ -63,7 +63,8 @@ class ObjectPath:
 def object_path(path: Path) -> ObjectPath | None:
     """The object path `path` ends in (see the module docstring), or None for a plain file."""
     found = _OBJECT_PATH.match(path.name)
-    if found is None:
+    # `a:b.py` is a file with a colon in its name (an attribute is never called `py`)
+    if found is None or path.suffix.lower() in (".py", ".sql"):
         return None
     module, attr = found.group("module"), found.group("attr")
     if module.endswith(".py"):
