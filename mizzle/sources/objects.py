@@ -95,7 +95,7 @@ def _import_dotted(folder: Path, dotted: str, files: dict[str, str]) -> ModuleTy
         raise SchemaError(f"{_place(folder, err, dotted)}{type(err).__name__}: {err}") from None
     except MizzleError as err:
         raise type(err)(f"{_place(folder, err, dotted)}{err}") from None
-    except Exception as err:  # the user's module: every failure becomes one line with its place
+    except (Exception, SystemExit) as err:  # the user's module: every failure is one line with its place
         raise SchemaError(f"{_place(folder, err, dotted)}{type(err).__name__}: {err}") from None
     finally:
         sys.path.remove(where)

@@ -190,3 +190,24 @@ def test_a_table_marked_sync_in_its_info_is_a_sync_table(tmp_path: Path) -> None
     )
     table = load_schema(Path(f"{models}:metadata")).schema.table("note")
     assert table is not None and table.sync and "last_modified_at" in table.column_names
+
+
+def test_sys_exit_in_the_models_module_is_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text("import sys\nsys.exit('no config')\n")
+    with pytest.raises(SchemaError, match=r"models\.py:2: SystemExit: no config$"):
+        load_schema(tmp_path / "models:metadata")
+
+
+def test_after_create_ddl_is_read_views_carried_functions_reported(tmp_path: Path) -> None:
+    models = tmp_path / "ddl.py"
+    models.write_text(
+        "from sqlalchemy import DDL, Column, Integer, MetaData, Table, event\n"
+        "metadata = MetaData()\n"
+        'Table("t", metadata, Column("id", Integer, primary_key=True))\n'
+        'event.listen(metadata, "after_create", DDL("CREATE VIEW v AS SELECT id FROM t WHERE id %% 2 = 0"))\n'
+        "function = DDL(\"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'\")\n"
+        'event.listen(metadata, "after_create", function)\n'
+    )
+    loaded = load_schema(Path(f"{models}:metadata"))
+    assert [v.name for v in loaded.schema.views] == ["v"] and "%" in loaded.schema.views[0].query.sql
+    assert [(u.kind, u.name) for u in loaded.unsupported] == [("function", "f")]
