@@ -211,3 +211,23 @@ def test_after_create_ddl_is_read_views_carried_functions_reported(tmp_path: Pat
     loaded = load_schema(Path(f"{models}:metadata"))
     assert [v.name for v in loaded.schema.views] == ["v"] and "%" in loaded.schema.views[0].query.sql
     assert [(u.kind, u.name) for u in loaded.unsupported] == [("function", "f")]
+
+
+def test_an_error_in_the_ddl_sqlalchemy_writes_names_the_class_not_the_script(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text(
+        "from sqlalchemy import ForeignKey\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n"
+        "class Author(Base):\n"
+        "    __tablename__ = 'author'\n"
+        "    __table_args__ = {'schema': 'other'}\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "class Book(Base):\n"
+        "    __tablename__ = 'book'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    author_id: Mapped[int] = mapped_column(ForeignKey('other.author.id'))\n"
+    )
+    with pytest.raises(SchemaError) as caught:
+        load_schema(tmp_path / "models:Base.metadata")
+    assert str(caught.value).startswith(f'{tmp_path / "models.py"}:9: table "book", foreign key "book_author_id_fkey"')
