@@ -5,7 +5,7 @@ it are relative to the file. String values may use `${VAR}` and `${VAR:-default}
 from the environment after loading `.env` and then `.env.local` beside the config file:
 `.env.local` overrides `.env`, and a variable set in the real environment overrides both.
 
-    schema = "schema.py"                 # or "schema.sql"
+    schema = "schema.py"                 # or "schema.sql", or "app.models:Base.metadata"
     out = "migrations"
     dialects = ["postgresql", "sqlite"]  # the first is the default for `export`
 
@@ -30,6 +30,7 @@ from dotenv import dotenv_values
 
 from mizzle.core.errors import ConfigError
 from mizzle.dialects import DIALECTS
+from mizzle.sources.objects import object_path
 
 CONFIG_NAME = "mizzle.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -175,8 +176,11 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
     schema = None
     if schema_text is not None:
         schema = root / expand(schema_text, env, f"schema in {where}")
-        if schema.suffix not in SCHEMA_SUFFIXES:
-            raise ConfigError(f"schema = {schema_text!r} in {where}: a schema is a .py or .sql file")
+        if schema.suffix not in SCHEMA_SUFFIXES and object_path(schema) is None:
+            raise ConfigError(
+                f"schema = {schema_text!r} in {where}: a schema is a .py or .sql file, or a SQLAlchemy MetaData"
+                ' named as "module:attribute" (e.g. "app.models:Base.metadata")'
+            )
 
     out_text = _string(data, "out", where)
     out = root / expand(out_text if out_text is not None else "migrations", env, f"out in {where}")

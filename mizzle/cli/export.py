@@ -21,7 +21,9 @@ def export(
     ] = None,
     schema: Annotated[
         Path | None,
-        typer.Option("--schema", "-s", help="Schema file (.py or .sql) [default: the config's schema]."),
+        typer.Option(
+            "--schema", "-s", help="Schema file (.py or .sql) or models (module:attr) [default: the config's schema]."
+        ),
     ] = None,
 ) -> None:
     """Print the DDL that creates the schema in an empty database.

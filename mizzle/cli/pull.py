@@ -1,9 +1,10 @@
-"""`mizzle pull`: read a live database and write its schema as Python (DSL) or PostgreSQL DDL."""
+"""`mizzle pull`: read a live database and write its schema as Python (DSL or SQLAlchemy models) or PostgreSQL DDL."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,10 +15,18 @@ from mizzle.cli import output
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError, UnsupportedError
 from mizzle.dialects import get_dialect
+from mizzle.sources.objects import object_path
 
 if TYPE_CHECKING:
     from mizzle.core.introspection import Introspected
     from mizzle.core.model import Schema
+
+
+class Style(StrEnum):
+    """The choices of `--style`: how a .py file declares the schema."""
+
+    dsl = "dsl"
+    sqlalchemy = "sqlalchemy"
 
 
 def pull(
@@ -35,6 +44,10 @@ def pull(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite an existing file.")] = False,
+    style: Annotated[
+        Style,
+        typer.Option("--style", help="How a .py file declares the schema: mizzle's DSL or SQLAlchemy 2.x models."),
+    ] = Style.dsl,
 ) -> None:
     """Introspect a PostgreSQL or SQLite database and write its schema to a file.
 
@@ -43,8 +56,14 @@ def pull(
     session = session_of(ctx)
     if out is None:
         out = session.config().require_schema()
+        if object_path(out) is not None:
+            raise typer.BadParameter(
+                f"the config's schema is a Python object ({out.name}): name a file", param_hint="--out"
+            )
     if out.suffix not in (".py", ".sql"):
         raise typer.BadParameter(f"{out}: write a .py (schema DSL) or .sql (PostgreSQL DDL) file", param_hint="--out")
+    if style is Style.sqlalchemy and out.suffix != ".py":
+        raise typer.BadParameter(f"{out}: --style sqlalchemy writes a .py file", param_hint="--out")
     if out.is_dir():
         raise typer.BadParameter(f"{out} is a directory: name the file to write", param_hint="--out")
     if out.exists() and not force:
@@ -58,13 +77,17 @@ def pull(
     finally:
         conn.close()
 
-    _write(out, _render(introspected.schema, out.suffix))
+    _write(out, _render(introspected.schema, out.suffix, style))
     output.stdout().print(f"wrote {escape(str(out))}: {_counts(introspected)} from {escape(url.redacted)}")
     if warning := introspected.warning():
         output.warning(warning)
 
 
-def _render(schema: Schema, suffix: str) -> str:
+def _render(schema: Schema, suffix: str, style: Style) -> str:
+    if suffix == ".py" and style is Style.sqlalchemy:
+        from mizzle.sources.sqlalchemy import schema_to_sqlalchemy
+
+        return schema_to_sqlalchemy(schema)
     if suffix == ".py":
         from mizzle.sources.dsl.codegen import schema_to_python
 

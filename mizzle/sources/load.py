@@ -1,4 +1,5 @@
-"""Loading a schema source: a Python DSL module (`schema.py`) or a PostgreSQL DDL file (`schema.sql`).
+"""Loading a schema source: a Python DSL module (`schema.py`), a PostgreSQL DDL file (`schema.sql`),
+or a SQLAlchemy MetaData named by an object path (`app.models:Base.metadata`, `sources/sqlalchemy/`).
 
     introspected = load_schema(Path("schema.py"))
     schema = introspected.schema
@@ -30,6 +31,7 @@ from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
 from mizzle.sources.dsl.build import schema_from_classes
 from mizzle.sources.dsl.table import Enum, Table, View, table_name
+from mizzle.sources.objects import object_path
 
 _module_numbers = itertools.count(1)
 
@@ -63,6 +65,10 @@ def mark_sync_tables(schema: Schema, patterns: Sequence[str], source: str) -> Sc
 
 
 def _load(path: Path) -> Introspected:
+    if (target := object_path(path)) is not None:  # `module:attr`: a SQLAlchemy MetaData
+        from mizzle.sources.sqlalchemy import load_metadata
+
+        return load_metadata(target)
     suffix = path.suffix.lower()
     if suffix not in (".py", ".sql"):
         raise SchemaError(f"{path}: a schema is a Python module (.py) or a PostgreSQL DDL file (.sql)")

@@ -1,0 +1,383 @@
+"""The schema as a SQLAlchemy 2.x declarative module (`mizzle pull --out models.py --style sqlalchemy`).
+
+`schema_to_sqlalchemy(schema)` writes a module that `read.py` reads back into the very same
+schema, laid out as `ruff format` would (`sources/dsl/pyformat.py`, as the DSL writer does):
+
+- a `Base(DeclarativeBase)`; named enums as module-level `Enum(..., metadata=Base.metadata)`
+  (created even when no column uses them); a class per table with a primary key, typed
+  `Mapped[...]` columns (nullability is the annotation's `| None`), and a Core
+  `Table(..., Base.metadata, ...)` for a table without one (the ORM cannot map it);
+- defaults are `server_default=text(...)` in PostgreSQL's spelling, never Python-side;
+- a serial is an integer primary key SQLAlchemy makes SERIAL (other integer keys say
+  `autoincrement=False`), or, off the key, a `Sequence` of its own, which `read.py` reads
+  back as serial;
+- constraint names are written only where PostgreSQL would not give the same name; index
+  and check names always (SQLAlchemy needs them);
+- views are `DDL("CREATE VIEW ...")` run `after_create` on the metadata, so `create_all()`
+  makes them too; sync tables carry `info["mizzle_sync"] = True`.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+
+from mizzle.core.errors import SchemaError
+from mizzle.core.model import Column, ForeignKey, Index, IndexKey, Schema, Table
+from mizzle.core.naming import foreign_key_name, primary_key_name, unique_name
+from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
+from mizzle.dialects.postgresql.render import create_view_sql, default_sql
+from mizzle.dialects.postgresql.types import quote_ident
+from mizzle.sources.dsl.codegen import pascal_case
+from mizzle.sources.dsl.pyformat import (
+    Assign,
+    Attr,
+    Call,
+    ClassDef,
+    Code,
+    Docstring,
+    Expr,
+    ImportFrom,
+    Kw,
+    ListOf,
+    Statement,
+    Str,
+    TupleOf,
+    call,
+    format_module,
+)
+
+HEADER = "The database schema as SQLAlchemy 2.x models (written by `mizzle pull --style sqlalchemy`)."
+LINE_LENGTH = 100
+SYNC_INFO = "mizzle_sync"
+
+#: neutral kind → (SQLAlchemy type, Python type of `Mapped[...]`)
+_TYPES: dict[TypeKind, tuple[str, str]] = {
+    TypeKind.SMALLINT: ("SmallInteger", "int"),
+    TypeKind.INTEGER: ("Integer", "int"),
+    TypeKind.BIGINT: ("BigInteger", "int"),
+    TypeKind.SERIAL: ("Integer", "int"),
+    TypeKind.BIGSERIAL: ("BigInteger", "int"),
+    TypeKind.BOOLEAN: ("Boolean", "bool"),
+    TypeKind.TEXT: ("Text", "str"),
+    TypeKind.VARCHAR: ("String", "str"),
+    TypeKind.CHAR: ("CHAR", "str"),
+    TypeKind.NUMERIC: ("Numeric", "decimal.Decimal"),
+    TypeKind.REAL: ("REAL", "float"),
+    TypeKind.DOUBLE: ("Double", "float"),
+    TypeKind.DATE: ("Date", "datetime.date"),
+    TypeKind.TIME: ("Time", "datetime.time"),
+    TypeKind.TIMESTAMP: ("DateTime", "datetime.datetime"),
+    TypeKind.TIMESTAMPTZ: ("DateTime", "datetime.datetime"),
+    TypeKind.UUID: ("Uuid", "uuid.UUID"),
+    TypeKind.JSON: ("JSON", "Any"),
+    TypeKind.JSONB: ("postgresql.JSONB", "Any"),
+    TypeKind.BYTES: ("LargeBinary", "bytes"),
+}
+#: PostgreSQL types the model carries by name (custom) that SQLAlchemy's PostgreSQL dialect spells
+_CUSTOM: dict[str, tuple[str, str]] = {
+    "interval": ("Interval", "datetime.timedelta"),
+    "tsvector": ("postgresql.TSVECTOR", "str"),
+    "tsquery": ("postgresql.TSQUERY", "str"),
+    "inet": ("postgresql.INET", "str"),
+    "cidr": ("postgresql.CIDR", "str"),
+    "macaddr": ("postgresql.MACADDR", "str"),
+    "macaddr8": ("postgresql.MACADDR8", "str"),
+    "money": ("postgresql.MONEY", "str"),
+    "oid": ("postgresql.OID", "int"),
+    "regclass": ("postgresql.REGCLASS", "str"),
+    "int4range": ("postgresql.INT4RANGE", "Any"),
+    "int8range": ("postgresql.INT8RANGE", "Any"),
+    "numrange": ("postgresql.NUMRANGE", "Any"),
+    "daterange": ("postgresql.DATERANGE", "Any"),
+    "tsrange": ("postgresql.TSRANGE", "Any"),
+    "tstzrange": ("postgresql.TSTZRANGE", "Any"),
+}
+_FK_ACTIONS = {"restrict": "RESTRICT", "cascade": "CASCADE", "set null": "SET NULL", "set default": "SET DEFAULT"}
+#: names a class body or the module reads, which an attribute or class must not shadow
+_RESERVED = frozenset(
+    {
+        "metadata",
+        "DeclarativeBase",
+        "registry",
+        "awaitable_attrs",
+        "Base",
+        "Mapped",
+        "mapped_column",
+        "text",
+        "datetime",
+        "decimal",
+    }
+    | {"uuid", "Any", "postgresql", "event", "DDL", "Enum", "Table", "Column", "MetaData", "Sequence", "ForeignKey"}
+    | {"ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Index", "Identity"}
+    | {name.split(".")[0] for name, _ in [*_TYPES.values(), *_CUSTOM.values()]}
+)
+#: a colon text() would take for a bind parameter (`:name`); `\:` keeps it a colon
+_BIND = re.compile(r"(?<![:\w\\]):(?=\w)")
+
+
+def schema_to_sqlalchemy(schema: Schema, *, header: str = HEADER, line_length: int = LINE_LENGTH) -> str:
+    """The declarative module that declares `schema` (see the module docstring)."""
+    return _Writer(schema).module(header, line_length)
+
+
+def _isort(name: str) -> tuple[int, str]:
+    """isort's order by type, as ruff sorts imported names: CONSTANTS, Classes, functions."""
+    return (0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2, name)
+
+
+def _type(name: str, args: list[Expr]) -> Expr:
+    """`Integer`, not `Integer()`: SQLAlchemy takes a type class as its instance."""
+    return call(name, *args) if args else Code(name)
+
+
+def _identifier(name: str, taken: set[str]) -> str:
+    text = re.sub(r"\W+", "_", name, flags=re.ASCII).strip("_") or "column"
+    text = "c_" + text if text[0].isdigit() else text
+    while text in taken or keyword.iskeyword(text) or text.startswith("__"):
+        text += "_"
+    taken.add(text)
+    return text
+
+
+@dataclass
+class _Writer:
+    schema: Schema
+    used: set[str] = field(default_factory=set)
+    stdlib: set[str] = field(default_factory=set)
+    enum_names: dict[str, str] = field(default_factory=dict)
+
+    def module(self, header: str, line_length: int) -> str:
+        taken = set(_RESERVED)
+        body: list[Statement] = [ClassDef("Base", (self.use("DeclarativeBase", orm=True),), ())]
+        for e in self.schema.enums:
+            name = self.enum_names[e.name] = _identifier(f"{e.name}_enum", taken)
+            args: list[Expr] = [Str(v) for v in e.values]
+            args += [Kw("name", Str(e.name)), Kw("metadata", Code("Base.metadata"))]
+            body.append(Assign(name, call(self.use("Enum"), *args)))
+        tail: list[Statement] = []
+        for table in self.schema.tables:
+            holder = _identifier(pascal_case(table.name), taken)
+            if table.primary_key is None:
+                body.append(Assign(holder, self.core_table(table)))
+                info = f"{holder}.info"
+            else:
+                body.append(ClassDef(holder, ("Base",), tuple(self.class_body(table))))
+                info = f"{holder}.__table__.info"
+            if table.sync:
+                tail.append(
+                    Assign(f"{info}[{Str(SYNC_INFO)!r}]".replace("Str(value=", "").replace(")]", "]"), Code("True"))
+                )
+        views = [self.view_statement(v.name, create_view_sql(v), line_length) for v in self.schema.views]
+        # ruff's blank lines: two after a class, one between statements
+        first = "\n" if views and isinstance((body + tail)[-1], ClassDef) else ""
+        return self.head(header, line_length) + format_module(body + tail, line_length) + first + "".join(views)
+
+    def head(self, header: str, line_length: int) -> str:
+        out = format_module([Docstring(header)], line_length) + "\n" if header else ""
+        stdlib = [f"import {m}\n" for m in sorted(self.stdlib - {"Any"})]
+        if "Any" in self.stdlib:
+            stdlib.append("from typing import Any\n")
+        out += "".join(stdlib) + ("\n" if stdlib else "")
+        names = sorted((n for n in self.used if not n.startswith("orm.") and n != "postgresql"), key=_isort)
+        imports: list[Statement] = [ImportFrom("sqlalchemy", tuple(names))]
+        if "postgresql" in self.used:
+            imports.append(ImportFrom("sqlalchemy.dialects", ("postgresql",)))
+        orm = sorted((n.removeprefix("orm.") for n in self.used if n.startswith("orm.")), key=_isort)
+        imports.append(ImportFrom("sqlalchemy.orm", tuple(orm)))
+        return out + format_module(imports, line_length) + "\n\n"
+
+    def text_(self, sql: str) -> Call:
+        """`text("...")`, its colons kept from being read as bind parameters."""
+        return call(self.use("text"), Str(_BIND.sub(r"\\:", sql)))
+
+    def use(self, name: str, *, orm: bool = False) -> str:
+        self.used.add(f"orm.{name}" if orm else name.split(".")[0])
+        return name
+
+    def view_statement(self, name: str, sql: str, line_length: int) -> str:
+        # DDL() formats its text with %: a literal % is written %%
+        ddl = call(self.use("DDL"), Str(sql.replace("%", "%%")))
+        listen = call(Attr(Code(self.use("event")), "listen"), Code("Base.metadata"), Str("after_create"), ddl)
+        printed = format_module([Assign("_", listen)], line_length).removeprefix("_ = ")
+        return "\n" + printed
+
+    # --- tables ------------------------------------------------------------------------
+
+    def class_body(self, table: Table) -> list[Assign]:
+        body = [Assign("__tablename__", Str(table.name))]
+        taken = set(_RESERVED) | {"__tablename__"}
+        pk_inline = self.pk_inline(table)
+        for c in table.columns:
+            attr = c.name if c.name.isidentifier() and c.name not in taken and not keyword.iskeyword(c.name) else None
+            attr = attr or _identifier(c.name, taken)
+            taken.add(attr)
+            args, kws = self.column_args(table, c, pk_inline)
+            if attr != c.name:
+                args.insert(0, Str(c.name))
+            annotation = f"{self.use('Mapped', orm=True)}[{self.python_type(c)}]"
+            body.append(Assign(f"{attr}: {annotation}", call(self.use("mapped_column", orm=True), *args, *kws)))
+        extra = self.table_args(table, pk_inline)
+        if extra:
+            body.append(Assign("__table_args__", TupleOf(tuple(extra))))
+        return body
+
+    def core_table(self, table: Table) -> Call:
+        columns: list[Expr] = []
+        for c in table.columns:
+            args, kws = self.column_args(table, c, pk_inline=False)
+            if not c.nullable:
+                kws.append(Kw("nullable", Code("False")))
+            columns.append(call(self.use("Column"), Str(c.name), *args, *kws))
+        return call(self.use("Table"), Str(table.name), Code("Base.metadata"), *columns, *self.table_args(table, False))
+
+    def pk_inline(self, table: Table) -> bool:
+        pk = table.primary_key
+        if pk is None or pk.name != primary_key_name(table.name):
+            return False
+        return pk.columns == tuple(c for c in table.column_names if c in pk.columns)
+
+    def column_args(self, table: Table, c: Column, pk_inline: bool) -> tuple[list[Expr], list[Expr]]:
+        args: list[Expr] = [self.type_expr(table, c)]
+        kws: list[Expr] = []
+        pk = table.primary_key_columns
+        for f in table.foreign_keys:
+            if self.fk_inline(table, f) and f.columns == (c.name,):
+                args.append(call(self.use("ForeignKey"), self.ref(table, f, f.ref_columns[0]), *self.fk_kws(f)))
+        kind = c.type.kind
+        if kind in SERIAL_KINDS and c.name not in pk:
+            args.append(call(self.use("Sequence"), Str(f"{table.name}_{c.name}_seq")))
+        if pk_inline and c.name in pk:
+            kws.append(Kw("primary_key", Code("True")))
+        if c.name in pk and (kind in INTEGER_KINDS or kind in SERIAL_KINDS) and not c.type.array_dims:
+            # SQLAlchemy makes a lone integer key SERIAL unless told; in a composite key, only when told
+            serial = kind in SERIAL_KINDS
+            lone = len(pk) == 1 and not any(c.name in f.columns for f in table.foreign_keys)
+            if serial != lone:
+                kws.append(Kw("autoincrement", Code("True" if serial else "False")))
+        for u in table.uniques:
+            if u.columns == (c.name,) and u.name == unique_name(table.name, u.columns):
+                kws.append(Kw("unique", Code("True")))
+        sql = default_sql(c)
+        if sql is not None:
+            kws.append(Kw("server_default", self.text_(sql)))
+        return args, kws
+
+    def type_expr(self, table: Table, c: Column) -> Expr:
+        ctype = c.type
+        k = ctype.kind
+        expr: Expr
+        if k is TypeKind.ENUM:
+            if ctype.name not in self.enum_names:
+                raise SchemaError(f'table "{table.name}", column "{c.name}": enum "{ctype.name}" is not defined')
+            expr = Code(self.enum_names[ctype.name])
+        elif k is TypeKind.CUSTOM:
+            found = _CUSTOM.get(ctype.name or "")
+            if found is None:
+                raise SchemaError(
+                    f'table "{table.name}", column "{c.name}": type {ctype.name} has no SQLAlchemy spelling'
+                    " mizzle writes (write this table as a .py DSL or .sql schema)"
+                )
+            expr = _type(self.use(found[0]), [])
+        else:
+            name = _TYPES[k][0]
+            args: list[Expr] = []
+            if ctype.length is not None:
+                args = [Code(str(ctype.length))]
+            elif k is TypeKind.NUMERIC and ctype.precision is not None:
+                args = [Code(str(ctype.precision))]
+                if ctype.scale is not None:
+                    args.append(Code(str(ctype.scale)))
+            elif ctype.precision is not None:  # fractional seconds: only PostgreSQL's own types take them
+                name = {TypeKind.TIME: "postgresql.TIME"}.get(k, "postgresql.TIMESTAMP")
+                args = [Kw("precision", Code(str(ctype.precision)))]
+            if k is TypeKind.TIMESTAMPTZ:
+                args.append(Kw("timezone", Code("True")))
+            expr = _type(self.use(name), args)
+        if ctype.array_dims:
+            dims = [Kw("dimensions", Code(str(ctype.array_dims)))] if ctype.array_dims > 1 else []
+            expr = call(self.use("postgresql.ARRAY"), expr, *dims)
+        return expr
+
+    def python_type(self, c: Column) -> str:
+        k = c.type.kind
+        if k is TypeKind.ENUM:
+            base = "str"
+        elif k is TypeKind.CUSTOM:
+            base = _CUSTOM.get(c.type.name or "", ("", "Any"))[1]
+        else:
+            base = _TYPES[k][1]
+        if "." in base or base == "Any":
+            self.stdlib.add(base.split(".")[0])
+        for _ in range(c.type.array_dims):
+            base = f"list[{base}]"
+        return f"{base} | None" if c.nullable else base
+
+    # --- constraints and indexes -------------------------------------------------------
+
+    def ref(self, table: Table, f: ForeignKey, column: str) -> Str:
+        """`"table.column"`, as SQLAlchemy parses a reference: at its dots, so a dot in a name
+        would point somewhere else; refused rather than written wrong."""
+        if "." in f.ref_table or "." in column:
+            raise SchemaError(
+                f'table "{table.name}", foreign key "{f.name}": SQLAlchemy cannot reference a name with a dot'
+                f' ("{f.ref_table}"."{column}"); write this schema as a .py DSL or .sql schema'
+            )
+        return Str(f"{f.ref_table}.{column}")
+
+    def fk_inline(self, table: Table, f: ForeignKey) -> bool:
+        return len(f.columns) == 1 and f.name == foreign_key_name(table.name, f.columns)
+
+    def fk_kws(self, f: ForeignKey) -> list[Expr]:
+        out: list[Expr] = []
+        if f.on_delete != "no action":
+            out.append(Kw("ondelete", Str(_FK_ACTIONS[f.on_delete])))
+        if f.on_update != "no action":
+            out.append(Kw("onupdate", Str(_FK_ACTIONS[f.on_update])))
+        if f.deferrable:
+            out.append(Kw("deferrable", Code("True")))
+        if f.initially_deferred:
+            out.append(Kw("initially", Str("DEFERRED")))
+        return out
+
+    def table_args(self, table: Table, pk_inline: bool) -> list[Expr]:
+        out: list[Expr] = []
+        pk = table.primary_key
+        if pk is not None and not pk_inline:
+            out.append(call(self.use("PrimaryKeyConstraint"), *[Str(c) for c in pk.columns], Kw("name", Str(pk.name))))
+        for f in table.foreign_keys:
+            if not self.fk_inline(table, f):
+                columns = ListOf(tuple(Str(c) for c in f.columns))
+                refs = ListOf(tuple(self.ref(table, f, c) for c in f.ref_columns))
+                kws = [*self.fk_kws(f), Kw("name", Str(f.name))]
+                out.append(call(self.use("ForeignKeyConstraint"), columns, refs, *kws))
+        for u in table.uniques:
+            if len(u.columns) > 1 or u.name != unique_name(table.name, u.columns):
+                out.append(call(self.use("UniqueConstraint"), *[Str(c) for c in u.columns], Kw("name", Str(u.name))))
+        for ch in table.checks:
+            out.append(
+                call(self.use("CheckConstraint"), self.text_(ch.expr.render("postgres")), Kw("name", Str(ch.name)))
+            )
+        out += [self.index(i) for i in table.indexes]
+        return out
+
+    def index(self, i: Index) -> Expr:
+        args: list[Expr] = [Str(i.name), *(self.index_key(k) for k in i.keys)]
+        if i.unique:
+            args.append(Kw("unique", Code("True")))
+        if i.method != "btree":
+            args.append(Kw("postgresql_using", Str(i.method)))
+        if i.where is not None:
+            args.append(Kw("postgresql_where", self.text_(i.where.render("postgres"))))
+        return call(self.use("Index"), *args)
+
+    def index_key(self, k: IndexKey) -> Expr:
+        if k.column is not None and not k.desc and k.nulls is None:
+            return Str(k.column)
+        sql = quote_ident(k.column) if k.column is not None else f"({k.expr.render('postgres') if k.expr else ''})"
+        if k.desc:
+            sql += " DESC"
+        if k.nulls is not None:
+            sql += f" NULLS {k.nulls.upper()}"
+        return self.text_(sql)
