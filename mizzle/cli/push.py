@@ -51,7 +51,7 @@ def push(
             return
         if plan.losses and not force:
             _confirm_losses(list(plan.losses))
-        duration = pushing.apply(database.db, plan)
+        duration = pushing.apply(database.db, database.conn, plan)
     count = len(plan.operations)
     out.print(
         f"pushed {count} change{'' if count == 1 else 's'} to {escape(url.redacted)} ({duration} ms)", markup=False
