@@ -102,7 +102,7 @@ def test_each_migration_is_reported_as_it_commits_before_a_later_one_fails(targe
     def done(outcome: Outcome) -> None:
         seen.append((outcome.name, target.tracked()))  # committed: another connection sees it
 
-    with pytest.raises(MizzleError, match="^migration 0004_broken failed"):
+    with pytest.raises(MizzleError, match=r"^migration 0004_broken failed"):
         migrate(target.db(), local(folder), on_done=done)
     assert seen == [
         ("0001_tune", ["0001_tune"]),
