@@ -12,6 +12,7 @@ from mizzle.cli.database import DbOption, database_url, opened
 from mizzle.cli.generate import DropOption, RenameOption, check_fits, renames_of
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
+from mizzle.core.runner import write_lock
 
 
 def push(
@@ -40,7 +41,11 @@ def push(
     out = output.stdout()
     ask = prompts.rename_asker() if prompts.interactive() else None
     with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
-        plan = pushing.prepare(database.db, database.conn, loaded.schema, renames_of(rename, drop), ask)
+        # Read and planned while no other migrate, rollback or push changes the database (its
+        # introspection and loss counts are several queries); the confirmation below waits
+        # outside the lock, and `apply` checks, holding it again, that nothing changed since.
+        with write_lock(database.db):
+            plan = pushing.prepare(database.db, database.conn, loaded.schema, renames_of(rename, drop), ask)
         if plan.empty:
             out.print(f"nothing to push: {escape(url.redacted)} matches the schema")
             return

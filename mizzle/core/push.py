@@ -17,11 +17,13 @@ with a clear message when a change cannot succeed on the rows, all through the m
 runner. What a push would destroy is counted first, in one query, so that the confirmation
 says what is at stake: `drop table tune (1,234 rows)`.
 
-A push is planned from the database as it was read (`prepare`), and the question it may ask
-must not hold other processes up, so the plan is made outside the write lock; `apply` takes
-the lock, reads the database again and runs the plan only if the database is still the one
-it was made for. Another migrate, rollback or push in between makes it refuse, changing
-nothing, instead of running a plan made for a database that no longer exists.
+Concurrency: `prepare` reads the database in several queries (introspection, the loss
+counts), so a caller holds the write lock (`runner.write_lock`) around it, as `mizzle push`
+does; the confirmation of losses must not hold other processes up, so it waits outside the
+lock. `apply` takes the lock again, introspects once more and runs the plan only if the
+database is still the one it was made for: another migrate, rollback or push in between
+makes it refuse, changing nothing, instead of running a plan made for a database that no
+longer exists.
 """
 
 from __future__ import annotations

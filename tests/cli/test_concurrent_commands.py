@@ -47,6 +47,8 @@ COMMANDS = [
 LOSING = (
     "error: cannot roll back 0001_init: it has no down.",
     "error: push would lose data: drop column item.",
+    # planned under the lock, confirmed outside it: another command may come in between
+    "error: push refused: the database changed after it was compared with the schema",
 )
 
 SCHEMA = """
