@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
@@ -44,7 +45,8 @@ def push(
         # Read and planned while no other migrate, rollback or push changes the database (its
         # introspection and loss counts are several queries); the confirmation below waits
         # outside the lock, and `apply` checks, holding it again, that nothing changed since.
-        with write_lock(database.db):
+        # A dry run changes nothing, not even by making SQLite's lock file: it takes no lock.
+        with write_lock(database.db) if not dry_run else nullcontext():
             plan = pushing.prepare(database.db, database.conn, loaded.schema, renames_of(rename, drop), ask)
         if plan.empty:
             out.print(f"nothing to push: {escape(url.redacted)} matches the schema")
