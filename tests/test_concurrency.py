@@ -1,6 +1,6 @@
 """Five processes migrating one database at the same moment apply each migration exactly once:
-PostgreSQL through the run's advisory lock, SQLite through BEGIN IMMEDIATE and re-reading
-the tracking table inside each migration's transaction."""
+PostgreSQL through the run's advisory lock, SQLite through its lock file (both taken before
+the tracking table is read)."""
 
 from __future__ import annotations
 

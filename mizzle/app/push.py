@@ -16,6 +16,14 @@ with foreign keys off around it and `foreign_key_check` before COMMIT), guards t
 with a clear message when a change cannot succeed on the rows, all through the migration
 runner. What a push would destroy is counted first, in one query, so that the confirmation
 says what is at stake: `drop table tune (1,234 rows)`.
+
+Concurrency: `prepare` reads the database in several queries (introspection, the loss
+counts), so a caller holds the write lock (`runner.write_lock`) around it, as `mizzle push`
+does; the confirmation of losses must not hold other processes up, so it waits outside the
+lock. `apply` takes the lock again, introspects once more and runs the plan only if the
+database is still the one it was made for: another migrate, rollback or push in between
+makes it refuse, changing nothing, instead of running a plan made for a database that no
+longer exists.
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from mizzle.core.operations import (
 )
 from mizzle.core.plan import Plan
 from mizzle.core.renames import Asker, Renames
-from mizzle.core.runner import run_untracked
+from mizzle.core.runner import run_untracked, write_lock
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects import get_dialect
 
@@ -111,10 +119,18 @@ def prepare(
     return PushPlan(comparison, tuple(operations), plan, tuple(losses(db, operations)))
 
 
-def apply(db: MigrationDatabase, push: PushPlan) -> int:
+def apply(db: MigrationDatabase, conn: Any, push: PushPlan) -> int:
     """Run the push's plan: all of it or, on any failure, none (MigrationFailed says why).
-    Return its duration in milliseconds."""
-    return run_untracked(db, parse_file(push.script()), "push")
+    Return its duration in milliseconds. Inside the write lock, the database behind `conn`
+    is introspected again first: when it is no longer what the plan was made from, MizzleError
+    and nothing is changed."""
+    with write_lock(db):
+        if get_dialect(db.dialect).introspect(conn).schema != push.comparison.current:
+            raise MizzleError(
+                "push refused: the database changed after it was compared with the schema (another migrate, "
+                "rollback or push ran meanwhile), nothing was changed: run push again"
+            )
+        return run_untracked(db, parse_file(push.script()), "push")
 
 
 def drift(db: MigrationDatabase, conn: Any, comparison: Comparison) -> list[Operation]:

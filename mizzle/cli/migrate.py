@@ -2,10 +2,13 @@
 database's tracking table, through the migration runner (`mizzle.core.runner`).
 
 migrate and rollback first verify the folder against `mizzle.sum` and refuse to run on any
-problem: an edited, missing or colliding migration is settled before anything runs."""
+problem: an edited, missing or colliding migration is settled before anything runs. Each
+migration is printed as it commits, so when a later one fails, the ones above the error line
+are those that stay applied (or rolled back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -17,7 +20,7 @@ from mizzle.cli.session import session_of
 from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
-from mizzle.core.runner import Report
+from mizzle.core.runner import Outcome, Report
 
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")]
 
@@ -57,7 +60,14 @@ def migrate(
     folder = _verified(migrations_folder(session), "migrate")
     migrations = folder.migrations()
     with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
-        report = runner.migrate(database.db, migrations, to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order)
+        report = runner.migrate(
+            database.db,
+            migrations,
+            to=to,
+            dry_run=dry_run,
+            allow_out_of_order=allow_out_of_order,
+            on_done=_printer("applied"),
+        )
     for warning in report.warnings:
         output.warning(warning)
     _print(report, url.redacted, len(migrations))
@@ -85,7 +95,9 @@ def rollback(
     url = database_url(session, db)
     folder = _verified(migrations_folder(session), "roll back")
     with opened(url) as database:
-        report = runner.rollback(database.db, folder.migrations(), steps=steps or 1, to=to, dry_run=dry_run)
+        report = runner.rollback(
+            database.db, folder.migrations(), steps=steps or 1, to=to, dry_run=dry_run, on_done=_printer("rolled back")
+        )
     _print(report, url.redacted, None)
 
 
@@ -116,7 +128,21 @@ def status(ctx: typer.Context, db: DbOption = None) -> None:
         raise MizzleError(f"{len(problems)} problem{'' if len(problems) == 1 else 's'} (listed above)")
 
 
+def _printer(verb: str) -> Callable[[Outcome], None]:
+    """Print one migration's line as soon as it has committed (the runner's `on_done`)."""
+
+    def done(outcome: Outcome) -> None:
+        if outcome.skipped:
+            output.stdout().print(f"skipped {outcome.name}: another process {verb} it meanwhile", markup=False)
+        else:
+            output.stdout().print(f"{verb} {outcome.name} ({outcome.duration_ms} ms)", markup=False)
+
+    return done
+
+
 def _print(report: Report, where: str, local: int | None) -> None:
+    """What follows the migrations' own lines (printed as each committed): a dry run's SQL, or
+    that there was nothing to do."""
     out = output.stdout()
     if report.dry_run:
         if report.outcomes:
@@ -124,12 +150,6 @@ def _print(report: Report, where: str, local: int | None) -> None:
         else:
             out.print(f"nothing to {'apply' if report.direction == 'up' else 'roll back'} on {escape(where)}")
         return
-    verb = "applied" if report.direction == "up" else "rolled back"
-    for outcome in report.outcomes:
-        if outcome.skipped:
-            out.print(f"skipped {outcome.name}: another process {verb} it meanwhile", markup=False)
-        else:
-            out.print(f"{verb} {outcome.name} ({outcome.duration_ms} ms)", markup=False)
     if not report.done:
         if report.direction == "up":
             out.print(f"nothing to apply: {escape(where)} is up to date ({local} migrations)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from mizzle.cli.database import DbOption, database_url, opened
 from mizzle.cli.generate import DropOption, RenameOption, check_fits, renames_of
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
+from mizzle.core.runner import write_lock
 
 
 def push(
@@ -40,7 +42,12 @@ def push(
     out = output.stdout()
     ask = prompts.rename_asker() if prompts.interactive() else None
     with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
-        plan = pushing.prepare(database.db, database.conn, loaded.schema, renames_of(rename, drop), ask)
+        # Read and planned while no other migrate, rollback or push changes the database (its
+        # introspection and loss counts are several queries); the confirmation below waits
+        # outside the lock, and `apply` checks, holding it again, that nothing changed since.
+        # A dry run changes nothing, not even by making SQLite's lock file: it takes no lock.
+        with write_lock(database.db) if not dry_run else nullcontext():
+            plan = pushing.prepare(database.db, database.conn, loaded.schema, renames_of(rename, drop), ask)
         if plan.empty:
             out.print(f"nothing to push: {escape(url.redacted)} matches the schema")
             return
@@ -51,7 +58,7 @@ def push(
             return
         if plan.losses and not force:
             _confirm_losses(list(plan.losses))
-        duration = pushing.apply(database.db, plan)
+        duration = pushing.apply(database.db, database.conn, plan)
     count = len(plan.operations)
     out.print(
         f"pushed {count} change{'' if count == 1 else 's'} to {escape(url.redacted)} ({duration} ms)", markup=False

@@ -103,12 +103,8 @@ def migrate_atomically(
     them and their tracking rows, or none (MigrationFailed names the one that failed).
     `on_applied(name, ms)` is called as each one has run (inside the transaction: nothing is
     committed until the last)."""
-    db.lock()
-    try:
+    with runner.write_lock(db):  # what is pending (and whether foreign keys go off) is read inside it
         return _migrate(db, migrations, to, on_applied)
-    finally:
-        with suppress(DatabaseError):
-            db.unlock()
 
 
 def _migrate(
@@ -117,8 +113,8 @@ def _migrate(
     to: str | None,
     on_applied: Callable[[str, int], None] | None,
 ) -> Report:
-    # What would run, read before the transaction to decide on foreign keys; the runner reads
-    # the tracking table again inside it, so a run that waited for another skips its work.
+    # What would run, read before the transaction to decide on foreign keys (under the write
+    # lock, so no other mizzle command changes it before the transaction starts).
     st = runner.status(db, migrations)
     pending = [name for name in st.pending if to is None or name <= to]
     if not pending:

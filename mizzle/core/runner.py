@@ -16,10 +16,14 @@ the same runner serves the CLI (psycopg, sqlite3) and the browser runtime (a JS 
   and foreign keys are turned back on afterwards, also after a failure.
 - On any failure: ROLLBACK, and `MigrationFailed` naming the migration, the statement and
   the database's message: the database is exactly as before that migration.
-- Concurrency: `db.lock()` serialises whole runs where the database has such a lock
-  (PostgreSQL's advisory lock); on SQLite each migration's transaction is BEGIN IMMEDIATE
-  and the runner re-reads the tracking table inside it, so a process that waited for
-  another skips what the other applied.
+- Concurrency: every command that writes holds the database's write lock (`write_lock`:
+  PostgreSQL's advisory lock, SQLite's lock file) from before it reads the tracking table
+  until its last migration commits, so what it decides to apply or undo is what the database
+  holds when it runs: a process that waited for another finds that one's work done. A
+  caller that showed someone what a rollback will undo passes those names as `expected`,
+  and the rollback refuses, inside the lock, if it would now undo anything else.
+- Progress: `on_done(outcome)` is called as each migration commits, so a caller can report
+  the ones that stay applied before a later one fails.
 """
 
 from __future__ import annotations
@@ -172,10 +176,12 @@ def migrate(
     dry_run: bool = False,
     allow_out_of_order: bool = False,
     scripts: bool = True,
+    on_done: Callable[[Outcome], None] | None = None,
 ) -> Report:
     """Apply the pending migrations in name order (up to and including `to`), each in its
     own transaction. `dry_run`: change nothing (not even create the tracking table) and
-    return what would run. `scripts`: give each outcome its readable script."""
+    return what would run. `scripts`: give each outcome its readable script. `on_done`:
+    called with each outcome as soon as its migration has committed (not on a dry run)."""
     by_name = {m.name: m for m in migrations}
     if to is not None and to not in by_name:
         raise MizzleError(f"no migration named {to} in the migrations folder")
@@ -183,7 +189,7 @@ def migrate(
         selected, warnings = _select(_applied(db), migrations, db.dialect, to, allow_out_of_order)
         outcomes = [Outcome(name, _script(db, name, parse_file(by_name[name].sql(db.dialect)))) for name in selected]
         return Report("up", dry_run=True, outcomes=tuple(outcomes), warnings=tuple(warnings))
-    with _locked(db):
+    with write_lock(db):
         try:
             db.ensure_tracking()
         except DatabaseError as err:
@@ -196,6 +202,8 @@ def migrate(
             duration = _run(db, name, parsed, "up", checksum=m.checksum(db.dialect))
             script = _script(db, name, parsed) if scripts else None
             outcomes.append(Outcome(name, script, duration, skipped=duration is None))
+            if on_done is not None:
+                on_done(outcomes[-1])
     return Report("up", dry_run=False, outcomes=tuple(outcomes), warnings=tuple(warnings))
 
 
@@ -230,25 +238,43 @@ def rollback(
     steps: int = 1,
     to: str | None = None,
     dry_run: bool = False,
+    expected: Sequence[str] | None = None,
+    on_done: Callable[[Outcome], None] | None = None,
 ) -> Report:
     """Undo the last `steps` applied migrations, newest first (in the order they were
     applied, which differs from name order after an out-of-order run), or every one applied
     after `to` (which stays applied). Each down file runs in its own transaction with the
     removal of its tracking row. Refuses, before undoing anything, when a migration to undo
-    has no down file, is missing locally, or was edited since it was applied."""
+    has no down file, is missing locally, or was edited since it was applied.
+
+    The migrations to undo are chosen inside the write lock. `expected`: the names (newest
+    first) a caller showed or confirmed, e.g. from a dry run; when the database now holds
+    something else to undo (another process migrated or rolled back meanwhile), nothing is
+    undone and MizzleError says so. `on_done`: as for `migrate`."""
     if to is None and steps < 1:
         raise MizzleError(f"cannot roll back {steps} steps: give at least 1")
     if dry_run:
         targets = _targets(_applied(db), migrations, db.dialect, steps, to)
         outcomes = [Outcome(name, _script(db, name, parsed)) for name, parsed in targets]
         return Report("down", dry_run=True, outcomes=tuple(outcomes))
-    with _locked(db):
+    with write_lock(db):
         targets = _targets(_applied(db), migrations, db.dialect, steps, to)
+        if expected is not None and [name for name, _ in targets] != list(expected):
+            raise MizzleError(
+                f"cannot roll back {_names(expected)}: the database changed meanwhile (another process migrated or "
+                f"rolled back), it would now undo {_names([name for name, _ in targets])}; nothing was rolled back"
+            )
         outcomes = []
         for name, parsed in targets:
             duration = _run(db, name, parsed, "down")
             outcomes.append(Outcome(name, _script(db, name, parsed), duration, skipped=duration is None))
+            if on_done is not None:
+                on_done(outcomes[-1])
     return Report("down", dry_run=False, outcomes=tuple(outcomes))
+
+
+def _names(names: Sequence[str]) -> str:
+    return ", ".join(names) if names else "nothing"
 
 
 def _targets(
@@ -285,7 +311,7 @@ def run_untracked(db: MigrationDatabase, parsed: ParsedMigration, name: str) -> 
     says so, all of it or nothing) but with no tracking row: what `push` applies. Holds the
     run lock, so it waits for a migration in progress. Return its duration in ms; on
     failure, MigrationFailed names it as `name` (e.g. "push")."""
-    with _locked(db):
+    with write_lock(db):
         duration = _run(db, name, parsed, "untracked")
     assert duration is not None  # only a tracked run can find itself already done
     return duration
@@ -465,8 +491,11 @@ def _quiet_rollback(db: MigrationDatabase) -> None:
 
 
 @contextmanager
-def _locked(db: MigrationDatabase) -> Iterator[None]:
-    """Hold the database's run lock; releasing it never hides an error."""
+def write_lock(db: MigrationDatabase) -> Iterator[None]:
+    """Hold the database's write lock (`MigrationDatabase.lock`), the one every command that
+    changes the database takes before it reads what to do: take it around the reading and
+    the deciding, not only the writing. Re-entrant (`migrate` inside it takes it again);
+    releasing it never hides an error."""
     try:
         db.lock()
     except DatabaseError as err:

@@ -79,8 +79,11 @@ class MigrationDatabase(Protocol):
         ...
 
     def lock(self) -> None:
-        """Serialise whole runs against other processes (PostgreSQL: an advisory lock; SQLite
-        relies on BEGIN IMMEDIATE per migration and does nothing here)."""
+        """Take the database's write lock, waiting for another process's command to finish:
+        every command that changes the database (migrate, rollback, push) holds it from before
+        it reads what to do until it is done. Re-entrant: locking twice needs two unlocks.
+        PostgreSQL: a session advisory lock; SQLite: a lock file beside the database; a
+        database in a browser tab: nothing (mizzle.js holds a Web Lock)."""
         ...
 
     def unlock(self) -> None: ...

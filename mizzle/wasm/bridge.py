@@ -68,3 +68,10 @@ class BridgeMigrationDatabase(SqliteMigrationDatabase):
     def rollback(self) -> None:
         if self._in_transaction:
             self._run("ROLLBACK")
+
+    def lock(self) -> None:
+        """Nothing: a JS-owned database lives in one tab, and mizzle.js holds a Web Lock named
+        after it around every call."""
+
+    def unlock(self) -> None:
+        pass

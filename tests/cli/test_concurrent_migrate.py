@@ -1,6 +1,6 @@
 """Five `mizzle migrate` processes started together against one database apply each migration
 exactly once, and all five succeed: on PostgreSQL they queue on the run's advisory lock, on
-SQLite on BEGIN IMMEDIATE (re-reading the tracking table inside each transaction)."""
+SQLite on its lock file (`<database>-mizzle-lock`)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import select
+import subprocess
+import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.cli.conftest import Mizzle
@@ -186,3 +190,45 @@ def test_the_database_url_comes_from_the_config(
     assert project("generate", "--name", "init").code == 0
     assert project("migrate").code == 0
     assert applied(f"sqlite:///{project.root / 'data.db'}") == ["0001_init"]
+
+
+def test_migrate_prints_the_migrations_that_committed_before_one_that_failed(project: Project, db_url: str) -> None:
+    """Before, nothing was printed when a run failed, though the migrations before it stay applied."""
+    assert project("generate", "--name", "init").code == 0
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    assert project("generate", "--name", "add_key").code == 0
+    assert project("generate", "--name", "broken", "--custom").code == 0
+    for dialect in ("postgresql", "sqlite"):
+        with (project.migrations / "0003_broken" / f"{dialect}.sql").open("a") as f:
+            f.write("ALTER TABLE nowhere ADD COLUMN x text;\n")
+    assert project("hash").code == 0
+    result = project("migrate", "--db", db_url)
+    assert (result.code, masked(result.out)) == (1, "applied 0001_init <ms>\napplied 0002_add_key <ms>\n")
+    assert result.error_line.startswith("error: migration 0003_broken failed, nothing of it was applied: ")
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+
+
+def test_migrate_prints_each_migration_while_the_next_one_runs(project: Project, pg_url: str) -> None:
+    """The `mizzle` process itself: 0001's line arrives while 0002 waits for a lock the test holds."""
+    assert project("generate", "--name", "init").code == 0
+    assert project("generate", "--name", "wait", "--custom").code == 0
+    (project.migrations / "0002_wait" / "postgresql.sql").open("a").write("SELECT pg_advisory_xact_lock(4242);\n")
+    assert project("hash").code == 0
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(4242)")
+        script = Path(sys.executable).parent / "mizzle"
+        run = subprocess.Popen(
+            [script, "--config", project.root / "mizzle.toml", "migrate", "--db", pg_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert run.stdout is not None
+        # before, nothing came until the end, which the test's lock holds off: wait 30 s at most
+        assert select.select([run.stdout], [], [], 30)[0], "no line printed while 0002 runs"
+        first = run.stdout.readline()
+        assert masked(first) == "applied 0001_init <ms>\n"
+        assert run.poll() is None  # still running: 0002 waits for the test's lock
+        holder.execute("SELECT pg_advisory_unlock(4242)")
+        rest, err = run.communicate(timeout=60)
+    assert (run.returncode, masked(rest), err) == (0, "applied 0002_wait <ms>\n", "")

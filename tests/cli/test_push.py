@@ -168,3 +168,37 @@ def test_on_a_terminal_push_asks_before_losing_data(
     assert (code, out.startswith("pushed 1 change"), "notes" not in columns(url, "tune")) == (
         (0, True, True) if dropped else (1, False, False)
     ), screen
+
+
+def test_push_reads_the_database_only_once_it_holds_the_write_lock(project: Project, db_url: str) -> None:
+    """Before, push introspected and planned while another command held the lock, and applied
+    a plan made for the database as it was before that command."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.core.test_runner import connect_adapter
+
+    url = parse_url(db_url)
+    if url.dialect == "sqlite":
+        pushed(project, db_url)  # the file exists, with the schema's tables
+        sql(db_url, "DROP TABLE tune")
+    holder = connect_adapter(url.dialect, url.sqlite_path if url.dialect == "sqlite" else db_url)
+    holder.lock()  # another migrate, rollback or push is running
+    try:
+        script = Path(sys.executable).parent / "mizzle"
+        run = subprocess.Popen(
+            [script, "--config", project.root / "mizzle.toml", "push", "--db", db_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3)
+        assert run.poll() is None  # waiting, before it has read anything
+        sql(db_url, "CREATE TABLE tune (id integer PRIMARY KEY)")  # what the other command leaves
+    finally:
+        holder.unlock()
+    out, err = run.communicate(timeout=60)
+    assert (run.returncode, err) == (0, ""), out
+    assert sorted(tables(db_url)) == ["playlist", "tune"]
+    assert columns(db_url, "tune") == ["id", "title", "notes", "playlist_id"]

@@ -3,7 +3,8 @@
 The adapter switches the connection to autocommit and the runner sends BEGIN / COMMIT
 itself: a statement marked no-transaction (CREATE INDEX CONCURRENTLY) must run outside any
 transaction, which psycopg's implicit transactions would not allow. A whole run holds a
-session-level advisory lock, so concurrent runs queue instead of applying twice.
+session-level advisory lock (`lock`, the database's write lock: every migrate, rollback and
+push takes it before it reads what to do), so concurrent runs queue instead of applying twice.
 """
 
 from __future__ import annotations

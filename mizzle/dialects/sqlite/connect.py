@@ -8,9 +8,10 @@ from pathlib import Path
 
 from mizzle.core.errors import ConnectionFailed, MizzleError
 from mizzle.core.urls import DatabaseURL
+from mizzle.dialects.sqlite.runtime import BUSY_TIMEOUT_S
 
 
-def connect(url: DatabaseURL, *, create: bool = False) -> sqlite3.Connection:
+def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
     """Open the SQLite database at `url.sqlite_path`, with foreign keys enforced.
 
     Without `create`, a missing file is an error rather than a new empty database (a typo in
@@ -18,6 +19,9 @@ def connect(url: DatabaseURL, *, create: bool = False) -> sqlite3.Connection:
     (`isolation_level=None`): Python's sqlite3 module then never opens a transaction behind
     the caller's back, so `apply` and the migration runner issue BEGIN/COMMIT themselves, and
     can set `PRAGMA foreign_keys`, which SQLite ignores inside a transaction, outside one.
+    A database another process holds locked (its BEGIN EXCLUSIVE, a rollback journal being
+    written) is waited for up to `busy_timeout` seconds, and then named as locked, not as
+    unusable.
     """
     path = url.sqlite_path
     if path is None:
@@ -34,7 +38,7 @@ def connect(url: DatabaseURL, *, create: bool = False) -> sqlite3.Connection:
         # mode=rw: never create the file, even if it disappears between the check and here
         target, uri = Path(path).resolve().as_uri() + "?mode=rw", True
     try:
-        conn = sqlite3.connect(target, uri=uri, isolation_level=None)
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=busy_timeout)
     except sqlite3.Error as err:
         raise ConnectionFailed(f"cannot open SQLite database at {path}: {err}") from None
     try:
@@ -42,6 +46,11 @@ def connect(url: DatabaseURL, *, create: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as err:
         conn.close()
+        code = getattr(err, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise ConnectionFailed(
+                f"the SQLite database {path} is locked by another process (waited {busy_timeout:g} s): {err}"
+            ) from None
         raise ConnectionFailed(f"{path} is not a usable SQLite database: {err}") from None
     return conn
 

@@ -2,9 +2,12 @@
 
 The connection must be in autocommit mode (`isolation_level=None`, as `connect` opens it):
 the runner issues BEGIN IMMEDIATE / COMMIT itself, and sets `PRAGMA foreign_keys` between
-transactions, where SQLite honours it. BEGIN IMMEDIATE takes the write lock at once, so
-concurrent runs queue there (for up to `busy_timeout` seconds) instead of failing midway.
-Every transaction runs with sync change tracking off (`sync_sql.TRACKING_OFF`).
+transactions, where SQLite honours it. `lock` takes the database's write lock for a whole
+command (a lock file beside the database, `mizzle.dialects.sqlite.lock`), so concurrent
+migrate, rollback and push runs queue there (for up to `busy_timeout` seconds) and each
+decides what to do only once it holds it. BEGIN IMMEDIATE takes SQLite's own write lock at
+once, so a transaction waits for the app's writers instead of failing midway. Every
+transaction runs with sync change tracking off (`sync_sql.TRACKING_OFF`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from typing import cast
 from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, BrokenForeignKeys, DatabaseError, utc_now
 from mizzle.dialects.sqlite import sync_sql
+from mizzle.dialects.sqlite.lock import FileLock, lock_path
 
-#: how long a run waits for another process's migration to commit
+#: how long a command waits for another process: for its write lock (another mizzle command),
+#: and for SQLite's locks (a writer's transaction, a reader's BEGIN EXCLUSIVE)
 BUSY_TIMEOUT_S = 30.0
 
 _TABLE = f'"{TRACKING_TABLE}"'
@@ -38,6 +43,9 @@ class SqliteMigrationDatabase:
             raise MizzleError("cannot migrate over a SQLite connection with an open transaction")
         conn.isolation_level = None  # autocommit: only the runner's own BEGIN opens a transaction
         self.conn = conn
+        self.busy_timeout = busy_timeout
+        self._lock: FileLock | None = None
+        self._lock_depth = 0
         self._run(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
@@ -71,10 +79,25 @@ class SqliteMigrationDatabase:
             self._run("ROLLBACK")
 
     def lock(self) -> None:
-        """Nothing: each migration's BEGIN IMMEDIATE serialises writers (see the runner)."""
+        """Take the lock file of the database (re-entrant: a command inside another's lock
+        holds it once). An in-memory or temporary database has no file, and no other process
+        can reach it: nothing to lock."""
+        if self._lock_depth == 0:
+            rows = self._run("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            path = str(rows[0][0]) if rows and rows[0][0] else ""
+            if path:
+                held = FileLock(lock_path(path), self.busy_timeout)
+                held.acquire()
+                self._lock = held
+        self._lock_depth += 1
 
     def unlock(self) -> None:
-        pass
+        if self._lock_depth == 0:
+            return
+        self._lock_depth -= 1
+        if self._lock_depth == 0 and self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def ensure_tracking(self) -> None:
         self._run(_CREATE_TRACKING)

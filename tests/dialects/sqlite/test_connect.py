@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,47 @@ def test_importing_the_sqlite_dialect_does_not_import_psycopg() -> None:
     code = "import sys, mizzle.dialects.sqlite; print('psycopg' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+#: holds the database at argv[1] with BEGIN EXCLUSIVE for argv[2] seconds, in a process of its own
+_HOLD_EXCLUSIVE = (
+    "import sqlite3, sys, time\n"
+    "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "conn.execute('BEGIN EXCLUSIVE')\n"
+    "print('held', flush=True)\n"
+    "time.sleep(float(sys.argv[2]))\n"
+    "conn.execute('COMMIT')\n"
+)
+
+
+def _held_exclusively(path: Path, seconds: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_EXCLUSIVE, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_a_database_held_exclusively_a_while_is_waited_for_beyond_five_seconds(sqlite_path: Path) -> None:
+    """sqlite3's own default gave up after 5 s, reporting "not a usable SQLite database"."""
+    connect(parse_url(url_of(sqlite_path)), create=True).close()
+    holder = _held_exclusively(sqlite_path, 6.5)
+    started = time.monotonic()
+    conn = connect(parse_url(url_of(sqlite_path)))
+    conn.close()
+    assert time.monotonic() - started >= 5
+    holder.wait(timeout=30)
+
+
+def test_a_database_held_exclusively_too_long_is_named_locked_not_unusable(sqlite_path: Path) -> None:
+    connect(parse_url(url_of(sqlite_path)), create=True).close()
+    holder = _held_exclusively(sqlite_path, 5)
+    try:
+        with pytest.raises(ConnectionFailed) as err:
+            connect(parse_url(url_of(sqlite_path)), busy_timeout=0.3)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert str(err.value) == (
+        f"the SQLite database {sqlite_path} is locked by another process (waited 0.3 s): database is locked"
+    )
