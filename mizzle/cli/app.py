@@ -84,20 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = command.main(args=args or ["--help"], prog_name="mizzle", obj=session, standalone_mode=False)
     except MizzleError as err:
-        _report(session, str(err))
+        _report(session, str(err), args)
         return err.exit_code
     except typer.TyperException as err:  # click's usage errors: bad option, missing value, bad choice
-        _report(session, _hide_arguments(_usage_message(err), args))
+        _report(session, _hide_arguments(_usage_message(err), args), args)
         return err.exit_code
     except typer.Abort:  # EOF at a prompt
-        _report(session, "aborted")
+        _report(session, "aborted", args)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as err:
-        _report(
-            session, f"internal error: {_exception_line(err, session.secrets)} (run with --debug for the traceback)"
-        )
+        line = _exception_line(err, session.secrets)
+        _report(session, f"internal error: {line} (run with --debug for the traceback)", args)
         return 1
     finally:
         if collecting:
@@ -117,10 +116,11 @@ def run() -> NoReturn:
     os._exit(code)
 
 
-def _report(session: Session, message: str) -> None:
-    """Print `message` (built by mizzle from redacted URLs); with --debug, the traceback first."""
+def _report(session: Session, message: str, args: Sequence[str]) -> None:
+    """Print `message` (built by mizzle from redacted URLs); with --debug, the traceback first
+    (where a usage error's message quotes the arguments as given)."""
     if session.debug:
-        sys.stderr.write(_traceback(session.secrets))
+        sys.stderr.write(_hide_arguments(_traceback(session.secrets), args))
     output.error(message)
 
 

@@ -27,8 +27,7 @@ DIALECT_BY_SCHEME = {
 SECRET_PARAMS = frozenset({"password", "sslpassword", "oauth_client_secret"})
 
 #: libpq's connection keywords (PostgreSQL 18's list): a URL's query may set only these. An
-#: unknown one is refused here rather than by libpq, whose message would quote it: after a
-#: password written with a raw `&` (`?password=a&b=c`), `b` is part of the password.
+#: unknown one is refused here, with a message naming it, rather than by psycopg at connect time.
 LIBPQ_KEYWORDS = SECRET_PARAMS | frozenset(
     {
         "host",
@@ -233,11 +232,14 @@ def _postgresql_parts(rest: str) -> PostgresParts:
         if not eq:
             raise DatabaseURLError(f"bad PostgreSQL URL: a query parameter without =; {_ENCODE_HINT}")
         name = _decoded(key, "name of a query parameter")
+        if name not in SECRET_PARAMS and any(known in SECRET_PARAMS for known, _ in query):
+            # With a raw & in the password (`?password=a&port=b`), what follows is part of it:
+            # it would be shown, and libpq would quote it in its own errors.
+            raise DatabaseURLError(
+                "bad PostgreSQL URL: put ?password= last in the query (what follows it could be part of "
+                "a password written with a raw &; %-encode & as %26)"
+            )
         if name not in LIBPQ_KEYWORDS:
-            if any(known in SECRET_PARAMS for known, _ in query):  # it may be part of that secret
-                raise DatabaseURLError(
-                    f"bad PostgreSQL URL: an unknown query parameter after a password; {_ENCODE_HINT}"
-                )
             raise DatabaseURLError(f"bad PostgreSQL URL: unknown query parameter {shown_text(name)!r}")
         query.append((name, _decoded(value, "value of a query parameter")))
     if not host and not any(key == "host" for key, _ in query):
