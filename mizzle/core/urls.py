@@ -93,11 +93,11 @@ class PostgresParts:
     """A PostgreSQL URL's parts, %-decoded. `host` is "" for none (a socket given by ?host=)."""
 
     user: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     host: str
     port: str | None
     dbname: str | None
-    query: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # may hold ?password=
 
     def render(self, scheme: str, *, masked: bool) -> str:
         """The URL: every part %-encoded; with `masked`, every secret shown as ***."""
@@ -299,3 +299,18 @@ def _sqlite_url(rest: str, base_dir: Path | None) -> DatabaseURL:
         path = base_dir / path
     text = f"sqlite:///{rest[1:]}"
     return DatabaseURL("sqlite", text, shown_text(text), sqlite_path=str(path))
+
+
+def redact(text: str) -> str:
+    """Free text (an exception's message, a command line) with each word that is a database
+    URL shown redacted, and each word that looks like one (`scheme://...`) but does not parse
+    not shown at all: words are replaced whole, never the password's text (the benchmarks'
+    reports use this; the CLI knows its arguments and withholds foreign text instead)."""
+
+    def shown(word: re.Match[str]) -> str:
+        try:
+            return parse_url(word[0]).redacted
+        except DatabaseURLError:
+            return "(a URL not shown: it may hold a password)"
+
+    return re.sub(r"[A-Za-z][A-Za-z0-9+.-]*://\S*", shown, text)

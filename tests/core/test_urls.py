@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mizzle.core.errors import DatabaseURLError
-from mizzle.core.urls import parse_url, shown_text
+from mizzle.core.urls import parse_url, redact, shown_text
 
 SECRET = "hunter2-Secret"
 
@@ -127,3 +127,10 @@ def test_shown_text_escapes_invisible_characters_and_cuts_long_texts() -> None:
     assert shown_text("ev\u202eil\n") == "ev\\u202eil\\n"
     long = shown_text("/tmp/" + "a" * 5000 + ".db")
     assert len(long) < 250 and long.startswith("/tmp/aaa") and long.endswith("a.db") and "5008 characters" in long
+
+
+def test_redact_replaces_whole_url_words_in_free_text() -> None:
+    text = f"run --pg postgresql://postgres:postgres@127.0.0.1/postgres and mysql://me:{SECRET}@db/app, done"
+    assert redact(text) == (
+        "run --pg postgresql://postgres:***@127.0.0.1/postgres and (a URL not shown: it may hold a password) done"
+    )
