@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as err:
-        line = _exception_line(err, session.secrets)
+        line = _hide_arguments(_exception_line(err, session.secrets), args)
         _report(session, f"internal error: {line} (run with --debug for the traceback)", args)
         return 1
     finally:
