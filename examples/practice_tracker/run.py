@@ -37,7 +37,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -107,8 +106,6 @@ def open_database(name: str, config: Config) -> tuple[Any, str, DatabaseURL]:
 
 def postgresql_database(config: Config) -> tuple[DatabaseURL, str]:
     """A fresh database on DATABASE_URL's server, or on the embedded pgserver."""
-    import psycopg
-
     server = config.env.get("DATABASE_URL")
     if server:
         where = f"{parse_url(server).redacted} (DATABASE_URL)"
@@ -126,11 +123,12 @@ def postgresql_database(config: Config) -> tuple[DatabaseURL, str]:
     admin = parse_url(server)
     if admin.dialect != "postgresql":
         raise MizzleError(f"DATABASE_URL must be a PostgreSQL URL for this example, not {admin.redacted}")
-    with psycopg.connect(admin.url, autocommit=True) as conn:
+    # mizzle's connect: a failure is one password-free line, not psycopg's traceback
+    with postgresql.connect(admin) as conn:
+        conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
         conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    parts = urlsplit(admin.url)
-    return parse_url(urlunsplit((parts.scheme, parts.netloc, "/" + PG_DATABASE, parts.query, ""))), where
+    return admin.with_database(PG_DATABASE), where
 
 
 def differences(label: str, expected: Schema, actual: Schema) -> list[str]:

@@ -16,8 +16,10 @@ import typer
 
 from mizzle import __version__
 from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push
+from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
+from mizzle.core.urls import parse_url
 
 app = typer.Typer(
     name="mizzle",
@@ -82,18 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = command.main(args=args or ["--help"], prog_name="mizzle", obj=session, standalone_mode=False)
     except MizzleError as err:
-        _report(session, str(err))
+        _report(session, str(err), args)
         return err.exit_code
     except typer.TyperException as err:  # click's usage errors: bad option, missing value, bad choice
-        _report(session, _usage_message(err))
+        _report(session, _hide_arguments(_usage_message(err), args), args)
         return err.exit_code
     except typer.Abort:  # EOF at a prompt
-        _report(session, "aborted")
+        _report(session, "aborted", args)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as err:
-        _report(session, f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback)")
+        line = _hide_arguments(_exception_line(err, session.secrets), args)
+        _report(session, f"internal error: {line} (run with --debug for the traceback)", args)
         return 1
     finally:
         if collecting:
@@ -113,10 +116,54 @@ def run() -> NoReturn:
     os._exit(code)
 
 
-def _report(session: Session, message: str) -> None:
+def _report(session: Session, message: str, args: Sequence[str]) -> None:
+    """Print `message` (built by mizzle from redacted URLs); with --debug, the traceback first
+    (where a usage error's message quotes the arguments as given)."""
     if session.debug:
-        sys.stderr.write(session.redactor(traceback.format_exc()))
-    output.error(session.redactor(message))
+        sys.stderr.write(_hide_arguments(_traceback(session.secrets), args))
+    output.error(message)
+
+
+_WITHHELD = "(message not shown: it may hold a password)"
+
+
+def _exception_line(err: BaseException, secrets: Secrets) -> str:
+    """`Type: message` of an exception mizzle did not raise on purpose; its message is foreign
+    text (a driver's, the standard library's) and is withheld whole if it holds a password."""
+    message = str(err)
+    return f"{type(err).__name__}: {_WITHHELD if secrets.reveals(message) else message}"
+
+
+def _traceback(secrets: Secrets) -> str:
+    """The current traceback, with the message of each exception in its chain that holds a
+    password withheld (a traceback shows code and messages, not the values of variables).
+    MizzleError messages are mizzle's own, built from redacted URLs, and stay."""
+    text = traceback.format_exc()
+    err = sys.exc_info()[1]
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if not isinstance(err, MizzleError) and secrets.reveals(str(err)):
+            shown = "".join(traceback.format_exception_only(type(err), err))
+            text = text.replace(shown, f"{type(err).__qualname__}: {_WITHHELD}\n")
+        err = err.__cause__ or (None if err.__suppress_context__ else err.__context__)
+    return text
+
+
+def _hide_arguments(message: str, args: Sequence[str]) -> str:
+    """click's usage messages quote arguments (`Got unexpected extra argument (URL)`): an
+    argument that is a database URL is shown redacted, and one that does not parse but could
+    hold a password (it has `@`, `:` or `=`) is not shown."""
+    for arg in sorted(args, key=len, reverse=True):
+        value = arg.partition("=")[2] if arg.startswith("-") else arg
+        if not value or value not in message or not any(c in value for c in "@:="):
+            continue
+        try:
+            shown = parse_url(value).redacted
+        except MizzleError:
+            shown = "an argument not shown: it may hold a password"
+        message = message.replace(value, shown)
+    return message
 
 
 def _usage_message(err: typer.TyperException) -> str:

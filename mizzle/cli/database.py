@@ -62,8 +62,9 @@ def opened(url: DatabaseURL, *, create: bool = False, missing_as_empty: bool = F
     dialect = get_dialect(url.dialect)
     if url.dialect == "sqlite":
         from mizzle.dialects.sqlite.connect import connect as connect_sqlite
+        from mizzle.dialects.sqlite.connect import file_exists
 
-        missing = url.sqlite_path is not None and not Path(url.sqlite_path).exists()
+        missing = url.sqlite_path is not None and not file_exists(url.sqlite_path)
         conn = connect_sqlite(parse_url("sqlite://:memory:") if missing and missing_as_empty else url, create=create)
     else:
         conn = dialect.connect(url)

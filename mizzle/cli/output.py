@@ -1,5 +1,6 @@
 """Everything the CLI prints besides a command's product: errors, warnings and notes on
-stderr, one line each, with every password hidden."""
+stderr, one line each. Passwords never reach them: mizzle's own messages show URLs redacted
+(mizzle.core.urls), and text mizzle did not write is checked with `Secrets.reveals`."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import sys
 from rich.console import Console
 from rich.text import Text
 
-from mizzle.core.urls import DatabaseURL, redact
+from mizzle.core.urls import DatabaseURL
 
 
-class Redactor:
-    """Hides passwords: those of the URLs the command parsed (raw and %-encoded) and any
-    URL-shaped `scheme://user:password@` in the text."""
+class Secrets:
+    """The secrets of the URLs a command parsed, to keep text mizzle did not write (an
+    exception's message, a traceback) from showing them. Such a text is withheld whole,
+    never masked in place: masking the password's text wherever it occurs mangles the
+    message (`***ql://` for the password `postgres`) and shows whoever compares what the
+    password is."""
 
     def __init__(self) -> None:
         self._urls: list[DatabaseURL] = []
@@ -22,10 +26,8 @@ class Redactor:
         self._urls.append(url)
         return url
 
-    def __call__(self, text: str) -> str:
-        for url in self._urls:
-            text = url.scrub(text)
-        return redact(text)
+    def reveals(self, text: str) -> bool:
+        return any(url.reveals(text) for url in self._urls)
 
 
 def stderr() -> Console:

@@ -1,5 +1,6 @@
 """What one `mizzle` invocation shares between the global options and the command: the
-options, the configuration (read only when a command needs it) and the password redactor."""
+options, the configuration (read only when a command needs it) and the passwords to keep
+out of foreign text."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import typer
 
 from mizzle.app.config import Config, ConfigNotFound, load_config
-from mizzle.cli.output import Redactor
+from mizzle.cli.output import Secrets
 from mizzle.core.urls import DatabaseURL, parse_url
 
 
@@ -25,7 +26,7 @@ class DialectName(StrEnum):
 class Session:
     config_path: Path | None = None
     debug: bool = False
-    redactor: Redactor = field(default_factory=Redactor)
+    secrets: Secrets = field(default_factory=Secrets)
     _config: Config | None = None
 
     def config(self) -> Config:
@@ -42,9 +43,9 @@ class Session:
             return None
 
     def database(self, text: str, base_dir: Path) -> DatabaseURL:
-        """Parse a database URL (relative SQLite paths from `base_dir`) and remember its password
-        so that no message can show it."""
-        return self.redactor.remember(parse_url(text, base_dir=base_dir))
+        """Parse a database URL (relative SQLite paths from `base_dir`) and remember its secrets
+        so that no foreign text (an exception's message, a traceback) can show them."""
+        return self.secrets.remember(parse_url(text, base_dir=base_dir))
 
     def configured_database(self) -> DatabaseURL:
         config = self.config()

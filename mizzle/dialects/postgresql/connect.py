@@ -1,7 +1,10 @@
 """Connecting to PostgreSQL and applying DDL: the I/O edge of the dialect.
 
 Every failure becomes one line a user can act on, naming the server by its redacted URL:
-libpq's own messages are multi-line, prefixed, and may echo parts of the connection string.
+libpq's own messages are multi-line and prefixed. They cannot echo a password typed by the
+user: psycopg gets the URL rebuilt by mizzle.core.urls with every part %-encoded, so libpq
+has nothing to complain about in its syntax; a message that holds a secret all the same is
+not shown.
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ _KNOWN_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def describe_connect_error(text: str, url: DatabaseURL, timeout: float = CONNECT_TIMEOUT) -> str:
     """One line saying why connecting to `url` failed, from the driver's `text`; never the password."""
-    text = url.scrub(text)
     unresolved = _UNRESOLVED.search(text)
     if unresolved:
         return f"cannot connect to {url.redacted}: unknown host {unresolved['host']}"
@@ -59,6 +61,8 @@ def describe_connect_error(text: str, url: DatabaseURL, timeout: float = CONNECT
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     detail = lines[-1] if lines else "unknown error"
     detail = re.sub(r"^(connection failed: )?(connection to server [^:]*failed: )?(FATAL:\s*)?", "", detail)
+    if url.reveals(detail):  # withheld whole: masking the password's text in place shows it to whoever compares
+        detail = "the driver's message is not shown: it may hold the password"
     return f"cannot connect to {url.redacted}: {detail}"
 
 
@@ -70,6 +74,8 @@ def connect(url: DatabaseURL, timeout: float = CONNECT_TIMEOUT) -> psycopg.Conne
         return psycopg.connect(url.url, connect_timeout=max(1, round(timeout)), autocommit=False)
     except psycopg.Error as err:
         raise ConnectionFailed(describe_connect_error(str(err), url, timeout)) from None
+    except UnicodeError:  # psycopg resolves host names itself: a name IDNA cannot encode
+        raise ConnectionFailed(f"cannot connect to {url.redacted}: the host name is not a valid DNS name") from None
 
 
 def _first_line(statement: str, limit: int = 100) -> str:

@@ -7,8 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mizzle.core.errors import ConnectionFailed, MizzleError
-from mizzle.core.urls import DatabaseURL
+from mizzle.core.urls import DatabaseURL, shown_text
 from mizzle.dialects.sqlite.runtime import BUSY_TIMEOUT_S
+
+
+def file_exists(path: str) -> bool:
+    """Whether a file is at `path`; ConnectionFailed, not OSError, for a path the system
+    cannot even look up (a name too long, a permission denied on the way)."""
+    try:
+        return Path(path).exists()
+    except OSError as err:
+        raise ConnectionFailed(f"cannot open SQLite database at {shown_text(path)}: {err.strerror}") from None
 
 
 def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
@@ -23,24 +32,30 @@ def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUS
     written) is waited for up to `busy_timeout` seconds, and then named as locked, not as
     unusable.
     """
-    path = url.sqlite_path
-    if path is None:
+    if url.sqlite_path is None:
         raise ConnectionFailed(f"not a SQLite URL: {url}")
-    if path == ":memory:":
-        target, uri = path, False
-    elif create:
-        if not Path(path).parent.is_dir():
-            raise ConnectionFailed(f"cannot create a SQLite database at {path}: no directory {Path(path).parent}")
-        target, uri = path, False
-    else:
-        if not Path(path).is_file():
-            raise ConnectionFailed(f"no SQLite database at {path}")
-        # mode=rw: never create the file, even if it disappears between the check and here
-        target, uri = Path(path).resolve().as_uri() + "?mode=rw", True
+    path = url.sqlite_path
+    shown = shown_text(path)  # a path can be 5,000 characters long, or hold terminal controls
+    try:
+        if path == ":memory:":
+            target, uri = path, False
+        elif create:
+            if not Path(path).parent.is_dir():
+                raise ConnectionFailed(
+                    f"cannot create a SQLite database at {shown}: no directory {shown_text(str(Path(path).parent))}"
+                )
+            target, uri = path, False
+        else:
+            if not Path(path).is_file():
+                raise ConnectionFailed(f"no SQLite database at {shown}")
+            # mode=rw: never create the file, even if it disappears between the check and here
+            target, uri = Path(path).resolve().as_uri() + "?mode=rw", True
+    except OSError as err:  # ENAMETOOLONG, EACCES...: the path cannot even be looked up
+        raise ConnectionFailed(f"cannot open SQLite database at {shown}: {err.strerror}") from None
     try:
         conn = sqlite3.connect(target, uri=uri, isolation_level=None, timeout=busy_timeout)
     except sqlite3.Error as err:
-        raise ConnectionFailed(f"cannot open SQLite database at {path}: {err}") from None
+        raise ConnectionFailed(f"cannot open SQLite database at {shown}: {err}") from None
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA foreign_keys = ON")
@@ -49,9 +64,9 @@ def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUS
         code = getattr(err, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
         if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             raise ConnectionFailed(
-                f"the SQLite database {path} is locked by another process (waited {busy_timeout:g} s): {err}"
+                f"the SQLite database {shown} is locked by another process (waited {busy_timeout:g} s): {err}"
             ) from None
-        raise ConnectionFailed(f"{path} is not a usable SQLite database: {err}") from None
+        raise ConnectionFailed(f"{shown} is not a usable SQLite database: {err}") from None
     return conn
 
 

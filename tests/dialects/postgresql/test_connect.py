@@ -99,13 +99,30 @@ def test_a_server_that_never_answers_times_out() -> None:
         ),
         (
             f'connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL:  odd {SECRET} thing',
-            "odd *** thing",
+            "the driver's message is not shown: it may hold the password",
         ),
     ],
 )
 def test_driver_messages_become_one_line(driver_text: str, problem: str) -> None:
     url = parse_url(f"postgresql://app:{SECRET}@10.0.0.5/db")
     assert describe_connect_error(driver_text, url) == f"cannot connect to postgresql://app:***@10.0.0.5/db: {problem}"
+
+
+def test_a_password_that_is_also_the_user_and_the_scheme_leaves_the_message_alone() -> None:
+    # Masking the password's text wherever it occurred printed `***ql://***:***@...`.
+    url = parse_url("postgresql://postgres:postgres@10.0.0.5/db")
+    driver_text = (
+        'connection failed: connection to server at "10.0.0.5", port 5432 failed: '
+        'FATAL:  role "postgres" does not exist'
+    )
+    assert describe_connect_error(driver_text, url) == (
+        'cannot connect to postgresql://postgres:***@10.0.0.5/db: role "postgres" does not exist'
+    )
+
+
+def test_a_host_name_that_is_not_a_dns_name_is_one_line() -> None:
+    message = _failure(f"postgresql://me:{SECRET}@a..b:1/app")
+    assert message == "cannot connect to postgresql://me:***@a..b:1/app: the host name is not a valid DNS name"
 
 
 # --- apply ---------------------------------------------------------------------------------
