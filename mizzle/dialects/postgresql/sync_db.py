@@ -68,6 +68,8 @@ class PostgresSyncDb:
                 yield
         except psycopg.Error as err:
             raise SyncError(f"{failure}: {_message(err)}") from None
+        except (OverflowError, UnicodeError) as err:  # a value psycopg cannot send
+            raise SyncError(f"{failure}: {type(err).__name__}: {err}") from None
 
     # --- the catalog ------------------------------------------------------------------------
 
@@ -138,12 +140,17 @@ class PostgresSyncDb:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> None:
+    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> bool:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
         names = [_q(k) for k in given] + ([_q(LAST_MODIFIED_AT)] if stamp_now else [])
         slots = [f"%s::{_column(info, k).sql_type}" for k in given] + (["now()"] if stamp_now else [])
-        query = f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)})"
-        self.conn.execute(query, list(given.values()))
+        # ON CONFLICT on the key: a row of this key another transaction committed since the
+        # rows were read is a False here (the API compares with it), not a failed batch
+        query = (
+            f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)}) "
+            f"ON CONFLICT ({', '.join(_q(c) for c in info.primary_key)}) DO NOTHING RETURNING true"
+        )
+        return self.conn.execute(query, list(given.values())).fetchone() is not None
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
