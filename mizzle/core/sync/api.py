@@ -10,10 +10,10 @@ and no driver is imported: `mizzle.sync` picks the adapter for a raw sqlite3 or 
 travel in the neutral wire form of `wire.py`.
 
 **Cursors.** A time cursor (`since` a datetime or ISO text) reads through the index on
-`last_modified_at` and the tombstones' (table, deleted_at) index; `Changes.cursor` is the
-latest time seen, to pass to the next call. A version cursor (`since` an int N: rows and
-tombstones whose `sync_version` > N) scans the whole table: for a first full copy (N = 0)
-or a repair, not for polling.
+`last_modified_at` and the tombstones' (table, deleted_at) index; `Changes.cursor`, to pass
+to the next call, is a time no row committed after the pull can be behind (`next_cursor`).
+A version cursor (`since` an int N: rows and tombstones whose `sync_version` > N) scans the
+whole table: for a first full copy (N = 0) or a repair, not for polling.
 
 **Applying** (`apply_remote`) happens in one transaction (a savepoint inside the caller's),
 with change tracking switched off for its duration and back on before it ends, so the rows
@@ -32,7 +32,7 @@ import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mizzle.core.errors import MizzleError
@@ -69,8 +69,8 @@ class Tombstone:
 @dataclass
 class Changes:
     """A table's changes: rows (every column, wire form) and deletes, each ordered by time
-    then primary key, and the cursor for the next call (the latest time seen, or the `since`
-    given when nothing changed)."""
+    then primary key, and the cursor for the next call (`next_cursor`: a little before the
+    latest time seen, or the `since` given when nothing changed)."""
 
     table: str
     rows: list[Row] = field(default_factory=list)
@@ -168,6 +168,7 @@ def changes_since(db: SyncDatabase, table: str, since: datetime | str | int | No
     moment, above = parse_since(since)
     with db.transaction(f'changes_since on "{table}" failed', write=False):
         info = sync_table(db, table)
+        horizon = db.write_horizon()  # before the rows: what is in flight now, commits later
         raw_rows = db.select_rows(info, moment, above)
         raw_tombstones = db.select_tombstones(info, moment, above)
     read = _row_reader(db, info)
@@ -183,11 +184,34 @@ def changes_since(db: SyncDatabase, table: str, since: datetime | str | int | No
         for pk_json, version, deleted_at, device in raw_tombstones
     ]
     times = [r[LAST_MODIFIED_AT] for r in rows] + [t.deleted_at for t in deletes]
-    if times:
-        cursor: str | None = max(times)
-    else:
-        cursor = wire.timestamptz_text(moment) if moment is not None else None
-    return Changes(table=table, rows=rows, deletes=deletes, cursor=cursor)
+    return Changes(table=table, rows=rows, deletes=deletes, cursor=next_cursor(times, moment, horizon))
+
+
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def next_cursor(times: Sequence[str], since: datetime | None, horizon: datetime | None) -> str | None:
+    """The cursor a pull returns: one that no row committed after the pull can be behind.
+
+    - One millisecond before the latest time seen, not that time: a transaction that
+      commits later may have written rows in the same millisecond (times have no more
+      precision), and the next pull's `>` would pass them over. Those of that millisecond
+      that were seen come again, and are `unchanged` where they are applied.
+    - No later than a millisecond before `horizon`, the start of the oldest transaction in
+      flight during the pull (PostgreSQL): rows take their transaction's start as their
+      time, so a transaction that began before rows the pull saw, and commits after it,
+      has rows older than those; they are after this cursor.
+    - Never before `since`: what was in flight then was already behind it.
+
+    Nothing seen: `since` again (None stays None)."""
+    if not times:
+        return wire.timestamptz_text(since) if since is not None else None
+    cursor = max(wire.parse_time_text(t) for t in times) - _MILLISECOND
+    if horizon is not None:
+        cursor = min(cursor, horizon.replace(microsecond=horizon.microsecond // 1000 * 1000) - _MILLISECOND)
+    if since is not None:
+        cursor = max(cursor, since)
+    return wire.timestamptz_text(cursor)
 
 
 def parse_since(since: datetime | str | int | None) -> tuple[datetime | None, int | None]:

@@ -81,6 +81,12 @@ class SyncDatabase(Protocol):
         """(pk JSON text, sync_version, deleted_at, device_id) by (deleted_at, pk)."""
         ...
 
+    def write_horizon(self) -> datetime | None:
+        """The start of the oldest other transaction now open on the database, whose rows
+        (timed at its start) may still commit, or the time now when none is; None when write
+        transactions are serialised (SQLite), so none in flight began before a seen commit."""
+        ...
+
     def lock_rows(self, info: TableInfo, pks: Sequence[Pk]) -> list[tuple[Any, ...]]:
         """The rows with these primary keys (encoded), locked for the transaction."""
         ...

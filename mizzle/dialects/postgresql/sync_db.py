@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -46,6 +46,16 @@ LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
 WHERE c.oid = to_regclass(%(table)s) AND c.relkind IN ('r', 'p')
 ORDER BY a.attnum
 """
+
+#: When the oldest transaction still open on this database began (or the time now, when
+#: none is: one that begins after this still may commit before the rows are read), and
+#: whether a session is hidden from this role (pg_stat_activity shows its state as NULL).
+_OPEN_TRANSACTIONS = """
+SELECT least(min(xact_start), clock_timestamp()), coalesce(bool_or(state IS NULL), false)
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+"""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
 
@@ -126,6 +136,15 @@ class PostgresSyncDb:
             f'WHERE "table_name" = %s AND {where} ORDER BY "deleted_at", "pk", "id"'
         )
         return self.conn.execute(query, (info.name, param)).fetchall()
+
+    def write_horizon(self) -> datetime | None:
+        # Every session's open transaction on this database, whether it has written yet or
+        # not (now(), the time its rows take, is its xact_start). A session the role may not
+        # see (another role, without pg_read_all_stats) shows no xact_start: then nothing is
+        # known, and the epoch keeps the cursor where it was (rows come again, never missed).
+        row = self.conn.execute(_OPEN_TRANSACTIONS).fetchone()
+        oldest, hidden = (row[0], row[1]) if row else (None, False)
+        return _EPOCH if hidden else oldest
 
     def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not pks:

@@ -153,6 +153,12 @@ class SqliteSyncDb:
         )
         return self.conn.execute(query, (info.name, param)).fetchall()
 
+    def write_horizon(self) -> datetime | None:
+        # One writer at a time: one in flight began after every commit this read sees, so
+        # its rows are timed no earlier than the latest seen (next_cursor covers the same
+        # millisecond)
+        return None
+
     def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not pks:
             return []
