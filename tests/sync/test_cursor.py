@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from mizzle.core.dsl import schema_from_classes
 from mizzle.dsl import Table, integer, text
@@ -79,3 +82,32 @@ def test_the_cursor_never_goes_back_before_since(db: Db) -> None:
     since = "2026-03-01T10:00:00.4995Z"
     assert changes_since(db.conn, "item", since).cursor == "2026-03-01T10:00:00.499500Z"
     assert changes_since(db.conn, "item", "2026-03-01T10:00:00.400Z").cursor == "2026-03-01T10:00:00.499Z"
+
+
+def test_a_transaction_the_pulling_role_cannot_see_keeps_the_cursor_where_it_was(pg_url: str) -> None:
+    # the puller is a plain role: pg_stat_activity hides the superuser's open transaction
+    role = f"mz_puller_{uuid.uuid4().hex[:12]}"
+    held, other = pg_db(pg_url), pg_db(pg_url)
+    try:
+        create(held, SCHEMA)
+        held.run(f'CREATE ROLE "{role}" LOGIN')
+        held.run(f'GRANT SELECT ON item, "__mizzle_tombstones" TO "{role}"')
+        puller = Db("postgresql", psycopg.connect(make_conninfo(pg_url, user=role), autocommit=True))
+        try:
+            held.begin()
+            held.run("INSERT INTO item (id, title) VALUES (1, 'held')")
+            time.sleep(0.01)
+            other.run("INSERT INTO item (id, title) VALUES (2, 'quick')")
+            first = changes_since(puller.conn, "item", "2026-01-01T00:00:00Z")
+            assert [r["id"] for r in first.rows] == [2]
+            assert first.cursor == "2026-01-01T00:00:00.000Z"  # nothing known: not moved
+            held.commit()
+            assert ids(puller, first.cursor) == {1, 2}
+        finally:
+            puller.conn.close()
+    finally:
+        other.conn.close()
+        held.conn.close()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f'DROP OWNED BY "{role}"')
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')

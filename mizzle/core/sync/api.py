@@ -265,7 +265,8 @@ def apply_remote(
     with db.transaction(f'apply_remote on "{table}" failed, nothing was applied', write=True):
         info = sync_table(db, table)
         deletes = [(i, d) for i, given in enumerate(tombstones) if (d := _checked_tombstone(info, i, given, report))]
-        rows = [(i, r) for i, given in enumerate(remote_rows) if (r := _checked_row(info, i, given, report))]
+        steps = _row_steps(info)
+        rows = [(i, r) for i, given in enumerate(remote_rows) if (r := _checked_row(info, i, given, report, steps))]
         checked = list(report.rejected)
         db.set_tracking(False)
         try:
@@ -318,10 +319,10 @@ def _apply_all(
             report.rejected.append(Rejection(kind, index, pk, str(err)))
 
 
-def _checked_row(info: TableInfo, index: int, remote: Any, report: ApplyReport) -> Row | None:
+def _checked_row(info: TableInfo, index: int, remote: Any, report: ApplyReport, steps: _Steps) -> Row | None:
     """The remote row typed for the table, or None with its rejection in the report."""
     try:
-        return _typed_row(info, remote)
+        return _typed_row(info, remote, steps)
     except SyncError as err:
         pk = tuple(remote.get(c) for c in info.primary_key) if isinstance(remote, Mapping) else None
         report.rejected.append(Rejection("row", index, pk, str(err)))
@@ -495,12 +496,12 @@ def _wire_pk(pk_json: str, types: list[ColumnType], table: str) -> Pk:
         raise SyncError(f'a tombstone of "{table}" has a primary key that does not fit: {pk_json} ({err})') from None
 
 
-def _typed_row(info: TableInfo, remote: Any) -> Row:
+def _typed_row(info: TableInfo, remote: Any, steps: _Steps) -> Row:
     """A remote row in wire form by the local column types, checked against the table and
     against what each column holds unchanged (`fit`)."""
     if not isinstance(remote, Mapping):
         raise SyncError(f'a remote row of "{info.name}" is not an object but {type(remote).__name__}')
-    unknown = [k for k in remote if info.column(k) is None]
+    unknown = [k for k in remote if k not in steps]
     if unknown:
         raise SyncError(f'a remote row has column "{unknown[0]}", which table "{info.name}" does not')
     missing = [c for c in (*info.primary_key, SYNC_VERSION) if remote.get(c) is None]
@@ -509,15 +510,23 @@ def _typed_row(info: TableInfo, remote: Any) -> Row:
     row: Row = {}
     row[SYNC_VERSION] = _version(remote[SYNC_VERSION])
     for name, value in remote.items():
-        ctype = _column(info, name).type
+        convert, check = steps[name]
         try:
-            row[name] = wire.canonical(value, ctype)
-            found = fit.problem(value, ctype)
+            row[name] = convert(value)
+            found = None if check is None or value is None else check(value)
         except (wire.WireError, TypeError, ValueError, OverflowError) as err:
             found = str(err)
         if found:
             raise SyncError(f'a remote row of "{info.name}", column "{name}": {found}')
     return row
+
+
+_Steps = dict[str, tuple[Callable[[Any], Any], Callable[[Any], str | None] | None]]
+
+
+def _row_steps(info: TableInfo) -> _Steps:
+    """Per column of the table: its wire conversion and its `fit` check, chosen once a call."""
+    return {c.name: (wire.converter(c.type), fit.checker(c.type)) for c in info.columns}
 
 
 def _typed_tombstone(info: TableInfo, t: Tombstone) -> Tombstone:

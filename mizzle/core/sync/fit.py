@@ -16,7 +16,9 @@ Standard library only.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
@@ -33,6 +35,22 @@ _INTEGER_BITS = {
 #: the largest finite float4 (PostgreSQL's `real` refuses anything above it)
 _REAL_MAX = 3.4028234663852886e38
 _STRING_KINDS = frozenset({TypeKind.TEXT, TypeKind.VARCHAR, TypeKind.CHAR, TypeKind.ENUM, TypeKind.CUSTOM})
+_CHECKED_KINDS = (
+    frozenset(_INTEGER_BITS) | _STRING_KINDS | JSON_KINDS | {TypeKind.NUMERIC, TypeKind.REAL, TypeKind.DOUBLE}
+)
+
+
+@functools.lru_cache(maxsize=512)
+def checker(ctype: ColumnType) -> Callable[[Any], str | None] | None:
+    """`problem` for one column type, chosen once per type; None for the types where every
+    value `wire.canonical` accepts fits as it is (uuid, times, booleans, bytes)."""
+    if ctype.array_dims or ctype.kind in _CHECKED_KINDS:
+        return functools.partial(_problem_of, ctype)
+    return None
+
+
+def _problem_of(ctype: ColumnType, raw: Any) -> str | None:
+    return problem(raw, ctype)
 
 
 def problem(raw: Any, ctype: ColumnType) -> str | None:
@@ -63,7 +81,7 @@ def problem(raw: Any, ctype: ColumnType) -> str | None:
 
 def _integer(raw: Any, ctype: ColumnType) -> str | None:
     bits = _INTEGER_BITS[ctype.kind]
-    value = int(raw) if not isinstance(raw, str) else int(raw.strip())
+    value = raw if type(raw) is int else int(raw) if not isinstance(raw, str) else int(raw.strip())
     if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
         return f"{value} is out of range for {ctype.kind.value} ({bits}-bit)"
     return None
@@ -118,9 +136,12 @@ def _string(text: str, ctype: ColumnType) -> str | None:
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
         return "text with a NUL character cannot be held by PostgreSQL"
-    for ch in text:
-        if "\ud800" <= ch <= "\udfff":
-            return f"text with a lone surrogate (U+{ord(ch):04X}) is not valid Unicode"
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # only a surrogate cannot be encoded
+        return f"text with a lone surrogate (U+{ord(text[err.start]):04X}) is not valid Unicode"
     return None
 
 

@@ -49,11 +49,15 @@ ORDER BY a.attnum
 
 #: When the oldest transaction still open on this database began (or the time now, when
 #: none is: one that begins after this still may commit before the rows are read), and
-#: whether a session is hidden from this role (pg_stat_activity shows its state as NULL).
+#: whether a session on it is hidden from this role (pg_stat_activity shows its datname,
+#: and NULL for its backend_type and xact_start).
 _OPEN_TRANSACTIONS = """
-SELECT least(min(xact_start), clock_timestamp()), coalesce(bool_or(state IS NULL), false)
+SELECT least(min(xact_start) FILTER (WHERE backend_type = 'client backend'), clock_timestamp()),
+       coalesce(bool_or(backend_type IS NULL), false)
+       -- a prepared transaction (two-phase commit) has left its session: its start is unknown
+       OR EXISTS (SELECT FROM pg_prepared_xacts WHERE database = current_database())
 FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+WHERE datname = current_database() AND pid <> pg_backend_pid()
 """
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -140,8 +144,9 @@ class PostgresSyncDb:
     def write_horizon(self) -> datetime | None:
         # Every session's open transaction on this database, whether it has written yet or
         # not (now(), the time its rows take, is its xact_start). A session the role may not
-        # see (another role, without pg_read_all_stats) shows no xact_start: then nothing is
-        # known, and the epoch keeps the cursor where it was (rows come again, never missed).
+        # see (another role's, without pg_read_all_stats) shows no xact_start, a prepared
+        # transaction none at all: then nothing is known, and the epoch keeps the cursor
+        # where it was (rows come again, never missed).
         row = self.conn.execute(_OPEN_TRANSACTIONS).fetchone()
         oldest, hidden = (row[0], row[1]) if row else (None, False)
         return _EPOCH if hidden else oldest
