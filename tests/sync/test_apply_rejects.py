@@ -17,7 +17,7 @@ import pytest
 
 from mizzle.core.dsl import schema_from_classes
 from mizzle.dsl import Table, double, integer, jsonb, numeric, text, varchar
-from mizzle.sync import Changes, SyncError, Tombstone, apply_remote, changes_since
+from mizzle.sync import Changes, SyncError, Tombstone, apply_remote, changes_since, set_device
 from tests.sync.dbs import Db, create, pg_db
 
 
@@ -57,6 +57,7 @@ BAD: list[tuple[str, Any, str]] = [
     ("doc", {"x": {1, 2}}, "a set is not a JSON value"),
     ("ratio", float("nan"), "NaN cannot be held"),
     ("ratio", 10**400, "not a number"),
+    ("last_modified_at", "2026-03-01T10:00:00.123456Z", "more fractional digits than timestamptz(3) holds"),
     ("sync_version", 2**31, "out of range for integer"),
     ("sync_version", "2", "sync_version must be an integer"),
     ("count", "many", "not an integer"),
@@ -228,3 +229,9 @@ def test_a_stored_value_not_of_its_type_is_a_sync_error_line(sqlite_conn: sqlite
     device.run("INSERT INTO thing (id, count) VALUES ('x', 'many')")  # SQLite keeps the text
     with pytest.raises(SyncError, match=r'^a stored value of "thing", column "count", is not of its type: not an'):
         changes_since(device.conn, "thing", None)
+
+
+@pytest.mark.parametrize(("device", "says"), [("a\x00b", "NUL character"), (json.loads('"\\ud83d"'), "lone surrogate")])
+def test_a_device_id_the_other_database_cannot_hold_is_refused(db: Db, device: str, says: str) -> None:
+    with pytest.raises(SyncError, match=f"^device_id: .*{says}"):
+        set_device(db.conn, device)

@@ -424,6 +424,11 @@ def set_device(db: SyncDatabase, device_id: str | None) -> None:
     `device_id`, deletes in their tombstones. None: no device."""
     if device_id is not None and not isinstance(device_id, str):
         raise SyncError(f"device_id must be text or None, not {type(device_id).__name__}")
+    # the triggers copy it into every row written: one the other database cannot hold
+    # would make each of those rows a rejection there
+    found = fit.problem(device_id, ColumnType.model_validate({"kind": "text"}))
+    if found:
+        raise SyncError(f"device_id: {found}")
     with db.transaction("set_device failed", write=True):
         db.set_device(device_id)
 

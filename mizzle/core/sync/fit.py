@@ -22,6 +22,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from mizzle.core.sync import wire
 from mizzle.core.types import INTEGER_KINDS, JSON_KINDS, SERIAL_KINDS, ColumnType, TypeKind
 
 #: the range each integer kind holds (PostgreSQL's; SQLite holds 64 bits in any of them)
@@ -35,8 +36,13 @@ _INTEGER_BITS = {
 #: the largest finite float4 (PostgreSQL's `real` refuses anything above it)
 _REAL_MAX = 3.4028234663852886e38
 _STRING_KINDS = frozenset({TypeKind.TEXT, TypeKind.VARCHAR, TypeKind.CHAR, TypeKind.ENUM, TypeKind.CUSTOM})
+_FRACTION_KINDS = frozenset({TypeKind.TIME, TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ})
 _CHECKED_KINDS = (
-    frozenset(_INTEGER_BITS) | _STRING_KINDS | JSON_KINDS | {TypeKind.NUMERIC, TypeKind.REAL, TypeKind.DOUBLE}
+    frozenset(_INTEGER_BITS)
+    | _STRING_KINDS
+    | JSON_KINDS
+    | _FRACTION_KINDS
+    | {TypeKind.NUMERIC, TypeKind.REAL, TypeKind.DOUBLE}
 )
 
 
@@ -74,6 +80,8 @@ def problem(raw: Any, ctype: ColumnType) -> str | None:
         return _float(float(raw), ctype)
     if kind in JSON_KINDS:
         return _json(raw)
+    if kind in _FRACTION_KINDS and ctype.precision is not None and ctype.precision < 6:
+        return _fraction(raw, ctype.precision, kind)
     if kind in _STRING_KINDS and isinstance(raw, str):
         return _string(raw, ctype)
     return None
@@ -118,6 +126,18 @@ def _float(value: float, ctype: ColumnType) -> str | None:
         return "NaN cannot be held by a floating-point column on every database (SQLite stores it as NULL)"
     if ctype.kind is TypeKind.REAL and math.isfinite(value) and abs(value) > _REAL_MAX:
         return f"{value!r} is out of range for real"
+    return None
+
+
+def _fraction(raw: Any, precision: int, kind: TypeKind) -> str | None:
+    # wire.canonical keeps microseconds; PostgreSQL would round them to the precision
+    micro = getattr(raw, "microsecond", None)
+    if micro is None and isinstance(raw, str):
+        wired = wire.canonical(raw, ColumnType(kind=kind))
+        dot = wired.rfind(".")
+        micro = int(wired[dot + 1 :].rstrip("Z").ljust(6, "0")) if dot >= 0 else 0
+    if micro and micro % 10 ** (6 - precision):
+        return f"{raw} has more fractional digits than {kind.value}({precision}) holds: it would be rounded"
     return None
 
 
