@@ -29,13 +29,14 @@ from datetime import datetime
 from typing import Any
 
 from mizzle.core.sync import api
-from mizzle.core.sync.api import ApplyReport, Changes, Conflict, SyncError, Tombstone
+from mizzle.core.sync.api import ApplyReport, Changes, Conflict, Rejection, SyncError, Tombstone
 from mizzle.core.sync.database import SyncDatabase
 
 __all__ = [
     "ApplyReport",
     "Changes",
     "Conflict",
+    "Rejection",
     "SyncError",
     "Tombstone",
     "adapter",

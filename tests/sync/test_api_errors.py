@@ -87,18 +87,25 @@ def test_a_bad_since_is_refused(db: Db, since: Any, says: str) -> None:
         ([{"id": NOTE, "title": "t", "sync_version": 1, "last_modified_at": "soon"}], "not an ISO-8601 time"),
     ],
 )
-def test_rows_that_do_not_fit_the_table_are_refused_and_nothing_is_applied(
+def test_rows_that_do_not_fit_the_table_are_rejected_and_the_rest_applies(
     db: Db, rows: list[dict[str, Any]], says: str
 ) -> None:
     good = {"id": "1b7c1c52-7d43-4c55-9a57-0c2a7c3e8b11", "title": "fine", "sync_version": 1}
-    assert says in refused(apply_remote, db.conn, "note", [good, *rows])
-    assert db.query("SELECT count(*) FROM note") == [(0,)]
+    report = apply_remote(db.conn, "note", [good, *rows])
+    assert report.applied == 1
+    [rejection] = report.rejected
+    assert (rejection.kind, rejection.index) == ("row", 1)
+    assert says in rejection.reason and "\n" not in rejection.reason
+    assert db.query("SELECT count(*) FROM note") == [(1,)]
 
 
 def test_changes_of_another_table_and_bad_deletes_are_refused(db: Db) -> None:
     assert "changes of table" in refused(apply_remote, db.conn, "note", Changes(table="plain"))
     short = Changes(table="note", deletes=[Tombstone(pk=(NOTE, 2), sync_version=1, deleted_at="2026-01-01T00:00:00Z")])
-    assert "has 2 key values, the primary key has 1" in refused(apply_remote, db.conn, "note", short)
+    [rejection] = apply_remote(db.conn, "note", short).rejected
+    assert (rejection.kind, rejection.index, rejection.pk) == ("delete", 0, (NOTE, 2))
+    assert "has 2 key values, the primary key has 1" in rejection.reason
+    assert "must be a Changes or a list of rows, not str" in refused(apply_remote, db.conn, "note", "rows")
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,10 @@ def test_every_type_has_one_wire_form_whichever_database_holds_it(dbs: tuple[Db,
     from_pg = changes_since(pg.conn, "kinds", None)
     [row] = from_pg.to_dict()["rows"]
     assert {k: v for k, v in row.items() if k != "last_modified_at"} == WIRE
-    assert row["last_modified_at"] == from_pg.cursor
+    # a millisecond before the row's time: a later commit in that millisecond is not passed over
+    assert from_pg.cursor == wire.timestamptz_text(
+        datetime.fromisoformat(row["last_modified_at"]) - timedelta(milliseconds=1)
+    )
     assert json.loads(json.dumps(from_pg.to_dict())) == from_pg.to_dict()
 
     assert apply_remote(sqlite.conn, "kinds", from_pg).applied == 1
@@ -206,15 +209,15 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("since", "ids", "cursor"),
     [
-        (None, list(range(1, 31)), "2026-01-01T00:00:30.000Z"),
-        (START + timedelta(seconds=27), [28, 29, 30], "2026-01-01T00:00:30.000Z"),
-        (START + timedelta(seconds=27, microseconds=999), [28, 29, 30], "2026-01-01T00:00:30.000Z"),
-        ("2026-01-01T00:00:27.000Z", [28, 29, 30], "2026-01-01T00:00:30.000Z"),
-        ("2026-01-01T02:00:28+02:00", [29, 30], "2026-01-01T00:00:30.000Z"),
+        (None, list(range(1, 31)), "2026-01-01T00:00:29.999Z"),
+        (START + timedelta(seconds=27), [28, 29, 30], "2026-01-01T00:00:29.999Z"),
+        (START + timedelta(seconds=27, microseconds=999), [28, 29, 30], "2026-01-01T00:00:29.999Z"),
+        ("2026-01-01T00:00:27.000Z", [28, 29, 30], "2026-01-01T00:00:29.999Z"),
+        ("2026-01-01T02:00:28+02:00", [29, 30], "2026-01-01T00:00:29.999Z"),
         (datetime(2026, 1, 1, 3, 0, 30, tzinfo=timezone(timedelta(hours=3))), [], "2026-01-01T00:00:30.000Z"),
         ("2027-01-01T00:00:00.000123Z", [], "2027-01-01T00:00:00.000123Z"),
-        (0, [*range(1, 5), *range(6, 31), 5], "2026-01-01T00:00:40.000Z"),
-        (1, [5], "2026-01-01T00:00:40.000Z"),
+        (0, [*range(1, 5), *range(6, 31), 5], "2026-01-01T00:00:39.999Z"),
+        (1, [5], "2026-01-01T00:00:39.999Z"),
         (2, [], None),
     ],
 )
@@ -239,9 +242,12 @@ def test_deletes_come_with_time_and_version_cursors(dbs: tuple[Db, Db]) -> None:
         db.run("DELETE FROM item WHERE id = 3")
         everything = changes_since(db.conn, "item", None)
         assert [(d.pk, d.sync_version) for d in everything.deletes] == [((2,), 1), ((3,), 2)]
-        assert everything.cursor == everything.deletes[-1].deleted_at
+        latest = datetime.fromisoformat(everything.deletes[-1].deleted_at)
+        assert everything.cursor == wire.timestamptz_text(latest - timedelta(milliseconds=1))
         assert [d.pk for d in changes_since(db.conn, "item", 1).deletes] == [(3,)]
-        assert changes_since(db.conn, "item", everything.cursor).deletes == []
+        # the last millisecond's again, nothing before it
+        again = changes_since(db.conn, "item", everything.cursor).deletes
+        assert again == [d for d in everything.deletes if d.deleted_at == everything.deletes[-1].deleted_at]
 
 
 def plan(db: Db, query: str, param: Any) -> str:

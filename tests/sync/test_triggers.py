@@ -15,7 +15,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from mizzle.core.errors import MizzleError
 from mizzle.core.sync import wire
 from mizzle.core.types import t
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
@@ -89,7 +88,7 @@ def state(db: Db) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def failing_rows() -> list[dict[str, Any]]:
-    """A good row, then one the table refuses (title is NOT NULL): nothing may be applied."""
+    """A good row, then one the table refuses (title is NOT NULL): only that one is rejected."""
     return [{"id": "i8", "title": "eight", "sync_version": 1}, {"id": "i9", "title": None, "sync_version": 1}]
 
 
@@ -165,19 +164,22 @@ def sequence(db: Db) -> dict[str, Any]:
     db.commit()
     seen["switched off: no bump, no tombstone"] = state(db)
 
-    with pytest.raises(MizzleError) as failed:
-        apply_remote(db.conn, "item", failing_rows())
-    message = str(failed.value)
-    seen["a failed apply_remote: one line, nothing applied"] = ("\n" not in message, "nothing was applied" in message)
-    seen["a failed apply_remote: the switch is on"] = db.tracking_is_on()
+    refused = apply_remote(db.conn, "item", failing_rows())
+    reason = refused.rejected[0].reason if refused.rejected else ""
+    seen["a refused row: rejected with the reason, the rest applied"] = (
+        refused.applied,
+        [(r.kind, r.index, r.pk) for r in refused.rejected],
+        ("\n" not in reason, "null" in reason.lower()),
+    )
+    seen["a refused row: the switch is on"] = db.tracking_is_on()
     run("UPDATE item SET qty = 11 WHERE id = 'i1'")
-    seen["a failed apply_remote: rolled back, tracking"] = state(db)
+    seen["a refused row: tracking after it"] = state(db)
 
-    # Inside the caller's transaction apply_remote is a savepoint: its failure undoes only it.
+    # Inside the caller's transaction apply_remote is a savepoint, a refused row one of its own.
     db.begin()
     run("INSERT INTO item (id, title) VALUES ('i10', 'ten')")
-    with pytest.raises(MizzleError):
-        apply_remote(db.conn, "item", failing_rows())
+    again = apply_remote(db.conn, "item", failing_rows())
+    assert (again.unchanged, [r.pk for r in again.rejected]) == (1, [("i9",)])
     eleven = {"id": "i11", "title": "eleven", "sync_version": 4, "last_modified_at": REMOTE_T1, "device_id": "remote"}
     report = apply_remote(db.conn, "item", [eleven])
     run("UPDATE item SET qty = 12 WHERE id = 'i11'")
@@ -234,13 +236,14 @@ def test_one_sequence_records_the_same_on_sqlite_and_postgresql(dbs: tuple[Db, D
     quiet = steps[10]
     assert [r for r in quiet["item"] if r[0] in ("i3", "i4")] == [("i3", 1, "remote")]
     assert quiet["item tombstones"] == steps[9]["item tombstones"]
-    assert steps[11:13] == [(True, True), True]
-    assert ("i1", 11, "dev-1") in steps[13]["item"] and "i8" not in [r[0] for r in steps[13]["item"]]
+    assert steps[11:13] == [(1, [("row", 1, ("i9",))], (True, True)), True]
+    assert ("i1", 11, "dev-1") in steps[13]["item"] and ("i8", 1, None) in steps[13]["item"]
     one, savepoint = steps[14]
     assert one == 1
-    assert [r for r in savepoint["item"] if r[0] in ("i8", "i9", "i10", "i11")] == [
+    assert sorted(r for r in savepoint["item"] if r[0] in ("i8", "i9", "i10", "i11")) == [
         ("i10", 1, "dev-1"),
         ("i11", 5, "dev-1"),
+        ("i8", 1, None),
     ]
     assert steps[15] == savepoint
 

@@ -10,29 +10,33 @@ and no driver is imported: `mizzle.sync` picks the adapter for a raw sqlite3 or 
 travel in the neutral wire form of `wire.py`.
 
 **Cursors.** A time cursor (`since` a datetime or ISO text) reads through the index on
-`last_modified_at` and the tombstones' (table, deleted_at) index; `Changes.cursor` is the
-latest time seen, to pass to the next call. A version cursor (`since` an int N: rows and
-tombstones whose `sync_version` > N) scans the whole table: for a first full copy (N = 0)
-or a repair, not for polling.
+`last_modified_at` and the tombstones' (table, deleted_at) index; `Changes.cursor`, to pass
+to the next call, is a time no row committed after the pull can be behind (`next_cursor`).
+A version cursor (`since` an int N: rows and tombstones whose `sync_version` > N) scans the
+whole table: for a first full copy (N = 0) or a repair, not for polling.
 
 **Applying** (`apply_remote`) happens in one transaction (a savepoint inside the caller's),
 with change tracking switched off for its duration and back on before it ends, so the rows
 it writes keep the versions, times and devices they came with and are not recorded again as
 local changes. Deletes first, then rows, each by the optimistic-concurrency rules of
 docs/sync.md: a remote row replaces the local one only when its version is greater; equal
-data is `unchanged`; anything else is a `Conflict`, reported and never overwritten.
+data is `unchanged`; anything else is a `Conflict`, reported and never overwritten. A change
+that cannot be written as it is (`fit.py`, or the database refusing it) is a `Rejection` of
+that change alone: the batch goes in one savepoint, and only when the database refuses
+something is it written again change by change, each in a savepoint of its own.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mizzle.core.errors import MizzleError
-from mizzle.core.sync import wire
+from mizzle.core.sync import fit, wire
 from mizzle.core.sync.database import Pk, SyncColumn, SyncDatabase, TableInfo
 from mizzle.core.sync.names import DEVICE_ID, LAST_MODIFIED_AT, SYNC_COLUMNS, SYNC_VERSION
 from mizzle.core.types import ColumnType
@@ -65,8 +69,8 @@ class Tombstone:
 @dataclass
 class Changes:
     """A table's changes: rows (every column, wire form) and deletes, each ordered by time
-    then primary key, and the cursor for the next call (the latest time seen, or the `since`
-    given when nothing changed)."""
+    then primary key, and the cursor for the next call (`next_cursor`: a little before the
+    latest time seen, or the `since` given when nothing changed)."""
 
     table: str
     rows: list[Row] = field(default_factory=list)
@@ -128,15 +132,30 @@ class Conflict:
     remote_row: Row | None
 
 
+@dataclass(frozen=True)
+class Rejection:
+    """A remote row or delete that was not applied because it cannot be written as it is: a
+    value its column cannot hold unchanged, a row that does not fit the table, or one the
+    database refused (a foreign key, a check). `kind` is "row" or "delete", `index` its
+    place in the rows or deletes given, `pk` its primary key as given (None when it has
+    none), `reason` one line."""
+
+    kind: str
+    index: int
+    pk: Pk | None
+    reason: str
+
+
 @dataclass
 class ApplyReport:
     """What `apply_remote` did: rows inserted or updated, rows deleted, rows and deletes that
-    needed no change, and the conflicts it left alone."""
+    needed no change, the conflicts it left alone and the changes it rejected."""
 
     applied: int = 0
     deleted: int = 0
     unchanged: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
 
 
 # --- changes_since -----------------------------------------------------------------------------
@@ -149,6 +168,7 @@ def changes_since(db: SyncDatabase, table: str, since: datetime | str | int | No
     moment, above = parse_since(since)
     with db.transaction(f'changes_since on "{table}" failed', write=False):
         info = sync_table(db, table)
+        horizon = db.write_horizon()  # before the rows: what is in flight now, commits later
         raw_rows = db.select_rows(info, moment, above)
         raw_tombstones = db.select_tombstones(info, moment, above)
     read = _row_reader(db, info)
@@ -164,11 +184,34 @@ def changes_since(db: SyncDatabase, table: str, since: datetime | str | int | No
         for pk_json, version, deleted_at, device in raw_tombstones
     ]
     times = [r[LAST_MODIFIED_AT] for r in rows] + [t.deleted_at for t in deletes]
-    if times:
-        cursor: str | None = max(times)
-    else:
-        cursor = wire.timestamptz_text(moment) if moment is not None else None
-    return Changes(table=table, rows=rows, deletes=deletes, cursor=cursor)
+    return Changes(table=table, rows=rows, deletes=deletes, cursor=next_cursor(times, moment, horizon))
+
+
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def next_cursor(times: Sequence[str], since: datetime | None, horizon: datetime | None) -> str | None:
+    """The cursor a pull returns: one that no row committed after the pull can be behind.
+
+    - One millisecond before the latest time seen, not that time: a transaction that
+      commits later may have written rows in the same millisecond (times have no more
+      precision), and the next pull's `>` would pass them over. Those of that millisecond
+      that were seen come again, and are `unchanged` where they are applied.
+    - No later than a millisecond before `horizon`, the start of the oldest transaction in
+      flight during the pull (PostgreSQL): rows take their transaction's start as their
+      time, so a transaction that began before rows the pull saw, and commits after it,
+      has rows older than those; they are after this cursor.
+    - Never before `since`: what was in flight then was already behind it.
+
+    Nothing seen: `since` again (None stays None)."""
+    if not times:
+        return wire.timestamptz_text(since) if since is not None else None
+    cursor = max(wire.parse_time_text(t) for t in times) - _MILLISECOND
+    if horizon is not None:
+        cursor = min(cursor, horizon.replace(microsecond=horizon.microsecond // 1000 * 1000) - _MILLISECOND)
+    if since is not None:
+        cursor = max(cursor, since)
+    return wire.timestamptz_text(cursor)
 
 
 def parse_since(since: datetime | str | int | None) -> tuple[datetime | None, int | None]:
@@ -204,27 +247,96 @@ def apply_remote(
     `changes`: a `Changes`, or plain rows (every primary-key column and `sync_version`
     needed; columns left out keep their default or local value). `relay=True` is the
     server's mode: rows it accepts get its own time as `last_modified_at`, so that other
-    clients' time cursors see them, and deletes it accepts leave a tombstone for them."""
+    clients' time cursors see them, and deletes it accepts leave a tombstone for them.
+
+    A row or delete that cannot be written as it is (a value its column cannot hold, one
+    the database refuses) is a `Rejection` in the report and the rest applies; SyncError
+    only for what makes the whole call impossible (an unknown table, changes of another)."""
     if isinstance(changes, Changes):
         if changes.table != table:
             raise SyncError(f'changes of table "{changes.table}" given to apply to "{table}"')
-        remote_rows: Sequence[Mapping[str, Any]] = changes.rows
-        tombstones: Sequence[Tombstone] = changes.deletes
+        remote_rows: Sequence[Any] = changes.rows
+        tombstones: Sequence[Any] = changes.deletes
     else:
+        if isinstance(changes, str | bytes) or not isinstance(changes, Sequence):
+            raise SyncError(f"changes must be a Changes or a list of rows, not {type(changes).__name__}")
         remote_rows, tombstones = changes, ()
     report = ApplyReport()
     with db.transaction(f'apply_remote on "{table}" failed, nothing was applied', write=True):
         info = sync_table(db, table)
-        rows = [_typed_row(info, r) for r in remote_rows]
-        deletes = [_typed_tombstone(info, t) for t in tombstones]
-        local = _local_rows(db, info, [_pk(info, r) for r in rows] + [t.pk for t in deletes])
+        deletes = [(i, d) for i, given in enumerate(tombstones) if (d := _checked_tombstone(info, i, given, report))]
+        steps = _row_steps(info)
+        rows = [(i, r) for i, given in enumerate(remote_rows) if (r := _checked_row(info, i, given, report, steps))]
+        checked = list(report.rejected)
         db.set_tracking(False)
-        for tombstone in deletes:
-            _apply_delete(db, info, tombstone, local, report, relay=relay)
-        for row in rows:
-            _apply_row(db, info, row, local, report, relay=relay)
+        try:
+            # The fast path: everything in one savepoint. Should the database refuse any of
+            # it, that is undone and each change is applied again in a savepoint of its own,
+            # so the refusal is that change's rejection and the rest still applies.
+            with db.transaction("a change was refused", write=True):
+                _apply_all(db, info, deletes, rows, report, relay=relay, one_by_one=False)
+        except SyncError:
+            report = ApplyReport(rejected=checked)
+            _apply_all(db, info, deletes, rows, report, relay=relay, one_by_one=True)
         db.set_tracking(True)
+    report.rejected.sort(key=lambda r: (r.kind != "delete", r.index))
     return report
+
+
+def _apply_all(
+    db: SyncDatabase,
+    info: TableInfo,
+    deletes: list[tuple[int, Tombstone]],
+    rows: list[tuple[int, Row]],
+    report: ApplyReport,
+    *,
+    relay: bool,
+    one_by_one: bool,
+) -> None:
+    local = _local_rows(db, info, [_pk(info, r) for _, r in rows] + [t.pk for _, t in deletes])
+    changes: Sequence[tuple[str, int, Pk, Callable[[], None]]] = [
+        ("delete", i, t.pk, functools.partial(_apply_delete, db, info, t, local, report, relay=relay))
+        for i, t in deletes
+    ] + [
+        ("row", i, _pk(info, r), functools.partial(_apply_row, db, info, r, local, report, relay=relay))
+        for i, r in rows
+    ]
+    for kind, index, pk, apply in changes:
+        if not one_by_one:
+            apply()
+            continue
+        before, counts = local.get(pk), (report.applied, report.deleted)
+        try:
+            with db.transaction("the database refused it", write=True):
+                apply()
+        except SyncError as err:
+            # undone by the savepoint: the local copy and the counts go back with it
+            report.applied, report.deleted = counts
+            if before is None:
+                local.pop(pk, None)
+            else:
+                local[pk] = before
+            report.rejected.append(Rejection(kind, index, pk, str(err)))
+
+
+def _checked_row(info: TableInfo, index: int, remote: Any, report: ApplyReport, steps: _Steps) -> Row | None:
+    """The remote row typed for the table, or None with its rejection in the report."""
+    try:
+        return _typed_row(info, remote, steps)
+    except SyncError as err:
+        pk = tuple(remote.get(c) for c in info.primary_key) if isinstance(remote, Mapping) else None
+        report.rejected.append(Rejection("row", index, pk, str(err)))
+        return None
+
+
+def _checked_tombstone(info: TableInfo, index: int, t: Any, report: ApplyReport) -> Tombstone | None:
+    try:
+        if not isinstance(t, Tombstone):
+            raise SyncError(f'a remote delete of "{info.name}" is not a Tombstone: {type(t).__name__}')
+        return _typed_tombstone(info, t)
+    except SyncError as err:
+        report.rejected.append(Rejection("delete", index, getattr(t, "pk", None), str(err)))
+        return None
 
 
 def _apply_delete(
@@ -253,10 +365,18 @@ def _apply_row(
     mine = local.get(pk)
     remote_version: int = row[SYNC_VERSION]
     if mine is None:
-        db.insert(info, _encode(db, info, row), stamp_now=relay)
-        local[pk] = row
-        report.applied += 1
-        return
+        if db.insert(info, _encode(db, info, row), stamp_now=relay):
+            local[pk] = row
+            report.applied += 1
+            return
+        # Another transaction inserted this key since the rows were read (two devices
+        # creating the same new row, pushed at once): its row is now the local one, and
+        # this row is compared with it like any other (a conflict unless equal).
+        found = db.lock_rows(info, [_encode_pk(db, info, pk)])
+        if not found:
+            raise SyncError("another transaction inserted and deleted this row meanwhile: apply it again")
+        mine = _row_reader(db, info)(found[0])
+        local[pk] = mine
     version: int = mine[SYNC_VERSION]
     if remote_version > version:
         changed = {k: v for k, v in row.items() if k not in info.primary_key}
@@ -304,6 +424,11 @@ def set_device(db: SyncDatabase, device_id: str | None) -> None:
     `device_id`, deletes in their tombstones. None: no device."""
     if device_id is not None and not isinstance(device_id, str):
         raise SyncError(f"device_id must be text or None, not {type(device_id).__name__}")
+    # the triggers copy it into every row written: one the other database cannot hold
+    # would make each of those rows a rejection there
+    found = fit.problem(device_id, ColumnType.model_validate({"kind": "text"}))
+    if found:
+        raise SyncError(f"device_id: {found}")
     with db.transaction("set_device failed", write=True):
         db.set_device(device_id)
 
@@ -347,10 +472,21 @@ def _row_reader(db: SyncDatabase, info: TableInfo) -> Callable[[Sequence[Any]], 
     steps = [(c.name, db.decoder(c.type), wire.converter(c.type)) for c in info.columns]
 
     def read(raw: Sequence[Any]) -> Row:
-        return {
-            name: convert(value if decode is None else decode(value))
-            for (name, decode, convert), value in zip(steps, raw, strict=True)
-        }
+        try:
+            return {
+                name: convert(value if decode is None else decode(value))
+                for (name, decode, convert), value in zip(steps, raw, strict=True)
+            }
+        except wire.WireError:
+            pass  # found again below, by column, for the message
+        for (name, decode, convert), value in zip(steps, raw, strict=True):
+            try:
+                convert(value if decode is None else decode(value))
+            except wire.WireError as err:
+                raise SyncError(
+                    f'a stored value of "{info.name}", column "{name}", is not of its type: {err}'
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     return read
 
@@ -365,22 +501,37 @@ def _wire_pk(pk_json: str, types: list[ColumnType], table: str) -> Pk:
         raise SyncError(f'a tombstone of "{table}" has a primary key that does not fit: {pk_json} ({err})') from None
 
 
-def _typed_row(info: TableInfo, remote: Mapping[str, Any]) -> Row:
-    """A remote row in wire form by the local column types, checked against the table."""
-    unknown = [k for k in remote if info.column(k) is None]
+def _typed_row(info: TableInfo, remote: Any, steps: _Steps) -> Row:
+    """A remote row in wire form by the local column types, checked against the table and
+    against what each column holds unchanged (`fit`)."""
+    if not isinstance(remote, Mapping):
+        raise SyncError(f'a remote row of "{info.name}" is not an object but {type(remote).__name__}')
+    unknown = [k for k in remote if k not in steps]
     if unknown:
         raise SyncError(f'a remote row has column "{unknown[0]}", which table "{info.name}" does not')
     missing = [c for c in (*info.primary_key, SYNC_VERSION) if remote.get(c) is None]
     if missing:
         raise SyncError(f'a remote row of "{info.name}" has no "{missing[0]}"')
     row: Row = {}
-    for name, value in remote.items():
-        try:
-            row[name] = wire.canonical(value, _column(info, name).type)
-        except wire.WireError as err:
-            raise SyncError(f'a remote row of "{info.name}", column "{name}": {err}') from None
     row[SYNC_VERSION] = _version(remote[SYNC_VERSION])
+    for name, value in remote.items():
+        convert, check = steps[name]
+        try:
+            row[name] = convert(value)
+            found = None if check is None or value is None else check(value)
+        except (wire.WireError, TypeError, ValueError, OverflowError) as err:
+            found = str(err)
+        if found:
+            raise SyncError(f'a remote row of "{info.name}", column "{name}": {found}')
     return row
+
+
+_Steps = dict[str, tuple[Callable[[Any], Any], Callable[[Any], str | None] | None]]
+
+
+def _row_steps(info: TableInfo) -> _Steps:
+    """Per column of the table: its wire conversion and its `fit` check, chosen once a call."""
+    return {c.name: (wire.converter(c.type), fit.checker(c.type)) for c in info.columns}
 
 
 def _typed_tombstone(info: TableInfo, t: Tombstone) -> Tombstone:
@@ -391,10 +542,21 @@ def _typed_tombstone(info: TableInfo, t: Tombstone) -> Tombstone:
         )
     try:
         pk = tuple(wire.canonical(v, _column(info, c).type) for v, c in zip(t.pk, info.primary_key, strict=True))
+        found = next(
+            (p for v, c in zip(t.pk, info.primary_key, strict=True) if (p := fit.problem(v, _column(info, c).type))),
+            None,
+        )
         deleted_at = wire.canonical(t.deleted_at, _TIMESTAMPTZ)
-    except wire.WireError as err:
-        raise SyncError(f'a remote delete of "{info.name}": {err}') from None
-    return Tombstone(pk=pk, sync_version=_version(t.sync_version), deleted_at=deleted_at, device_id=t.device_id)
+        version = _version(t.sync_version)
+        found = found or fit.problem(version, _column(info, SYNC_VERSION).type)
+        if t.device_id is not None and not isinstance(t.device_id, str):
+            found = found or f"device_id is not text: {t.device_id!r}"
+        found = found or fit.problem(t.device_id, _column(info, DEVICE_ID).type)
+    except (wire.WireError, TypeError, ValueError, OverflowError) as err:
+        found = str(err)
+    if found:
+        raise SyncError(f'a remote delete of "{info.name}": {found}')
+    return Tombstone(pk=pk, sync_version=version, deleted_at=deleted_at, device_id=t.device_id)
 
 
 def _encode(db: SyncDatabase, info: TableInfo, row: Mapping[str, Any]) -> dict[str, Any]:

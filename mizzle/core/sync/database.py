@@ -81,11 +81,19 @@ class SyncDatabase(Protocol):
         """(pk JSON text, sync_version, deleted_at, device_id) by (deleted_at, pk)."""
         ...
 
+    def write_horizon(self) -> datetime | None:
+        """The start of the oldest other transaction now open on the database, whose rows
+        (timed at its start) may still commit, or the time now when none is; None when write
+        transactions are serialised (SQLite), so none in flight began before a seen commit."""
+        ...
+
     def lock_rows(self, info: TableInfo, pks: Sequence[Pk]) -> list[tuple[Any, ...]]:
         """The rows with these primary keys (encoded), locked for the transaction."""
         ...
 
-    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> None: ...
+    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> bool:
+        """Insert a row; False (and nothing written) when a row with its key exists already."""
+        ...
 
     def update(self, info: TableInfo, pk: Pk, values: Mapping[str, Any], *, stamp_now: bool) -> None: ...
 

@@ -11,7 +11,8 @@ to one form, by the column's neutral type, before they leave or are compared:
   offset is read as UTC (SQLite's clock);
 - timestamp: the same without the `Z`; time: `HH:MM:SS.mmm` (or `.ffffff`); date: `YYYY-MM-DD`;
 - numeric: decimal text, with exactly `scale` decimals for `numeric(p, s)` (SQLite holds
-  12.50 as the float 12.5), else without trailing zeros;
+  12.50 as the float 12.5; a value with more decimals is kept as it is, never rounded),
+  else without trailing zeros;
 - real, double: `float`; integer kinds: `int`; boolean: `bool` (SQLite stores 0/1);
 - json, jsonb: the parsed value (SQLite stores the text); SQL NULL is None, so a JSON `null`
   and a NULL column read alike;
@@ -178,7 +179,7 @@ def _float(value: Any, ctype: ColumnType) -> float:
         raise WireError(f"not a number: {_show(value)}")
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond any double
         raise WireError(f"not a number: {_show(value)}") from None
 
 
@@ -195,7 +196,10 @@ def _numeric(value: Any, ctype: ColumnType) -> str:
     with localcontext() as context:
         context.prec = 2000  # numeric(p, s) has p <= 1000: quantize never rounds the integer part
         if ctype.scale is not None:
-            number = number.quantize(Decimal(1).scaleb(-ctype.scale))
+            # padded to the scale, never rounded: a value with more decimals (SQLite keeps
+            # them) travels exactly, for the other side to reject rather than to change
+            padded = number.quantize(Decimal(1).scaleb(-ctype.scale))
+            number = padded if padded == number else number.normalize()
         elif number == number.to_integral_value():
             number = number.quantize(Decimal(1))
         else:

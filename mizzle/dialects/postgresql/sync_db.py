@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -47,6 +47,20 @@ WHERE c.oid = to_regclass(%(table)s) AND c.relkind IN ('r', 'p')
 ORDER BY a.attnum
 """
 
+#: When the oldest transaction still open on this database began (or the time now, when
+#: none is: one that begins after this still may commit before the rows are read), and
+#: whether a session on it is hidden from this role (pg_stat_activity shows its datname,
+#: and NULL for its backend_type and xact_start).
+_OPEN_TRANSACTIONS = """
+SELECT least(min(xact_start) FILTER (WHERE backend_type = 'client backend'), clock_timestamp()),
+       coalesce(bool_or(backend_type IS NULL), false)
+       -- a prepared transaction (two-phase commit) has left its session: its start is unknown
+       OR EXISTS (SELECT FROM pg_prepared_xacts WHERE database = current_database())
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()
+"""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 _UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
 
 
@@ -68,6 +82,8 @@ class PostgresSyncDb:
                 yield
         except psycopg.Error as err:
             raise SyncError(f"{failure}: {_message(err)}") from None
+        except (OverflowError, UnicodeError) as err:  # a value psycopg cannot send
+            raise SyncError(f"{failure}: {type(err).__name__}: {err}") from None
 
     # --- the catalog ------------------------------------------------------------------------
 
@@ -125,6 +141,16 @@ class PostgresSyncDb:
         )
         return self.conn.execute(query, (info.name, param)).fetchall()
 
+    def write_horizon(self) -> datetime | None:
+        # Every session's open transaction on this database, whether it has written yet or
+        # not (now(), the time its rows take, is its xact_start). A session the role may not
+        # see (another role's, without pg_read_all_stats) shows no xact_start, a prepared
+        # transaction none at all: then nothing is known, and the epoch keeps the cursor
+        # where it was (rows come again, never missed).
+        row = self.conn.execute(_OPEN_TRANSACTIONS).fetchone()
+        oldest, hidden = (row[0], row[1]) if row else (None, False)
+        return _EPOCH if hidden else oldest
+
     def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not pks:
             return []
@@ -138,12 +164,17 @@ class PostgresSyncDb:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> None:
+    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> bool:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
         names = [_q(k) for k in given] + ([_q(LAST_MODIFIED_AT)] if stamp_now else [])
         slots = [f"%s::{_column(info, k).sql_type}" for k in given] + (["now()"] if stamp_now else [])
-        query = f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)})"
-        self.conn.execute(query, list(given.values()))
+        # ON CONFLICT on the key: a row of this key another transaction committed since the
+        # rows were read is a False here (the API compares with it), not a failed batch
+        query = (
+            f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)}) "
+            f"ON CONFLICT ({', '.join(_q(c) for c in info.primary_key)}) DO NOTHING RETURNING true"
+        )
+        return self.conn.execute(query, list(given.values())).fetchone() is not None
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}

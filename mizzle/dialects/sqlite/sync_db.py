@@ -83,7 +83,7 @@ class SqliteSyncDb:
                     conn.execute(f"RELEASE {_SAVEPOINT}")
                 elif conn.in_transaction:
                     conn.execute("ROLLBACK")
-            if isinstance(err, sqlite3.Error):
+            if isinstance(err, sqlite3.Error | OverflowError | UnicodeError):  # the latter: a value sqlite3 cannot bind
                 raise SyncError(f"{failure}: {err}") from None
             raise
         try:
@@ -153,6 +153,12 @@ class SqliteSyncDb:
         )
         return self.conn.execute(query, (info.name, param)).fetchall()
 
+    def write_horizon(self) -> datetime | None:
+        # One writer at a time: one in flight began after every commit this read sees, so
+        # its rows are timed no earlier than the latest seen (next_cursor covers the same
+        # millisecond)
+        return None
+
     def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not pks:
             return []
@@ -164,12 +170,17 @@ class SqliteSyncDb:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> None:
+    def insert(self, info: TableInfo, values: Mapping[str, Any], *, stamp_now: bool) -> bool:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
         names = [quoted_name(k) for k in given] + ([quoted_name(LAST_MODIFIED_AT)] if stamp_now else [])
         slots = ["?"] * len(given) + ([sync_sql.NOW] if stamp_now else [])
-        query = f"INSERT INTO {quoted_name(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)})"
-        self.conn.execute(query, list(given.values()))
+        # ON CONFLICT on the key, as on PostgreSQL (where another transaction may have
+        # inserted the key meanwhile): False, and the API compares with the row found
+        query = (
+            f"INSERT INTO {quoted_name(info.name)} ({', '.join(names)}) VALUES ({', '.join(slots)}) "
+            f"ON CONFLICT ({', '.join(quoted_name(c) for c in info.primary_key)}) DO NOTHING RETURNING 1"
+        )
+        return self.conn.execute(query, list(given.values())).fetchone() is not None
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
