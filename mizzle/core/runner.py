@@ -68,7 +68,7 @@ class Migration(Protocol):
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with the migrations, as one line saying how to resolve it. `kind`
-    (runner): missing, edited, out-of-order; (integrity.py): sum-missing, sum-malformed,
+    (runner): missing, edited, down-edited, out-of-order, interrupted; (integrity.py): sum-missing, sum-malformed,
     sum-conflict, sum-edited, edited, added, missing, gap, collision, stray."""
 
     kind: str
@@ -125,8 +125,26 @@ class Report:
 
 
 def status(db: MigrationDatabase, migrations: Sequence[Migration]) -> Status:
-    """Applied and pending migrations, and what is wrong between the database and the folder."""
-    return _status(_applied(db), migrations, db.dialect)
+    """Applied and pending migrations, and what is wrong between the database and the folder
+    (also a migration, or a rollback, interrupted between its parts)."""
+    st = _status(_applied(db), migrations, db.dialect)
+    interrupted = []
+    for name in [*st.pending, *(row.name for row in st.applied)]:
+        try:
+            saved = db.progress(name)
+        except DatabaseError as err:
+            raise MizzleError(f"cannot read the progress table {PROGRESS_TABLE}: {err}") from None
+        if saved is not None:
+            run, command = ("rollback", "rollback") if saved.direction == "down" else ("migration", "migrate")
+            interrupted.append(
+                Problem(
+                    "interrupted",
+                    name,
+                    f"the {run} of {name} was interrupted after {saved.parts} of its parts (split by "
+                    f"no-transaction statements) committed: run `mizzle {command}` again to resume it",
+                )
+            )
+    return Status(applied=st.applied, pending=st.pending, problems=st.problems + interrupted)
 
 
 def _applied(db: MigrationDatabase) -> list[AppliedMigration]:
@@ -157,6 +175,15 @@ def _status(applied: list[AppliedMigration], migrations: Sequence[Migration], di
                     row.name,
                     f"migration {row.name} was edited after it was applied to this database (its {dialect} file's "
                     "checksum differs): restore the applied version and put the change in a new migration",
+                )
+            )
+        elif row.down_checksum is not None and down_checksum(m, dialect) != row.down_checksum:
+            problems.append(
+                Problem(
+                    "down-edited",
+                    row.name,
+                    f"migration {row.name}'s down.{dialect}.sql was edited after the migration was applied to this "
+                    "database (its checksum differs): rollback refuses it; restore the version it was applied with",
                 )
             )
     done = {row.name for row in applied}

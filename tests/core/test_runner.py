@@ -402,6 +402,8 @@ def test_rollback_refuses_a_down_file_edited_after_its_migration_was_applied(tar
     with pytest.raises(MizzleError, match=rf"^cannot roll back 0003_note: its down.{target.dialect}.sql was edited"):
         rollback(target.db(), local(folder))
     assert target.dump() == before
+    [problem] = status(target.db(), local(folder)).problems
+    assert (problem.kind, problem.migration) == ("down-edited", "0003_note")
 
 
 def test_a_tracking_table_from_before_down_checksums_gains_the_column_and_keeps_working(
@@ -632,6 +634,14 @@ def test_postgresql_a_failure_after_a_committed_part_says_what_stays(pg: Target,
     )
     assert "could not create unique index" in str(err.value)
     assert pg.tracked() == []
+    st = status(pg.db(), local(folder))
+    assert (st.pending, [p.message for p in st.problems]) == (
+        ["0001_tune"],
+        [
+            "the migration of 0001_tune was interrupted after 1 of its parts (split by no-transaction statements) "
+            "committed: run `mizzle migrate` again to resume it"
+        ],
+    )
     # The failed build left an INVALID index of that name; once the cause is fixed, the run
     # resumes after the committed part (not CREATE TABLE again) and builds the index anew.
     assert pg.rows("SELECT indisvalid FROM pg_index WHERE indexrelid = 'tune_title_key'::regclass") == [(False,)]
