@@ -651,6 +651,31 @@ def test_postgresql_a_failure_after_a_committed_part_says_what_stays(pg: Target,
     assert (pg.tracked(), pg.rows("SELECT count(*) FROM __mizzle_progress")) == (["0001_tune"], [(0,)])
 
 
+def test_postgresql_an_interrupted_rollback_resumes_after_its_committed_part(pg: Target, folder: Path) -> None:
+    down = BP.join(
+        [
+            "ALTER TABLE tune DROP COLUMN note;",
+            "-- mizzle:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY tune_title_key ON tune (title);",
+            "INSERT INTO tune VALUES (3, 'Jig');",
+        ]
+    )
+    write_migration(folder, "0001_tune", {"postgresql": TUNE + ";", "sqlite": ""}, down="DROP TABLE tune;")
+    write_migration(folder, "0002_note", "ALTER TABLE tune ADD COLUMN note text;", {"postgresql": down, "sqlite": ""})
+    migrate(pg.db(), local(folder))
+    pg.run("INSERT INTO tune VALUES (1, 'Reel', 'x'), (2, 'Reel', 'y')")
+    with pytest.raises(MigrationFailed, match=r"1 of its 3 parts .* had committed and stay undone .* resume after"):
+        rollback(pg.db(), local(folder))
+    assert pg.tracked() == ["0001_tune", "0002_note"]  # the tracking row goes with the last part
+    [problem] = status(pg.db(), local(folder)).problems
+    assert problem.message.startswith("the rollback of 0002_note was interrupted after 1 of its parts")
+    pg.run("DELETE FROM tune WHERE id = 2")
+    # Not DROP COLUMN again (it would fail: the column is gone); the invalid index is rebuilt.
+    assert rollback(pg.db(), local(folder)).done == ["0002_note"]
+    assert pg.tracked() == ["0001_tune"]
+    assert pg.rows("SELECT id, title FROM tune ORDER BY id") == [(1, "Reel"), (3, "Jig")]
+    assert pg.rows("SELECT indisvalid FROM pg_index WHERE indexrelid = 'tune_title_key'::regclass") == [(True,)]
+
+
 def test_postgresql_a_progress_row_of_an_edited_file_is_not_resumed(pg: Target, folder: Path) -> None:
     parts = [TUNE + ";", "-- mizzle:no-transaction\nCREATE INDEX CONCURRENTLY tune_title_idx ON tune (nowhere);"]
     write_migration(folder, "0001_tune", {"postgresql": BP.join(parts), "sqlite": ""})
