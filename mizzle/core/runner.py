@@ -68,8 +68,9 @@ class Migration(Protocol):
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with the migrations, as one line saying how to resolve it. `kind`
-    (runner): missing, edited, down-edited, out-of-order, interrupted; (integrity.py): sum-missing, sum-malformed,
-    sum-conflict, sum-edited, edited, added, missing, gap, collision, stray."""
+    (runner): missing, edited, down-edited, out-of-order, interrupted; (integrity.py):
+    sum-missing, sum-malformed, sum-conflict, sum-edited, edited, added, missing, gap,
+    collision, stray."""
 
     kind: str
     migration: str | None

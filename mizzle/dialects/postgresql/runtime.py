@@ -132,9 +132,18 @@ class PostgresMigrationDatabase:
         self._run("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
     def ensure_tracking(self) -> None:
-        # called under the run lock, so two runs never both add the column
         self._run(_CREATE_TRACKING)
-        self._run(_ADD_DOWN_CHECKSUM)
+        if not self._has_down_checksum():  # asked first: ALTER TABLE would lock it on every run
+            self._run(_ADD_DOWN_CHECKSUM)  # under the run lock; IF NOT EXISTS for a run without it
+
+    def _has_down_checksum(self) -> bool:
+        return bool(
+            self._run(
+                "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'down_checksum' "
+                "AND NOT attisdropped",
+                (_TABLE,),
+            )
+        )
 
     def _exists(self, table: str) -> bool:
         found = self._run("SELECT to_regclass(%s) IS NOT NULL", (table,))
@@ -144,12 +153,7 @@ class PostgresMigrationDatabase:
         if not self._exists(_TABLE):
             return []
         # an older tracking table has no down_checksum column until the next migrate adds it
-        has_down = self._run(
-            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'down_checksum' "
-            "AND NOT attisdropped",
-            (_TABLE,),
-        )
-        down = "down_checksum" if has_down else "NULL"
+        down = "down_checksum" if self._has_down_checksum() else "NULL"
         rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms, {down} FROM {_TABLE} ORDER BY id")
         return [AppliedMigration(*cast(tuple[int, str, str, str, int, str | None], row)) for row in rows]
 
