@@ -267,3 +267,16 @@ def test_rollback_refuses_a_down_file_edited_and_rehashed_after_apply(two_migrat
     )
     assert applied(db_url) == ["0001_init", "0002_add_key"]
     assert "playlist" in tables(db_url)
+
+
+def test_a_loss_that_cannot_be_counted_always_needs_force(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    (two_migrations.migrations / "0002_add_key" / "snapshot.json").unlink()  # nothing to count it by
+    assert two_migrations("hash").code == 0
+    result = two_migrations("rollback", "--db", db_url)  # tune is empty, but that is not known here
+    assert (result.code, result.error_line) == (
+        1,
+        "error: rollback would lose data: 0002_add_key: drop column tune.key (its values are lost). "
+        "Pass --force to roll back anyway (--dry-run shows the SQL)",
+    )
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
