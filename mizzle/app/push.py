@@ -325,6 +325,12 @@ def _plural(n: int, word: str) -> str:
 def losses(db: MigrationDatabase, operations: Iterable[Operation]) -> list[str]:
     """One line per data-losing operation, with the rows or values it destroys, counted in a
     single query: `drop table tune (1,234 rows)`, `drop column tune.notes (1,200 non-null values)`."""
+    return [text for text, _ in counted_losses(db, operations)]
+
+
+def counted_losses(db: MigrationDatabase, operations: Iterable[Operation]) -> list[tuple[str, int | None]]:
+    """`losses` with each count as a number (None for a loss that is not counted), for a
+    caller that weighs them (`mizzle.app.rollback`)."""
     operations = list(operations)
     # Operations name tables as they are after this push's renames; the counts run before it.
     old_name = {op.new: op.old for op in operations if isinstance(op, RenameTable)}
@@ -341,9 +347,11 @@ def losses(db: MigrationDatabase, operations: Iterable[Operation]) -> list[str]:
             counted.append((f"drop column {op.table}.{op.column.name}", query, "non-null value"))
         else:
             plain.append(op.describe())
+    uncounted: list[tuple[str, int | None]] = [(text, None) for text in plain]
     if not counted:
-        return plain
+        return uncounted
     select = "SELECT " + ", ".join(f"({query})" for _, query, _ in counted)
     (row,) = db.query(select)
     counts = [cast(int, n) for n in row]  # count() gives an int on both databases
-    return [f"{what} ({_plural(n, unit)})" for (what, _, unit), n in zip(counted, counts, strict=True)] + plain
+    lines = [(f"{what} ({_plural(n, unit)})", n) for (what, _, unit), n in zip(counted, counts, strict=True)]
+    return lines + uncounted

@@ -4,23 +4,28 @@ database's tracking table, through the migration runner (`mizzle.core.runner`).
 migrate and rollback first verify the folder against `mizzle.sum` and refuse to run on any
 problem: an edited, missing or colliding migration is settled before anything runs. Each
 migration is printed as it commits, so when a later one fails, the ones above the error line
-are those that stay applied (or rolled back)."""
+are those that stay applied (or rolled back). A rollback that loses data (rows of a dropped
+table, values of a dropped column) lists it with the counts and needs a yes on a terminal,
+or --force."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from mizzle.cli import output
+from mizzle.cli import output, prompts
 from mizzle.cli.database import DbOption, database_url, migrations_folder, one_line_list, opened, shown
 from mizzle.cli.session import session_of
 from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.runner import Outcome, Report
+
+if TYPE_CHECKING:
+    from mizzle.app.rollback import Loss
 
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")]
 
@@ -87,18 +92,55 @@ def rollback(
         ),
     ] = None,
     dry_run: DryRunOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Roll back even when it loses data, without asking.")
+    ] = False,
 ) -> None:
-    """Undo applied migrations with their down files, newest first, each in its own transaction."""
+    """Undo applied migrations with their down files, newest first, each in its own transaction.
+
+    What it would destroy (rows of a dropped table, values of a dropped column, as the down
+    files' headers say) is counted first and needs a yes on a terminal, or --force.
+    """
+    from mizzle.app import rollback as rolling
+
     if steps is not None and to is not None:
         raise typer.BadParameter("give --steps or --to, not both", param_hint="--steps / --to")
     session = session_of(ctx)
     url = database_url(session, db)
     folder = _verified(migrations_folder(session), "roll back")
+    migrations = folder.migrations()
     with opened(url) as database:
-        report = runner.rollback(
-            database.db, folder.migrations(), steps=steps or 1, to=to, dry_run=dry_run, on_done=_printer("rolled back")
-        )
+        # What it would undo and destroy, read first; then the run undoes exactly that.
+        targets = runner.planned_rollback(database.db, migrations, steps=steps or 1, to=to)
+        losses = rolling.losses(database.db, migrations, targets)
+        if dry_run:
+            report = runner.rollback(database.db, migrations, steps=steps or 1, to=to, dry_run=True)
+        else:
+            real = [loss for loss in losses if loss.real]
+            if real and not force:
+                _confirm_losses(real)
+            expected = [name for name, _ in targets]
+            report = runner.rollback(
+                database.db, migrations, steps=steps or 1, to=to, expected=expected, on_done=_printer("rolled back")
+            )
     _print(report, url.redacted, None)
+    for loss in losses:
+        if dry_run:
+            output.warning(f"would lose: {loss}")
+        elif loss.real:  # a count of 0 lost nothing
+            output.warning(f"lost: {loss}")
+
+
+def _confirm_losses(losses: list[Loss]) -> None:
+    if not prompts.interactive():
+        raise MizzleError(
+            f"rollback would lose data: {'; '.join(map(str, losses))}. Pass --force to roll back anyway "
+            "(--dry-run shows the SQL)"
+        )
+    for loss in losses:
+        output.warning(f"this rollback loses data: {loss}")
+    if not prompts.confirm("roll back anyway?"):
+        raise MizzleError("rollback cancelled: nothing was changed")
 
 
 def status(ctx: typer.Context, db: DbOption = None) -> None:

@@ -29,7 +29,7 @@ from mizzle.core import runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migration_text import parse_file
 from mizzle.core.runner import Migration, MigrationFailed, Report
-from mizzle.core.tracking import AppliedMigration, BrokenForeignKeys, DatabaseError, MigrationDatabase
+from mizzle.core.tracking import AppliedMigration, BrokenForeignKeys, DatabaseError, MigrationDatabase, Progress
 
 _SAVEPOINT = "mizzle_migration"
 
@@ -75,13 +75,23 @@ class _Savepoints:
     def applied(self) -> list[AppliedMigration]:
         return self.db.applied()
 
-    def record(self, name: str, checksum: str, duration_ms: int) -> None:
-        self.db.record(name, checksum, duration_ms)
+    def record(self, name: str, checksum: str, duration_ms: int, down_checksum: str | None = None) -> None:
+        self.db.record(name, checksum, duration_ms, down_checksum)
         if self.on_applied is not None:
             self.on_applied(name, duration_ms)
 
     def unrecord(self, name: str) -> None:
         self.db.unrecord(name)
+
+    # Never called: a migration with parts outside a transaction is refused here before it runs.
+    def progress(self, name: str) -> Progress | None:
+        return self.db.progress(name)
+
+    def save_progress(self, progress: Progress) -> None:
+        self.db.save_progress(progress)
+
+    def clear_progress(self, name: str) -> None:
+        self.db.clear_progress(name)
 
     def foreign_keys(self, on: bool) -> None:
         """Nothing: set once around the outer transaction."""

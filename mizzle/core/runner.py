@@ -7,13 +7,19 @@ the same runner serves the CLI (psycopg, sqlite3) and the browser runtime (a JS 
   that sorts before the last applied migration (typically merged from another branch) is
   out of order: reported, and refused unless allowed, never skipped.
 - An applied migration whose up file changed since (checksum), or that is gone locally, stops
-  `migrate` before it does anything.
-- Each migration runs in one transaction together with its tracking row. A statement marked
-  `-- mizzle:no-transaction` runs alone between transactions (the tracking row goes with
-  the last part). Guards run in the transaction; a non-zero count rolls it back. A file
-  marked `-- mizzle:foreign-keys-off` runs with foreign keys off (set outside the
-  transaction, where SQLite honours it), is checked with foreign_key_check before COMMIT,
-  and foreign keys are turned back on afterwards, also after a failure.
+  `migrate` before it does anything; `rollback` also refuses a down file that changed since
+  the migration was applied (when its checksum was recorded).
+- Each migration runs in one transaction together with its tracking row (which records the
+  up file's checksum and the down file's). A statement marked `-- mizzle:no-transaction`
+  runs alone between transactions (the tracking row goes with the last part); each
+  transaction before the last also records in `__mizzle_progress` how many parts have
+  committed, so a run interrupted between parts (kill -9) resumes after them, and a
+  no-transaction statement must be safe to run again (the generated CREATE INDEX
+  CONCURRENTLY first drops an index of its name, which a crash may have left invalid).
+  Guards run in the transaction; a non-zero count rolls it back. A file marked
+  `-- mizzle:foreign-keys-off` runs with foreign keys off (set outside the transaction,
+  where SQLite honours it), is checked with foreign_key_check before COMMIT, and foreign
+  keys are turned back on afterwards, also after a failure.
 - On any failure: ROLLBACK, and `MigrationFailed` naming the migration, the statement and
   the database's message: the database is exactly as before that migration.
 - Concurrency: every command that writes holds the database's write lock (`write_lock`:
@@ -28,6 +34,7 @@ the same runner serves the CLI (psycopg, sqlite3) and the browser runtime (a JS 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -36,7 +43,14 @@ from typing import Literal, Protocol, TypeVar
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.migration_text import ParsedMigration, ParsedStatement, parse_file
-from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, DatabaseError, MigrationDatabase
+from mizzle.core.tracking import (
+    PROGRESS_TABLE,
+    TRACKING_TABLE,
+    AppliedMigration,
+    DatabaseError,
+    MigrationDatabase,
+    Progress,
+)
 
 T = TypeVar("T")
 
@@ -58,8 +72,9 @@ class Migration(Protocol):
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with the migrations, as one line saying how to resolve it. `kind`
-    (runner): missing, edited, out-of-order; (integrity.py): sum-missing, sum-malformed,
-    sum-conflict, sum-edited, edited, added, missing, gap, collision, stray."""
+    (runner): missing, edited, down-edited, out-of-order, interrupted; (integrity.py):
+    sum-missing, sum-malformed, sum-conflict, sum-edited, edited, added, missing, gap,
+    collision, stray."""
 
     kind: str
     migration: str | None
@@ -115,8 +130,26 @@ class Report:
 
 
 def status(db: MigrationDatabase, migrations: Sequence[Migration]) -> Status:
-    """Applied and pending migrations, and what is wrong between the database and the folder."""
-    return _status(_applied(db), migrations, db.dialect)
+    """Applied and pending migrations, and what is wrong between the database and the folder
+    (also a migration, or a rollback, interrupted between its parts)."""
+    st = _status(_applied(db), migrations, db.dialect)
+    interrupted = []
+    for name in [*st.pending, *(row.name for row in st.applied)]:
+        try:
+            saved = db.progress(name)
+        except DatabaseError as err:
+            raise MizzleError(f"cannot read the progress table {PROGRESS_TABLE}: {err}") from None
+        if saved is not None:
+            run, command = ("rollback", "rollback") if saved.direction == "down" else ("migration", "migrate")
+            interrupted.append(
+                Problem(
+                    "interrupted",
+                    name,
+                    f"the {run} of {name} was interrupted after {saved.parts} of its parts (split by "
+                    f"no-transaction statements) committed: run `mizzle {command}` again to resume it",
+                )
+            )
+    return Status(applied=st.applied, pending=st.pending, problems=st.problems + interrupted)
 
 
 def _applied(db: MigrationDatabase) -> list[AppliedMigration]:
@@ -147,6 +180,15 @@ def _status(applied: list[AppliedMigration], migrations: Sequence[Migration], di
                     row.name,
                     f"migration {row.name} was edited after it was applied to this database (its {dialect} file's "
                     "checksum differs): restore the applied version and put the change in a new migration",
+                )
+            )
+        elif row.down_checksum is not None and down_checksum(m, dialect) != row.down_checksum:
+            problems.append(
+                Problem(
+                    "down-edited",
+                    row.name,
+                    f"migration {row.name}'s down.{dialect}.sql was edited after the migration was applied to this "
+                    "database (its checksum differs): rollback refuses it; restore the version it was applied with",
                 )
             )
     done = {row.name for row in applied}
@@ -199,7 +241,9 @@ def migrate(
         for name in selected:
             m = by_name[name]
             parsed = parse_file(m.sql(db.dialect))
-            duration = _run(db, name, parsed, "up", checksum=m.checksum(db.dialect))
+            duration = _run(
+                db, name, parsed, "up", checksum=m.checksum(db.dialect), down_checksum=down_checksum(m, db.dialect)
+            )
             script = _script(db, name, parsed) if scripts else None
             outcomes.append(Outcome(name, script, duration, skipped=duration is None))
             if on_done is not None:
@@ -244,11 +288,12 @@ def rollback(
     """Undo the last `steps` applied migrations, newest first (in the order they were
     applied, which differs from name order after an out-of-order run), or every one applied
     after `to` (which stays applied). Each down file runs in its own transaction with the
-    removal of its tracking row. Refuses, before undoing anything, when a migration to undo
-    has no down file, is missing locally, or was edited since it was applied.
+    removal of its tracking row. Refuses, before undoing anything, when `steps` is more than
+    are applied, or a migration to undo has no down file, is missing locally, or was edited
+    (up file, or its down file where its checksum was recorded) since it was applied.
 
     The migrations to undo are chosen inside the write lock. `expected`: the names (newest
-    first) a caller showed or confirmed, e.g. from a dry run; when the database now holds
+    first) a caller showed or confirmed (see `planned_rollback`); when the database now holds
     something else to undo (another process migrated or rolled back meanwhile), nothing is
     undone and MizzleError says so. `on_done`: as for `migrate`."""
     if to is None and steps < 1:
@@ -277,6 +322,24 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(names) if names else "nothing"
 
 
+def planned_rollback(
+    db: MigrationDatabase, migrations: Sequence[Migration], steps: int = 1, to: str | None = None
+) -> list[tuple[str, ParsedMigration]]:
+    """What `rollback` would undo now, newest first, each with its parsed down file (read
+    without the lock: pass the names as `rollback(..., expected=...)` to undo exactly these).
+    MizzleError when the rollback would be refused."""
+    if to is None and steps < 1:
+        raise MizzleError(f"cannot roll back {steps} steps: give at least 1")
+    return _targets(_applied(db), migrations, db.dialect, steps, to)
+
+
+def down_checksum(migration: Migration, dialect: str) -> str | None:
+    """sha256 of the migration's down file as `mizzle.core.migrations.checksum` computes it for
+    the file (its text has normalised line endings already), or None when it has none."""
+    down = migration.down_sql(dialect)
+    return None if down is None else hashlib.sha256(down.encode("utf-8")).hexdigest()
+
+
 def _targets(
     applied: list[AppliedMigration], migrations: Sequence[Migration], dialect: str, steps: int, to: str | None
 ) -> list[tuple[str, ParsedMigration]]:
@@ -287,6 +350,16 @@ def _targets(
             raise MizzleError(f"cannot roll back to {to}: it is not applied to this database")
         rows = applied[names.index(to) + 1 :]
     else:
+        # More steps than applied would quietly undo everything, the first migration too.
+        if steps > max(len(applied), 1):
+            one = len(applied) == 1
+            count = f"only {len(applied)} migration{'' if one else 's'} {'is' if one else 'are'}"
+            raise MizzleError(
+                f"cannot roll back {steps} steps: {count} applied to this database "
+                f"(--steps {len(applied)} undoes them all)"
+                if applied
+                else f"cannot roll back {steps} steps: no migration is applied to this database"
+            )
         rows = applied[-steps:]
     local = {m.name: m for m in migrations}
     out = []
@@ -302,6 +375,14 @@ def _targets(
         down = m.down_sql(dialect)
         if down is None:
             raise MizzleError(f"cannot roll back {row.name}: it has no down.{dialect}.sql")
+        # NULL: applied before mizzle recorded down checksums (or with no down file); nothing
+        # to compare with, so the down file is trusted as the folder's mizzle.sum check left it.
+        if row.down_checksum is not None and down_checksum(m, dialect) != row.down_checksum:
+            raise MizzleError(
+                f"cannot roll back {row.name}: its down.{dialect}.sql was edited after the migration was applied "
+                "(its checksum differs from the one recorded then), so it may not undo what ran; restore the "
+                "version it was applied with"
+            )
         out.append((row.name, parse_file(down)))
     return out
 
@@ -372,13 +453,21 @@ def _run(
     parsed: ParsedMigration,
     direction: Literal["up", "down", "untracked"],
     checksum: str = "",
+    down_checksum: str | None = None,
 ) -> int | None:
-    """Run one migration's up (`checksum`: its up file's) or down file; its tracking row is
-    written (or removed) in the last transaction. Return the duration in ms, or None when,
-    asked inside the first transaction, the tracking table says another process did it.
-    "untracked": run `parsed` the same way, but with no tracking row to write or read."""
+    """Run one migration's up (`checksum`, `down_checksum`: its up and down files') or down
+    file; its tracking row is written (or removed) in the last transaction. Return the
+    duration in ms, or None when, asked inside the first transaction, the tracking table says
+    another process did it. "untracked": run `parsed` the same way, but with no tracking row
+    to write or read.
+
+    A file with no-transaction statements is run in parts; each transaction before the last
+    records how many parts have committed (`__mizzle_progress`), and a run that finds such a
+    record (the previous one was killed between parts) starts after those parts."""
     segments = _segments(db, parsed)
     subject = {"up": f"migration {name}", "down": f"rollback of {name}", "untracked": name}[direction]
+    resumable = direction != "untracked" and len(segments) > 1
+    fingerprint = _fingerprint(segments)
     committed = 0
     checked = False
     started = time.perf_counter()
@@ -397,14 +486,33 @@ def _run(
 
     def finish() -> None:
         if direction == "up":
-            db.record(name, checksum, elapsed_ms())
+            db.record(name, checksum, elapsed_ms(), down_checksum)
         elif direction == "down":
             db.unrecord(name)
+        if resumable:
+            db.clear_progress(name)
+
+    start = 0
+    if resumable:
+        _do(db.begin, "BEGIN", name=name, subject=subject)
+        try:
+            needed = check_needed()
+            saved = db.progress(name)
+        except (_Stop, DatabaseError) as err:
+            _quiet_rollback(db)
+            raise MigrationFailed(f"{subject} did not start: reading the tracking tables failed: {err}", name) from None
+        _quiet_rollback(db)
+        if not needed:
+            return None
+        start = _resumed(subject, name, direction, fingerprint, len(segments), saved)
+        committed = start
 
     if parsed.foreign_keys_off:
         _do(lambda: db.foreign_keys(False), "PRAGMA foreign_keys = OFF", name=name, subject=subject)
     try:
         for index, segment in enumerate(segments):
+            if index < start:
+                continue  # committed by an earlier run that was interrupted
             last = index == len(segments) - 1
             if segment.transactional:
                 _do(db.begin, "BEGIN")
@@ -416,6 +524,8 @@ def _run(
                     _check_foreign_keys(db)
                 if last:
                     _do(finish, "writing the tracking row")
+                elif resumable:
+                    _save_progress(db, Progress(name, direction, fingerprint, index + 1))
                 _do(db.commit, "COMMIT")
             else:
                 if not checked:
@@ -438,7 +548,12 @@ def _run(
         if committed:
             outcome = (
                 f"{committed} of its {len(segments)} parts (split by no-transaction statements) had committed "
-                "and stay applied: undo them by hand before running it again"
+                f"and stay {'undone' if direction == 'down' else 'applied'}"
+            )
+            outcome += (
+                f" ({PROGRESS_TABLE} records them): fix the cause and run it again to resume after them"
+                if resumable
+                else ": undo them by hand before running it again"
             )
         else:
             outcome = "nothing of it was undone" if direction == "down" else "nothing of it was applied"
@@ -449,6 +564,37 @@ def _run(
             with suppress(DatabaseError):
                 db.foreign_keys(True)
     return elapsed_ms()
+
+
+def _save_progress(db: MigrationDatabase, progress: Progress) -> None:
+    _do(lambda: db.save_progress(progress), f"writing {PROGRESS_TABLE}")
+
+
+def _fingerprint(segments: list[_Segment]) -> str:
+    """What identifies the parts a progress row counts: a hash of their statements."""
+    h = hashlib.sha256()
+    for segment in segments:
+        h.update(b"T" if segment.transactional else b"N")
+        for statement in segment.statements:
+            h.update(statement.sql.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def _resumed(subject: str, name: str, direction: str, fingerprint: str, parts: int, saved: Progress | None) -> int:
+    """The first part to run: after those an interrupted run recorded, else 0. A record left
+    by another file (edited since) or direction cannot be resumed: MigrationFailed says what to do."""
+    if saved is None:
+        return 0
+    if saved.direction == direction and saved.fingerprint == fingerprint and 0 < saved.parts < parts:
+        return saved.parts
+    run = "rollback" if saved.direction == "down" else "migration"
+    raise MigrationFailed(
+        f"{subject} did not start: an earlier {run} of {name} was interrupted after {saved.parts} of its parts "
+        f"committed, and its file has changed since (or it ran the other way): restore the file it ran with "
+        f"and run that again to finish it, or undo those parts by hand and delete the row of {name} from "
+        f"{PROGRESS_TABLE}",
+        name,
+    )
 
 
 def _do(action: Callable[[], T], what: str, *, name: str = "", subject: str = "") -> T:

@@ -4,8 +4,15 @@ rows.
 
 The tracking table `__mizzle_migrations` has one row per applied migration: id (in the
 order applied), name (unique), checksum (sha256 of the up file), applied_at (ISO-8601 UTC,
-`...Z`), duration_ms. Standard library only: the browser runtime implements this protocol
-over a JS SQLite database.
+`...Z`), duration_ms, down_checksum (sha256 of the down file as it was when the migration
+was applied; NULL when it had none, or when it was applied before mizzle recorded it: the
+column is added to an older tracking table in place by `ensure_tracking`).
+
+The progress table `__mizzle_progress` exists only once a migration with no-transaction
+statements has run: while such a migration (or its rollback) is between its parts, one row
+says how many parts have committed, so that a run interrupted there (a crash, kill -9)
+resumes from the next part instead of running the committed ones again. Standard library
+only: the browser runtime implements this protocol over a JS SQLite database.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Protocol
 from mizzle.core.errors import MizzleError
 
 TRACKING_TABLE = "__mizzle_migrations"
+PROGRESS_TABLE = "__mizzle_progress"
 
 
 class DatabaseError(MizzleError):
@@ -38,6 +46,20 @@ class AppliedMigration:
     checksum: str
     applied_at: str
     duration_ms: int
+    #: sha256 of the down file when applied; None: it had none, or applied before this was recorded
+    down_checksum: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an interrupted migration (or rollback, `direction` "down") got: `parts` of its
+    parts (split by no-transaction statements) committed; `fingerprint` identifies the file
+    that ran, so a run resumes only the same file."""
+
+    name: str
+    direction: str
+    fingerprint: str
+    parts: int
 
 
 @dataclass(frozen=True)
@@ -96,9 +118,22 @@ class MigrationDatabase(Protocol):
         """Tracking rows in the order applied; empty when the table does not exist."""
         ...
 
-    def record(self, name: str, checksum: str, duration_ms: int) -> None: ...
+    def record(self, name: str, checksum: str, duration_ms: int, down_checksum: str | None = None) -> None: ...
 
     def unrecord(self, name: str) -> None: ...
+
+    def progress(self, name: str) -> Progress | None:
+        """The progress row of `name`; None when there is none (or no progress table)."""
+        ...
+
+    def save_progress(self, progress: Progress) -> None:
+        """Write (or replace) a progress row, creating the table if needed: called inside the
+        transaction of the part it records, so both commit together."""
+        ...
+
+    def clear_progress(self, name: str) -> None:
+        """Remove the progress row of `name`, if any (in the migration's last transaction)."""
+        ...
 
     def foreign_keys(self, on: bool) -> None:
         """SQLite: `PRAGMA foreign_keys` (called outside a transaction); elsewhere a no-op."""

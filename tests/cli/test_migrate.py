@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from tests.cli.conftest import Mizzle
-from tests.cli.project import DATABASES, Project, applied, empty_database, make_project, sql, tables
+from tests.cli.project import DATABASES, Project, applied, empty_database, make_project, on_terminal, sql, tables
 
 
 @pytest.fixture
@@ -232,3 +232,97 @@ def test_migrate_prints_each_migration_while_the_next_one_runs(project: Project,
         holder.execute("SELECT pg_advisory_unlock(4242)")
         rest, err = run.communicate(timeout=60)
     assert (run.returncode, masked(rest), err) == (0, "applied 0002_wait <ms>\n", "")
+
+
+# --- rollback guards ------------------------------------------------------------------------
+
+
+def test_rollback_that_loses_values_is_refused_without_force_off_a_terminal(
+    two_migrations: Project, db_url: str
+) -> None:
+    two_migrations("migrate", "--db", db_url)
+    sql(db_url, "INSERT INTO tune (title, key) VALUES ('a', 'D'), ('b', NULL)")
+    result = two_migrations("rollback", "--db", db_url)
+    assert (result.code, result.error_line) == (
+        1,
+        "error: rollback would lose data: 0002_add_key: drop column tune.key (1 non-null value). "
+        "Pass --force to roll back anyway (--dry-run shows the SQL)",
+    )
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+    forced = two_migrations("rollback", "--db", db_url, "--force")
+    assert (forced.code, masked(forced.out)) == (0, "rolled back 0002_add_key <ms>\n")
+    assert forced.err == "warning: lost: 0002_add_key: drop column tune.key (1 non-null value)\n"
+    assert applied(db_url) == ["0001_init"]
+
+
+def test_rolling_back_the_first_migration_counts_the_rows_its_tables_lose(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    sql(db_url, "INSERT INTO tune (title) VALUES ('a'), ('b')")
+    result = two_migrations("rollback", "--db", db_url, "--to", "0001_init")  # loses no value: key is empty
+    assert result.code == 0, result.err
+    result = two_migrations("rollback", "--db", db_url)
+    assert result.code == 1
+    assert "0001_init: drop table tune (2 rows)" in result.error_line
+    assert "0001_init: drop table playlist" not in result.error_line  # 0 rows: nothing lost, not asked
+    assert applied(db_url) == ["0001_init"]
+
+
+def test_rollback_dry_run_names_what_it_would_lose(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    sql(db_url, "INSERT INTO tune (title, key) VALUES ('a', 'D')")
+    result = two_migrations("rollback", "--db", db_url, "--dry-run")
+    assert (result.code, result.out.startswith("-- 0002_add_key\n")) == (0, True)
+    assert result.err == "warning: would lose: 0002_add_key: drop column tune.key (1 non-null value)\n"
+
+
+@pytest.mark.parametrize("answer", ["y\n", "n\n"], ids=["yes", "no"])
+def test_rollback_that_loses_rows_asks_on_a_terminal(two_migrations: Project, pg_url: str, answer: str) -> None:
+    two_migrations("migrate", "--db", pg_url)
+    sql(pg_url, "INSERT INTO tune (title, key) VALUES ('a', 'D')")
+    args: list[str | Path] = ["--config", two_migrations.root / "mizzle.toml", "rollback", "--db", pg_url]
+    code, out, screen = on_terminal(args, answer)
+    assert "warning: this rollback loses data: 0002_add_key: drop column tune.key (1 non-null value)" in screen
+    assert "roll back anyway? [y/n] (n):" in screen
+    yes = answer == "y\n"
+    assert (code, out.startswith("rolled back 0002_add_key")) == ((0, True) if yes else (1, False)), screen
+    assert applied(pg_url) == (["0001_init"] if yes else ["0001_init", "0002_add_key"])
+
+
+@pytest.mark.parametrize("steps", ["3", "10"])
+def test_rollback_refuses_more_steps_than_are_applied(two_migrations: Project, db_url: str, steps: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    result = two_migrations("rollback", "--db", db_url, "--steps", steps, "--force")
+    assert (result.code, result.error_line) == (
+        1,
+        f"error: cannot roll back {steps} steps: only 2 migrations are applied to this database "
+        "(--steps 2 undoes them all)",
+    )
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+
+
+def test_rollback_refuses_a_down_file_edited_and_rehashed_after_apply(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    dialect = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    down = two_migrations.migrations / "0002_add_key" / f"down.{dialect}.sql"
+    down.write_text(down.read_text() + "\n--> statement-breakpoint\nDROP TABLE playlist;\n")
+    assert two_migrations("hash").code == 0  # mizzle.sum agrees with the edit now
+    result = two_migrations("rollback", "--db", db_url, "--force")
+    assert result.code == 1
+    assert result.error_line.startswith(
+        f"error: cannot roll back 0002_add_key: its down.{dialect}.sql was edited after the migration was applied"
+    )
+    assert applied(db_url) == ["0001_init", "0002_add_key"]
+    assert "playlist" in tables(db_url)
+
+
+def test_a_loss_that_cannot_be_counted_always_needs_force(two_migrations: Project, db_url: str) -> None:
+    two_migrations("migrate", "--db", db_url)
+    (two_migrations.migrations / "0002_add_key" / "snapshot.json").unlink()  # nothing to count it by
+    assert two_migrations("hash").code == 0
+    result = two_migrations("rollback", "--db", db_url)  # tune is empty, but that is not known here
+    assert (result.code, result.error_line) == (
+        1,
+        "error: rollback would lose data: 0002_add_key: drop column tune.key (its values are lost). "
+        "Pass --force to roll back anyway (--dry-run shows the SQL)",
+    )
+    assert applied(db_url) == ["0001_init", "0002_add_key"]

@@ -15,7 +15,7 @@ nearest one known: an initial migration of 1000 CREATE TABLEs needs none.
 Steps run in the migration's transaction, except:
 - `CREATE INDEX CONCURRENTLY` (asked for with `concurrently=True` for indexes on tables
   the migration does not create, or by `CreateIndex.concurrently`), in place, and its
-  reverse `DROP INDEX CONCURRENTLY`;
+  reverse `DROP INDEX CONCURRENTLY IF EXISTS` (both re-runnable: a resumed run may repeat them);
 - enum values added by `ALTER TYPE ... ADD VALUE` that a later operation uses: moved to
   the front of the migration (see `plan_enums.py`).
 

@@ -190,7 +190,9 @@ def create_index(op: CreateIndex, ctx: Context) -> Planned:
 
 def drop_index(op: DropIndex, ctx: Context) -> Planned:
     if ctx.concurrent:
-        return Planned((f"DROP INDEX CONCURRENTLY {ident(op.index.name)}",), transactional=False)
+        # Outside a transaction, so it may run again when a run killed after it resumes (the
+        # progress record comes with the next transaction): IF EXISTS makes that a no-op.
+        return Planned((f"DROP INDEX CONCURRENTLY IF EXISTS {ident(op.index.name)}",), transactional=False)
     return Planned((f"DROP INDEX {ident(op.index.name)}",))
 
 

@@ -5,10 +5,15 @@ itself: a statement marked no-transaction (CREATE INDEX CONCURRENTLY) must run o
 transaction, which psycopg's implicit transactions would not allow. A whole run holds a
 session-level advisory lock (`lock`, the database's write lock: every migrate, rollback and
 push takes it before it reads what to do), so concurrent runs queue instead of applying twice.
+
+A `CREATE INDEX CONCURRENTLY` interrupted (a crash, a failed unique build) leaves an INVALID
+index under its name, which makes the same statement fail when the run resumes: before one
+runs, an invalid index of that name is dropped, so such a statement can always run again.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -16,7 +21,15 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from mizzle.core.errors import MizzleError
-from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, BrokenForeignKeys, DatabaseError, utc_now
+from mizzle.core.tracking import (
+    PROGRESS_TABLE,
+    TRACKING_TABLE,
+    AppliedMigration,
+    BrokenForeignKeys,
+    DatabaseError,
+    Progress,
+    utc_now,
+)
 from mizzle.dialects.postgresql import sync_sql
 
 #: the advisory lock key every mizzle run takes: "mizzle" in ASCII
@@ -28,8 +41,33 @@ _CREATE_TRACKING = f"""CREATE TABLE IF NOT EXISTS {_TABLE} (
   "name" text NOT NULL UNIQUE,
   "checksum" text NOT NULL,
   "applied_at" text NOT NULL,
-  "duration_ms" integer NOT NULL
+  "duration_ms" integer NOT NULL,
+  "down_checksum" text
 )"""
+#: a tracking table created before down checksums were recorded gets the column in place
+_ADD_DOWN_CHECKSUM = f'ALTER TABLE {_TABLE} ADD COLUMN IF NOT EXISTS "down_checksum" text'
+_PROGRESS = f'"{PROGRESS_TABLE}"'
+_CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {_PROGRESS} (
+  "name" text PRIMARY KEY,
+  "direction" text NOT NULL,
+  "fingerprint" text NOT NULL,
+  "parts" integer NOT NULL
+)"""
+
+
+_IDENT = r'(?:"(?:[^"]|"")+"|[^\s"(.;]+)'
+#: the index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ...`
+_CONCURRENT_INDEX = re.compile(
+    rf"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?({_IDENT})\s+ON\s",
+    re.IGNORECASE,
+)
+
+
+def concurrent_index_name(sql: str) -> str | None:
+    """The name (as written) of the index a `CREATE INDEX CONCURRENTLY` statement builds."""
+    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    match = _CONCURRENT_INDEX.match(body)
+    return match[1] if match else None
 
 
 def _database_error(err: psycopg.Error) -> DatabaseError:
@@ -60,7 +98,17 @@ class PostgresMigrationDatabase:
             raise _database_error(err) from None
 
     def execute(self, sql: str) -> None:
+        index = concurrent_index_name(sql)
+        if index is not None:
+            self._drop_invalid_index(index)
         self._run(sql)
+
+    def _drop_invalid_index(self, name: str) -> None:
+        """Drop the index `name` (as the statement wrote it, so it resolves the same way) when it
+        is INVALID: the leftover of an interrupted concurrent build, never a usable index."""
+        invalid = self._run("SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(%s) AND NOT indisvalid", (name,))
+        if invalid:
+            self._run(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         return self._run(sql, params)
@@ -86,22 +134,58 @@ class PostgresMigrationDatabase:
 
     def ensure_tracking(self) -> None:
         self._run(_CREATE_TRACKING)
+        if not self._has_down_checksum():  # asked first: ALTER TABLE would lock it on every run
+            self._run(_ADD_DOWN_CHECKSUM)  # under the run lock; IF NOT EXISTS for a run without it
+
+    def _has_down_checksum(self) -> bool:
+        return bool(
+            self._run(
+                "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attname = 'down_checksum' "
+                "AND NOT attisdropped",
+                (_TABLE,),
+            )
+        )
+
+    def _exists(self, table: str) -> bool:
+        found = self._run("SELECT to_regclass(%s) IS NOT NULL", (table,))
+        return bool(found and found[0][0])
 
     def applied(self) -> list[AppliedMigration]:
-        exists = self._run("SELECT to_regclass(%s) IS NOT NULL", (_TABLE,))
-        if not exists or not exists[0][0]:
+        if not self._exists(_TABLE):
             return []
-        rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms FROM {_TABLE} ORDER BY id")
-        return [AppliedMigration(*cast(tuple[int, str, str, str, int], row)) for row in rows]
+        # an older tracking table has no down_checksum column until the next migrate adds it
+        down = "down_checksum" if self._has_down_checksum() else "NULL"
+        rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms, {down} FROM {_TABLE} ORDER BY id")
+        return [AppliedMigration(*cast(tuple[int, str, str, str, int, str | None], row)) for row in rows]
 
-    def record(self, name: str, checksum: str, duration_ms: int) -> None:
+    def record(self, name: str, checksum: str, duration_ms: int, down_checksum: str | None = None) -> None:
         self._run(
-            f"INSERT INTO {_TABLE} (name, checksum, applied_at, duration_ms) VALUES (%s, %s, %s, %s)",
-            (name, checksum, utc_now(), duration_ms),
+            f"INSERT INTO {_TABLE} (name, checksum, applied_at, duration_ms, down_checksum) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (name, checksum, utc_now(), duration_ms, down_checksum),
         )
 
     def unrecord(self, name: str) -> None:
         self._run(f"DELETE FROM {_TABLE} WHERE name = %s", (name,))
+
+    def progress(self, name: str) -> Progress | None:
+        if not self._exists(_PROGRESS):
+            return None
+        rows = self._run(f"SELECT name, direction, fingerprint, parts FROM {_PROGRESS} WHERE name = %s", (name,))
+        return Progress(*cast(tuple[str, str, str, int], rows[0])) if rows else None
+
+    def save_progress(self, progress: Progress) -> None:
+        self._run(_CREATE_PROGRESS)
+        self._run(
+            f"INSERT INTO {_PROGRESS} (name, direction, fingerprint, parts) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET direction = EXCLUDED.direction, "
+            "fingerprint = EXCLUDED.fingerprint, parts = EXCLUDED.parts",
+            (progress.name, progress.direction, progress.fingerprint, progress.parts),
+        )
+
+    def clear_progress(self, name: str) -> None:
+        if self._exists(_PROGRESS):
+            self._run(f"DELETE FROM {_PROGRESS} WHERE name = %s", (name,))
 
     def foreign_keys(self, on: bool) -> None:
         """Nothing: PostgreSQL checks foreign keys itself (at COMMIT for deferred ones)."""

@@ -7,7 +7,7 @@ import pytest
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import DatabaseError
-from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase
+from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase, concurrent_index_name
 
 
 @pytest.fixture
@@ -61,3 +61,29 @@ def test_a_connection_inside_a_transaction_is_refused(pg_url: str) -> None:
     conn.execute("SELECT 1")  # psycopg opened a transaction
     with pytest.raises(MizzleError, match="open transaction"):
         PostgresMigrationDatabase(conn)
+
+
+@pytest.mark.parametrize(
+    ("sql", "name"),
+    [
+        ("CREATE INDEX CONCURRENTLY tune_title_idx ON tune (title);", "tune_title_idx"),
+        ('-- a comment\ncreate unique index concurrently if not exists "a ""b" on t (x)', '"a ""b"'),
+        ("CREATE INDEX CONCURRENTLY ON tune (title)", None),  # no name: PostgreSQL picks a new one
+        ("CREATE INDEX tune_title_idx ON tune (title)", None),  # in a transaction: never left invalid
+    ],
+)
+def test_the_index_a_concurrent_build_names(sql: str, name: str | None) -> None:
+    assert concurrent_index_name(sql) == name
+
+
+def test_an_invalid_index_left_by_a_failed_concurrent_build_is_dropped_before_it_runs_again(
+    db: PostgresMigrationDatabase,
+) -> None:
+    db.execute("CREATE TABLE t (s text); INSERT INTO t VALUES ('a'), ('a');")
+    build = 'CREATE UNIQUE INDEX CONCURRENTLY "t s" ON t (s)'
+    with pytest.raises(DatabaseError, match="could not create unique index"):
+        db.execute(build)
+    assert db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('\"t s\"')") == [(False,)]
+    db.execute("DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t)")
+    db.execute(build)  # not "relation already exists"
+    assert db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('\"t s\"')") == [(True,)]
