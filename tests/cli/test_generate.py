@@ -223,3 +223,16 @@ def test_on_a_terminal_generate_asks_what_became_of_a_table(project: Project) ->
     code, _, screen = on_terminal(["--config", project.root / "mizzle.toml", "generate", "--name", "rename"], "1\n")
     assert (code, "table playlist is gone from the schema and repertoire appeared:" in screen) == (0, True), screen
     assert "ALTER TABLE playlist RENAME TO repertoire" in up_sql(project, "0002_rename", "postgresql")
+
+
+@pytest.mark.parametrize("command", [["generate", "--name", "init"], ["push", "--db", "sqlite:///app.db"]])
+@pytest.mark.parametrize("ending", ["import sys\nsys.exit(0)\n", "raise BaseException('stop')\n"])
+def test_a_schema_that_exits_or_raises_a_base_exception_fails_with_one_line(
+    project: Project, command: list[str], ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.root)
+    (project.root / "schema.py").write_text((project.root / "schema.py").read_text() + ending)
+    result = project(*command)
+    assert result.code == 1
+    assert result.error_line.startswith(f"error: {project.root / 'schema.py'}:")
+    assert (project.folders(), (project.root / "app.db").exists()) == ([], False)
