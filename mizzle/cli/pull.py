@@ -49,6 +49,8 @@ def pull(
         raise typer.BadParameter(f"{out} is a directory: name the file to write", param_hint="--out")
     if out.exists() and not force:
         raise MizzleError(f"{out} already exists: pass --force to overwrite it")
+    if not out.parent.is_dir():  # a typo must not create folders (at the filesystem root, even)
+        raise MizzleError(f"cannot write {out}: there is no folder {out.parent}")
     url = session.database(db, Path.cwd()) if db is not None else session.configured_database()
 
     dialect = get_dialect(url.dialect)
@@ -80,7 +82,6 @@ def _write(path: Path, text: str) -> None:
     """Write via a temporary file, so a failure never leaves half a schema behind."""
     tmp = path.with_name(f".{path.name}.mizzle-tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as err:
