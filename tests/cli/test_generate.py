@@ -189,9 +189,23 @@ def test_generate_refuses_to_add_to_a_folder_with_an_edited_migration(project: P
     )
 
 
-def test_a_bad_migration_name_is_refused(project: Project) -> None:
-    result = project("generate", "--name", "Add Tune")
-    assert (result.code, "bad migration name 'Add Tune'" in result.error_line) == (1, True)
+@pytest.mark.parametrize("name", ["Add Tune", "add tune", "1st", "add__tune", "add-", ""])
+@pytest.mark.parametrize("custom", [[], ["--custom"]])
+def test_a_bad_migration_name_is_a_usage_error_before_anything_is_read(
+    project: Project, name: str, custom: list[str]
+) -> None:
+    project.write_schema("this is not python")
+    result = project("generate", "--name", name, *custom)
+    assert (result.code, f"bad migration name {name!r}" in result.error_line) == (2, True)
+    assert project.folders() == []
+
+
+@pytest.mark.parametrize("custom", [[], ["--custom"]])
+def test_a_kebab_case_name_is_taken_in_snake_case(project: Project, custom: list[str]) -> None:
+    result = project("generate", "--name", "add-user-preferences", *custom)
+    assert result.code == 0, result.err
+    assert project.folders() == ["0001_add_user_preferences"]
+    assert project("check").code == 0
 
 
 @pytest.mark.parametrize(
