@@ -94,9 +94,9 @@ def _expected_schema(folder: MigrationFolder, applied: list[str]) -> tuple[str, 
 def hash_sum(ctx: typer.Context) -> None:
     """Rewrite migrations/mizzle.sum from the folder as it is now.
 
-    For after you have checked the folder: a --custom migration filled in, a migration of
-    your branch renumbered after a merge. Never to paper over an edit of a migration that a
-    database has applied already.
+    For after you have checked the folder: a --custom migration filled in, or after a merge,
+    the migration your branch added moved out (then generate it again). Never to paper over
+    an edit of a migration that a database has applied already.
     """
     folder = migrations_folder(session_of(ctx))
     if not folder.path.is_dir():

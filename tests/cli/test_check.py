@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from mizzle.core.urls import parse_url
 from tests.cli.conftest import Mizzle
-from tests.cli.project import DATABASES, HAND_WRITTEN, Project, empty_database, make_project, sql
+from tests.cli.project import DATABASES, HAND_WRITTEN, Project, applied, empty_database, make_project, sql
 
 
 @pytest.fixture
@@ -61,6 +62,43 @@ def test_two_branches_adding_a_migration_each_are_reported_as_a_collision(projec
     assert [line.split(":")[0] for line in listed] == ["folder", "folder"]
     assert listed[0].startswith("folder: migrations 0002_add_key and 0002_add_mood share the number 0002")
     assert listed[1].startswith("folder: migration 0002_add_mood is not in mizzle.sum")
+
+
+def test_the_advice_after_two_branches_merged_gives_a_migration_that_applies_after_theirs(
+    project: Project, mizzle: Mizzle, db_url: str, tmp_path: Path
+) -> None:
+    other = make_project(project.root.parent / "other-branch", mizzle)
+    shutil.copytree(project.migrations, other.migrations)
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    other.edit_schema("    notes = text()\n", "    notes = text()\n    mood = text()\n")
+    assert project("generate", "--name", "add_key").code == 0
+    assert other("generate", "--name", "add_mood").code == 0
+    # The other branch reached a database first.
+    assert other("migrate", "--db", db_url).code == 0
+    # The merge: both folders side by side, the schema holding both columns, the sum in conflict.
+    shutil.copytree(other.migrations / "0002_add_mood", project.migrations / "0002_add_mood")
+    project.edit_schema("    key = text()\n", "    key = text()\n    mood = text()\n")
+    sum_file = project.migrations / "mizzle.sum"
+    sum_file.write_text("<<<<<<< HEAD\n" + sum_file.read_text() + "=======\n>>>>>>> other\n")
+    listed = findings(project)
+    assert listed[0].startswith("folder: migrations 0002_add_key and 0002_add_mood share the number 0002")
+    for line in listed:
+        assert "move the migrations your branch added out of the folder" in line, line
+        assert "run `mizzle hash`, then `mizzle generate` again" in line, line
+        assert "renumber" not in line.split("(renumbering")[0], line
+
+    # The advice, step by step.
+    shutil.move(project.migrations / "0002_add_key", tmp_path / "0002_add_key")
+    assert project("hash").code == 0
+    assert project("generate", "--name", "add_key").code == 0
+    assert project.folders() == ["0001_init", "0002_add_mood", "0003_add_key"]
+    up = (project.migrations / "0003_add_key" / f"{parse_url(db_url).dialect}.sql").read_text()
+    assert ("key" in up, "mood" in up) == (True, False)
+
+    assert project("migrate", "--db", db_url).code == 0
+    assert applied(db_url) == ["0001_init", "0002_add_mood", "0003_add_key"]
+    assert findings(project, "--db", db_url) == []
+    assert "no changes" in project("generate", "--name", "again").out
 
 
 def test_a_merge_conflict_in_the_sum_file_is_reported(project: Project) -> None:
