@@ -187,3 +187,45 @@ def test_expressions_the_database_prints_differently_are_no_drift(tmp_path: Path
     assert project("generate", "--name", "init").code == 0
     assert project("migrate", "--db", pg_url).code == 0
     assert findings(project, "--db", pg_url) == []
+
+
+def configure_database(project: Project, url: str) -> None:
+    toml = project.root / "mizzle.toml"
+    toml.write_text(f'database_url = "{url}"\n' + toml.read_text())
+
+
+def test_without_db_the_configured_database_is_checked(project: Project, db_url: str) -> None:
+    configure_database(project, db_url)
+    assert project("migrate").code == 0
+    sql(db_url, "ALTER TABLE tune ADD COLUMN extra text")
+    assert findings(project) == ["drift: unexpected column tune.extra"]
+    assert findings(project, "--no-db") == []
+
+
+def test_a_configured_url_whose_variable_is_unset_checks_no_database_and_says_so(project: Project) -> None:
+    configure_database(project, "${MIZZLE_TEST_UNSET_URL}")
+    result = project("check")
+    assert (result.code, result.out.splitlines()[-1]) == (0, "ok")
+    assert result.err.startswith("-- note: no database checked: ")
+    assert "MIZZLE_TEST_UNSET_URL" in result.err
+    assert project("check", "--no-db").err == ""
+
+
+def test_db_and_no_db_together_are_a_usage_error(project: Project) -> None:
+    result = project("check", "--db", "sqlite:///x.db", "--no-db")
+    assert (result.code, "--no-db" in result.error_line) == (2, True)
+
+
+def test_a_schema_edited_without_generate_is_reported(project: Project) -> None:
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    assert findings(project) == [
+        f"schema: {project.root / 'schema.py'} differs from the snapshot of 0001_init: add column tune.key text "
+        "(run `mizzle generate`)"
+    ]
+    assert project("generate", "--name", "add_key").code == 0
+    assert findings(project) == []
+
+
+def test_a_schema_that_does_not_load_is_reported_with_the_rest(project: Project) -> None:
+    project.write_schema("ratio = 1 / 0\n")
+    assert findings(project) == [f"schema: {project.root / 'schema.py'}:1: ZeroDivisionError: division by zero"]
