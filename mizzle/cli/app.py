@@ -17,7 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup, TyperOption
 
 from mizzle import __version__
-from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push
+from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push, rebase
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
 
@@ -39,6 +39,7 @@ app.command("status")(migrate.status)
 app.command("push")(push.push)
 app.command("check")(check.check)
 app.command("hash")(check.hash_sum)
+app.command("rebase")(rebase.rebase)
 app.command("bundle")(bundle.bundle)
 
 

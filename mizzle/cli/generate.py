@@ -136,7 +136,7 @@ def generate(
     }
     number = folder.next_number()
     folder_name = f"{number:0{NUMBER_WIDTH}d}_{name}"
-    written = folder.write(name, _files(folder_name, plans), schema, number=number)
+    written = folder.write(name, migration_files(folder_name, plans), schema, number=number)
     integrity.write(folder)
 
     count = len(operations)
@@ -156,7 +156,8 @@ def check_fits(schema: Schema, dialect_name: str) -> None:
         raise UnsupportedError(f"the schema does not fit {dialect_name}: {problems[0]}{more}")
 
 
-def _files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
+def migration_files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
+    """The up and down file of each dialect's plan, by file name."""
     files = {}
     for dialect_name, plan in plans.items():
         files[up_file(dialect_name)] = render_file(plan, f"{folder_name} ({dialect_name})")

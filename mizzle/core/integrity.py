@@ -39,7 +39,7 @@ _REGENERATE = (
     "on your branch, before the merge, or be recreated), "
     "run `mizzle hash`, then `mizzle generate` again: the new migration comes after the other branch's and "
     "holds only your change (renumbering yours instead would make the next generate repeat the other "
-    "branch's change)"
+    "branch's change); `mizzle rebase <your migrations>` does all of this"
 )
 
 
