@@ -25,3 +25,8 @@ def test_the_example_migrates_both_databases_keeping_rows_without_drift() -> Non
     assert run.returncode == 0, run.stdout + run.stderr
     assert "both databases: rows kept, schema identical, no drift, synced" in run.stdout
     assert "1 conflict reported, the server's row kept" in run.stdout
+    # It says which database it used (and dropped), not the one DATABASE_URL names to connect.
+    assert (
+        "postgresql: database mizzle_practice_tracker (dropped and recreated) on the server of DATABASE_URL, "
+        in run.stdout
+    )

@@ -18,8 +18,9 @@ edit made on both sides at once is reported as a conflict, and the server's row 
 was.
 
 - SQLite: `practice.db` beside this file, removed and recreated on every run.
-- PostgreSQL: a database named `mizzle_practice_tracker`, dropped and recreated on every run,
-  on the server of DATABASE_URL (environment, .env or .env.local) when it is set, else on an
+- PostgreSQL: a database named `mizzle_practice_tracker`, dropped and recreated on every run
+  (whatever it holds), on the server of DATABASE_URL (environment, .env or .env.local) when it
+  is set (the database the URL names is only used to connect), else on an
   embedded server from the `pgserver` wheel (`pip install -e '.[embedded]'`) whose data lives
   in `.pgdata/` here.
 - The pulled schemas go to `pulled/<dialect>.py`.
@@ -108,7 +109,9 @@ def postgresql_database(config: Config) -> tuple[DatabaseURL, str]:
     """A fresh database on DATABASE_URL's server, or on the embedded pgserver."""
     server = config.env.get("DATABASE_URL")
     if server:
-        where = f"{parse_url(server).redacted} (DATABASE_URL)"
+        # the database used, not the one of the URL (which only names the server)
+        server_shown = parse_url(server).redacted
+        where = f"database {PG_DATABASE} (dropped and recreated) on the server of DATABASE_URL, {server_shown}"
     else:
         try:
             with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
@@ -119,7 +122,7 @@ def postgresql_database(config: Config) -> tuple[DatabaseURL, str]:
                 "no DATABASE_URL and no embedded PostgreSQL: pip install -e '.[embedded]', or set DATABASE_URL"
             ) from None
         server = str(pgserver.get_server(HERE / ".pgdata", cleanup_mode="stop").get_uri())
-        where = "embedded pgserver (.pgdata/)"
+        where = f"database {PG_DATABASE} (dropped and recreated) on the embedded pgserver (.pgdata/)"
     admin = parse_url(server)
     if admin.dialect != "postgresql":
         raise MizzleError(f"DATABASE_URL must be a PostgreSQL URL for this example, not {admin.redacted}")

@@ -10,23 +10,27 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
+from typer.core import TyperGroup, TyperOption
 
 from mizzle import __version__
-from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push
+from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push, rebase
 from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
 from mizzle.core.urls import parse_url
+
+HELP_OPTIONS = ["-h", "--help"]
 
 app = typer.Typer(
     name="mizzle",
     help="One schema, two databases: PostgreSQL on the server, SQLite on the device.",
     add_completion=False,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": HELP_OPTIONS},
 )
 app.command("export")(export.export)
 app.command("pull")(pull.pull)
@@ -37,6 +41,7 @@ app.command("status")(migrate.status)
 app.command("push")(push.push)
 app.command("check")(check.check)
 app.command("hash")(check.hash_sum)
+app.command("rebase")(rebase.rebase)
 app.command("bundle")(bundle.bundle)
 
 
@@ -73,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script passes it to sys.exit)."""
     args = list(sys.argv[1:] if argv is None else argv)
     session = Session(debug="--debug" in args)
-    command = typer.main.get_command(app)
+    command = plain_help(typer.main.get_command(app))
     # A command allocates objects by the hundred thousand (model copies, sqlglot trees) and
     # ends soon after: the cycle collector found little to free and cost `generate` a quarter
     # of its time on a large schema at Python's default threshold (still 6% at a threshold
@@ -114,6 +119,25 @@ def run() -> NoReturn:
         with contextlib.suppress(OSError):  # a closed pipe (`mizzle export | head`)
             stream.flush()
     os._exit(code)
+
+
+def plain_help(command: Any) -> Any:
+    """`command` (and its subcommands) with help texts shown as written. Typer renders help
+    through rich markup, which takes `[tool.mizzle]` or `[default: ...]` for a style tag and
+    drops it; and it labels every flag `<bool>`, though a flag takes no value. (`Any`: typer
+    types its commands with the click it vendors privately.)"""
+    command.help = escape(command.help) if command.help else command.help
+    # The help option is made on first use and kept: made here, it can be relabelled too.
+    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP_OPTIONS))
+    for param in [*command.params, help_option]:
+        if isinstance(param, TyperOption):
+            param.help = escape(param.help) if param.help else param.help
+            if param.is_flag:
+                param.metavar = ""
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            plain_help(sub)
+    return command
 
 
 def _report(session: Session, message: str, args: Sequence[str]) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,12 @@ from mizzle.cli import output
 from mizzle.cli.database import migrations_folder
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+    from mizzle.core.migrations import MigrationFolder
+    from mizzle.wasm.bundle import Bundle
 
 
 def bundle(
@@ -27,7 +33,7 @@ def bundle(
         ),
     ] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Serve the bundle and its demo page on localhost.")] = False,
-    port: Annotated[int, typer.Option("--port", help="Port for --serve.")] = 8000,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve.", min=1, max=65535)] = 8000,
 ) -> None:
     """Bundle the migrations for browsers: mizzle.js, the manifest, the wheels, a demo page.
 
@@ -35,8 +41,6 @@ def bundle(
     checksums; mizzle's wheel and the wheels its model needs in Pyodide go into wheels/.
     An app serves the folder and calls `loadMizzle` (docs/browser.md).
     """
-    from mizzle.wasm.bundle import write_bundle
-
     session = session_of(ctx)
     folder = migrations_folder(session)
     if not folder.path.is_dir():
@@ -49,23 +53,50 @@ def bundle(
             "--serve needs Pyodide for its demo page: npm install pyodide@314.0.7, "
             "then pass --pyodide node_modules/pyodide"
         )
-    out.mkdir(parents=True, exist_ok=True)
-    made = write_bundle(out, folder, pyodide=pyodide)
+    # The port is taken before anything is written: a busy port leaves no bundle behind.
+    httpd = _listening(out, port) if serve else None
+    try:
+        made = _written(out, folder, pyodide)
+    except BaseException:
+        if httpd is not None:
+            httpd.server_close()
+        raise
     err = output.stderr()
     err.print(
         f"wrote {out}: {made.migrations} migrations (head {made.head or '-'}), {len(made.wheels)} wheels"
         + (", Pyodide" if made.pyodide else ""),
         markup=False,
     )
-    if serve:
-        from mizzle.wasm.serve import server
-
-        httpd = server(out, port=port)
+    if httpd is not None:
         err.print(f"serving {out} on http://127.0.0.1:{httpd.server_port}/demo/ (Ctrl-C stops)", markup=False)
         try:
             httpd.serve_forever()
         finally:
             httpd.server_close()
+
+
+def _listening(out: Path, port: int) -> ThreadingHTTPServer:
+    from mizzle.wasm.serve import server
+
+    try:
+        return server(out, port=port)
+    except OSError as err:
+        raise MizzleError(
+            f"cannot serve on 127.0.0.1:{port}: {err.strerror or err} (another program may be using the port: "
+            "pass --port with a free one)"
+        ) from None
+
+
+def _written(out: Path, folder: MigrationFolder, pyodide: Path | None) -> Bundle:
+    from mizzle.wasm.bundle import write_bundle
+
+    if not out.parent.is_dir():  # a typo must not create folders (at the filesystem root, even)
+        raise MizzleError(f"cannot write the bundle into {out}: there is no folder {out.parent}")
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as err:
+        raise MizzleError(f"cannot create {out}: {err.strerror or err}") from None
+    return write_bundle(out, folder, pyodide=pyodide)
 
 
 def _find_pyodide(config_root: Path | None) -> Path | None:

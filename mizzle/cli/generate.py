@@ -15,7 +15,7 @@ from mizzle.cli.session import session_of
 from mizzle.core import integrity
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.migration_text import render_file
-from mizzle.core.migrations import NUMBER_WIDTH, MigrationFolder, down_file, up_file
+from mizzle.core.migrations import NUMBER_WIDTH, SNAKE_NAME, MigrationFolder, down_file, up_file
 from mizzle.dialects import get_dialect
 
 if TYPE_CHECKING:
@@ -48,10 +48,30 @@ def renames_of(rename: list[str] | None, drop: list[str] | None) -> Renames:
     return Renames.from_flags(rename or (), drop or ())
 
 
+def migration_name(value: str) -> str:
+    """`--name` in snake_case: kebab-case (drizzle's habit) is taken with `_` for `-`; any other
+    name that is not snake_case is a usage error (exit code 2) before anything is read."""
+    name = value.replace("-", "_")
+    if not SNAKE_NAME.match(name):
+        raise typer.BadParameter(
+            f"bad migration name {value!r}: use lowercase letters, digits and underscores, "
+            "starting with a letter (e.g. add_practice_session)",
+            param_hint="--name",
+        )
+    return name
+
+
 def generate(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Option("--name", "-n", help="What the migration does, in snake_case (add_practice_session).")
+        str,
+        typer.Option(
+            "--name",
+            "-n",
+            help="What the migration does, in snake_case (add_practice_session; add-practice-session is "
+            "taken as that).",
+            callback=migration_name,
+        ),
     ],
     rename: RenameOption = None,
     drop: DropOption = None,
@@ -116,7 +136,7 @@ def generate(
     }
     number = folder.next_number()
     folder_name = f"{number:0{NUMBER_WIDTH}d}_{name}"
-    written = folder.write(name, _files(folder_name, plans), schema, number=number)
+    written = folder.write(name, migration_files(folder_name, plans), schema, number=number)
     integrity.write(folder)
 
     count = len(operations)
@@ -136,7 +156,8 @@ def check_fits(schema: Schema, dialect_name: str) -> None:
         raise UnsupportedError(f"the schema does not fit {dialect_name}: {problems[0]}{more}")
 
 
-def _files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
+def migration_files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
+    """The up and down file of each dialect's plan, by file name."""
     files = {}
     for dialect_name, plan in plans.items():
         files[up_file(dialect_name)] = render_file(plan, f"{folder_name} ({dialect_name})")

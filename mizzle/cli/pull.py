@@ -54,6 +54,9 @@ def pull(
     Objects the schema model cannot hold (functions, triggers, ...) are named in a warning.
     """
     session = session_of(ctx)
+    # The config's schema may name a folder still to make (`db/schema.py`): the project's own
+    # layout. A folder in --out must exist: a typo must not create folders (at the root, even).
+    make_folder = out is None
     if out is None:
         out = session.config().require_schema()
         if object_path(out) is not None:
@@ -68,6 +71,8 @@ def pull(
         raise typer.BadParameter(f"{out} is a directory: name the file to write", param_hint="--out")
     if out.exists() and not force:
         raise MizzleError(f"{out} already exists: pass --force to overwrite it")
+    if not make_folder and not out.parent.is_dir():
+        raise MizzleError(f"cannot write {out}: there is no folder {out.parent}")
     url = session.database(db, Path.cwd()) if db is not None else session.configured_database()
 
     dialect = get_dialect(url.dialect)
@@ -77,7 +82,7 @@ def pull(
     finally:
         conn.close()
 
-    _write(out, _render(introspected.schema, out.suffix, style))
+    _write(out, _render(introspected.schema, out.suffix, style), make_folder=make_folder)
     output.stdout().print(f"wrote {escape(str(out))}: {_counts(introspected)} from {escape(url.redacted)}")
     if warning := introspected.warning():
         output.warning(warning)
@@ -99,11 +104,12 @@ def _render(schema: Schema, suffix: str, style: Style) -> str:
     return output.sql_script(postgresql.render_schema(schema))
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, *, make_folder: bool) -> None:
     """Write via a temporary file, so a failure never leaves half a schema behind."""
     tmp = path.with_name(f".{path.name}.mizzle-tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as err:

@@ -8,7 +8,11 @@ Each migration's cumulative hash covers the previous one, its folder name, and e
 its folder (name and content, line endings normalised). So an edit changes its line and every
 later one, and two branches that each add a migration both change the end of the file:
 merging them is a git conflict instead of a silent skip. `verify` names what is wrong and
-how to set it right.
+how to set it right; every fix that ends in a new sum file says `mizzle hash`.
+
+After such a merge the migrations a branch added are not renumbered but generated again:
+a migration's snapshot is the schema after it, so one renumbered after the other branch's
+would still lack that branch's change, and the next `generate` would repeat the change.
 """
 
 from __future__ import annotations
@@ -26,6 +30,17 @@ from mizzle.core.runner import Problem
 SUM_FILE = "mizzle.sum"
 HASH_PREFIX = "h1:"
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
+
+#: how each fix that ends in a new sum file ends
+HASH = "run `mizzle hash` to rewrite the sum file"
+#: the fix after two branches each added migrations (see the module docstring: not a renumbering)
+_REGENERATE = (
+    "move the migrations your branch added out of the folder (a database that applied them must roll them back "
+    "on your branch, before the merge, or be recreated), "
+    "run `mizzle hash`, then `mizzle generate` again: the new migration comes after the other branch's and "
+    "holds only your change (renumbering yours instead would make the next generate repeat the other "
+    "branch's change); `mizzle rebase <your migrations>` does all of this"
+)
 
 
 def _b64(digest: bytes) -> str:
@@ -108,16 +123,17 @@ def _parse(text: str, where: Path) -> _SumFile | Problem:
         return Problem(
             "sum-conflict",
             None,
-            f"{where} holds git conflict markers: two branches added migrations; renumber the migrations "
-            "your branch added so they come after the other branch's, then rewrite the sum file",
+            f"{where} holds git conflict markers: two branches added migrations; {_REGENERATE}",
         )
     if not lines or _digest(lines[0]) is None:
-        return Problem("sum-malformed", None, f"{where} is malformed (its first line must be h1:<hash>): rewrite it")
+        message = f"{where} is malformed (its first line must be h1:<hash>): check the migrations, then {HASH}"
+        return Problem("sum-malformed", None, message)
     entries = []
     for number, line in enumerate(lines[1:], 2):
         parts = line.split(" ")
         if len(parts) != 2 or _digest(parts[1]) is None:
-            message = f"{where} line {number} is malformed (expected `NNNN_name h1:<hash>`): rewrite it"
+            expected = "expected `NNNN_name h1:<hash>`"
+            message = f"{where} line {number} is malformed ({expected}): check the migrations, then {HASH}"
             return Problem("sum-malformed", None, message)
         entries.append((parts[0], parts[1]))
     return _SumFile(header=lines[0], body="".join(line + "\n" for line in lines[1:]), entries=entries)
@@ -140,7 +156,7 @@ def verify(folder: MigrationFolder) -> list[Problem]:
     sum_path = folder.path / SUM_FILE
     if not sum_path.is_file():
         if migrations:
-            fix = "write it (after checking the migrations are yours)"
+            fix = f"check the migrations are yours, then {HASH}"
             problems.append(Problem("sum-missing", None, f"{sum_path} is missing: {fix}"))
         return problems
     try:
@@ -155,7 +171,7 @@ def verify(folder: MigrationFolder) -> list[Problem]:
                 "sum-edited",
                 None,
                 f"{sum_path} was edited by hand (its first line does not match the lines below): "
-                "check the migrations, then rewrite it",
+                f"check the migrations, then {HASH}",
             )
         )
     return problems + _entry_problems(migrations, parsed.entries, sum_path)
@@ -173,7 +189,7 @@ def _numbering_problems(migrations: list[LocalMigration]) -> list[Problem]:
                     "collision",
                     names[-1],
                     f"migrations {' and '.join(names)} share the number {number:04d} (typically two branches "
-                    "merged): renumber the one your branch added to the next free number, then rewrite the sum file",
+                    f"merged): {_REGENERATE}",
                 )
             )
     numbers = sorted(by_number)
@@ -186,7 +202,7 @@ def _numbering_problems(migrations: list[LocalMigration]) -> list[Problem]:
                     "gap",
                     name,
                     f"migration numbers skip {missing} (before {name}): renumber {name} and the ones after it "
-                    "to close the gap (only those not applied to any database yet), then rewrite the sum file",
+                    f"to close the gap (only those not applied to any database yet), then {HASH}",
                 )
             )
     return problems
@@ -208,7 +224,7 @@ def _entry_problems(migrations: list[LocalMigration], entries: list[tuple[str, s
                     "missing",
                     name,
                     f"migration {name} is listed in {where.name} but its folder is gone: restore it (from git), "
-                    "or if it was removed on purpose, rewrite the sum file",
+                    f"or if it was removed on purpose, {HASH}",
                 )
             )
         elif _b64(_link(previous, m)) != recorded:
@@ -217,7 +233,7 @@ def _entry_problems(migrations: list[LocalMigration], entries: list[tuple[str, s
                     "edited",
                     name,
                     f"migration {name} changed after {where.name} was written: restore it if it was applied "
-                    "anywhere (put the change in a new migration), otherwise rewrite the sum file",
+                    f"anywhere (put the change in a new migration), otherwise {HASH}",
                 )
             )
         previous = _digest(recorded) or b""  # _parse accepted only well-formed hashes
@@ -228,7 +244,7 @@ def _entry_problems(migrations: list[LocalMigration], entries: list[tuple[str, s
                     "added",
                     m.name,
                     f"migration {m.name} is not in {where.name} (added or renamed without rewriting the sum): "
-                    "check it is yours and numbered after every migration on the main branch, then rewrite the sum",
+                    f"if a merge brought it, {_REGENERATE}; otherwise check it is yours, then {HASH}",
                 )
             )
     return problems

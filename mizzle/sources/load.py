@@ -89,7 +89,9 @@ def _load(path: Path) -> Introspected:
         return Introspected(schema=validate(declared.schema()))
     except SchemaError as err:
         raise SchemaError(declared.place(path, str(err))) from None
-    except Exception as err:  # a declaration the DSL did not foresee: still one line
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:  # a declaration the DSL did not foresee (user code runs here too): one line
         raise SchemaError(f"{path}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from None
 
 
@@ -158,7 +160,11 @@ def python_module(path: Path, source: str | None = None) -> ModuleType:
         exec(code, vars(module))
     except MizzleError as err:
         raise type(err)(f"{_place(path, err)}{err}") from None
-    except Exception as err:  # the user's module: every failure becomes one line with its place
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as err:  # `sys.exit()` in a schema would end mizzle itself, with nothing written
+        raise SchemaError(f"{_place(path, err)}the schema module called sys.exit({err.code!r})") from None
+    except BaseException as err:  # the user's module: every failure becomes one line with its place
         raise SchemaError(f"{_place(path, err)}{type(err).__name__}: {err}") from None
     finally:
         sys.path.remove(folder)

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -108,4 +109,37 @@ def password_server() -> Iterator[PasswordServer]:
         yield PasswordServer(port, password)
     finally:
         subprocess.run([bin_dir / "pg_ctl", "-D", data, "-w", "-m", "fast", "stop"], **quiet)  # type: ignore[call-overload]
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def own_server(settings: str) -> Iterator[str]:
+    """A PostgreSQL server of our own from the pgserver wheel's binaries, trusting everyone,
+    with `settings` added to postgresql.conf (what a test needs that the shared server must
+    not get); yields its URL."""
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver
+        from pgserver import utils
+
+    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    root = Path(tempfile.mkdtemp(prefix="mizzle-pgown-"))
+    data = root / "data"
+    user = None
+    if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+        user = "pgserver"
+        utils.ensure_user_exists(user)
+        utils.ensure_prefix_permissions(root)
+        utils.ensure_folder_permissions(bin_dir.parent, 0o055)
+        shutil.chown(root, user)
+    port = _free_port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "user": user, "check": True}
+    subprocess.run([bin_dir / "initdb", "-D", data, "-U", "postgres", "--auth=trust"], **quiet)  # type: ignore[call-overload]
+    with (data / "postgresql.conf").open("a") as conf:
+        conf.write(f"listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\n{settings}\n")
+    subprocess.run([bin_dir / "pg_ctl", "-D", data, "-w", "-l", root / "log", "start"], **quiet)  # type: ignore[call-overload]
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([bin_dir / "pg_ctl", "-D", data, "-w", "-m", "immediate", "stop"], **quiet)  # type: ignore[call-overload]
         shutil.rmtree(root, ignore_errors=True)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from mizzle import __version__
 from tests.cli.conftest import Mizzle
@@ -20,6 +23,33 @@ def test_help_lists_every_command(mizzle: Mizzle) -> None:
 def test_no_arguments_shows_the_help(mizzle: Mizzle) -> None:
     result = mizzle()
     assert (result.code, "Usage" in result.out) == (0, True)
+
+
+def help_text(*command: str) -> str:
+    """`mizzle COMMAND --help` as a terminal wide enough for one line per option shows it."""
+    script = Path(sys.executable).parent / "mizzle"
+    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
+    done = subprocess.run([script, *command, "--help"], capture_output=True, text=True, check=True, env=env)
+    return done.stdout
+
+
+def test_help_shows_square_brackets_as_written() -> None:
+    assert "pyproject.toml with [tool.mizzle] [default: searched upward]." in help_text()
+    assert "Database URL to read [default: the config's database URL]." in help_text("pull")
+    assert "[default: node_modules/pyodide beside the config or here, if present]" in help_text("bundle")
+
+
+@pytest.mark.parametrize("command", [[], ["generate"], ["push"], ["migrate"], ["bundle"]])
+def test_help_labels_no_flag_as_taking_a_value(command: list[str]) -> None:
+    text = help_text(*command)
+    assert "--help" in text
+    assert "<bool>" not in text
+
+
+def test_help_still_labels_options_that_take_a_value() -> None:
+    text = help_text("generate")
+    assert "--name" in text
+    assert "<str>" in text
 
 
 def test_console_script_is_installed_and_runs() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import zipfile
 from pathlib import Path
 
@@ -81,3 +82,34 @@ def test_pyodide_of_another_version_is_refused(tmp_path: Path, mizzle: Mizzle) -
     result = mizzle("--config", EXAMPLE / "mizzle.toml", "bundle", "--out", tmp_path / "out", "--pyodide", fake)
     assert result.code == 1
     assert "Pyodide 0.27.7, but the bundle's wheels are built for Pyodide 314.0.7" in result.error_line
+
+
+def test_a_busy_port_for_serve_is_one_error_line_and_writes_nothing(tmp_path: Path, mizzle: Mizzle) -> None:
+    fake = tmp_path / "pyodide"
+    fake.mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = tmp_path / "out"
+        args = ["bundle", "--out", out, "--pyodide", fake, "--serve", "--port", str(port)]
+        result = mizzle("--config", EXAMPLE / "mizzle.toml", *args)
+    assert result.code == 1
+    assert result.error_line.startswith(f"error: cannot serve on 127.0.0.1:{port}: Address already in use")
+    assert "pass --port" in result.error_line
+    assert not out.exists()
+
+
+def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, mizzle: Mizzle) -> None:
+    result = mizzle("--config", EXAMPLE / "mizzle.toml", "bundle", "--out", tmp_path / "out", "--port", "70000")
+    assert (result.code, "--port" in result.error_line, (tmp_path / "out").exists()) == (2, True, False)
+
+
+def test_a_bundle_into_a_folder_that_does_not_exist_creates_no_folder(tmp_path: Path, mizzle: Mizzle) -> None:
+    out = tmp_path / "no" / "such" / "bundle"
+    result = mizzle("--config", EXAMPLE / "mizzle.toml", "bundle", "--out", out)
+    assert (result.code, result.error_line) == (
+        1,
+        f"error: cannot write the bundle into {out}: there is no folder {out.parent}",
+    )
+    assert not (tmp_path / "no").exists()

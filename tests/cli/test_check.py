@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from mizzle.core.urls import parse_url
 from tests.cli.conftest import Mizzle
-from tests.cli.project import DATABASES, HAND_WRITTEN, Project, empty_database, make_project, sql
+from tests.cli.project import DATABASES, HAND_WRITTEN, Project, applied, empty_database, make_project, sql
 
 
 @pytest.fixture
@@ -61,6 +62,43 @@ def test_two_branches_adding_a_migration_each_are_reported_as_a_collision(projec
     assert [line.split(":")[0] for line in listed] == ["folder", "folder"]
     assert listed[0].startswith("folder: migrations 0002_add_key and 0002_add_mood share the number 0002")
     assert listed[1].startswith("folder: migration 0002_add_mood is not in mizzle.sum")
+
+
+def test_the_advice_after_two_branches_merged_gives_a_migration_that_applies_after_theirs(
+    project: Project, mizzle: Mizzle, db_url: str, tmp_path: Path
+) -> None:
+    other = make_project(project.root.parent / "other-branch", mizzle)
+    shutil.copytree(project.migrations, other.migrations)
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    other.edit_schema("    notes = text()\n", "    notes = text()\n    mood = text()\n")
+    assert project("generate", "--name", "add_key").code == 0
+    assert other("generate", "--name", "add_mood").code == 0
+    # The other branch reached a database first.
+    assert other("migrate", "--db", db_url).code == 0
+    # The merge: both folders side by side, the schema holding both columns, the sum in conflict.
+    shutil.copytree(other.migrations / "0002_add_mood", project.migrations / "0002_add_mood")
+    project.edit_schema("    key = text()\n", "    key = text()\n    mood = text()\n")
+    sum_file = project.migrations / "mizzle.sum"
+    sum_file.write_text("<<<<<<< HEAD\n" + sum_file.read_text() + "=======\n>>>>>>> other\n")
+    listed = findings(project)
+    assert listed[0].startswith("folder: migrations 0002_add_key and 0002_add_mood share the number 0002")
+    for line in listed:
+        assert "move the migrations your branch added out of the folder" in line, line
+        assert "run `mizzle hash`, then `mizzle generate` again" in line, line
+        assert "renumber" not in line.split("(renumbering")[0], line
+
+    # The advice, step by step.
+    shutil.move(project.migrations / "0002_add_key", tmp_path / "0002_add_key")
+    assert project("hash").code == 0
+    assert project("generate", "--name", "add_key").code == 0
+    assert project.folders() == ["0001_init", "0002_add_mood", "0003_add_key"]
+    up = (project.migrations / "0003_add_key" / f"{parse_url(db_url).dialect}.sql").read_text()
+    assert ("key" in up, "mood" in up) == (True, False)
+
+    assert project("migrate", "--db", db_url).code == 0
+    assert applied(db_url) == ["0001_init", "0002_add_mood", "0003_add_key"]
+    assert findings(project, "--db", db_url) == []
+    assert "no changes" in project("generate", "--name", "again").out
 
 
 def test_a_merge_conflict_in_the_sum_file_is_reported(project: Project) -> None:
@@ -149,3 +187,45 @@ def test_expressions_the_database_prints_differently_are_no_drift(tmp_path: Path
     assert project("generate", "--name", "init").code == 0
     assert project("migrate", "--db", pg_url).code == 0
     assert findings(project, "--db", pg_url) == []
+
+
+def configure_database(project: Project, url: str) -> None:
+    toml = project.root / "mizzle.toml"
+    toml.write_text(f'database_url = "{url}"\n' + toml.read_text())
+
+
+def test_without_db_the_configured_database_is_checked(project: Project, db_url: str) -> None:
+    configure_database(project, db_url)
+    assert project("migrate").code == 0
+    sql(db_url, "ALTER TABLE tune ADD COLUMN extra text")
+    assert findings(project) == ["drift: unexpected column tune.extra"]
+    assert findings(project, "--no-db") == []
+
+
+def test_a_configured_url_whose_variable_is_unset_checks_no_database_and_says_so(project: Project) -> None:
+    configure_database(project, "${MIZZLE_TEST_UNSET_URL}")
+    result = project("check")
+    assert (result.code, result.out.splitlines()[-1]) == (0, "ok")
+    assert result.err.startswith("-- note: no database checked: ")
+    assert "MIZZLE_TEST_UNSET_URL" in result.err
+    assert project("check", "--no-db").err == ""
+
+
+def test_db_and_no_db_together_are_a_usage_error(project: Project) -> None:
+    result = project("check", "--db", "sqlite:///x.db", "--no-db")
+    assert (result.code, "--no-db" in result.error_line) == (2, True)
+
+
+def test_a_schema_edited_without_generate_is_reported(project: Project) -> None:
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    key = text()\n")
+    assert findings(project) == [
+        f"schema: {project.root / 'schema.py'} differs from the snapshot of 0001_init: add column tune.key text "
+        "(run `mizzle generate`)"
+    ]
+    assert project("generate", "--name", "add_key").code == 0
+    assert findings(project) == []
+
+
+def test_a_schema_that_does_not_load_is_reported_with_the_rest(project: Project) -> None:
+    project.write_schema("ratio = 1 / 0\n")
+    assert findings(project) == [f"schema: {project.root / 'schema.py'}:1: ZeroDivisionError: division by zero"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,11 @@ def test_out_naming_a_directory_is_a_usage_error(mizzle: Mizzle, tmp_path: Path)
     result = mizzle("pull", "--db", f"sqlite:///{tmp_path}/app.db", "--out", tmp_path / "schema.py", "--force")
     assert result.code == 2
     assert "is a directory" in result.error_line
+
+
+def test_pull_into_a_folder_that_does_not_exist_creates_no_folder(mizzle: Mizzle, tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "app.db").close()
+    out = tmp_path / "no" / "such" / "dir" / "schema.py"
+    result = mizzle("pull", "--db", f"sqlite:///{tmp_path}/app.db", "--out", out)
+    assert (result.code, result.error_line) == (1, f"error: cannot write {out}: there is no folder {out.parent}")
+    assert not (tmp_path / "no").exists()

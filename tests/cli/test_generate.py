@@ -189,9 +189,23 @@ def test_generate_refuses_to_add_to_a_folder_with_an_edited_migration(project: P
     )
 
 
-def test_a_bad_migration_name_is_refused(project: Project) -> None:
-    result = project("generate", "--name", "Add Tune")
-    assert (result.code, "bad migration name 'Add Tune'" in result.error_line) == (1, True)
+@pytest.mark.parametrize("name", ["Add Tune", "add tune", "1st", "add__tune", "add-", ""])
+@pytest.mark.parametrize("custom", [[], ["--custom"]])
+def test_a_bad_migration_name_is_a_usage_error_before_anything_is_read(
+    project: Project, name: str, custom: list[str]
+) -> None:
+    project.write_schema("this is not python")
+    result = project("generate", "--name", name, *custom)
+    assert (result.code, f"bad migration name {name!r}" in result.error_line) == (2, True)
+    assert project.folders() == []
+
+
+@pytest.mark.parametrize("custom", [[], ["--custom"]])
+def test_a_kebab_case_name_is_taken_in_snake_case(project: Project, custom: list[str]) -> None:
+    result = project("generate", "--name", "add-user-preferences", *custom)
+    assert result.code == 0, result.err
+    assert project.folders() == ["0001_add_user_preferences"]
+    assert "folder:" not in project("check").out  # the sum holds it (a custom one leaves the schema to generate)
 
 
 @pytest.mark.parametrize(
@@ -223,3 +237,16 @@ def test_on_a_terminal_generate_asks_what_became_of_a_table(project: Project) ->
     code, _, screen = on_terminal(["--config", project.root / "mizzle.toml", "generate", "--name", "rename"], "1\n")
     assert (code, "table playlist is gone from the schema and repertoire appeared:" in screen) == (0, True), screen
     assert "ALTER TABLE playlist RENAME TO repertoire" in up_sql(project, "0002_rename", "postgresql")
+
+
+@pytest.mark.parametrize("command", [["generate", "--name", "init"], ["push", "--db", "sqlite:///app.db"]])
+@pytest.mark.parametrize("ending", ["import sys\nsys.exit(0)\n", "raise BaseException('stop')\n"])
+def test_a_schema_that_exits_or_raises_a_base_exception_fails_with_one_line(
+    project: Project, command: list[str], ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project.root)
+    (project.root / "schema.py").write_text((project.root / "schema.py").read_text() + ending)
+    result = project(*command)
+    assert result.code == 1
+    assert result.error_line.startswith(f"error: {project.root / 'schema.py'}:")
+    assert (project.folders(), (project.root / "app.db").exists()) == ([], False)

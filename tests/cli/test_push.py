@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mizzle.core.urls import parse_url
-from tests.cli.conftest import EXAMPLE, Mizzle
+from tests.cli.conftest import EXAMPLE, Mizzle, own_server
 from tests.cli.project import (
     DATABASES,
     HAND_WRITTEN,
@@ -202,3 +202,22 @@ def test_push_reads_the_database_only_once_it_holds_the_write_lock(project: Proj
     assert (run.returncode, err) == (0, ""), out
     assert sorted(tables(db_url)) == ["playlist", "tune"]
     assert columns(db_url, "tune") == ["id", "title", "notes", "playlist_id"]
+
+
+@pytest.mark.postgres
+def test_a_schema_too_large_for_the_servers_lock_table_fails_whole_keeping_the_hint(project: Project) -> None:
+    # What 10,000 statements do to a server with the default lock table, done by 250 to a
+    # server with a small one (its own: filling the shared server's lock table would fail
+    # every other session on it).
+    ddl = "".join(f"CREATE TABLE t{n} (id integer PRIMARY KEY, name text);\n" for n in range(250))
+    (project.root / "schema.sql").write_text(ddl)
+    toml = project.root / "mizzle.toml"
+    toml.write_text(toml.read_text().replace('schema = "schema.py"', 'schema = "schema.sql"'))
+    with own_server("max_connections = 5\nmax_locks_per_transaction = 10") as url:
+        result = project("push", "--db", url)
+        assert result.code == 1
+        line = result.error_line
+        assert line.startswith("error: push failed, nothing of it was applied: `CREATE TABLE t")
+        assert "-- out of shared memory (hint: You might need to increase max_locks_per_transaction." in line
+        assert "raise max_locks_per_transaction (postgresql.conf, then restart the server)" in line
+        assert tables(url) == []

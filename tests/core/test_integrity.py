@@ -184,3 +184,49 @@ def test_every_problem_is_one_line(folder: MigrationFolder) -> None:
     found = integrity.verify(folder)
     assert {p.kind for p in found} == {"gap", "collision", "missing", "added", "edited"}
     assert all("\n" not in p.message for p in found)
+
+
+def _break(folder: MigrationFolder, kind: str) -> None:
+    """Make the folder fail its check with a problem of `kind`."""
+    sum_file = folder.path / integrity.SUM_FILE
+    if kind == "edited":
+        (folder.path / "0002_tag" / "sqlite.sql").write_text("-- edited\n")
+    elif kind == "missing":
+        shutil.rmtree(folder.path / "0003_note")
+    elif kind == "added":
+        add(folder, "0004_more")
+    elif kind == "gap":
+        (folder.path / "0003_note").rename(folder.path / "0005_note")
+        integrity.write(folder)
+    elif kind == "collision":
+        add(folder, "0003_other")
+    elif kind == "sum-missing":
+        sum_file.unlink()
+    elif kind == "sum-edited":
+        sum_file.write_text(sum_file.read_text().replace("0002_tag", "0002_tag_x"))
+    elif kind == "sum-malformed":
+        sum_file.write_text("nonsense\n")
+    elif kind == "sum-conflict":
+        sum_file.write_text("<<<<<<< HEAD\n" + sum_file.read_text() + "=======\n>>>>>>> other\n")
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["edited", "missing", "added", "gap", "collision", "sum-missing", "sum-edited", "sum-malformed", "sum-conflict"],
+)
+def test_every_fix_that_rewrites_the_sum_names_mizzle_hash(folder: MigrationFolder, kind: str) -> None:
+    _break(folder, kind)
+    found = [p for p in integrity.verify(folder) if p.kind == kind]
+    assert found, integrity.verify(folder)
+    for problem in found:
+        assert "run `mizzle hash`" in problem.message, problem.message
+        assert "rewrite it" not in problem.message.replace("to rewrite the sum file", "")
+
+
+@pytest.mark.parametrize("kind", ["collision", "sum-conflict"])
+def test_after_a_merge_the_advice_is_to_generate_again_not_to_renumber(folder: MigrationFolder, kind: str) -> None:
+    _break(folder, kind)
+    (problem,) = [p for p in integrity.verify(folder) if p.kind == kind]
+    assert "move the migrations your branch added out of the folder" in problem.message
+    assert "then `mizzle generate` again" in problem.message
+    assert "renumber the" not in problem.message

@@ -236,3 +236,28 @@ def test_example_schema_renders_and_runs_on_postgresql(pg_url: str) -> None:
             "practice_totals",
             "__mizzle_tombstones",  # the example has sync tables
         }
+
+
+@pytest.mark.parametrize("call", ["sys.exit(0)", "sys.exit()", "sys.exit('bye')"])
+def test_sys_exit_in_the_module_is_an_error_naming_its_line(tmp_path: Path, call: str) -> None:
+    path = write(tmp_path, "schema.py", TUNES + f"import sys\n{call}\n")
+    code = repr(None if call == "sys.exit()" else eval(call.removeprefix("sys.exit")))
+    assert error_of(path) == f"{path}:8: the schema module called sys.exit({code})"
+
+
+def test_a_base_exception_raised_by_the_module_is_one_line_naming_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "schema.py", TUNES + "raise BaseException('not an Exception')\n")
+    assert error_of(path) == f"{path}:7: BaseException: not an Exception"
+
+
+def test_a_base_exception_raised_by_a_reference_lambda_is_one_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "schema.py", TUNES + '    parent_id = integer().references(lambda: __import__("sys").exit(3))\n'
+    )
+    assert error_of(path) == f'{path}:7: table "tune", column "parent_id": the reference target raised SystemExit: 3'
+
+
+def test_ctrl_c_while_the_module_runs_is_not_turned_into_a_schema_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "schema.py", TUNES + "raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        load_schema(path)

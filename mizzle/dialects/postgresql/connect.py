@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mizzle.core.errors import ConnectionFailed, MizzleError
 from mizzle.core.urls import DatabaseURL
+from mizzle.dialects.postgresql.errors import server_message
 
 # psycopg is imported where a connection is made: see mizzle/dialects/postgresql/__init__.py.
 if TYPE_CHECKING:
@@ -110,8 +111,4 @@ def apply(conn: psycopg.Connection[Any], statements: list[str]) -> None:
 
 
 def _server_message(err: psycopg.Error) -> str:
-    primary = err.diag.message_primary
-    if primary:
-        return primary
-    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    return lines[0] if lines else type(err).__name__
+    return server_message(err)

@@ -53,6 +53,7 @@ from mizzle.dialects.postgresql.catalog import (
     RelationRow,
     read_catalog,
 )
+from mizzle.dialects.postgresql.errors import server_message
 
 #: Tables mizzle keeps for itself (migration history, locks): never part of a user's schema.
 BOOKKEEPING_PREFIX = "__mizzle_"
@@ -89,8 +90,7 @@ def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> In
         with conn.transaction(force_rollback=True):
             catalog = read_catalog(conn, schema_name)
     except psycopg.Error as err:
-        lines = [ln for ln in str(err).splitlines() if ln.strip()]
-        raise IntrospectionError(f"cannot read the schema {schema_name!r}: {lines[0] if lines else err}") from None
+        raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
         return _Assembler(catalog, schema_name).run()
 

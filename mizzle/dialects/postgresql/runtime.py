@@ -31,6 +31,7 @@ from mizzle.core.tracking import (
     utc_now,
 )
 from mizzle.dialects.postgresql import sync_sql
+from mizzle.dialects.postgresql.errors import server_message
 
 #: the advisory lock key every mizzle run takes: "mizzle" in ASCII
 LOCK_KEY = 0x6D697A7A6C65
@@ -71,10 +72,7 @@ def concurrent_index_name(sql: str) -> str | None:
 
 
 def _database_error(err: psycopg.Error) -> DatabaseError:
-    primary = err.diag.message_primary
-    if not primary:
-        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-        primary = lines[0] if lines else type(err).__name__
+    primary = server_message(err)
     position = err.diag.statement_position  # 1-based, in characters
     return DatabaseError(primary, int(position) - 1 if position and position.isdigit() else None)
 

@@ -33,6 +33,7 @@ from mizzle.core.sync.database import SyncColumn, TableInfo
 from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
 from mizzle.core.types import JSON_KINDS, ColumnType, TypeKind
 from mizzle.dialects.postgresql import sync_sql
+from mizzle.dialects.postgresql.errors import server_message
 from mizzle.dialects.postgresql.types import column_type_from_pg
 
 #: One catalog query: each column's name, type as PostgreSQL spells it and place in the
@@ -247,8 +248,4 @@ def _json_param(value: Any, dims: int) -> Any:
 
 
 def _message(err: psycopg.Error) -> str:
-    primary = err.diag.message_primary
-    if primary:
-        return primary
-    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    return lines[0] if lines else type(err).__name__
+    return server_message(err)

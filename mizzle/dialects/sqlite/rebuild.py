@@ -54,7 +54,7 @@ from mizzle.core.types import SERIAL_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.sqlite import sync_sql, transpile
 from mizzle.dialects.sqlite.render import create_index_sql, create_table_sql, create_view_sql, default_sql
-from mizzle.dialects.sqlite.types import declared_type
+from mizzle.dialects.sqlite.types import STORED_CONVERSIONS, declared_type
 
 #: The new table's name while it is filled.
 NEW_TABLE_PREFIX = "__mizzle_new_"
@@ -227,16 +227,25 @@ def _keeps_rowid(rebuild: TableRebuild) -> bool:
     return not names & _ROWID_NAMES and not any(is_rowid_alias(rebuild.after, c) for c in rebuild.after.columns)
 
 
+def stored_conversion(old: Column, new: Column) -> str | None:
+    """How a value stored in `old` is rewritten for `new` (types.STORED_CONVERSIONS), if it is."""
+    if old.type.array_dims or new.type.array_dims:
+        return None
+    return STORED_CONVERSIONS.get((old.type.kind, new.type.kind))
+
+
 def value_sql(rebuild: TableRebuild, column: Column, source: str) -> str:
     """The value a row gets in `column` of the new table, read from the old table's `source`
-    column: cast when the storage class changes, COALESCE'd to the default when the column
-    becomes NOT NULL."""
+    column: cast when the storage class changes, rewritten when the stored form changes
+    (timestamp ↔ timestamptz), COALESCE'd to the default when the column becomes NOT NULL."""
     old = rebuild.old_column(column.name)
     assert old is not None
     value = q(source)
     target = affinity(declared(rebuild.after, column))
     if affinity(declared(rebuild.before, old)) != target:
         value = f"CAST({value} AS {target})"
+    if (conversion := stored_conversion(old, column)) is not None:
+        value = conversion.format(value)
     fill = default_sql(column, table_name=rebuild.name)
     if old.nullable and not column.nullable and fill is not None and not is_rowid_alias(rebuild.after, column):
         value = f"COALESCE({value}, {fill})"
@@ -378,6 +387,14 @@ def _column_guards(rebuild: TableRebuild) -> list[Guard]:
                     f"SELECT count(*) FROM {table} WHERE {source} IS NOT NULL "
                     f"AND NOT (CAST({source} AS {target}) = {source})",
                     f"cannot change {place} {change}: {{count}} rows hold values that do not convert",
+                )
+            )
+        if (conversion := stored_conversion(old, column)) is not None:
+            change = _braces(f"from {old.type.describe()} to {column.type.describe()}")
+            guards.append(
+                Guard(
+                    f"SELECT count(*) FROM {table} WHERE {source} IS NOT NULL AND {conversion.format(source)} IS NULL",
+                    f"cannot change {place} {change}: {{count}} rows hold values that are not timestamps",
                 )
             )
         values = _enum_values(rebuild.after_enums, column)

@@ -44,6 +44,18 @@ DECLARED_NAMES: dict[TypeKind, str] = {
     TypeKind.ENUM: "TEXT",  # plus CONSTRAINT "enum:<name>" CHECK (col IN (...))
 }
 
+#: (old kind, new kind) → how a stored value is rewritten when a column changes between them
+#: (`{}`: the old value), where PostgreSQL's cast changes the value and a copy would keep the
+#: old type's text. Like PostgreSQL's cast with the session time zone UTC: a timestamp is read
+#: as UTC and written in timestamptz's form, `YYYY-MM-DDTHH:MM:SS.SSSZ`, and back (an offset
+#: is applied, the `Z` dropped). Either side accepts `T` or a space and any fraction, which is
+#: kept to the millisecond of the documented form. Text that is no timestamp gives NULL: a
+#: guard refuses the change first.
+STORED_CONVERSIONS: dict[tuple[TypeKind, TypeKind], str] = {
+    (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ): "strftime('%Y-%m-%dT%H:%M:%fZ', {})",
+    (TypeKind.TIMESTAMPTZ, TypeKind.TIMESTAMP): "strftime('%Y-%m-%dT%H:%M:%f', {})",
+}
+
 #: The declared name a plain (non-serial) `integer` single-column primary key gets:
 #: `INTEGER PRIMARY KEY` would make it the rowid alias, which assigns values by itself.
 NON_ALIAS_INTEGER = "INT"

@@ -251,7 +251,9 @@ class _TableBuilder:
         """Evaluate a lambda given as a reference target, naming its place if it fails."""
         try:
             return target()
-        except Exception as err:  # the user's lambda: any failure is reported, with its line
+        except KeyboardInterrupt:
+            raise
+        except BaseException as err:  # the user's lambda (sys.exit too): any failure is reported, with its line
             code = getattr(target, "__code__", None)
             place = f"{code.co_filename}:{code.co_firstlineno}: " if code else ""
             raise SchemaError(
