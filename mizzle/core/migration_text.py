@@ -64,16 +64,17 @@ class ParsedMigration:
 
 def one_line(text: str) -> str:
     r"""`text` as one line of a `--` comment: every control character (NUL, tab, `\n`, `\r`...)
-    and every Unicode line or paragraph separator written as its Python escape (`\n`,
-    `\x1b`, `\u2028`), so that neither database, nor `str.splitlines`, sees a line end in it
+    and every Unicode line or paragraph separator (and lone surrogate) written as its Python
+    escape (`\n`, `\x1b`, `\u2028`), so that neither database, nor `str.splitlines`, sees a line end in it
     (PostgreSQL ends a `--` comment at `\r` too)."""
     if text.isprintable():
         return text
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in _LINE_BREAKING else c for c in text)
 
 
-#: control characters, line separators, paragraph separators
-_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+#: control characters, line separators, paragraph separators, and lone surrogates (which
+#: no file, terminal or database can take as UTF-8)
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 def render_file(plan: Plan, title: str) -> str:
