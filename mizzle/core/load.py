@@ -68,8 +68,10 @@ def _load(path: Path) -> Introspected:
     if suffix not in (".py", ".sql"):
         raise SchemaError(f"{path}: a schema is a Python module (.py) or a PostgreSQL DDL file (.sql)")
     try:
-        # utf-8-sig: a byte order mark (Windows editors write one) is not part of the text
-        source = path.read_text(encoding="utf-8-sig")
+        # utf-8-sig: a byte order mark (Windows editors write one) is not part of the text.
+        # Bytes decoded, not read_text: its universal newlines would turn a `\r` inside a
+        # literal of a `.sql` schema into `\n`.
+        source = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise SchemaError(f"{path}: no such schema file") from None
     except (OSError, UnicodeDecodeError) as err:

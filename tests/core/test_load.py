@@ -260,3 +260,10 @@ def test_a_name_with_a_line_break_is_refused_naming_its_line(tmp_path: Path) -> 
 def test_a_sql_schema_with_a_line_break_in_a_name_is_refused_naming_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "schema.sql", 'CREATE TABLE ok (id int);\nCREATE TABLE "t\nx" (id int);\n')
     assert error_of(path).startswith(f'{path}:2: table "t\\nx": a name cannot hold control characters')
+
+
+def test_a_carriage_return_inside_a_literal_of_a_sql_schema_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "schema.sql"
+    path.write_bytes(b"CREATE TABLE tune (id integer PRIMARY KEY, a text DEFAULT 'x\ry');\n")
+    [table] = load_schema(path).schema.tables
+    assert table.columns[1].default is not None and table.columns[1].default.model_dump()["value"] == "x\ry"
