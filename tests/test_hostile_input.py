@@ -104,6 +104,8 @@ class Hostile:
     default: str
     forbidden: str
     as_sql: bool
+    #: a sync table (DSL only): its triggers carry the names too
+    sync: bool
 
     def dsl(self) -> str:
         check = f"{quoted_name(self.column)} IS DISTINCT FROM {text_literal(self.forbidden)}"
@@ -124,6 +126,7 @@ class Hostile:
                 mood = Hostile.column()
                 __indexes__ = [index({self.column!r})]
                 __checks__ = [check({check!r})]
+                __sync__ = {self.sync!r}
 
             Seen = View({self.view!r}, sql({self.view_sql()!r}))
             """
@@ -151,8 +154,9 @@ def hostile(draw: st.DrawFn) -> Hostile:
     values = draw(st.lists(literals.filter(lambda v: 0 < len(v.encode()) <= 63), min_size=2, max_size=2, unique=True))
     default = draw(literals)
     forbidden = draw(literals.filter(lambda v: v != default))
-    as_sql = draw(st.booleans())
-    return Hostile(*picked, values=(values[0], values[1]), default=default, forbidden=forbidden, as_sql=as_sql)
+    as_sql, sync = draw(st.booleans()), draw(st.booleans())
+    pair = (values[0], values[1])
+    return Hostile(*picked, values=pair, default=default, forbidden=forbidden, as_sql=as_sql, sync=sync)
 
 
 # --- running the commands ---------------------------------------------------------------------
