@@ -47,6 +47,7 @@ from mizzle.core.operations import (
     DropCheck,
     DropColumn,
     DropIndex,
+    DropSyncSupport,
     DropTable,
     DropView,
     Operation,
@@ -56,6 +57,7 @@ from mizzle.core.operations import (
 from mizzle.core.plan import Plan
 from mizzle.core.renames import Asker, Renames
 from mizzle.core.runner import run_untracked, write_lock
+from mizzle.core.sync.names import TOMBSTONES
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects import get_dialect
 
@@ -345,6 +347,10 @@ def counted_losses(db: MigrationDatabase, operations: Iterable[Operation]) -> li
             table = _quoted(old_name.get(op.table, op.table))
             query = f"SELECT count({_quoted(op.column.name)}) FROM {table}"
             counted.append((f"drop column {op.table}.{op.column.name}", query, "non-null value"))
+        elif isinstance(op, DropSyncSupport):
+            # What is lost is the log of deletes not yet pulled by every device: count it.
+            query = f"SELECT count(*) FROM {_quoted(TOMBSTONES)}"
+            counted.append(("drop the sync support objects (the tombstone log)", query, "tombstone"))
         else:
             plain.append(op.describe())
     uncounted: list[tuple[str, int | None]] = [(text, None) for text in plain]

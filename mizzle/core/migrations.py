@@ -53,6 +53,17 @@ def normalised(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
+def checked_out(data: bytes) -> bytes:
+    r"""The text a file was written with, before a checkout converted its line endings: a file
+    whose every `\n` follows a `\r` (git's autocrlf) or that has only `\r` gets `\n` back;
+    any other file is kept as it is, since a `\r` in it belongs to a literal (`'a\rb'`), which
+    must reach the database unchanged (mizzle writes `\n` line ends, and a file's comment
+    lines never hold a `\r`: `migration_text.one_line`)."""
+    if data.count(b"\n") == data.count(b"\r\n"):
+        return data.replace(b"\r\n", b"\n") if b"\n" in data else data.replace(b"\r", b"\n")
+    return data
+
+
 def checksum(data: bytes) -> str:
     """The checksum the runner records for a migration file: sha256 (hex) of its bytes,
     line endings normalised."""
@@ -81,7 +92,7 @@ class LocalMigration:
     def _text(self, file_name: str) -> str:
         data = self._read(file_name)
         try:
-            return normalised(data).decode("utf-8")
+            return checked_out(data).decode("utf-8")
         except UnicodeDecodeError:
             raise MizzleError(f"{self._file(file_name)} is not UTF-8 text") from None
 

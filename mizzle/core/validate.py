@@ -7,11 +7,13 @@ cannot hold) live in each dialect's `capabilities.py`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from mizzle.core.errors import SchemaError
+from mizzle.core.migration_text import one_line
 from mizzle.core.model import Column, ForeignKey, LiteralDefault, NowDefault, RandomUuidDefault, Schema, Table
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import (
@@ -42,7 +44,56 @@ def _dupes(names: list[str]) -> list[str]:
     return sorted(n for n, c in Counter(names).items() if c > 1)
 
 
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name a table, column, constraint, index, enum or view, or None.
+
+    A name is any non-empty text without control characters (U+0000-U+001F, U+007F-U+009F:
+    NUL, tab, newline, carriage return...), Unicode line or paragraph separators (U+2028,
+    U+2029) or lone surrogates. Names are written on single lines (migration headers, error
+    messages, prompts), and neither database can hold a NUL or a surrogate. Quotes, `--`,
+    `;`, spaces and any other Unicode are fine: names are always quoted in SQL. The length
+    limit is the database's (PostgreSQL: 63 bytes, see its `capabilities.py`)."""
+    if not name:
+        return "a name cannot be empty"
+    bad = sorted({c for c in name if unicodedata.category(c) in _NOT_IN_NAMES})
+    if bad:
+        shown = ", ".join(repr(c)[1:-1] for c in bad)  # `\\n`, `\\x00`, `\\u2028`
+        return f"a name cannot hold control characters or line breaks (it holds {shown})"
+    return None
+
+
+#: control characters, line and paragraph separators, surrogates
+_NOT_IN_NAMES = frozenset({"Cc", "Zl", "Zp", "Cs"})
+
+
+def _named(schema: Schema) -> Iterator[tuple[str, str]]:
+    """(the place, as messages name it, the name) of every name the schema declares."""
+    for enum in schema.enums:
+        yield f'enum "{one_line(enum.name)}"', enum.name
+    for view in schema.views:
+        yield f'view "{one_line(view.name)}"', view.name
+    for table in schema.tables:
+        where = f'table "{one_line(table.name)}"'
+        yield where, table.name
+        for column in table.columns:
+            yield f'{where}, column "{one_line(column.name)}"', column.name
+        named: list[tuple[str, str]] = [("primary key", table.primary_key.name)] if table.primary_key else []
+        named += [("foreign key", fk.name) for fk in table.foreign_keys]
+        named += [("unique", u.name) for u in table.uniques] + [("check", c.name) for c in table.checks]
+        named += [("index", i.name) for i in table.indexes]
+        for kind, name in named:
+            yield f'{where}, {kind} "{one_line(name)}"', name
+
+
 def _schema_problems(schema: Schema) -> Iterator[str]:
+    for place, name in _named(schema):
+        problem = name_problem(name)
+        if problem:
+            yield f"{place}: {problem}"
+    for enum in schema.enums:
+        for value in enum.values:
+            if "\x00" in value:
+                yield f'enum "{one_line(enum.name)}": value {value!r}: neither database can hold a NUL character'
     for name in _dupes([t.name for t in schema.tables] + [v.name for v in schema.views]):
         yield f'duplicate table or view name "{name}"'
     for name in _dupes([e.name for e in schema.enums]):
@@ -172,6 +223,8 @@ def _scalar_problem(schema: Schema, ctype: ColumnType, value: object) -> str | N
         return None
     if not isinstance(value, str):
         return bad
+    if "\x00" in value:
+        return f"default {value!r}: neither database can hold a NUL character in text"
     if kind in (TypeKind.VARCHAR, TypeKind.CHAR) and ctype.length is not None and len(value) > ctype.length:
         return f"default {value!r} is longer than {ctype.describe()}"
     if kind is TypeKind.ENUM:

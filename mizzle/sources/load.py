@@ -26,6 +26,7 @@ from types import ModuleType
 
 from mizzle.core.errors import MizzleError, SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
+from mizzle.core.migration_text import one_line
 from mizzle.core.model import Schema
 from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
@@ -73,7 +74,10 @@ def _load(path: Path) -> Introspected:
     if suffix not in (".py", ".sql"):
         raise SchemaError(f"{path}: a schema is a Python module (.py) or a PostgreSQL DDL file (.sql)")
     try:
-        source = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte order mark (Windows editors write one) is not part of the text.
+        # Bytes decoded, not read_text: its universal newlines would turn a `\r` inside a
+        # literal of a `.sql` schema into `\n`.
+        source = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise SchemaError(f"{path}: no such schema file") from None
     except (OSError, UnicodeDecodeError) as err:
@@ -125,19 +129,20 @@ class Declarations:
             return message
         kind, name = found.groups()
         sources: list[tuple[str, int]] = []
+        # messages write names as one line (`one_line`): compare them so
         if kind == "table":
-            sources = [t.__source__ for t in self.tables if table_name(t) == name]
+            sources = [t.__source__ for t in self.tables if one_line(table_name(t)) == name]
         elif kind == "enum":
-            sources = [e.source for e in self.enums if e.name == name]
+            sources = [e.source for e in self.enums if one_line(e.name) == name]
         else:
-            sources = [v.source for v in self.views if v.name == name]
+            sources = [v.source for v in self.views if one_line(v.name) == name]
         for file, line in sources:
             if file == str(path):
                 return f"{path}:{line}: {message}"
         return message
 
 
-_SUBJECT = re.compile(r'^(table|enum|view) "([^"]+)"')
+_SUBJECT = re.compile(r'^(table|enum|view) "(.*?)"(?=[:, ]|$)')
 
 
 def python_module(path: Path, source: str | None = None) -> ModuleType:

@@ -326,3 +326,22 @@ def test_a_loss_that_cannot_be_counted_always_needs_force(two_migrations: Projec
         "Pass --force to roll back anyway (--dry-run shows the SQL)",
     )
     assert applied(db_url) == ["0001_init", "0002_add_key"]
+
+
+def test_rolling_back_sync_support_counts_the_tombstones_it_drops(project: Project, db_url: str) -> None:
+    """The tombstone log is counted like rows: empty, it needs no yes; holding a delete not yet
+    pulled, the rollback is refused without --force, naming how many."""
+    assert project("generate", "--name", "init").code == 0
+    project.edit_schema("class Tune(Table):\n", "class Tune(Table):\n    __sync__ = True\n")
+    assert project("generate", "--name", "sync").code == 0
+    assert project("migrate", "--db", db_url).code == 0
+    assert project("rollback", "--db", db_url).code == 0  # nothing to lose: no yes needed
+    assert project("migrate", "--db", db_url).code == 0
+    sql(db_url, "INSERT INTO tune (title) VALUES ('a')")
+    sql(db_url, "DELETE FROM tune")
+    result = project("rollback", "--db", db_url)
+    assert result.code == 1
+    assert "0002_sync: drop the sync support objects (the tombstone log) (1 tombstone)" in result.error_line
+    assert applied(db_url) == ["0001_init", "0002_sync"]
+    assert project("rollback", "--db", db_url, "--force").code == 0
+    assert applied(db_url) == ["0001_init"]

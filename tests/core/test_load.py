@@ -261,3 +261,34 @@ def test_ctrl_c_while_the_module_runs_is_not_turned_into_a_schema_error(tmp_path
     path = write(tmp_path, "schema.py", TUNES + "raise KeyboardInterrupt\n")
     with pytest.raises(KeyboardInterrupt):
         load_schema(path)
+
+
+def test_a_byte_order_mark_before_a_sql_schema_is_not_part_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "schema.sql"
+    path.write_bytes(b"\xef\xbb\xbfCREATE TABLE tune (id integer PRIMARY KEY);\n")
+    assert [t.name for t in load_schema(path).schema.tables] == ["tune"]
+
+
+def test_a_name_with_a_line_break_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "schema.py",
+        "from mizzle.dsl import Table, serial\n\nclass Evil(Table):\n"
+        '    __tablename__ = "t\\nDELETE FROM victim;\\n--"\n    id = serial()\n',
+    )
+    assert error_of(path) == (
+        f'{path}:3: table "t\\nDELETE FROM victim;\\n--": '
+        "a name cannot hold control characters or line breaks (it holds \\n)"
+    )
+
+
+def test_a_sql_schema_with_a_line_break_in_a_name_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "schema.sql", 'CREATE TABLE ok (id int);\nCREATE TABLE "t\nx" (id int);\n')
+    assert error_of(path).startswith(f'{path}:2: table "t\\nx": a name cannot hold control characters')
+
+
+def test_a_carriage_return_inside_a_literal_of_a_sql_schema_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "schema.sql"
+    path.write_bytes(b"CREATE TABLE tune (id integer PRIMARY KEY, a text DEFAULT 'x\ry');\n")
+    [table] = load_schema(path).schema.tables
+    assert table.columns[1].default is not None and table.columns[1].default.model_dump()["value"] == "x\ry"

@@ -89,3 +89,80 @@ def test_guards_are_written_before_their_step_and_read_back_with_their_message()
         ("SELECT count(*) FROM t WHERE a IS NULL;", "cannot make t.a NOT NULL: {count} rows are NULL"),
         ("ALTER TABLE t ALTER COLUMN a SET NOT NULL;", None),
     ]
+
+
+# --- text from the schema never changes how a file is read (issue 9) ---------------------------
+
+HOSTILE = "t\nDELETE FROM victim;\n--"
+
+
+def test_a_name_with_line_breaks_stays_in_its_header_line() -> None:
+    # The name reaches the header (`--   add column ...`); unescaped, its second line ran.
+    p = plan(
+        Step(
+            sources=(AddColumn(table=HOSTILE, column=NOTES),),
+            statements=('ALTER TABLE "t" ADD COLUMN "notes" TEXT',),
+            reverse=(),
+            comment=f"add column {HOSTILE}.notes",
+        )
+    )
+    text = render_file(p, "0002 (sqlite)")
+    assert "--   add column t\\nDELETE FROM victim;\\n--.notes text\n" in text
+    assert [s.sql for s in parse_file(text).statements] == ['ALTER TABLE "t" ADD COLUMN "notes" TEXT;']
+
+
+def test_a_guard_message_and_a_title_are_written_as_one_line() -> None:
+    from mizzle.core.plan import Guard
+
+    guard = Guard(query="SELECT 0", message="bad\r\u2028value: {count}")
+    p = plan(Step(sources=(), statements=("SELECT 1",), reverse=(), guards=(guard,)))
+    parsed = parse_file(render_file(p, "0006\nDROP TABLE x; (sqlite)"))
+    assert [(s.sql, s.guard_message) for s in parsed.statements] == [
+        ("SELECT 0;", "bad\\r\\u2028value: {count}"),
+        ("SELECT 1;", None),
+    ]
+
+
+LITERAL = "a\n--> statement-breakpoint\n-- mizzle:no-transaction\n-- mizzle:guard x\n-- warnings:\n--   y\n'b"
+
+
+def test_breakpoints_and_directives_inside_a_literal_are_part_of_the_literal() -> None:
+    statement = "INSERT INTO t VALUES (" + "'" + LITERAL.replace("'", "''") + "'" + ")"
+    p = plan(Step(sources=(), statements=(statement, "SELECT 2"), reverse=()))
+    parsed = parse_file(render_file(p, "0007 (sqlite)"))
+    assert [(s.sql, s.transactional, s.guard_message) for s in parsed.statements] == [
+        (statement + ";", True, None),
+        ("SELECT 2;", True, None),
+    ]
+    assert parsed.warnings == ()
+
+
+def test_quoted_names_dollar_bodies_e_strings_and_block_comments_hide_breakpoints_too() -> None:
+    for statement in [
+        f'CREATE TABLE "{LITERAL.replace(chr(39), "")}" (a int)',
+        f"CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $body$ SELECT '{LITERAL}' $body$",
+        "SELECT E'it\\'s\n--> statement-breakpoint\n'",
+        f"SELECT 1 /* {LITERAL} */",
+    ]:
+        parsed = parse_file(render_file(plan(Step(sources=(), statements=(statement,), reverse=())), "0008 (x)"))
+        assert [s.sql for s in parsed.statements] == [statement + ";"], statement
+
+
+def test_a_literal_with_other_line_ends_is_run_exactly_as_written() -> None:
+    # str.splitlines() also splits at \r, \x0b, \x1c, \x85, \u2028...: a statement rebuilt from
+    # its pieces with \n held a different value than the one written.
+    statement = "INSERT INTO t VALUES ('a\r\nb\rc\x0bd\x1ce\x85f\u2028g\u2029h')"
+    parsed = parse_file(render_file(plan(Step(sources=(), statements=(statement,), reverse=())), "0009 (x)"))
+    assert [s.sql for s in parsed.statements] == [statement + ";"]
+
+
+def test_directives_count_only_above_a_statement_not_between_its_lines() -> None:
+    parsed = parse_file("SELECT 1\n-- mizzle:no-transaction\n, 2;\n")
+    assert [(s.sql, s.transactional) for s in parsed.statements] == [("SELECT 1\n-- mizzle:no-transaction\n, 2;", True)]
+
+
+def test_one_line_escapes_control_characters_and_separators_only() -> None:
+    from mizzle.core.migration_text import one_line
+
+    assert one_line('tune\'s "title" -- é ; 🎻') == 'tune\'s "title" -- é ; 🎻'
+    assert one_line("a\nb\rc\x00d\te\u2028f\u2029g\x85") == "a\\nb\\rc\\x00d\\te\\u2028f\\u2029g\\x85"

@@ -136,3 +136,11 @@ def test_reading_migration_sql_needs_no_sql_parser_nor_pydantic(tmp_path: Path) 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_carriage_return_inside_a_literal_of_a_file_with_lf_line_ends_is_kept(folder: MigrationFolder) -> None:
+    path = folder.path / "0001_init"
+    path.mkdir(parents=True)
+    (path / "sqlite.sql").write_bytes(b"-- h\nINSERT INTO t VALUES ('a\rb\r\nc');\n")
+    [m] = folder.migrations()
+    assert m.sql("sqlite") == "-- h\nINSERT INTO t VALUES ('a\rb\r\nc');\n"

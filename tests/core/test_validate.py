@@ -168,3 +168,56 @@ def test_validate_raises_the_first_problem_and_counts_the_rest() -> None:
 def test_a_valid_schema_passes_unchanged() -> None:
     s = Schema(tables=(parent(), child(fk())))
     assert validate(s) is s
+
+
+# --- which characters a name may hold (issue 9) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("", "a name cannot be empty"),
+        ("t\nDELETE FROM victim;\n--", "a name cannot hold control characters or line breaks (it holds \\n)"),
+        ("a\x00b", "(it holds \\x00)"),
+        ("a\rb\tc", "(it holds \\t, \\r)"),
+        ("a\u2028b", "(it holds \\u2028)"),
+        ("a\ud800", "(it holds \\ud800)"),
+    ],
+)
+def test_a_name_that_no_line_or_database_can_hold_is_refused_with_its_place(name: str, says: str) -> None:
+    column = Column(name=name, type=t("text"))
+    found = problems(Schema(tables=(Table(name="tune", columns=(column,)),)))
+    shown = name.encode("unicode_escape", "surrogatepass").decode()
+    assert found == [f'table "tune", column "{shown}": {found[0].split(": ", 1)[1]}'], found
+    assert says in found[0]
+
+
+def test_names_may_hold_quotes_comments_semicolons_and_any_printable_unicode() -> None:
+    name = 'it\'s "quoted" -- ; /* */ --> statement-breakpoint -- mizzle:guard é 🎻 $$'
+    column = Column(name=name, type=t("text"))
+    assert problems(Schema(tables=(Table(name=name, columns=(column,)),))) == []
+
+
+def test_every_kind_of_name_is_checked() -> None:
+    bad = "x\ny"
+    table = Table(
+        name="tune",
+        columns=(Column(name="id", type=t("integer"), nullable=False),),
+        primary_key=PrimaryKey(name=bad, columns=("id",)),
+        indexes=(Index(name=bad + "i", keys=(IndexKey(column="id"),)),),
+    )
+    found = problems(Schema(tables=(table,), enums=(Enum(name=bad, values=("a",)),)))
+    assert [p.split(":")[0] for p in found] == [
+        'enum "x\\ny"',
+        'table "tune", primary key "x\\ny"',
+        'table "tune", index "x\\nyi"',
+    ]
+
+
+def test_a_nul_in_an_enum_value_or_a_text_default_is_refused() -> None:
+    table = Table(name="tune", columns=(Column(name="a", type=t("text"), default=LiteralDefault(value="a\x00")),))
+    found = problems(Schema(tables=(table,), enums=(Enum(name="mood", values=("ok\x00",)),)))
+    assert found == [
+        "enum \"mood\": value 'ok\\x00': neither database can hold a NUL character",
+        'table "tune", column "a": default \'a\\x00\': neither database can hold a NUL character in text',
+    ]

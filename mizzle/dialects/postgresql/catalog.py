@@ -88,6 +88,11 @@ class ColumnRow:
     type: str
     #: the array dimensions the column was declared with (`int[][]`: 2)
     dims: int
+    #: the name of the schema's enum the column is typed by (or an array of it): read from
+    #: the catalog, not parsed out of `type`, which quotes a name holding `"`, `(` or `[`
+    enum: str | None
+    #: the column's type is an array (format_type's `[]`)
+    is_array: bool
     #: for a column typed by a domain (or an array of one): the domain and its base type
     domain: str | None
     domain_base_type: str | None
@@ -101,6 +106,9 @@ COLUMNS = """
 SELECT a.attrelid AS table_oid, a.attnum, a.attname AS name, a.attnotnull AS not_null,
        a.attidentity::text AS identity, a.attgenerated::text AS generated,
        format_type(a.atttypid, a.atttypmod) AS type, a.attndims AS dims,
+       CASE WHEN t.typtype = 'e' AND t.typnamespace = %(ns)s THEN t.typname
+            WHEN et.typtype = 'e' AND et.typnamespace = %(ns)s THEN et.typname END AS enum,
+       t.typcategory = 'A' AS is_array,
        CASE WHEN t.typtype = 'd' THEN format_type(t.oid, NULL)
             WHEN et.typtype = 'd' THEN format_type(et.oid, NULL) END AS domain,
        CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)

@@ -248,7 +248,10 @@ class _Assembler:
             if rel is None:
                 continue
             place = f"{rel.name}.{row.name}"
-            ctype = self.column_type(row.domain_base_type or row.type, f"column {place}")
+            if row.enum is not None:
+                ctype = ColumnType(kind=TypeKind.ENUM, name=row.enum, array_dims=int(row.is_array))
+            else:
+                ctype = self.column_type(row.domain_base_type or row.type, f"column {place}")
             if row.dims > ctype.array_dims:
                 ctype = ctype.array_of(row.dims)
             if row.custom_collation:

@@ -19,6 +19,7 @@ from mizzle.core.canonical import default_from_pg, nextval_sequence, normalize_p
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.introspection import Introspected, Unsupported
+from mizzle.core.migration_text import one_line
 from mizzle.core.model import Check, Column, Default, Enum, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View
 from mizzle.core.naming import check_name, choose_name, foreign_key_name, primary_key_name, unique_name
 from mizzle.core.sync.names import TRIGGER_EVENTS
@@ -386,8 +387,10 @@ class Draft:
             validate(schema)
         except SchemaError as err:
             # Problems start with the table or view they are in: point at its CREATE.
-            found = re.match(r'(?:table|view) "([^"]+)"', str(err))
-            line = self.lines.get(found[1]) if found else None
+            # Messages write names as one line (`one_line`): compare them so.
+            found = re.match(r'(?:table|view) "(.*?)"(?=[:, ]|$)', str(err))
+            shown = {one_line(name): line for name, line in self.lines.items()}
+            line = shown.get(found[1]) if found else None
             raise SchemaError(f"{source}:{line}: {err}" if line else f"{source}: {err}") from None
         for (kind, name), on in self._on_tables.items():
             if on:

@@ -748,3 +748,19 @@ def test_chinook(conn: psycopg.Connection[Any], pg_url: str, tmp_path: Any) -> N
     )
     assert employee.indexes == (Index(name="employee_reports_to_idx", keys=(IndexKey(column="reports_to"),)),)
     assert employee.column("birth_date") == Column(name="birth_date", type=ColumnType(kind="timestamp"))
+
+
+def test_an_enum_whose_name_holds_quotes_and_brackets_is_read(conn: psycopg.Connection[Any]) -> None:
+    # format_type writes such a name quoted ("we""ird"), which the type parser could not read
+    result = read(
+        conn,
+        'CREATE TYPE "we""ird(x)[]" AS ENUM (\'a\', \'b"c\');'
+        'CREATE TABLE t (id int PRIMARY KEY, e "we""ird(x)[]", f "we""ird(x)[]"[]);',
+    )
+    table = result.schema.table("t")
+    assert table is not None
+    assert [(c.name, c.type.kind.value, c.type.name, c.type.array_dims) for c in table.columns[1:]] == [
+        ("e", "enum", 'we"ird(x)[]', 0),
+        ("f", "enum", 'we"ird(x)[]', 1),
+    ]
+    assert [(e.name, e.values) for e in result.schema.enums] == [('we"ird(x)[]', ("a", 'b"c'))]
