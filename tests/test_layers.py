@@ -20,6 +20,11 @@ FORBIDDEN = {
     "dialects": {"sources", "app", "cli", "wasm", "studio"},
     "sources": {"app", "cli", "wasm", "studio"},
     "app": {"cli", "studio"},
+    # The browser's side: its runtime and the bundle writer sit on core and the SQLite dialect.
+    "wasm": {"sources", "app", "cli", "studio"},
+    # An edge: argument parsing, prompts and printing over the use cases (`app`) and core's
+    # errors and types; what a command does lives in `app`, never here.
+    "cli": {"dialects", "sources", "wasm", "sync", "dsl", "studio"},
 }
 
 
