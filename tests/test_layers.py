@@ -111,3 +111,18 @@ def test_no_module_imports_itself_back_at_import_time() -> None:
         if node not in state:
             walk(node)
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+#: terminal libraries: only the edges (`cli`) use them; a use case returns, it never prints or asks
+TERMINAL = {"typer", "rich", "click"}
+
+
+def test_the_use_cases_import_no_terminal_library() -> None:
+    wrong = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}"
+        for name, path in MODULES.items()
+        if _floor(name) in {"core", "dialects", "sources", "app"}
+        for target, line, _top in _imports(name, path)
+        if target.split(".")[0] in TERMINAL
+    ]
+    assert not wrong, "\n".join(wrong)
