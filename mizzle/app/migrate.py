@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from mizzle.app.database import opened
 from mizzle.app.folder import verified
 from mizzle.core import integrity, runner
+from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.runner import Outcome, Report, Status
 from mizzle.core.urls import DatabaseURL
@@ -70,15 +71,17 @@ def rollback(
     steps: int = 1,
     to: str | None = None,
     dry_run: bool = False,
+    force: bool = False,
     confirm: Callable[[list[Loss]], None] | None = None,
     on_done: Callable[[Outcome], None] | None = None,
 ) -> RolledBack:
     """Undo applied migrations with their down files, newest first, each in its own transaction.
 
-    What it would destroy is counted first; when something real is at stake, `confirm` is
-    called with it and raises (a MizzleError) to stop before anything changes. Without
-    `confirm` the rollback goes ahead (`--force`). The run then undoes exactly the migrations
-    counted: another process rolling back meanwhile makes it refuse."""
+    What it would destroy is counted first; when something real is at stake and not `force`,
+    `confirm` is called with it and raises (a MizzleError) to stop before anything changes;
+    without `confirm`, such a rollback is refused (a caller that asks nobody destroys nothing
+    by default). The run then undoes exactly the migrations counted: another process rolling
+    back meanwhile makes it refuse."""
     from mizzle.app.rollback import losses  # the model: only when rolling back
 
     migrations = verified(folder, "roll back").migrations()
@@ -89,7 +92,9 @@ def rollback(
             report = runner.rollback(database.db, migrations, steps=steps, to=to, dry_run=True)
         else:
             real = [loss for loss in counted if loss.real]
-            if real and confirm is not None:
+            if real and not force:
+                if confirm is None:
+                    raise MizzleError(f"rollback would lose data: {'; '.join(map(str, real))}: nothing was changed")
                 confirm(real)
             expected = [name for name, _ in targets]
             report = runner.rollback(database.db, migrations, steps=steps, to=to, expected=expected, on_done=on_done)

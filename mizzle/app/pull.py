@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mizzle.app.folder import plural
 from mizzle.core.errors import MizzleError, UnsupportedError
 from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import get_dialect
@@ -114,13 +115,9 @@ def _write(path: Path, text: str, *, make_folder: bool) -> None:
 
 def _counts(introspected: Introspected) -> str:
     schema = introspected.schema
-    parts = [_plural(len(schema.tables), "table")]
+    parts = [plural(len(schema.tables), "table")]
     if schema.enums:
-        parts.append(_plural(len(schema.enums), "enum"))
+        parts.append(plural(len(schema.enums), "enum"))
     if schema.views:
-        parts.append(_plural(len(schema.views), "view"))
+        parts.append(plural(len(schema.views), "view"))
     return ", ".join(parts)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"

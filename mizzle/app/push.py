@@ -384,6 +384,7 @@ def push(
     dry_run: bool = False,
     renames: Renames | None = None,
     ask: Asker | None = None,
+    force: bool = False,
     confirm: Callable[[list[str]], None] | None = None,
     on_unsupported: Callable[[Unsupported], None] | None = None,
 ) -> Pushed:
@@ -391,8 +392,9 @@ def push(
     is written); a SQLite file is created. A dry run plans on a missing file as on an empty
     database and changes nothing, not even by making SQLite's lock file.
 
-    When the push loses data, `confirm` is called with the losses (`drop table tune (3 rows)`)
-    and raises to stop before anything changes; without `confirm` it goes ahead (`--force`).
+    When the push loses data and not `force`, `confirm` is called with the losses (`drop table
+    tune (3 rows)`) and raises to stop before anything changes; without `confirm`, such a push
+    is refused (a caller that asks nobody destroys nothing by default).
     `renames`/`ask` settle renames as for `generate`. `on_unsupported` hears each object the
     schema holds that mizzle does not carry before any question is asked."""
     from mizzle.app.database import opened
@@ -413,7 +415,9 @@ def push(
             plan = prepare(database.db, database.conn, loaded.schema, renames, ask)
         if plan.empty or dry_run:
             return Pushed(plan, False, None, unsupported)
-        if plan.losses and confirm is not None:
+        if plan.losses and not force:
+            if confirm is None:
+                raise MizzleError(f"push would lose data: {'; '.join(plan.losses)}: nothing was changed")
             confirm(list(plan.losses))
         duration = apply(database.db, database.conn, plan)
     return Pushed(plan, True, duration, unsupported)

@@ -98,7 +98,8 @@ def rollback(
         steps=steps or 1,
         to=to,
         dry_run=dry_run,
-        confirm=None if force else _confirm_losses,
+        force=force,
+        confirm=_confirm_losses,
         on_done=_printer("rolled back"),
     )
     _print(done.report, url.redacted, None)

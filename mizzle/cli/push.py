@@ -38,7 +38,8 @@ def push(
         dry_run=dry_run,
         renames=renames_of(rename, drop),
         ask=prompts.rename_asker() if prompts.interactive() else None,
-        confirm=None if force else _confirm_losses,
+        force=force,
+        confirm=_confirm_losses,
         on_unsupported=lambda unsupported: output.warning(f"not carried by mizzle: {unsupported}"),
     )
     plan = done.plan

@@ -86,12 +86,25 @@ def test_a_rollback_that_loses_data_asks_confirm_and_a_refusal_changes_nothing(
     assert sql(db_url.url, "SELECT mood FROM tune") == [("glad",)]
 
 
-def test_a_rollback_without_confirm_goes_ahead_and_returns_what_it_lost(project: Project, db_url: DatabaseURL) -> None:
+def test_a_rollback_that_loses_data_without_confirm_or_force_is_refused(project: Project, db_url: DatabaseURL) -> None:
+    _two_migrations(project)
+    migrating.migrate(db_url, project.folder)
+    sql(db_url.url, "INSERT INTO tune (title, mood) VALUES ('Morrison''s', 'glad')")
+    with pytest.raises(MizzleError, match=r"rollback would lose data: 0002_add_mood: drop column tune\.mood"):
+        migrating.rollback(db_url, project.folder)
+    assert applied(db_url.url) == ["0001_init", "0002_add_mood"]
+
+
+def test_a_forced_rollback_does_not_ask_and_returns_what_it_lost(project: Project, db_url: DatabaseURL) -> None:
     _two_migrations(project)
     migrating.migrate(db_url, project.folder)
     sql(db_url.url, "INSERT INTO tune (title, mood) VALUES ('Morrison''s', 'glad')")
     heard: list[Outcome] = []
-    done = migrating.rollback(db_url, project.folder, on_done=heard.append)
+
+    def never(losses: list[Loss]) -> None:
+        raise AssertionError(f"asked about {losses}")
+
+    done = migrating.rollback(db_url, project.folder, force=True, confirm=never, on_done=heard.append)
     assert [o.name for o in heard] == ["0002_add_mood"]
     assert [(loss.what, loss.count) for loss in done.losses] == [("drop column tune.mood (1 non-null value)", 1)]
     assert applied(db_url.url) == ["0001_init"]

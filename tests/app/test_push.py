@@ -43,7 +43,11 @@ def test_a_push_that_loses_data_asks_confirm_and_a_refusal_changes_nothing(
     assert asked == [["drop column tune.notes (1 non-null value)"]]
     assert "notes" in columns(db_url.url, "tune")
 
-    done = push(project.config, db_url)  # no confirm: goes ahead (--force)
+    with pytest.raises(MizzleError, match=r"push would lose data: drop column tune\.notes .*nothing was changed"):
+        push(project.config, db_url)  # nobody to ask, not forced: refused
+    assert "notes" in columns(db_url.url, "tune")
+
+    done = push(project.config, db_url, force=True)
     assert done.plan.losses == ("drop column tune.notes (1 non-null value)",)
     assert "notes" not in columns(db_url.url, "tune")
 
