@@ -20,6 +20,11 @@ FORBIDDEN = {
     "dialects": {"sources", "app", "cli", "wasm", "studio"},
     "sources": {"app", "cli", "wasm", "studio"},
     "app": {"cli", "studio"},
+    # The browser's side: its runtime and the bundle writer sit on core and the SQLite dialect.
+    "wasm": {"sources", "app", "cli", "studio"},
+    # An edge: argument parsing, prompts and printing over the use cases (`app`) and core's
+    # errors and types; what a command does lives in `app`, never here.
+    "cli": {"dialects", "sources", "wasm", "sync", "dsl", "studio"},
 }
 
 
@@ -106,3 +111,18 @@ def test_no_module_imports_itself_back_at_import_time() -> None:
         if node not in state:
             walk(node)
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+#: terminal libraries: only the edges (`cli`) use them; a use case returns, it never prints or asks
+TERMINAL = {"typer", "rich", "click"}
+
+
+def test_the_use_cases_import_no_terminal_library() -> None:
+    wrong = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}"
+        for name, path in MODULES.items()
+        if _floor(name) in {"core", "dialects", "sources", "app"}
+        for target, line, _top in _imports(name, path)
+        if target.split(".")[0] in TERMINAL
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.introspection import Unsupported
@@ -60,6 +60,10 @@ from mizzle.core.runner import run_untracked, write_lock
 from mizzle.core.sync.names import TOMBSTONES
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects import get_dialect
+
+if TYPE_CHECKING:
+    from mizzle.app.config import Config
+    from mizzle.core.urls import DatabaseURL
 
 
 @dataclass(frozen=True)
@@ -361,3 +365,65 @@ def counted_losses(db: MigrationDatabase, operations: Iterable[Operation]) -> li
     counts = [cast(int, n) for n in row]  # count() gives an int on both databases
     lines = [(f"{what} ({_plural(n, unit)})", n) for (what, _, unit), n in zip(counted, counts, strict=True)]
     return lines + uncounted
+
+
+# --- the use case -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """What `push` did, or would do (a dry run, or nothing to push)."""
+
+    plan: PushPlan
+    #: whether the plan ran (False: a dry run, or the database already matched)
+    applied: bool
+    #: how long it ran, in milliseconds; None when it did not run
+    duration_ms: int | None
+    #: objects of a .sql schema that mizzle does not carry (never pushed)
+    unsupported: tuple[Unsupported, ...]
+
+
+def push(
+    config: Config,
+    url: DatabaseURL,
+    *,
+    dry_run: bool = False,
+    renames: Renames | None = None,
+    ask: Asker | None = None,
+    force: bool = False,
+    confirm: Callable[[list[str]], None] | None = None,
+    on_unsupported: Callable[[Unsupported], None] | None = None,
+) -> Pushed:
+    """Change the database at `url` to the config's schema, in one transaction (no migration
+    is written); a SQLite file is created. A dry run plans on a missing file as on an empty
+    database and changes nothing, not even by making SQLite's lock file.
+
+    When the push loses data and not `force`, `confirm` is called with the losses (`drop table
+    tune (3 rows)`) and raises to stop before anything changes; without `confirm`, such a push
+    is refused (a caller that asks nobody destroys nothing by default).
+    `renames`/`ask` settle renames as for `generate`. `on_unsupported` hears each object the
+    schema holds that mizzle does not carry before any question is asked."""
+    from mizzle.app.database import opened
+    from mizzle.app.generate import check_fits
+    from mizzle.sources.load import load_schema
+
+    loaded = load_schema(config.require_schema(), config.sync_tables)
+    check_fits(loaded.schema, url.dialect)
+    unsupported = tuple(loaded.unsupported)
+    if on_unsupported is not None:
+        for item in unsupported:
+            on_unsupported(item)
+    with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
+        # Read and planned while no other migrate, rollback or push changes the database (its
+        # introspection and loss counts are several queries); the confirmation waits outside
+        # the lock, and `apply` checks, holding it again, that nothing changed since.
+        with write_lock(database.db) if not dry_run else nullcontext():
+            plan = prepare(database.db, database.conn, loaded.schema, renames, ask)
+        if plan.empty or dry_run:
+            return Pushed(plan, False, None, unsupported)
+        if plan.losses and not force:
+            if confirm is None:
+                raise MizzleError(f"push would lose data: {'; '.join(plan.losses)}: nothing was changed")
+            confirm(list(plan.losses))
+        duration = apply(database.db, database.conn, plan)
+    return Pushed(plan, True, duration, unsupported)

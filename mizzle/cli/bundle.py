@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -12,12 +12,6 @@ from mizzle.cli import output
 from mizzle.cli.database import migrations_folder
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
-
-if TYPE_CHECKING:
-    from http.server import ThreadingHTTPServer
-
-    from mizzle.core.migrations import MigrationFolder
-    from mizzle.wasm.bundle import Bundle
 
 
 def bundle(
@@ -41,22 +35,23 @@ def bundle(
     checksums; mizzle's wheel and the wheels its model needs in Pyodide go into wheels/.
     An app serves the folder and calls `loadMizzle` (docs/browser.md).
     """
+    from mizzle.app import bundle as bundling
+
     session = session_of(ctx)
     folder = migrations_folder(session)
-    if not folder.path.is_dir():
-        raise MizzleError(f"no migrations folder at {folder.path}: run `mizzle generate` first")
+    bundling.check_folder(folder)
     if pyodide is None:
         config = session.optional_config()
-        pyodide = _find_pyodide(config.root if config is not None else None)
+        pyodide = bundling.find_pyodide(config.root if config is not None else None)
     if serve and pyodide is None:
         raise MizzleError(
             "--serve needs Pyodide for its demo page: npm install pyodide@314.0.7, "
             "then pass --pyodide node_modules/pyodide"
         )
     # The port is taken before anything is written: a busy port leaves no bundle behind.
-    httpd = _listening(out, port) if serve else None
+    httpd = bundling.listening(out, port) if serve else None
     try:
-        made = _written(out, folder, pyodide)
+        made = bundling.bundle(out, folder, pyodide)
     except BaseException:
         if httpd is not None:
             httpd.server_close()
@@ -73,34 +68,3 @@ def bundle(
             httpd.serve_forever()
         finally:
             httpd.server_close()
-
-
-def _listening(out: Path, port: int) -> ThreadingHTTPServer:
-    from mizzle.wasm.serve import server
-
-    try:
-        return server(out, port=port)
-    except OSError as err:
-        raise MizzleError(
-            f"cannot serve on 127.0.0.1:{port}: {err.strerror or err} (another program may be using the port: "
-            "pass --port with a free one)"
-        ) from None
-
-
-def _written(out: Path, folder: MigrationFolder, pyodide: Path | None) -> Bundle:
-    from mizzle.wasm.bundle import write_bundle
-
-    if not out.parent.is_dir():  # a typo must not create folders (at the filesystem root, even)
-        raise MizzleError(f"cannot write the bundle into {out}: there is no folder {out.parent}")
-    try:
-        out.mkdir(exist_ok=True)
-    except OSError as err:
-        raise MizzleError(f"cannot create {out}: {err.strerror or err}") from None
-    return write_bundle(out, folder, pyodide=pyodide)
-
-
-def _find_pyodide(config_root: Path | None) -> Path | None:
-    for base in [config_root, Path.cwd()]:
-        if base is not None and (base / "node_modules" / "pyodide" / "package.json").is_file():
-            return base / "node_modules" / "pyodide"
-    return None

@@ -9,8 +9,6 @@ import typer
 
 from mizzle.cli import output
 from mizzle.cli.session import DialectName, session_of
-from mizzle.core.errors import UnsupportedError
-from mizzle.dialects import DIALECTS, get_dialect
 
 
 def export(
@@ -39,23 +37,15 @@ def export(
         schema = config.require_schema()
     elif dialect is None:
         config = session.optional_config()
-    name = dialect.value if dialect is not None else config.dialects[0] if config else DIALECTS[0]
+    from mizzle.app import export as exporting
 
-    from mizzle.sources.load import load_schema
-
+    name = exporting.dialect_for(dialect.value if dialect is not None else None, config)
     # sync_tables belong to the config's schema, not to one named by --schema
     sync_tables = config.sync_tables if config is not None and config.schema == schema else ()
-    loaded = load_schema(schema, sync_tables)
-    db = get_dialect(name)
-    problems = db.capability_problems(loaded.schema)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UnsupportedError(f"the schema does not fit {name}: {problems[0]}{more}")
-    _, notes = db.project(loaded.schema)
-    statements = db.render_schema(loaded.schema)
+    exported = exporting.export(schema, name, sync_tables)
 
-    for unsupported in loaded.unsupported:
+    for unsupported in exported.unsupported:
         output.note(f"not carried by mizzle: {unsupported}")
-    for remark in notes:
+    for remark in exported.notes:
         output.note(remark)
-    typer.echo(output.sql_script(statements), nl=False)
+    typer.echo(exported.script(), nl=False)

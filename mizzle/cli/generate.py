@@ -9,18 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from mizzle.app.folder import shown
 from mizzle.cli import output, prompts
-from mizzle.cli.database import one_line_list, shown
 from mizzle.cli.session import session_of
-from mizzle.core import integrity
-from mizzle.core.errors import UnsupportedError
-from mizzle.core.migration_text import render_file
-from mizzle.core.migrations import NUMBER_WIDTH, SNAKE_NAME, MigrationFolder, down_file, up_file
-from mizzle.dialects import get_dialect
+from mizzle.core.migrations import SNAKE_NAME, up_file
 
 if TYPE_CHECKING:
-    from mizzle.core.model import Schema
-    from mizzle.core.plan import Plan
     from mizzle.core.renames import Renames
 
 RenameOption = Annotated[
@@ -94,81 +88,30 @@ def generate(
     column disappeared while a compatible one appeared, say whether it was renamed: on a
     terminal mizzle asks; elsewhere pass --rename or --drop.
     """
-    session = session_of(ctx)
-    config = session.config()
-    folder = MigrationFolder(config.out)
-    problems = integrity.verify(folder)
-    if problems:
-        raise one_line_list(
-            f"cannot add a migration to {shown(folder.path)} until its problems are fixed",
-            [p.message for p in problems],
-        )
+    from mizzle.app import generate as generating
 
+    config = session_of(ctx).config()
     if custom:
-        written = folder.custom(name, config.dialects)
-        integrity.write(folder)
+        path = generating.custom(config, name)
         files = ", ".join(up_file(d) for d in config.dialects)
-        output.stdout().print(f"wrote {escape(shown(written.path))}: empty {files} (and down files) to fill in")
+        output.stdout().print(f"wrote {escape(shown(path))}: empty {files} (and down files) to fill in")
         return
 
-    # Imported here: the model, sqlglot and the DSL are needed by this command, not by every one.
-    from mizzle.core.diff import diff
-    from mizzle.sources.load import load_schema
-
-    loaded = load_schema(config.require_schema(), config.sync_tables)
-    schema = loaded.schema
-    for dialect_name in config.dialects:
-        check_fits(schema, dialect_name)
-    for unsupported in loaded.unsupported:
-        output.warning(f"not carried by mizzle: {unsupported}")
-
-    previous = folder.last_snapshot()
     ask = prompts.rename_asker() if prompts.interactive() else None
-    operations = diff(previous, schema, renames_of(rename, drop), ask)
-    last = folder.migrations()[-1].name if folder.migrations() else None
-    if not operations:
-        since = f"the snapshot of {last}" if last else "an empty database"
-        output.stdout().print(f"no changes: the schema matches {escape(since)}")
-        return
-
-    plans = {
-        d: get_dialect(d).plan(operations, previous, schema, concurrently=concurrent_indexes) for d in config.dialects
-    }
-    number = folder.next_number()
-    folder_name = f"{number:0{NUMBER_WIDTH}d}_{name}"
-    written = folder.write(name, migration_files(folder_name, plans), schema, number=number)
-    integrity.write(folder)
-
-    count = len(operations)
-    output.stdout().print(
-        f"wrote {escape(shown(written.path))}: {count} operation{'' if count == 1 else 's'} "
-        f"for {', '.join(config.dialects)}"
+    made = generating.generate(
+        config,
+        name,
+        renames=renames_of(rename, drop),
+        ask=ask,
+        concurrent_indexes=concurrent_indexes,
+        on_unsupported=lambda unsupported: output.warning(f"not carried by mizzle: {unsupported}"),
     )
-    for line in _warnings(plans):
+    if made.path is None:
+        output.stdout().print(f"no changes: the schema matches {escape(made.since)}")
+        return
+    count = made.operations
+    output.stdout().print(
+        f"wrote {escape(shown(made.path))}: {count} operation{'' if count == 1 else 's'} for {', '.join(made.dialects)}"
+    )
+    for line in made.warnings:
         output.warning(line)
-
-
-def check_fits(schema: Schema, dialect_name: str) -> None:
-    """UnsupportedError naming the first thing `dialect_name` cannot hold (and how many more)."""
-    problems = get_dialect(dialect_name).capability_problems(schema)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UnsupportedError(f"the schema does not fit {dialect_name}: {problems[0]}{more}")
-
-
-def migration_files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
-    """The up and down file of each dialect's plan, by file name."""
-    files = {}
-    for dialect_name, plan in plans.items():
-        files[up_file(dialect_name)] = render_file(plan, f"{folder_name} ({dialect_name})")
-        files[down_file(dialect_name)] = render_file(plan.down(), f"{folder_name} ({dialect_name}, down)")
-    return files
-
-
-def _warnings(plans: dict[str, Plan]) -> list[str]:
-    """Each plan's warnings (data loss, may fail), a warning the databases share said once."""
-    by_text: dict[str, list[str]] = {}
-    for dialect_name, plan in plans.items():
-        for line in plan.warnings():
-            by_text.setdefault(line, []).append(dialect_name)
-    return [f"{line} ({', '.join(names)})" for line, names in by_text.items()]

@@ -16,27 +16,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from mizzle.app import migrate as migrating
 from mizzle.cli import output, prompts
-from mizzle.cli.database import DbOption, database_url, migrations_folder, one_line_list, opened, shown
+from mizzle.cli.database import DbOption, database_url, migrations_folder
 from mizzle.cli.session import session_of
-from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
-from mizzle.core.migrations import MigrationFolder
 from mizzle.core.runner import Outcome, Report
 
 if TYPE_CHECKING:
     from mizzle.app.rollback import Loss
 
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Print the SQL that would run; change nothing.")]
-
-
-def _verified(folder: MigrationFolder, doing: str) -> MigrationFolder:
-    problems = integrity.verify(folder)
-    if problems:
-        raise one_line_list(
-            f"cannot {doing}: {shown(folder.path)} fails its integrity check", [p.message for p in problems]
-        )
-    return folder
 
 
 def migrate(
@@ -62,20 +52,17 @@ def migrate(
     """
     session = session_of(ctx)
     url = database_url(session, db)
-    folder = _verified(migrations_folder(session), "migrate")
-    migrations = folder.migrations()
-    with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
-        report = runner.migrate(
-            database.db,
-            migrations,
-            to=to,
-            dry_run=dry_run,
-            allow_out_of_order=allow_out_of_order,
-            on_done=_printer("applied"),
-        )
-    for warning in report.warnings:
+    done = migrating.migrate(
+        url,
+        migrations_folder(session),
+        to=to,
+        dry_run=dry_run,
+        allow_out_of_order=allow_out_of_order,
+        on_done=_printer("applied"),
+    )
+    for warning in done.report.warnings:
         output.warning(warning)
-    _print(report, url.redacted, len(migrations))
+    _print(done.report, url.redacted, done.local)
 
 
 def rollback(
@@ -101,30 +88,22 @@ def rollback(
     What it would destroy (rows of a dropped table, values of a dropped column, as the down
     files' headers say) is counted first and needs a yes on a terminal, or --force.
     """
-    from mizzle.app import rollback as rolling
-
     if steps is not None and to is not None:
         raise typer.BadParameter("give --steps or --to, not both", param_hint="--steps / --to")
     session = session_of(ctx)
     url = database_url(session, db)
-    folder = _verified(migrations_folder(session), "roll back")
-    migrations = folder.migrations()
-    with opened(url) as database:
-        # What it would undo and destroy, read first; then the run undoes exactly that.
-        targets = runner.planned_rollback(database.db, migrations, steps=steps or 1, to=to)
-        losses = rolling.losses(database.db, migrations, targets)
-        if dry_run:
-            report = runner.rollback(database.db, migrations, steps=steps or 1, to=to, dry_run=True)
-        else:
-            real = [loss for loss in losses if loss.real]
-            if real and not force:
-                _confirm_losses(real)
-            expected = [name for name, _ in targets]
-            report = runner.rollback(
-                database.db, migrations, steps=steps or 1, to=to, expected=expected, on_done=_printer("rolled back")
-            )
-    _print(report, url.redacted, None)
-    for loss in losses:
+    done = migrating.rollback(
+        url,
+        migrations_folder(session),
+        steps=steps or 1,
+        to=to,
+        dry_run=dry_run,
+        force=force,
+        confirm=_confirm_losses,
+        on_done=_printer("rolled back"),
+    )
+    _print(done.report, url.redacted, None)
+    for loss in done.losses:
         if dry_run:
             output.warning(f"would lose: {loss}")
         elif loss.real:  # a count of 0 lost nothing
@@ -151,11 +130,8 @@ def status(ctx: typer.Context, db: DbOption = None) -> None:
     """
     session = session_of(ctx)
     url = database_url(session, db)
-    folder = migrations_folder(session)
-    problems = [p.message for p in integrity.verify(folder)]
-    with opened(url) as database:
-        st = runner.status(database.db, folder.migrations())
-    problems += [p.message for p in st.problems]
+    found = migrating.status(url, migrations_folder(session))
+    st, problems = found.status, found.problems
 
     out = output.stdout()
     out.print(f"{escape(url.redacted)}: {len(st.applied)} applied, {len(st.pending)} pending")

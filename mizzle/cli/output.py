@@ -56,8 +56,3 @@ def warning(message: str) -> None:
 def note(message: str) -> None:
     """A remark on generated SQL, spelled as an SQL comment so the output stays valid SQL."""
     stderr().print(Text(f"-- note: {message}", style="dim"))
-
-
-def sql_script(statements: list[str]) -> str:
-    """Statements as a script: each ends with `;`, a blank line between them."""
-    return "\n".join(f"{stmt.strip().rstrip(';')};\n" for stmt in statements)

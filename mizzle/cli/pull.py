@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from mizzle.cli import output
 from mizzle.cli.session import session_of
-from mizzle.core.errors import MizzleError, UnsupportedError
-from mizzle.dialects import get_dialect
-from mizzle.sources.objects import object_path
-
-if TYPE_CHECKING:
-    from mizzle.core.introspection import Introspected
-    from mizzle.core.model import Schema
 
 
 class Style(StrEnum):
@@ -53,80 +44,21 @@ def pull(
 
     Objects the schema model cannot hold (functions, triggers, ...) are named in a warning.
     """
+    from mizzle.app import pull as pulling
+
     session = session_of(ctx)
     # The config's schema may name a folder still to make (`db/schema.py`): the project's own
     # layout. A folder in --out must exist: a typo must not create folders (at the root, even).
     make_folder = out is None
-    if out is None:
-        out = session.config().require_schema()
-        if object_path(out) is not None:
-            raise typer.BadParameter(
-                f"the config's schema is a Python object ({out.name}): name a file", param_hint="--out"
-            )
-    if out.suffix not in (".py", ".sql"):
-        raise typer.BadParameter(f"{out}: write a .py (schema DSL) or .sql (PostgreSQL DDL) file", param_hint="--out")
-    if style is Style.sqlalchemy and out.suffix != ".py":
-        raise typer.BadParameter(f"{out}: --style sqlalchemy writes a .py file", param_hint="--out")
-    if out.is_dir():
-        raise typer.BadParameter(f"{out} is a directory: name the file to write", param_hint="--out")
-    if out.exists() and not force:
-        raise MizzleError(f"{out} already exists: pass --force to overwrite it")
-    if not make_folder and not out.parent.is_dir():
-        raise MizzleError(f"cannot write {out}: there is no folder {out.parent}")
+    how: pulling.Style = "sqlalchemy" if style is Style.sqlalchemy else "dsl"
+    try:
+        target = out if out is not None else pulling.configured_target(session.config())
+        pulling.check_target(target, style=how, force=force, make_folder=make_folder)
+    except pulling.BadTarget as err:
+        raise typer.BadParameter(str(err), param_hint="--out") from None
     url = session.database(db, Path.cwd()) if db is not None else session.configured_database()
 
-    dialect = get_dialect(url.dialect)
-    conn = dialect.connect(url)
-    try:
-        introspected = dialect.introspect(conn)
-    finally:
-        conn.close()
-
-    _write(out, _render(introspected.schema, out.suffix, style), make_folder=make_folder)
-    output.stdout().print(f"wrote {escape(str(out))}: {_counts(introspected)} from {escape(url.redacted)}")
-    if warning := introspected.warning():
-        output.warning(warning)
-
-
-def _render(schema: Schema, suffix: str, style: Style) -> str:
-    if suffix == ".py" and style is Style.sqlalchemy:
-        from mizzle.sources.sqlalchemy import schema_to_sqlalchemy
-
-        return schema_to_sqlalchemy(schema)
-    if suffix == ".py":
-        from mizzle.sources.dsl.codegen import schema_to_python
-
-        return schema_to_python(schema)
-    postgresql = get_dialect("postgresql")
-    problems = postgresql.capability_problems(schema)
-    if problems:
-        raise UnsupportedError(f"the schema does not fit postgresql: {problems[0]}")
-    return output.sql_script(postgresql.render_schema(schema))
-
-
-def _write(path: Path, text: str, *, make_folder: bool) -> None:
-    """Write via a temporary file, so a failure never leaves half a schema behind."""
-    tmp = path.with_name(f".{path.name}.mizzle-tmp")
-    try:
-        if make_folder:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise MizzleError(f"cannot write {path}: {err.strerror or err}") from None
-
-
-def _counts(introspected: Introspected) -> str:
-    schema = introspected.schema
-    parts = [_plural(len(schema.tables), "table")]
-    if schema.enums:
-        parts.append(_plural(len(schema.enums), "enum"))
-    if schema.views:
-        parts.append(_plural(len(schema.views), "view"))
-    return ", ".join(parts)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    pulled = pulling.pull(url, target, style=how, force=force, make_folder=make_folder)
+    output.stdout().print(f"wrote {escape(str(pulled.path))}: {pulled.counts} from {escape(url.redacted)}")
+    if pulled.warning:
+        output.warning(pulled.warning)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from mizzle.app.database import opened
 from mizzle.app.push import compare, drift
-from mizzle.cli.database import opened
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.urls import parse_url
 from tests.cli.conftest import Mizzle

@@ -1,0 +1,52 @@
+"""`export`: the schema's full DDL for one database, as it would create it in an empty one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mizzle.dialects import DIALECTS, get_dialect
+
+if TYPE_CHECKING:
+    from mizzle.app.config import Config
+    from mizzle.core.introspection import Unsupported
+
+
+@dataclass(frozen=True)
+class Exported:
+    dialect: str
+    #: the statements, in the order that creates the schema
+    statements: tuple[str, ...]
+    #: what the database holds differently from what the schema says (SQLite's one
+    #: auto-increment type...)
+    notes: tuple[str, ...]
+    #: objects of a .sql schema that mizzle does not carry (not exported)
+    unsupported: tuple[Unsupported, ...]
+
+    def script(self) -> str:
+        return sql_script(list(self.statements))
+
+
+def dialect_for(dialect: str | None, config: Config | None) -> str:
+    """`dialect`, else the config's first, else mizzle's first (PostgreSQL)."""
+    return dialect if dialect is not None else config.dialects[0] if config else DIALECTS[0]
+
+
+def export(schema: Path, dialect: str, sync_tables: tuple[str, ...] = ()) -> Exported:
+    """The DDL that creates the schema of `schema` (a .py or .sql file, or `module:attr`
+    models) in an empty `dialect` database; UnsupportedError when it does not fit."""
+    from mizzle.app.generate import check_fits
+    from mizzle.sources.load import load_schema
+
+    loaded = load_schema(schema, sync_tables)
+    check_fits(loaded.schema, dialect)
+    db = get_dialect(dialect)
+    _, notes = db.project(loaded.schema)
+    statements = db.render_schema(loaded.schema)
+    return Exported(dialect, tuple(statements), tuple(notes), tuple(loaded.unsupported))
+
+
+def sql_script(statements: list[str]) -> str:
+    """Statements as a script: each ends with `;`, a blank line between them."""
+    return "\n".join(f"{stmt.strip().rstrip(';')};\n" for stmt in statements)
