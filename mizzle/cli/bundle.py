@@ -27,7 +27,7 @@ def bundle(
         ),
     ] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Serve the bundle and its demo page on localhost.")] = False,
-    port: Annotated[int, typer.Option("--port", help="Port for --serve.", min=1, max=65535)] = 8000,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0: any free port).", min=0, max=65535)] = 8000,
 ) -> None:
     """Bundle the migrations for browsers: mizzle.js, the manifest, the wheels, a demo page.
 
