@@ -54,7 +54,7 @@ from harness import (
 
 from mizzle.sources.dsl.codegen import schema_to_python
 from mizzle.core.model import Schema
-from mizzle.core.urls import redact
+from mizzle.dialects.urls import redact
 
 DEFAULT_RESULTS = HERE / "results" / "evolution.md"
 

@@ -51,7 +51,7 @@ from harness import (
 
 from mizzle.sources.dsl import schema_from_classes
 from mizzle.core.model import Schema
-from mizzle.core.urls import redact
+from mizzle.dialects.urls import redact
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
 from mizzle.dialects.postgresql.connect import apply as pg_apply
 from mizzle.dialects.postgresql.render import render_schema as pg_render

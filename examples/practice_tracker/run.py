@@ -50,10 +50,11 @@ from mizzle.sources.load import load_schema
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
 from mizzle.core.tracking import MigrationDatabase
-from mizzle.core.urls import DatabaseURL, parse_url
+from mizzle.core.urls import DatabaseURL
+from mizzle.dialects.urls import parse_url
 from mizzle.dialects import get_dialect, postgresql, sqlite
-from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.postgresql.migration_db import PostgresMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 
 HERE = Path(__file__).resolve().parent
 PG_DATABASE = "mizzle_practice_tracker"

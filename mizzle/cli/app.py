@@ -21,7 +21,7 @@ from mizzle.cli import bundle, check, export, generate, migrate, output, pull, p
 from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
-from mizzle.core.urls import parse_url
+from mizzle.dialects.urls import parse_url
 
 HELP_OPTIONS = ["-h", "--help"]
 

@@ -3,7 +3,6 @@ opened as the migration runner's adapter, and the migrations folder (the config'
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,19 +15,13 @@ from mizzle.cli.session import Session
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.tracking import MigrationDatabase
-from mizzle.core.urls import DatabaseURL, parse_url
+from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import get_dialect
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Database URL [default: the config's database URL].", show_default=False),
 ]
-
-#: dialect → (module, class) of its migration adapter
-_ADAPTERS = {
-    "postgresql": ("mizzle.dialects.postgresql.runtime", "PostgresMigrationDatabase"),
-    "sqlite": ("mizzle.dialects.sqlite.runtime", "SqliteMigrationDatabase"),
-}
 
 
 def database_url(session: Session, db: str | None) -> DatabaseURL:
@@ -60,17 +53,9 @@ def opened(url: DatabaseURL, *, create: bool = False, missing_as_empty: bool = F
     mistake a typo for an empty database). `missing_as_empty`: a SQLite file that does not
     exist is read as an empty database and not created (a dry run changes nothing)."""
     dialect = get_dialect(url.dialect)
-    if url.dialect == "sqlite":
-        from mizzle.dialects.sqlite.connect import connect as connect_sqlite
-        from mizzle.dialects.sqlite.connect import file_exists
-
-        missing = url.sqlite_path is not None and not file_exists(url.sqlite_path)
-        conn = connect_sqlite(parse_url("sqlite://:memory:") if missing and missing_as_empty else url, create=create)
-    else:
-        conn = dialect.connect(url)
+    conn = dialect.connect(url, create=create, missing_as_empty=missing_as_empty)
     try:
-        module, name = _ADAPTERS[url.dialect]
-        adapter = getattr(importlib.import_module(module), name)(conn)
+        adapter = dialect.migration_database(conn)
         yield Opened(url, adapter, conn)
     finally:
         conn.close()

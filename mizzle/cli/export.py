@@ -8,16 +8,22 @@ from typing import Annotated
 import typer
 
 from mizzle.cli import output
-from mizzle.cli.session import DialectName, session_of
+from mizzle.cli.session import known_dialect, session_of
 from mizzle.core.errors import UnsupportedError
-from mizzle.dialects import DIALECTS, get_dialect
+from mizzle.dialects import BUILT_IN, get_dialect
 
 
 def export(
     ctx: typer.Context,
     dialect: Annotated[
-        DialectName | None,
-        typer.Option("--dialect", "-d", help="Database to write DDL for [default: the config's first dialect]."),
+        str | None,
+        typer.Option(
+            "--dialect",
+            "-d",
+            metavar="DIALECT",
+            callback=known_dialect,
+            help="Database to write DDL for: postgresql or sqlite [default: the config's first dialect].",
+        ),
     ] = None,
     schema: Annotated[
         Path | None,
@@ -39,7 +45,7 @@ def export(
         schema = config.require_schema()
     elif dialect is None:
         config = session.optional_config()
-    name = dialect.value if dialect is not None else config.dialects[0] if config else DIALECTS[0]
+    name = dialect if dialect is not None else config.dialects[0] if config else BUILT_IN[0]
 
     from mizzle.sources.load import load_schema
 

@@ -1,5 +1,5 @@
 """What the migration runner needs from a database: the `MigrationDatabase` protocol that
-each dialect's adapter implements (`mizzle.dialects.<d>.runtime`), and the tracking table's
+each dialect's adapter implements (`mizzle.dialects.<d>.migration_db`), and the tracking table's
 rows.
 
 The tracking table `__mizzle_migrations` has one row per applied migration: id (in the

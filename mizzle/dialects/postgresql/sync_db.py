@@ -30,7 +30,7 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.quoting import quoted_name
 from mizzle.core.sync.api import SyncError
 from mizzle.core.sync.database import SyncColumn, TableInfo
-from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
+from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES
 from mizzle.core.types import JSON_KINDS, ColumnType, TypeKind
 from mizzle.dialects.postgresql import sync_sql
 from mizzle.dialects.postgresql.errors import server_message
@@ -90,7 +90,7 @@ class PostgresSyncDb:
 
     def table_info(self, table: str) -> TableInfo | None:
         quoted = '"' + table.replace('"', '""') + '"'
-        params = {"table": quoted, "triggers": list(trigger_names("postgresql", table))}
+        params = {"table": quoted, "triggers": list(sync_sql.trigger_names(table))}
         rows = self.conn.execute(_TABLE_INFO, params).fetchall()
         if not rows:
             return None
@@ -100,7 +100,7 @@ class PostgresSyncDb:
             name=table,
             columns=columns,
             primary_key=tuple(str(r[0]) for r in keyed),
-            has_triggers=int(rows[0][3]) == len(trigger_names("postgresql", table)),
+            has_triggers=int(rows[0][3]) == len(sync_sql.trigger_names(table)),
         )
 
     # --- values -------------------------------------------------------------------------------
@@ -249,3 +249,7 @@ def _json_param(value: Any, dims: int) -> Any:
 
 def _message(err: psycopg.Error) -> str:
     return server_message(err)
+
+
+def sync_database(conn: psycopg.Connection[Any]) -> PostgresSyncDb:
+    return PostgresSyncDb(conn)

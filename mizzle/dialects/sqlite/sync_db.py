@@ -35,7 +35,6 @@ from mizzle.core.sync.names import (
     LAST_MODIFIED_AT,
     SYNC_VERSION,
     TOMBSTONES,
-    trigger_names,
 )
 from mizzle.core.types import JSON_KINDS, NUMBER_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import sync_sql
@@ -96,7 +95,7 @@ class SqliteSyncDb:
     # --- the catalog ------------------------------------------------------------------------
 
     def table_info(self, table: str) -> TableInfo | None:
-        rows = self.conn.execute(_TABLE_INFO, (table, *trigger_names("sqlite", table))).fetchall()
+        rows = self.conn.execute(_TABLE_INFO, (table, *sync_sql.trigger_names(table))).fetchall()
         if not rows or rows[0][3] != "table":
             return None
         columns = tuple(
@@ -276,3 +275,7 @@ def _json_item(value: Any, element: ColumnType) -> str:
 
 def _is_finite_number(text: str) -> bool:
     return text not in ("NaN", "Infinity", "-Infinity")
+
+
+def sync_database(conn: sqlite3.Connection) -> SqliteSyncDb:
+    return SqliteSyncDb(conn)

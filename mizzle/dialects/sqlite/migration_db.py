@@ -207,3 +207,7 @@ def _has_code(sql: str) -> bool:
         if code:
             return True
     return False
+
+
+def migration_database(conn: sqlite3.Connection) -> SqliteMigrationDatabase:
+    return SqliteMigrationDatabase(conn)

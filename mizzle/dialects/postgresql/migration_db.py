@@ -193,3 +193,7 @@ class PostgresMigrationDatabase:
 
     def split_script(self, sql: str) -> list[str]:
         return [sql]  # one multi-statement text: the server splits it, and runs it all or nothing
+
+
+def migration_database(conn: psycopg.Connection[Any]) -> PostgresMigrationDatabase:
+    return PostgresMigrationDatabase(conn)
