@@ -14,8 +14,14 @@ from mizzle.dialects import dialect_names, get_dialect
 
 
 def schemes() -> dict[str, str]:
-    """Every URL scheme a known dialect takes → that dialect's name."""
-    return {scheme: name for name in dialect_names() for scheme in get_dialect(name).URL_SCHEMES}
+    """Every URL scheme a known dialect takes → that dialect's name. A scheme is the first
+    dialect's that claims it, built-in ones first: a dialect registered later cannot take
+    over `postgresql://` URLs (and the passwords in them)."""
+    found: dict[str, str] = {}
+    for name in dialect_names():
+        for scheme in get_dialect(name).URL_SCHEMES:
+            found.setdefault(scheme, name)
+    return found
 
 
 def parse_url(text: str, base_dir: Path | None = None) -> DatabaseURL:

@@ -14,7 +14,7 @@ import pytest
 import mizzle
 from mizzle import dialects
 from mizzle.cli.app import main
-from mizzle.core.errors import DatabaseURLError
+from mizzle.core.errors import DatabaseURLError, MizzleError
 from mizzle.dialects import dialect_names, get_dialect, register
 from mizzle.dialects.urls import parse_url
 from mizzle.sync import adapter
@@ -103,3 +103,27 @@ def test_a_registered_dialect_is_a_choice_of_the_contract(strict: None, tmp_path
         assert isinstance(conn, sqlite3.Connection)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("name", dialects.BUILT_IN)
+def test_each_built_in_dialect_has_every_function_of_the_contract(name: str) -> None:
+    dialect = get_dialect(name)
+    assert name == dialect.NAME and dialect.SQLGLOT and dialect.URL_SCHEMES
+    for function, module in dialects.CONTRACT.items():
+        assert callable(getattr(dialect, function)), f"{name}.{module}.{function}"
+        assert getattr(dialect, function).__module__.startswith("mizzle.dialects"), function
+
+
+def test_a_registered_dialect_cannot_take_over_a_built_in_scheme(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dialects, "REGISTRY", dict(dialects.REGISTRY))
+    register("sqlite_strict", "tests.dialects.sqlite_strict")
+    monkeypatch.setattr("tests.dialects.sqlite_strict.URL_SCHEMES", ("sqlite-strict", "postgresql"))
+    assert parse_url("postgresql://me:secret@db/app").dialect == "postgresql"
+
+
+@pytest.mark.parametrize("name", ["", "SQLite", "my-db", "../x", "a.b", "1st"])
+def test_a_dialect_name_is_a_lower_case_word(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dialects, "REGISTRY", dict(dialects.REGISTRY))
+    with pytest.raises(MizzleError, match="a dialect's name is a lower-case word"):
+        register(name, "tests.dialects.sqlite_strict")
+    assert name not in dialect_names()
