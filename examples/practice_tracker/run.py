@@ -42,19 +42,19 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from mizzle.core import integrity, runner
-from mizzle.sources.dsl.codegen import schema_to_python
 from mizzle.app.config import Config, load_config
+from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
-from mizzle.sources.load import load_schema
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.core.urls import DatabaseURL
-from mizzle.dialects.urls import parse_url
 from mizzle.dialects import get_dialect, postgresql, sqlite
 from mizzle.dialects.postgresql.migration_db import PostgresMigrationDatabase
 from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+from mizzle.dialects.urls import parse_url
+from mizzle.sources.dsl.codegen import schema_to_python
+from mizzle.sources.load import load_schema
 
 HERE = Path(__file__).resolve().parent
 PG_DATABASE = "mizzle_practice_tracker"
