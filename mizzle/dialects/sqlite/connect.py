@@ -41,7 +41,9 @@ def connect(
     if url.sqlite_path is None:
         raise ConnectionFailed(f"not a SQLite URL: {url}")
     path = url.sqlite_path
-    if missing_as_empty and path != ":memory:" and not file_exists(path):
+    # Looked up first: a path the system cannot even look up (a name too long) is named so,
+    # whatever the command, rather than as SQLite's "unable to open database file".
+    if path != ":memory:" and not file_exists(path) and missing_as_empty:
         path = ":memory:"
     shown = shown_text(path)  # a path can be 5,000 characters long, or hold terminal controls
     try:
