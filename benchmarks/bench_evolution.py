@@ -52,9 +52,9 @@ from harness import (
     runs_label,
 )
 
-from mizzle.sources.dsl.codegen import schema_to_python
 from mizzle.core.model import Schema
-from mizzle.core.urls import redact
+from mizzle.dialects.urls import redact
+from mizzle.sources.dsl.codegen import schema_to_python
 
 DEFAULT_RESULTS = HERE / "results" / "evolution.md"
 

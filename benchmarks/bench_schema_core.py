@@ -53,9 +53,9 @@ from harness import (
 )
 
 from mizzle.core.model import Schema
-from mizzle.core.urls import parse_url, redact
 from mizzle.dialects import get_dialect
 from mizzle.dialects.ddl_trees import forget_printed
+from mizzle.dialects.urls import parse_url, redact
 
 DEFAULT_RESULTS = HERE / "results" / "schema_core.md"
 

@@ -49,16 +49,16 @@ from harness import (
     runs_label,
 )
 
-from mizzle.sources.dsl import schema_from_classes
 from mizzle.core.model import Schema
-from mizzle.core.urls import redact
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
 from mizzle.dialects.postgresql.connect import apply as pg_apply
 from mizzle.dialects.postgresql.render import render_schema as pg_render
 from mizzle.dialects.sqlite import sync_sql as sqlite_sync_sql
 from mizzle.dialects.sqlite.connect import apply as sqlite_apply
 from mizzle.dialects.sqlite.render import render_schema as sqlite_render
+from mizzle.dialects.urls import redact
 from mizzle.dsl import Table, boolean, integer, numeric, text
+from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync import adapter, changes_since, set_device
 
 DEFAULT_RESULTS = HERE / "results" / "sync.md"

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from gen_schema import table_name
 
-from mizzle.core.urls import redact
+from mizzle.dialects.urls import redact
 
 HERE = Path(__file__).resolve().parent
 DRIZZLE_DIR = HERE / "drizzle"

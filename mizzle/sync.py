@@ -16,14 +16,14 @@
     pull_cursor = pulled.cursor
 
 Each function takes a raw `sqlite3.Connection` or `psycopg.Connection` and works through the
-dialect's adapter (`mizzle/dialects/*/sync_db.py`); the rules are in
+adapter of the dialect whose driver made it (`Dialect.sync_database`, in
+`mizzle/dialects/*/sync_db.py`); the rules are in
 `mizzle.core.sync.api`, the value forms in `mizzle.core.sync.wire`, the whole story in
 docs/sync.md. psycopg is not imported unless a psycopg connection is given.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from typing import Any
 from mizzle.core.sync import api
 from mizzle.core.sync.api import ApplyReport, Changes, Conflict, Rejection, SyncError, Tombstone
 from mizzle.core.sync.database import SyncDatabase
+from mizzle.dialects import dialect_names, get_dialect
 
 __all__ = [
     "ApplyReport",
@@ -47,19 +48,11 @@ __all__ = [
 
 
 def adapter(conn: Any) -> SyncDatabase:
-    """The sync adapter for a sqlite3 or psycopg connection; SyncError for anything else."""
-    if isinstance(conn, sqlite3.Connection):
-        from mizzle.dialects.sqlite.sync_db import SqliteSyncDb
-
-        return SqliteSyncDb(conn)
-    # By module name, so that a SQLite-only program never imports psycopg.
-    if type(conn).__module__.split(".")[0] == "psycopg":
-        import psycopg
-
-        if isinstance(conn, psycopg.Connection):
-            from mizzle.dialects.postgresql.sync_db import PostgresSyncDb
-
-            return PostgresSyncDb(conn)
+    """The sync adapter of the dialect whose driver made `conn`; SyncError for anything else."""
+    for name in dialect_names():
+        dialect = get_dialect(name)
+        if dialect.owns_connection(conn):
+            return dialect.sync_database(conn)
     raise SyncError(f"expected a sqlite3.Connection or a psycopg.Connection, not {type(conn).__name__}")
 
 

@@ -126,3 +126,35 @@ def test_the_use_cases_import_no_terminal_library() -> None:
         if target.split(".")[0] in TERMINAL
     ]
     assert not wrong, "\n".join(wrong)
+
+
+#: the built-in dialects' names, which only their own folders (and the registry) may test for
+_DIALECT_NAMES = {"postgresql", "sqlite"}
+
+#: modules where such a name means something else
+_NOT_A_DIALECT = {
+    # the SQLAlchemy module `sqlalchemy.dialects.postgresql`, imported by the code it writes
+    "mizzle.sources.sqlalchemy.write",
+}
+
+
+def _tests_for_a_dialect(path: Path) -> Iterator[int]:
+    """Lines comparing something with a dialect's name (`dialect == "sqlite"`, `in ("postgresql", ...)`)."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Compare):
+            for side in [node.left, *node.comparators]:
+                names = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                if any(isinstance(n, ast.Constant) and n.value in _DIALECT_NAMES for n in names):
+                    yield node.lineno
+
+
+def test_no_branch_on_a_dialect_outside_the_dialects() -> None:
+    """Per-database behaviour is the dialect's (`mizzle.dialects.Dialect`): anything else asks
+    `get_dialect(name)` for it, so adding a database edits no `if dialect == ...` elsewhere."""
+    wrong = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for name, path in MODULES.items()
+        if _floor(name) != "dialects" and name not in _NOT_A_DIALECT
+        for line in _tests_for_a_dialect(path)
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -28,7 +28,7 @@ def _reset_public(conn: psycopg.Connection) -> None:
 @given(schema=schemas())
 def test_postgresql_render_apply_introspect_gives_the_schema_back(schema: Schema, pg_url: str) -> None:
     pg = get_dialect("postgresql")
-    from mizzle.core.urls import parse_url
+    from mizzle.dialects.urls import parse_url
 
     conn = pg.connect(parse_url(pg_url))
     try:

@@ -42,18 +42,20 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from mizzle.core import integrity, runner
-from mizzle.sources.dsl.codegen import schema_to_python
 from mizzle.app.config import Config, load_config
+from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
-from mizzle.sources.load import load_schema
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
 from mizzle.core.tracking import MigrationDatabase
-from mizzle.core.urls import DatabaseURL, parse_url
+from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import get_dialect, postgresql, sqlite
-from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.postgresql.migration_db import PostgresMigrationDatabase
+from mizzle.dialects.postgresql.url import with_database
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+from mizzle.dialects.urls import parse_url
+from mizzle.sources.dsl.codegen import schema_to_python
+from mizzle.sources.load import load_schema
 
 HERE = Path(__file__).resolve().parent
 PG_DATABASE = "mizzle_practice_tracker"
@@ -131,7 +133,7 @@ def postgresql_database(config: Config) -> tuple[DatabaseURL, str]:
         conn.autocommit = True  # CREATE DATABASE cannot run in a transaction
         conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    return admin.with_database(PG_DATABASE), where
+    return with_database(admin, PG_DATABASE), where
 
 
 def differences(label: str, expected: Schema, actual: Schema) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from mizzle.core.errors import ConfigError
-from mizzle.dialects import DIALECTS
+from mizzle.dialects import BUILT_IN, dialect_names
 from mizzle.sources.objects import object_path
 
 CONFIG_NAME = "mizzle.toml"
@@ -211,12 +211,13 @@ def _string(data: Mapping[str, Any], key: str, where: str, prefix: str = "") -> 
 
 
 def _dialects(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
-    value = data.get("dialects", list(DIALECTS))
+    value = data.get("dialects", list(BUILT_IN))
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise ConfigError(f'dialects in {where} must be a non-empty list such as ["postgresql", "sqlite"]')
     for name in value:
-        if name not in DIALECTS:
-            raise ConfigError(f"unknown dialect {name!r} in dialects in {where} (known: {', '.join(DIALECTS)})")
+        if name not in dialect_names():
+            known = ", ".join(dialect_names())
+            raise ConfigError(f"unknown dialect {name!r} in dialects in {where} (known: {known})")
     if len(set(value)) != len(value):
         raise ConfigError(f"dialects in {where} lists a dialect twice")
     return tuple(value)

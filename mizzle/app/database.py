@@ -3,21 +3,19 @@ use cases that touch a live database (migrate, rollback, status, push, check) sh
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from mizzle.core.tracking import MigrationDatabase
-from mizzle.core.urls import DatabaseURL, parse_url
-from mizzle.dialects import get_dialect
+from mizzle.core.urls import DatabaseURL
+from mizzle.dialects import dialect_names, get_dialect
+from mizzle.dialects.urls import parse_url
 
-#: dialect → (module, class) of its migration adapter
-_ADAPTERS = {
-    "postgresql": ("mizzle.dialects.postgresql.runtime", "PostgresMigrationDatabase"),
-    "sqlite": ("mizzle.dialects.sqlite.runtime", "SqliteMigrationDatabase"),
-}
+#: for the edges, which reach the dialects only through this floor: the names a config or a
+#: `--dialect` may use, and the URL parser that finds a URL's dialect by its scheme
+__all__ = ["Opened", "dialect_names", "opened", "parse_url"]
 
 
 @dataclass(frozen=True)
@@ -36,17 +34,9 @@ def opened(url: DatabaseURL, *, create: bool = False, missing_as_empty: bool = F
     mistake a typo for an empty database). `missing_as_empty`: a SQLite file that does not
     exist is read as an empty database and not created (a dry run changes nothing)."""
     dialect = get_dialect(url.dialect)
-    if url.dialect == "sqlite":
-        from mizzle.dialects.sqlite.connect import connect as connect_sqlite
-        from mizzle.dialects.sqlite.connect import file_exists
-
-        missing = url.sqlite_path is not None and not file_exists(url.sqlite_path)
-        conn = connect_sqlite(parse_url("sqlite://:memory:") if missing and missing_as_empty else url, create=create)
-    else:
-        conn = dialect.connect(url)
+    conn = dialect.connect(url, create=create, missing_as_empty=missing_as_empty)
     try:
-        module, name = _ADAPTERS[url.dialect]
-        adapter = getattr(importlib.import_module(module), name)(conn)
+        adapter = dialect.migration_database(conn)
         yield Opened(url, adapter, conn)
     finally:
         conn.close()

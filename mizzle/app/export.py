@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mizzle.dialects import DIALECTS, get_dialect
+from mizzle.dialects import BUILT_IN, get_dialect
 
 if TYPE_CHECKING:
     from mizzle.app.config import Config
@@ -30,7 +30,7 @@ class Exported:
 
 def dialect_for(dialect: str | None, config: Config | None) -> str:
     """`dialect`, else the config's first, else mizzle's first (PostgreSQL)."""
-    return dialect if dialect is not None else config.dialects[0] if config else DIALECTS[0]
+    return dialect if dialect is not None else config.dialects[0] if config else BUILT_IN[0]
 
 
 def export(schema: Path, dialect: str, sync_tables: tuple[str, ...] = ()) -> Exported:

@@ -8,8 +8,8 @@ or SQL parsing beyond introspection's own. One thing the model cannot canonicali
 how PostgreSQL prints an expression it was given (`(name)::text` casts on varchar operands,
 BETWEEN expanded, `*` expanded in a view body): checks, indexes, defaults and views whose
 text differs are created once more in a scratch schema, in a transaction rolled back, and
-compared as the database printed them there (`normalised`), so a push after a push finds
-nothing to do.
+compared as the database printed them there (`Dialect.normalise`, in
+`dialects/postgresql/normalise.py`), so a push after a push finds nothing to do.
 
 A push runs as one migration without a tracking row: one transaction (SQLite table rebuilds
 with foreign keys off around it and `foreign_key_check` before COMMIT), guards that stop it
@@ -28,33 +28,19 @@ longer exists.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext, suppress
-from dataclasses import dataclass, field, replace
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.introspection import Unsupported
 from mizzle.core.migration_text import parse_file, render_file
-from mizzle.core.model import Check, Index, Schema
-from mizzle.core.operations import (
-    AddCheck,
-    AlterColumn,
-    CreateIndex,
-    CreateView,
-    DropCheck,
-    DropColumn,
-    DropIndex,
-    DropSyncSupport,
-    DropTable,
-    DropView,
-    Operation,
-    RenameTable,
-    Safety,
-)
+from mizzle.core.model import Schema
+from mizzle.core.operations import DropColumn, DropSyncSupport, DropTable, Operation, RenameTable, Safety
 from mizzle.core.plan import Plan
+from mizzle.core.quoting import quoted_name
 from mizzle.core.renames import Asker, Renames
 from mizzle.core.runner import run_untracked, write_lock
 from mizzle.core.sync.names import TOMBSTONES
@@ -180,148 +166,18 @@ def no_renames(old: Schema, new: Schema) -> Renames:
     return Renames(dropped_tables=gone_tables, dropped_columns=gone_columns)
 
 
-# --- expressions as the database prints them ----------------------------------------------------------
-
-
-@dataclass
-class _Suspects:
-    """Objects of the target whose difference from the database may be in the text only:
-    (kind, name) per table (kind: check, index, default; a default by its column's name), and
-    views."""
-
-    tables: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-    views: set[str] = field(default_factory=set)
-
-    def add(self, table: str, kind: str, name: str) -> None:
-        self.tables.setdefault(table, set()).add((kind, name))
-
-
-def _suspects(operations: list[Operation]) -> _Suspects:
-    """A drop and an add of the same named check, index or view, and a column whose default
-    alone changes: PostgreSQL may print such an object differently from how the schema wrote
-    it (`(name)::text` casts, BETWEEN expanded, `*` expanded in a view)."""
-    found = _Suspects()
-    dropped = {(type(op).__name__, op.table, _part(op).name) for op in operations if isinstance(op, _DROPS)}
-    for op in operations:
-        if isinstance(op, (AddCheck, CreateIndex)):
-            kind, drop = ("check", "DropCheck") if isinstance(op, AddCheck) else ("index", "DropIndex")
-            if (drop, op.table, _part(op).name) in dropped:
-                found.add(op.table, kind, _part(op).name)
-        elif isinstance(op, AlterColumn) and _only_default_text(op):
-            found.add(op.table, "default", op.new.name)
-    dropped_views = {op.view.name: op.view for op in operations if isinstance(op, DropView)}
-    for op in operations:
-        if isinstance(op, CreateView) and dropped_views.get(op.view.name, op.view) != op.view:
-            found.views.add(op.view.name)
-    return found
-
-
-_DROPS = (DropCheck, DropIndex)
-
-
-def _only_default_text(op: AlterColumn) -> bool:
-    same_otherwise = not (op.type_changed or op.nullable_changed)
-    return same_otherwise and op.old.default is not None and op.new.default is not None
-
-
-def _part(op: Operation) -> Check | Index:
-    assert isinstance(op, (AddCheck, DropCheck, CreateIndex, DropIndex))
-    return op.check if isinstance(op, (AddCheck, DropCheck)) else op.index
-
-
-def _scratch(target: Schema, suspects: _Suspects) -> Schema:
-    """What to create to see the suspects as the database holds them: their tables (without
-    foreign keys, which would need more tables), the suspect views with the views and tables
-    they read, and the enums."""
-    view_names: set[str] = set()
-    table_names = set(suspects.tables)
-    pending = list(suspects.views)
-    while pending:
-        name = pending.pop()
-        view = target.view(name)
-        if view is None or name in view_names:
-            continue
-        view_names.add(name)
-        for read in view.referenced_tables():
-            if target.view(read) is not None:
-                pending.append(read)
-            elif target.table(read) is not None:
-                table_names.add(read)
-    tables = [t.model_copy(update={"foreign_keys": ()}) for t in target.tables if t.name in table_names]
-    views = [v for v in target.views if v.name in view_names]
-    return Schema(tables=tuple(tables), enums=target.enums, views=tuple(views))
-
-
-def _held(db: MigrationDatabase, conn: Any, scratch: Schema) -> Schema | None:
-    """`scratch` as PostgreSQL holds it: created in a schema of its own inside a transaction
-    that is rolled back, and introspected there. None when the database refuses (no right to
-    create a schema, an expression it rejects): the text then stays as the schema wrote it."""
-    from mizzle.dialects.postgresql.introspect import introspect
-
-    name = f"__mizzle_scratch_{os.getpid()}"
-    statements = get_dialect("postgresql").render_schema(scratch)
-    try:
-        db.begin()
-        db.execute(f'CREATE SCHEMA "{name}"')
-        db.execute(f'SET LOCAL search_path TO "{name}"')
-        for statement in statements:
-            db.execute(statement)
-        return introspect(conn, name).schema
-    except MizzleError:
-        return None
-    finally:
-        with suppress(MizzleError):
-            db.rollback()
-
-
-def _same_name(held: tuple[Any, ...], item: Any) -> Any:
-    return next((h for h in held if h.name == item.name), item)
-
-
-def _substitute(target: Schema, held: Schema, suspects: _Suspects) -> Schema:
-    """`target` with each suspect replaced by the database's spelling of it."""
-    tables = []
-    for table in target.tables:
-        marks, seen = suspects.tables.get(table.name, set()), held.table(table.name)
-        if not marks or seen is None:
-            tables.append(table)
-            continue
-        checks = [_same_name(seen.checks, c) if ("check", c.name) in marks else c for c in table.checks]
-        indexes = [_same_name(seen.indexes, i) if ("index", i.name) in marks else i for i in table.indexes]
-        columns = []
-        for column in table.columns:
-            printed = seen.column(column.name)
-            if ("default", column.name) in marks and printed is not None:
-                column = column.model_copy(update={"default": printed.default})
-            columns.append(column)
-        update = {"checks": tuple(checks), "indexes": tuple(indexes), "columns": tuple(columns)}
-        tables.append(table.model_copy(update=update))
-    views = [held.view(v.name) or v if v.name in suspects.views else v for v in target.views]
-    return target.model_copy(update={"tables": tuple(tables), "views": tuple(views)})
+# --- expressions as the database prints them ---------------------------------------------------------
 
 
 def normalised(db: MigrationDatabase, conn: Any, comparison: Comparison, operations: list[Operation]) -> Comparison:
-    """The comparison with the target's checks, indexes, defaults and views that differ from
-    the database spelled as the database prints them, so that an object equal in meaning but
-    not in text is not changed on every push. PostgreSQL only (SQLite keeps the text it was
-    given); only the objects whose text differs are created, in a rolled-back transaction."""
-    if db.dialect != "postgresql":
-        return comparison
-    suspects = _suspects(operations)
-    if not suspects.tables and not suspects.views:
-        return comparison
-    held = _held(db, conn, _scratch(comparison.target, suspects))
-    if held is None:
-        return comparison
-    return replace(comparison, target=_substitute(comparison.target, held, suspects))
+    """The comparison with the target's objects that differ from the database only in how
+    the database prints them spelled as it prints them (`Dialect.normalise`), so that an
+    object equal in meaning but not in text is not changed on every push."""
+    target = get_dialect(db.dialect).normalise(db, conn, comparison.target, operations)
+    return comparison if target is comparison.target else replace(comparison, target=target)
 
 
 # --- what a change destroys -------------------------------------------------------------------
-
-
-def _quoted(name: str) -> str:
-    # Quoted always: the same text works on PostgreSQL and SQLite, whatever the name.
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _plural(n: int, word: str) -> str:
@@ -346,14 +202,14 @@ def counted_losses(db: MigrationDatabase, operations: Iterable[Operation]) -> li
         if op.safety is not Safety.DATA_LOSS:
             continue
         if isinstance(op, DropTable):
-            counted.append((f"drop table {op.table.name}", f"SELECT count(*) FROM {_quoted(op.table.name)}", "row"))
+            counted.append((f"drop table {op.table.name}", f"SELECT count(*) FROM {quoted_name(op.table.name)}", "row"))
         elif isinstance(op, DropColumn):
-            table = _quoted(old_name.get(op.table, op.table))
-            query = f"SELECT count({_quoted(op.column.name)}) FROM {table}"
+            table = quoted_name(old_name.get(op.table, op.table))
+            query = f"SELECT count({quoted_name(op.column.name)}) FROM {table}"
             counted.append((f"drop column {op.table}.{op.column.name}", query, "non-null value"))
         elif isinstance(op, DropSyncSupport):
             # What is lost is the log of deletes not yet pulled by every device: count it.
-            query = f"SELECT count(*) FROM {_quoted(TOMBSTONES)}"
+            query = f"SELECT count(*) FROM {quoted_name(TOMBSTONES)}"
             counted.append(("drop the sync support objects (the tombstone log)", query, "tombstone"))
         else:
             plain.append(op.describe())

@@ -17,11 +17,11 @@ from rich.markup import escape
 from typer.core import TyperGroup, TyperOption
 
 from mizzle import __version__
+from mizzle.app.database import parse_url
 from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push, rebase
 from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
-from mizzle.core.urls import parse_url
 
 HELP_OPTIONS = ["-h", "--help"]
 

@@ -8,14 +8,20 @@ from typing import Annotated
 import typer
 
 from mizzle.cli import output
-from mizzle.cli.session import DialectName, session_of
+from mizzle.cli.session import known_dialect, session_of
 
 
 def export(
     ctx: typer.Context,
     dialect: Annotated[
-        DialectName | None,
-        typer.Option("--dialect", "-d", help="Database to write DDL for [default: the config's first dialect]."),
+        str | None,
+        typer.Option(
+            "--dialect",
+            "-d",
+            metavar="DIALECT",
+            callback=known_dialect,
+            help="Database to write DDL for: postgresql or sqlite [default: the config's first dialect].",
+        ),
     ] = None,
     schema: Annotated[
         Path | None,
@@ -39,7 +45,7 @@ def export(
         config = session.optional_config()
     from mizzle.app import export as exporting
 
-    name = exporting.dialect_for(dialect.value if dialect is not None else None, config)
+    name = exporting.dialect_for(dialect, config)
     # sync_tables belong to the config's schema, not to one named by --schema
     sync_tables = config.sync_tables if config is not None and config.schema == schema else ()
     exported = exporting.export(schema, name, sync_tables)

@@ -5,21 +5,22 @@ out of foreign text."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from mizzle.app.config import Config, ConfigNotFound, load_config
+from mizzle.app.database import dialect_names, parse_url
 from mizzle.cli.output import Secrets
-from mizzle.core.urls import DatabaseURL, parse_url
+from mizzle.core.urls import DatabaseURL
 
 
-class DialectName(StrEnum):
-    """The choices of a `--dialect` option (mizzle.dialects.DIALECTS)."""
-
-    POSTGRESQL = "postgresql"
-    SQLITE = "sqlite"
+def known_dialect(value: str | None) -> str | None:
+    """The callback of a `--dialect` option: a known dialect's name (`mizzle.dialects.REGISTRY`,
+    read when the command runs, so a dialect registered by a plugin is a choice too)."""
+    if value is not None and value not in dialect_names():
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(dialect_names())}")
+    return value
 
 
 @dataclass

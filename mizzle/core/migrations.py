@@ -36,7 +36,7 @@ NUMBER_WIDTH = 4
 MIGRATION_NAME = re.compile(r"^(?P<number>\d{4})_(?P<name>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$")
 SNAKE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 #: what `write` accepts besides the snapshot: `postgresql.sql`, `down.sqlite.sql`...
-SQL_FILE_NAME = re.compile(r"^(?:down\.)?[a-z]+\.sql$")
+SQL_FILE_NAME = re.compile(r"^(?:down\.)?[a-z][a-z0-9_]*\.sql$")
 
 
 def up_file(dialect: str) -> str:

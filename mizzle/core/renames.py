@@ -127,14 +127,6 @@ class Renames:
                 dropped_columns.add((path[0], path[1]))
         return cls(tables, columns, frozenset(dropped_tables), frozenset(dropped_columns))
 
-    def flags(self) -> list[str]:
-        """The command-line flags that give these renames and drops (a record, or a hint)."""
-        out = [rename_flag([old], new) for old, new in sorted(self.tables.items())]
-        out += [rename_flag([t, old], new) for (t, old), new in sorted(self.columns.items())]
-        out += [drop_flag([name]) for name in sorted(self.dropped_tables)]
-        out += [drop_flag([t, c]) for t, c in sorted(self.dropped_columns)]
-        return out
-
     def old_table_name(self, new_name: str) -> str:
         """The old schema's name of the table the new schema calls `new_name`."""
         return next((old for old, new in self.tables.items() if new == new_name), new_name)

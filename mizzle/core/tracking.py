@@ -1,5 +1,5 @@
 """What the migration runner needs from a database: the `MigrationDatabase` protocol that
-each dialect's adapter implements (`mizzle.dialects.<d>.runtime`), and the tracking table's
+each dialect's adapter implements (`mizzle.dialects.<d>.migration_db`), and the tracking table's
 rows.
 
 The tracking table `__mizzle_migrations` has one row per applied migration: id (in the
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 from mizzle.core.errors import MizzleError
 
@@ -147,3 +147,67 @@ class MigrationDatabase(Protocol):
         """The statements to execute one by one for a chunk of a file that has no
         breakpoints (SQLite runs one statement per call; PostgreSQL takes the whole text)."""
         ...
+
+
+class TrackedRows:
+    """The tracking table's rows and the progress rows, read and written by the same SQL on
+    every database: an adapter inherits these and says how its driver writes a parameter
+    (`PARAM`), runs a statement (`_run`), finds a table (`_exists`, by its plain name) and
+    whether the tracking table has its `down_checksum` column yet."""
+
+    PARAM = "?"
+    #: the progress table's DDL, in the database's type names
+    CREATE_PROGRESS = ""
+
+    def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        raise NotImplementedError
+
+    def _exists(self, table: str) -> bool:
+        raise NotImplementedError
+
+    def _has_down_checksum(self) -> bool:
+        raise NotImplementedError
+
+    def applied(self) -> list[AppliedMigration]:
+        if not self._exists(TRACKING_TABLE):
+            return []
+        # an older tracking table has no down_checksum column until the next migrate adds it
+        down = "down_checksum" if self._has_down_checksum() else "NULL"
+        rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms, {down} FROM {_TABLE} ORDER BY id")
+        return [AppliedMigration(*cast(tuple[int, str, str, str, int, str | None], row)) for row in rows]
+
+    def record(self, name: str, checksum: str, duration_ms: int, down_checksum: str | None = None) -> None:
+        p = self.PARAM
+        self._run(
+            f"INSERT INTO {_TABLE} (name, checksum, applied_at, duration_ms, down_checksum) "
+            f"VALUES ({p}, {p}, {p}, {p}, {p})",
+            (name, checksum, utc_now(), duration_ms, down_checksum),
+        )
+
+    def unrecord(self, name: str) -> None:
+        self._run(f"DELETE FROM {_TABLE} WHERE name = {self.PARAM}", (name,))
+
+    def progress(self, name: str) -> Progress | None:
+        if not self._exists(PROGRESS_TABLE):
+            return None
+        query = f"SELECT name, direction, fingerprint, parts FROM {_PROGRESS} WHERE name = {self.PARAM}"
+        rows = self._run(query, (name,))
+        return Progress(*cast(tuple[str, str, str, int], rows[0])) if rows else None
+
+    def save_progress(self, progress: Progress) -> None:
+        p = self.PARAM
+        self._run(self.CREATE_PROGRESS)
+        self._run(
+            f"INSERT INTO {_PROGRESS} (name, direction, fingerprint, parts) VALUES ({p}, {p}, {p}, {p}) "
+            "ON CONFLICT (name) DO UPDATE SET direction = excluded.direction, "
+            "fingerprint = excluded.fingerprint, parts = excluded.parts",
+            (progress.name, progress.direction, progress.fingerprint, progress.parts),
+        )
+
+    def clear_progress(self, name: str) -> None:
+        if self._exists(PROGRESS_TABLE):
+            self._run(f"DELETE FROM {_PROGRESS} WHERE name = {self.PARAM}", (name,))
+
+
+_TABLE = f'"{TRACKING_TABLE}"'
+_PROGRESS = f'"{PROGRESS_TABLE}"'

@@ -43,7 +43,6 @@ INTEGER_KINDS = frozenset({TypeKind.SMALLINT, TypeKind.INTEGER, TypeKind.BIGINT}
 SERIAL_KINDS = frozenset({TypeKind.SERIAL, TypeKind.BIGSERIAL})
 TEXT_KINDS = frozenset({TypeKind.TEXT, TypeKind.VARCHAR, TypeKind.CHAR})
 NUMBER_KINDS = INTEGER_KINDS | SERIAL_KINDS | {TypeKind.NUMERIC, TypeKind.REAL, TypeKind.DOUBLE}
-TIME_KINDS = frozenset({TypeKind.DATE, TypeKind.TIME, TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ})
 JSON_KINDS = frozenset({TypeKind.JSON, TypeKind.JSONB})
 _LENGTH_KINDS = frozenset({TypeKind.VARCHAR, TypeKind.CHAR})
 _FRACTION_KINDS = frozenset({TypeKind.TIME, TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ})

@@ -64,6 +64,12 @@ def must_quote(name: str) -> bool:
     return needs_quotes(name) or name in SQLITE_ONLY_KEYWORDS
 
 
+def quote_ident(name: str) -> str:
+    """A name as generated SQL text writes it, quoted by `must_quote` as the trees are (the
+    one rule of both dialects, so a name reads alike in every statement mizzle writes)."""
+    return '"' + name.replace('"', '""') + '"' if must_quote(name) else name
+
+
 def ident(name: str) -> exp.Identifier:
     return exp.Identifier(this=name, quoted=must_quote(name))
 

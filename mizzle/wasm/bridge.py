@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from mizzle.core.tracking import DatabaseError
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 
 
 class Bridge(Protocol):

@@ -36,7 +36,7 @@ import mizzle
 from mizzle.core.atomic import migrate_atomically
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import SNAPSHOT_FILE, LocalMigration, MigrationFolder
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from mizzle.wasm.manifest import DIALECT, FORMAT, fingerprint, schema_objects
 
 PYODIDE_VERSION = "314.0.7"

@@ -33,7 +33,7 @@ from mizzle.core.atomic import migrate_atomically
 from mizzle.core.errors import MizzleError
 from mizzle.core.runner import MigrationFailed, status
 from mizzle.core.tracking import MigrationDatabase
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from mizzle.wasm.bridge import Bridge, BridgeMigrationDatabase
 from mizzle.wasm.manifest import Manifest, schema_objects
 

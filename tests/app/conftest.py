@@ -12,7 +12,8 @@ import pytest
 
 from mizzle.app.config import Config, load_config
 from mizzle.core.migrations import MigrationFolder
-from mizzle.core.urls import DatabaseURL, parse_url
+from mizzle.core.urls import DatabaseURL
+from mizzle.dialects.urls import parse_url
 from tests.cli.project import DATABASES, SCHEMA_A, empty_database
 
 

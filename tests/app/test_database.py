@@ -9,7 +9,7 @@ import pytest
 
 from mizzle.app.database import opened
 from mizzle.core.errors import MizzleError
-from mizzle.core.urls import parse_url
+from mizzle.dialects.urls import parse_url
 
 
 def test_a_missing_sqlite_file_is_an_error_unless_created(tmp_path: Path) -> None:

@@ -159,6 +159,6 @@ def test_status_of_a_sqlite_file_that_does_not_exist_is_an_error_and_creates_not
 
 
 def _sqlite(path: Path) -> DatabaseURL:
-    from mizzle.core.urls import parse_url
+    from mizzle.dialects.urls import parse_url
 
     return parse_url(f"sqlite:///{path}")

@@ -9,7 +9,8 @@ import pytest
 
 from mizzle.app.push import push
 from mizzle.core.errors import MizzleError
-from mizzle.core.urls import DatabaseURL, parse_url
+from mizzle.core.urls import DatabaseURL
+from mizzle.dialects.urls import parse_url
 from tests.app.conftest import Project
 from tests.cli.project import columns, sql, tables
 

@@ -21,7 +21,7 @@ from typing import Any
 from mizzle.cli.app import main
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.runner import migrate
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from mizzle.wasm.bundle import build_wheel, write_bundle
 
 HEAD = "from mizzle.dsl import Table, index, integer, serial, text, unique\n"

@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from mizzle.core.urls import parse_url
+from mizzle.dialects.urls import parse_url
 from tests.cli.conftest import Mizzle, Result
 
 #: Two tables, a foreign key, an index: the starting point of most tests.

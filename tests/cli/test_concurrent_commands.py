@@ -26,7 +26,7 @@ import pytest
 from mizzle.app.database import opened
 from mizzle.app.push import compare, drift
 from mizzle.core.migrations import MigrationFolder
-from mizzle.core.urls import parse_url
+from mizzle.dialects.urls import parse_url
 from tests.cli.conftest import Mizzle
 from tests.cli.project import DATABASES, Project, applied, empty_database, make_project
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect
+from mizzle.dialects.urls import parse_url
 from mizzle.sources.load import load_schema
 from tests.cli.conftest import EXAMPLE, Mizzle
 

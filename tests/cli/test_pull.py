@@ -7,8 +7,8 @@ import psycopg
 import pytest
 
 from mizzle.core.model import Schema
-from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect, sqlite
+from mizzle.dialects.urls import parse_url
 from mizzle.sources.load import load_schema
 from tests.cli.conftest import EXAMPLE, Mizzle
 

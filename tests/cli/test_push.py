@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mizzle.core.urls import parse_url
+from mizzle.dialects.urls import parse_url
 from tests.cli.conftest import EXAMPLE, Mizzle, own_server
 from tests.cli.project import (
     DATABASES,

@@ -173,7 +173,7 @@ def test_an_internal_error_holding_the_password_withholds_its_message(
     mizzle: Mizzle, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A bug stand-in: the connect function fails with a message quoting the driver's URL.
-    def buggy_connect(url: object, timeout: float = 10) -> None:
+    def buggy_connect(url: object, **options: object) -> None:
         raise ValueError(f"cannot use {getattr(url, 'url', '')}")
 
     monkeypatch.setattr(pg_dialect, "connect", buggy_connect, raising=False)

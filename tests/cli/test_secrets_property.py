@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mizzle.core.errors import DatabaseURLError
-from mizzle.core.urls import parse_url
+from mizzle.dialects.urls import parse_url
 from tests.cli.conftest import Mizzle
 from tests.cli.test_secrets import COMMANDS, SCHEMA
 

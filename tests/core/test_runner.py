@@ -21,8 +21,8 @@ from mizzle.core.migration_text import BREAKPOINT, parse_file
 from mizzle.core.migrations import LocalMigration, MigrationFolder
 from mizzle.core.runner import MigrationFailed, migrate, planned_rollback, rollback, run_untracked, status
 from mizzle.core.tracking import MigrationDatabase
-from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.postgresql.migration_db import PostgresMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from tests import catalog
 
 DIALECTS = ("postgresql", "sqlite")
@@ -731,7 +731,7 @@ def test_postgresql_the_run_lock_is_released_after_a_failure(pg: Target, folder:
     [
         ("mizzle.core.runner", ("sqlglot", "pydantic", "psycopg")),
         # the browser runtime migrates with it, in Pyodide, without sqlglot or pydantic
-        ("mizzle.dialects.sqlite.runtime", ("sqlglot", "pydantic", "psycopg")),
+        ("mizzle.dialects.sqlite.migration_db", ("sqlglot", "pydantic", "psycopg")),
     ],
 )
 def test_the_runner_imports_no_parser_model_or_foreign_driver(module: str, banned: tuple[str, ...]) -> None:

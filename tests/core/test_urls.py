@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from mizzle.core.errors import DatabaseURLError
-from mizzle.core.urls import parse_url, redact, shown_text
+from mizzle.core.urls import shown_text
+from mizzle.dialects.postgresql.url import with_database
+from mizzle.dialects.urls import parse_url, redact
 
 SECRET = "hunter2-Secret"
 
@@ -54,7 +56,7 @@ def test_the_driver_gets_every_part_percent_encoded(password: str, written: str)
 
 
 def test_a_socket_url_with_another_database_keeps_its_empty_host() -> None:
-    url = parse_url(f"postgresql:///app?host=/run/pg&password={SECRET}").with_database("other")
+    url = with_database(parse_url(f"postgresql:///app?host=/run/pg&password={SECRET}"), "other")
     assert url.redacted == "postgresql:///other?host=/run/pg&password=***"
     assert url.secrets == (SECRET,)
 

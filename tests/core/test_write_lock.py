@@ -14,7 +14,7 @@ from mizzle.app import push as pushing
 from mizzle.core.errors import MizzleError
 from mizzle.core.model import Schema
 from mizzle.core.runner import Outcome, migrate, rollback, write_lock
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from tests.core.test_runner import Target, local, three_migrations, write_migration
 
 

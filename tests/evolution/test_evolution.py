@@ -33,8 +33,8 @@ import pytest
 from mizzle.cli.app import main
 from mizzle.core.model import Schema
 from mizzle.core.sync.names import CONTROL_TABLE, TOMBSTONES
-from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect
+from mizzle.dialects.urls import parse_url
 from mizzle.sources.load import load_schema
 from tests.evolution.scenarios import SCENARIOS, SYNCED_SCENARIOS, Scenario
 from tests.pg import fresh_database

@@ -16,7 +16,7 @@ import pytest
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.runner import migrate
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from mizzle.wasm.bundle import build_manifest
 from mizzle.wasm.manifest import Manifest, file_checksum
 from mizzle.wasm.runtime import Runtime

@@ -462,10 +462,6 @@ def _pk(info: TableInfo, row: Mapping[str, Any]) -> Pk:
     return tuple(row[c] for c in info.primary_key)
 
 
-def _wire_row(db: SyncDatabase, info: TableInfo, raw: Sequence[Any]) -> Row:
-    return _row_reader(db, info)(raw)
-
-
 def _row_reader(db: SyncDatabase, info: TableInfo) -> Callable[[Sequence[Any]], Row]:
     """What turns a selected row (every column, in order) into its wire form; the per-column
     conversions are chosen once, for all the rows read."""

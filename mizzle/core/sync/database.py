@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from mizzle.core.sync.names import SYNC_COLUMNS
+from mizzle.core.sync.names import LAST_MODIFIED_AT, SYNC_COLUMNS, SYNC_VERSION, TOMBSTONES
 from mizzle.core.types import ColumnType
 
 Pk = tuple[Any, ...]
@@ -106,3 +106,50 @@ class SyncDatabase(Protocol):
     def set_tracking(self, on: bool) -> None: ...
 
     def set_device(self, device_id: str | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChangeReads:
+    """The two queries that read a sync table's changes (`select_rows`, `select_tombstones`),
+    one text for every database: a dialect says how its driver writes a parameter (`value`:
+    `?`, `%s`), a time parameter (`since`: PostgreSQL casts it) and a name (`name`: quoted,
+    and for psycopg with `%` doubled)."""
+
+    value: str
+    since: str
+    name: Callable[[str], str]
+
+    def rows_query(self, info: TableInfo, select_list: str, *, by_version: bool) -> str:
+        """The changes query: by time it reads through the index on last_modified_at."""
+        q = self.name
+        where = f"{q(SYNC_VERSION)} > {self.value}" if by_version else f"{q(LAST_MODIFIED_AT)} > {self.since}"
+        order = ", ".join(q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
+        return f"SELECT {select_list} FROM {q(info.name)} WHERE {where} ORDER BY {order}"
+
+    def tombstones_query(self, *, by_version: bool) -> str:
+        where = f'"sync_version" > {self.value}' if by_version else f'"deleted_at" > {self.since}'
+        return (
+            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {self.name(TOMBSTONES)} '
+            f'WHERE "table_name" = {self.value} AND {where} ORDER BY "deleted_at", "pk", "id"'
+        )
+
+    def select_rows(
+        self, conn: Any, info: TableInfo, select_list: str, since: object, above_version: int | None
+    ) -> list[tuple[Any, ...]]:
+        """`SyncDatabase.select_rows` on a DB-API connection; `since`: the time as the driver takes it."""
+        by_version = above_version is not None
+        param = above_version if by_version else since
+        rows: list[tuple[Any, ...]] = conn.execute(
+            self.rows_query(info, select_list, by_version=by_version), (param,)
+        ).fetchall()
+        return rows
+
+    def select_tombstones(
+        self, conn: Any, info: TableInfo, since: object, above_version: int | None
+    ) -> list[tuple[str, int, Any, str | None]]:
+        by_version = above_version is not None
+        param = above_version if by_version else since
+        rows: list[tuple[str, int, Any, str | None]] = conn.execute(
+            self.tombstones_query(by_version=by_version), (info.name, param)
+        ).fetchall()
+        return rows

@@ -33,16 +33,5 @@ PG_INSERT_FUNCTION = "__mizzle_sync_insert"
 PG_UPDATE_FUNCTION = "__mizzle_sync_update"
 PG_DELETE_FUNCTION = "__mizzle_sync_delete"
 
+#: a sync table's triggers, in this order; each dialect names them (`Dialect.trigger_names`)
 TRIGGER_EVENTS = ("insert", "update", "delete")
-
-#: PostgreSQL names triggers per table, so every sync table's triggers have these names (and
-#: keep them through a table rename)
-PG_TRIGGER_NAMES = tuple(f"__mizzle_sync_{event}" for event in TRIGGER_EVENTS)
-
-
-def trigger_names(dialect: str, table: str) -> tuple[str, ...]:
-    """The names of a sync table's triggers: PostgreSQL's are `PG_TRIGGER_NAMES` on every
-    table; SQLite names triggers per database, so its carry the table's name."""
-    if dialect == "postgresql":
-        return PG_TRIGGER_NAMES
-    return tuple(f"__mizzle_sync_{event}_{table}" for event in TRIGGER_EVENTS)

@@ -67,8 +67,12 @@ def describe_connect_error(text: str, url: DatabaseURL, timeout: float = CONNECT
     return f"cannot connect to {url.redacted}: {detail}"
 
 
-def connect(url: DatabaseURL, timeout: float = CONNECT_TIMEOUT) -> psycopg.Connection[Any]:
-    """Open a connection (autocommit off); raise ConnectionFailed with a one-line, password-free message."""
+def connect(
+    url: DatabaseURL, *, create: bool = False, missing_as_empty: bool = False, timeout: float = CONNECT_TIMEOUT
+) -> psycopg.Connection[Any]:
+    """Open a connection (autocommit off); raise ConnectionFailed with a one-line, password-free
+    message. `create` and `missing_as_empty` are the contract's: a server's database exists or
+    is an error, whatever the command."""
     import psycopg
 
     try:
@@ -77,6 +81,16 @@ def connect(url: DatabaseURL, timeout: float = CONNECT_TIMEOUT) -> psycopg.Conne
         raise ConnectionFailed(describe_connect_error(str(err), url, timeout)) from None
     except UnicodeError:  # psycopg resolves host names itself: a name IDNA cannot encode
         raise ConnectionFailed(f"cannot connect to {url.redacted}: the host name is not a valid DNS name") from None
+
+
+def owns_connection(conn: Any) -> bool:
+    """Whether `conn` is a psycopg connection. By module name first, so that a program that
+    never imported psycopg (a SQLite-only one) does not import it here."""
+    if type(conn).__module__.split(".")[0] != "psycopg":
+        return False
+    import psycopg
+
+    return isinstance(conn, psycopg.Connection)
 
 
 def _first_line(statement: str, limit: int = 100) -> str:

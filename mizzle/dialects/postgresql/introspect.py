@@ -40,10 +40,10 @@ from mizzle.core.model import (
     Unique,
     View,
 )
-from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_TRIGGER_NAMES, PG_UPDATE_FUNCTION
+from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
-from mizzle.dialects.postgresql import types
+from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.catalog import (
     Catalog,
     ColumnRow,
@@ -498,7 +498,7 @@ class _Assembler:
 
     def _sync_triggered(self) -> set[int]:
         """Tables carrying all three of mizzle's sync triggers."""
-        wanted = set(PG_TRIGGER_NAMES)
+        wanted = set(sync_sql.TRIGGER_NAMES)
         found: dict[int, set[str]] = defaultdict(set)
         for row in self.catalog.other_objects:
             if row.kind == "trigger" and row.name in wanted and row.table_oid is not None:

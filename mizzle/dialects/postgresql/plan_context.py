@@ -73,9 +73,8 @@ class Context:
 # --- spellings ---------------------------------------------------------------------------------
 
 
-def ident(name: str) -> str:
-    """A name, quoted when the renderer quotes it."""
-    return '"' + name.replace('"', '""') + '"' if ddl.must_quote(name) else name
+#: a name, quoted when the renderer quotes it
+ident = ddl.quote_ident
 
 
 def idents(names: Iterable[str]) -> str:

@@ -35,6 +35,10 @@ DIALECT = "postgres"
 DEFAULT_INDEX_METHOD = "btree"
 
 
+#: how this dialect writes a name in SQL text (`Dialect.quote_ident`): by the renderer's rule
+quote_ident = ddl.quote_ident
+
+
 def default_sql(column: Column) -> str | None:
     """The column's DEFAULT expression as PostgreSQL text, or None."""
     default = column.default

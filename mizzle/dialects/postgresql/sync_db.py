@@ -29,8 +29,8 @@ import psycopg
 from mizzle.core.errors import SchemaError
 from mizzle.core.quoting import quoted_name
 from mizzle.core.sync.api import SyncError
-from mizzle.core.sync.database import SyncColumn, TableInfo
-from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
+from mizzle.core.sync.database import ChangeReads, SyncColumn, TableInfo
+from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, TOMBSTONES
 from mizzle.core.types import JSON_KINDS, ColumnType, TypeKind
 from mizzle.dialects.postgresql import sync_sql
 from mizzle.dialects.postgresql.errors import server_message
@@ -90,7 +90,7 @@ class PostgresSyncDb:
 
     def table_info(self, table: str) -> TableInfo | None:
         quoted = '"' + table.replace('"', '""') + '"'
-        params = {"table": quoted, "triggers": list(trigger_names("postgresql", table))}
+        params = {"table": quoted, "triggers": list(sync_sql.trigger_names(table))}
         rows = self.conn.execute(_TABLE_INFO, params).fetchall()
         if not rows:
             return None
@@ -100,7 +100,7 @@ class PostgresSyncDb:
             name=table,
             columns=columns,
             primary_key=tuple(str(r[0]) for r in keyed),
-            has_triggers=int(rows[0][3]) == len(trigger_names("postgresql", table)),
+            has_triggers=int(rows[0][3]) == len(sync_sql.trigger_names(table)),
         )
 
     # --- values -------------------------------------------------------------------------------
@@ -118,29 +118,15 @@ class PostgresSyncDb:
     # --- reading -------------------------------------------------------------------------------
 
     def rows_query(self, info: TableInfo, *, by_version: bool) -> str:
-        """The changes query: by time it reads through the index on last_modified_at."""
-        where = f"{_q(SYNC_VERSION)} > %s" if by_version else f"{_q(LAST_MODIFIED_AT)} > %s::timestamptz"
-        order = ", ".join(_q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
-        return f"SELECT {_select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}"
+        return _READS.rows_query(info, _select_list(info), by_version=by_version)
 
     def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
-        if above_version is not None:
-            return self.conn.execute(self.rows_query(info, by_version=True), (above_version,)).fetchall()
-        return self.conn.execute(self.rows_query(info, by_version=False), (_time_param(since),)).fetchall()
+        return _READS.select_rows(self.conn, info, _select_list(info), _time_param(since), above_version)
 
     def select_tombstones(
         self, info: TableInfo, since: datetime | None, above_version: int | None
     ) -> list[tuple[str, int, Any, str | None]]:
-        param: object
-        if above_version is not None:
-            where, param = '"sync_version" > %s', above_version
-        else:
-            where, param = '"deleted_at" > %s::timestamptz', _time_param(since)
-        query = (
-            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {_q(TOMBSTONES)} '
-            f'WHERE "table_name" = %s AND {where} ORDER BY "deleted_at", "pk", "id"'
-        )
-        return self.conn.execute(query, (info.name, param)).fetchall()
+        return _READS.select_tombstones(self.conn, info, _time_param(since), above_version)
 
     def write_horizon(self) -> datetime | None:
         # Every session's open transaction on this database, whether it has written yet or
@@ -249,3 +235,11 @@ def _json_param(value: Any, dims: int) -> Any:
 
 def _message(err: psycopg.Error) -> str:
     return server_message(err)
+
+
+def sync_database(conn: psycopg.Connection[Any]) -> PostgresSyncDb:
+    return PostgresSyncDb(conn)
+
+
+#: the change-reading queries, as this driver writes parameters and names
+_READS = ChangeReads(value="%s", since="%s::timestamptz", name=_q)

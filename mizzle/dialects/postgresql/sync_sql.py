@@ -31,8 +31,12 @@ from mizzle.core.sync.names import (
     PG_UPDATE_FUNCTION,
     SYNC_VERSION,
     TOMBSTONES,
-    trigger_names,
+    TRIGGER_EVENTS,
 )
+
+#: PostgreSQL names triggers per table, so every sync table's triggers have these names (and
+#: keep them through a table rename)
+TRIGGER_NAMES = tuple(f"__mizzle_sync_{event}" for event in TRIGGER_EVENTS)
 
 _TRACKING = f"current_setting({text_literal(APPLYING_REMOTE_SETTING)}, true) IS DISTINCT FROM 'on'"
 _SESSION_DEVICE = f"nullif(current_setting({text_literal(DEVICE_SETTING)}, true), '')"
@@ -40,6 +44,11 @@ _V, _T, _D = quoted_name(SYNC_VERSION), quoted_name(LAST_MODIFIED_AT), quoted_na
 _INSERT_FN, _UPDATE_FN, _DELETE_FN = (
     quoted_name(f) for f in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION)
 )
+
+
+def trigger_names(table: str) -> tuple[str, ...]:
+    """A sync table's trigger names (insert, update, delete): `TRIGGER_NAMES` on every table."""
+    return TRIGGER_NAMES
 
 
 def support_statements() -> list[str]:
@@ -101,7 +110,7 @@ def drop_support_statements() -> list[str]:
 
 def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
     """CREATE TRIGGER for the three triggers of sync table `table`."""
-    insert, update, delete = (quoted_name(n) for n in trigger_names("postgresql", table))
+    insert, update, delete = (quoted_name(n) for n in trigger_names(table))
     t = quoted_name(table)
     pk_args = ", ".join(text_literal(c) for c in primary_key)
     return [
@@ -116,7 +125,7 @@ def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
 
 def drop_trigger_statements(table: str) -> list[str]:
     t = quoted_name(table)
-    return [f"DROP TRIGGER IF EXISTS {quoted_name(n)} ON {t}" for n in trigger_names("postgresql", table)]
+    return [f"DROP TRIGGER IF EXISTS {quoted_name(n)} ON {t}" for n in trigger_names(table)]
 
 
 #: run inside a transaction: tracking off until it ends (the migration runner, the sync API)

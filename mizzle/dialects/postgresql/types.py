@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 from mizzle.core.errors import SchemaError
-from mizzle.core.expr import needs_quotes
 from mizzle.core.model import Scalar
 from mizzle.core.types import NUMBER_KINDS, ColumnType, TypeKind
+from mizzle.dialects.ddl_trees import quote_ident
 
 #: neutral kind → PostgreSQL type name (parameters and `[]` are added by `type_sql`).
 TYPE_NAMES: dict[TypeKind, str] = {
@@ -79,11 +79,6 @@ KIND_BY_NAME: dict[str, TypeKind] = {
     "jsonb": TypeKind.JSONB,
     "bytea": TypeKind.BYTES,
 }
-
-
-def quote_ident(name: str) -> str:
-    """A PostgreSQL identifier, quoted only when it must be."""
-    return '"' + name.replace('"', '""') + '"' if needs_quotes(name) else name
 
 
 def type_sql(ctype: ColumnType) -> str:

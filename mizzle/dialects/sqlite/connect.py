@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mizzle.core.errors import ConnectionFailed, MizzleError
 from mizzle.core.urls import DatabaseURL, shown_text
-from mizzle.dialects.sqlite.runtime import BUSY_TIMEOUT_S
+from mizzle.dialects.sqlite.migration_db import BUSY_TIMEOUT_S
 
 
 def file_exists(path: str) -> bool:
@@ -20,14 +21,19 @@ def file_exists(path: str) -> bool:
         raise ConnectionFailed(f"cannot open SQLite database at {shown_text(path)}: {err.strerror}") from None
 
 
-def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+def connect(
+    url: DatabaseURL, *, create: bool = False, missing_as_empty: bool = False, busy_timeout: float = BUSY_TIMEOUT_S
+) -> sqlite3.Connection:
     """Open the SQLite database at `url.sqlite_path`, with foreign keys enforced.
 
     Without `create`, a missing file is an error rather than a new empty database (a typo in
-    a path must not look like an empty schema). The connection is in autocommit mode
-    (`isolation_level=None`): Python's sqlite3 module then never opens a transaction behind
-    the caller's back, so `apply` and the migration runner issue BEGIN/COMMIT themselves, and
-    can set `PRAGMA foreign_keys`, which SQLite ignores inside a transaction, outside one.
+    a path must not look like an empty schema); with `missing_as_empty`, a missing file is
+    read as an empty database in memory and not created (a dry run changes nothing).
+
+    The connection is in autocommit mode (`isolation_level=None`): Python's sqlite3 module
+    then never opens a transaction behind the caller's back, so `apply` and the migration
+    runner issue BEGIN/COMMIT themselves, and can set `PRAGMA foreign_keys`, which SQLite
+    ignores inside a transaction, outside one.
     A database another process holds locked (its BEGIN EXCLUSIVE, a rollback journal being
     written) is waited for up to `busy_timeout` seconds, and then named as locked, not as
     unusable.
@@ -35,6 +41,10 @@ def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUS
     if url.sqlite_path is None:
         raise ConnectionFailed(f"not a SQLite URL: {url}")
     path = url.sqlite_path
+    # Looked up first: a path the system cannot even look up (a name too long) is named so,
+    # whatever the command, rather than as SQLite's "unable to open database file".
+    if path != ":memory:" and not file_exists(path) and missing_as_empty:
+        path = ":memory:"
     shown = shown_text(path)  # a path can be 5,000 characters long, or hold terminal controls
     try:
         if path == ":memory:":
@@ -68,6 +78,10 @@ def connect(url: DatabaseURL, *, create: bool = False, busy_timeout: float = BUS
             ) from None
         raise ConnectionFailed(f"{shown} is not a usable SQLite database: {err}") from None
     return conn
+
+
+def owns_connection(conn: Any) -> bool:
+    return isinstance(conn, sqlite3.Connection)
 
 
 def _first_line(statement: str) -> str:

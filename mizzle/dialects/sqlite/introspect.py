@@ -39,7 +39,6 @@ from mizzle.core.model import (
     Unique,
     View,
 )
-from mizzle.core.sync.names import trigger_names
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.sqlite import sync_sql
@@ -145,7 +144,7 @@ class _Introspector:
             return table
         mine = dict(
             zip(
-                trigger_names("sqlite", table.name),
+                sync_sql.trigger_names(table.name),
                 sync_sql.trigger_statements(table.name, table.primary_key.columns),
                 strict=True,
             )

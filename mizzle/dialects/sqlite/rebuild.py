@@ -49,7 +49,6 @@ from mizzle.core.operations import AddColumn, DropColumn, Operation, RenameColum
 from mizzle.core.plan import Guard
 from mizzle.core.quoting import text_literal
 from mizzle.core.rename_refs import rename_in_expression
-from mizzle.core.sync.names import trigger_names
 from mizzle.core.types import SERIAL_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.sqlite import sync_sql, transpile
@@ -329,7 +328,7 @@ def _guards(rebuild: TableRebuild, around: Surroundings) -> list[Guard]:
 def _trigger_guards(rebuild: TableRebuild) -> list[Guard]:
     """Any trigger on the table but a sync table's own stops the rebuild: dropping the table
     would drop it, and the schema cannot make it again."""
-    own = trigger_names("sqlite", rebuild.name) if rebuild.before.sync else ()
+    own = sync_sql.trigger_names(rebuild.name) if rebuild.before.sync else ()
     known = f" AND name NOT IN ({', '.join(map(text_literal, own))})" if own else ""
     query = (
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "

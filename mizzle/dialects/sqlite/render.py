@@ -37,6 +37,10 @@ from mizzle.dialects.sync_render import sync_statements
 DIALECT = transpile.DIALECT
 
 
+#: how this dialect writes a name in SQL text (`Dialect.quote_ident`): by the renderer's rule
+quote_ident = ddl.quote_ident
+
+
 def default_sql(column: Column, *, table_name: str | None = None) -> str | None:
     """The column's DEFAULT as SQLite text, always in parentheses, or None.
     `table_name` only serves error messages (an expression SQLite cannot run)."""

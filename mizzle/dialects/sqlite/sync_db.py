@@ -28,14 +28,12 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.quoting import quoted_name
 from mizzle.core.sync import wire
 from mizzle.core.sync.api import SyncError
-from mizzle.core.sync.database import SyncColumn, TableInfo
+from mizzle.core.sync.database import ChangeReads, SyncColumn, TableInfo
 from mizzle.core.sync.names import (
     CONTROL_TABLE,
     DEVICE_ID,
     LAST_MODIFIED_AT,
-    SYNC_VERSION,
     TOMBSTONES,
-    trigger_names,
 )
 from mizzle.core.types import JSON_KINDS, NUMBER_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import sync_sql
@@ -96,7 +94,7 @@ class SqliteSyncDb:
     # --- the catalog ------------------------------------------------------------------------
 
     def table_info(self, table: str) -> TableInfo | None:
-        rows = self.conn.execute(_TABLE_INFO, (table, *trigger_names("sqlite", table))).fetchall()
+        rows = self.conn.execute(_TABLE_INFO, (table, *sync_sql.trigger_names(table))).fetchall()
         if not rows or rows[0][3] != "table":
             return None
         columns = tuple(
@@ -129,29 +127,15 @@ class SqliteSyncDb:
     # --- reading -------------------------------------------------------------------------------
 
     def rows_query(self, info: TableInfo, *, by_version: bool) -> str:
-        """The changes query: by time it reads through the index on last_modified_at."""
-        where = f"{quoted_name(SYNC_VERSION)} > ?" if by_version else f"{quoted_name(LAST_MODIFIED_AT)} > ?"
-        order = ", ".join(quoted_name(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
-        return f"SELECT {_columns(info)} FROM {quoted_name(info.name)} WHERE {where} ORDER BY {order}"
+        return _READS.rows_query(info, _columns(info), by_version=by_version)
 
     def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
-        if above_version is not None:
-            return self.conn.execute(self.rows_query(info, by_version=True), (above_version,)).fetchall()
-        return self.conn.execute(self.rows_query(info, by_version=False), (_time_param(since),)).fetchall()
+        return _READS.select_rows(self.conn, info, _columns(info), _time_param(since), above_version)
 
     def select_tombstones(
         self, info: TableInfo, since: datetime | None, above_version: int | None
     ) -> list[tuple[str, int, Any, str | None]]:
-        where, param = (
-            ('"sync_version" > ?', above_version)
-            if above_version is not None
-            else ('"deleted_at" > ?', _time_param(since))
-        )
-        query = (
-            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {quoted_name(TOMBSTONES)} '
-            f'WHERE "table_name" = ? AND {where} ORDER BY "deleted_at", "pk", "id"'
-        )
-        return self.conn.execute(query, (info.name, param)).fetchall()
+        return _READS.select_tombstones(self.conn, info, _time_param(since), above_version)
 
     def write_horizon(self) -> datetime | None:
         # One writer at a time: one in flight began after every commit this read sees, so
@@ -276,3 +260,11 @@ def _json_item(value: Any, element: ColumnType) -> str:
 
 def _is_finite_number(text: str) -> bool:
     return text not in ("NaN", "Infinity", "-Infinity")
+
+
+def sync_database(conn: sqlite3.Connection) -> SqliteSyncDb:
+    return SqliteSyncDb(conn)
+
+
+#: the change-reading queries, as this driver writes parameters and names
+_READS = ChangeReads(value="?", since="?", name=quoted_name)

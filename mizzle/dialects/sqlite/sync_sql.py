@@ -20,7 +20,21 @@ docstring lists the rules); how they get there differs:
 from __future__ import annotations
 
 from mizzle.core.quoting import quoted_name, text_literal
-from mizzle.core.sync.names import CONTROL_TABLE, DEVICE_ID, LAST_MODIFIED_AT, SYNC_VERSION, TOMBSTONES, trigger_names
+from mizzle.core.sync.names import (
+    CONTROL_TABLE,
+    DEVICE_ID,
+    LAST_MODIFIED_AT,
+    SYNC_VERSION,
+    TOMBSTONES,
+    TRIGGER_EVENTS,
+)
+
+
+def trigger_names(table: str) -> tuple[str, ...]:
+    """A sync table's trigger names (insert, update, delete): SQLite names triggers per
+    database, so they carry the table's name."""
+    return tuple(f"__mizzle_sync_{event}_{table}" for event in TRIGGER_EVENTS)
+
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
@@ -60,7 +74,7 @@ def drop_support_statements() -> list[str]:
 
 def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
     """CREATE TRIGGER for the three triggers of sync table `table`."""
-    insert, update, delete = (quoted_name(n) for n in trigger_names("sqlite", table))
+    insert, update, delete = (quoted_name(n) for n in trigger_names(table))
     t = quoted_name(table)
     pk = ", ".join(f"OLD.{quoted_name(c)}" for c in primary_key)
     return [
@@ -87,7 +101,7 @@ END""",
 
 
 def drop_trigger_statements(table: str) -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {quoted_name(n)}" for n in trigger_names("sqlite", table)]
+    return [f"DROP TRIGGER IF EXISTS {quoted_name(n)}" for n in trigger_names(table)]
 
 
 #: Tracking off / on for the rest of the open transaction, where the control table exists

@@ -27,8 +27,8 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.model import Column, ForeignKey, Index, IndexKey, Schema, Table
 from mizzle.core.naming import foreign_key_name, primary_key_name, unique_name
 from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
+from mizzle.dialects.ddl_trees import quote_ident
 from mizzle.dialects.postgresql.render import create_view_sql, default_sql
-from mizzle.dialects.postgresql.types import quote_ident
 from mizzle.sources.dsl.codegen import pascal_case
 from mizzle.sources.dsl.pyformat import (
     Assign,

@@ -26,8 +26,8 @@ from mizzle.core.model import (
 from mizzle.core.operations import Operation
 from mizzle.core.plan import Plan
 from mizzle.core.types import ColumnType, t
-from mizzle.core.urls import parse_url
 from mizzle.dialects.postgresql import apply, connect, introspect, plan, render_schema
+from mizzle.dialects.urls import parse_url
 
 Rows = list[tuple[Any, ...]]
 

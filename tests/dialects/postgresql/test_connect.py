@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from mizzle.core.errors import ConnectionFailed, MizzleError
-from mizzle.core.urls import parse_url
 from mizzle.dialects.postgresql import apply, connect
 from mizzle.dialects.postgresql.connect import describe_connect_error
+from mizzle.dialects.urls import parse_url
 from tests.pg import with_database
 
 SECRET = "s3cr3t-pw"

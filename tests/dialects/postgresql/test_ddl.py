@@ -15,9 +15,9 @@ from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Column, Enum, ExprDefault, Index, IndexKey, LiteralDefault, PrimaryKey, Table, View
 from mizzle.core.types import ColumnType, t
-from mizzle.core.urls import parse_url
 from mizzle.dialects.postgresql.connect import connect
 from mizzle.dialects.postgresql.introspect import introspect
+from mizzle.dialects.urls import parse_url
 from mizzle.sources.sql.reader import parse_ddl
 from tests.conftest import CORPUS
 

@@ -13,7 +13,7 @@ from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import DatabaseError
 from mizzle.dialects.postgresql.connect import apply
 from mizzle.dialects.postgresql.errors import server_message
-from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase
+from mizzle.dialects.postgresql.migration_db import PostgresMigrationDatabase
 
 #: what the server raises when one transaction takes more locks than its lock table holds,
 #: raised as such (the real thing fills the shared lock table of every session on the server)

@@ -32,8 +32,8 @@ from mizzle.core.model import (
     View,
 )
 from mizzle.core.types import ColumnType, t
-from mizzle.core.urls import parse_url
 from mizzle.dialects.postgresql import connect, introspect
+from mizzle.dialects.urls import parse_url
 from tests.conftest import CORPUS
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mizzle.core.errors import ConnectionFailed, MizzleError
-from mizzle.core.urls import parse_url
 from mizzle.dialects import get_dialect
 from mizzle.dialects.sqlite.connect import apply, connect
+from mizzle.dialects.urls import parse_url
 
 
 def url_of(path: Path | str) -> str:

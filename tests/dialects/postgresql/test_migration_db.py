@@ -7,7 +7,7 @@ import pytest
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import DatabaseError
-from mizzle.dialects.postgresql.runtime import PostgresMigrationDatabase, concurrent_index_name
+from mizzle.dialects.postgresql.migration_db import PostgresMigrationDatabase, concurrent_index_name
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mizzle.core.tracking import BrokenForeignKeys, DatabaseError
-from mizzle.dialects.sqlite.runtime import SqliteMigrationDatabase, split_script
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase, split_script
 
 TRIGGER = "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (1);\n  DELETE FROM c;\nEND;"
 

@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import cast
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.tracking import (
     PROGRESS_TABLE,
     TRACKING_TABLE,
-    AppliedMigration,
     BrokenForeignKeys,
     DatabaseError,
-    Progress,
-    utc_now,
+    TrackedRows,
 )
 from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.lock import FileLock, lock_path
@@ -51,7 +48,9 @@ _CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {_PROGRESS} (
 )"""
 
 
-class SqliteMigrationDatabase:
+class SqliteMigrationDatabase(TrackedRows):
+    PARAM = "?"
+    CREATE_PROGRESS = _CREATE_PROGRESS
     dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
@@ -132,42 +131,6 @@ class SqliteMigrationDatabase:
     def _exists(self, table: str) -> bool:
         return bool(self._run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)))
 
-    def applied(self) -> list[AppliedMigration]:
-        if not self._exists(TRACKING_TABLE):
-            return []
-        # an older tracking table has no down_checksum column until the next migrate adds it
-        down = "down_checksum" if self._has_down_checksum() else "NULL"
-        rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms, {down} FROM {_TABLE} ORDER BY id")
-        return [AppliedMigration(*cast(tuple[int, str, str, str, int, str | None], row)) for row in rows]
-
-    def record(self, name: str, checksum: str, duration_ms: int, down_checksum: str | None = None) -> None:
-        self._run(
-            f"INSERT INTO {_TABLE} (name, checksum, applied_at, duration_ms, down_checksum) VALUES (?, ?, ?, ?, ?)",
-            (name, checksum, utc_now(), duration_ms, down_checksum),
-        )
-
-    def unrecord(self, name: str) -> None:
-        self._run(f"DELETE FROM {_TABLE} WHERE name = ?", (name,))
-
-    def progress(self, name: str) -> Progress | None:
-        if not self._exists(PROGRESS_TABLE):
-            return None
-        rows = self._run(f"SELECT name, direction, fingerprint, parts FROM {_PROGRESS} WHERE name = ?", (name,))
-        return Progress(*cast(tuple[str, str, str, int], rows[0])) if rows else None
-
-    def save_progress(self, progress: Progress) -> None:
-        self._run(_CREATE_PROGRESS)
-        self._run(
-            f"INSERT INTO {_PROGRESS} (name, direction, fingerprint, parts) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET direction = excluded.direction, "
-            "fingerprint = excluded.fingerprint, parts = excluded.parts",
-            (progress.name, progress.direction, progress.fingerprint, progress.parts),
-        )
-
-    def clear_progress(self, name: str) -> None:
-        if self._exists(PROGRESS_TABLE):
-            self._run(f"DELETE FROM {_PROGRESS} WHERE name = ?", (name,))
-
     def foreign_keys(self, on: bool) -> None:
         self._run(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
 
@@ -207,3 +170,7 @@ def _has_code(sql: str) -> bool:
         if code:
             return True
     return False
+
+
+def migration_database(conn: sqlite3.Connection) -> SqliteMigrationDatabase:
+    return SqliteMigrationDatabase(conn)

@@ -21,14 +21,13 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 from mizzle.core.errors import MizzleError
+from mizzle.core.quoting import quoted_name
 from mizzle.core.tracking import (
     PROGRESS_TABLE,
     TRACKING_TABLE,
-    AppliedMigration,
     BrokenForeignKeys,
     DatabaseError,
-    Progress,
-    utc_now,
+    TrackedRows,
 )
 from mizzle.dialects.postgresql import sync_sql
 from mizzle.dialects.postgresql.errors import server_message
@@ -77,7 +76,9 @@ def _database_error(err: psycopg.Error) -> DatabaseError:
     return DatabaseError(primary, int(position) - 1 if position and position.isdigit() else None)
 
 
-class PostgresMigrationDatabase:
+class PostgresMigrationDatabase(TrackedRows):
+    PARAM = "%s"
+    CREATE_PROGRESS = _CREATE_PROGRESS
     dialect = "postgresql"
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
@@ -145,45 +146,8 @@ class PostgresMigrationDatabase:
         )
 
     def _exists(self, table: str) -> bool:
-        found = self._run("SELECT to_regclass(%s) IS NOT NULL", (table,))
+        found = self._run("SELECT to_regclass(%s) IS NOT NULL", (quoted_name(table),))
         return bool(found and found[0][0])
-
-    def applied(self) -> list[AppliedMigration]:
-        if not self._exists(_TABLE):
-            return []
-        # an older tracking table has no down_checksum column until the next migrate adds it
-        down = "down_checksum" if self._has_down_checksum() else "NULL"
-        rows = self._run(f"SELECT id, name, checksum, applied_at, duration_ms, {down} FROM {_TABLE} ORDER BY id")
-        return [AppliedMigration(*cast(tuple[int, str, str, str, int, str | None], row)) for row in rows]
-
-    def record(self, name: str, checksum: str, duration_ms: int, down_checksum: str | None = None) -> None:
-        self._run(
-            f"INSERT INTO {_TABLE} (name, checksum, applied_at, duration_ms, down_checksum) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            (name, checksum, utc_now(), duration_ms, down_checksum),
-        )
-
-    def unrecord(self, name: str) -> None:
-        self._run(f"DELETE FROM {_TABLE} WHERE name = %s", (name,))
-
-    def progress(self, name: str) -> Progress | None:
-        if not self._exists(_PROGRESS):
-            return None
-        rows = self._run(f"SELECT name, direction, fingerprint, parts FROM {_PROGRESS} WHERE name = %s", (name,))
-        return Progress(*cast(tuple[str, str, str, int], rows[0])) if rows else None
-
-    def save_progress(self, progress: Progress) -> None:
-        self._run(_CREATE_PROGRESS)
-        self._run(
-            f"INSERT INTO {_PROGRESS} (name, direction, fingerprint, parts) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (name) DO UPDATE SET direction = EXCLUDED.direction, "
-            "fingerprint = EXCLUDED.fingerprint, parts = EXCLUDED.parts",
-            (progress.name, progress.direction, progress.fingerprint, progress.parts),
-        )
-
-    def clear_progress(self, name: str) -> None:
-        if self._exists(_PROGRESS):
-            self._run(f"DELETE FROM {_PROGRESS} WHERE name = %s", (name,))
 
     def foreign_keys(self, on: bool) -> None:
         """Nothing: PostgreSQL checks foreign keys itself (at COMMIT for deferred ones)."""
@@ -193,3 +157,7 @@ class PostgresMigrationDatabase:
 
     def split_script(self, sql: str) -> list[str]:
         return [sql]  # one multi-statement text: the server splits it, and runs it all or nothing
+
+
+def migration_database(conn: psycopg.Connection[Any]) -> PostgresMigrationDatabase:
+    return PostgresMigrationDatabase(conn)
