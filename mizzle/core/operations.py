@@ -20,9 +20,10 @@ class Safety(StrEnum):
     """What running an operation on a database with rows can do."""
 
     SAFE = "safe"
-    #: may fail on existing data (NOT NULL over NULLs, a unique over duplicates, a narrowing cast)
+    #: may fail on existing data (NOT NULL over NULLs, a unique over duplicates, a narrowing cast,
+    #: removing an enum value rows hold): the planners guard it, so it fails whole, losing nothing
     MAY_FAIL = "may fail"
-    #: destroys data (dropping a table or column, narrowing that truncates, removing enum values)
+    #: destroys data (dropping a table or column, dropping the sync support objects' tombstones)
     DATA_LOSS = "data loss"
 
 
@@ -115,9 +116,7 @@ class AddColumn(Operation):
     @property
     def safety(self) -> Safety:
         # NOT NULL without a default cannot be added to a table that has rows
-        c = self.column
-        filled = c.nullable or c.default is not None or c.type.kind.value in _SERIALS
-        return Safety.SAFE if filled else Safety.MAY_FAIL
+        return Safety.SAFE if _fills_rows(self.column) else Safety.MAY_FAIL
 
     @property
     def table_name(self) -> str:
@@ -189,11 +188,11 @@ class AlterColumn(Operation):
 
     @property
     def safety(self) -> Safety:
-        if self.type_changed:
-            return Safety.SAFE if is_widening(self.old, self.new) else Safety.MAY_FAIL
-        if self.nullable_changed and not self.new.nullable:
-            # NULL rows fail the change, unless a default fills them (the planners backfill)
-            return Safety.SAFE if self.new.default is not None else Safety.MAY_FAIL
+        # Each part on its own: a widening that also sets NOT NULL still meets the NULL rows.
+        if self.type_changed and not is_widening(self.old, self.new):
+            return Safety.MAY_FAIL
+        if self.nullable_changed and not _fills_rows(self.new):
+            return Safety.MAY_FAIL  # NULL rows fail it (with a default, the planners backfill them)
         return Safety.SAFE
 
     @property
@@ -212,6 +211,14 @@ class AlterColumn(Operation):
 
 
 _SERIALS = {"serial", "bigserial"}
+
+
+def _fills_rows(column: Column) -> bool:
+    """Whether every existing row can hold `column`: it takes NULL, or a default (a serial's
+    is its sequence) gives each row a value."""
+    return column.nullable or column.default is not None or column.type.kind.value in _SERIALS
+
+
 _INTEGER_WIDTH = {"smallint": 1, "integer": 2, "serial": 2, "bigint": 3, "bigserial": 3}
 
 
@@ -364,7 +371,7 @@ class CreateIndex(_TablePart):
     concurrently: bool = False
 
     def reverse(self) -> DropIndex:
-        return DropIndex(table=self.table, index=self.index)
+        return DropIndex(table=self.table, index=self.index, concurrently=self.concurrently)
 
     @property
     def safety(self) -> Safety:
@@ -378,9 +385,12 @@ class CreateIndex(_TablePart):
 class DropIndex(_TablePart):
     op: Literal["drop_index"] = "drop_index"
     index: Index
+    #: PostgreSQL: DROP INDEX CONCURRENTLY, and re-built concurrently when undone. Carried so
+    #: that the reverse of a concurrent CreateIndex reverses back to it.
+    concurrently: bool = False
 
     def reverse(self) -> CreateIndex:
-        return CreateIndex(table=self.table, index=self.index)
+        return CreateIndex(table=self.table, index=self.index, concurrently=self.concurrently)
 
     def describe(self) -> str:
         return f"drop index {self.index.name} on {self.table}"

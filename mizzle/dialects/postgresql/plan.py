@@ -139,7 +139,9 @@ def _concurrency(op: Operation, concurrently: bool, created: frozenset[str]) -> 
         forward = op.concurrently or on_existing
         return forward, forward  # built concurrently, dropped concurrently when undone
     if isinstance(op, DropIndex):
-        return False, on_existing  # undoing a drop builds the index
+        # undoing a drop builds the index: concurrently when asked, or when this drop is the
+        # reverse of a concurrent build
+        return op.concurrently, op.concurrently or on_existing
     return False, False
 
 

@@ -153,6 +153,7 @@ SQL = [
         ["DROP INDEX CONCURRENTLY IF EXISTS child_code_idx", "CREATE INDEX CONCURRENTLY child_code_idx ON child(code)"],
     ),
     (DropIndex(table="child", index=PLAIN_INDEX), FULL, ["DROP INDEX child_code_idx"]),
+    (DropIndex(table="child", index=PLAIN_INDEX, concurrently=True), FULL, ["DROP INDEX CONCURRENTLY child_code_idx"]),
     (CreateView(view=CODES), BASE, ["CREATE VIEW codes AS SELECT child.id, child.code FROM child WHERE child.qty > 0"]),
     (DropView(view=FIRST_CODES), WITH_VIEWS, ["DROP VIEW first_codes"]),
     (
@@ -256,6 +257,19 @@ def test_undoing_a_dropped_index_builds_it_concurrently_when_asked() -> None:
     (step,) = plan(ops, FULL, after(FULL, ops), concurrently=True).steps
     assert step.statements == ("DROP INDEX child_code_idx",)
     assert (step.transactional, step.reverse_transactional) == (True, False)
+
+
+def test_a_concurrent_drop_runs_outside_the_transaction_and_is_undone_concurrently() -> None:
+    """DropIndex(concurrently=True) is what a concurrent CreateIndex reverses to: planned on
+    its own, it is the same step undone."""
+    ops = [CreateIndex(table="child", index=PLAIN_INDEX, concurrently=True).reverse()]
+    (step,) = plan(ops, FULL, after(FULL, ops)).steps
+    assert (step.statements, step.transactional, step.reverse_transactional) == (
+        ("DROP INDEX CONCURRENTLY child_code_idx",),
+        False,
+        False,
+    )
+    assert step.reverse[-1] == "CREATE INDEX CONCURRENTLY child_code_idx ON child(code)"
 
 
 def test_an_index_on_a_table_the_migration_creates_is_built_in_the_transaction() -> None:
