@@ -123,11 +123,20 @@ class Evolution:
         self.touched: set[str] = set()
 
     @classmethod
-    def holding(cls, tables: Mapping[str, Table], views: Mapping[str, View], enums: Mapping[str, Enum]) -> Evolution:
-        """An evolution starting from these tables, views and enums (copied, not shared)."""
+    def holding(
+        cls,
+        tables: Mapping[str, Table],
+        views: Mapping[str, View],
+        enums: Mapping[str, Enum],
+        *,
+        sync_support: bool = False,
+    ) -> Evolution:
+        """An evolution starting from these tables, views and enums (copied, not shared).
+        Whether the sync support objects exist is only asked by `apply`'s checks: a caller
+        that only carries operations out need not say (and saves a scan of every table)."""
         state = cls(Schema())
         state.tables, state.views, state.enums = dict(tables), dict(views), dict(enums)
-        state.sync_support = any(t.sync for t in tables.values())
+        state.sync_support = sync_support
         return state
 
     def apply(self, op: Operation) -> None:

@@ -49,16 +49,12 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
     AlterEnum,
-    CreateEnum,
     CreateIndex,
     CreateTable,
     CreateView,
-    DisableSync,
-    DropEnum,
     DropIndex,
     DropTable,
     DropView,
-    EnableSync,
     Operation,
     RenameColumn,
     RenameTable,
@@ -71,11 +67,10 @@ from mizzle.dialects.sqlite.alterable import TABLE_CHANGES, in_place_problem
 from mizzle.dialects.sqlite.capabilities import storage_projection
 from mizzle.dialects.sqlite.plan_state import (
     State,
-    apply_to_table,
+    changed_table,
     enums_used,
     held_table,
-    rename_column,
-    rename_table,
+    rewrite_references,
     same_definition,
 )
 from mizzle.dialects.sqlite.rebuild import TableRebuild, column_origins, in_place_renames, views_reading
@@ -183,7 +178,7 @@ class _Planner:
             table = self._start(ident)
             reason = None
             for index in members:
-                changed = apply_to_table(self.ops[index], table)
+                changed = changed_table(self.ops[index], table)
                 reason = in_place_problem(self.ops[index], table, changed)
                 if reason is not None:
                     break
@@ -231,7 +226,7 @@ class _Planner:
             elif isinstance(op, AlterEnum):
                 state = self._enum_change(op, index, state)
             elif not grouped:
-                following = self._advance(op, index, state)
+                following = state.following(op, created=self._created_table(op, index))
                 self._add([op], render(op, state, following), render(op.reverse(), following, state))
                 state = following
             self._track_names(op, ident)
@@ -239,6 +234,14 @@ class _Planner:
                 state = self._group_rebuild(rebuilt, index, state)
         state = self._reconcile(state)
         return Plan(dialect=NAME, steps=tuple(self.steps), foreign_keys_off=self.foreign_keys_off)
+
+    def _created_table(self, op: Operation, index: int) -> Table | None:
+        """CreateTable's table as SQLite holds it (see `_held_created`)."""
+        if not isinstance(op, CreateTable):
+            return None
+        ident = self.op_table[index]
+        assert ident is not None
+        return self._start(ident)
 
     def _track_names(self, op: Operation, ident: int | None) -> None:
         if ident is None:
@@ -269,42 +272,6 @@ class _Planner:
 
     # --- state transitions ------------------------------------------------------------------
 
-    def _advance(self, op: Operation, index: int, s: State) -> State:
-        """The state after one operation carried out on its own."""
-        tables, views, enums, stale = dict(s.tables), dict(s.views), dict(s.enums), dict(s.stale)
-        match op:
-            case CreateTable():
-                ident = self.op_table[index]
-                assert ident is not None
-                tables[op.table.name] = self._start(ident)
-            case DropTable():
-                tables.pop(op.table.name, None)
-                stale.pop(op.table.name, None)
-            case RenameTable():
-                return rename_table(s, op.old, op.new)
-            case RenameColumn():
-                tables = rename_column(tables, op.table, op.old, op.new)
-                views = {n: rename_column_in_view(v, op.table, op.old, op.new) for n, v in views.items()}
-            case _ if isinstance(op, TABLE_CHANGES):
-                name = op.table_name or ""
-                tables[name] = apply_to_table(op, s.table(name))
-            case EnableSync() | DisableSync():
-                tables[op.table] = s.table(op.table).model_copy(update={"sync": isinstance(op, EnableSync)})
-            case CreateView():
-                views[op.view.name] = op.view
-            case DropView():
-                views.pop(op.view.name, None)
-            case ReplaceView():
-                views.pop(op.old.name, None)
-                views[op.new.name] = op.new
-            case CreateEnum():
-                enums[op.enum.name] = op.enum
-            case DropEnum():
-                enums.pop(op.enum.name, None)
-            case AlterEnum():
-                enums[op.new.name] = op.new
-        return State(tables, views, enums, stale)
-
     def _group_rebuild(self, ident: int, position: int, s0: State) -> State:
         """One step rebuilding table `ident` with every operation on it."""
         name = self.names[ident]
@@ -331,7 +298,7 @@ class _Planner:
         change = TableRebuild(s0.table(name), target, origins, s0.enums_of(name), s0.enums_of(name))
         renames = in_place_renames(change)
         for old, new in renames.items():
-            tables = rename_column(tables, name, old, new, own=False)
+            tables = rewrite_references(tables, name, old, new)
         tables[name] = target
         views = dict(s0.views)
         later_drops = {op.view.name for op in self.ops[position + 1 :] if isinstance(op, DropView)}

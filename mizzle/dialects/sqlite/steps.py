@@ -114,7 +114,7 @@ def _create_table(op: CreateTable, s0: State, s1: State) -> Rendered:
 def _drop_table(op: DropTable, s0: State, s1: State) -> Rendered:
     name = op.table.name
     # With foreign keys on, DROP TABLE first deletes every row, cascading into children.
-    return Rendered([f"DROP TABLE {q(name)}"], foreign_keys_off=referenced_by_others(name, s0.tables))
+    return Rendered([f"DROP TABLE {q(name)}"], foreign_keys_off=referenced_by_others(name, s0))
 
 
 def _rename_table(op: RenameTable, s0: State, s1: State) -> Rendered:
