@@ -5,15 +5,16 @@ deciding it, as Atlas's `alterable`): ADD COLUMN, RENAME TABLE, RENAME COLUMN, D
 within SQLite's limits; CREATE/DROP INDEX; CREATE/DROP VIEW (views reading a dropped column
 are dropped first by the diff). Anything else rebuilds the table (`rebuild.py`), once per
 table: every operation on it goes into one step, which sits where the last of them (or the
-last change of an enum it uses) is. What each step renders is in `steps.py` (`RENDERERS`:
-operation type → statements).
+last change of an enum it uses) is; which tables those are, and where, is worked out before
+walking (`plan_groups.py`). What each step renders is in `steps.py` (`RENDERERS`: operation
+type → statements).
 
 The planner works on the schemas as SQLite holds them (`capabilities.storage_projection`)
 and follows the database through the plan (`plan_state.State`: tables, views and enum values
-as they are after each step, renames rewriting references as SQLite rewrites them), so each
-step's statements and its reverse are both derived from the states on either side of it:
-the reverse of a plain ADD COLUMN is DROP COLUMN, or a rebuild back when SQLite cannot drop
-the column in place. A plan holding a rebuild, either way, runs with foreign keys off
+as they are after each step, through evolve's interpreter, renames rewriting references as
+SQLite rewrites them), so each step's statements and its reverse are both derived from the
+states on either side of it: the reverse of a plain ADD COLUMN is DROP COLUMN, or a rebuild
+back when SQLite cannot drop the column in place. A plan holding a rebuild, either way, runs with foreign keys off
 (`Plan.foreign_keys_off`: the runner turns them off outside the transaction and runs
 `PRAGMA foreign_key_check` before COMMIT; no statement here touches the pragma).
 
@@ -43,33 +44,25 @@ Choices worth knowing:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
-from mizzle.core.errors import SchemaError
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
     AlterEnum,
-    CreateIndex,
     CreateTable,
     CreateView,
-    DropIndex,
     DropTable,
-    DropView,
     Operation,
-    RenameColumn,
     RenameTable,
-    ReplaceView,
     reverse_all,
 )
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
-from mizzle.dialects.sqlite.alterable import TABLE_CHANGES, in_place_problem
+from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
 from mizzle.dialects.sqlite.capabilities import storage_projection
+from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
     State,
-    changed_table,
     enums_used,
-    held_table,
     rewrite_references,
     same_definition,
 )
@@ -92,122 +85,15 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
 # --- the planner -------------------------------------------------------------------------------
 
 
-class _Planner:
+class _Planner(Grouping):
     """Walks the operations in order, following the database (`State`) from `before` to
-    `after`; see the module docstring."""
+    `after`; see the module docstring. What it walks through (which table each operation
+    changes, which tables are rebuilt where) is worked out first, by `Grouping`."""
 
     def __init__(self, ops: list[Operation], before: Schema, after: Schema, new: Schema) -> None:
-        self.ops, self.before, self.after, self.new = ops, before, after, new
+        super().__init__(ops, before, after, new)
         self.steps: list[Step] = []
         self.foreign_keys_off = False
-        self._identify()
-        self._classify()
-
-    # --- which table each operation changes, and how ------------------------------------------
-
-    def _identify(self) -> None:
-        """Give every table an identity that survives renames: `op_table[i]` is the identity
-        operation i changes, `final[id]` the table's name at the end (absent: dropped)."""
-        ids: dict[str, int] = {t.name: n for n, t in enumerate(self.before.tables)}
-        self.original: dict[int, str] = {n: name for name, n in ids.items()}
-        self.created: dict[int, CreateTable] = {}
-        self.op_table: list[int | None] = []
-        fresh = len(ids)
-        for op in self.ops:
-            ident: int | None = None
-            if isinstance(op, CreateTable):
-                ident, fresh = fresh, fresh + 1
-                ids[op.table.name] = ident
-                self.created[ident] = op
-            elif isinstance(op, DropTable):
-                ident = ids.pop(op.table.name, None)
-            elif isinstance(op, RenameTable):
-                ident = ids.pop(op.old, None)
-                if ident is not None:
-                    ids[op.new] = ident
-            elif isinstance(op, TABLE_CHANGES):
-                ident = ids.get(op.table_name or "")
-                if ident is None:
-                    raise SchemaError(f"cannot plan {op.describe()} for SQLite: no table {op.table_name} at that point")
-            self.op_table.append(ident)
-        self.final = {ident: name for name, ident in ids.items()}
-        self.groups: dict[int, list[int]] = {}
-        for index, (op, ident) in enumerate(zip(self.ops, self.op_table, strict=True)):
-            if ident is not None and isinstance(op, TABLE_CHANGES):
-                self.groups.setdefault(ident, []).append(index)
-
-    def _start(self, ident: int) -> Table:
-        """The table as it is before its first change: as it was, or as CREATE TABLE makes it
-        (without the indexes the plan creates with CreateIndex)."""
-        created = self.created.get(ident)
-        if created is None:
-            found = self.before.table(self.original[ident])
-            assert found is not None
-            return found
-        made = {op.index.name for i in self.groups.get(ident, []) if isinstance(op := self.ops[i], CreateIndex)}
-        table = self._held_created(created.table)
-        if not made:
-            return table
-        return table.model_copy(update={"indexes": tuple(i for i in table.indexes if i.name not in made)})
-
-    def _held_created(self, table: Table) -> Table:
-        """A created table as SQLite holds it. When the operation creates it as the new schema
-        has it, foreign keys aside (the diff adds those closing a cycle later), it is the new
-        schema's, projected once already, with every foreign key: SQLite only checks a
-        foreign key when rows are written, so CREATE TABLE carries them all (as
-        `render_schema` does) and adding one later has nothing to do."""
-        new, held = self.new.table(table.name), self.after.table(table.name)
-        mine = (table.columns, table.indexes, table.checks, table.primary_key, table.uniques)
-        if new is None or held is None or (new.columns, new.indexes, new.checks, new.primary_key, new.uniques) != mine:
-            return held_table(table)
-        return held
-
-    def _classify(self) -> None:
-        """Which tables are rebuilt (`rebuilt[id]`: why), and after which operation
-        (`rebuild_at[i]`: identities): the last of its changes, or later if an enum it uses
-        changes after that."""
-        self.rebuilt: dict[int, str] = {}
-        enum_changes: dict[str, list[int]] = {}
-        for index, op in enumerate(self.ops):
-            if isinstance(op, AlterEnum):
-                enum_changes.setdefault(op.new.name, []).append(index)
-        self.rebuild_at: dict[int, list[int]] = {}
-        for ident, members in self.groups.items():
-            if ident not in self.final:
-                continue  # dropped later: see `_doomed`
-            table = self._start(ident)
-            reason = None
-            for index in members:
-                changed = changed_table(self.ops[index], table)
-                reason = in_place_problem(self.ops[index], table, changed)
-                if reason is not None:
-                    break
-                table = changed
-            target = self.after.table(self.final[ident])
-            if reason is None and target is not None and not same_definition(table, target, references=False):
-                reason = "SQLite must hold it as the new schema defines it"
-            if reason is None:
-                continue
-            self.rebuilt[ident] = reason
-            used = enums_used([self._start(ident), target], [self.ops[i] for i in members])
-            at = max([*members, *(i for e in used for i in enum_changes.get(e, []))])
-            self.rebuild_at.setdefault(at, []).append(ident)
-        # A table whose enum CHECK must change is rebuilt once, after the enum's last change
-        # (the diff changes an enum twice when it both gains and loses values).
-        for ident, final in self.final.items():
-            target = self.after.table(final)
-            if ident in self.rebuilt or ident in self.created or target is None:
-                continue
-            changes = sorted(i for e in enums_used([target]) for i in enum_changes.get(e, []))
-            if changes:
-                names = ", ".join(sorted(e for e in enums_used([target]) if e in enum_changes))
-                self.rebuilt[ident] = f"the values of enum {names} change"
-                self.rebuild_at.setdefault(max([changes[-1], *self.groups.get(ident, [])]), []).append(ident)
-
-    def _doomed(self, ident: int | None, op: Operation) -> bool:
-        """A change to a table the plan drops later: not carried out (but DROP INDEX is: index
-        names are global, and a new index may take the name)."""
-        return ident is not None and ident not in self.final and not isinstance(op, CreateIndex | DropIndex)
 
     # --- walking ----------------------------------------------------------------------------
 
@@ -221,12 +107,12 @@ class _Planner:
         for index, op in enumerate(self.ops):
             ident = self.op_table[index]
             grouped = ident in self.rebuilt and isinstance(op, TABLE_CHANGES)
-            if self._doomed(ident, op) and isinstance(op, TABLE_CHANGES):
+            if self.doomed(ident, op) and isinstance(op, TABLE_CHANGES):
                 self._add([op], Rendered(), Rendered(), "the table is dropped later in this migration")
             elif isinstance(op, AlterEnum):
                 state = self._enum_change(op, index, state)
             elif not grouped:
-                following = state.following(op, created=self._created_table(op, index))
+                following = state.following(op, created=self.created_table(op, index))
                 self._add([op], render(op, state, following), render(op.reverse(), following, state))
                 state = following
             self._track_names(op, ident)
@@ -234,14 +120,6 @@ class _Planner:
                 state = self._group_rebuild(rebuilt, index, state)
         state = self._reconcile(state)
         return Plan(dialect=NAME, steps=tuple(self.steps), foreign_keys_off=self.foreign_keys_off)
-
-    def _created_table(self, op: Operation, index: int) -> Table | None:
-        """CreateTable's table as SQLite holds it (see `_held_created`)."""
-        if not isinstance(op, CreateTable):
-            return None
-        ident = self.op_table[index]
-        assert ident is not None
-        return self._start(ident)
 
     def _track_names(self, op: Operation, ident: int | None) -> None:
         if ident is None:
@@ -255,7 +133,7 @@ class _Planner:
 
     def _names_now(self) -> dict[str, str]:
         """Final table name → its name at this point, for tables renamed later."""
-        return {final: self.names[i] for i, final in self.final.items() if i in self.names and self.names[i] != final}
+        return {final: self.names[i] for i, final in self.renamed_final if i in self.names and self.names[i] != final}
 
     def _add(self, sources: Sequence[Operation], forward: Rendered, backward: Rendered, comment: str = "") -> None:
         self.foreign_keys_off |= forward.foreign_keys_off or backward.foreign_keys_off
@@ -297,16 +175,17 @@ class _Planner:
         origins = column_origins(ops, s0.table(name), target)
         change = TableRebuild(s0.table(name), target, origins, s0.enums_of(name), s0.enums_of(name))
         renames = in_place_renames(change)
+        changed = {name}
         for old, new in renames.items():
-            tables = rewrite_references(tables, name, old, new)
+            rewritten = rewrite_references(tables, name, old, new)
+            tables.update(rewritten)
+            changed |= rewritten.keys()
         tables[name] = target
         views = dict(s0.views)
-        later_drops = {op.view.name for op in self.ops[position + 1 :] if isinstance(op, DropView)}
-        later_drops |= {op.old.name for op in self.ops[position + 1 :] if isinstance(op, ReplaceView)}
-        renames_follow = any(isinstance(op, RenameTable | RenameColumn) for op in self.ops[position + 1 :])
+        renames_follow = self.last_rename > position
         moved = {o: n for n, o in change.origins.items() if o is not None and o != n}
         for view in views_reading(name, s0.views):
-            if view.name in later_drops:
+            if self.last_view_drop.get(view.name, -1) > position:  # a later operation drops it
                 del views[view.name]
                 continue
             final = self.after.view(view.name)
@@ -315,7 +194,7 @@ class _Planner:
             else:
                 for old, new in moved.items():
                     views[view.name] = rename_column_in_view(views[view.name], name, old, new)
-        return State(tables, views, s0.enums, s0.fresh(name))
+        return s0.then(tables=tables, changed=changed, views=views, stale=s0.fresh(name))
 
     def _enum_change(self, op: AlterEnum, index: int, s0: State) -> State:
         """An enum's values change: the tables using it are rebuilt with the new CHECK in this
@@ -336,7 +215,7 @@ class _Planner:
             if name not in now:
                 held = s0.enums_of(name).enum(enum) or op.old
                 stale[name] = {enum: held, **stale.get(name, {})}
-        s1 = State(s0.tables, s0.views, {**s0.enums, enum: op.new}, stale)
+        s1 = s0.then(enums={**s0.enums, enum: op.new}, stale=stale)
         forward, backward = Rendered(), Rendered()
         for name in now:
             forward += rebuild(name, [], s0, s1, {})
@@ -358,16 +237,15 @@ class _Planner:
                 continue
             differ = {e: v for e, v in wanted.items() if v is not None and state.enums.get(e) != v}
             stale = {**state.fresh(target.name), **({target.name: differ} if differ else {})}
-            s1 = self._views_back(
-                target.name, state, State({**state.tables, target.name: target}, state.views, state.enums, stale)
-            )
+            rebuilt = state.then(tables={**state.tables, target.name: target}, changed=[target.name], stale=stale)
+            s1 = self._views_back(target.name, state, rebuilt)
             forward = rebuild(target.name, [], state, s1, {})
             backward = rebuild(target.name, [], s1, state, {})
             self._add([], forward, backward, f"rebuild {target.name}: SQLite must hold it as the new schema defines it")
             state = s1
         for view in self.after.views:
             if state.views.get(view.name) != view:
-                s1 = replace(state, views={**state.views, view.name: view})
+                s1 = state.then(views={**state.views, view.name: view})
                 self._add([], render(CreateView(view=view), state, s1), render(CreateView(view=view), s1, state))
                 state = s1
         return state
@@ -378,4 +256,4 @@ class _Planner:
             final = self.after.view(view.name)
             if final is not None:
                 views[view.name] = final
-        return replace(s1, views=views)
+        return s1.then(views=views)

@@ -14,7 +14,7 @@ the CREATE TABLE of a new table carries every foreign key (`following(created=..
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -89,13 +89,33 @@ class State:
             stale.pop(op.table.name, None)
         elif isinstance(op, RenameTable) and op.old in stale:
             stale[op.new] = stale.pop(op.old)
-        after = State(tables, evolution.views, evolution.enums, stale)
+        touched = evolution.touched | ({created.name} if created is not None else set())
+        return self.then(tables=tables, changed=touched, views=evolution.views, enums=evolution.enums, stale=stale)
+
+    def then(
+        self,
+        *,
+        tables: Mapping[str, Table] | None = None,
+        changed: Iterable[str] = (),
+        views: Mapping[str, View] | None = None,
+        enums: Mapping[str, Enum] | None = None,
+        stale: Mapping[str, Mapping[str, Enum]] | None = None,
+    ) -> State:
+        """The next state: `tables`, which differ from these only in the tables named in
+        `changed` (added, replaced or gone), and views, enum values and `stale` values (each
+        unchanged when not given). Its `referrers` index is derived from this one's."""
+        after = State(
+            self.tables if tables is None else tables,
+            self.views if views is None else views,
+            self.enums if enums is None else enums,
+            self.stale if stale is None else stale,
+        )
         index = dict(self.referrers)
-        for name in evolution.touched | ({created.name} if created is not None else set()):
+        for name in changed:
             if name in self.tables:
                 _refer(index, self.tables[name], add=False)
-            if name in tables:
-                _refer(index, tables[name], add=True)
+            if name in after.tables:
+                _refer(index, after.tables[name], add=True)
         after.__dict__["referrers"] = index  # seeds the cached_property
         return after
 
@@ -182,10 +202,10 @@ def referenced_by_others(name: str, state: State) -> bool:
 
 
 def rewrite_references(tables: Mapping[str, Table], table: str, old: str, new: str) -> dict[str, Table]:
-    """Tables after SQLite renames column `table`.`old` in place: every foreign key
-    referencing the column follows it (the rebuilt table itself is replaced anyway)."""
-    out = dict(tables)
-    for name, t in out.items():
+    """The tables whose foreign keys change when SQLite renames column `table`.`old` in
+    place (every foreign key referencing the column follows it), as they are after."""
+    out = {}
+    for name, t in tables.items():
         fks = tuple(rename_referenced_column(fk, table, old, new) for fk in t.foreign_keys)
         if fks != t.foreign_keys:
             out[name] = t.model_copy(update={"foreign_keys": fks})

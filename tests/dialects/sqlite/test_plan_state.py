@@ -103,6 +103,17 @@ def test_the_referrers_index_is_kept_step_by_step() -> None:
     assert referenced_by_others("parent", state) and not referenced_by_others("lone", state)
 
 
+def test_a_state_the_planner_builds_itself_derives_the_index_from_the_changed_tables() -> None:
+    # A rebuild replaces a table (here: c loses its foreign key) and one renaming a column
+    # in place rewrites the foreign keys of others: `then` is told which, not rescanning all.
+    state = state_of(BEFORE)
+    c = state.table("c").model_copy(update={"foreign_keys": ()})
+    lone = state.table("lone").model_copy(update={"foreign_keys": ()})
+    after = state.then(tables={**state.tables, "c": c, "lone": lone}, changed=["c", "lone"])
+    assert {k: v for k, v in after.referrers.items() if v} == fresh_referrers(after) == {}
+    assert not referenced_by_others("p", after)
+
+
 def test_a_created_table_holding_more_foreign_keys_is_indexed_with_them() -> None:
     # SQLite's CREATE TABLE carries every foreign key, those the diff adds later too.
     full = table(AFTER, "extra")
