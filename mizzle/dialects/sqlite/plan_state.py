@@ -14,6 +14,7 @@ the CREATE TABLE of a new table carries every foreign key (`following(created=..
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +34,7 @@ from mizzle.core.operations import (
 from mizzle.core.rename_refs import rename_referenced_column
 from mizzle.core.types import TypeKind
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
-from mizzle.dialects.sqlite.capabilities import storage_projection
+from mizzle.dialects.sqlite.capabilities import storage_column, storage_index, storage_projection
 
 
 @dataclass(frozen=True)
@@ -140,20 +141,11 @@ def held_after(table: Table, prior: Table | None) -> Table:
     if prior is None:
         return held_table(table)
     known = {id(c) for c in prior.columns} | {id(i) for i in prior.indexes}
-    columns = tuple(c for c in table.columns if id(c) not in known)
-    indexes = tuple(i for i in table.indexes if id(i) not in known)
-    if not columns and not indexes:
-        return table
-    held = held_table(Table(name=table.name, columns=columns, indexes=indexes))
-    projected: dict[int, object] = {
-        id(a): b for a, b in zip(columns + indexes, held.columns + held.indexes, strict=True)
-    }
-    return table.model_copy(
-        update={
-            "columns": tuple(projected.get(id(c), c) for c in table.columns),
-            "indexes": tuple(projected.get(id(i), i) for i in table.indexes),
-        }
-    )
+    columns = tuple(c if id(c) in known else storage_column(table, c) for c in table.columns)
+    indexes = tuple(i if id(i) in known else storage_index(table, i) for i in table.indexes)
+    if all(map(operator.is_, columns, table.columns)) and all(map(operator.is_, indexes, table.indexes)):
+        return table  # held as it is: a copy would only validate it again
+    return table.model_copy(update={"columns": columns, "indexes": indexes})
 
 
 def changed_table(op: Operation, table: Table) -> Table:
