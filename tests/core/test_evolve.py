@@ -422,3 +422,39 @@ def test_evolution_names_the_tables_each_step_touched() -> None:
     evolution.touched.clear()
     evolution.apply(AddColumn(table="other", column=column(a, "p.code")))
     assert evolution.touched == {"other"}
+
+
+def test_the_names_and_references_counted_once_are_kept_up_step_by_step() -> None:
+    a = s(P)
+    c = s(P + C + "CREATE INDEX c_p_idx ON c (p_id)")
+    child = table(c, "c")
+    # c's index name is taken once c exists, and free again once it is dropped
+    bare = child.model_copy(update={"indexes": ()})
+    ops: list[Operation] = [CreateTable(table=bare), CreateIndex(table="c", index=child.indexes[0])]
+    with pytest.raises(SchemaError, match='the name "c_p_idx" is taken'):
+        evolve(a, [*ops, CreateIndex(table="c", index=child.indexes[0])])
+    with pytest.raises(SchemaError, match=r"foreign key c\.c_p_id_fkey references it"):
+        evolve(a, [*ops, DropTable(table=table(a, "p"))])
+    dropped = table(evolve(a, ops), "c")
+    after = evolve(a, [*ops, DropTable(table=dropped), CreateTable(table=dropped), DropTable(table=dropped)])
+    assert evolve(after, [DropTable(table=table(a, "p"))]) == Schema()
+
+
+def test_evolving_many_tables_counts_their_names_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Checking each CREATE TABLE's names against every table's made an initial migration of
+    # 3,000 tables take 85 s; the names are counted once and kept up instead.
+    import mizzle.core.evolve as evolve_module
+
+    n, calls = 200, 0
+    own = evolve_module._own_relation_names
+
+    def counting(t: Table) -> set[str]:
+        nonlocal calls
+        calls += 1
+        return own(t)
+
+    monkeypatch.setattr(evolve_module, "_own_relation_names", counting)
+    many = s("".join(f"CREATE TABLE t{i} (id int PRIMARY KEY, up int REFERENCES t{i // 2}(id));" for i in range(n)))
+    creates: list[Operation] = [CreateTable(table=t) for t in sorted(many.tables, key=lambda t: int(t.name[1:]))]
+    assert evolve(Schema(), creates) == many
+    assert calls <= 4 * n
