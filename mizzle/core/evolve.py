@@ -32,11 +32,12 @@ So `evolve(a, diff(a, b))` equals `b` up to the order of each table's columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mizzle.core.errors import SchemaError
-from mizzle.core.model import Column, ForeignKey, LiteralDefault, Schema, Table, View
+from mizzle.core.model import Column, Enum, ForeignKey, LiteralDefault, Schema, Table, View
 from mizzle.core.operations import (
     AddCheck,
     AddColumn,
@@ -79,12 +80,9 @@ from mizzle.core.types import TypeKind
 
 def evolve(schema: Schema, operations: Iterable[Operation]) -> Schema:
     """The schema after `operations`; SchemaError names the first one that does not fit."""
-    state = _State(schema)
+    state = Evolution(schema)
     for op in operations:
-        handler = _HANDLERS.get(type(op))
-        if handler is None:
-            raise SchemaError(f"cannot apply {op.describe()}: no meaning defined for {type(op).__name__}")
-        handler(state, op)
+        state.apply(op)
     return state.schema()
 
 
@@ -94,7 +92,7 @@ def apply_renames(schema: Schema, renames: Iterable[RenameTable | RenameColumn])
     renames = list(renames)
     if not renames:
         return schema
-    state = _State(schema)
+    state = Evolution(schema)
     for op in renames:
         if isinstance(op, RenameTable):
             state.rename_table(op.old, op.new)
@@ -107,8 +105,13 @@ class _Misfit(Exception):
     """An operation does not fit the schema; `evolve` turns it into a SchemaError naming the operation."""
 
 
-class _State:
-    """The schema being evolved, held in dicts so each operation touches only what it changes."""
+class Evolution:
+    """A schema followed through operations one at a time, held in dicts so each operation
+    touches only what it changes. `apply` is one step of `evolve` (SchemaError when the
+    operation does not fit); `carry_out` only does what the operation does, for a planner
+    following a database that holds the schema otherwise than the operations expect (SQLite
+    carries a rebuilt table's changes out together, later, and skips changes to a table
+    dropped later). After a SchemaError the evolution is left half-way: discard it."""
 
     def __init__(self, schema: Schema) -> None:
         self.tables = {t.name: t for t in schema.tables}
@@ -116,6 +119,67 @@ class _State:
         self.views = {v.name: v for v in schema.views}
         #: the tombstone table and trigger functions / control table exist
         self.sync_support = any(t.sync for t in schema.tables)
+        #: the names of the tables written or removed so far (a planner following many
+        #: tables updates what it derives from them without scanning them all)
+        self.touched: set[str] = set()
+        #: how many of the tables' indexes, keys and uniques have each name, and how many
+        #: tables' foreign keys reference each table (None: not yet counted). Counted once,
+        #: then kept up by `put` and `remove`: checking a CREATE TABLE or DROP TABLE against
+        #: every table made evolving a migration of 3,000 tables quadratic.
+        self._owned: Counter[str] | None = None
+        self._referenced: Counter[str] | None = None
+
+    @classmethod
+    def holding(
+        cls,
+        tables: Mapping[str, Table],
+        views: Mapping[str, View],
+        enums: Mapping[str, Enum],
+        *,
+        sync_support: bool = False,
+    ) -> Evolution:
+        """An evolution starting from these tables, views and enums (copied, not shared).
+        Whether the sync support objects exist is only asked by `apply`'s checks: a caller
+        that only carries operations out need not say (and saves a scan of every table)."""
+        state = cls(Schema())
+        state.tables, state.views, state.enums = dict(tables), dict(views), dict(enums)
+        state.sync_support = sync_support
+        return state
+
+    def apply(self, op: Operation) -> None:
+        """`op` carried out, after checking that it fits (see the module docstring)."""
+        handler = _HANDLERS.get(type(op))
+        if handler is None:
+            raise SchemaError(f"cannot apply {op.describe()}: no meaning defined for {type(op).__name__}")
+        handler(self, op)
+
+    def carry_out(self, op: Operation) -> None:
+        """What `op` does, without checking that it fits: items it adds replace any of the
+        same name, and what it drops may be missing. SchemaError still when it changes a
+        table that does not exist."""
+        effect = _EFFECTS_CHECKED.get(type(op))
+        if effect is None:
+            raise SchemaError(f"cannot apply {op.describe()}: no meaning defined for {type(op).__name__}")
+        effect(self, op)
+
+    def put(self, table: Table) -> None:
+        self._count(self.tables.get(table.name), -1)
+        self.tables[table.name] = table
+        self.touched.add(table.name)
+        self._count(table, 1)
+
+    def remove(self, name: str) -> None:
+        self._count(self.tables.pop(name, None), -1)
+        self.touched.add(name)
+
+    def _count(self, table: Table | None, sign: int) -> None:
+        """Keeps the counts of names and references up as `table` comes (1) or goes (-1)."""
+        if table is None:
+            return
+        if self._owned is not None:
+            self._owned.update(dict.fromkeys(_own_relation_names(table), sign))
+        if self._referenced is not None:
+            self._referenced.update(Counter({fk.ref_table: sign for fk in table.foreign_keys}))
 
     def schema(self) -> Schema:
         return Schema(
@@ -136,15 +200,23 @@ class _State:
             raise _Misfit(f'no column "{table.name}.{name}"')
         return column
 
-    def relation_names(self) -> set[str]:
-        """PostgreSQL's relation namespace: tables, views, indexes, PRIMARY KEY and UNIQUE names."""
-        names = set(self.tables) | set(self.views)
-        for t in self.tables.values():
-            names |= _own_relation_names(t)
-        return names
+    def relation_name_taken(self, name: str) -> bool:
+        """Whether `name` is in PostgreSQL's relation namespace: tables, views, indexes,
+        PRIMARY KEY and UNIQUE names."""
+        if name in self.tables or name in self.views:
+            return True
+        if self._owned is None:
+            self._owned = Counter(n for t in self.tables.values() for n in _own_relation_names(t))
+        return self._owned[name] > 0
 
     def foreign_keys_to(self, table: str) -> list[tuple[str, ForeignKey]]:
         """(table name, fk) for every FK referencing `table`, including its own self-references."""
+        if self._referenced is None:
+            self._referenced = Counter()
+            for t in self.tables.values():
+                self._referenced.update(Counter({fk.ref_table: 1 for fk in t.foreign_keys}))
+        if self._referenced[table] <= 0:
+            return []
         return [(t.name, fk) for t in self.tables.values() for fk in t.foreign_keys if fk.ref_table == table]
 
     def views_reading(self, name: str) -> list[View]:
@@ -153,23 +225,24 @@ class _State:
     # --- renames, shared by evolve and apply_renames ----------------------------------------
 
     def rename_table(self, old: str, new: str) -> None:
-        table = self.tables.pop(old)
-        self.tables[new] = table.model_copy(update={"name": new})
-        for name, t in list(self.tables.items()):
+        table = self.tables[old]
+        self.remove(old)
+        self.put(table.model_copy(update={"name": new}))
+        for t in list(self.tables.values()):
             if any(fk.ref_table == old for fk in t.foreign_keys):
                 fks = tuple(
                     fk.model_copy(update={"ref_table": new}) if fk.ref_table == old else fk for fk in t.foreign_keys
                 )
-                self.tables[name] = t.model_copy(update={"foreign_keys": fks})
+                self.put(t.model_copy(update={"foreign_keys": fks}))
         for view in self.views_reading(old):
             self.views[view.name] = rename_table_in_view(view, old, new)
 
     def rename_column(self, table_name: str, old: str, new: str) -> None:
-        self.tables[table_name] = rename_column_in_table(self.tables[table_name], old, new)
-        for name, t in list(self.tables.items()):
+        self.put(rename_column_in_table(self.tables[table_name], old, new))
+        for t in list(self.tables.values()):
             fks = tuple(rename_referenced_column(fk, table_name, old, new) for fk in t.foreign_keys)
             if fks != t.foreign_keys:
-                self.tables[name] = t.model_copy(update={"foreign_keys": fks})
+                self.put(t.model_copy(update={"foreign_keys": fks}))
         for view in self.views_reading(table_name):
             self.views[view.name] = rename_column_in_view(view, table_name, old, new)
 
@@ -187,8 +260,8 @@ def _constraint_names(table: Table) -> set[str]:
     return names | ({table.primary_key.name} if table.primary_key else set())
 
 
-def _free_relation_name(state: _State, name: str) -> None:
-    if name in state.relation_names():
+def _free_relation_name(state: Evolution, name: str) -> None:
+    if state.relation_name_taken(name):
         raise _Misfit(f'the name "{name}" is taken by a table, view, index or key')
 
 
@@ -205,7 +278,7 @@ def _keys(table: Table, *, indexes: bool = True) -> list[frozenset[str]]:
     return keys
 
 
-def _check_key_unused(state: _State, remaining: Table, columns: Iterable[str], what: str) -> None:
+def _check_key_unused(state: Evolution, remaining: Table, columns: Iterable[str], what: str) -> None:
     """No FK may be left without a key over its referenced columns. Which of two keys over the
     same columns an FK depends on is history the model does not hold (PostgreSQL binds it to
     one index when the FK is created): the diff drops and re-adds an FK whenever any key over
@@ -218,7 +291,7 @@ def _check_key_unused(state: _State, remaining: Table, columns: Iterable[str], w
             raise _Misfit(f"foreign key {owner}.{fk.name} references {what}")
 
 
-def _check_references(state: _State, table: Table, fk: ForeignKey, *, creating: bool = False) -> None:
+def _check_references(state: Evolution, table: Table, fk: ForeignKey, *, creating: bool = False) -> None:
     """`fk` (of `table`) finds its target table, columns and key."""
     if fk.ref_table == table.name:
         target = table
@@ -236,12 +309,12 @@ def _check_references(state: _State, table: Table, fk: ForeignKey, *, creating: 
         raise _Misfit(f'foreign key {fk.name}: "{target.name}"({", ".join(fk.ref_columns)}) is not a key')
 
 
-def _check_columns_exist(state: _State, table: Table, columns: Iterable[str]) -> None:
+def _check_columns_exist(state: Evolution, table: Table, columns: Iterable[str]) -> None:
     for col in columns:
         state.column(table, col)
 
 
-def _check_type_exists(state: _State, column: Column) -> None:
+def _check_type_exists(state: Evolution, column: Column) -> None:
     ctype = column.type
     if ctype.kind is not TypeKind.ENUM:
         return
@@ -260,7 +333,7 @@ def _view_reads_column(view: View, table: str, column: str) -> bool:
     return table in view.referenced_tables() and column in view.query.column_names()
 
 
-def _column_users(state: _State, table: Table, column: str) -> list[str]:
+def _column_users(state: Evolution, table: Table, column: str) -> list[str]:
     """What uses `table`.`column`: keys, FKs both ways, CHECKs, indexes, views."""
     users = []
     if table.primary_key and column in table.primary_key.columns:
@@ -274,7 +347,7 @@ def _column_users(state: _State, table: Table, column: str) -> list[str]:
     return users
 
 
-def _foreign_keys_through(state: _State, table: Table, column: str) -> list[tuple[str, ForeignKey]]:
+def _foreign_keys_through(state: Evolution, table: Table, column: str) -> list[tuple[str, ForeignKey]]:
     """FKs whose columns or referenced columns include `table`.`column`."""
     own = [(table.name, fk) for fk in table.foreign_keys if column in fk.columns]
     return own + [(o, fk) for o, fk in state.foreign_keys_to(table.name) if column in fk.ref_columns]
@@ -288,7 +361,7 @@ def _same(current: object, expected: object, what: str) -> None:
 # --- one handler per operation ------------------------------------------------------------------
 
 
-def _create_table(state: _State, op: CreateTable) -> None:
+def _create_table(state: Evolution, op: CreateTable) -> None:
     table = op.table
     if table.sync and not state.sync_support:
         raise _Misfit("its sync triggers need the sync support objects, which do not exist")
@@ -299,10 +372,10 @@ def _create_table(state: _State, op: CreateTable) -> None:
         _check_type_exists(state, column)
     for fk in table.foreign_keys:
         _check_references(state, table, fk, creating=True)
-    state.tables[table.name] = table
+    _does(state, op)
 
 
-def _drop_table(state: _State, op: DropTable) -> None:
+def _drop_table(state: Evolution, op: DropTable) -> None:
     table = state.table(op.table.name)
     _same(table, op.table, f"table {table.name}")
     for owner, fk in state.foreign_keys_to(table.name):
@@ -310,25 +383,25 @@ def _drop_table(state: _State, op: DropTable) -> None:
             raise _Misfit(f"foreign key {owner}.{fk.name} references it")
     for view in state.views_reading(table.name):
         raise _Misfit(f"view {view.name} reads it")
-    del state.tables[table.name]
+    _does(state, op)
 
 
-def _rename_table(state: _State, op: RenameTable) -> None:
+def _rename_table(state: Evolution, op: RenameTable) -> None:
     if state.table(op.old).sync:
         raise _Misfit("SQLite's sync triggers carry the table's name (disable sync first)")
     _free_relation_name(state, op.new)
-    state.rename_table(op.old, op.new)
+    _does(state, op)
 
 
-def _add_column(state: _State, op: AddColumn) -> None:
+def _add_column(state: Evolution, op: AddColumn) -> None:
     table = state.table(op.table)
     if table.column(op.column.name) is not None:
         raise _Misfit(f'column "{op.table}.{op.column.name}" exists')
     _check_type_exists(state, op.column)
-    state.tables[table.name] = table.model_copy(update={"columns": (*table.columns, op.column)})
+    _does(state, op)
 
 
-def _drop_column(state: _State, op: DropColumn) -> None:
+def _drop_column(state: Evolution, op: DropColumn) -> None:
     table = state.table(op.table)
     _sync_columns_in_use(table, [op.column.name])
     _same(state.column(table, op.column.name), op.column, f"column {table.name}.{op.column.name}")
@@ -337,20 +410,19 @@ def _drop_column(state: _State, op: DropColumn) -> None:
         raise _Misfit(f"{users[0]} uses it")
     if len(table.columns) == 1:
         raise _Misfit("a table needs at least one column (SQLite)")
-    columns = tuple(c for c in table.columns if c.name != op.column.name)
-    state.tables[table.name] = table.model_copy(update={"columns": columns})
+    _does(state, op)
 
 
-def _rename_column(state: _State, op: RenameColumn) -> None:
+def _rename_column(state: Evolution, op: RenameColumn) -> None:
     table = state.table(op.table)
     _sync_columns_in_use(table, [op.old])
     state.column(table, op.old)
     if table.column(op.new) is not None:
         raise _Misfit(f'column "{op.table}.{op.new}" exists')
-    state.rename_column(table.name, op.old, op.new)
+    _does(state, op)
 
 
-def _alter_column(state: _State, op: AlterColumn) -> None:
+def _alter_column(state: Evolution, op: AlterColumn) -> None:
     table = state.table(op.table)
     _sync_columns_in_use(table, [op.old.name])
     name = op.old.name
@@ -366,11 +438,10 @@ def _alter_column(state: _State, op: AlterColumn) -> None:
             raise _Misfit(f"foreign key {owner}.{fk.name} runs through the column whose type changes")
     if op.new.nullable and table.primary_key and name in table.primary_key.columns:
         raise _Misfit(f"primary key {table.primary_key.name} needs the column NOT NULL")
-    columns = tuple(op.new if c.name == name else c for c in table.columns)
-    state.tables[table.name] = table.model_copy(update={"columns": columns})
+    _does(state, op)
 
 
-def _add_primary_key(state: _State, op: AddPrimaryKey) -> None:
+def _add_primary_key(state: Evolution, op: AddPrimaryKey) -> None:
     table = state.table(op.table)
     if table.primary_key is not None:
         raise _Misfit(f"the table has primary key {table.primary_key.name}")
@@ -378,17 +449,17 @@ def _add_primary_key(state: _State, op: AddPrimaryKey) -> None:
     for col in op.key.columns:
         if state.column(table, col).nullable:
             raise _Misfit(f'column "{col}" is nullable')
-    state.tables[table.name] = table.model_copy(update={"primary_key": op.key})
+    _does(state, op)
 
 
-def _drop_primary_key(state: _State, op: DropPrimaryKey) -> None:
+def _drop_primary_key(state: Evolution, op: DropPrimaryKey) -> None:
     table = state.table(op.table)
     if table.sync:
         raise _Misfit(f"the sync triggers of {table.name} read its primary key (disable sync first)")
     _same(table.primary_key, op.key, f"primary key of {table.name}")
     remaining = table.model_copy(update={"primary_key": None})
     _check_key_unused(state, remaining, op.key.columns, f"primary key {op.key.name}")
-    state.tables[table.name] = remaining
+    _does(state, op)
 
 
 def _free_constraint_name(table: Table, name: str) -> None:
@@ -396,112 +467,110 @@ def _free_constraint_name(table: Table, name: str) -> None:
         raise _Misfit(f'table {table.name} has a constraint named "{name}"')
 
 
-def _add_foreign_key(state: _State, op: AddForeignKey) -> None:
+def _add_foreign_key(state: Evolution, op: AddForeignKey) -> None:
     table = state.table(op.table)
     _free_constraint_name(table, op.fk.name)
     _check_columns_exist(state, table, op.fk.columns)
     _check_references(state, table, op.fk)
-    state.tables[table.name] = table.model_copy(update={"foreign_keys": (*table.foreign_keys, op.fk)})
+    _does(state, op)
 
 
-def _drop_foreign_key(state: _State, op: DropForeignKey) -> None:
+def _drop_foreign_key(state: Evolution, op: DropForeignKey) -> None:
     table = state.table(op.table)
     _same(next((fk for fk in table.foreign_keys if fk.name == op.fk.name), None), op.fk, f"foreign key {op.fk.name}")
-    fks = tuple(fk for fk in table.foreign_keys if fk.name != op.fk.name)
-    state.tables[table.name] = table.model_copy(update={"foreign_keys": fks})
+    _does(state, op)
 
 
-def _add_unique(state: _State, op: AddUnique) -> None:
+def _add_unique(state: Evolution, op: AddUnique) -> None:
     table = state.table(op.table)
     _free_constraint_name(table, op.unique.name)
     _free_relation_name(state, op.unique.name)
     _check_columns_exist(state, table, op.unique.columns)
-    state.tables[table.name] = table.model_copy(update={"uniques": (*table.uniques, op.unique)})
+    _does(state, op)
 
 
-def _drop_unique(state: _State, op: DropUnique) -> None:
+def _drop_unique(state: Evolution, op: DropUnique) -> None:
     table = state.table(op.table)
     _same(next((u for u in table.uniques if u.name == op.unique.name), None), op.unique, f"unique {op.unique.name}")
     remaining = table.model_copy(update={"uniques": tuple(u for u in table.uniques if u.name != op.unique.name)})
     _check_key_unused(state, remaining, op.unique.columns, f"unique {op.unique.name}")
-    state.tables[table.name] = remaining
+    _does(state, op)
 
 
-def _add_check(state: _State, op: AddCheck) -> None:
+def _add_check(state: Evolution, op: AddCheck) -> None:
     table = state.table(op.table)
     _free_constraint_name(table, op.check.name)
     _check_columns_exist(state, table, op.check.expr.column_names())
-    state.tables[table.name] = table.model_copy(update={"checks": (*table.checks, op.check)})
+    _does(state, op)
 
 
-def _drop_check(state: _State, op: DropCheck) -> None:
+def _drop_check(state: Evolution, op: DropCheck) -> None:
     table = state.table(op.table)
     _same(next((c for c in table.checks if c.name == op.check.name), None), op.check, f"check {op.check.name}")
-    checks = tuple(c for c in table.checks if c.name != op.check.name)
-    state.tables[table.name] = table.model_copy(update={"checks": checks})
+    _does(state, op)
 
 
-def _create_index(state: _State, op: CreateIndex) -> None:
+def _create_index(state: Evolution, op: CreateIndex) -> None:
     table = state.table(op.table)
     _free_relation_name(state, op.index.name)
     _check_columns_exist(state, table, op.index.columns)
-    state.tables[table.name] = table.model_copy(update={"indexes": (*table.indexes, op.index)})
+    _does(state, op)
 
 
-def _drop_index(state: _State, op: DropIndex) -> None:
+def _drop_index(state: Evolution, op: DropIndex) -> None:
     table = state.table(op.table)
     index = op.index
     _same(next((i for i in table.indexes if i.name == index.name), None), index, f"index {index.name}")
     remaining = table.model_copy(update={"indexes": tuple(i for i in table.indexes if i.name != index.name)})
     if index.unique and index.where is None and all(k.column for k in index.keys):
         _check_key_unused(state, remaining, index.columns, f"unique index {index.name}")
-    state.tables[table.name] = remaining
+    _does(state, op)
 
 
-def _create_enum(state: _State, op: CreateEnum) -> None:
+def _create_enum(state: Evolution, op: CreateEnum) -> None:
     if op.enum.name in state.enums:
         raise _Misfit(f'enum "{op.enum.name}" exists')
-    state.enums[op.enum.name] = op.enum
+    _does(state, op)
 
 
-def _enum_columns(state: _State, name: str) -> list[tuple[Table, Column]]:
+def _enum_columns(state: Evolution, name: str) -> list[tuple[Table, Column]]:
     return [
         (t, c) for t in state.tables.values() for c in t.columns if c.type.kind is TypeKind.ENUM and c.type.name == name
     ]
 
 
-def _drop_enum(state: _State, op: DropEnum) -> None:
+def _drop_enum(state: Evolution, op: DropEnum) -> None:
     _same(state.enums.get(op.enum.name), op.enum, f"enum {op.enum.name}")
     for table, column in _enum_columns(state, op.enum.name):
         raise _Misfit(f"column {table.name}.{column.name} uses it")
-    del state.enums[op.enum.name]
+    _does(state, op)
 
 
-def _alter_enum(state: _State, op: AlterEnum) -> None:
+def _alter_enum(state: Evolution, op: AlterEnum) -> None:
     _same(state.enums.get(op.old.name), op.old, f"enum {op.old.name}")
     if op.new.name != op.old.name:
         raise _Misfit("AlterEnum cannot rename an enum")
-    state.enums[op.new.name] = op.new
+    _does(state, op)
     for _table, column in _enum_columns(state, op.new.name):
         _check_type_exists(state, column)
 
 
-def _create_view(state: _State, op: CreateView) -> None:
+def _create_view(state: Evolution, op: CreateView) -> None:
     _free_relation_name(state, op.view.name)
     for name in op.view.referenced_tables():
         if name not in state.tables and name not in state.views:
             raise _Misfit(f'it reads missing table or view "{name}"')
-    state.views[op.view.name] = op.view
+    _does(state, op)
 
 
-def _drop_view(state: _State, op: DropView) -> None:
+def _drop_view(state: Evolution, op: DropView) -> None:
     _same(state.views.get(op.view.name), op.view, f"view {op.view.name}")
     for view in state.views_reading(op.view.name):
         raise _Misfit(f"view {view.name} reads it")
-    del state.views[op.view.name]
+    _does(state, op)
 
 
-def _replace_view(state: _State, op: ReplaceView) -> None:
+def _replace_view(state: Evolution, op: ReplaceView) -> None:
     _same(state.views.get(op.old.name), op.old, f"view {op.old.name}")
     del state.views[op.old.name]
     _create_view(state, CreateView(view=op.new))
@@ -524,7 +593,7 @@ def _sync_columns_in_use(table: Table, columns: Iterable[str]) -> None:
             raise _Misfit(f'the sync triggers of {table.name} read column "{name}" (disable sync first)')
 
 
-def _enable_sync(state: _State, op: EnableSync) -> None:
+def _enable_sync(state: Evolution, op: EnableSync) -> None:
     table = state.table(op.table)
     if table.sync:
         raise _Misfit("it is a sync table already")
@@ -534,33 +603,137 @@ def _enable_sync(state: _State, op: EnableSync) -> None:
         raise _Misfit(f"its primary key is not {list(op.primary_key)}")
     for name in SYNC_COLUMNS:
         state.column(table, name)
-    state.tables[table.name] = table.model_copy(update={"sync": True})
+    _does(state, op)
 
 
-def _disable_sync(state: _State, op: DisableSync) -> None:
+def _disable_sync(state: Evolution, op: DisableSync) -> None:
     table = state.table(op.table)
     if not table.sync:
         raise _Misfit("it is not a sync table")
     if table.primary_key is None or table.primary_key.columns != op.primary_key:
         raise _Misfit(f"its primary key is not {list(op.primary_key)}")
-    state.tables[table.name] = table.model_copy(update={"sync": False})
+    _does(state, op)
 
 
-def _create_sync_support(state: _State, op: CreateSyncSupport) -> None:
+def _create_sync_support(state: Evolution, op: CreateSyncSupport) -> None:
     if state.sync_support:
         raise _Misfit("they exist")
-    state.sync_support = True
+    _does(state, op)
 
 
-def _drop_sync_support(state: _State, op: DropSyncSupport) -> None:
+def _drop_sync_support(state: Evolution, op: DropSyncSupport) -> None:
     users = sorted(t.name for t in state.tables.values() if t.sync)
     if users:
         raise _Misfit(f"sync table {users[0]} uses them")
-    state.sync_support = False
+    _does(state, op)
 
 
-def _checked(apply: Callable[[_State, Any], None]) -> Callable[[_State, Operation], None]:
-    def run(state: _State, op: Operation) -> None:
+# --- what each operation does, once it fits (`Evolution.carry_out` does only this) ---------------
+
+
+def _does(state: Evolution, op: Operation) -> None:
+    _EFFECTS[type(op)](state, op)
+
+
+def _without(items: tuple[Any, ...], name: str) -> tuple[Any, ...]:
+    return tuple(i for i in items if i.name != name)
+
+
+def _change(state: Evolution, name: str, **update: object) -> None:
+    state.put(state.table(name).model_copy(update=update))
+
+
+def _replace_column(state: Evolution, op: AlterColumn) -> None:
+    table = state.table(op.table)
+    _change(state, op.table, columns=tuple(op.new if c.name == op.old.name else c for c in table.columns))
+
+
+def _add_item(field: str, item: Callable[[Any], Any]) -> Callable[[Evolution, Any], None]:
+    """An operation adding a named constraint or index (replacing one of the same name)."""
+
+    def add(state: Evolution, op: Any) -> None:
+        new = item(op)
+        _change(state, op.table, **{field: (*_without(getattr(state.table(op.table), field), new.name), new)})
+
+    return add
+
+
+def _drop_item(field: str, item: Callable[[Any], Any]) -> Callable[[Evolution, Any], None]:
+    def drop(state: Evolution, op: Any) -> None:
+        _change(state, op.table, **{field: _without(getattr(state.table(op.table), field), item(op).name)})
+
+    return drop
+
+
+def _set_sync(on: bool) -> Callable[[Evolution, Any], None]:
+    def set_sync(state: Evolution, op: EnableSync | DisableSync) -> None:
+        _change(state, op.table, sync=on)
+
+    return set_sync
+
+
+def _set_sync_support(on: bool) -> Callable[[Evolution, Any], None]:
+    def set_support(state: Evolution, op: Operation) -> None:
+        state.sync_support = on
+
+    return set_support
+
+
+def _put_enum(state: Evolution, op: CreateEnum | AlterEnum) -> None:
+    enum = op.enum if isinstance(op, CreateEnum) else op.new
+    state.enums[enum.name] = enum
+
+
+def _remove_enum(state: Evolution, op: DropEnum) -> None:
+    state.enums.pop(op.enum.name, None)
+
+
+def _put_view(state: Evolution, op: CreateView) -> None:
+    state.views[op.view.name] = op.view
+
+
+def _remove_view(state: Evolution, op: DropView) -> None:
+    state.views.pop(op.view.name, None)
+
+
+def _replace_view_effect(state: Evolution, op: ReplaceView) -> None:
+    state.views.pop(op.old.name, None)
+    state.views[op.new.name] = op.new
+
+
+_EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
+    CreateTable: lambda state, op: state.put(op.table),
+    DropTable: lambda state, op: state.remove(op.table.name),
+    RenameTable: lambda state, op: state.rename_table(state.table(op.old).name, op.new),
+    AddColumn: lambda state, op: _change(state, op.table, columns=(*state.table(op.table).columns, op.column)),
+    DropColumn: _drop_item("columns", lambda op: op.column),
+    RenameColumn: lambda state, op: state.rename_column(state.table(op.table).name, op.old, op.new),
+    AlterColumn: _replace_column,
+    AddPrimaryKey: lambda state, op: _change(state, op.table, primary_key=op.key),
+    DropPrimaryKey: lambda state, op: _change(state, op.table, primary_key=None),
+    AddForeignKey: _add_item("foreign_keys", lambda op: op.fk),
+    DropForeignKey: _drop_item("foreign_keys", lambda op: op.fk),
+    AddUnique: _add_item("uniques", lambda op: op.unique),
+    DropUnique: _drop_item("uniques", lambda op: op.unique),
+    AddCheck: _add_item("checks", lambda op: op.check),
+    DropCheck: _drop_item("checks", lambda op: op.check),
+    CreateIndex: _add_item("indexes", lambda op: op.index),
+    DropIndex: _drop_item("indexes", lambda op: op.index),
+    CreateEnum: _put_enum,
+    DropEnum: _remove_enum,
+    AlterEnum: _put_enum,
+    CreateView: _put_view,
+    DropView: _remove_view,
+    ReplaceView: _replace_view_effect,
+    EnableSync: _set_sync(True),
+    DisableSync: _set_sync(False),
+    CreateSyncSupport: _set_sync_support(True),
+    DropSyncSupport: _set_sync_support(False),
+}
+
+
+def _checked(apply: Callable[[Evolution, Any], None]) -> Callable[[Evolution, Operation], None]:
+    def run(state: Evolution, op: Operation) -> None:
         try:
             apply(state, op)
         except _Misfit as misfit:
@@ -569,7 +742,7 @@ def _checked(apply: Callable[[_State, Any], None]) -> Callable[[_State, Operatio
     return run
 
 
-_APPLY: dict[type[Operation], Callable[[_State, Any], None]] = {
+_APPLY: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateTable: _create_table,
     DropTable: _drop_table,
     RenameTable: _rename_table,
@@ -599,3 +772,4 @@ _APPLY: dict[type[Operation], Callable[[_State, Any], None]] = {
     DropSyncSupport: _drop_sync_support,
 }
 _HANDLERS = {op_type: _checked(apply) for op_type, apply in _APPLY.items()}
+_EFFECTS_CHECKED = {op_type: _checked(effect) for op_type, effect in _EFFECTS.items()}

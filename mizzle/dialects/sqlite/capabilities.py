@@ -210,3 +210,15 @@ def project(schema: Schema) -> tuple[Schema, list[str]]:
 def storage_projection(schema: Schema) -> Schema:
     """`project` without reading expressions back: the schema `render_schema` renders."""
     return _Holder(read_back=False).schema(schema)
+
+
+def storage_column(table: Table, column: Column) -> Column:
+    """One column of `table` as `storage_projection` holds it (the same object when SQLite
+    holds it as it is)."""
+    return _Holder(read_back=False).column(table, column)
+
+
+def storage_index(table: Table, index: Index) -> Index:
+    """One index of `table` as `storage_projection` holds it (the same object when SQLite
+    holds it as it is)."""
+    return _Holder(read_back=False).index(table, index)

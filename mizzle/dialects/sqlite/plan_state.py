@@ -3,37 +3,38 @@
 The planner (`plan.py`) follows the database through the operations so that each step's
 statements, and its reverse, are derived from the states on either side of it. A `State`
 holds the tables (as SQLite holds them: `capabilities.storage_projection`), the views and
-the enum values; renames rewrite references as SQLite's ALTER TABLE rewrites them
-(`core.rename_refs`).
+the enum values. What an operation does to them is evolve's interpreter
+(`core.evolve.Evolution.carry_out`, renames rewriting references as SQLite's ALTER TABLE
+rewrites them), the tables it touched then projected; without evolve's fit checks, because
+SQLite's database lags the operations on purpose (a rebuilt table's changes are carried out
+together in one step, and changes to a table dropped later not at all). SQLite's extras:
+the CREATE TABLE of a new table carries every foreign key (`following(created=...)`), and
+`stale` enum values in the CHECKs of tables not yet rebuilt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from mizzle.core.errors import SchemaError
-from mizzle.core.model import Column, Enum, Index, Schema, Table, View
+from mizzle.core.evolve import Evolution
+from mizzle.core.model import Enum, Schema, Table, View
 from mizzle.core.operations import (
-    AddCheck,
     AddColumn,
-    AddForeignKey,
-    AddPrimaryKey,
-    AddUnique,
     AlterColumn,
-    CreateIndex,
-    DropCheck,
-    DropColumn,
-    DropForeignKey,
-    DropIndex,
-    DropPrimaryKey,
-    DropUnique,
+    DisableSync,
+    DropTable,
+    EnableSync,
     Operation,
-    RenameColumn,
+    RenameTable,
 )
-from mizzle.core.rename_refs import rename_column_in_table, rename_referenced_column, rename_table_in_view
+from mizzle.core.rename_refs import rename_referenced_column
 from mizzle.core.types import TypeKind
-from mizzle.dialects.sqlite.capabilities import storage_projection
+from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
+from mizzle.dialects.sqlite.capabilities import storage_column, storage_index, storage_projection
 
 
 @dataclass(frozen=True)
@@ -62,60 +63,98 @@ class State:
             raise SchemaError(f'cannot plan the change for SQLite: there is no table "{name}" at that point')
         return table
 
+    @cached_property
+    def referrers(self) -> Mapping[str, frozenset[str]]:
+        """Table name → the other tables whose foreign keys reference it. Computed once for
+        a state the planner builds itself; `following` derives it from the tables the
+        operation touched, so dropping 3,000 tables does not scan them all 3,000 times."""
+        index: dict[str, frozenset[str]] = {}
+        for table in self.tables.values():
+            _refer(index, table, add=True)
+        return index
+
+    def following(self, op: Operation, *, created: Table | None = None) -> State:
+        """The state after `op` carried out on its own. `created`: the table CreateTable
+        makes, as SQLite holds it (the planner's choice: see `plan._Planner._held_created`)."""
+        if isinstance(op, (*TABLE_CHANGES, EnableSync, DisableSync)):
+            self.table(op.table_name or "")  # this module's message for a missing table
+        evolution = Evolution.holding(self.tables, self.views, self.enums)
+        evolution.carry_out(op)
+        tables = evolution.tables
+        for name in evolution.touched & tables.keys():
+            tables[name] = held_after(tables[name], self.tables.get(name))
+        if created is not None:
+            tables[created.name] = created
+        stale = dict(self.stale)
+        if isinstance(op, DropTable):
+            stale.pop(op.table.name, None)
+        elif isinstance(op, RenameTable) and op.old in stale:
+            stale[op.new] = stale.pop(op.old)
+        touched = evolution.touched | ({created.name} if created is not None else set())
+        return self.then(tables=tables, changed=touched, views=evolution.views, enums=evolution.enums, stale=stale)
+
+    def then(
+        self,
+        *,
+        tables: Mapping[str, Table] | None = None,
+        changed: Iterable[str] = (),
+        views: Mapping[str, View] | None = None,
+        enums: Mapping[str, Enum] | None = None,
+        stale: Mapping[str, Mapping[str, Enum]] | None = None,
+    ) -> State:
+        """The next state: `tables`, which differ from these only in the tables named in
+        `changed` (added, replaced or gone), and views, enum values and `stale` values (each
+        unchanged when not given). Its `referrers` index is derived from this one's."""
+        after = State(
+            self.tables if tables is None else tables,
+            self.views if views is None else views,
+            self.enums if enums is None else enums,
+            self.stale if stale is None else stale,
+        )
+        index = dict(self.referrers)
+        for name in changed:
+            if name in self.tables:
+                _refer(index, self.tables[name], add=False)
+            if name in after.tables:
+                _refer(index, after.tables[name], add=True)
+        after.__dict__["referrers"] = index  # seeds the cached_property
+        return after
+
+
+def _refer(index: dict[str, frozenset[str]], table: Table, *, add: bool) -> None:
+    """Adds (or takes away) `table`'s foreign keys to other tables in `index`."""
+    for ref in {fk.ref_table for fk in table.foreign_keys if fk.ref_table != table.name}:
+        have = index.get(ref, frozenset())
+        index[ref] = have | {table.name} if add else have - {table.name}
+
 
 def held_table(table: Table) -> Table:
     """A model table as SQLite holds it (so are `held_column` and `held_index`)."""
     return storage_projection(Schema(tables=(table,))).tables[0]
 
 
-def held_column(table: str, column: Column) -> Column:
-    return held_table(Table(name=table, columns=(column,))).columns[0]
+def held_after(table: Table, prior: Table | None) -> Table:
+    """`table` as SQLite holds it, where `prior` is how SQLite held it before one operation:
+    only the columns and indexes the operation brought are projected, the others are held
+    already (projecting every table an operation touches whole made following a 3,000-table
+    migration twice as slow). Checks, keys and foreign keys are held as the model has them."""
+    if prior is None:
+        return held_table(table)
+    known = {id(c) for c in prior.columns} | {id(i) for i in prior.indexes}
+    columns = tuple(c if id(c) in known else storage_column(table, c) for c in table.columns)
+    indexes = tuple(i if id(i) in known else storage_index(table, i) for i in table.indexes)
+    if all(map(operator.is_, columns, table.columns)) and all(map(operator.is_, indexes, table.indexes)):
+        return table  # held as it is: a copy would only validate it again
+    return table.model_copy(update={"columns": columns, "indexes": indexes})
 
 
-def held_index(table: str, index: Index) -> Index:
-    return held_table(Table(name=table, columns=(), indexes=(index,))).indexes[0]
-
-
-def _without(items: Sequence[object], name: str) -> tuple[object, ...]:
-    return tuple(i for i in items if getattr(i, "name", None) != name)
-
-
-def apply_to_table(op: Operation, table: Table) -> Table:
-    """`table` (as SQLite holds it) after one of the TABLE_CHANGES."""
-    update: dict[str, object]
-    match op:
-        case AddColumn():
-            update = {"columns": (*table.columns, held_column(table.name, op.column))}
-        case DropColumn():
-            update = {"columns": _without(table.columns, op.column.name)}
-        case RenameColumn():
-            return rename_column_in_table(table, op.old, op.new)
-        case AlterColumn():
-            held = held_column(table.name, op.new)
-            update = {"columns": tuple(held if c.name == op.old.name else c for c in table.columns)}
-        case AddPrimaryKey():
-            update = {"primary_key": op.key}
-        case DropPrimaryKey():
-            update = {"primary_key": None}
-        case AddForeignKey():
-            update = {"foreign_keys": (*_without(table.foreign_keys, op.fk.name), op.fk)}
-        case DropForeignKey():
-            update = {"foreign_keys": _without(table.foreign_keys, op.fk.name)}
-        case AddUnique():
-            update = {"uniques": (*_without(table.uniques, op.unique.name), op.unique)}
-        case DropUnique():
-            update = {"uniques": _without(table.uniques, op.unique.name)}
-        case AddCheck():
-            update = {"checks": (*_without(table.checks, op.check.name), op.check)}
-        case DropCheck():
-            update = {"checks": _without(table.checks, op.check.name)}
-        case CreateIndex():
-            update = {"indexes": (*_without(table.indexes, op.index.name), held_index(table.name, op.index))}
-        case DropIndex():
-            update = {"indexes": _without(table.indexes, op.index.name)}
-        case _:
-            raise TypeError(f"{type(op).__name__} does not change one table")
-    return table.model_copy(update=update)
+def changed_table(op: Operation, table: Table) -> Table:
+    """`table` (as SQLite holds it) after one of its TABLE_CHANGES carried out on its own."""
+    if table.name != op.table_name:  # the operation names the table as a later rename does
+        table = table.model_copy(update={"name": op.table_name})
+    evolution = Evolution.holding({table.name: table}, {}, {})
+    evolution.carry_out(op)
+    return held_after(evolution.tables[table.name], table)
 
 
 def same_definition(a: Table, b: Table, *, references: bool = True) -> bool:
@@ -149,37 +188,16 @@ def enums_used(tables: Sequence[Table | None], ops: Sequence[Operation] = ()) ->
     return {c.type.name for c in columns if c.type.kind is TypeKind.ENUM and not c.type.array_dims and c.type.name}
 
 
-def referenced_by_others(name: str, tables: Mapping[str, Table]) -> bool:
-    for table in tables.values():
-        for fk in table.foreign_keys:
-            if fk.ref_table == name and table.name != name:
-                return True
-    return False
+def referenced_by_others(name: str, state: State) -> bool:
+    """Whether a table other than `name` has a foreign key referencing it."""
+    return bool(state.referrers.get(name))
 
 
-def rename_table(state: State, old: str, new: str) -> State:
-    """The state after SQLite's RENAME TABLE: the table, the foreign keys referencing it (its
-    own included), and the views reading it."""
-    tables = dict(state.tables)
-    tables[new] = tables.pop(old).model_copy(update={"name": new})
+def rewrite_references(tables: Mapping[str, Table], table: str, old: str, new: str) -> dict[str, Table]:
+    """The tables whose foreign keys change when SQLite renames column `table`.`old` in
+    place (every foreign key referencing the column follows it), as they are after."""
+    out = {}
     for name, t in tables.items():
-        if any(fk.ref_table == old for fk in t.foreign_keys):
-            fks = tuple(
-                fk.model_copy(update={"ref_table": new}) if fk.ref_table == old else fk for fk in t.foreign_keys
-            )
-            tables[name] = t.model_copy(update={"foreign_keys": fks})
-    views = {n: rename_table_in_view(v, old, new) for n, v in state.views.items()}
-    stale = {new if t == old else t: e for t, e in state.stale.items()}
-    return State(tables, views, state.enums, stale)
-
-
-def rename_column(tables: Mapping[str, Table], table: str, old: str, new: str, *, own: bool = True) -> dict[str, Table]:
-    """Tables after SQLite's RENAME COLUMN: the table itself (with `own`) and the foreign keys
-    of every table referencing the column."""
-    out = dict(tables)
-    if own:
-        out[table] = rename_column_in_table(out[table], old, new)
-    for name, t in out.items():
         fks = tuple(rename_referenced_column(fk, table, old, new) for fk in t.foreign_keys)
         if fks != t.foreign_keys:
             out[name] = t.model_copy(update={"foreign_keys": fks})

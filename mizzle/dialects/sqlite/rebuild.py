@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -62,8 +63,11 @@ NEW_TABLE_PREFIX = "__mizzle_new_"
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 
 
+@lru_cache(maxsize=16384)
 def q(name: str) -> str:
-    """A name as the renderer prints it (quoted only where SQLite or PostgreSQL needs it)."""
+    """A name as the renderer prints it (quoted only where SQLite or PostgreSQL needs it).
+    Memoised: printing through sqlglot costs ~60 µs, and a plan rebuilding 1,000 tables asks
+    for the same names ~100,000 times."""
     return ddl.sql(ddl.ident(name), transpile.DIALECT)
 
 

@@ -53,7 +53,7 @@ from mizzle.core.plan import Plan
 from mizzle.core.types import ColumnType, t
 from mizzle.dialects import get_dialect
 from mizzle.dialects.sqlite import introspect, plan, project, render_schema
-from mizzle.dialects.sqlite.plan import in_place_problem
+from mizzle.dialects.sqlite.alterable import in_place_problem
 
 # --- running plans as the migration runner does ------------------------------------------------
 
