@@ -96,7 +96,11 @@ def _render(schema: Schema, suffix: str, style: Style) -> str:
     problems = postgresql.capability_problems(schema)
     if problems:
         raise UnsupportedError(f"the schema does not fit postgresql: {problems[0]}")
-    return output.sql_script(postgresql.render_schema(schema))
+    from mizzle.sources.sql.sqlite_notes import note_lines
+
+    notes = note_lines(schema)
+    script = output.sql_script(postgresql.render_schema(schema))
+    return script + ("\n" + "\n".join(notes) + "\n" if notes else "")
 
 
 def _write(path: Path, text: str) -> None:

@@ -21,7 +21,7 @@ from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, ExprDefault, Index, IndexKey, LiteralDefault, Schema, Table, View
 from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
-from mizzle.dialects.sqlite import transpile
+from mizzle.dialects.sqlite import spelling, transpile
 
 _RESERVED_PREFIX = "sqlite_"
 _TIMESTAMP_KINDS = (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ)
@@ -37,6 +37,11 @@ def serial_problem(table: Table) -> str | None:
             return (
                 f'table "{table.name}", column "{column.name}": SQLite can only auto-increment a single-column '
                 f'primary key; serial column "{column.name}" is not one'
+            )
+        if column.sqlite_autoincrement and (column.type.kind not in SERIAL_KINDS or column.name != sole):
+            return (
+                f'table "{table.name}", column "{column.name}": AUTOINCREMENT needs a serial column '
+                "that is the table's sole primary key"
             )
     return None
 
@@ -55,7 +60,7 @@ def _expression_problems(schema: Schema) -> Iterator[str]:
     for table in schema.tables:
         where = f'table "{table.name}"'
         for column in table.columns:
-            if isinstance(column.default, ExprDefault):
+            if isinstance(column.default, ExprDefault) and column.sqlite_default is None:
                 carry = partial(transpile.default_expression, column.default.expr)
                 attempts.append((f'{where}, column "{column.name}", default', carry))
         attempts += [(f'{where}, check "{c.name}"', partial(transpile.check_expression, c.expr)) for c in table.checks]
@@ -84,6 +89,9 @@ def capability_problems(schema: Schema) -> list[str]:
     for table in schema.tables:
         problems += _case_clashes(f'table "{table.name}", columns', table.column_names)
     problems += _expression_problems(schema)
+    for table in schema.tables:
+        for column in table.columns:
+            problems += spelling.problems(column, f'table "{table.name}", column "{column.name}"')
     return problems
 
 
@@ -124,6 +132,13 @@ class _Holder:
 
     def column(self, table: Table, column: Column) -> Column:
         where = f'table "{table.name}", column "{column.name}"'
+        pk = table.primary_key
+        sole = pk is not None and pk.columns == (column.name,)
+        if column.sqlite_type is not None or column.sqlite_default is not None:
+            # the texts as written decide what SQLite holds (the same rule introspection reads by)
+            column = spelling.held(column, sole_primary_key=sole)
+            if column.sqlite_default is not None:
+                return column  # the default is the text: nothing below applies to it
         ctype, default = column.type, column.default
         if ctype.kind is TypeKind.BIGSERIAL:
             self.notes.append(f"{where}: bigserial is held as serial (SQLite has one 64-bit rowid)")
