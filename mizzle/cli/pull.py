@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from mizzle.cli import output
 from mizzle.cli.session import session_of
-from mizzle.core.errors import MizzleError, UnsupportedError
+from mizzle.core.errors import MizzleError
 from mizzle.dialects import get_dialect
 from mizzle.sources.objects import object_path
 
@@ -81,6 +81,11 @@ def pull(
     output.stdout().print(f"wrote {escape(str(out))}: {_counts(introspected)} from {escape(url.redacted)}")
     if warning := introspected.warning():
         output.warning(warning)
+    if out.suffix == ".sql" and (problems := get_dialect("postgresql").capability_problems(introspected.schema)):
+        # The file records the database as it is (SQLite holds what PostgreSQL refuses):
+        # said here, and refused where PostgreSQL is really targeted (generate, export, push).
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        output.warning(f"the schema does not fit postgresql: {problems[0]}{more}")
 
 
 def _render(schema: Schema, suffix: str, style: Style) -> str:
@@ -92,14 +97,11 @@ def _render(schema: Schema, suffix: str, style: Style) -> str:
         from mizzle.sources.dsl.codegen import schema_to_python
 
         return schema_to_python(schema)
-    postgresql = get_dialect("postgresql")
-    problems = postgresql.capability_problems(schema)
-    if problems:
-        raise UnsupportedError(f"the schema does not fit postgresql: {problems[0]}")
+    from mizzle.dialects.postgresql.render import render_schema
     from mizzle.sources.sql.sqlite_notes import note_lines
 
     notes = note_lines(schema)
-    script = output.sql_script(postgresql.render_schema(schema))
+    script = output.sql_script(render_schema(schema, refuse_problems=False))
     return script + ("\n" + "\n".join(notes) + "\n" if notes else "")
 
 
