@@ -219,9 +219,8 @@ def _foreign_key_problems(schema: Schema, table: Table, fk: ForeignKey) -> Itera
     if target is None:
         yield f'{where}: references missing table "{fk.ref_table}"'
         return
-    for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
-        src, dst = table.column(col), target.column(ref)
-        if dst is None:
+    for ref in fk.ref_columns:
+        if target.column(ref) is None:
             yield f'{where}: references missing column "{fk.ref_table}.{ref}"'
     keys = [set(target.primary_key.columns)] if target.primary_key else []
     keys += [set(u.columns) for u in target.uniques]

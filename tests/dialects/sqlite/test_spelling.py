@@ -160,7 +160,8 @@ def test_rendering_refuses_a_bad_text_with_one_line(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedError, match="is not a SQLite declared type"):
         get_dialect("sqlite").render_schema(bad)
     (tmp_path / "schema.py").write_text(
-        'from mizzle.dsl import Table, text\n\nclass T(Table):\n    a = text().sqlite(default="1); DROP TABLE t; --")\n',
+        "from mizzle.dsl import Table, text\n\n"
+        'class T(Table):\n    a = text().sqlite(default="1); DROP TABLE t; --")\n',
         encoding="utf-8",
     )
     out = mizzle(tmp_path, "export", "--schema", "schema.py", "--dialect", "sqlite")
