@@ -81,6 +81,13 @@ def pull(
     output.stdout().print(f"wrote {escape(str(out))}: {_counts(introspected)} from {escape(url.redacted)}")
     if warning := introspected.warning():
         output.warning(warning)
+    if style is Style.sqlalchemy and (kept := _sqlite_spellings(introspected.schema)):
+        # SQLAlchemy models have no per-dialect declared type or DEFAULT text mizzle reads back
+        more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
+        output.warning(
+            f"SQLAlchemy models cannot say how SQLite holds {kept[0]}{more}: a rebuild will write mizzle's "
+            "own type and default there; pull with --style dsl to keep them"
+        )
     if out.suffix == ".sql" and (problems := get_dialect("postgresql").capability_problems(introspected.schema)):
         # The file records the database as it is (SQLite holds what PostgreSQL refuses):
         # said here, and refused where PostgreSQL is really targeted (generate, export, push).
@@ -103,6 +110,16 @@ def _render(schema: Schema, suffix: str, style: Style) -> str:
     notes = note_lines(schema)
     script = output.sql_script(render_schema(schema, refuse_problems=False))
     return script + ("\n" + "\n".join(notes) + "\n" if notes else "")
+
+
+def _sqlite_spellings(schema: Schema) -> list[str]:
+    """The columns whose SQLite declared type, DEFAULT text or AUTOINCREMENT is kept as written."""
+    return [
+        f"{table.name}.{c.name}"
+        for table in schema.tables
+        for c in table.columns
+        if c.sqlite_type is not None or c.sqlite_default is not None or c.sqlite_autoincrement
+    ]
 
 
 def _write(path: Path, text: str) -> None:

@@ -213,3 +213,22 @@ def test_a_sql_note_naming_a_missing_column_is_an_error_naming_its_line() -> Non
     text = 'CREATE TABLE t (a text);\n-- mizzle:sqlite {"table": "t", "column": "b", "type": "INT"}\n'
     with pytest.raises(SchemaError, match=r'^schema.sql:2: mizzle:sqlite names column "t.b"'):
         parse_ddl(text)
+
+
+def test_a_change_of_a_sqlite_spelling_rebuilds_on_sqlite_and_is_nothing_on_postgresql() -> None:
+    from mizzle.core.diff import diff
+
+    before = Schema(tables=(Table(name="t", columns=(Column(name="a", type=t("timestamp")),)),))
+    after = Schema(tables=(Table(name="t", columns=(Column(name="a", type=t("timestamp"), sqlite_type="DATETIME"),)),))
+    operations = diff(before, after)
+    assert [op.describe() for op in operations] == ["alter column t.a: SQLite declared type"]
+    postgresql = get_dialect("postgresql").plan(operations, before, after)
+    assert [s for step in postgresql.steps for s in step.statements] == []
+    sqlite = get_dialect("sqlite").plan(operations, before, after)
+    assert any("a DATETIME" in s for step in sqlite.steps for s in step.statements)
+
+
+def test_pull_as_sqlalchemy_says_what_it_cannot_keep(app: Path) -> None:
+    pulled = mizzle(app, "pull", "--db", "sqlite:///app.db", "-o", "models.py", "--style", "sqlalchemy")
+    assert pulled.returncode == 0, pulled.stderr
+    assert "SQLAlchemy models cannot say how SQLite holds users." in " ".join(pulled.stderr.split())
