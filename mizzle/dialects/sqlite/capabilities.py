@@ -137,9 +137,9 @@ class _Holder:
         if column.sqlite_type is not None or column.sqlite_default is not None:
             # the texts as written decide what SQLite holds (the same rule introspection reads by)
             column = spelling.held(column, sole_primary_key=sole)
-            if column.sqlite_default is not None:
-                return column  # the default is the text: nothing below applies to it
         ctype, default = column.type, column.default
+        # a default kept as its SQLite text is already what SQLite holds: nothing below applies
+        as_written = column.sqlite_default is not None
         if ctype.kind is TypeKind.BIGSERIAL:
             self.notes.append(f"{where}: bigserial is held as serial (SQLite has one 64-bit rowid)")
             ctype = ctype.model_copy(update={"kind": TypeKind.SERIAL})
@@ -150,7 +150,7 @@ class _Holder:
             # JSON array (that needs a subquery): the elements are plain text there.
             self.notes.append(f"{where}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
             ctype = ColumnType(kind=TypeKind.TEXT, array_dims=ctype.array_dims)
-        if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS:
+        if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS and not as_written:
             value = default.value
             if isinstance(value, str):
                 held: object = transpile.timestamp_text(value, ctype.kind)
@@ -161,7 +161,7 @@ class _Holder:
             if held != value:
                 self.notes.append(f"{where}: default {value!r} is held as {held!r}")
                 default = LiteralDefault.model_validate({"value": held})
-        if isinstance(default, ExprDefault):
+        if isinstance(default, ExprDefault) and not as_written:
             default = ExprDefault(expr=self.expr(default.expr, f"{where}, default"))
         if ctype is column.type and default is column.default:
             return column  # held as it is: a copy would only validate it again

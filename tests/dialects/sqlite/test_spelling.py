@@ -232,3 +232,26 @@ def test_pull_as_sqlalchemy_says_what_it_cannot_keep(app: Path) -> None:
     pulled = mizzle(app, "pull", "--db", "sqlite:///app.db", "-o", "models.py", "--style", "sqlalchemy")
     assert pulled.returncode == 0, pulled.stderr
     assert "SQLAlchemy models cannot say how SQLite holds users." in " ".join(pulled.stderr.split())
+
+
+@pytest.mark.parametrize("suffix", ["py", "sql"])
+def test_what_postgresql_would_refuse_is_pulled_from_sqlite_as_it_is(tmp_path: Path, suffix: str) -> None:
+    """The issue's app: a 72-byte index name ("PostgreSQL keeps at most 63" refused the pull)
+    and an integer → text foreign key (refused by generate). A SQLite-only project holds both."""
+    conn = sqlite3.connect(tmp_path / "app.db")
+    conn.executescript(
+        "CREATE TABLE parent (code TEXT PRIMARY KEY);"
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_code INTEGER REFERENCES parent (code), a TEXT);"
+        "CREATE INDEX child_a_index_with_a_really_long_name_that_goes_past_sixty_three_bytes_x ON child (a);"
+    )
+    conn.close()
+    (tmp_path / "mizzle.toml").write_text(f'schema = "schema.{suffix}"\ndialects = ["sqlite"]\n', encoding="utf-8")
+    pulled = mizzle(tmp_path, "pull", "--db", "sqlite:///app.db", "-o", f"schema.{suffix}")
+    assert pulled.returncode == 0, pulled.stderr
+    if suffix == "sql":
+        assert "warning: the schema does not fit postgresql" in pulled.stderr
+    pushed = mizzle(tmp_path, "push", "--db", "sqlite:///app.db", "--dry-run")
+    assert pushed.stdout == "nothing to push: sqlite:///app.db matches the schema\n", pushed.stderr
+    exported = mizzle(tmp_path, "export", "--dialect", "postgresql")
+    assert exported.returncode != 0
+    assert exported.stderr.startswith("error: ") and "63" in exported.stderr
