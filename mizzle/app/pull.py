@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mizzle.app.folder import plural
-from mizzle.core.errors import MizzleError, UnsupportedError
+from mizzle.core.errors import MizzleError
 from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import get_dialect
 from mizzle.sources.objects import object_path
@@ -60,8 +60,9 @@ class Pulled:
     path: Path
     #: what was written: `3 tables, 1 enum, 2 views`
     counts: str
-    #: one line naming what the database holds that the model cannot (not written), or None
-    warning: str | None
+    #: one line each: what the database holds that the model cannot (not written); what the
+    #: file cannot say (SQLite spellings in SQLAlchemy models); what PostgreSQL would refuse
+    warnings: tuple[str, ...]
 
 
 def pull(
@@ -76,8 +77,22 @@ def pull(
         introspected = dialect.introspect(conn)
     finally:
         conn.close()
-    _write(out, render(introspected.schema, out.suffix, style), make_folder=make_folder)
-    return Pulled(out, _counts(introspected), introspected.warning())
+    schema = introspected.schema
+    _write(out, render(schema, out.suffix, style), make_folder=make_folder)
+    warnings = [w for w in [introspected.warning()] if w]
+    if style == "sqlalchemy" and (kept := _sqlite_spellings(schema)):
+        # SQLAlchemy models have no per-dialect declared type or DEFAULT text mizzle reads back
+        more = f" (and {len(kept) - 1} more)" if len(kept) > 1 else ""
+        warnings.append(
+            f"SQLAlchemy models cannot say how SQLite holds {kept[0]}{more}: a rebuild will write mizzle's "
+            "own type and default there; pull with --style dsl to keep them"
+        )
+    if out.suffix == ".sql" and (problems := get_dialect("postgresql").capability_problems(schema)):
+        # The file records the database as it is (SQLite holds what PostgreSQL refuses): said
+        # here, and refused where PostgreSQL is really targeted (generate, export, push).
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        warnings.append(f"the schema does not fit postgresql: {problems[0]}{more}")
+    return Pulled(out, _counts(introspected), tuple(warnings))
 
 
 def render(schema: Schema, suffix: str, style: Style = "dsl") -> str:
@@ -91,12 +106,24 @@ def render(schema: Schema, suffix: str, style: Style = "dsl") -> str:
 
         return schema_to_python(schema)
     from mizzle.app.export import sql_script
+    from mizzle.dialects.postgresql.render import render_schema
+    from mizzle.sources.sql.sqlite_notes import note_lines
 
-    postgresql = get_dialect("postgresql")
-    problems = postgresql.capability_problems(schema)
-    if problems:
-        raise UnsupportedError(f"the schema does not fit postgresql: {problems[0]}")
-    return sql_script(postgresql.render_schema(schema))
+    # Written as the database holds it, what PostgreSQL would refuse included (a warning says
+    # so); SQLite's own spellings and names over 63 bytes follow as `-- mizzle:sqlite` notes.
+    notes = note_lines(schema)
+    script = sql_script(render_schema(schema, refuse_problems=False))
+    return script + ("\n" + "\n".join(notes) + "\n" if notes else "")
+
+
+def _sqlite_spellings(schema: Schema) -> list[str]:
+    """The columns whose SQLite declared type, DEFAULT text or AUTOINCREMENT is kept as written."""
+    return [
+        f"{table.name}.{c.name}"
+        for table in schema.tables
+        for c in table.columns
+        if c.sqlite_type is not None or c.sqlite_default is not None or c.sqlite_autoincrement
+    ]
 
 
 def _write(path: Path, text: str, *, make_folder: bool) -> None:

@@ -60,5 +60,5 @@ def pull(
 
     pulled = pulling.pull(url, target, style=how, force=force, make_folder=make_folder)
     output.stdout().print(f"wrote {escape(str(pulled.path))}: {pulled.counts} from {escape(url.redacted)}")
-    if pulled.warning:
-        output.warning(pulled.warning)
+    for warning in pulled.warnings:
+        output.warning(warning)

@@ -116,6 +116,20 @@ class Column(_Frozen):
     type: ColumnType
     nullable: bool = True
     default: Default | None = None
+    #: SQLite only: the declared type as the database holds it (`DATETIME`, `VARCHAR(255)`),
+    #: when it is not mizzle's own spelling of `type`. SQLite keeps declared types verbatim
+    #: and apps read them back (ORMs map `DATETIME` to dates): a rebuild writes it again,
+    #: so the table keeps its text. PostgreSQL ignores it and renders `type`.
+    sqlite_type: str | None = None
+    #: SQLite only: the DEFAULT as the database holds it (`CURRENT_TIMESTAMP`, `(unixepoch())`),
+    #: when it is not what mizzle writes for `default`. SQLite's CURRENT_TIMESTAMP is
+    #: 'YYYY-MM-DD HH:MM:SS', not the ISO-8601 text of `now()`: the app's rows keep their
+    #: format only if the default is kept as written. PostgreSQL renders `default`.
+    sqlite_default: str | None = None
+    #: SQLite only: the rowid alias is `INTEGER PRIMARY KEY AUTOINCREMENT`, so SQLite never
+    #: hands out the id of a deleted row again (it keeps the highest in `sqlite_sequence`).
+    #: Only on a serial sole primary key; PostgreSQL's sequences never reuse ids anyway.
+    sqlite_autoincrement: bool = False
 
     @model_validator(mode="before")
     @classmethod

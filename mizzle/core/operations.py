@@ -163,6 +163,15 @@ class RenameColumn(Operation):
         return f"rename column {self.table}.{self.old} to {self.new}"
 
 
+#: SQLite-only facts of a column, as `describe` names a change of one (PostgreSQL has none of
+#: them, and plans nothing for such a change).
+_SQLITE_SPELLINGS = {
+    "sqlite_type": "SQLite declared type",
+    "sqlite_default": "SQLite default",
+    "sqlite_autoincrement": "SQLite AUTOINCREMENT",
+}
+
+
 class AlterColumn(Operation):
     """A column that keeps its name but changes type, nullability and/or default."""
 
@@ -207,6 +216,9 @@ class AlterColumn(Operation):
             parts.append("drop NOT NULL" if self.new.nullable else "set NOT NULL")
         if self.default_changed:
             parts.append("drop default" if self.new.default is None else "set default")
+        for field, what in _SQLITE_SPELLINGS.items():
+            if getattr(self.old, field) != getattr(self.new, field):
+                parts.append(what)
         return f"alter column {self.table}.{self.new.name}: {', '.join(parts)}"
 
 

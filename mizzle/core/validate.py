@@ -248,21 +248,33 @@ def _comparable(a: ColumnType, b: ColumnType) -> bool:
     return a.kind == b.kind and a.name == b.name and a.precision == b.precision and a.scale == b.scale
 
 
+def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
+    """Foreign keys whose columns' types differ from the referenced columns' (integer → text):
+    PostgreSQL refuses them ("incompatible types"), SQLite holds them and real apps rely on
+    that, so this is PostgreSQL's capability problem (`dialects/postgresql/capabilities.py`),
+    not a problem of the schema."""
+    for table in schema.tables:
+        for fk in table.foreign_keys:
+            target = schema.table(fk.ref_table)
+            for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
+                src = table.column(col)
+                dst = target.column(ref) if target is not None else None
+                if src is not None and dst is not None and not _comparable(src.type, dst.type):
+                    yield (
+                        f'table "{table.name}", foreign key "{fk.name}": type mismatch, "{col}" is '
+                        f'{src.type.describe()} but "{fk.ref_table}.{ref}" is {dst.type.describe()}'
+                    )
+
+
 def _foreign_key_problems(schema: Schema, table: Table, fk: ForeignKey) -> Iterator[str]:
     where = f'table "{table.name}", foreign key "{fk.name}"'
     target = schema.table(fk.ref_table)
     if target is None:
         yield f'{where}: references missing table "{fk.ref_table}"'
         return
-    for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
-        src, dst = table.column(col), target.column(ref)
-        if dst is None:
+    for ref in fk.ref_columns:
+        if target.column(ref) is None:
             yield f'{where}: references missing column "{fk.ref_table}.{ref}"'
-        elif src is not None and not _comparable(src.type, dst.type):
-            yield (
-                f'{where}: type mismatch, "{col}" is {src.type.describe()} but '
-                f'"{fk.ref_table}.{ref}" is {dst.type.describe()}'
-            )
     keys = [set(target.primary_key.columns)] if target.primary_key else []
     keys += [set(u.columns) for u in target.uniques]
     keys += [

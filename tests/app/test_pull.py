@@ -26,7 +26,7 @@ def test_pull_writes_a_dsl_module_that_loads_back_to_the_same_tables(filled: Dat
     pulled = pulling.pull(filled, out)
     assert pulled.path == out
     assert pulled.counts == "2 tables"
-    assert pulled.warning is None
+    assert pulled.warnings == ()
     assert sorted(t.name for t in load_schema(out).schema.tables) == ["playlist", "tune"]
 
 

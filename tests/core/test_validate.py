@@ -55,10 +55,6 @@ def fk(cols: tuple[str, ...] = ("parent_id",), table: str = "parent", refs: tupl
             'table "child", foreign key "child_fkey": no column "nope"',
         ),
         (
-            Schema(tables=(parent(), child(fk(), parent_id="uuid"))),
-            'type mismatch, "parent_id" is uuid but "parent.id" is serial',
-        ),
-        (
             Schema(tables=(parent(), child(fk(refs=("code",)), parent_id="text"))),
             '"parent"(code) is not a primary key or unique',
         ),
@@ -220,4 +216,17 @@ def test_a_nul_in_an_enum_value_or_a_text_default_is_refused() -> None:
     assert found == [
         "enum \"mood\": value 'ok\\x00': neither database can hold a NUL character",
         'table "tune", column "a": default \'a\\x00\': neither database can hold a NUL character in text',
+    ]
+
+
+def test_a_foreign_key_between_types_sqlite_holds_is_only_postgresqls_problem() -> None:
+    """integer → text foreign keys are what real SQLite apps hold: the schema is valid, and
+    only PostgreSQL (which refuses them) names the problem."""
+    from mizzle.dialects import get_dialect
+
+    schema = Schema(tables=(parent(), child(fk(), parent_id="uuid")))
+    assert problems(schema) == []
+    assert get_dialect("sqlite").capability_problems(schema) == []
+    assert get_dialect("postgresql").capability_problems(schema) == [
+        'table "child", foreign key "child_fkey": type mismatch, "parent_id" is uuid but "parent.id" is serial'
     ]

@@ -2,7 +2,8 @@
 
 PostgreSQL holds everything the model can say, so `project` changes nothing. The one trap
 is length: PostgreSQL silently truncates identifiers to 63 bytes (and refuses longer enum
-labels), so a longer name would come back different from the schema that declared it.
+labels), so a longer name would come back different from the schema that declared it. And
+a foreign key must join columns of compatible types, which SQLite does not ask.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 
 from mizzle.core.model import Schema
 from mizzle.core.naming import MAX_IDENTIFIER_BYTES
+from mizzle.core.validate import foreign_key_type_problems
 
 
 def _too_long(name: str) -> bool:
@@ -43,12 +45,13 @@ def _named_objects(schema: Schema) -> Iterator[tuple[str, str]]:
 
 
 def capability_problems(schema: Schema) -> list[str]:
-    """Names PostgreSQL would truncate (or refuse): each names its place."""
+    """Names PostgreSQL would truncate (or refuse), and foreign keys between columns of
+    incompatible types (which SQLite holds): each names its place."""
     return [
         f'{place} "{name}": {len(name.encode())} bytes, but PostgreSQL keeps at most {MAX_IDENTIFIER_BYTES}'
         for place, name in _named_objects(schema)
         if _too_long(name)
-    ]
+    ] + list(foreign_key_type_problems(schema))
 
 
 def project(schema: Schema) -> tuple[Schema, list[str]]:

@@ -133,11 +133,13 @@ def create_view_sql(view: View) -> str:
     return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
 
 
-def render_schema(schema: Schema) -> list[str]:
+def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
     tables (foreign keys inline when the target exists already), foreign keys closing a
-    cycle, indexes, sync support and triggers, views (each after the views it reads)."""
-    problems = capability_problems(schema)
+    cycle, indexes, sync support and triggers, views (each after the views it reads).
+    `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
+    pull` records a SQLite database as it is, and warns)."""
+    problems = capability_problems(schema) if refuse_problems else []
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)

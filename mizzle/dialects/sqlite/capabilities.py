@@ -21,7 +21,7 @@ from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, ExprDefault, Index, IndexKey, LiteralDefault, Schema, Table, View
 from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
-from mizzle.dialects.sqlite import transpile
+from mizzle.dialects.sqlite import spelling, transpile
 
 _RESERVED_PREFIX = "sqlite_"
 _TIMESTAMP_KINDS = (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ)
@@ -37,6 +37,11 @@ def serial_problem(table: Table) -> str | None:
             return (
                 f'table "{table.name}", column "{column.name}": SQLite can only auto-increment a single-column '
                 f'primary key; serial column "{column.name}" is not one'
+            )
+        if column.sqlite_autoincrement and (column.type.kind not in SERIAL_KINDS or column.name != sole):
+            return (
+                f'table "{table.name}", column "{column.name}": AUTOINCREMENT needs a serial column '
+                "that is the table's sole primary key"
             )
     return None
 
@@ -55,7 +60,7 @@ def _expression_problems(schema: Schema) -> Iterator[str]:
     for table in schema.tables:
         where = f'table "{table.name}"'
         for column in table.columns:
-            if isinstance(column.default, ExprDefault):
+            if isinstance(column.default, ExprDefault) and column.sqlite_default is None:
                 carry = partial(transpile.default_expression, column.default.expr)
                 attempts.append((f'{where}, column "{column.name}", default', carry))
         attempts += [(f'{where}, check "{c.name}"', partial(transpile.check_expression, c.expr)) for c in table.checks]
@@ -84,6 +89,9 @@ def capability_problems(schema: Schema) -> list[str]:
     for table in schema.tables:
         problems += _case_clashes(f'table "{table.name}", columns', table.column_names)
     problems += _expression_problems(schema)
+    for table in schema.tables:
+        for column in table.columns:
+            problems += spelling.problems(column, f'table "{table.name}", column "{column.name}"')
     return problems
 
 
@@ -124,7 +132,14 @@ class _Holder:
 
     def column(self, table: Table, column: Column) -> Column:
         where = f'table "{table.name}", column "{column.name}"'
+        pk = table.primary_key
+        sole = pk is not None and pk.columns == (column.name,)
+        if column.sqlite_type is not None or column.sqlite_default is not None:
+            # the texts as written decide what SQLite holds (the same rule introspection reads by)
+            column = spelling.held(column, sole_primary_key=sole)
         ctype, default = column.type, column.default
+        # a default kept as its SQLite text is already what SQLite holds: nothing below applies
+        as_written = column.sqlite_default is not None
         if ctype.kind is TypeKind.BIGSERIAL:
             self.notes.append(f"{where}: bigserial is held as serial (SQLite has one 64-bit rowid)")
             ctype = ctype.model_copy(update={"kind": TypeKind.SERIAL})
@@ -135,7 +150,7 @@ class _Holder:
             # JSON array (that needs a subquery): the elements are plain text there.
             self.notes.append(f"{where}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
             ctype = ColumnType(kind=TypeKind.TEXT, array_dims=ctype.array_dims)
-        if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS:
+        if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS and not as_written:
             value = default.value
             if isinstance(value, str):
                 held: object = transpile.timestamp_text(value, ctype.kind)
@@ -146,7 +161,7 @@ class _Holder:
             if held != value:
                 self.notes.append(f"{where}: default {value!r} is held as {held!r}")
                 default = LiteralDefault.model_validate({"value": held})
-        if isinstance(default, ExprDefault):
+        if isinstance(default, ExprDefault) and not as_written:
             default = ExprDefault(expr=self.expr(default.expr, f"{where}, default"))
         if ctype is column.type and default is column.default:
             return column  # held as it is: a copy would only validate it again

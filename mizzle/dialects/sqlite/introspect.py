@@ -6,9 +6,11 @@ give: constraint names, CHECKs, `enum:<name>` CHECKs, DEFERRABLE, index expressi
 predicates, view bodies.
 
 Unnamed constraints get PostgreSQL's names (`core/naming.py`), so a hand-written SQLite
-database and the same schema declared in the DSL compare equal. What the model cannot hold
-(triggers, virtual tables, WITHOUT ROWID, STRICT, generated columns, AUTOINCREMENT,
-collations) is reported as `Unsupported`; `sqlite_*` and `__mizzle_*` tables are skipped.
+database and the same schema declared in the DSL compare equal. Declared types and DEFAULT
+texts another tool wrote, and AUTOINCREMENT, are kept as written (`spelling.py`). What the
+model cannot hold (triggers, virtual tables, WITHOUT ROWID, STRICT, generated columns,
+collations) is reported as `Unsupported`; `sqlite_*` and `__mizzle_*` tables, and other
+tools' migration tables (`__drizzle_migrations`), are skipped.
 Needs SQLite 3.37 or newer (`pragma_table_list`); Pyodide ships 3.39.
 """
 
@@ -43,6 +45,7 @@ from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.catalog import Catalog, ColumnRow, IndexRow
+from mizzle.dialects.sqlite.spelling import kept_default, kept_type
 from mizzle.dialects.sqlite.stored_defaults import default_from_sqlite
 from mizzle.dialects.sqlite.stored_sql import TableText, read_index, read_table, read_view
 from mizzle.dialects.sqlite.types import ENUM_CHECK_PREFIX, column_type_from_declared
@@ -95,8 +98,13 @@ def _shadow_of(virtual: str, name: str, kind: str) -> bool:
     return kind == "shadow" or name[len(prefix) :] in _SHADOW_SUFFIXES
 
 
+#: Other migration tools' bookkeeping, found in databases adopted from them: never part of the
+#: app's schema (pulling drizzle-kit's history table would render it for every database).
+OTHER_TRACKING_TABLES = frozenset({"__drizzle_migrations"})
+
+
 def _internal(name: str) -> bool:
-    return name.startswith("sqlite_") or name.startswith(MIZZLE_TABLE_PREFIX)
+    return name.startswith("sqlite_") or name.startswith(MIZZLE_TABLE_PREFIX) or name.lower() in OTHER_TRACKING_TABLES
 
 
 class _Introspector:
@@ -230,18 +238,19 @@ class _Introspector:
             and not without_rowid
             and not (text.primary_key_desc and text.primary_key is not None and len(text.primary_key.columns) == 1)
         )
-        columns = [self._column(name, row, enum_of.get(row.name), rowid_alias and row.pk == 1) for row in rows]
+        sole = len(pk_rows) == 1
+        columns = [
+            self._column(name, row, enum_of.get(row.name), rowid_alias and row.pk == 1, sole and row.pk == 1)
+            for row in rows
+        ]
         for col, collation in text.collations.items():
             if collation.upper() != "BINARY":
                 self.note(
                     "collation", f"{name}.{by_fold.get(col.casefold(), col)}", f"COLLATE {collation} is not carried"
                 )
         if text.autoincrement is not None and rowid_alias:
-            self.note(
-                "AUTOINCREMENT",
-                f"{name}.{pk_rows[0].name}",
-                "read as serial; SQLite may then reuse the ids of deleted rows",
-            )
+            alias = pk_rows[0].name
+            columns = [c.model_copy(update={"sqlite_autoincrement": True}) if c.name == alias else c for c in columns]
         primary_key = None
         if pk_rows:
             pk_name = text.primary_key.name if text.primary_key and text.primary_key.name else None
@@ -260,9 +269,9 @@ class _Introspector:
             indexes=tuple(indexes),
         )
 
-    def _column(self, table: str, row: ColumnRow, enum_name: str | None, serial: bool) -> Column:
+    def _column(self, table: str, row: ColumnRow, enum_name: str | None, serial: bool, sole_pk: bool) -> Column:
         where = f"{table}.{row.name}"
-        ctype = self._column_type(where, row.declared, enum_name)
+        ctype, sqlite_type = self._column_type(where, row.declared, enum_name, sole_pk)
         if serial:
             ctype = ColumnType(kind=TypeKind.SERIAL)
         if row.hidden in (2, 3):
@@ -273,11 +282,25 @@ class _Introspector:
                 self.note("default", where, f"DEFAULT {row.default} on the rowid alias is not carried")
             else:
                 default = default_from_sqlite(row.default, ctype, f'the default of column "{where}"')
-        return Column(name=row.name, type=ctype, nullable=not (row.notnull or row.pk), default=default)
+        column = Column(
+            name=row.name,
+            type=ctype,
+            nullable=not (row.notnull or row.pk),
+            default=default,
+            sqlite_type=None if serial else sqlite_type,
+        )
+        if default is not None:
+            # the DEFAULT as written, where mizzle's spelling of `default` would be another text
+            column = column.model_copy(update={"sqlite_default": kept_default(row.default, column)})
+        return column
 
-    def _column_type(self, where: str, declared: str, enum_name: str | None) -> ColumnType:
+    def _column_type(
+        self, where: str, declared: str, enum_name: str | None, sole_pk: bool
+    ) -> tuple[ColumnType, str | None]:
+        """The neutral type of a declared type, and the declared type to keep beside it."""
         try:
-            return column_type_from_declared(declared, enum_name=enum_name)
+            ctype = column_type_from_declared(declared, enum_name=enum_name)
+            return ctype, kept_type(declared, ctype, sole_primary_key=sole_pk)
         except (SchemaError, ValueError):
             pass
         # A spelling mizzle did not write and whose parameters the model cannot hold
@@ -287,8 +310,10 @@ class _Introspector:
             ctype = column_type_from_declared(head, enum_name=enum_name)
         except (SchemaError, ValueError):
             raise IntrospectionError(f'cannot read the type {declared!r} of column "{where}"') from None
-        self.note("column type", where, f"{declared} read as {ctype.describe()}")
-        return ctype
+        kept = kept_type(declared, ctype, sole_primary_key=sole_pk)
+        if kept is None:
+            self.note("column type", where, f"{declared} read as {ctype.describe()}")
+        return ctype, kept
 
     def _checks(self, table: str, text: TableText, resolve: _ColumnResolver) -> tuple[dict[str, str], list[Check]]:
         """The table's CHECKs, and the enum each `enum:<name>` CHECK makes of its column."""

@@ -12,7 +12,8 @@ before COMMIT), inside the migration's transaction:
     other tables' foreign keys, triggers);
   CREATE TABLE "__mizzle_new_<t>" with the new definition;
   INSERT INTO it (an explicit column list) SELECT an explicit mapping FROM "<t>";
-  DROP TABLE "<t>"; ALTER TABLE "__mizzle_new_<t>" RENAME TO "<t>";
+  DROP TABLE "<t>"; ALTER TABLE "__mizzle_new_<t>" RENAME TO "<t>" (with `legacy_alter_table`
+    on for that statement alone, so that another table's trigger reading "<t>" does not fail it);
   create the table's indexes and the views dropped above.
 
 The table gets its own name back, so the foreign keys of other tables pointing at it keep
@@ -53,8 +54,15 @@ from mizzle.core.rename_refs import rename_in_expression
 from mizzle.core.types import SERIAL_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.sqlite import sync_sql, transpile
-from mizzle.dialects.sqlite.render import create_index_sql, create_table_sql, create_view_sql, default_sql
-from mizzle.dialects.sqlite.types import STORED_CONVERSIONS, declared_type
+from mizzle.dialects.sqlite.render import (
+    autoincrement_column,
+    column_declared,
+    create_index_sql,
+    create_table_sql,
+    create_view_sql,
+    default_sql,
+)
+from mizzle.dialects.sqlite.types import STORED_CONVERSIONS
 
 #: The new table's name while it is filled.
 NEW_TABLE_PREFIX = "__mizzle_new_"
@@ -104,7 +112,7 @@ def sole_primary_key(table: Table) -> str | None:
 
 
 def declared(table: Table, column: Column) -> str:
-    return declared_type(column.type, sole_primary_key=sole_primary_key(table) == column.name)
+    return column_declared(table, column)
 
 
 def is_rowid_alias(table: Table, column: Column) -> bool:
@@ -216,13 +224,35 @@ def rebuild_sql(rebuild: TableRebuild, around: Surroundings) -> tuple[list[Guard
     statements += [f"ALTER TABLE {q(name)} RENAME COLUMN {q(o)} TO {q(n)}" for o, n in renames.items()]
     statements.append(create_table_sql(rebuild.after.model_copy(update={"name": tmp}), rebuild.after_enums))
     statements.append(_copy_sql(rebuild, tmp, renames))
+    statements += _sequence_sql(rebuild, tmp)
     statements.append(f"DROP TABLE {q(name)}")
+    # Legacy mode for the rename alone: otherwise SQLite re-checks every trigger of the other
+    # tables, and one that reads this table (dropped a moment ago) fails the rename ("error
+    # in trigger t: no such table: main.<table>") although the name is back right after.
+    statements.append("PRAGMA legacy_alter_table = ON")
     statements.append(f"ALTER TABLE {q(tmp)} RENAME TO {q(name)}")
+    statements.append("PRAGMA legacy_alter_table = OFF")
     statements += [create_index_sql(name, index) for index in rebuild.after.indexes]
     if rebuild.after.sync:
         statements += sync_sql.trigger_statements(name, rebuild.after.primary_key_columns)
     statements += [create_view_sql(v) for v in ddl.view_order(created)]
     return _guards(rebuild, around), statements
+
+
+def _sequence_sql(rebuild: TableRebuild, tmp: str) -> list[str]:
+    """An AUTOINCREMENT table's `sqlite_sequence` row moved to the new table: the copy only
+    records the highest id still present, and DROP TABLE deletes the old row, so without
+    this the ids of the last deleted rows would be handed out again. (RENAME carries the
+    row over to the table's own name.)"""
+    if autoincrement_column(rebuild.after) is None:
+        return []
+    old, new = text_literal(rebuild.name), text_literal(tmp)
+    # (an INSERT ... SELECT of no rows still writes a row of 0: gone too, as if never filled)
+    return [
+        f"DELETE FROM sqlite_sequence WHERE name = {new} AND (seq = 0 OR EXISTS "
+        f"(SELECT 1 FROM sqlite_sequence WHERE name = {old} COLLATE NOCASE))",
+        f"UPDATE sqlite_sequence SET name = {new} WHERE name = {old} COLLATE NOCASE",
+    ]
 
 
 def _keeps_rowid(rebuild: TableRebuild) -> bool:

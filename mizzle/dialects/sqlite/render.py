@@ -31,6 +31,7 @@ from mizzle.core.types import NUMBER_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.sqlite import sync_sql, transpile
 from mizzle.dialects.sqlite.capabilities import capability_problems, serial_problem, storage_projection
+from mizzle.dialects.sqlite.spelling import default_clause, default_problem, type_problem
 from mizzle.dialects.sqlite.types import ENUM_CHECK_PREFIX, NOW_SQL, RANDOM_UUID_SQL, declared_type
 from mizzle.dialects.sync_render import sync_statements
 
@@ -48,6 +49,13 @@ def default_sql(column: Column, *, table_name: str | None = None) -> str | None:
     ctype = column.type
     if default is None:
         return None
+    if column.sqlite_default is not None:
+        # as the database held it (see `spelling.py`), proven one expression before use
+        clause = default_clause(column.sqlite_default)
+        if clause is None:
+            problem = default_problem(column.sqlite_default)
+            raise UnsupportedError(f'table "{table_name}", column "{column.name}": {problem}')
+        return clause
     if isinstance(default, NowDefault):
         return f"({NOW_SQL[ctype.kind]})"
     if isinstance(default, RandomUuidDefault):
@@ -68,6 +76,11 @@ def default_sql(column: Column, *, table_name: str | None = None) -> str | None:
     return f"({transpile.default_expression(default.expr, where)})"
 
 
+def autoincrement_column(table: Table) -> Column | None:
+    """The AUTOINCREMENT rowid alias, if the table has one."""
+    return next((c for c in table.columns if c.sqlite_autoincrement), None)
+
+
 def _sole_pk_column(table: Table) -> str | None:
     pk = table.primary_key
     return pk.columns[0] if pk is not None and len(pk.columns) == 1 else None
@@ -86,8 +99,17 @@ def _enum_check(table: Table, column: Column, schema: Schema) -> list[tuple[str,
     return [(ENUM_CHECK_PREFIX + enum.name, exp.In(this=exp.column(ddl.ident(column.name)), expressions=values))]
 
 
+def column_declared(table: Table, column: Column) -> str:
+    """The column's declared type: as the database held it (`sqlite_type`), else mizzle's."""
+    if column.sqlite_type is not None:
+        if problem := type_problem(column.sqlite_type):
+            raise UnsupportedError(f'table "{table.name}", column "{column.name}": {problem}')
+        return column.sqlite_type
+    return declared_type(column.type, sole_primary_key=_sole_pk_column(table) == column.name)
+
+
 def _column_tree(table: Table, column: Column, schema: Schema) -> exp.ColumnDef:
-    declared = declared_type(column.type, sole_primary_key=_sole_pk_column(table) == column.name)
+    declared = column_declared(table, column)
     return ddl.column_def(
         column.name,
         declared,
@@ -127,7 +149,12 @@ def create_table_sql(table: Table, schema: Schema) -> str:
     if problem:
         raise UnsupportedError(problem)
     elements = [column_sql(table, c, schema) for c in table.columns]
-    if table.primary_key:
+    auto = autoincrement_column(table)
+    if auto is not None and table.primary_key:
+        # AUTOINCREMENT exists only in a column's own PRIMARY KEY clause
+        pk = f" CONSTRAINT {ddl.name_sql(table.primary_key.name, DIALECT)} PRIMARY KEY AUTOINCREMENT"
+        elements[table.columns.index(auto)] += pk
+    elif table.primary_key:
         elements.append(ddl.primary_key_sql(table.primary_key, DIALECT))
     elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
     elements += [_check_sql(table, check) for check in table.checks]

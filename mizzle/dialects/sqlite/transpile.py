@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from typing import TypeVar
 
 from sqlglot import ErrorLevel, exp
 from sqlglot.dialects.dialect import Dialect
@@ -273,6 +274,7 @@ def sqlite_sql(expr: SqlExpr, where: str) -> str:
 # --- checking on a scratch database ---------------------------------------------------------
 
 _SCRATCH = "_mizzle_scratch"
+_E = TypeVar("_E", bound=exp.Expression)
 
 
 #: Rows tried on the scratch table: some uses SQLite refuses only when a row is written
@@ -306,6 +308,17 @@ def verify(statements: Sequence[str], where: str, text: str, *, probe: bool = Fa
         raise UnsupportedError(f"{where}: SQLite cannot run {text} ({failure})")
 
 
+def _on_scratch(tree: _E) -> _E:
+    """`tree` with every column qualifier pointing at the scratch table: an index or CHECK may
+    name its own table (`"projects"."deleted_at"`, as drizzle-kit writes partial indexes),
+    which on the scratch database is `_mizzle_scratch`."""
+    tree = tree.copy()
+    for col in tree.find_all(exp.Column):
+        if col.table:
+            col.set("table", exp.to_identifier(_SCRATCH))
+    return tree
+
+
 def _scratch_table(columns: Sequence[str], *, check: str | None = None) -> str:
     """A table with the given (untyped) columns to try an expression on."""
     parts = [ddl.sql(ddl.ident(c), DIALECT) for c in ["_mizzle_key", *columns]]
@@ -326,7 +339,8 @@ def default_expression(expr: SqlExpr, where: str) -> str:
 def check_expression(expr: SqlExpr, where: str) -> exp.Expression:
     """A CHECK expression as a SQLite tree."""
     tree, sql = _carry(expr, where)
-    verify([_scratch_table(expr.column_names(), check=sql)], where, sql, probe=True)
+    scratch_sql = ddl.sql(_on_scratch(tree), DIALECT)
+    verify([_scratch_table(expr.column_names(), check=scratch_sql)], where, sql, probe=True)
     return tree.copy()
 
 
@@ -347,7 +361,7 @@ def index_keys(index: Index, where: str) -> tuple[list[exp.Ordered], exp.Express
         scratch = ddl.create_index(index.name, _SCRATCH, keys, unique=index.unique, where=predicate)
         parts = [sqlite_sql(k.expr, where) if k.expr else ddl.ident(k.column or "").sql() for k in index.keys]
         text = ", ".join(parts) + (f" WHERE {sqlite_sql(index.where, where)}" if index.where is not None else "")
-        verify([_scratch_table(index.columns), ddl.sql(scratch, DIALECT)], where, text, probe=True)
+        verify([_scratch_table(index.columns), ddl.sql(_on_scratch(scratch), DIALECT)], where, text, probe=True)
     return keys, predicate
 
 

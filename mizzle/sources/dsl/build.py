@@ -169,7 +169,15 @@ class _TableBuilder:
         where = f'column "{name}"'
         try:
             default = None if spec.default is UNSET else _default(spec.ctype, spec.default)
-            return model.Column(name=name, type=spec.ctype, nullable=not (spec.not_null or in_pk), default=default)
+            return model.Column(
+                name=name,
+                type=spec.ctype,
+                nullable=not (spec.not_null or in_pk),
+                default=default,
+                sqlite_type=spec.sqlite_type,
+                sqlite_default=spec.sqlite_default,
+                sqlite_autoincrement=spec.sqlite_autoincrement,
+            )
         except ValidationError:
             raise self.fail(
                 where, f'default {spec.default!r} is not a literal mizzle can hold (write sql("..."))'

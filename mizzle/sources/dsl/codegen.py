@@ -377,6 +377,15 @@ class _Writer:
                 expr = method(expr, "unique", *self.name_kw(p, u))
         if c.default is not None:
             expr = method(expr, "default", self.default(c))
+        sqlite: list[Expr] = []
+        if c.sqlite_type is not None:
+            sqlite.append(Kw("type", Str(c.sqlite_type)))
+        if c.sqlite_default is not None:
+            sqlite.append(Kw("default", Str(c.sqlite_default)))
+        if c.sqlite_autoincrement:
+            sqlite.append(Kw("autoincrement", Code("True")))
+        if sqlite:
+            expr = method(expr, "sqlite", *sqlite)
         for f in p.column_fks:
             if f.columns == (c.name,):
                 expr = method(expr, "references", *self.reference(p, f))

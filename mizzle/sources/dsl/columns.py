@@ -119,6 +119,11 @@ class ColumnSpec:
     checks: tuple[tuple[SqlExpr, str | None], ...] = ()
     default: Any = UNSET
     references: tuple[Reference, ...] = ()
+    #: SQLite only (`.sqlite(...)`): the declared type and DEFAULT text as the database holds
+    #: them, and AUTOINCREMENT on the rowid alias
+    sqlite_type: str | None = None
+    sqlite_default: str | None = None
+    sqlite_autoincrement: bool = False
     #: the Table class and attribute the column was declared as (set by `Table`)
     owner: type[Table] | None = None
     attribute: str | None = None
@@ -169,6 +174,13 @@ class Column(Generic[T]):
     def default(self, value: T | NowDefault | RandomUuidDefault | SqlExpr | None) -> Column[T]:
         """A literal, `now()`, `random_uuid()` or `sql("...")`; None means no default."""
         return self._with(default=value)
+
+    def sqlite(self, *, type: str | None = None, default: str | None = None, autoincrement: bool = False) -> Column[T]:
+        """How SQLite holds the column, when not as mizzle would write it (`mizzle pull` writes
+        this for a database made by another tool): `type` the declared type (`"DATETIME"`),
+        `default` the DEFAULT text (`"CURRENT_TIMESTAMP"`), `autoincrement` for an
+        `INTEGER PRIMARY KEY AUTOINCREMENT` serial. PostgreSQL ignores all three."""
+        return self._with(sqlite_type=type, sqlite_default=default, sqlite_autoincrement=autoincrement)
 
     def references(
         self,

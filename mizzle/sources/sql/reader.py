@@ -48,15 +48,21 @@ from mizzle.sources.sql.split import (
     qualified,
     split_statements,
 )
+from mizzle.sources.sql.sqlite_notes import apply_notes
 
 
 def parse_ddl(text: str, source: str = "schema.sql") -> Introspected:
     """The schema a PostgreSQL DDL script creates, plus the objects it names that the model
     cannot hold. Raises SchemaSyntaxError / SchemaError naming `source:line`."""
     loader = _Loader(source)
+    lines: set[int] = set()
     for statement in split_statements(text, source):
         loader.run(statement)
-    return loader.draft.finish(source)
+        lines.update(range(statement.line, statement.line + statement.text.count("\n") + 1))
+    read = loader.draft.finish(source)
+    # how SQLite holds some columns (`-- mizzle:sqlite` lines, see `sqlite_notes.py`)
+    schema = apply_notes(text, read.schema, source, lines)
+    return read if schema is read.schema else Introspected(schema=schema, unsupported=read.unsupported)
 
 
 #: First words of statements that create or change nothing the model holds.

@@ -118,13 +118,13 @@ def test_declared_type(sqlite_conn: sqlite3.Connection, declared: str, expected:
     assert column(sqlite_conn, f"x {declared}").type == expected
 
 
-def test_a_type_that_cannot_be_read_whole_is_read_by_its_name_and_noted(sqlite_conn: sqlite3.Connection) -> None:
+def test_a_type_that_cannot_be_read_whole_is_read_by_its_name_and_kept_as_written(
+    sqlite_conn: sqlite3.Connection,
+) -> None:
     got = read(sqlite_conn, "CREATE TABLE t (x DECIMAL(2000, 3), y VARCHAR(0))")
     assert [c.type for c in got.schema.tables[0].columns] == [t("numeric"), t("varchar")]
-    assert got.unsupported == (
-        Unsupported("column type", "t.x", "DECIMAL(2000, 3) read as numeric"),
-        Unsupported("column type", "t.y", "VARCHAR(0) read as varchar"),
-    )
+    assert [c.sqlite_type for c in got.schema.tables[0].columns] == ["DECIMAL(2000, 3)", "VARCHAR(0)"]
+    assert got.unsupported == ()
 
 
 @pytest.mark.parametrize(
@@ -483,9 +483,10 @@ def test_objects_the_model_cannot_hold_are_reported_by_name(sqlite_conn: sqlite3
         "CREATE VIRTUAL TABLE docs USING fts5(body)",
     )
     assert [tb.name for tb in got.schema.tables] == ["s", "t", "w"]
-    assert got.schema.table("t").column("twice") == Column(name="twice", type=t("integer"))  # type: ignore[union-attr]
+    twice = Column(name="twice", type=t("integer"), sqlite_type="INT")
+    assert got.schema.table("t").column("twice") == twice  # type: ignore[union-attr]
+    assert got.schema.table("t").column("id").sqlite_autoincrement  # type: ignore[union-attr]
     assert got.unsupported == (
-        Unsupported("AUTOINCREMENT", "t.id", "read as serial; SQLite may then reuse the ids of deleted rows"),
         Unsupported("STRICT table", "s", "read as an ordinary table; STRICT is not carried"),
         Unsupported("WITHOUT ROWID table", "w", "read as an ordinary table; WITHOUT ROWID is not carried"),
         Unsupported("collation", "t.a", "COLLATE NOCASE is not carried"),
@@ -528,11 +529,13 @@ def test_internal_and_mizzle_tables_are_skipped_silently(sqlite_conn: sqlite3.Co
         "CREATE TABLE __mizzle_migrations (id INTEGER PRIMARY KEY, hash TEXT UNIQUE)",
         "CREATE INDEX __mizzle_i ON __mizzle_migrations (hash)",
         "CREATE TRIGGER __mizzle_t AFTER INSERT ON __mizzle_migrations BEGIN SELECT 1; END",
+        # drizzle-kit's history, as its migrator creates it in the app's database
+        'CREATE TABLE "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)',
     )
     names = {n for (n,) in sqlite_conn.execute("SELECT name FROM sqlite_master")}
-    assert {"sqlite_sequence", "sqlite_stat1", "__mizzle_migrations"} <= names
+    assert {"sqlite_sequence", "sqlite_stat1", "__mizzle_migrations", "__drizzle_migrations"} <= names
     assert [tb.name for tb in got.schema.tables] == ["t"]
-    assert [u.kind for u in got.unsupported] == ["AUTOINCREMENT"]
+    assert got.unsupported == ()
 
 
 def test_a_temp_table_does_not_hide_the_main_table_of_the_same_name(sqlite_conn: sqlite3.Connection) -> None:
@@ -578,10 +581,16 @@ def test_hand_written_legacy_forms(sqlite_conn: sqlite3.Connection) -> None:
     assert got == Table(
         name="t",
         columns=(
-            Column(name="id", type=t("serial"), nullable=False),
+            Column(name="id", type=t("serial"), nullable=False, sqlite_autoincrement=True),
             Column(name="name", type=t("varchar", length=40), nullable=False),
-            Column(name="born", type=t("timestamp"), default=sqlite_expr("CURRENT_TIMESTAMP")),
-            Column(name="untyped", type=t("bytes")),
+            Column(
+                name="born",
+                type=t("timestamp"),
+                default=sqlite_expr("CURRENT_TIMESTAMP"),
+                sqlite_type="DATETIME",
+                sqlite_default="CURRENT_TIMESTAMP",
+            ),
+            Column(name="untyped", type=t("bytes"), sqlite_type=""),
             Column(name="price", type=t("real"), default=lit("0.0")),
         ),
         primary_key=PrimaryKey(name="t_pkey", columns=("id",)),

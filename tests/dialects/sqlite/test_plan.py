@@ -73,7 +73,9 @@ def run(conn: sqlite3.Connection, plan: Plan) -> None:
                     if count:
                         raise MizzleError(guard.message.format(count=count))
                 for statement in step.statements:
-                    assert "PRAGMA" not in statement.upper()
+                    # (foreign_keys is a no-op inside a transaction: the runner sets it; a
+                    # rebuild's rename runs under legacy_alter_table, which does work there)
+                    assert "FOREIGN_KEYS" not in statement.upper()
                     conn.execute(statement)
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
@@ -443,7 +445,7 @@ def test_no_statement_touches_the_foreign_keys_pragma() -> None:
     p = plan([AddCheck(table="tune", check=b.tables[1].checks[0])], schema(TUNE, SESSION), b)
     texts = [*statements(p), *reverses(p), *(g.query for s in p.steps for g in (*s.guards, *s.reverse_guards))]
     assert p.foreign_keys_off
-    assert not [s for s in texts if "PRAGMA" in s.upper()]
+    assert not [s for s in texts if "FOREIGN_KEYS" in s.upper()]
 
 
 def test_a_plain_step_whose_reverse_rebuilds_turns_foreign_keys_off() -> None:

@@ -388,7 +388,12 @@ def test_the_copy_maps_columns_explicitly() -> None:
         "INSERT INTO __mizzle_new_child (id, parent_id, score, note, mood) "
         "SELECT id, parent_id, CAST(score AS REAL), COALESCE(note, ('none')), mood FROM child"
     )
-    assert p.steps[0].statements[3:5] == ("DROP TABLE child", "ALTER TABLE __mizzle_new_child RENAME TO child")
+    assert p.steps[0].statements[3:7] == (
+        "DROP TABLE child",
+        "PRAGMA legacy_alter_table = ON",
+        "ALTER TABLE __mizzle_new_child RENAME TO child",
+        "PRAGMA legacy_alter_table = OFF",
+    )
 
 
 def test_a_swap_of_names_is_carried_by_the_mapping(db: sqlite3.Connection) -> None:
@@ -629,7 +634,10 @@ def test_an_enum_change_and_a_column_change_share_the_rebuild() -> None:
     p = plan(ops, A, b_with(child(*replaced(CHILD, "quality", INT_Q)), enums=(CALM,)))
     assert rebuilds(p) == ["__mizzle_new_child"]
     assert [[type(op).__name__ for op in s.sources] for s in p.steps] == [["AlterEnum"], ["AlterColumn"]]
-    assert p.steps[1].statements[-1] == "ALTER TABLE __mizzle_new_child RENAME TO child"
+    assert p.steps[1].statements[-2:] == (
+        "ALTER TABLE __mizzle_new_child RENAME TO child",
+        "PRAGMA legacy_alter_table = OFF",
+    )
 
 
 def test_a_column_leaving_an_enum_is_not_rebuilt_for_the_enum(db: sqlite3.Connection) -> None:
@@ -686,7 +694,9 @@ def test_a_rebuild_pinned_whole() -> None:
         "INSERT INTO __mizzle_new_child (id, parent_id, quality, note, mood) "
         "SELECT id, parent_id, quality, note, mood FROM child",
         "DROP TABLE child",
+        "PRAGMA legacy_alter_table = ON",
         "ALTER TABLE __mizzle_new_child RENAME TO child",
+        "PRAGMA legacy_alter_table = OFF",
         "CREATE INDEX child_note_idx ON child(note)",
         "CREATE VIEW child_notes AS SELECT child.id, child.note FROM child",
     )

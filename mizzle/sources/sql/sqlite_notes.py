@@ -1,0 +1,137 @@
+"""How SQLite holds a column, carried in a PostgreSQL `.sql` schema file as comment lines.
+
+A `.sql` schema is PostgreSQL DDL, which has no place for a SQLite declared type, DEFAULT text
+or AUTOINCREMENT (`Column.sqlite_type`, `sqlite_default`, `sqlite_autoincrement`). `mizzle
+pull` to `.sql` writes them after the statements, one comment line per column:
+
+    -- mizzle:sqlite {"table": "users", "column": "created_at", "type": "DATETIME", "default": "CURRENT_TIMESTAMP"}
+
+An index or constraint name longer than PostgreSQL's 63 bytes (SQLite has no limit) would be
+read back truncated, as PostgreSQL truncates it; its full name is carried the same way:
+
+    -- mizzle:sqlite {"table": "users", "name": "users_a_very_long_index_name_..."}
+
+PostgreSQL (and psql) skip comments, so the file still applies anywhere; the reader applies
+the lines to the model. The payload is JSON, so any name and any text is written safely. A
+line naming a table or column the file does not create is an error naming its line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mizzle.core.errors import SchemaError
+from mizzle.core.model import Column, Schema, Table
+from mizzle.core.naming import MAX_IDENTIFIER_BYTES
+
+PREFIX = "-- mizzle:sqlite "
+_LINE = re.compile(r"^-- mizzle:sqlite (?P<json>\{.*\})[ \t]*$", re.M)
+_FIELDS = {"type": "sqlite_type", "default": "sqlite_default", "autoincrement": "sqlite_autoincrement"}
+
+
+def _named(table: Table) -> list[Any]:
+    """The table's indexes and constraints: the objects whose names are carried in full."""
+    pk = [table.primary_key] if table.primary_key else []
+    return [*pk, *table.foreign_keys, *table.uniques, *table.checks, *table.indexes]
+
+
+def note_lines(schema: Schema) -> list[str]:
+    """One comment line per column with something SQLite-only to carry, and per index or
+    constraint whose name PostgreSQL would truncate."""
+    lines = []
+    for table in schema.tables:
+        for obj in _named(table):
+            if len(obj.name.encode()) > MAX_IDENTIFIER_BYTES:
+                lines.append(PREFIX + json.dumps({"table": table.name, "name": obj.name}, ensure_ascii=False))
+    for table in schema.tables:
+        for column in table.columns:
+            payload: dict[str, Any] = {"table": table.name, "column": column.name}
+            payload |= {key: getattr(column, f) for key, f in _FIELDS.items() if getattr(column, f)}
+            if len(payload) > 2:
+                lines.append(PREFIX + json.dumps(payload, ensure_ascii=False))
+    return lines
+
+
+def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int]) -> Schema:
+    """`schema` with the notes of `text` applied. `statement_lines`: the lines statements
+    occupy (a note line inside a statement, e.g. in a function body, is not a note)."""
+    notes: dict[str, dict[str, dict[str, Any]]] = {}
+    names: dict[str, list[tuple[str, str]]] = {}
+    for m in _LINE.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        if line in statement_lines:
+            continue
+        where = f"{source}:{line}"
+        try:
+            payload = json.loads(m["json"])
+        except ValueError:
+            raise SchemaError(f"{where}: a mizzle:sqlite line must hold a JSON object") from None
+        if set(payload) == {"table", "name"} and all(isinstance(v, str) for v in payload.values()):
+            names.setdefault(payload["table"], []).append((where, payload["name"]))
+            continue
+        table, column = payload.pop("table", None), payload.pop("column", None)
+        unknown = set(payload) - set(_FIELDS)
+        if not isinstance(table, str) or not isinstance(column, str) or unknown:
+            raise SchemaError(
+                f'{where}: a mizzle:sqlite line names "table", "column" and any of type, default, autoincrement'
+            )
+        t = schema.table(table)
+        if t is None or t.column(column) is None:
+            raise SchemaError(f'{where}: mizzle:sqlite names column "{table}.{column}", which the file does not create')
+        if not all(isinstance(payload.get(k, ""), str) for k in ("type", "default")) or not isinstance(
+            payload.get("autoincrement", False), bool
+        ):
+            raise SchemaError(f"{where}: mizzle:sqlite type and default are text, autoincrement true or false")
+        notes.setdefault(table, {})[column] = payload
+    if not notes and not names:
+        return schema
+    tables = [_noted(t, notes.get(t.name, {})) for t in schema.tables]
+    tables = [_full_names(t, names.get(t.name, [])) for t in tables]
+    missing = sorted(set(names) - {t.name for t in tables})
+    if missing:
+        raise SchemaError(
+            f'{names[missing[0]][0][0]}: mizzle:sqlite names table "{missing[0]}", which the file does not create'
+        )
+    return Schema(tables=tuple(tables), enums=schema.enums, views=schema.views)
+
+
+def _full_names(table: Table, names: list[tuple[str, str]]) -> Table:
+    """`table` with each object read under PostgreSQL's truncation of a noted name renamed to it."""
+    if not names:
+        return table
+    fields: dict[str, Any] = {}
+    for where, full in names:
+        clipped = full.encode()[:MAX_IDENTIFIER_BYTES].decode(errors="ignore")
+        obj = next((o for o in _named(table) if o.name == clipped), None)
+        if obj is None:
+            raise SchemaError(f'{where}: mizzle:sqlite names "{full}", which table "{table.name}" does not have')
+        field = _FIELD_OF[type(obj).__name__]
+        renamed = obj.model_copy(update={"name": full})
+        if field == "primary_key":
+            fields[field] = renamed
+        else:
+            current = fields.get(field, getattr(table, field))
+            fields[field] = tuple(renamed if o is obj or o.name == clipped else o for o in current)
+    return table.model_copy(update=fields)
+
+
+_FIELD_OF = {
+    "PrimaryKey": "primary_key",
+    "ForeignKey": "foreign_keys",
+    "Unique": "uniques",
+    "Check": "checks",
+    "Index": "indexes",
+}
+
+
+def _noted(table: Table, notes: dict[str, dict[str, Any]]) -> Table:
+    if not notes:
+        return table
+    columns = tuple(_column(c, notes[c.name]) if c.name in notes else c for c in table.columns)
+    return table.model_copy(update={"columns": columns})
+
+
+def _column(column: Column, payload: dict[str, Any]) -> Column:
+    return column.model_copy(update={_FIELDS[k]: v for k, v in payload.items()})
