@@ -547,6 +547,8 @@ def _disable_sync(state: _State, op: DisableSync) -> None:
 
 
 def _create_sync_support(state: _State, op: CreateSyncSupport) -> None:
+    if op.upgrade:
+        return  # idempotent: whatever form they have, they have the current one after
     if state.sync_support:
         raise _Misfit("they exist")
     state.sync_support = True

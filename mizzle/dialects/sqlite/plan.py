@@ -84,6 +84,7 @@ from mizzle.core.plan import Guard, Plan, Step
 from mizzle.core.rename_refs import (
     rename_column_in_view,
 )
+from mizzle.core.sync.names import SYNC_SEQ
 from mizzle.core.types import SERIAL_KINDS
 from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.capabilities import storage_projection
@@ -253,7 +254,8 @@ def _render(op: Operation, s0: State, s1: State) -> _Out:
                 + triggers
             )
         case EnableSync():
-            return _Out(sync_sql.trigger_statements(op.table, op.primary_key))
+            seq = s1.table(op.table).column(SYNC_SEQ) is not None  # False: a rollback to the older form
+            return _Out(sync_sql.trigger_statements(op.table, op.primary_key, seq=seq))
         case DisableSync():
             return _Out(sync_sql.drop_trigger_statements(op.table))
         case CreateSyncSupport():
