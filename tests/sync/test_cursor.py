@@ -94,7 +94,8 @@ def test_a_transaction_open_during_a_pull_is_pulled_after_it_commits(pg_url: str
         else:
             # a time far before every other: a time cursor would pass these rows over
             held.run(
-                "INSERT INTO item (id, title, last_modified_at) SELECT g, 'held', ? FROM generate_series(0, 14999) AS g",
+                "INSERT INTO item (id, title, last_modified_at) "
+                "SELECT g, 'held', ? FROM generate_series(0, 14999) AS g",
                 (LONG_AGO,),
             )
         time.sleep(0.01)
