@@ -17,7 +17,8 @@ from mizzle.dialects.postgresql.plan_context import Context, Planned
 
 
 def enable_sync(op: EnableSync, ctx: Context) -> Planned:
-    seq = ctx.table_after(op.table).column(SYNC_SEQ) is not None  # False: a rollback to the older form
+    # (before, not after: an EnableSync changes no column)
+    seq = ctx.table_before(op.table).column(SYNC_SEQ) is not None  # False: a rollback to the older form
     return Planned(tuple(sync_sql.trigger_statements(op.table, op.primary_key, seq=seq)))
 
 
