@@ -296,6 +296,8 @@ class _Diff:
         old_sync, new_sync = any(t.sync for t in self.old.tables), any(t.sync for t in self.new.tables)
         if new_sync and not old_sync:
             ops.append(CreateSyncSupport())
+        elif new_sync and self._old_sync_form():
+            ops.append(CreateSyncSupport(upgrade=True))
         ops += [CreateTable(table=t) for t in created]
         for name, pair in sorted(self.pairs.items()):
             ops += [AddColumn(table=name, column=c) for c in pair.added]
@@ -317,6 +319,12 @@ class _Diff:
             ops.append(DropSyncSupport())
         return ops
 
+    def _old_sync_form(self) -> bool:
+        """Whether a sync table of the old schema lacks a sync column: the database's sync
+        support objects are then of an older form too (no sync_seq in the tombstones, no
+        sequence), and are brought up to date before the tables' triggers are made again."""
+        return any(t.sync and any(t.column(c) is None for c in SYNC_COLUMNS) for t in self.old.tables)
+
     def _sync_changes(self) -> tuple[list[DisableSync], list[EnableSync]]:
         """Sync triggers to drop at step 0 (old names) and to create at step 17 (new names)."""
         off: list[DisableSync] = []
@@ -324,6 +332,9 @@ class _Diff:
         for _, pair in sorted(self.pairs.items(), key=lambda item: item[1].old.name):
             old, new = pair.old, pair.new
             touched = {c.name for c in pair.dropped} | {c.name for c, _ in pair.altered} | pair.renamed_columns
+            # a sync column added to a sync table: a table of an older form of sync, whose
+            # triggers do not write it yet (sync_seq, the commit-ordered cursor)
+            touched |= {c.name for c in pair.added}
             remade = (
                 old.sync
                 and new.sync

@@ -616,6 +616,8 @@ def _disable_sync(state: Evolution, op: DisableSync) -> None:
 
 
 def _create_sync_support(state: Evolution, op: CreateSyncSupport) -> None:
+    if op.upgrade:
+        return  # idempotent: whatever form they have, they have the current one after
     if state.sync_support:
         raise _Misfit("they exist")
     _does(state, op)

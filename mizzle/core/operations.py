@@ -547,14 +547,21 @@ class DisableSync(_SyncTriggers):
 
 class CreateSyncSupport(Operation):
     """The per-database objects sync triggers use: the tombstone table, and PostgreSQL's
-    trigger functions or SQLite's control table."""
+    trigger functions or SQLite's control and sequence tables.
+
+    `upgrade`: they exist already, in an older form, and are brought up to date (their
+    statements are idempotent); what is added then is kept by a rollback, which the older
+    triggers ignore, so the reverse is the same upgrade, never a drop of the tombstones."""
 
     op: Literal["create_sync_support"] = "create_sync_support"
+    upgrade: bool = False
 
-    def reverse(self) -> DropSyncSupport:
-        return DropSyncSupport()
+    def reverse(self) -> DropSyncSupport | CreateSyncSupport:
+        return CreateSyncSupport(upgrade=True) if self.upgrade else DropSyncSupport()
 
     def describe(self) -> str:
+        if self.upgrade:
+            return "bring the sync support objects up to date (commit-ordered pull cursor)"
         return "create the sync support objects (tombstone log)"
 
 

@@ -217,7 +217,11 @@ def test_example_schema_renders_and_runs_on_sqlite(sqlite_conn: sqlite3.Connecti
         sqlite_conn.execute(statement)
     names = {r[0] for r in sqlite_conn.execute("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')")}
     tables = {"user_profile", "tune", "playlist", "playlist_tune", "practice_record", "practice_totals"}
-    assert names == tables | {"__mizzle_sync_control", "__mizzle_tombstones"}  # the example has sync tables
+    assert names == tables | {
+        "__mizzle_sync_control",
+        "__mizzle_tombstones",
+        "__mizzle_sync_seq",
+    }  # the example has sync tables
 
 
 def test_example_schema_renders_and_runs_on_postgresql(pg_url: str) -> None:

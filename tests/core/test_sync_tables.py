@@ -39,10 +39,8 @@ class Tune(Table):
 def test_sync_flag_adds_the_columns_and_the_delta_index(tmp_path: Path) -> None:
     tune = load(tmp_path, TUNE + "    __sync__ = True\n").table("tune")
     assert tune is not None and tune.sync
-    assert tune.columns[-3:] == SYNC_COLUMN_SPECS
-    assert [(i.name, [k.column for k in i.keys]) for i in tune.indexes] == [
-        ("tune_last_modified_at_idx", ["last_modified_at"])
-    ]
+    assert tune.columns[-4:] == SYNC_COLUMN_SPECS
+    assert [(i.name, [k.column for k in i.keys]) for i in tune.indexes] == [("tune_sync_seq_idx", ["sync_seq"])]
     spec = {c.name: c for c in tune.columns}
     assert spec["sync_version"].type.kind == "integer" and not spec["sync_version"].nullable
     assert spec["last_modified_at"].type.precision == 3 and not spec["last_modified_at"].nullable
@@ -59,7 +57,7 @@ def test_declared_sync_columns_that_match_are_kept_where_declared(tmp_path: Path
     """
     tune = load(tmp_path, body).table("tune")
     assert tune is not None
-    assert tune.column_names == ["id", "sync_version", "title", "last_modified_at", "device_id"]
+    assert tune.column_names == ["id", "sync_version", "title", "last_modified_at", "device_id", "sync_seq"]
 
 
 @pytest.mark.parametrize(
@@ -151,7 +149,12 @@ def test_turning_sync_on_adds_columns_then_support_and_triggers_last(tmp_path: P
     a = load(tmp_path, TUNE, "a")
     b = load(tmp_path, TUNE + "    __sync__ = True\n", "b")
     ops = diff(a, b)
-    assert kinds(ops) == ["CreateSyncSupport", "AddColumn", "AddColumn", "AddColumn", "CreateIndex", "EnableSync"]
+    assert kinds(ops) == [
+        "CreateSyncSupport",
+        *["AddColumn"] * 4,
+        "CreateIndex",
+        "EnableSync",
+    ]
     assert evolve(a, ops) == b
     back = diff(b, a)
     assert kinds(back)[0] == "DisableSync" and kinds(back)[-1] == "DropSyncSupport"

@@ -87,6 +87,7 @@ def test_postgresql_table_missing_a_trigger_is_not_sync(schema: Schema, pg_url: 
     assert {(u.kind, u.name) for u in found.unsupported} == {
         ("trigger", "__mizzle_sync_insert"),
         ("trigger", "__mizzle_sync_update"),
+        ("trigger", "__mizzle_sync_seq"),
     }
 
 

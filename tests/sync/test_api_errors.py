@@ -54,7 +54,8 @@ def refused(call: Any, *args: Any, **kwargs: Any) -> str:
 def test_unknown_and_non_sync_tables_are_named(db: Db) -> None:
     assert refused(changes_since, db.conn, "nope", None) == 'no table "nope" in this database'
     assert refused(apply_remote, db.conn, "plain", [{"id": 1, "sync_version": 1}]) == (
-        'table "plain" is not a sync table: it lacks the columns "sync_version", "last_modified_at", "device_id" '
+        'table "plain" is not a sync table: it lacks the columns "sync_version", "last_modified_at", "device_id", '
+        '"sync_seq" '
         "and its sync triggers (declare it with __sync__ = True and migrate)"
     )
     assert "is not a sync table" in refused(changes_since, db.conn, "plain", None)
@@ -66,7 +67,7 @@ def test_unknown_and_non_sync_tables_are_named(db: Db) -> None:
     [
         (datetime(2026, 1, 1), "since has no time zone"),
         ("2026-01-01T00:00:00", "since has no time zone"),
-        ("yesterday", "since is not an ISO-8601 time: 'yesterday'"),
+        ("yesterday", "since is neither a cursor nor an ISO-8601 time: 'yesterday'"),
         (-1, "since as a version must be 0 or more, not -1"),
         (1.5, "not float"),
         (True, "not bool"),

@@ -9,11 +9,14 @@ protocol each dialect implements (`mizzle/dialects/*/sync_db.py`), so the rules 
 and no driver is imported: `mizzle.sync` picks the adapter for a raw sqlite3 or psycopg connection. Values
 travel in the neutral wire form of `wire.py`.
 
-**Cursors.** A time cursor (`since` a datetime or ISO text) reads through the index on
-`last_modified_at` and the tombstones' (table, deleted_at) index; `Changes.cursor`, to pass
-to the next call, is a time no row committed after the pull can be behind (`next_cursor`).
-A version cursor (`since` an int N: rows and tombstones whose `sync_version` > N) scans the
-whole table: for a first full copy (N = 0) or a repair, not for polling.
+**Cursors.** `Changes.cursor` is opaque text naming a place in the database's own commit
+order, typed by its kind: `xid:N` on PostgreSQL (the xmin of the pull's snapshot: every
+transaction not finished then has an id at or above N), `seq:N` on SQLite (one past the
+database's write counter). Every row and tombstone carries the `sync_seq` of its last write,
+so the next call (`sync_seq >= N`, through an index) cannot pass over a row committed after
+this one, whatever the clocks say; rows may come twice, never not at all. A version cursor
+(`since` an int N: rows and tombstones whose `sync_version` > N) and a time (older callers)
+scan the whole table: for a first full copy or a repair, not for polling.
 
 **Applying** (`apply_remote`) happens in one transaction (a savepoint inside the caller's),
 with change tracking switched off for its duration and back on before it ends, so the rows
@@ -30,14 +33,15 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from mizzle.core.errors import MizzleError
 from mizzle.core.sync import fit, wire
-from mizzle.core.sync.database import Pk, SyncColumn, SyncDatabase, TableInfo
+from mizzle.core.sync.database import Pk, Since, SyncColumn, SyncDatabase, TableInfo
 from mizzle.core.sync.names import DEVICE_ID, LAST_MODIFIED_AT, SYNC_COLUMNS, SYNC_VERSION
 from mizzle.core.types import ColumnType
 
@@ -69,8 +73,8 @@ class Tombstone:
 @dataclass
 class Changes:
     """A table's changes: rows (every column, wire form) and deletes, each ordered by time
-    then primary key, and the cursor for the next call (`next_cursor`: a little before the
-    latest time seen, or the `since` given when nothing changed)."""
+    then primary key, and the cursor for the next call (opaque text: `xid:N` on PostgreSQL,
+    `seq:N` on SQLite; see the module docstring)."""
 
     table: str
     rows: list[Row] = field(default_factory=list)
@@ -162,15 +166,26 @@ class ApplyReport:
 
 
 def changes_since(db: SyncDatabase, table: str, since: datetime | str | int | None) -> Changes:
-    """The rows of sync table `table` changed, and the rows deleted, after `since`: None
-    (everything), an aware datetime or ISO text with `Z` or an offset (a time cursor, read
-    through the index), or an int N (rows and tombstones whose sync_version > N: a scan)."""
-    moment, above = parse_since(since)
+    """The rows of sync table `table` changed, and the rows deleted, since `since`: None
+    (everything), a cursor a previous call returned (`Changes.cursor`: read through the index
+    on sync_seq), an int N (rows and tombstones whose sync_version > N: a scan), or, from
+    older callers, a time (an aware datetime or ISO text with `Z` or an offset: rows written
+    after it, a scan with the old limits of docs/sync.md). The cursor returned is always one
+    of this database's commit-ordered cursors."""
+    wanted = parse_since(since)
+    if wanted.seq is not None:
+        kind = since.partition(":")[0] if isinstance(since, str) else ""
+        if kind != db.cursor_kind:
+            raise SyncError(
+                f"since is a {_CURSOR_DATABASES[kind]} cursor ({since}), this database is "
+                f"{_CURSOR_DATABASES[db.cursor_kind]}: a cursor belongs to the database that returned it"
+            )
     with db.transaction(f'changes_since on "{table}" failed', write=False):
         info = sync_table(db, table)
-        horizon = db.write_horizon()  # before the rows: what is in flight now, commits later
-        raw_rows = db.select_rows(info, moment, above)
-        raw_tombstones = db.select_tombstones(info, moment, above)
+        # Before the rows: no row committed after this moment is below it (see SyncDatabase)
+        floor = db.cursor_floor()
+        raw_rows = db.select_rows(info, wanted)
+        raw_tombstones = db.select_tombstones(info, wanted)
     read = _row_reader(db, info)
     rows = [read(raw) for raw in raw_rows]
     pk_types = [_column(info, c).type for c in info.primary_key]
@@ -183,57 +198,42 @@ def changes_since(db: SyncDatabase, table: str, since: datetime | str | int | No
         )
         for pk_json, version, deleted_at, device in raw_tombstones
     ]
-    times = [r[LAST_MODIFIED_AT] for r in rows] + [t.deleted_at for t in deletes]
-    return Changes(table=table, rows=rows, deletes=deletes, cursor=next_cursor(times, moment, horizon))
+    # never behind the cursor given: a cursor only moves forward
+    cursor = max(floor, wanted.seq) if wanted.seq is not None else floor
+    return Changes(table=table, rows=rows, deletes=deletes, cursor=f"{db.cursor_kind}:{cursor}")
 
 
-_MILLISECOND = timedelta(milliseconds=1)
+_CURSOR_DATABASES = {"xid": "PostgreSQL", "seq": "SQLite"}
+_CURSOR = re.compile(r"(xid|seq):([0-9]{1,19})")
 
 
-def next_cursor(times: Sequence[str], since: datetime | None, horizon: datetime | None) -> str | None:
-    """The cursor a pull returns: one that no row committed after the pull can be behind.
-
-    - One millisecond before the latest time seen, not that time: a transaction that
-      commits later may have written rows in the same millisecond (times have no more
-      precision), and the next pull's `>` would pass them over. Those of that millisecond
-      that were seen come again, and are `unchanged` where they are applied.
-    - No later than a millisecond before `horizon`, the start of the oldest transaction in
-      flight during the pull (PostgreSQL): rows take their transaction's start as their
-      time, so a transaction that began before rows the pull saw, and commits after it,
-      has rows older than those; they are after this cursor.
-    - Never before `since`: what was in flight then was already behind it.
-
-    Nothing seen: `since` again (None stays None)."""
-    if not times:
-        return wire.timestamptz_text(since) if since is not None else None
-    cursor = max(wire.parse_time_text(t) for t in times) - _MILLISECOND
-    if horizon is not None:
-        cursor = min(cursor, horizon.replace(microsecond=horizon.microsecond // 1000 * 1000) - _MILLISECOND)
-    if since is not None:
-        cursor = max(cursor, since)
-    return wire.timestamptz_text(cursor)
-
-
-def parse_since(since: datetime | str | int | None) -> tuple[datetime | None, int | None]:
-    """(a UTC time, None), (None, a version) or (None, None); SyncError for anything else."""
+def parse_since(since: datetime | str | int | None) -> Since:
+    """What `since` asks for (see `changes_since`); SyncError for anything else."""
     if since is None:
-        return None, None
+        return Since()
     if isinstance(since, bool) or not isinstance(since, datetime | str | int):
-        raise SyncError(f"since must be None, a datetime, ISO text or a version number, not {type(since).__name__}")
+        raise SyncError(
+            f"since must be None, a cursor, a version number, a datetime or ISO text, not {type(since).__name__}"
+        )
     if isinstance(since, int):
         if since < 0:
             raise SyncError(f"since as a version must be 0 or more, not {since}")
-        return None, since
+        return Since(version=since)
     if isinstance(since, str):
+        cursor = _CURSOR.fullmatch(since.strip())
+        if cursor is not None:
+            return Since(seq=int(cursor.group(2)))
+        if since.strip().startswith(("xid:", "seq:")):
+            raise SyncError(f"since is not a cursor changes_since returned: {since[:40]!r}")
         try:
             moment = datetime.fromisoformat(since.strip())
         except ValueError:
-            raise SyncError(f"since is not an ISO-8601 time: {since!r}") from None
+            raise SyncError(f"since is neither a cursor nor an ISO-8601 time: {since[:40]!r}") from None
     else:
         moment = since
     if moment.tzinfo is None:
         raise SyncError(f"since has no time zone: {since!s} (give a UTC `Z` or an offset, e.g. +00:00)")
-    return moment.astimezone(UTC), None
+    return Since(time=moment.astimezone(UTC))
 
 
 # --- apply_remote --------------------------------------------------------------------------------

@@ -12,10 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from mizzle.core.sync.names import LAST_MODIFIED_AT, SYNC_COLUMNS, SYNC_VERSION, TOMBSTONES
+from mizzle.core.sync.names import SYNC_COLUMNS, SYNC_SEQ
 from mizzle.core.types import ColumnType
 
 Pk = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Since:
+    """Which changes a pull wants: those with `sync_seq` >= `seq` (the cursor), or, from
+    older callers, with `last_modified_at` after `time`, or with a version above `version`
+    (a scan); all None: everything."""
+
+    seq: int | None = None
+    time: datetime | None = None
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,12 +40,15 @@ class SyncColumn:
 @dataclass(frozen=True)
 class TableInfo:
     """A table as one catalog query describes it: columns in order, primary key in key
-    order, and whether its three sync triggers exist."""
+    order, and whether its sync triggers exist. `columns` leaves `sync_seq` out (`has_seq`
+    says whether the table has it): it is this database's place in its own commit order,
+    which means nothing to another database, so it is never read out nor written in."""
 
     name: str
     columns: tuple[SyncColumn, ...]
     primary_key: tuple[str, ...]
     has_triggers: bool
+    has_seq: bool = True
 
     def column(self, name: str) -> SyncColumn | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -42,7 +56,7 @@ class TableInfo:
     @property
     def missing_sync_parts(self) -> list[str]:
         """What keeps the table from being a sync table, in words (empty when it is one)."""
-        names = {c.name for c in self.columns}
+        names = {c.name for c in self.columns} | ({SYNC_SEQ} if self.has_seq else set())
         columns = [f'"{c}"' for c in SYNC_COLUMNS if c not in names]
         missing = [("the column " if len(columns) == 1 else "the columns ") + ", ".join(columns)] if columns else []
         if not self.has_triggers:
@@ -70,21 +84,22 @@ class SyncDatabase(Protocol):
 
     def encode(self, value: Any, ctype: ColumnType) -> Any: ...
 
-    def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
-        """Rows changed after `since` (or with a version above `above_version`), every
-        column in `info.columns` order, by (last_modified_at, primary key)."""
+    #: what this database's cursors are called ("xid" on PostgreSQL, "seq" on SQLite)
+    cursor_kind: str
+
+    def cursor_floor(self) -> int:
+        """The lowest `sync_seq` a row committed after this moment can have; read in the
+        pull's transaction before its rows, it is the next cursor (rows at or above it may
+        be seen now and again next time; none below it can commit later)."""
         ...
 
-    def select_tombstones(
-        self, info: TableInfo, since: datetime | None, above_version: int | None
-    ) -> list[tuple[str, int, Any, str | None]]:
+    def select_rows(self, info: TableInfo, since: Since) -> list[tuple[Any, ...]]:
+        """Rows changed since `since`, every column in `info.columns` order, by
+        (last_modified_at, primary key)."""
+        ...
+
+    def select_tombstones(self, info: TableInfo, since: Since) -> list[tuple[str, int, Any, str | None]]:
         """(pk JSON text, sync_version, deleted_at, device_id) by (deleted_at, pk)."""
-        ...
-
-    def write_horizon(self) -> datetime | None:
-        """The start of the oldest other transaction now open on the database, whose rows
-        (timed at its start) may still commit, or the time now when none is; None when write
-        transactions are serialised (SQLite), so none in flight began before a seen commit."""
         ...
 
     def lock_rows(self, info: TableInfo, pks: Sequence[Pk]) -> list[tuple[Any, ...]]:
@@ -106,50 +121,3 @@ class SyncDatabase(Protocol):
     def set_tracking(self, on: bool) -> None: ...
 
     def set_device(self, device_id: str | None) -> None: ...
-
-
-@dataclass(frozen=True)
-class ChangeReads:
-    """The two queries that read a sync table's changes (`select_rows`, `select_tombstones`),
-    one text for every database: a dialect says how its driver writes a parameter (`value`:
-    `?`, `%s`), a time parameter (`since`: PostgreSQL casts it) and a name (`name`: quoted,
-    and for psycopg with `%` doubled)."""
-
-    value: str
-    since: str
-    name: Callable[[str], str]
-
-    def rows_query(self, info: TableInfo, select_list: str, *, by_version: bool) -> str:
-        """The changes query: by time it reads through the index on last_modified_at."""
-        q = self.name
-        where = f"{q(SYNC_VERSION)} > {self.value}" if by_version else f"{q(LAST_MODIFIED_AT)} > {self.since}"
-        order = ", ".join(q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
-        return f"SELECT {select_list} FROM {q(info.name)} WHERE {where} ORDER BY {order}"
-
-    def tombstones_query(self, *, by_version: bool) -> str:
-        where = f'"sync_version" > {self.value}' if by_version else f'"deleted_at" > {self.since}'
-        return (
-            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {self.name(TOMBSTONES)} '
-            f'WHERE "table_name" = {self.value} AND {where} ORDER BY "deleted_at", "pk", "id"'
-        )
-
-    def select_rows(
-        self, conn: Any, info: TableInfo, select_list: str, since: object, above_version: int | None
-    ) -> list[tuple[Any, ...]]:
-        """`SyncDatabase.select_rows` on a DB-API connection; `since`: the time as the driver takes it."""
-        by_version = above_version is not None
-        param = above_version if by_version else since
-        rows: list[tuple[Any, ...]] = conn.execute(
-            self.rows_query(info, select_list, by_version=by_version), (param,)
-        ).fetchall()
-        return rows
-
-    def select_tombstones(
-        self, conn: Any, info: TableInfo, since: object, above_version: int | None
-    ) -> list[tuple[str, int, Any, str | None]]:
-        by_version = above_version is not None
-        param = above_version if by_version else since
-        rows: list[tuple[str, int, Any, str | None]] = conn.execute(
-            self.tombstones_query(by_version=by_version), (info.name, param)
-        ).fetchall()
-        return rows

@@ -1,5 +1,5 @@
-"""What a sync table holds besides its own columns: the three sync columns and the index
-on `last_modified_at` that delta pulls read through.
+"""What a sync table holds besides its own columns: the four sync columns and the index
+on `sync_seq` that delta pulls read through (the pull cursor is a `sync_seq`, docs/sync.md).
 
 `last_modified_at` is `timestamptz(3)`: SQLite's clock (`strftime('%f')`) has millisecond
 precision, so PostgreSQL keeps the same, and a time written by either database converts to
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from mizzle.core import naming
 from mizzle.core.model import Column, Index, IndexKey, LiteralDefault, NowDefault, Table
-from mizzle.core.sync.names import DEVICE_ID, LAST_MODIFIED_AT, SYNC_VERSION
+from mizzle.core.sync.names import DEVICE_ID, LAST_MODIFIED_AT, SYNC_SEQ, SYNC_VERSION
 from mizzle.core.types import ColumnType, TypeKind
 
 SYNC_COLUMN_SPECS: tuple[Column, ...] = (
@@ -24,6 +24,10 @@ SYNC_COLUMN_SPECS: tuple[Column, ...] = (
         default=NowDefault(),
     ),
     Column(name=DEVICE_ID, type=ColumnType(kind=TypeKind.TEXT)),
+    # Written by the triggers only (the writing transaction's id on PostgreSQL, the
+    # database's counter on SQLite). 0 is the backfill of rows that were there before:
+    # every pull cursor starts at 0 or later, so a first pull (None) still brings them.
+    Column(name=SYNC_SEQ, type=ColumnType(kind=TypeKind.BIGINT), nullable=False, default=LiteralDefault(value=0)),
 )
 _SPEC_BY_NAME = {c.name: c for c in SYNC_COLUMN_SPECS}
 
@@ -40,9 +44,9 @@ def describe(column: Column) -> str:
 
 
 def is_delta_index(index: Index) -> bool:
-    """Whether delta pulls can read through `index`: its first key is `last_modified_at`
-    and it covers every row."""
-    return bool(index.keys) and index.keys[0].column == LAST_MODIFIED_AT and index.where is None
+    """Whether delta pulls can read through `index`: its first key is `sync_seq` and it
+    covers every row."""
+    return bool(index.keys) and index.keys[0].column == SYNC_SEQ and index.where is None
 
 
 def delta_index(table: Table) -> Index | None:
@@ -58,14 +62,14 @@ def missing_sync_columns(names: Iterable[str]) -> tuple[Column, ...]:
 
 def with_sync(table: Table, taken: set[str] | None = None) -> Table:
     """`table` marked sync, with the sync columns it lacks appended and, if it has none, an
-    index on `last_modified_at` (named as PostgreSQL names it, avoiding `taken` relation
+    index on `sync_seq` (named as PostgreSQL names it, avoiding `taken` relation
     names). Columns it already declares are kept as declared (`problems` checks them)."""
     columns = table.columns + missing_sync_columns(table.column_names)
     indexes = table.indexes
     if delta_index(table) is None:
         used = (taken or set()) | {i.name for i in table.indexes}
-        name = naming.index_name(table.name, [(LAST_MODIFIED_AT, None)], lambda n: n in used)
-        indexes = (*indexes, Index(name=name, keys=(IndexKey(column=LAST_MODIFIED_AT),)))
+        name = naming.index_name(table.name, [(SYNC_SEQ, None)], lambda n: n in used)
+        indexes = (*indexes, Index(name=name, keys=(IndexKey(column=SYNC_SEQ),)))
     return table.model_copy(update={"sync": True, "columns": columns, "indexes": indexes})
 
 
@@ -84,6 +88,6 @@ def problems(table: Table) -> Iterator[str]:
                 "remove the declaration (sync adds it) or match it"
             )
     if delta_index(table) is None:
-        yield f'{where}: no index on "{LAST_MODIFIED_AT}" (delta pulls read through it)'
+        yield f'{where}: no index on "{SYNC_SEQ}" (delta pulls read through it)'
     if table.primary_key is not None and set(table.primary_key.columns) & set(_SPEC_BY_NAME):
         yield f"{where}: the primary key cannot hold a sync column"

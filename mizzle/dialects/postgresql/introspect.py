@@ -40,7 +40,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
-from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION
+from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql import sync_sql, types
@@ -497,7 +497,7 @@ class _Assembler:
     # --- sync tables ------------------------------------------------------------------------
 
     def _sync_triggered(self) -> set[int]:
-        """Tables carrying all three of mizzle's sync triggers."""
+        """Tables carrying all of mizzle's sync triggers (`sync_sql.TRIGGER_NAMES`)."""
         wanted = set(sync_sql.TRIGGER_NAMES)
         found: dict[int, set[str]] = defaultdict(set)
         for row in self.catalog.other_objects:
@@ -520,7 +520,7 @@ class _Assembler:
     def _mizzles_own(self, row: ObjectRow) -> bool:
         """mizzle's sync trigger functions, and the triggers of sync tables."""
         if row.kind == "function":
-            return row.name in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION)
+            return row.name in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION, PG_SEQ_FUNCTION)
         return row.kind == "trigger" and row.table_oid in self.sync_triggered
 
     def _other_objects(self) -> None:

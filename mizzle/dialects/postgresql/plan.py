@@ -103,7 +103,7 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
 
 class _Schemas:
     """The schema before each operation (`at(i)`; `at(len(operations))` is the end), computed
-    on demand by evolving from the nearest one already known."""
+    on demand by evolving the old schema."""
 
     def __init__(self, old: Schema, operations: Sequence[Operation]) -> None:
         self._operations = operations
@@ -111,8 +111,10 @@ class _Schemas:
 
     def at(self, index: int) -> Schema:
         if index not in self._known:
-            start = max(i for i in self._known if i < index)
-            self._known[index] = evolve(self._known[start], self._operations[start:index])
+            # from the start, not from the nearest schema known: a Schema does not say whether
+            # the sync support objects exist (evolve infers it from its sync tables), and one
+            # taken between the DisableSync and EnableSync of every sync table would say not
+            self._known[index] = evolve(self._known[0], self._operations[:index])
         return self._known[index]
 
 

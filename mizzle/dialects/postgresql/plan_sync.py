@@ -11,12 +11,15 @@ nothing a migration does to rows bumps a version or leaves a tombstone.
 from __future__ import annotations
 
 from mizzle.core.operations import CreateSyncSupport, DisableSync, DropSyncSupport, EnableSync
+from mizzle.core.sync.names import SYNC_SEQ
 from mizzle.dialects.postgresql import sync_sql
 from mizzle.dialects.postgresql.plan_context import Context, Planned
 
 
 def enable_sync(op: EnableSync, ctx: Context) -> Planned:
-    return Planned(tuple(sync_sql.trigger_statements(op.table, op.primary_key)))
+    # (before, not after: an EnableSync changes no column)
+    seq = ctx.table_before(op.table).column(SYNC_SEQ) is not None  # False: a rollback to the older form
+    return Planned(tuple(sync_sql.trigger_statements(op.table, op.primary_key, seq=seq)))
 
 
 def disable_sync(op: DisableSync, ctx: Context) -> Planned:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -29,8 +28,8 @@ import psycopg
 from mizzle.core.errors import SchemaError
 from mizzle.core.quoting import quoted_name
 from mizzle.core.sync.api import SyncError
-from mizzle.core.sync.database import ChangeReads, SyncColumn, TableInfo
-from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, TOMBSTONES
+from mizzle.core.sync.database import Since, SyncColumn, TableInfo
+from mizzle.core.sync.names import DEVICE_SETTING, LAST_MODIFIED_AT, SYNC_SEQ, SYNC_VERSION, TOMBSTONES
 from mizzle.core.types import JSON_KINDS, ColumnType, TypeKind
 from mizzle.dialects.postgresql import sync_sql
 from mizzle.dialects.postgresql.errors import server_message
@@ -48,19 +47,10 @@ WHERE c.oid = to_regclass(%(table)s) AND c.relkind IN ('r', 'p')
 ORDER BY a.attnum
 """
 
-#: When the oldest transaction still open on this database began (or the time now, when
-#: none is: one that begins after this still may commit before the rows are read), and
-#: whether a session on it is hidden from this role (pg_stat_activity shows its datname,
-#: and NULL for its backend_type and xact_start).
-_OPEN_TRANSACTIONS = """
-SELECT least(min(xact_start) FILTER (WHERE backend_type = 'client backend'), clock_timestamp()),
-       coalesce(bool_or(backend_type IS NULL), false)
-       -- a prepared transaction (two-phase commit) has left its session: its start is unknown
-       OR EXISTS (SELECT FROM pg_prepared_xacts WHERE database = current_database())
-FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid()
-"""
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The pull cursor: every transaction not finished at this snapshot (whether it has written
+#: yet or not: one that has no id yet gets a later one) has an id at or above its xmin.
+#: Read-only transactions have no id and hold nothing back.
+_CURSOR_FLOOR = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 _UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
 
@@ -72,6 +62,8 @@ def _q(name: str) -> str:
 
 class PostgresSyncDb:
     """A psycopg connection as the sync API uses it."""
+
+    cursor_kind = "xid"
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
@@ -94,13 +86,18 @@ class PostgresSyncDb:
         rows = self.conn.execute(_TABLE_INFO, params).fetchall()
         if not rows:
             return None
-        columns = tuple(SyncColumn(str(name), _column_type(str(spelled)), str(spelled)) for name, spelled, *_ in rows)
+        columns = tuple(
+            SyncColumn(str(name), _column_type(str(spelled)), str(spelled))
+            for name, spelled, *_ in rows
+            if name != SYNC_SEQ
+        )
         keyed = sorted((r for r in rows if r[2] is not None), key=lambda r: int(r[2]))
         return TableInfo(
             name=table,
             columns=columns,
             primary_key=tuple(str(r[0]) for r in keyed),
             has_triggers=int(rows[0][3]) == len(sync_sql.trigger_names(table)),
+            has_seq=len(columns) < len(rows),
         )
 
     # --- values -------------------------------------------------------------------------------
@@ -117,26 +114,28 @@ class PostgresSyncDb:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def rows_query(self, info: TableInfo, *, by_version: bool) -> str:
-        return _READS.rows_query(info, _select_list(info), by_version=by_version)
+    def rows_query(self, info: TableInfo, since: Since) -> tuple[str, list[object]]:
+        """The changes query: by cursor it reads through the index on sync_seq."""
+        where, params = _where(since, seq=_q(SYNC_SEQ), time=_q(LAST_MODIFIED_AT))
+        order = ", ".join(_q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
+        return f"SELECT {_select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}", params
 
-    def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
-        return _READS.select_rows(self.conn, info, _select_list(info), _time_param(since), above_version)
+    def select_rows(self, info: TableInfo, since: Since) -> list[tuple[Any, ...]]:
+        query, params = self.rows_query(info, since)
+        return self.conn.execute(query, params).fetchall()
 
-    def select_tombstones(
-        self, info: TableInfo, since: datetime | None, above_version: int | None
-    ) -> list[tuple[str, int, Any, str | None]]:
-        return _READS.select_tombstones(self.conn, info, _time_param(since), above_version)
+    def select_tombstones(self, info: TableInfo, since: Since) -> list[tuple[str, int, Any, str | None]]:
+        where, params = _where(since, seq=_q(SYNC_SEQ), time='"deleted_at"')
+        query = (
+            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {_q(TOMBSTONES)} '
+            f'WHERE "table_name" = %s AND {where} ORDER BY "deleted_at", "pk", "id"'
+        )
+        return self.conn.execute(query, [info.name, *params]).fetchall()
 
-    def write_horizon(self) -> datetime | None:
-        # Every session's open transaction on this database, whether it has written yet or
-        # not (now(), the time its rows take, is its xact_start). A session the role may not
-        # see (another role's, without pg_read_all_stats) shows no xact_start, a prepared
-        # transaction none at all: then nothing is known, and the epoch keeps the cursor
-        # where it was (rows come again, never missed).
-        row = self.conn.execute(_OPEN_TRANSACTIONS).fetchone()
-        oldest, hidden = (row[0], row[1]) if row else (None, False)
-        return _EPOCH if hidden else oldest
+    def cursor_floor(self) -> int:
+        row = self.conn.execute(_CURSOR_FLOOR).fetchone()
+        assert row is not None
+        return int(row[0])
 
     def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not pks:
@@ -220,8 +219,15 @@ def _pk_match(info: TableInfo) -> str:
     return " AND ".join(f"{_q(c)} = %s::{_column(info, c).sql_type}" for c in info.primary_key)
 
 
-def _time_param(since: datetime | None) -> datetime | str:
-    return "-infinity" if since is None else since
+def _where(since: Since, *, seq: str, time: str) -> tuple[str, list[object]]:
+    """The condition (and its parameters) of a pull: by cursor, version, time, or all."""
+    if since.seq is not None:
+        return f"{seq} >= %s", [since.seq]
+    if since.version is not None:
+        return f"{_q(SYNC_VERSION)} > %s", [since.version]
+    if since.time is not None:
+        return f"{time} > %s::timestamptz", [since.time]
+    return "true", []
 
 
 def _json_param(value: Any, dims: int) -> Any:
@@ -242,4 +248,3 @@ def sync_database(conn: psycopg.Connection[Any]) -> PostgresSyncDb:
 
 
 #: the change-reading queries, as this driver writes parameters and names
-_READS = ChangeReads(value="%s", since="%s::timestamptz", name=_q)

@@ -13,6 +13,12 @@ pinned by tests running one sequence of writes on both:
 - DELETE: a tombstone (table, primary key as a JSON array, version, time, device).
 - All three do nothing while `mizzle.applying_remote` is 'on' (the sync API and the
   migration runner set it, transaction-local).
+- A fourth, on every insert and update whether tracking is on or not (a sync applying
+  remote rows writes too, and the rows it writes must reach the next pull of this database):
+  `sync_seq` is the writing transaction's id (`pg_current_xact_id()`, the top-level one
+  inside savepoints), and so is each tombstone's (the column's default). A pull's cursor is
+  the xmin of its snapshot (`sync_db.py`): every transaction not finished then has an id at
+  or above it, so no row committed later is behind the cursor.
 
 The WHEN clauses keep the common paths out of PL/pgSQL: an update that sets the version, or
 a session applying remote rows, never calls a function.
@@ -28,7 +34,9 @@ from mizzle.core.sync.names import (
     LAST_MODIFIED_AT,
     PG_DELETE_FUNCTION,
     PG_INSERT_FUNCTION,
+    PG_SEQ_FUNCTION,
     PG_UPDATE_FUNCTION,
+    SYNC_SEQ,
     SYNC_VERSION,
     TOMBSTONES,
     TRIGGER_EVENTS,
@@ -36,24 +44,29 @@ from mizzle.core.sync.names import (
 
 #: PostgreSQL names triggers per table, so every sync table's triggers have these names (and
 #: keep them through a table rename)
-TRIGGER_NAMES = tuple(f"__mizzle_sync_{event}" for event in TRIGGER_EVENTS)
+TRIGGER_NAMES = (*(f"__mizzle_sync_{event}" for event in TRIGGER_EVENTS), PG_SEQ_FUNCTION)
 
 _TRACKING = f"current_setting({text_literal(APPLYING_REMOTE_SETTING)}, true) IS DISTINCT FROM 'on'"
 _SESSION_DEVICE = f"nullif(current_setting({text_literal(DEVICE_SETTING)}, true), '')"
 _V, _T, _D = quoted_name(SYNC_VERSION), quoted_name(LAST_MODIFIED_AT), quoted_name(DEVICE_ID)
-_INSERT_FN, _UPDATE_FN, _DELETE_FN = (
-    quoted_name(f) for f in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION)
+_S = quoted_name(SYNC_SEQ)
+_INSERT_FN, _UPDATE_FN, _DELETE_FN, _SEQ_FN = (
+    quoted_name(f) for f in (PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION, PG_SEQ_FUNCTION)
 )
+#: the writing transaction's id as a bigint (xid8 is 64 bits with the epoch: it never wraps)
+XID = "pg_current_xact_id()::text::bigint"
 
 
 def trigger_names(table: str) -> tuple[str, ...]:
-    """A sync table's trigger names (insert, update, delete): `TRIGGER_NAMES` on every table."""
+    """A sync table's trigger names (insert, update, delete, and the sequence stamp):
+    `TRIGGER_NAMES` on every table."""
     return TRIGGER_NAMES
 
 
 def support_statements() -> list[str]:
     """Create the tombstone table and the trigger functions (idempotent: CREATE ... IF NOT
-    EXISTS / OR REPLACE, so a migration can carry them whatever the database holds)."""
+    EXISTS / OR REPLACE, ADD COLUMN IF NOT EXISTS, so a migration can carry them whatever
+    the database holds, and brings an older form up to date)."""
     tombstones = quoted_name(TOMBSTONES)
     return [
         f"""CREATE TABLE IF NOT EXISTS {tombstones} (
@@ -66,6 +79,17 @@ def support_statements() -> list[str]:
 )""",
         f"CREATE INDEX IF NOT EXISTS {quoted_name(TOMBSTONES + '_table_name_deleted_at_idx')} "
         f'ON {tombstones} ("table_name", "deleted_at")',
+        # tombstones written before this column came take the upgrading transaction's id:
+        # a cursor taken before it sends them again, none is lost
+        f"ALTER TABLE {tombstones} ADD COLUMN IF NOT EXISTS {_S} bigint NOT NULL DEFAULT ({XID})",
+        f"CREATE INDEX IF NOT EXISTS {quoted_name(TOMBSTONES + '_table_name_sync_seq_idx')} "
+        f'ON {tombstones} ("table_name", {_S})',
+        f"""CREATE OR REPLACE FUNCTION {_SEQ_FN}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
+BEGIN
+  NEW.{_S} := {XID};
+  RETURN NEW;
+END
+$mizzle$""",
         f"""CREATE OR REPLACE FUNCTION {_INSERT_FN}() RETURNS trigger LANGUAGE plpgsql AS $mizzle$
 BEGIN
   NEW.{_D} := {_SESSION_DEVICE};
@@ -101,6 +125,7 @@ $mizzle$""",
 def drop_support_statements() -> list[str]:
     """The reverse of `support_statements` (run once no table is sync any more)."""
     return [
+        f"DROP FUNCTION IF EXISTS {_SEQ_FN}()",
         f"DROP FUNCTION IF EXISTS {_DELETE_FN}()",
         f"DROP FUNCTION IF EXISTS {_UPDATE_FN}()",
         f"DROP FUNCTION IF EXISTS {_INSERT_FN}()",
@@ -108,9 +133,10 @@ def drop_support_statements() -> list[str]:
     ]
 
 
-def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
-    """CREATE TRIGGER for the three triggers of sync table `table`."""
-    insert, update, delete = (quoted_name(n) for n in trigger_names(table))
+def trigger_statements(table: str, primary_key: tuple[str, ...], *, seq: bool = True) -> list[str]:
+    """CREATE TRIGGER for the four triggers of sync table `table`. `seq=False`: the three of
+    the older form, for a table without `sync_seq` (a rollback past the upgrade to it)."""
+    insert, update, delete, stamp = (quoted_name(n) for n in trigger_names(table))
     t = quoted_name(table)
     pk_args = ", ".join(text_literal(c) for c in primary_key)
     return [
@@ -120,7 +146,11 @@ def trigger_statements(table: str, primary_key: tuple[str, ...]) -> list[str]:
         f"WHEN (NEW.{_V} IS NOT DISTINCT FROM OLD.{_V} AND {_TRACKING}) EXECUTE FUNCTION {_UPDATE_FN}()",
         f"CREATE TRIGGER {delete} AFTER DELETE ON {t} FOR EACH ROW "
         f"WHEN ({_TRACKING}) EXECUTE FUNCTION {_DELETE_FN}({pk_args})",
-    ]
+    ] + (
+        [f"CREATE TRIGGER {stamp} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {_SEQ_FN}()"]
+        if seq
+        else []
+    )
 
 
 def drop_trigger_statements(table: str) -> list[str]:

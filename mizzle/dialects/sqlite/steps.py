@@ -45,6 +45,7 @@ from mizzle.core.operations import (
     ReplaceView,
 )
 from mizzle.core.plan import Guard
+from mizzle.core.sync.names import SYNC_SEQ
 from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.alterable import in_place_problem
 from mizzle.dialects.sqlite.plan_state import State, referenced_by_others
@@ -170,7 +171,8 @@ def _nothing(op: Operation, s0: State, s1: State) -> Rendered:
 
 
 def _enable_sync(op: EnableSync, s0: State, s1: State) -> Rendered:
-    return Rendered(sync_sql.trigger_statements(op.table, op.primary_key))
+    seq = s1.table(op.table).column(SYNC_SEQ) is not None  # False: a rollback to the older form
+    return Rendered(sync_sql.trigger_statements(op.table, op.primary_key, seq=seq))
 
 
 def _disable_sync(op: DisableSync, s0: State, s1: State) -> Rendered:

@@ -20,7 +20,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,11 +27,14 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.quoting import quoted_name
 from mizzle.core.sync import wire
 from mizzle.core.sync.api import SyncError
-from mizzle.core.sync.database import ChangeReads, SyncColumn, TableInfo
+from mizzle.core.sync.database import Since, SyncColumn, TableInfo
 from mizzle.core.sync.names import (
     CONTROL_TABLE,
     DEVICE_ID,
     LAST_MODIFIED_AT,
+    SEQ_TABLE,
+    SYNC_SEQ,
+    SYNC_VERSION,
     TOMBSTONES,
 )
 from mizzle.core.types import JSON_KINDS, NUMBER_KINDS, ColumnType, TypeKind
@@ -54,6 +56,8 @@ ORDER BY c.cid
 
 class SqliteSyncDb:
     """A sqlite3 connection as the sync API uses it."""
+
+    cursor_kind = "seq"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -98,10 +102,18 @@ class SqliteSyncDb:
         if not rows or rows[0][3] != "table":
             return None
         columns = tuple(
-            SyncColumn(str(name), _column_type(str(declared)), str(declared)) for name, declared, *_ in rows
+            SyncColumn(str(name), _column_type(str(declared)), str(declared))
+            for name, declared, *_ in rows
+            if name != SYNC_SEQ
         )
         primary_key = tuple(str(r[0]) for r in sorted((r for r in rows if r[2]), key=lambda r: int(r[2])))
-        return TableInfo(name=table, columns=columns, primary_key=primary_key, has_triggers=rows[0][4] == 3)
+        return TableInfo(
+            name=table,
+            columns=columns,
+            primary_key=primary_key,
+            has_triggers=rows[0][4] == 3,
+            has_seq=len(columns) < len(rows),
+        )
 
     # --- values -------------------------------------------------------------------------------
 
@@ -126,22 +138,32 @@ class SqliteSyncDb:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def rows_query(self, info: TableInfo, *, by_version: bool) -> str:
-        return _READS.rows_query(info, _columns(info), by_version=by_version)
+    def rows_query(self, info: TableInfo, since: Since) -> tuple[str, list[object]]:
+        """The changes query: by cursor it reads through the index on sync_seq."""
+        where, params = _where(since, seq=quoted_name(SYNC_SEQ), time=quoted_name(LAST_MODIFIED_AT))
+        order = ", ".join(quoted_name(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
+        return f"SELECT {_columns(info)} FROM {quoted_name(info.name)} WHERE {where} ORDER BY {order}", params
 
-    def select_rows(self, info: TableInfo, since: datetime | None, above_version: int | None) -> list[tuple[Any, ...]]:
-        return _READS.select_rows(self.conn, info, _columns(info), _time_param(since), above_version)
+    def select_rows(self, info: TableInfo, since: Since) -> list[tuple[Any, ...]]:
+        query, params = self.rows_query(info, since)
+        return self.conn.execute(query, params).fetchall()
 
-    def select_tombstones(
-        self, info: TableInfo, since: datetime | None, above_version: int | None
-    ) -> list[tuple[str, int, Any, str | None]]:
-        return _READS.select_tombstones(self.conn, info, _time_param(since), above_version)
+    def select_tombstones(self, info: TableInfo, since: Since) -> list[tuple[str, int, Any, str | None]]:
+        # a tombstone's id is its place in the sequence (the delete trigger takes it there)
+        where, params = _where(since, seq='"id"', time='"deleted_at"')
+        query = (
+            f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM {quoted_name(TOMBSTONES)} '
+            f'WHERE "table_name" = ? AND {where} ORDER BY "deleted_at", "pk", "id"'
+        )
+        return self.conn.execute(query, [info.name, *params]).fetchall()
 
-    def write_horizon(self) -> datetime | None:
-        # One writer at a time: one in flight began after every commit this read sees, so
-        # its rows are timed no earlier than the latest seen (next_cursor covers the same
-        # millisecond)
-        return None
+    def cursor_floor(self) -> int:
+        # One writer at a time: every write numbered up to the counter has committed (this
+        # read transaction sees it), every later one will take a higher number
+        row = self.conn.execute(f"SELECT {sync_sql.CURRENT_SEQ}").fetchone()
+        if row is None or row[0] is None:
+            raise SyncError(f"the sync sequence of {SEQ_TABLE} is missing (migrate the database again)")
+        return int(row[0]) + 1
 
     def lock_rows(self, info: TableInfo, pks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not pks:
@@ -182,9 +204,11 @@ class SqliteSyncDb:
         return None if row is None else str(row[0])
 
     def record_tombstone(self, table: str, pk_json: str, sync_version: int, device_id: str | None) -> None:
+        # its id from the sequence, as the delete trigger takes it
+        self.conn.execute(sync_sql.NEXT_SEQ)
         self.conn.execute(
             f"INSERT INTO {quoted_name(TOMBSTONES)} "
-            '("table_name", "pk", "sync_version", "device_id") VALUES (?, ?, ?, ?)',
+            f'("id", "table_name", "pk", "sync_version", "device_id") VALUES ({sync_sql.CURRENT_SEQ}, ?, ?, ?, ?)',
             (table, pk_json, sync_version, device_id),
         )
 
@@ -229,12 +253,18 @@ def _pk_match(info: TableInfo) -> str:
     return " AND ".join(f"{quoted_name(c)} = ?" for c in info.primary_key)
 
 
-def _time_param(since: datetime | None) -> str:
-    """The cursor as stored text. Stored times have whole milliseconds, so cutting the
-    cursor's microseconds keeps `>` exact: .123 is not after .123456, nor after .123."""
-    if since is None:
-        return ""  # every stored time sorts after the empty text
-    return wire.timestamptz_text(since.replace(microsecond=since.microsecond // 1000 * 1000))
+def _where(since: Since, *, seq: str, time: str) -> tuple[str, list[object]]:
+    """The condition (and its parameters) of a pull: by cursor, version, time, or all."""
+    if since.seq is not None:
+        return f"{seq} >= ?", [since.seq]
+    if since.version is not None:
+        return f"{quoted_name(SYNC_VERSION)} > ?", [since.version]
+    if since.time is not None:
+        # Stored times have whole milliseconds, so cutting the cursor's microseconds keeps
+        # `>` exact: .123 is not after .123456, nor after .123
+        moment = since.time.replace(microsecond=since.time.microsecond // 1000 * 1000)
+        return f"{time} > ?", [wire.timestamptz_text(moment)]
+    return "1", []
 
 
 def _json_array(values: Any, element: ColumnType) -> str:
@@ -267,4 +297,3 @@ def sync_database(conn: sqlite3.Connection) -> SqliteSyncDb:
 
 
 #: the change-reading queries, as this driver writes parameters and names
-_READS = ChangeReads(value="?", since="?", name=quoted_name)

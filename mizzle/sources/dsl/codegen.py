@@ -227,7 +227,7 @@ def _draft(table: Table, objects: list[Named]) -> TableDraft:
 def _as_declared(table: Table) -> Table:
     """A sync table as its class declares it: `__sync__ = True` appends the sync columns,
     so they are left out when they end the table exactly as sync adds them (the index on
-    last_modified_at stays written: it is then the table's own and sync adds none)."""
+    sync_seq stays written: it is then the table's own and sync adds none)."""
     n = len(SYNC_COLUMN_SPECS)
     if table.sync and table.columns[-n:] == SYNC_COLUMN_SPECS:
         return table.model_copy(update={"columns": table.columns[:-n]})

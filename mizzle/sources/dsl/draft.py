@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from mizzle.core import naming
 from mizzle.core.model import Check, Column, ForeignKey, Index, IndexKey, PrimaryKey, Table, Unique
-from mizzle.core.sync.names import LAST_MODIFIED_AT
+from mizzle.core.sync.names import SYNC_SEQ
 from mizzle.core.sync.parts import is_delta_index, missing_sync_columns
 
 #: The name of a constraint or index still to be chosen.
@@ -68,10 +68,10 @@ class TableDraft:
 
 def add_sync_parts(draft: TableDraft) -> None:
     """Mark the draft sync: the sync columns it does not declare are appended, and an
-    unnamed index on `last_modified_at` unless it declares one (`core/sync/parts.py`)."""
+    unnamed index on `sync_seq` unless it declares one (`core/sync/parts.py`)."""
     draft.columns += missing_sync_columns(c.name for c in draft.columns)
     if not any(is_delta_index(i) for i in draft.indexes):
-        draft.indexes.append(Index(name=UNNAMED, keys=(IndexKey(column=LAST_MODIFIED_AT),)))
+        draft.indexes.append(Index(name=UNNAMED, keys=(IndexKey(column=SYNC_SEQ),)))
     draft.sync = True
 
 

@@ -22,9 +22,9 @@ from mizzle.core.introspection import Introspected, Unsupported
 from mizzle.core.migration_text import one_line
 from mizzle.core.model import Check, Column, Default, Enum, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View
 from mizzle.core.naming import check_name, choose_name, foreign_key_name, primary_key_name, unique_name
-from mizzle.core.sync.names import TRIGGER_EVENTS
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
+from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import type_sql
 from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
@@ -448,7 +448,7 @@ class Draft:
             uniques=tuple(t.uniques),
             checks=tuple(t.checks),
             indexes=tuple(t.indexes),
-            sync=len(self.sync_triggers.get(t.name, ())) == len(TRIGGER_EVENTS),
+            sync=len(self.sync_triggers.get(t.name, ())) == len(PG_TRIGGER_NAMES),
         )
 
     def _resolved(self, source: str, table: DraftTable, fk: DraftForeignKey) -> ForeignKey:

@@ -25,7 +25,7 @@ from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
-from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION
+from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import column_type_from_pg
@@ -111,7 +111,7 @@ _CREATE_UNSUPPORTED: dict[tuple[str, ...], str] = {
 _CALLABLE_KINDS = frozenset({"function", "procedure", "aggregate"})
 #: what `export` writes for sync tables, read back as the tables' `sync` flag
 _SYNC_TRIGGERS = frozenset(TRIGGER_NAMES)
-_SYNC_FUNCTIONS = frozenset({PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION})
+_SYNC_FUNCTIONS = frozenset({PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION, PG_SEQ_FUNCTION})
 MIZZLE_PREFIX = "__mizzle_"
 
 
