@@ -135,8 +135,8 @@ def test_sync_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -
     ]
     assert verdicts(rows) == ["met or MISSED"] * 6
     text = results.read_text()
-    assert "SEARCH big USING INDEX big_last_modified_at_idx" in text
-    assert "Index Scan using big_last_modified_at_idx on big" in text
+    assert "SEARCH big USING INDEX big_sync_seq_idx" in text
+    assert "Index Scan using big_sync_seq_idx on big" in text
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,9 @@ from playwright.sync_api import BrowserContext
 
 from tests.browser.harness import NODE_MODULES, REPO, TIMEOUT_MS, ConsoleErrors
 
+#: the example's last migration: what the demo page upgrades a new database to
+HEAD = "0004_commit_ordered_sync_cursor"
+
 EXAMPLE = REPO / "examples" / "practice_tracker"
 
 
@@ -49,13 +52,13 @@ def test_the_demo_page_upgrades_the_local_database_and_lists_its_tables(
     page.goto(served)
     page.wait_for_function("() => !document.getElementById('upgrade').disabled", timeout=TIMEOUT_MS)
     assert page.inner_text("#current") == "empty"
-    assert page.inner_text("#head") == "0003_sync_tables"
+    assert page.inner_text("#head") == HEAD
     page.click("#upgrade")
     page.wait_for_function("() => document.getElementById('log').textContent.includes('committed')")
     log = page.inner_text("#log")
-    for name in ("0001_init", "0002_rate_every_session", "0003_sync_tables"):
+    for name in ("0001_init", "0002_rate_every_session", "0003_sync_tables", HEAD):
         assert f"applied {name}" in log
-    page.wait_for_function("() => document.getElementById('current').textContent === '0003_sync_tables'")
+    page.wait_for_function("() => document.getElementById('current').textContent === '" + HEAD + "'")
     tables = page.inner_text("#tables")
     assert all(t in tables for t in ("practice_record", "tune", "user_profile"))
     page.click("#check")
@@ -64,6 +67,6 @@ def test_the_demo_page_upgrades_the_local_database_and_lists_its_tables(
 
     page.reload()  # the database is kept in IndexedDB
     page.wait_for_function("() => !document.getElementById('upgrade').disabled", timeout=TIMEOUT_MS)
-    assert page.inner_text("#current") == "0003_sync_tables"
+    assert page.inner_text("#current") == HEAD
     assert "the database is up to date" in page.inner_text("#log")
     console_errors.assert_none()

@@ -22,6 +22,9 @@ from mizzle.wasm.manifest import Manifest, file_checksum
 from mizzle.wasm.runtime import Runtime
 from tests.core.test_runner import write_migration
 
+#: the example's migrations, in order
+EXAMPLE_MIGRATIONS = ["0001_init", "0002_rate_every_session", "0003_sync_tables", "0004_commit_ordered_sync_cursor"]
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "practice_tracker" / "migrations"
 
 
@@ -56,18 +59,23 @@ def _path(db: Any) -> str:
 
 def test_upgrade_applies_every_migration_and_check_passes(runtime: Runtime, db: Any) -> None:
     result = runtime.upgrade(db)
-    assert result["from"] is None and result["to"] == "0003_sync_tables"
-    assert result["applied"] == ["0001_init", "0002_rate_every_session", "0003_sync_tables"]
+    assert result["from"] is None and result["to"] == EXAMPLE_MIGRATIONS[-1]
+    assert result["applied"] == [
+        "0001_init",
+        "0002_rate_every_session",
+        "0003_sync_tables",
+        "0004_commit_ordered_sync_cursor",
+    ]
     assert runtime.check(db)["ok"] is True
     assert runtime.upgrade(db)["applied"] == []
     status = runtime.status(db)
-    assert (status["current"], status["pending"], status["problems"]) == ("0003_sync_tables", [], [])
+    assert (status["current"], status["pending"], status["problems"]) == (EXAMPLE_MIGRATIONS[-1], [], [])
 
 
 def test_progress_is_reported_per_migration(runtime: Runtime, db: Any) -> None:
     seen: list[str] = []
     runtime.upgrade(db, lambda name, ms: seen.append(name))
-    assert seen == ["0001_init", "0002_rate_every_session", "0003_sync_tables"]
+    assert seen == EXAMPLE_MIGRATIONS
 
 
 def test_the_same_migrations_give_the_server_runners_schema_and_tracking_rows(runtime: Runtime, tmp_path: Path) -> None:
