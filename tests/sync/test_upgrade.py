@@ -14,11 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 from mizzle.cli.app import main
 from mizzle.core.operations import CreateSyncSupport, DropSyncSupport
 from mizzle.sync import changes_since
+from tests.pg import with_database
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "practice_tracker"
 UPGRADE = "0004_commit_ordered_sync_cursor"
@@ -93,7 +94,7 @@ def test_postgresql_tables_move_over_and_pull_by_transaction_id(
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = make_conninfo(pg_url, dbname=name)
-    db_url = "postgresql://{user}@{host}:{port}/{dbname}".format(**{"port": 5432, **conninfo_to_dict(url)})
+    db_url = with_database(pg_url, name)  # the server's URL form (the embedded one's ?host= socket)
     try:
         config = str(project / "mizzle.toml")
         assert main(["--config", config, "migrate", "--db", db_url, "--to", "0003_sync_tables"]) == 0
