@@ -13,6 +13,17 @@ PostgreSQL writes `schema.name` as two quoted-if-needed parts; SQLite, which has
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+#: schemas a platform (PostgreSQL, Supabase) manages: an app references them, never owns them
+PLATFORM_SCHEMAS = frozenset({"public", "information_schema", "auth", "storage", "realtime", "extensions", "vault"})
+_PLATFORM_PREFIXES = ("pg_", "graphql", "supabase_")
+
+
+def is_platform(schema: str) -> bool:
+    """Whether `schema` is the default schema or one a platform manages (not the app's own)."""
+    return schema in PLATFORM_SCHEMAS or schema.startswith(_PLATFORM_PREFIXES)
+
 
 def split(name: str) -> tuple[str | None, str]:
     """`basejump.accounts` → ("basejump", "accounts"); `accounts` → (None, "accounts")."""
@@ -23,6 +34,11 @@ def split(name: str) -> tuple[str | None, str]:
 def schema_of(name: str) -> str | None:
     """The schema named by a model name, None for the default schema."""
     return split(name)[0]
+
+
+def schemas_of(names: Iterable[str]) -> list[str]:
+    """The schemas other than the default one that model names `names` live in, sorted."""
+    return sorted({s for s in map(schema_of, names) if s is not None})
 
 
 def join(schema: str | None, name: str) -> str:

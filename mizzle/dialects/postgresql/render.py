@@ -137,7 +137,7 @@ def create_view_sql(view: View) -> str:
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema`'s objects live in."""
     names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return sorted({s for s in map(qualified.schema_of, names) if s is not None})
+    return qualified.schemas_of(names)
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
