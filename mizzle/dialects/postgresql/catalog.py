@@ -380,8 +380,8 @@ def _fetch(conn: psycopg.Connection[Any], query: str, row: type[_Row], ns: list[
 
 
 def read_catalog(conn: psycopg.Connection[Any], schema_name: str, others: Sequence[str] = ()) -> Catalog:
-    """Run the catalog queries for `schema_name` and the app's `others` schemas (names of
-    their objects qualified). The caller owns the transaction: the `search_path` set here
+    """Run the catalog queries for `schema_name` and the app's `others` schemas that exist
+    (names of their objects qualified). The caller owns the transaction: the `search_path` set here
     (`schema_name` alone) is local to it."""
     from psycopg import sql
 
@@ -389,10 +389,10 @@ def read_catalog(conn: psycopg.Connection[Any], schema_name: str, others: Sequen
     conn.execute(query.format(name=sql.Literal(schema_name)))
     wanted = [schema_name, *others]
     found = dict(conn.execute("SELECT nspname, oid FROM pg_namespace WHERE nspname = ANY (%s)", (wanted,)).fetchall())
-    missing = [name for name in wanted if name not in found]
-    if missing:
-        raise IntrospectionError(f"schema {missing[0]!r} does not exist in the database")
-    ns = [int(found[name]) for name in wanted]
+    if schema_name not in found:
+        raise IntrospectionError(f"schema {schema_name!r} does not exist in the database")
+    # An app's schema not created yet holds nothing (a push creates it)
+    ns = [int(found[name]) for name in wanted if name in found]
     version = conn.info.server_version
     return Catalog(
         server_version=version,

@@ -79,7 +79,9 @@ _DESC = 1
 _NULLS_FIRST = 2
 
 
-def introspect(conn: psycopg.Connection[Any], schema_name: str = "public", schemas: Sequence[str] = ()) -> Introspected:
+def introspect(
+    conn: psycopg.Connection[Any], schemas: Sequence[str] = (), *, schema_name: str = "public"
+) -> Introspected:
     """Read schema `schema_name` (default `public`) of the database behind `conn`, and the
     app's own other `schemas` (their objects named `schema.name`).
 
