@@ -383,12 +383,14 @@ def read_catalog(conn: psycopg.Connection[Any], schema_name: str, others: Sequen
     """Run the catalog queries for `schema_name` and the app's `others` schemas that exist
     (names of their objects qualified). The caller owns the transaction: the `search_path` set here
     (`schema_name` alone) is local to it."""
-    from psycopg import sql
-
-    query = sql.SQL("SELECT set_config('search_path', quote_ident({name}), true)")
-    conn.execute(query.format(name=sql.Literal(schema_name)))
     wanted = [schema_name, *others]
-    found = dict(conn.execute("SELECT nspname, oid FROM pg_namespace WHERE nspname = ANY (%s)", (wanted,)).fetchall())
+    # one round trip: search_path is set by each row found (the default schema's among them)
+    query = (
+        "SELECT n.nspname, n.oid, set_config('search_path', quote_ident(%s), true)"
+        " FROM pg_namespace n WHERE n.nspname = ANY (%s)"
+    )
+    rows = conn.execute(query, (schema_name, wanted), prepare=False).fetchall()  # poolers: see `_fetch`
+    found = {name: oid for name, oid, _ in rows}
     if schema_name not in found:
         raise IntrospectionError(f"schema {schema_name!r} does not exist in the database")
     # An app's schema not created yet holds nothing (a push creates it)
