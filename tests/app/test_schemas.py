@@ -176,3 +176,16 @@ def test_a_name_holding_two_dots_is_refused(basejump_db: str) -> None:
     odd = schema.tables[0].model_copy(update={"name": "a.b.c"})
     with pytest.raises(SchemaError, match="a dot separates the schema from the name"):
         validate(schema.model_copy(update={"tables": [*schema.tables[1:], odd]}))
+
+
+def test_a_sql_schema_carries_what_it_creates_in_its_own_schema_only(tmp_path: Path) -> None:
+    path = tmp_path / "schema.sql"
+    path.write_text(
+        "CREATE SCHEMA app;\nCREATE TABLE app.x (a int PRIMARY KEY);\n"
+        "CREATE TABLE y (a int REFERENCES app.x (a));\nCREATE TABLE other.z (a int);\n"
+    )
+    loaded = load_schema(path)
+    assert [t.name for t in loaded.schema.tables] == ["app.x", "y"]
+    y = loaded.schema.table("y")
+    assert y is not None and y.foreign_keys[0].ref_table == "app.x"
+    assert ("table", "other.z") in {(u.kind, u.name) for u in loaded.unsupported}
