@@ -106,6 +106,10 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
         problem = _qualified_problem(name)
         if problem:
             yield f"{place}: {problem}"
+    for table in schema.tables:
+        if table.sync and qualified.schema_of(table.name) is not None:
+            # the sync triggers, tombstones and change reads name tables of the default schema
+            yield f'table "{table.name}": a sync table must be in the default schema (public)'
     # PostgreSQL keeps tables, views, indexes and the indexes behind PRIMARY KEY and UNIQUE in
     # one namespace per schema (an index is in its table's schema).
     relations = [t.name for t in schema.tables] + [v.name for v in schema.views]

@@ -189,3 +189,10 @@ def test_a_sql_schema_carries_what_it_creates_in_its_own_schema_only(tmp_path: P
     y = loaded.schema.table("y")
     assert y is not None and y.foreign_keys[0].ref_table == "app.x"
     assert ("table", "other.z") in {(u.kind, u.name) for u in loaded.unsupported}
+
+
+def test_a_sync_table_outside_the_default_schema_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "schema.sql"
+    path.write_text("CREATE SCHEMA app;\nCREATE TABLE app.tune (id uuid PRIMARY KEY, title text);\n")
+    with pytest.raises(SchemaError, match=r'table "app\.tune": a sync table must be in the default schema'):
+        load_schema(path, ("app.tune",))
