@@ -19,7 +19,7 @@ from mizzle.app.folder import verified
 from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
-from mizzle.core.runner import Outcome, Report, Status
+from mizzle.core.runner import MigrationFailed, Outcome, Report, Status
 from mizzle.core.urls import DatabaseURL
 
 if TYPE_CHECKING:
@@ -44,16 +44,22 @@ def migrate(
 ) -> Migrated:
     """Apply the pending migrations of `folder` to the database at `url`, each in its own
     transaction (a SQLite file is created; a dry run creates nothing and returns the SQL)."""
+    from mizzle.app.existing import already_there, with_baseline_hint
+
     migrations = verified(folder, "migrate").migrations()
     with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
-        report = runner.migrate(
-            database.db,
-            migrations,
-            to=to,
-            dry_run=dry_run,
-            allow_out_of_order=allow_out_of_order,
-            on_done=on_done,
-        )
+        already_there(database.db, database.conn, migrations, to)
+        try:
+            report = runner.migrate(
+                database.db,
+                migrations,
+                to=to,
+                dry_run=dry_run,
+                allow_out_of_order=allow_out_of_order,
+                on_done=on_done,
+            )
+        except MigrationFailed as err:
+            raise with_baseline_hint(err) from None
     return Migrated(report, len(migrations))
 
 
