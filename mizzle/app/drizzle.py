@@ -83,10 +83,12 @@ def disagreements(entries: list[JournalEntry], rows: list[DrizzleRow]) -> list[s
     problems = []
     pending = [e.tag for e in entries if e.hash not in hashes and e.when not in stamps]
     if pending:
-        problems.append(f"{_listed(pending)} not applied to the database (run drizzle's migrate first)")
+        problems.append(f"{_listed(pending, 'is', 'are')} not applied to the database (run drizzle's migrate first)")
     edited = [e.tag for e in entries if e.hash not in hashes and e.when in stamps]
     if edited:
-        problems.append(f"{_listed(edited)} edited after it was applied (its hash differs from the recorded one)")
+        problems.append(
+            f"{_listed(edited, 'was', 'were')} edited after it was applied (its hash differs from the recorded one)"
+        )
     journal_hashes = {e.hash for e in entries}
     edited_stamps = {e.when for e in entries if e.hash not in hashes}  # said above
     unknown = [row for row in rows if row.hash not in journal_hashes and row.created_at not in edited_stamps]
@@ -98,6 +100,7 @@ def disagreements(entries: list[JournalEntry], rows: list[DrizzleRow]) -> list[s
     return problems
 
 
-def _listed(tags: list[str]) -> str:
+def _listed(tags: list[str], one: str, more: str) -> str:
+    """`0003_x is`, `0003_x, 0004_y are`: the tags shown, then the verb."""
     shown = ", ".join(tags[:_SHOWN]) + (f" (and {len(tags) - _SHOWN} more)" if len(tags) > _SHOWN else "")
-    return f"{shown} {'is' if len(tags) == 1 else 'are'}"
+    return f"{shown} {one if len(tags) == 1 else more}"
