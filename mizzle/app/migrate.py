@@ -11,6 +11,7 @@ a dropped column) is counted first and goes ahead only when `confirm` accepts th
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,13 @@ def migrate(
     from mizzle.app.existing import already_there, with_baseline_hint
 
     migrations = verified(folder, "migrate").migrations()
-    with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
+    # Asked under the write lock, held until the run ends (re-entrant: the runner takes it
+    # again), so another migrate committing meanwhile is seen as a history, not as tables made
+    # by someone else. A dry run takes no lock (it must not even make SQLite's lock file).
+    with (
+        opened(url, create=not dry_run, missing_as_empty=dry_run) as database,
+        runner.write_lock(database.db) if not dry_run else nullcontext(),
+    ):
         already_there(database.db, database.conn, migrations, to)
         try:
             report = runner.migrate(

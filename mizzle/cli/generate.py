@@ -104,6 +104,9 @@ def generate(
     """
     from mizzle.app import generate as generating
 
+    if custom and applied_on is not None:
+        # a custom migration holds only headers until written: no database can hold it yet
+        raise typer.BadParameter("a --custom migration cannot be applied already", param_hint="--applied-on")
     session = session_of(ctx)
     config = session.config()
     url = database_url(session, applied_on) if applied_on is not None else None
