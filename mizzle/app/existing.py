@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mizzle.core.errors import MizzleError
+from mizzle.core.errors import IntrospectionError, MizzleError
 from mizzle.core.migrations import LocalMigration
 from mizzle.core.runner import MigrationFailed
 from mizzle.core.tracking import DatabaseError, MigrationDatabase
@@ -34,7 +34,10 @@ def already_there(db: MigrationDatabase, conn: Any, migrations: list[LocalMigrat
     # the database ends with: two snapshots read, not one per migration of a long history.
     ends = {selected[0].name: selected[0], selected[-1].name: selected[-1]}.values()
     created = {t.name for m in ends for t in m.snapshot().tables}
-    existing = {t.name for t in get_dialect(db.dialect).introspect(conn).schema.tables}
+    try:
+        existing = {t.name for t in get_dialect(db.dialect).introspect(conn).schema.tables}
+    except IntrospectionError:
+        return  # a database mizzle cannot read whole is migrated as before: a CREATE still fails safely
     both = sorted(created & existing)
     if not both:
         return
