@@ -43,6 +43,14 @@ class Studio:
             conn.close()
         return rows
 
+    def query_run(self, sql: str) -> None:
+        conn = get_dialect(self.url.dialect).connect(self.url)
+        try:
+            conn.execute(sql)
+            conn.commit()
+        finally:
+            conn.close()
+
 
 def example_project(tmp_path: Path) -> Path:
     root = tmp_path / "practice_tracker"

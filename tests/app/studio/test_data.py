@@ -92,7 +92,10 @@ def test_an_edit_runs_in_one_transaction_shows_its_sql_and_bumps_the_sync_versio
 def test_insert_and_delete(studio: Studio) -> None:
     inserted = studio.client.post(
         "/api/db/0/change/insert",
-        json={"table": "tune", "values": {"owner_id": "2", "title": "Drowsy Maggie", "instrument": "flute", "tags": ["reel"]}},
+        json={
+            "table": "tune",
+            "values": {"owner_id": "2", "title": "Drowsy Maggie", "instrument": "flute", "tags": ["reel"]},
+        },
     )
     assert inserted.status_code == 200, inserted.text
     row = inserted.json()["row"]
