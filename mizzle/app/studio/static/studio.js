@@ -230,6 +230,14 @@ function readField(block, column) {
   return text; // integers and numerics go as text: JSON numbers lose digits past 2^53
 }
 
+// A field still holding what the row held is not sent: integers come back from the form as text.
+function unchanged(value, original) {
+  if (value === original) return true;
+  if (value === null || original === null) return false;
+  if (typeof original === "number" && typeof value === "string") return value.trim() === String(original);
+  return JSON.stringify(value) === JSON.stringify(original);
+}
+
 let formAction = null;
 function openForm(mode, row) {
   const rel = state.relation;
@@ -244,7 +252,7 @@ function openForm(mode, row) {
       const skip = block.querySelector(".use-default");
       if (skip && skip.checked) return;
       const value = readField(block, column);
-      if (mode === "update" && JSON.stringify(value) === JSON.stringify(row[state.columns.indexOf(column.name)])) return;
+      if (mode === "update" && unchanged(value, row[state.columns.indexOf(column.name)])) return;
       values[column.name] = value;
     });
     if (mode === "update" && !Object.keys(values).length) return;
