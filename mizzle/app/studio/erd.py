@@ -77,7 +77,7 @@ def layout(schema: Schema) -> list[Box]:
 
 def _width(table: Table) -> float:
     longest = max([len(table.name) + 2, *(len(c.name) + len(c.type.kind.value) + 5 for c in table.columns)])
-    return max(140.0, longest * CHAR + 16)
+    return max(140.0, (longest + 2) * CHAR + 16)
 
 
 def svg(schema: Schema) -> str:
