@@ -117,4 +117,4 @@ def test_binding_is_loopback_unless_asked_and_a_busy_port_is_one_line() -> None:
         bound.sock.close()
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
-    assert socket.AF_INET == bound.sock.family
+    assert bound.sock.family == socket.AF_INET
