@@ -209,6 +209,22 @@ def test_studio_pages_filters_edits_queries_and_draws(
         expect(page.locator("#drift")).to_contain_text("unexpected index by_hand on tune")
         expect(page.locator("#drift-sql")).to_contain_text("DROP INDEX")
         shoot(page, "migrations", tmp_path, dialect)
+
+        # Sync: the whole table, then nothing since the cursor, then the row edited meanwhile
+        page.click("nav button[data-tab=sync]")
+        page.select_option("#sync-table", "user_profile")
+        page.click("#sync-pull")
+        expect(page.locator("#sync-summary")).to_contain_text(f"{ROWS} rows changed (first 200 shown), 0 deleted")
+        page.click("#sync-next")
+        expect(page.locator("#sync-summary")).to_contain_text("0 rows changed")
+        conn = get_dialect(dialect).connect(url)
+        conn.execute("UPDATE user_profile SET display_name = 'synced' WHERE id = 3")
+        conn.commit()
+        conn.close()
+        page.click("#sync-pull")
+        expect(page.locator("#sync-summary")).to_contain_text("1 rows changed")
+        expect(page.locator("#sync-rows tbody tr")).to_contain_text("synced")
+        shoot(page, "sync", tmp_path, dialect)
         expect(page.locator("#error")).to_be_hidden()
 
 

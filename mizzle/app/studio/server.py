@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mizzle.app.studio import data, overview
+from mizzle.app.studio import data, overview, sync_view
 from mizzle.app.studio.erd import svg
 from mizzle.app.studio.sql_runner import SqlFailed, run_sql
 from mizzle.app.studio.values import ValueRefused
@@ -208,6 +208,18 @@ def create_app(workspace: Workspace, token: str, allowed_hosts: list[str]) -> St
         url = workspace.target(index_of(request)).url
         return JSONResponse(overview.drift(url, workspace.model()))
 
+    def sync(request: Request) -> Response:
+        i = index_of(request)
+        with workspace.connection(i) as conn:
+            schema = workspace.schema(i, conn, fresh=True)
+            table = request.query_params.get("table")
+            tables = sync_view.sync_tables(schema)
+            if table is None:
+                return JSONResponse({"tables": tables})
+            since = request.query_params.get("since") or None
+            pulled = sync_view.changes(conn, workspace.target(i).url.dialect, table, since)
+        return JSONResponse({"tables": tables, **pulled})
+
     routes = [
         Route("/", page),
         Route("/static/{name}", asset),
@@ -221,6 +233,7 @@ def create_app(workspace: Workspace, token: str, allowed_hosts: list[str]) -> St
         Route("/api/db/{db:int}/tables/{name:path}", table),
         Route("/api/db/{db:int}/migrations", migrations),
         Route("/api/db/{db:int}/drift", drift),
+        Route("/api/db/{db:int}/sync", sync),
     ]
     return Starlette(
         routes=routes,

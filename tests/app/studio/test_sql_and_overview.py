@@ -107,3 +107,25 @@ def test_migrations_show_applied_pending_problems_and_drift(studio: Studio) -> N
     drift = studio.client.get("/api/db/0/drift").json()
     assert drift["differences"] == ["unexpected index by_hand on tune"]
     assert "DROP INDEX" in drift["sql"] and "by_hand" in drift["sql"]
+
+
+def test_sync_shows_versions_devices_tombstones_and_changes_since_a_cursor(studio: Studio) -> None:
+    assert "user_profile" in studio.client.get("/api/db/0/sync").json()["tables"]
+    everything = studio.client.get("/api/db/0/sync?table=user_profile").json()
+    assert everything["total_rows"] == PROFILES
+    assert {"sync_version", "last_modified_at", "device_id"} <= set(everything["rows"][0])
+    cursor = everything["cursor"]
+    assert cursor.startswith("seq:" if studio.url.dialect == "sqlite" else "xid:")
+
+    studio.client.post(
+        "/api/db/0/change/update", json={"table": "user_profile", "key": {"id": 7}, "values": {"display_name": "new"}}
+    )
+    tune = studio.client.get("/api/db/0/sync?table=tune").json()
+    [tune_id] = [row["id"] for row in tune["rows"]]
+    studio.client.post("/api/db/0/change/delete", json={"table": "tune", "key": {"id": tune_id}})
+    since = studio.client.get(f"/api/db/0/sync?table=user_profile&since={cursor}").json()
+    assert [(r["id"], r["display_name"], r["sync_version"]) for r in since["rows"]] == [(7, "new", 2)]
+    deleted = studio.client.get(f"/api/db/0/sync?table=tune&since={tune['cursor']}").json()
+    assert deleted["rows"] == [] and [d["pk"] for d in deleted["deletes"]] == [[tune_id]]
+    wrong = studio.client.get("/api/db/0/sync?table=user_profile&since=bogus")
+    assert wrong.status_code == 400 and "error" in wrong.json()

@@ -60,7 +60,7 @@ async function start() {
     button.addEventListener("click", () => selectTab(button.dataset.tab));
   }
   if (!info.has_schema) $("erd-source").value = "database";
-  wireData(); wireSql(); wireSchema();
+  wireData(); wireSql(); wireSchema(); wireSync();
   document.body.dataset.readOnly = String(state.readOnly);
   await guarded(loadRelations);
   document.body.dataset.ready = "true";
@@ -78,6 +78,7 @@ function refreshTab() {
   if (currentTab === "schema") guarded(loadErd);
   if (currentTab === "migrations") guarded(loadMigrations);
   if (currentTab === "sql") renderHistory();
+  if (currentTab === "sync") guarded(loadSyncTables);
 }
 
 // ---- Data ------------------------------------------------------------------------------------
@@ -397,6 +398,39 @@ async function loadMigrations() {
   else parts.push(el("ul", { id: "drift" }, ...drift.differences.map((d) => el("li", {}, d))),
     el("p", {}, "What `mizzle push` would run:"), el("pre", { class: "sql", id: "drift-sql" }, drift.sql));
   box.replaceChildren(...parts);
+}
+
+// ---- Sync ----------------------------------------------------------------------------------------
+async function loadSyncTables() {
+  const info = await api(`/api/db/${state.db}/sync`);
+  const select = $("sync-table");
+  const chosen = select.value;
+  select.replaceChildren(...info.tables.map((t) => el("option", { value: t }, t)));
+  if (info.tables.includes(chosen)) select.value = chosen;
+  $("sync-summary").textContent = info.tables.length ? "" : "No sync table in this database.";
+}
+
+async function pullChanges() {
+  const table = $("sync-table").value;
+  if (!table) return;
+  const since = $("sync-since").value.trim();
+  const pulled = await api(`/api/db/${state.db}/sync?table=${encodeURIComponent(table)}&since=${encodeURIComponent(since)}`);
+  state.syncCursor = pulled.cursor;
+  $("sync-cursor").textContent = `next cursor: ${pulled.cursor}`;
+  $("sync-next").disabled = false;
+  $("sync-summary").textContent = `${pulled.total_rows} rows changed${pulled.total_rows > pulled.rows.length ? ` (first ${pulled.rows.length} shown)` : ""}, ${pulled.deletes.length} deleted`;
+  const first = ["sync_version", "last_modified_at", "device_id"];
+  const columns = pulled.rows.length ? [...first, ...Object.keys(pulled.rows[0]).filter((c) => !first.includes(c))] : [];
+  const cell = (v) => v === null ? el("td", { class: "null" }, "NULL") : el("td", {}, typeof v === "object" ? JSON.stringify(v) : String(v));
+  $("sync-rows").replaceChildren(el("thead", {}, el("tr", {}, ...columns.map((c) => el("th", {}, c)))),
+    el("tbody", {}, ...pulled.rows.map((row) => el("tr", {}, ...columns.map((c) => cell(row[c]))))));
+  $("sync-deletes").replaceChildren(el("thead", {}, el("tr", {}, ...["key", "sync_version", "deleted_at", "device_id"].map((c) => el("th", {}, c)))),
+    el("tbody", {}, ...pulled.deletes.map((d) => el("tr", {}, cell(d.pk), cell(d.sync_version), cell(d.deleted_at), cell(d.device_id)))));
+}
+
+function wireSync() {
+  $("sync-pull").addEventListener("click", () => guarded(pullChanges));
+  $("sync-next").addEventListener("click", () => guarded(async () => { $("sync-since").value = state.syncCursor; await pullChanges(); }));
 }
 
 start().catch((err) => showError(err.message));
