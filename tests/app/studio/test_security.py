@@ -5,6 +5,7 @@ loopback address unless asked, and a busy port as one line naming it."""
 from __future__ import annotations
 
 import socket
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -118,3 +119,62 @@ def test_binding_is_loopback_unless_asked_and_a_busy_port_is_one_line() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.1")
     assert bound.sock.family == socket.AF_INET
+
+
+HOSTILE_TABLE = 'we%ird "t" ?x;--'
+HOSTILE_KEY = "i%d"
+HOSTILE_TEXT = "na?me %s 'x\"y"
+
+
+def test_a_hostile_table_and_columns_through_every_form(studio: Studio) -> None:
+    client = studio.client
+
+    def qi(name: str) -> str:  # the test's own SQL: names quoted by hand, as a user would
+        return '"' + name.replace('"', '""') + '"'
+
+    q = qi(HOSTILE_TABLE)
+    created = client.post(
+        "/api/db/0/sql",
+        json={"id": "h", "sql": f"CREATE TABLE {q} ({qi(HOSTILE_KEY)} integer PRIMARY KEY, {qi(HOSTILE_TEXT)} text)"},
+    )
+    assert created.status_code == 200, created.text
+    names = {r["name"] for r in client.get("/api/db/0/relations").json()}
+    assert HOSTILE_TABLE in names
+    values = ["%s", "?", "'); DROP TABLE tune; --", "%%", "\\", "☃"]
+    for i, value in enumerate(values, 1):
+        response = client.post(
+            "/api/db/0/change/insert", json={"table": HOSTILE_TABLE, "values": {HOSTILE_KEY: i, HOSTILE_TEXT: value}}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["row"] == {HOSTILE_KEY: i, HOSTILE_TEXT: value}
+    page = client.post(
+        "/api/db/0/rows",
+        json={
+            "table": HOSTILE_TABLE,
+            "sort": HOSTILE_TEXT,
+            "limit": 2,
+            "filters": [{"column": HOSTILE_TEXT, "op": "!=", "value": "☃"}],
+        },
+    ).json()
+    assert page["columns"] == [HOSTILE_KEY, HOSTILE_TEXT] and len(page["rows"]) == 2 and page["next_after"]
+    contains = client.post(
+        "/api/db/0/rows",
+        json={"table": HOSTILE_TABLE, "filters": [{"column": HOSTILE_TEXT, "op": "contains", "value": "%"}]},
+    ).json()
+    assert sorted(r[1] for r in contains["rows"]) == ["%%", "%s"]
+    updated = client.post(
+        "/api/db/0/change/update",
+        json={"table": HOSTILE_TABLE, "key": {HOSTILE_KEY: 2}, "values": {HOSTILE_TEXT: "%(x)s ? $1"}},
+    )
+    assert updated.status_code == 200, updated.text
+    assert (
+        client.post("/api/db/0/change/delete", json={"table": HOSTILE_TABLE, "key": {HOSTILE_KEY: 1}}).status_code
+        == 200
+    )
+    stored = client.post(
+        "/api/db/0/sql", json={"id": "r", "sql": f"SELECT * FROM {q} ORDER BY {qi(HOSTILE_KEY)}"}
+    ).json()
+    assert stored["rows"] == [[2, "%(x)s ? $1"], *[[i, v] for i, v in enumerate(values, 1)][2:]]
+    detail = client.get(f"/api/db/0/tables/{quote(HOSTILE_TABLE, safe='')}?source=database")
+    assert detail.status_code == 200 and detail.json()["name"] == HOSTILE_TABLE
+    assert studio.query("SELECT count(*) FROM tune") == [(1,)]
