@@ -238,7 +238,15 @@ def create_app(workspace: Workspace, token: str, allowed_hosts: list[str]) -> St
     return Starlette(
         routes=routes,
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
-        exception_handlers={MizzleError: _mizzle_error, Exception: _internal_error},  # type: ignore[dict-item]
+        # A malformed request (a key missing, a wrong type) is the client's error, answered
+        # like a MizzleError; anything else is an internal error, in one line too.
+        exception_handlers={  # type: ignore[dict-item]
+            MizzleError: _mizzle_error,
+            KeyError: _internal_error,
+            TypeError: _internal_error,
+            ValueError: _internal_error,
+            Exception: _internal_error,
+        },
     )
 
 

@@ -178,3 +178,18 @@ def test_a_hostile_table_and_columns_through_every_form(studio: Studio) -> None:
     detail = client.get(f"/api/db/0/tables/{quote(HOSTILE_TABLE, safe='')}?source=database")
     assert detail.status_code == 200 and detail.json()["name"] == HOSTILE_TABLE
     assert studio.query("SELECT count(*) FROM tune") == [(1,)]
+
+
+def test_a_malformed_request_is_one_error_and_changes_nothing(studio: Studio) -> None:
+    client = studio.client
+    for path, body in [
+        ("/api/db/0/change/update", {"table": "tune"}),
+        ("/api/db/0/rows", {"table": "tune", "limit": "many"}),
+        ("/api/db/0/change/delete", {"table": "tune", "key": ["not", "a", "mapping"]}),
+    ]:
+        response = client.post(path, json=body)
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["error"].startswith("bad request: ")
+    assert client.post("/api/db/0/rows", content=b"{not json").json()["error"] == "the request's body is not JSON"
+    assert client.post("/api/db/9/rows", json={"table": "tune"}).json()["error"] == "no database 9"
+    assert studio.query("SELECT count(*) FROM tune") == [(1,)]
