@@ -240,8 +240,8 @@ def create_app(workspace: Workspace, token: str, allowed_hosts: list[str]) -> St
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
         # A malformed request (a key missing, a wrong type) is the client's error, answered
         # like a MizzleError; anything else is an internal error, in one line too.
-        exception_handlers={  # type: ignore[dict-item]
-            MizzleError: _mizzle_error,
+        exception_handlers={
+            MizzleError: _mizzle_error,  # type: ignore[dict-item]
             KeyError: _internal_error,
             TypeError: _internal_error,
             ValueError: _internal_error,
