@@ -4,9 +4,14 @@ SQL that ran), constraint violations and refused values that change nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.app.studio.conftest import PROFILES, Studio
+import pytest
+
+from mizzle.app.studio.workspace import Target
+from mizzle.dialects.urls import parse_url
+from tests.app.studio.conftest import PROFILES, Studio, example_project, make_studio, seeded
 
 
 def marker(studio: Studio) -> str:
@@ -150,3 +155,28 @@ def test_read_only_refuses_every_write(read_only_studio: Studio) -> None:
         assert "read-only" in response.json()["error"]
     assert read_only_studio.query("SELECT count(*) FROM user_profile") == before
     assert client.post("/api/db/0/rows", json={"table": "user_profile"}).status_code == 200
+
+
+@pytest.mark.postgres
+def test_several_databases_one_tab_each(tmp_path: Path, pg_url: str) -> None:
+    root = example_project(tmp_path)
+    device = parse_url(f"sqlite:///{root / 'device.db'}")
+    server = parse_url(pg_url)
+    seeded(device, root)
+    seeded(server, root)
+    studio = make_studio(device, root)
+    studio.workspace.targets.append(Target(server))
+    listed = studio.client.get("/api/databases").json()["databases"]
+    assert [d["dialect"] for d in listed] == ["sqlite", "postgresql"]
+    studio.client.post(
+        "/api/db/1/change/update", json={"table": "user_profile", "key": {"id": 3}, "values": {"email": "server@x.org"}}
+    )
+    emails = [
+        next(
+            r
+            for r in studio.client.post(f"/api/db/{i}/rows", json={"table": "user_profile"}).json()["rows"]
+            if r[0] == 3
+        )[1]
+        for i in (0, 1)
+    ]
+    assert emails == ["user0003@example.org", "server@x.org"]
