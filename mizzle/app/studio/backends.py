@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from mizzle.app.studio.values import SQLITE_TEXT_FORMS, Storage
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -29,6 +31,8 @@ class Backend:
     transaction: Callable[[Any], AbstractContextManager[Any]]
     #: what the studio sets on a new connection
     opened: Callable[[Any], None]
+    #: how values are held (`values.bound` checks a value arrives unchanged by it)
+    storage: Storage
 
 
 #: where a bound parameter goes while a statement is built: no name can hold a NUL (neither
@@ -105,6 +109,7 @@ BACKENDS: dict[str, Backend] = {
         errors=_sqlite_errors,
         transaction=_sqlite_transaction,
         opened=lambda conn: None,
+        storage=Storage(native_arrays=False, exact_decimals=False, text_forms=SQLITE_TEXT_FORMS),
     ),
     "postgresql": Backend(
         dialect="postgresql",
@@ -117,6 +122,7 @@ BACKENDS: dict[str, Backend] = {
         transaction=lambda conn: conn.transaction(),
         # autocommit: a read holds no transaction open, and a change opens its own
         opened=lambda conn: setattr(conn, "autocommit", True),
+        storage=Storage(native_arrays=True, exact_decimals=True, text_forms={}),
     ),
 }
 

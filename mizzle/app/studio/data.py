@@ -160,16 +160,16 @@ def _column(table: Table, name: str) -> Column:
     return column
 
 
-def _key_value(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
+def _key_value(value: Any, column: Column, schema: Schema, backend: Backend) -> Any:
     """A key or filter value as the driver binds it (a cursor's value came from `shown`)."""
     if value is None:
         return None
     relaxed = column.model_copy(update={"nullable": True})
     kind = column.type.kind
     if kind in INTEGER_KINDS | SERIAL_KINDS | {TypeKind.BOOLEAN, TypeKind.REAL, TypeKind.DOUBLE, TypeKind.BYTES}:
-        return bound(value, relaxed, schema, dialect)
+        return bound(value, relaxed, schema, backend.storage)
     if kind is TypeKind.NUMERIC:
-        return bound(value, relaxed, schema, dialect)
+        return bound(value, relaxed, schema, backend.storage)
     if not isinstance(value, str):
         raise ValueRefused(f"{column.name}: expects text, not {value!r}")
     return value
@@ -203,7 +203,7 @@ def page(conn: Any, backend: Backend, schema: Schema, name: str, request: PageRe
             stmt.params.append(pattern)
         elif f.op in COMPARISONS and column is not None:
             where.append(f"{target} {COMPARISONS[f.op]} {m}")
-            stmt.params.append(_key_value(f.value, column, schema, dialect))
+            stmt.params.append(_key_value(f.value, column, schema, backend))
         else:
             raise StudioError(f"unknown filter {f.op!r}")
     pk = list(table.primary_key.columns) if table is not None and table.primary_key else []
@@ -239,13 +239,13 @@ def page(conn: Any, backend: Backend, schema: Schema, name: str, request: PageRe
         after = list(request.after)
         if len(after) != len(pk) + (1 if sort else 0):
             raise StudioError("the page cursor does not fit this sort")
-        pk_values = [_key_value(v, c, schema, dialect) for v, c in zip(after[-len(pk) :], pk_columns, strict=True)]
+        pk_values = [_key_value(v, c, schema, backend) for v, c in zip(after[-len(pk) :], pk_columns, strict=True)]
         if sort_column is None:
             where.append(f"{pk_sql} {cmp} {pk_marks}")
             stmt.params.extend(pk_values)
         else:
             s = q(sort_column.name)
-            sort_value = _key_value(after[0], sort_column, schema, dialect)
+            sort_value = _key_value(after[0], sort_column, schema, backend)
             if sort_value is None:  # NULLs sort last: after a NULL come only NULLs
                 where.append(f"({s} IS NULL AND {pk_sql} {cmp} {pk_marks})")
                 stmt.params.extend(pk_values)
@@ -288,7 +288,7 @@ def _key_where(backend: Backend, schema: Schema, pk: list[Column], key: dict[str
     parts = []
     for column in pk:
         parts.append(f"{q(column.name)} = {MARK}")
-        stmt.params.append(_key_value(key[column.name], column, schema, backend.dialect))
+        stmt.params.append(_key_value(key[column.name], column, schema, backend))
     return " AND ".join(parts)
 
 
@@ -304,10 +304,10 @@ def _read_row(conn: Any, backend: Backend, table: Table, schema: Schema, key: di
     return None if row is None else {c.name: shown(v) for c, v in zip(table.columns, row, strict=True)}
 
 
-def _values(table: Table, schema: Schema, dialect: str, values: dict[str, Any]) -> list[tuple[Column, Any]]:
+def _values(table: Table, schema: Schema, backend: Backend, values: dict[str, Any]) -> list[tuple[Column, Any]]:
     if not values:
         raise StudioError("no value to write")
-    return [(_column(table, n), bound(v, _column(table, n), schema, dialect)) for n, v in values.items()]
+    return [(_column(table, n), bound(v, _column(table, n), schema, backend.storage)) for n, v in values.items()]
 
 
 def update(
@@ -318,7 +318,7 @@ def update(
     q = get_dialect(backend.dialect).quote_ident
     stmt = Statement()
     sets = []
-    for column, value in _values(table, schema, backend.dialect, values):
+    for column, value in _values(table, schema, backend, values):
         sets.append(f"{q(column.name)} = {MARK}")
         stmt.params.append(value)
     where = _key_where(backend, schema, pk, key, stmt)
@@ -336,7 +336,7 @@ def insert(conn: Any, backend: Backend, schema: Schema, name: str, values: dict[
     """Insert one row of `values` into `name` (the columns left out take their defaults)."""
     table, pk = _editable(schema, name)
     q = get_dialect(backend.dialect).quote_ident
-    pairs = _values(table, schema, backend.dialect, values)
+    pairs = _values(table, schema, backend, values)
     marks = ", ".join(MARK for _ in pairs)
     returning = ", ".join(q(c.name) for c in pk)
     sql = f"INSERT INTO {q(name)} ({', '.join(q(c.name) for c, _ in pairs)}) VALUES ({marks}) RETURNING {returning}"

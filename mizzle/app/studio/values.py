@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,6 +35,20 @@ SQLITE_TEXT_FORMS: dict[TypeKind, tuple[re.Pattern[str], str]] = {
     ),
 }
 
+
+@dataclass(frozen=True)
+class Storage:
+    """How a database holds values (each backend's entry in `backends.BACKENDS`)."""
+
+    #: arrays are bound as lists (PostgreSQL's arrays) rather than as JSON text
+    native_arrays: bool
+    #: a decimal is bound exactly (numeric); else it must survive a 64-bit float (SQLite)
+    exact_decimals: bool
+    #: the text forms dates and times must be in (SQLite holds them as TEXT); none: the
+    #: database parses them and refuses what it cannot read (its message is the reason)
+    text_forms: dict[TypeKind, tuple[re.Pattern[str], str]]
+
+
 INT64 = (-(2**63), 2**63 - 1)
 INTEGER_RANGES = {
     TypeKind.SMALLINT: (-(2**15), 2**15 - 1),
@@ -44,9 +59,10 @@ INTEGER_RANGES = {
 }
 
 
-def bound(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
-    """The driver value for `value` (as the page sent it: JSON) in `column` of a `dialect`
-    database; ValueRefused naming the column and the reason when it would not arrive as sent."""
+def bound(value: Any, column: Column, schema: Schema, storage: Storage) -> Any:
+    """The driver value for `value` (as the page sent it: JSON) in `column` of a database
+    that stores values as `storage` says; ValueRefused naming the column and the reason
+    when it would not arrive as sent."""
     if value is None:
         if not column.nullable:
             raise ValueRefused(f"{column.name}: cannot be empty (NOT NULL)")
@@ -55,15 +71,15 @@ def bound(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
         if column.type.array_dims:
             if not isinstance(value, list):
                 raise ValueRefused("expects a JSON array")
-            return value if dialect == "postgresql" else json.dumps(value)
-        return _scalar(value, column, schema, dialect)
+            return value if storage.native_arrays else json.dumps(value)
+        return _scalar(value, column, schema, storage)
     except ValueRefused as err:
         if str(err).startswith(f"{column.name}:"):
             raise
         raise ValueRefused(f"{column.name}: {err}") from None
 
 
-def _scalar(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
+def _scalar(value: Any, column: Column, schema: Schema, storage: Storage) -> Any:
     kind = column.type.kind
     if kind in INTEGER_KINDS or kind in SERIAL_KINDS:
         number = _integer(value)
@@ -80,7 +96,7 @@ def _scalar(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
             raise ValueRefused(f"expects a number, not {value!r}")
         return float(value)
     if kind is TypeKind.NUMERIC:
-        return _numeric(value, dialect)
+        return _numeric(value, storage)
     text = _text(value)
     if kind in TEXT_KINDS:
         if column.type.length is not None and len(text) > column.type.length:
@@ -93,7 +109,8 @@ def _scalar(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
         return text
     if kind is TypeKind.UUID:
         try:
-            return str(uuid.UUID(text)) if dialect != "postgresql" else text
+            # the canonical form (lower case, dashes), as PostgreSQL prints a uuid and sync sends it
+            return str(uuid.UUID(text))
         except ValueError:
             raise ValueRefused(f"{text!r} is not a UUID") from None
     if kind in JSON_KINDS:
@@ -107,8 +124,8 @@ def _scalar(value: Any, column: Column, schema: Schema, dialect: str) -> Any:
             return base64.b64decode(text, validate=True)
         except ValueError:
             raise ValueRefused("expects base64 text") from None
-    if kind in SQLITE_TEXT_FORMS and dialect != "postgresql":
-        pattern, form = SQLITE_TEXT_FORMS[kind]
+    if kind in storage.text_forms:
+        pattern, form = storage.text_forms[kind]
         if not pattern.fullmatch(text):
             raise ValueRefused(f"{text!r} is not in SQLite's storage form {form}")
     # PostgreSQL parses dates, times, enums and its own types from the text (psycopg sends a
@@ -126,7 +143,7 @@ def _integer(value: Any) -> int:
     raise ValueRefused(f"expects an integer, not {value!r}")
 
 
-def _numeric(value: Any, dialect: str) -> Any:
+def _numeric(value: Any, storage: Storage) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueRefused(f"expects a number, not {value!r}")
     try:
@@ -135,7 +152,7 @@ def _numeric(value: Any, dialect: str) -> Any:
         raise ValueRefused(f"{value!r} is not a number") from None
     if not number.is_finite():
         raise ValueRefused(f"{value!r} is not a finite number")
-    if dialect == "postgresql":
+    if storage.exact_decimals:
         return number
     # SQLite's NUMERIC affinity keeps an integer as an integer and anything else as a 64-bit
     # float: a decimal a float cannot hold exactly would change on the way in.
