@@ -133,6 +133,9 @@ class Replay:
         except (sqlite3.Error, psycopg.Error) as err:
             result.problems.append(f"the reference: {str(err).splitlines()[0]}")
             result.notes.append(self.resync())
+        finally:
+            if isinstance(self.reference, SqliteSide):
+                self.reference.end_session()
         result.seconds = time.perf_counter() - started
         return result
 
@@ -214,7 +217,7 @@ class Replay:
     def _add_data(self, generated: Path | None, name: str, statements: list[str]) -> Path:
         """The app's data statements added to the step's migration (a custom one when the step
         has none yet), and the sum file written again (`mizzle hash`)."""
-        data = [s for s in statements if sql_text.kind_of(s) == "data"]
+        data = [s for s in statements if sql_text.kind_of(s) != "control"]  # a TEMP table's DDL too
         if generated is None:
             generated = custom(self._config(self.project / "none.py"), name)
         up = generated / up_file(self.dialect)

@@ -82,6 +82,10 @@ def constant_default(default: str | None) -> str | None:
     return m.group(1).replace("''", "'") if m else None
 
 
+#: text columns an app keeps JSON documents in (its SQL may read them with json_extract)
+_JSON_NAME = re.compile(r"(json|config|settings|options|metadata|payload)$", re.I)
+
+
 def _length(type_: str) -> int | None:
     m = re.search(r"(?:char|varchar|character varying|character)\s*\((\d+)\)", type_)
     return int(m.group(1)) if m else None
@@ -96,7 +100,7 @@ def value(column: Column, n: int, dialect: str) -> Any:
         return "{}"
     if "bool" in t:
         return True if dialect == "postgresql" else 1
-    if "json" in t:
+    if "json" in t or (("text" in t or not t) and _JSON_NAME.search(column.name)):
         return constant_default(column.default) or f'{{"n": {n}}}'
     if "uuid" in t:
         return f"00000000-0000-4000-8000-{n:012d}"

@@ -49,6 +49,15 @@ class SqliteSide:
     def _conn(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, isolation_level=None)
 
+    def end_session(self) -> None:
+        """A step is over: the next one starts on a new connection, with foreign keys off (the
+        sqlite3 default). A file's own `PRAGMA foreign_keys = ON` holds until its step ends,
+        not into the next, where a drizzle rebuild's DROP TABLE would cascade-delete the
+        children's rows: drizzle-kit's known loss (see BRIEF), not the app's intent."""
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
+
     def _session(self) -> sqlite3.Connection:
         """The connection the app's statements run on, kept between stretches of a step, as
         the app's migrator keeps its own (a TEMP table lives as long as it)."""

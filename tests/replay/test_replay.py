@@ -33,7 +33,33 @@ HISTORIES = {
 }
 
 #: (history, step file) -> why mizzle does not follow that step yet
-KNOWN: dict[tuple[str, str], str] = {}
+_DYAD_TRIGGERS = (
+    "triggers and FTS5 virtual tables (w3-code's feature): 0040_chat-search-fts makes the FTS5 table "
+    "chat_search_fts and triggers on messages/chats that write chat_search_dirty_* rows; pull reports and "
+    "skips them, so the follower has neither"
+)
+KNOWN: dict[tuple[str, str], str] = {
+    ("sqlite-dyad", "0040_chat-search-fts.sql"): _DYAD_TRIGGERS,
+    **{
+        ("sqlite-dyad", f"{step}.sql"): _DYAD_TRIGGERS + ", and its rows of chat_search_dirty_messages lack the "
+        "ones the reference's triggers write for each new message"
+        for step in (
+            "0041_wet_forge",
+            "0042_outgoing_doorman",
+            "0043_tough_darwin",
+            "0044_lonely_xorn",
+            "0045_empty_firestar",
+            "0046_amusing_malice",
+            "0047_vengeful_tyger_tiger",
+            "0048_familiar_mystique",
+            "0049_high_sersi",
+        )
+    },
+    ("pg-dittofeed", "0005_equal_raza.sql"): (
+        "UNIQUE NULLS NOT DISTINCT is not in the model: pull reads Workspace_parentWorkspaceId_name_key as a plain "
+        "UNIQUE (and says so), so generate writes one that lets rows with a NULL parentWorkspaceId repeat a name"
+    ),
+}
 
 
 def _steps(folder: Path) -> list[str]:
