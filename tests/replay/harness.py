@@ -89,7 +89,13 @@ class Replay:
     def _side(self, name: str) -> Side:
         if self.dialect == "sqlite":
             return SqliteSide(self.work / f"{name}.db")
-        return PgSide(self.stack)
+        side = PgSide(self.stack)
+        prelude = self.history / "_prelude_supabase.sql"
+        if prelude.exists():
+            # What a Supabase project provides (roles, auth/storage/realtime schemas), on both
+            # databases before the app's first migration: the corpus's stand-in for it.
+            side.apply(sql_text.split_postgresql(prelude.read_text(encoding="utf-8")))
+        return side
 
     def _new_project(self) -> None:
         self.generation += 1

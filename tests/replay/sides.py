@@ -174,13 +174,13 @@ ORDER BY c.relname, a.attnum
 """
 
 _PG_FKS = """
-SELECT c.relname, p.relname,
+SELECT c.relname, CASE WHEN pn.nspname = 'public' THEN p.relname ELSE pn.nspname || '.' || p.relname END,
        (SELECT array_agg(a.attname ORDER BY k.i) FROM unnest(x.conkey) WITH ORDINALITY k(n, i)
           JOIN pg_attribute a ON a.attrelid = x.conrelid AND a.attnum = k.n),
        (SELECT array_agg(a.attname ORDER BY k.i) FROM unnest(x.confkey) WITH ORDINALITY k(n, i)
           JOIN pg_attribute a ON a.attrelid = x.confrelid AND a.attnum = k.n)
 FROM pg_constraint x JOIN pg_class c ON c.oid = x.conrelid JOIN pg_class p ON p.oid = x.confrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_namespace pn ON pn.oid = p.relnamespace
 WHERE x.contype = 'f' AND n.nspname = 'public'
 """
 

@@ -30,6 +30,12 @@ HISTORIES = {
     "pg-homarr": ("postgresql", _APPS / "pg-histories" / "homarr-labs__homarr"),
     "pg-dittofeed": ("postgresql", _APPS / "pg-histories" / "dittofeed__dittofeed"),
     "pg-pages-cms": ("postgresql", _APPS / "pg-histories" / "pages-cms__pages-cms"),
+    # The Supabase apps' folders, on the corpus's stand-in for what Supabase provides. The
+    # catalog picture holds what the brief of the replay lists (tables, columns, keys, uniques,
+    # indexes, checks): RLS, policies, grants, functions and triggers are not compared.
+    "supabase-onlook": ("postgresql", _APPS / "supabase" / "onlook-dev__onlook"),
+    "supabase-basejump": ("postgresql", _APPS / "supabase" / "usebasejump__basejump"),
+    "supabase-subscriptions": ("postgresql", _APPS / "supabase" / "vercel__nextjs-subscription-payments"),
 }
 
 #: (history, step file) -> why mizzle does not follow that step yet
@@ -55,6 +61,19 @@ KNOWN: dict[tuple[str, str], str] = {
             "0049_high_sersi",
         )
     },
+    ("supabase-onlook", "0000_same_human_robot.sql"): (
+        "foreign keys to tables outside the managed schema (w3-pgfield's feature): users.id REFERENCES auth.users "
+        "is read by pull without its key, so the follower lacks users_id_users_id_fk"
+    ),
+    ("supabase-subscriptions", "20230530034630_init.sql"): (
+        "foreign keys to auth.users (w3-pgfield's feature: three keys missing on the follower) and a CHECK "
+        "kept in mizzle's spelling, not PostgreSQL's (w3-pgfield's feature: char_length(currency) = 3 comes back "
+        "as length(currency) = 3)"
+    ),
+    ("supabase-basejump", "20240414161707_basejump-setup.sql"): (
+        "the app's own non-public schema (w3-struct's feature): basejump.config is not pulled, so the app's "
+        "INSERT INTO basejump.config fails on the follower"
+    ),
     ("pg-dittofeed", "0005_equal_raza.sql"): (
         "UNIQUE NULLS NOT DISTINCT is not in the model: pull reads Workspace_parentWorkspaceId_name_key as a plain "
         "UNIQUE (and says so), so generate writes one that lets rows with a NULL parentWorkspaceId repeat a name"
