@@ -255,7 +255,7 @@ def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
     not a problem of the schema."""
     for table in schema.tables:
         for fk in table.foreign_keys:
-            target = schema.table(fk.ref_table)
+            target = schema.table(fk.ref_table) if fk.ref_schema is None else None
             for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
                 src = table.column(col)
                 dst = target.column(ref) if target is not None else None
@@ -268,6 +268,8 @@ def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
 
 def _foreign_key_problems(schema: Schema, table: Table, fk: ForeignKey) -> Iterator[str]:
     where = f'table "{table.name}", foreign key "{fk.name}"'
+    if fk.ref_schema is not None:
+        return  # a table of another schema: PostgreSQL checks the reference when it is made
     target = schema.table(fk.ref_table)
     if target is None:
         yield f'{where}: references missing table "{fk.ref_table}"'

@@ -56,7 +56,12 @@ def default_sql(column: Column) -> str | None:
 
 def _column_tree(column: Column) -> exp.ColumnDef:
     return ddl.column_def(
-        column.name, types.type_sql(column.type), nullable=column.nullable, default=default_sql(column), checks=()
+        column.name,
+        types.type_sql(column.type),
+        nullable=column.nullable,
+        default=default_sql(column),
+        checks=(),
+        generated=column.identity.sql() if column.identity is not None else None,
     )
 
 
