@@ -365,6 +365,9 @@ class _Assembler:
                 primary_key = PrimaryKey(name=con.name, columns=self._names(rel.oid, con.columns, what))
             elif con.contype == "u":
                 uniques.append(Unique(name=con.name, columns=self._names(rel.oid, con.columns, what)))
+                # the constraint's index (named as it is) holds the option
+                if any(ix.name == con.name and ix.backs_constraint and ix.nulls_not_distinct for ix in ixs):
+                    self.note("constraint", place, "NULLS NOT DISTINCT not carried")
             elif con.contype == "c":
                 assert con.check_expression is not None
                 checks.append(Check(name=con.name, expr=self.expr(con.check_expression, what)))
