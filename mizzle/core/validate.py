@@ -164,6 +164,10 @@ def _table_problems(schema: Schema, table: Table) -> Iterator[str]:
         yield f"{where}: names starting with __mizzle are mizzle's own (tracking and sync tables)"
 
 
+#: the types an identity column may have (PostgreSQL's rule)
+_IDENTITY_KINDS = frozenset({TypeKind.SMALLINT, TypeKind.INTEGER, TypeKind.BIGINT})
+
+
 def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[str]:
     where = f'table "{table.name}", column "{column.name}"'
     ctype = column.type
@@ -173,6 +177,11 @@ def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[s
             yield f'{where}: enum "{ctype.name}" is not defined'
     if ctype.kind in SERIAL_KINDS and column.default is not None:
         yield f"{where}: a {ctype.kind.value} column takes no default (it has its own)"
+    if column.identity is not None:
+        if ctype.kind not in _IDENTITY_KINDS or ctype.array_dims:
+            yield f"{where}: an identity column is smallint, integer or bigint, not {ctype.describe()}"
+        elif column.default is not None:
+            yield f"{where}: an identity column takes no default (its sequence gives the values)"
     if column.default is not None:
         problem = _default_problem(schema, ctype, column.default)
         if problem:
