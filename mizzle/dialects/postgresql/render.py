@@ -27,6 +27,7 @@ from mizzle.core.model import (
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
+from mizzle.dialects.postgresql.render_security import security_statements
 from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = "postgres"
@@ -136,7 +137,8 @@ def create_view_sql(view: View) -> str:
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
     tables (foreign keys inline when the target exists already), foreign keys closing a
-    cycle, indexes, sync support and triggers, views (each after the views it reads).
+    cycle, indexes, sync support and triggers, views (each after the views it reads), then
+    default privileges, grants, row level security, policies and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
@@ -154,4 +156,4 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
-    return statements
+    return statements + security_statements(schema.security)

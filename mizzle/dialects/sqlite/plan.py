@@ -53,6 +53,7 @@ from mizzle.core.operations import (
     DropTable,
     Operation,
     RenameTable,
+    SetSecurity,
     reverse_all,
 )
 from mizzle.core.plan import Plan, Step
@@ -71,6 +72,10 @@ from mizzle.dialects.sqlite.steps import Rendered, rebuild, render
 
 NAME = "sqlite"
 
+#: operations on what SQLite does not have (row level security, policies, grants, comments):
+#: planned as nothing, so they never block a SQLite migration
+SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity,)
+
 
 def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
     """Statements carrying out `operations` (which turn `old` into `new`) on SQLite, each step
@@ -79,7 +84,8 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     # The projection drops enums no column uses (SQLite keeps enums only in column CHECKs),
     # but a table or column this plan adds may use one: the planner must know its values.
     before = Schema(tables=before.tables, views=before.views, enums=old.enums)
-    return _Planner(list(operations), before, storage_projection(new), new).plan()
+    kept = [op for op in operations if not isinstance(op, SERVER_ONLY)]
+    return _Planner(kept, before, storage_projection(new), new).plan()
 
 
 # --- the planner -------------------------------------------------------------------------------
