@@ -7,6 +7,8 @@ operations go first, and which last, around the diff's other operations.
   may read a dropped column), grants and comments on a view the diff drops and re-creates
   (PostgreSQL drops them with the view). Items of a dropped table go explicitly too, so the
   migration's down file puts them back after re-creating the table.
+- Default privileges that come, go or change also go first: the tables the migration
+  creates receive the new schema's.
 - Last (after tables, views and whatever functions they call exist): items that come, and
   items that change in place (a policy's roles, USING or WITH CHECK: ALTER POLICY; a
   comment's text; a grant's WITH GRANT OPTION).
@@ -50,7 +52,10 @@ def security_changes(
         else:
             last.append(SetSecurity(old=held, new=after))
     last += [SetSecurity(new=item) for key, item in wanted.items() if key not in mapped]
-    return first, sorted(last, key=_last_order)
+    # default privileges first, whatever their change: the tables this migration creates
+    # receive what the new schema's say, not what the old one's did
+    defaults = [op for op in last if _kind(op) == "default_privilege"]
+    return first + defaults, sorted((op for op in last if op not in defaults), key=_last_order)
 
 
 def _renamed(item: Item, renames: Sequence[RenameTable | RenameColumn]) -> Item:
@@ -86,8 +91,16 @@ def _alterable(before: Item, after: Item) -> bool:
 _KINDS = ("default_privilege", "grant", "row_security", "policy", "comment")
 
 
-def _last_order(op: Operation) -> tuple[int, tuple[Any, ...]]:
+def _item(op: Operation) -> Item:
     assert isinstance(op, SetSecurity)
     item = op.new if op.new is not None else op.old
     assert item is not None
-    return _KINDS.index(item.kind), item.key
+    return item
+
+
+def _kind(op: Operation) -> str:
+    return str(_item(op).kind)
+
+
+def _last_order(op: Operation) -> tuple[int, tuple[Any, ...]]:
+    return _KINDS.index(_kind(op)), _item(op).key

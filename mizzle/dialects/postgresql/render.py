@@ -27,7 +27,7 @@ from mizzle.core.model import (
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
-from mizzle.dialects.postgresql.render_security import security_statements
+from mizzle.dialects.postgresql.render_security import default_privilege_statements, security_statements
 from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = "postgres"
@@ -135,17 +135,19 @@ def create_view_sql(view: View) -> str:
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
-    """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
-    tables (foreign keys inline when the target exists already), foreign keys closing a
-    cycle, indexes, sync support and triggers, views (each after the views it reads), then
-    default privileges, grants, row level security, policies and comments.
+    """Every statement creating `schema` in an empty PostgreSQL database, in order: default
+    privileges (tables created next receive them), enums, tables (foreign keys inline when
+    the target exists already), foreign keys closing a cycle, indexes, sync support and
+    triggers, views (each after the views it reads), then grants, row level security,
+    policies and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    statements = [create_enum_sql(e) for e in schema.enums]
+    statements = default_privilege_statements(schema.security)
+    statements += [create_enum_sql(e) for e in schema.enums]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     for table in tables:

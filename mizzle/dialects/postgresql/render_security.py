@@ -41,11 +41,17 @@ def _object(on: str, name: str, column: str | None) -> str:
     return f"{on.upper()} {qualified(name)}"
 
 
+def default_privilege_statements(security: Security) -> list[str]:
+    """The default privileges, which go before the tables: a table created afterwards
+    receives them, as the tables of the database they were read from did."""
+    return [s for item in security.default_privileges for s in create(item)]
+
+
 def security_statements(security: Security) -> list[str]:
-    """Everything `security` holds, created in an empty database (after its tables,
-    views and functions): default privileges, grants, row level security, policies, comments."""
-    items = [*security.default_privileges, *security.grants, *security.row_security, *security.policies]
-    return [s for item in [*items, *security.comments] for s in create(item)]
+    """The rest, after the tables, views and functions they hang on: grants, row level
+    security, policies, comments."""
+    items = [*security.grants, *security.row_security, *security.policies, *security.comments]
+    return [s for item in items for s in create(item)]
 
 
 def create(item: Item) -> list[str]:
