@@ -137,7 +137,9 @@ class DefaultPrivilege(_Item):
     """ALTER DEFAULT PRIVILEGES [FOR ROLE role] [IN SCHEMA schema] GRANT privilege ON <on>."""
 
     kind: Literal["default_privilege"] = "default_privilege"
-    role: str
+    #: None: the role that runs the statement (a schema file's ALTER DEFAULT PRIVILEGES
+    #: without FOR ROLE)
+    role: str | None = None
     schema_name: str | None = None  # None: every schema
     on: DefaultTarget
     grantee: str
@@ -151,11 +153,12 @@ class DefaultPrivilege(_Item):
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return ("default_privilege", self.role, self.schema_name or "", self.on, self.grantee, self.privilege)
+        return ("default_privilege", self.role or "", self.schema_name or "", self.on, self.grantee, self.privilege)
 
     def describe(self) -> str:
         where = f" in schema {self.schema_name}" if self.schema_name else ""
-        return f"default {self.privilege} on {self.on} of {self.role}{where} to {self.grantee}"
+        of = f" of {self.role}" if self.role else ""
+        return f"default {self.privilege} on {self.on}{of}{where} to {self.grantee}"
 
 
 class Comment(_Item):

@@ -144,7 +144,7 @@ def _revoke(g: Grant, *, grant_option: bool = False) -> str:
 
 
 def _default(d: DefaultPrivilege, *, grant: bool, grant_option: bool = False) -> str:
-    head = f"ALTER DEFAULT PRIVILEGES FOR ROLE {role(d.role)}"
+    head = "ALTER DEFAULT PRIVILEGES" + (f" FOR ROLE {role(d.role)}" if d.role else "")
     if d.schema_name:
         head += f" IN SCHEMA {quote_ident(d.schema_name)}"
     on = d.on.upper()

@@ -26,6 +26,7 @@ from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import type_sql
+from mizzle.sources.sql.security_items import SecurityItems
 from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
@@ -187,6 +188,8 @@ class Draft:
         self._on_tables: dict[tuple[str, str], list[str]] = {}
         #: table → the names of mizzle's sync triggers created on it
         self.sync_triggers: dict[str, set[str]] = {}
+        #: row level security, policies, grants, default privileges, comments
+        self.security = SecurityItems()
 
     # --- name spaces ------------------------------------------------------------------
 
@@ -268,6 +271,9 @@ class Draft:
         if kind == "DOMAIN" and name in self.domains:
             self.domains.pop(name)
             return True
+        if kind == "POLICY":
+            policy, _, on_table = name.partition(" on ")
+            return self.security.pop(("policy", on_table, policy)) is not None
         if kind == "SEQUENCE" and name in self.sequences:
             self.sequences.pop(name)
             self._relations.discard(name)
@@ -378,10 +384,15 @@ class Draft:
         if self.data_statements:
             n = self.data_statements
             self.unsupported("data", f"{n} statement{'s' if n > 1 else ''}", "ignored (a schema file holds no rows)")
+        views = tuple(self._kept_views())
+        indexes = {i.name for t in tables for i in t.indexes} | {u.name for t in tables for u in t.uniques}
+        indexes |= {t.primary_key.name for t in tables if t.primary_key}
+        security = self.security.finish({t.name for t in tables}, {v.name for v in views}, indexes, set(self.enums))
         schema = Schema(
             tables=tables,
             enums=tuple(Enum(name=n, values=tuple(v)) for n, v in self.enums.items()),
-            views=tuple(self._kept_views()),
+            views=views,
+            security=security,
         )
         try:
             validate(schema)
