@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mizzle.core.security import Comment, DefaultPrivilege, Grant, Security
+from mizzle.core.security import PUBLIC, Comment, DefaultPrivilege, Grant, Security
 
 
 class SecurityItems:
@@ -22,8 +22,8 @@ class SecurityItems:
 
     def finish(self, tables: set[str], views: set[str], indexes: set[str], enums: set[str]) -> Security:
         """The items on what the file keeps (an item on a dropped table goes with it), less the
-        table and sequence grants its own default privileges give any new table anyway (as
-        the introspector leaves them out)."""
+        grants a database gives anyway, which the introspector leaves out too: the table and
+        sequence grants of the file's own default privileges, and initdb's."""
         relations = tables | views
         kept = []
         for item in self.items.values():
@@ -45,7 +45,11 @@ class SecurityItems:
             if not (
                 isinstance(i, Grant)
                 and i.column is None
-                and (i.on + "s", i.grantee, i.privilege, i.grantable) in implied
+                and ((i.on + "s", i.grantee, i.privilege, i.grantable) in implied or i == _INITDB_GRANT)
             )
         ]
         return Security.of(kept)
+
+
+#: what initdb gives every database (PostgreSQL 15 on): PUBLIC may use schema public
+_INITDB_GRANT = Grant(on="schema", object="public", grantee=PUBLIC, privilege="USAGE")
