@@ -145,6 +145,9 @@ class DefaultPrivilege(_Item):
     grantee: str
     privilege: str
     grantable: bool = False
+    #: a privilege PostgreSQL's built-in default gives, taken away for every schema
+    #: (`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`)
+    revoked: bool = False
 
     @field_validator("privilege")
     @classmethod
@@ -158,6 +161,8 @@ class DefaultPrivilege(_Item):
     def describe(self) -> str:
         where = f" in schema {self.schema_name}" if self.schema_name else ""
         of = f" of {self.role}" if self.role else ""
+        if self.revoked:
+            return f"default {self.privilege} on {self.on}{of} revoked from {self.grantee}"
         return f"default {self.privilege} on {self.on}{of}{where} to {self.grantee}"
 
 

@@ -115,7 +115,7 @@ WHERE a.grantee <> o.owner
 #: entries that merely repeat it are left out
 DEFAULT_PRIVILEGES = f"""
 SELECT pg_get_userbyid(da.defaclrole) AS role, n.nspname, da.defaclobjtype,
-       {_ROLE.format("a.grantee")} AS grantee, a.privilege_type, a.is_grantable
+       {_ROLE.format("a.grantee")} AS grantee, a.privilege_type, a.is_grantable, false AS revoked
 FROM pg_default_acl da
 LEFT JOIN pg_namespace n ON n.oid = da.defaclnamespace,
      aclexplode(da.defaclacl) a
@@ -123,6 +123,14 @@ WHERE da.defaclnamespace IN (%(ns)s, 0)
   AND NOT (da.defaclnamespace = 0 AND EXISTS (
       SELECT 1 FROM aclexplode(acldefault(lower(da.defaclobjtype::text)::"char", da.defaclrole)) d
       WHERE d.grantee = a.grantee AND d.privilege_type = a.privilege_type AND d.is_grantable = a.is_grantable))
+UNION ALL
+-- what a default for every schema takes away from the built-in one
+SELECT pg_get_userbyid(da.defaclrole), NULL, da.defaclobjtype,
+       {_ROLE.format("d.grantee")}, d.privilege_type, d.is_grantable, true
+FROM pg_default_acl da, aclexplode(acldefault(lower(da.defaclobjtype::text)::"char", da.defaclrole)) d
+WHERE da.defaclnamespace = 0
+  AND NOT EXISTS (SELECT 1 FROM aclexplode(da.defaclacl) a
+                  WHERE a.grantee = d.grantee AND a.privilege_type = d.privilege_type)
 """
 
 #: comments on tables, views, indexes, their columns, and enum types; on functions too,
@@ -206,7 +214,7 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
             items.append(
                 Grant(on=kind, object=obj, column=col, grantee=grantee, privilege=privilege, grantable=grantable)
             )
-    for role, nspname, objtype, grantee, privilege, grantable in rows.default_privileges:
+    for role, nspname, objtype, grantee, privilege, grantable, revoked in rows.default_privileges:
         items.append(
             DefaultPrivilege(
                 role=role,
@@ -214,7 +222,8 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
                 on=DEFAULT_TARGETS[objtype],
                 grantee=grantee,
                 privilege=privilege,
-                grantable=grantable,
+                grantable=grantable and not revoked,
+                revoked=revoked,
             )
         )
     for kind, obj, col, text in rows.comments:

@@ -63,7 +63,7 @@ def create(item: Item) -> list[str]:
     if isinstance(item, Grant):
         return [_grant(item, item.grantable)]
     if isinstance(item, DefaultPrivilege):
-        return [_default(item, grant=True)]
+        return [_default(item, grant=not item.revoked)]
     assert isinstance(item, Comment)
     return [_comment(item, text_literal(item.text))]
 
@@ -78,7 +78,7 @@ def remove(item: Item) -> list[str]:
     if isinstance(item, Grant):
         return [_revoke(item)]
     if isinstance(item, DefaultPrivilege):
-        return [_default(item, grant=False)]
+        return [_default(item, grant=item.revoked)]
     assert isinstance(item, Comment)
     return [_comment(item, "NULL")]
 
@@ -95,6 +95,8 @@ def change(old: Item, new: Item) -> list[str]:
             return [_grant(new, True)]
         return [_revoke(new, grant_option=True)]
     if isinstance(new, DefaultPrivilege):
+        if new.revoked != old.revoked:
+            return [_default(new, grant=not new.revoked)]
         if new.grantable:
             return [_default(new, grant=True)]
         return [_default(new, grant=False, grant_option=True)]

@@ -44,7 +44,9 @@ _DEFAULT_TARGETS = {
 #: COMMENT ON <word> → the model's target
 COMMENT_TARGETS = {"TABLE": "table", "VIEW": "view", "COLUMN": "column", "INDEX": "index", "TYPE": "type"}
 #: words that end a list of names or privileges
-_STOP = frozenset({"ON", "TO", "FROM", "WITH", "GRANTED", "CASCADE", "RESTRICT", "USING", "IN", "FOR", "AS"})
+_STOP = frozenset(
+    {"ON", "TO", "FROM", "WITH", "GRANTED", "CASCADE", "RESTRICT", "USING", "IN", "FOR", "AS", "GRANT", "REVOKE"}
+)
 
 
 class SecurityStatements:
@@ -220,8 +222,11 @@ class SecurityStatements:
                             held = items.pop(item.key)
                             if revoke and option_only and held is not None:
                                 items.put(DefaultPrivilege(**{**dict(held), "grantable": False}))
-                            elif not revoke:
+                            elif not revoke and not (held is not None and held.revoked):
                                 items.put(item)
+                            elif revoke and held is None and schema is None and _builtin(on, grantee, name):
+                                # taken away from PostgreSQL's built-in default, for every schema
+                                items.put(DefaultPrivilege(**{**dict(item), "revoked": True}))
 
     # --- comments -------------------------------------------------------------------------
 
@@ -236,6 +241,12 @@ class SecurityStatements:
         self.draft.security.pop(item.key)
         if text is not None:
             self.draft.security.put(item)
+
+
+def _builtin(on: str, grantee: str, privilege: str) -> bool:
+    """Whether PostgreSQL's built-in default gives `grantee` (other than the owner) this:
+    PUBLIC's EXECUTE on functions and USAGE on types."""
+    return grantee == PUBLIC and (on, privilege) in (("functions", "EXECUTE"), ("types", "USAGE"))
 
 
 def _one(parts: tuple[str, ...], what: str) -> str:
