@@ -29,6 +29,7 @@ in `plan_security.py`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -212,4 +213,7 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
                 reverse_transactional=reverse.transactional,
             )
         )
+    guard = plan_security.role_guard(ops)
+    if guard is not None and steps:
+        steps[0] = replace(steps[0], guards=(guard, *steps[0].guards))
     return Plan(dialect=NAME, steps=tuple(steps))

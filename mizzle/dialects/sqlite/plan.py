@@ -44,6 +44,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
@@ -85,7 +86,28 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     # but a table or column this plan adds may use one: the planner must know its values.
     before = Schema(tables=before.tables, views=before.views, enums=old.enums)
     kept = [op for op in operations if not isinstance(op, SERVER_ONLY)]
-    return _Planner(kept, before, storage_projection(new), new).plan()
+    planned = _Planner(kept, before, storage_projection(new), new).plan()
+    left_out = [op for op in operations if isinstance(op, SERVER_ONLY)]
+    return replace(planned, server_only=server_only_note(left_out)) if left_out else planned
+
+
+def server_only_note(operations: Sequence[Operation]) -> str:
+    """`3 policies, 2 grants: PostgreSQL only, not on SQLite` for the file's header."""
+    counts: dict[str, int] = {}
+    for op in operations:
+        assert isinstance(op, SetSecurity)
+        item = op.new if op.new is not None else op.old
+        assert item is not None
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    words = {
+        "row_security": ("row level security change", "row level security changes"),
+        "policy": ("policy", "policies"),
+        "grant": ("grant", "grants"),
+        "default_privilege": ("default privilege", "default privileges"),
+        "comment": ("comment", "comments"),
+    }
+    parts = [f"{n} {words[kind][n != 1]}" for kind, n in counts.items()]
+    return f"{', '.join(parts)}: PostgreSQL only, not on SQLite"
 
 
 # --- the planner -------------------------------------------------------------------------------
