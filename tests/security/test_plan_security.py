@@ -203,3 +203,29 @@ def test_items_on_a_table_follow_it_through_evolve_renames() -> None:
     moved = held.table_renamed("tune", "song").column_renamed("song", "title", "name")
     assert {i.tables for i in moved.items()} == {("song",)}
     assert {getattr(i, "column", None) for i in moved.items()} == {None, "name"}
+
+
+def test_a_hand_written_policy_pushes_once_then_nothing(tmp_path: Any, pg_url: str) -> None:
+    from pathlib import Path
+
+    from mizzle.app.config import load_config
+    from mizzle.app.push import push
+    from mizzle.dialects.urls import parse_url as url_of
+
+    root = Path(tmp_path)
+    (root / "schema.sql").write_text(
+        BASE + "ALTER TABLE tune ENABLE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY mine ON tune FOR UPDATE USING (owner = current_user AND plays between 1 and 9)"
+        " WITH CHECK (title <> '');\n"
+    )
+    (root / "mizzle.toml").write_text('schema = "schema.sql"\n')
+    config = load_config(config_path=root / "mizzle.toml")
+    first = push(config, url_of(pg_url))
+    assert first.applied
+    # the database prints the policy its own way; the second push sees the same policy
+    conn = connect(url_of(pg_url))
+    (using,) = conn.execute("SELECT qual FROM pg_policies WHERE policyname = 'mine'").fetchone() or ("",)
+    conn.close()
+    assert using != "owner = current_user AND plays between 1 and 9"
+    again = push(config, url_of(pg_url), dry_run=True)
+    assert not again.applied and again.plan.operations == ()
