@@ -48,6 +48,10 @@ The order, and why each step sits where it does:
     sync table gets its triggers with CREATE TABLE), 18. drop the sync support objects when
     the last sync table goes.
 
+Row level security, policies, grants, default privileges and comments (server-only) go
+around all of that: what goes or must be made again first, what comes or changes last
+(`core/diff_security.py`).
+
 An enum that both gains and loses values is two AlterEnums: the gains at step 5 (values
 inserted where the new enum has them), the losses and any reordering at step 15.
 """
@@ -59,6 +63,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mizzle.core.diff_order import creation_order, drop_order, views_read_first, views_readers_first
+from mizzle.core.diff_security import security_changes
 from mizzle.core.evolve import apply_renames
 from mizzle.core.model import Enum, ForeignKey, Index, Schema, Table, View
 from mizzle.core.operations import (
@@ -323,7 +328,9 @@ class _Diff:
         ops += sync_on
         if old_sync and not new_sync:
             ops.append(DropSyncSupport())
-        return ops
+        remade = [name for name, pair in self.pairs.items() if pair.dropped or pair.retyped]
+        first, last = security_changes(self.old.security, self.new.security, self.renames, remade, recreated)
+        return first + ops + last
 
     def _old_sync_form(self) -> bool:
         """Whether a sync table of the old schema lacks a sync column: the database's sync

@@ -67,6 +67,7 @@ from mizzle.core.operations import (
     RenameColumn,
     RenameTable,
     ReplaceView,
+    SetSecurity,
 )
 from mizzle.core.rename_refs import (
     rename_column_in_table,
@@ -117,6 +118,7 @@ class Evolution:
         self.tables = {t.name: t for t in schema.tables}
         self.enums = {e.name: e for e in schema.enums}
         self.views = {v.name: v for v in schema.views}
+        self.security = schema.security
         #: the tombstone table and trigger functions / control table exist
         self.sync_support = any(t.sync for t in schema.tables)
         #: the names of the tables written or removed so far (a planner following many
@@ -171,6 +173,8 @@ class Evolution:
     def remove(self, name: str) -> None:
         self._count(self.tables.pop(name, None), -1)
         self.touched.add(name)
+        if self.security:  # a table's policies, grants and comments go with it
+            self.security = self.security.without_tables([name])
 
     def _count(self, table: Table | None, sign: int) -> None:
         """Keeps the counts of names and references up as `table` comes (1) or goes (-1)."""
@@ -183,7 +187,10 @@ class Evolution:
 
     def schema(self) -> Schema:
         return Schema(
-            tables=tuple(self.tables.values()), enums=tuple(self.enums.values()), views=tuple(self.views.values())
+            tables=tuple(self.tables.values()),
+            enums=tuple(self.enums.values()),
+            views=tuple(self.views.values()),
+            security=self.security,
         )
 
     # --- lookups --------------------------------------------------------------------------
@@ -225,8 +232,9 @@ class Evolution:
     # --- renames, shared by evolve and apply_renames ----------------------------------------
 
     def rename_table(self, old: str, new: str) -> None:
-        table = self.tables[old]
+        table, security = self.tables[old], self.security
         self.remove(old)
+        self.security = security  # renamed below, not dropped with the old name
         self.put(table.model_copy(update={"name": new}))
         for t in list(self.tables.values()):
             if any(fk.local_ref == old for fk in t.foreign_keys):
@@ -236,6 +244,8 @@ class Evolution:
                 self.put(t.model_copy(update={"foreign_keys": fks}))
         for view in self.views_reading(old):
             self.views[view.name] = rename_table_in_view(view, old, new)
+        if self.security:
+            self.security = self.security.table_renamed(old, new)
 
     def rename_column(self, table_name: str, old: str, new: str) -> None:
         self.put(rename_column_in_table(self.tables[table_name], old, new))
@@ -245,6 +255,8 @@ class Evolution:
                 self.put(t.model_copy(update={"foreign_keys": fks}))
         for view in self.views_reading(table_name):
             self.views[view.name] = rename_column_in_view(view, table_name, old, new)
+        if self.security:
+            self.security = self.security.column_renamed(table_name, old, new)
 
 
 # --- checks shared by several operations ---------------------------------------------------------
@@ -706,6 +718,27 @@ def _replace_view_effect(state: Evolution, op: ReplaceView) -> None:
     state.views[op.new.name] = op.new
 
 
+def _set_security(state: Evolution, op: SetSecurity) -> None:
+    if op.old is not None:
+        state.security = state.security.remove(op.old.key)
+    if op.new is not None:
+        state.security = state.security.put(op.new)
+
+
+def _check_security(state: Evolution, op: SetSecurity) -> None:
+    """What is removed or changed is held as the operation says; what comes hangs on
+    tables or views that exist."""
+    if op.old is not None:
+        held = next((i for i in state.security.items() if i.key == op.old.key), None)
+        _same(held, op.old, op.old.describe())
+    elif op.new is not None and any(i.key == op.new.key for i in state.security.items()):
+        raise _Misfit(f"{op.new.describe()} exists already")
+    for name in op.new.tables if op.new is not None else ():
+        if name not in state.tables and name not in state.views:
+            raise _Misfit(f'no table "{name}"')
+    _does(state, op)
+
+
 _EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateTable: lambda state, op: state.put(op.table),
     DropTable: lambda state, op: state.remove(op.table.name),
@@ -734,6 +767,7 @@ _EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     DisableSync: _set_sync(False),
     CreateSyncSupport: _set_sync_support(True),
     DropSyncSupport: _set_sync_support(False),
+    SetSecurity: _set_security,
 }
 
 
@@ -775,6 +809,7 @@ _APPLY: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     DisableSync: _disable_sync,
     CreateSyncSupport: _create_sync_support,
     DropSyncSupport: _drop_sync_support,
+    SetSecurity: _check_security,
 }
 _HANDLERS = {op_type: _checked(apply) for op_type, apply in _APPLY.items()}
 _EFFECTS_CHECKED = {op_type: _checked(effect) for op_type, effect in _EFFECTS.items()}

@@ -88,6 +88,8 @@ def render_file(plan: Plan, title: str) -> str:
     if warnings:
         lines.append("-- warnings:")
         lines += [f"--   {one_line(w)}" for w in warnings]
+    if plan.server_only:
+        lines.append(f"-- server-only: {one_line(plan.server_only)}")
     if plan.foreign_keys_off:
         lines.append(DIRECTIVE_FK_OFF)
     chunks = []

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from mizzle.core.expr import SqlExpr, qualify_single_table_columns
+from mizzle.core.security import Security
 from mizzle.core.types import ColumnType
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
@@ -391,6 +392,9 @@ class Schema(_Frozen):
     tables: tuple[Table, ...] = ()
     enums: tuple[Enum, ...] = ()
     views: tuple[View, ...] = ()
+    #: server-only: row level security, policies, grants, default privileges, comments
+    #: (`core/security.py`); SQLite holds none of it
+    security: Security = Security()
 
     @field_validator("tables", "enums", "views")
     @classmethod

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from mizzle.core.model import Check, Column, Enum, ForeignKey, Index, PrimaryKey, Table, Unique, View
+from mizzle.core.security import SecurityItem
 
 
 class Safety(StrEnum):
@@ -584,6 +585,30 @@ class DropSyncSupport(Operation):
 
     def describe(self) -> str:
         return "drop the sync support objects (the tombstone log is lost)"
+
+
+# --- server-only security (core/security.py) ----------------------------------------------------
+
+
+class SetSecurity(Operation):
+    """One security item comes (`old` None), goes (`new` None) or changes (both, same key):
+    row level security, a policy, a grant, a default privilege, a comment. PostgreSQL only:
+    SQLite holds none of them and plans nothing for it."""
+
+    op: Literal["set_security"] = "set_security"
+    old: SecurityItem | None = None
+    new: SecurityItem | None = None
+
+    def reverse(self) -> SetSecurity:
+        return SetSecurity(old=self.new, new=self.old)
+
+    def describe(self) -> str:
+        if self.old is None and self.new is not None:
+            return f"add {self.new.describe()}"
+        if self.new is None and self.old is not None:
+            return f"remove {self.old.describe()}"
+        assert self.new is not None
+        return f"change {self.new.describe()}"
 
 
 def reverse_all(operations: list[Operation]) -> list[Operation]:

@@ -49,6 +49,9 @@ class Plan:
     steps: tuple[Step, ...]
     #: SQLite: the plan rebuilds a table, so it must run with foreign keys off (see module doc)
     foreign_keys_off: bool = False
+    #: what the migration changes that this database does not have, left out (row level
+    #: security, policies, grants, comments on SQLite): one line for the file's header
+    server_only: str = ""
 
     @property
     def operations(self) -> list[Operation]:
@@ -77,4 +80,6 @@ class Plan:
             )
             for s in reversed(self.steps)
         )
-        return Plan(dialect=self.dialect, steps=steps, foreign_keys_off=self.foreign_keys_off)
+        return Plan(
+            dialect=self.dialect, steps=steps, foreign_keys_off=self.foreign_keys_off, server_only=self.server_only
+        )

@@ -57,9 +57,11 @@ from mizzle.core.operations import (
     RenameTable,
     ReplaceView,
     Safety,
+    SetSecurity,
     is_widening,
     reverse_all,
 )
+from mizzle.core.security import Grant, Policy
 from mizzle.core.types import ColumnType, TypeKind, t
 
 SAFE, MAY_FAIL, DATA_LOSS = Safety.SAFE, Safety.MAY_FAIL, Safety.DATA_LOSS
@@ -78,6 +80,7 @@ TUNE = Table(
 PKEY = PrimaryKey(name="tune_pkey", columns=("id",))
 FK = ForeignKey(name="tune_set_id_fkey", columns=("set_id",), ref_table="set", ref_columns=("id",), on_delete="cascade")
 UNIQUE = Unique(name="tune_title_key", columns=("title",))
+POLICY = Policy(table="tune", name="own", command="SELECT", roles=("authenticated",), using="(owner = auth.uid())")
 CHECK = Check(name="tune_plays_check", expr=SqlExpr.parse("plays >= 0"))
 INDEX = Index(name="tune_title_idx", keys=(IndexKey(column="title"),))
 UNIQUE_INDEX = Index(name="tune_lower_idx", keys=(IndexKey(expr=SqlExpr.parse("lower(title)")),), unique=True)
@@ -146,6 +149,11 @@ SAFETY: list[tuple[Operation, Safety]] = [
     (DisableSync(table="tune", primary_key=("id",)), SAFE),
     (CreateSyncSupport(), SAFE),
     (DropSyncSupport(), DATA_LOSS),
+    # server-only security: who may read or write rows, never the rows themselves
+    (SetSecurity(new=POLICY), SAFE),
+    (SetSecurity(old=POLICY), SAFE),
+    (SetSecurity(old=POLICY, new=POLICY.model_copy(update={"using": "false"})), SAFE),
+    (SetSecurity(new=Grant(on="table", object="tune", grantee="anon", privilege="SELECT")), SAFE),
 ]
 
 #: Each operation class and the class of its reverse.
@@ -166,6 +174,7 @@ REVERSE_CLASS: dict[type[Operation], type[Operation]] = {
     ReplaceView: ReplaceView,
     EnableSync: DisableSync,
     CreateSyncSupport: DropSyncSupport,
+    SetSecurity: SetSecurity,
 }
 REVERSE_CLASS |= {undo: do for do, undo in REVERSE_CLASS.items()}
 

@@ -44,7 +44,7 @@ from mizzle.core.model import (
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
-from mizzle.dialects.postgresql import sync_sql, types
+from mizzle.dialects.postgresql import introspect_security, sync_sql, types
 from mizzle.dialects.postgresql.catalog import (
     Catalog,
     ColumnRow,
@@ -94,10 +94,16 @@ def introspect(
         with conn.transaction(force_rollback=True):
             others = sorted(set(schemas) - {schema_name})
             catalog = read_catalog(conn, schema_name, others)
+            security_rows = introspect_security.read_security_rows(conn, schema_name)
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
-        return _Assembler(catalog, schema_name, frozenset(others)).run()
+        found = _Assembler(catalog, schema_name, frozenset(others)).run()
+    security, notes = introspect_security.assemble(security_rows, found.schema)
+    if not security and not notes:
+        return found
+    unsupported = sorted({*found.unsupported, *notes}, key=lambda u: (u.kind, u.name, u.detail))
+    return Introspected(schema=found.schema.model_copy(update={"security": security}), unsupported=tuple(unsupported))
 
 
 @contextmanager
@@ -238,8 +244,6 @@ class _Assembler:
                 self.note("inheritance", name, f"inherits from {rel.inherits}: read as a plain table")
             if rel.persistence == "u":
                 self.note("unlogged table", name, "read as an ordinary table")
-            if rel.row_security:
-                self.note("row level security", name, "enabled on the table; not modelled")
         elif rel.relkind == "S":
             self.sequences[rel.oid] = rel
             self.sequence_oids[name] = rel.oid

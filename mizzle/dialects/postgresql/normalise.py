@@ -27,12 +27,14 @@ from mizzle.core.operations import (
 )
 from mizzle.core.quoting import quoted_name
 from mizzle.core.tracking import MigrationDatabase
+from mizzle.dialects.postgresql.normalise_policies import normalise_policies
 
 
 def normalise(db: MigrationDatabase, conn: Any, target: Schema, operations: list[Operation]) -> Schema:
     """`target` with its checks, indexes, defaults and views that `operations` would change
     spelled as the database prints them. Only the objects whose text differs are created, in
     a rolled-back transaction; `target` itself when there are none or the database refuses."""
+    target = normalise_policies(db, conn, target, operations)
     suspects = _suspects(operations)
     if not suspects.tables and not suspects.views:
         return target
@@ -108,7 +110,7 @@ def _scratch(target: Schema, suspects: _Suspects) -> Schema:
                 table_names.add(read)
     tables = [t.model_copy(update={"foreign_keys": ()}) for t in target.tables if t.name in table_names]
     views = [v for v in target.views if v.name in view_names]
-    return Schema(tables=tuple(tables), enums=target.enums, views=tuple(views))
+    return Schema(tables=tuple(tables), enums=target.enums, views=tuple(views))  # no security: not compared
 
 
 def _held(db: MigrationDatabase, conn: Any, scratch: Schema) -> Schema | None:

@@ -22,12 +22,14 @@ Steps run in the migration's transaction, except:
 Where each operation's SQL comes from: tables, keys, constraints, indexes and views in
 `plan_tables.py`; columns in `plan_columns.py` (type conversions in `plan_casts.py`,
 serial sequences in `plan_serials.py`); enums in `plan_enums.py`; sync triggers and
-their support objects in `plan_sync.py`.
+their support objects in `plan_sync.py`; row level security, policies, grants and comments
+in `plan_security.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -62,9 +64,10 @@ from mizzle.core.operations import (
     RenameColumn,
     RenameTable,
     ReplaceView,
+    SetSecurity,
 )
 from mizzle.core.plan import Plan, Step
-from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_sync, plan_tables
+from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_security, plan_sync, plan_tables
 from mizzle.dialects.postgresql.plan_context import Context, Planned
 
 NAME = "postgresql"
@@ -98,6 +101,7 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     DisableSync: plan_sync.disable_sync,
     CreateSyncSupport: plan_sync.create_sync_support,
     DropSyncSupport: plan_sync.drop_sync_support,
+    SetSecurity: plan_security.set_security,
 }
 
 
@@ -209,4 +213,7 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
                 reverse_transactional=reverse.transactional,
             )
         )
+    guard = plan_security.role_guard(ops)
+    if guard is not None and steps:
+        steps[0] = replace(steps[0], guards=(guard, *steps[0].guards))
     return Plan(dialect=NAME, steps=tuple(steps))

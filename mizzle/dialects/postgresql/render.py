@@ -28,6 +28,7 @@ from mizzle.core.model import (
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
+from mizzle.dialects.postgresql.render_security import default_privilege_statements, security_statements
 from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = "postgres"
@@ -166,9 +167,11 @@ def schema_names(schema: Schema) -> list[str]:
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
-    """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
-    tables (foreign keys inline when the target exists already), foreign keys closing a
-    cycle, indexes, sync support and triggers, views (each after the views it reads).
+    """Every statement creating `schema` in an empty PostgreSQL database, in order: default
+    privileges (tables created next receive them), enums, tables (foreign keys inline when
+    the target exists already), foreign keys closing a cycle, indexes, sync support and
+    triggers, views (each after the views it reads), then grants, row level security,
+    policies and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
@@ -176,6 +179,7 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
     statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}" for name in schema_names(schema)]
+    statements += default_privilege_statements(schema.security)
     statements += [create_enum_sql(e) for e in schema.enums]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
@@ -187,4 +191,4 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
-    return statements
+    return statements + security_statements(schema.security)

@@ -44,6 +44,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
@@ -55,6 +56,7 @@ from mizzle.core.operations import (
     DropTable,
     Operation,
     RenameTable,
+    SetSecurity,
     reverse_all,
 )
 from mizzle.core.plan import Plan, Step
@@ -73,6 +75,10 @@ from mizzle.dialects.sqlite.steps import Rendered, rebuild, render
 
 NAME = "sqlite"
 
+#: operations on what SQLite does not have (row level security, policies, grants, comments):
+#: planned as nothing, so they never block a SQLite migration
+SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity,)
+
 
 def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
     """Statements carrying out `operations` (which turn `old` into `new`) on SQLite, each step
@@ -81,7 +87,11 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     # The projection drops enums no column uses (SQLite keeps enums only in column CHECKs),
     # but a table or column this plan adds may use one: the planner must know its values.
     before = Schema(tables=before.tables, views=before.views, enums=old.enums)
-    return _Planner(_held_operations(operations), before, storage_projection(new), new).plan()
+    held = _held_operations(operations)
+    kept = [op for op in held if not isinstance(op, SERVER_ONLY)]
+    planned = _Planner(kept, before, storage_projection(new), new).plan()
+    left_out = [op for op in held if isinstance(op, SERVER_ONLY)]
+    return replace(planned, server_only=server_only_note(left_out)) if left_out else planned
 
 
 def _held_operations(operations: list[Operation]) -> list[Operation]:
@@ -97,6 +107,25 @@ def _held_operations(operations: list[Operation]) -> list[Operation]:
                 op = op.model_copy(update={"table": op.table.model_copy(update={"foreign_keys": fks})})
         held.append(op)
     return held
+
+
+def server_only_note(operations: Sequence[Operation]) -> str:
+    """`3 policies, 2 grants: PostgreSQL only, not on SQLite` for the file's header."""
+    counts: dict[str, int] = {}
+    for op in operations:
+        assert isinstance(op, SetSecurity)
+        item = op.new if op.new is not None else op.old
+        assert item is not None
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    words = {
+        "row_security": ("row level security change", "row level security changes"),
+        "policy": ("policy", "policies"),
+        "grant": ("grant", "grants"),
+        "default_privilege": ("default privilege", "default privileges"),
+        "comment": ("comment", "comments"),
+    }
+    parts = [f"{n} {words[kind][n != 1]}" for kind, n in counts.items()]
+    return f"{', '.join(parts)}: PostgreSQL only, not on SQLite"
 
 
 # --- the planner -------------------------------------------------------------------------------

@@ -25,6 +25,8 @@
 - `columns.py`: the type builders and their methods (`.not_null()`, `.default()`...);
 - `constraints.py`: table-level `primary_key`, `unique`, `check`, `foreign_key`, `index`;
 - `table.py`: `Table`, `Enum`, `View`;
+- `security.py`: `__rls__`, `__policies__` (`policy`), `__grants__` (`grant`), `__comment__`,
+  `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), comment(...))`;
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
@@ -61,11 +63,13 @@ from mizzle.sources.dsl.columns import (
     varchar,
 )
 from mizzle.sources.dsl.constraints import asc, check, desc, foreign_key, index, primary_key, unique
+from mizzle.sources.dsl.security import ServerOnly, comment, default_privilege, grant, policy
 from mizzle.sources.dsl.table import Enum, Table, View
 
 __all__ = [
     "Column",
     "Enum",
+    "ServerOnly",
     "Table",
     "View",
     "asc",
@@ -75,17 +79,21 @@ __all__ = [
     "bytea",
     "char",
     "check",
+    "comment",
     "custom",
     "date",
+    "default_privilege",
     "desc",
     "double",
     "foreign_key",
+    "grant",
     "index",
     "integer",
     "json",
     "jsonb",
     "now",
     "numeric",
+    "policy",
     "primary_key",
     "random_uuid",
     "real",

@@ -20,6 +20,7 @@ from sqlglot import exp
 from mizzle.core import model
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
+from mizzle.core.security import Security
 from mizzle.core.types import INTEGER_KINDS, JSON_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.sources.dsl.columns import UNSET, Column, ColumnSpec, Reference
 from mizzle.sources.dsl.constraints import (
@@ -31,6 +32,7 @@ from mizzle.sources.dsl.constraints import (
     UniqueDecl,
 )
 from mizzle.sources.dsl.draft import UNNAMED, TableDraft, add_sync_parts, name_tables
+from mizzle.sources.dsl.security import ServerOnly, server_only_items, table_items
 from mizzle.sources.dsl.table import Enum, Table, View, is_abstract, snake_case, table_name
 
 _DECIMAL_KINDS = NUMBER_KINDS - INTEGER_KINDS - SERIAL_KINDS
@@ -44,6 +46,11 @@ TABLE_OPTIONS = (
     "__checks__",
     "__indexes__",
     "__sync__",
+    "__rls__",
+    "__policies__",
+    "__grants__",
+    "__comment__",
+    "__comments__",
 )
 D = TypeVar("D")
 # Python's own class attributes are not misspelt options (`__qualname__` looks like `__tablename__`).
@@ -51,10 +58,14 @@ _KNOWN_DUNDERS = frozenset(TABLE_OPTIONS) | set(vars(Table)) | set(vars(type)) |
 
 
 def schema_from_classes(
-    tables: Iterable[type[Table]], enums: Iterable[Enum] = (), views: Iterable[View] = ()
+    tables: Iterable[type[Table]],
+    enums: Iterable[Enum] = (),
+    views: Iterable[View] = (),
+    server_only: Iterable[ServerOnly] = (),
 ) -> model.Schema:
     """The schema the given declarations describe. Enums used by columns are included even
-    when not listed; names are given to unnamed constraints in the order of `tables`."""
+    when not listed; names are given to unnamed constraints in the order of `tables`;
+    security (`dsl/security.py`) from the table classes and the `ServerOnly` blocks."""
     classes = [cls for cls in dict.fromkeys(tables) if not is_abstract(cls)]
     view_list = list(dict.fromkeys(views))
     drafts = [_TableBuilder(cls).draft() for cls in classes]
@@ -65,10 +76,12 @@ def schema_from_classes(
                 e = column.spec.enum
                 enum_models.setdefault(model.Enum(name=e.name, values=e.values), None)
     view_models = [model.View(name=v.name, query=v.query) for v in view_list]
+    items = [item for cls in classes for item in table_items(table_name(cls), cls, column_names(cls))]
     return model.Schema(
         tables=tuple(name_tables(drafts, [v.name for v in view_list])),
         enums=tuple(enum_models),
         views=tuple(view_models),
+        security=Security.of(items + server_only_items(server_only)),
     )
 
 

@@ -46,6 +46,7 @@ from mizzle.core.model import (
 from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
 from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.sources import dsl
+from mizzle.sources.dsl.codegen_security import SecurityWriter
 from mizzle.sources.dsl.draft import UNNAMED, TableDraft, name_drafts
 from mizzle.sources.dsl.pyformat import (
     Assign,
@@ -246,6 +247,7 @@ class _Writer:
         self.by_table = {p.table.name: p for p in self.plans}
         self.view_names = {v.name: _unique(pascal_case(v.name), taken) for v in schema.views}
         self.used: set[str] = set()
+        self.security = SecurityWriter(schema.security, {t.name for t in schema.tables})
         self.decide_names()
         for p in self.plans:
             self.decide_attributes(p)
@@ -317,6 +319,7 @@ class _Writer:
         for v in self.schema.views:
             query = call(self.use("sql"), Str(v.query.sql))
             body.append(Assign(self.view_names[v.name], call(self.use("View"), Str(v.name), query)))
+        body += self.security.module_body(self.use)
         names = sorted(self.used, key=lambda n: (not n[0].isupper(), n))
         head: list[Statement] = [Docstring(header)] if header else []
         if names:
@@ -335,7 +338,7 @@ class _Writer:
         body += self.table_level(p)
         if p.table.sync:
             body.append(Assign("__sync__", Code("True")))
-        return body
+        return body + self.security.table_body(p.table.name, self.use)
 
     def table_level(self, p: _Plan) -> list[Assign]:
         t = p.table

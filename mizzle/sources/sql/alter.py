@@ -20,6 +20,7 @@ from mizzle.core.naming import make_object_name
 from mizzle.core.types import ColumnType
 from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident
 from mizzle.sources.sql.identity import identity_options
+from mizzle.sources.sql.security import COMMENT_TARGETS
 from mizzle.sources.sql.split import Statement, Tokens, parse_statement, qualified
 
 #: CREATE / DROP of objects that belong to the cluster, not to a database's schema.
@@ -81,6 +82,15 @@ class AlterStatements:
             self, st: Statement, table: DraftTable, node: exp.Expression, name: str | None, pending: list[Pending]
         ) -> None: ...
 
+        # security statements (security.py)
+        def _row_security(self, table: str, tokens: Tokens) -> bool: ...
+
+        def _alter_policy(self, st: Statement) -> None: ...
+
+        def _default_privileges(self, st: Statement) -> None: ...
+
+        def comment_item(self, what: str, parts: tuple[str, ...], text: str | None) -> None: ...
+
     def _alter(self, st: Statement, head: tuple[str, ...]) -> None:
         what = head[1] if len(head) > 1 else ""
         if what == "TABLE":
@@ -91,6 +101,10 @@ class AlterStatements:
             self._alter_sequence(st)
         elif what in ("INDEX", "VIEW"):
             self._alter_index_or_view(st, what)
+        elif what == "POLICY":
+            self._alter_policy(st)
+        elif head[1:3] == ("DEFAULT", "PRIVILEGES"):
+            self._default_privileges(st)
         # Any other ALTER changes an object the model does not hold (reported where it is created),
         # a role, or the database: nothing to read.
 
@@ -102,10 +116,9 @@ class AlterStatements:
         name = tokens.qualified_name()
         tokens.accept("*")
         d = self.draft
-        if any(tokens.at(*words) for words in _ALTER_TABLE_IGNORED) or name in d.skipped:
+        if name in d.skipped or self._row_security(name, tokens):
             return
-        if tokens.at("ENABLE", "ROW") or tokens.at("FORCE", "ROW"):
-            d.unsupported("row level security", name, "enabled on the table; not modelled")
+        if any(tokens.at(*words) for words in _ALTER_TABLE_IGNORED):
             return
         table = d.tables.get(name)
         if table is None:
@@ -279,4 +292,9 @@ class AlterStatements:
         else:
             name = qualified(parts)
         tokens.skip_to("IS")
+        if what in COMMENT_TARGETS and not (what == "TYPE" and name not in self.draft.enums):
+            text = tokens.string()
+            if text is not None or tokens.at("NULL"):
+                self.comment_item(what, parts, text)
+                return
         self.draft.comment(name, present=not tokens.at("NULL"))

@@ -10,7 +10,7 @@ UNIQUE) and constraints (unique across the schema for generated names).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from sqlglot import exp
@@ -39,6 +39,7 @@ from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import type_sql
+from mizzle.sources.sql.security_items import SecurityItems
 from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
@@ -208,6 +209,8 @@ class Draft:
         self._on_tables: dict[tuple[str, str], list[str]] = {}
         #: table → the names of mizzle's sync triggers created on it
         self.sync_triggers: dict[str, set[str]] = {}
+        #: row level security, policies, grants, default privileges, comments
+        self.security = SecurityItems()
 
     # --- name spaces ------------------------------------------------------------------
 
@@ -289,6 +292,9 @@ class Draft:
         if kind == "DOMAIN" and name in self.domains:
             self.domains.pop(name)
             return True
+        if kind == "POLICY":
+            policy, _, on_table = name.partition(" on ")
+            return self.security.pop(("policy", on_table, policy)) is not None
         if kind == "SEQUENCE" and name in self.sequences:
             self.sequences.pop(name)
             self._relations.discard(name)
@@ -403,10 +409,15 @@ class Draft:
         if self.data_statements:
             n = self.data_statements
             self.unsupported("data", f"{n} statement{'s' if n > 1 else ''}", "ignored (a schema file holds no rows)")
+        views = tuple(self._kept_views())
+        indexes = {i.name for t in tables for i in t.indexes} | {u.name for t in tables for u in t.uniques}
+        indexes |= {t.primary_key.name for t in tables if t.primary_key}
+        security = self.security.finish({t.name for t in tables}, {v.name for v in views}, indexes, set(self.enums))
         schema = Schema(
             tables=tables,
             enums=tuple(Enum(name=n, values=tuple(v)) for n, v in self.enums.items()),
-            views=tuple(self._kept_views()),
+            views=views,
+            security=security,
         )
         try:
             validate(schema)
@@ -479,7 +490,12 @@ class Draft:
     def _resolved(self, source: str, table: DraftTable, fk: DraftForeignKey) -> ForeignKey:
         where = f'{source}:{fk.line}: table "{table.name}", foreign key "{fk.name}"'
         if fk.ref_schema is not None:
-            return self._external(source, table, fk, where)
+            own = f"{fk.ref_schema}.{fk.ref_table}"
+            if own not in self.tables:
+                return self._external(source, table, fk, where)
+            # a table of one of the app's own schemas, which the file creates: a key inside
+            # the model, by the qualified name the model gives that table (`core/qualified.py`)
+            fk = replace(fk, ref_table=own, ref_schema=None)
         target = self.tables.get(fk.ref_table)
         if target is None:
             if fk.ref_table in self.skipped:

@@ -40,6 +40,7 @@ from mizzle.sources.sql.draft import (
     pg_expr_tree,
     relation_name,
 )
+from mizzle.sources.sql.security import SecurityStatements
 from mizzle.sources.sql.split import (
     Statement,
     Tokens,
@@ -68,7 +69,7 @@ def parse_ddl(text: str, source: str = "schema.sql") -> Introspected:
 
 #: First words of statements that create or change nothing the model holds.
 _SKIPPED = frozenset(
-    {"SET", "RESET", "SELECT", "VALUES", "TABLE", "WITH", "SHOW", "EXPLAIN", "GRANT", "REVOKE"}
+    {"SET", "RESET", "SELECT", "VALUES", "TABLE", "WITH", "SHOW", "EXPLAIN"}
     | {"SECURITY", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "ANALYZE"}
     | {"ANALYSE", "VACUUM", "CHECKPOINT", "CLUSTER", "REINDEX", "REFRESH", "LOCK", "NOTIFY", "LISTEN", "UNLISTEN"}
     | {"DISCARD", "LOAD", "PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE", "CLOSE"}
@@ -89,7 +90,6 @@ _CREATE_UNSUPPORTED: dict[tuple[str, ...], str] = {
     ("EVENT", "TRIGGER"): "event trigger",
     ("MATERIALIZED", "VIEW"): "materialized view",
     ("EXTENSION",): "extension",
-    ("POLICY",): "policy",
     ("RULE",): "rule",
     ("SCHEMA",): "schema",
     ("COLLATION",): "collation",
@@ -123,7 +123,7 @@ _IDENTITY_KINDS = frozenset({TypeKind.SMALLINT, TypeKind.INTEGER, TypeKind.BIGIN
 _IDENTITY_OPTIONS = {"start": "start", "increment": "increment", "minvalue": "min_value", "maxvalue": "max_value"}
 
 
-class _Loader(AlterStatements):
+class _Loader(AlterStatements, SecurityStatements):
     """Runs statements one by one on a `Draft`."""
 
     def __init__(self, source: str) -> None:
@@ -162,6 +162,8 @@ class _Loader(AlterStatements):
             self._drop(st, head)
         elif first == "COMMENT":
             self._comment(st, head)
+        elif first in ("GRANT", "REVOKE"):
+            self._grant(st, revoke=first == "REVOKE")
         elif first in ("DO", "CALL", "IMPORT"):
             what = {"DO": "DO block", "CALL": "procedure call", "IMPORT": "foreign schema import"}[first]
             self.draft.unsupported(what, f"at line {st.line}", "not run: what it creates is not read")
@@ -192,6 +194,8 @@ class _Loader(AlterStatements):
             self._create_sequence(st)
         elif kind == "DOMAIN":
             self._create_domain(st)
+        elif kind == "POLICY":
+            self._create_policy(st)
         else:
             self._create_unsupported(st, words)
 

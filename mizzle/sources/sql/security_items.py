@@ -1,0 +1,55 @@
+"""The security items a schema file's statements leave (`sources/sql/security.py` reads
+the statements), kept by key as PostgreSQL keeps them: one per policy, grant, comment..."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mizzle.core.security import PUBLIC, Comment, DefaultPrivilege, Grant, Security
+
+
+class SecurityItems:
+    """The draft's security items by key, as the statements so far leave them."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[Any, ...], Any] = {}
+
+    def put(self, item: Any) -> None:
+        self.items[item.key] = item
+
+    def pop(self, key: tuple[Any, ...]) -> Any:
+        return self.items.pop(key, None)
+
+    def finish(self, tables: set[str], views: set[str], indexes: set[str], enums: set[str]) -> Security:
+        """The items on what the file keeps (an item on a dropped table goes with it), less the
+        grants a database gives anyway, which the introspector leaves out too: the table and
+        sequence grants of the file's own default privileges, and initdb's."""
+        relations = tables | views
+        kept = []
+        for item in self.items.values():
+            if any(t not in relations for t in item.tables):
+                continue
+            if isinstance(item, Comment) and (
+                (item.on == "index" and item.object not in indexes) or (item.on == "type" and item.object not in enums)
+            ):
+                continue
+            kept.append(item)
+        implied = {
+            (d.on, d.grantee, d.privilege, d.grantable)
+            for d in kept
+            if isinstance(d, DefaultPrivilege) and d.schema_name in (None, "public")
+        }
+        kept = [
+            i
+            for i in kept
+            if not (
+                isinstance(i, Grant)
+                and i.column is None
+                and ((i.on + "s", i.grantee, i.privilege, i.grantable) in implied or i == _INITDB_GRANT)
+            )
+        ]
+        return Security.of(kept)
+
+
+#: what initdb gives every database (PostgreSQL 15 on): PUBLIC may use schema public
+_INITDB_GRANT = Grant(on="schema", object="public", grantee=PUBLIC, privilege="USAGE")
