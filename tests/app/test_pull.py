@@ -44,7 +44,7 @@ def test_pull_writes_sqlalchemy_models_or_postgresql_ddl(
 def test_an_existing_file_is_kept_without_force(filled: DatabaseURL, tmp_path: Path) -> None:
     out = tmp_path / "pulled.py"
     out.write_text("mine\n")
-    with pytest.raises(MizzleError, match="already exists: pass --force"):
+    with pytest.raises(MizzleError, match="already exists and was not written by mizzle pull .*: pass --force"):
         pulling.pull(filled, out)
     assert out.read_text() == "mine\n"
     pulling.pull(filled, out, force=True)
