@@ -137,10 +137,17 @@ def pull(
         conn.close()
     left_out = tuple(n for n in tables.declared(introspected.schema) if EVERY_TABLE.keeps(n))
     schema = tables.apply(introspected.schema)
+    text = render(schema, out.suffix, style)
     # Read before it is replaced; a file pull wrote is read as it wrote it
     replaced_style = pulled_style(out) if out.exists() else None
-    previous, problem = _previous(out, replaced_style or style) if out.exists() else (None, None)
-    _write(out, render(schema, out.suffix, style), make_folder=make_folder)
+    changes: SchemaChanges | None = None
+    problem: str | None = None
+    if _same_text(out, text):
+        changes = SchemaChanges(())  # the same text declares the same schema: no need to load it
+    elif out.exists():
+        previous, problem = _previous(out, replaced_style or style)
+        changes = schema_changes(previous, schema) if previous is not None else None
+    _write(out, text, make_folder=make_folder)
     warnings = [w for w in [introspected.warning()] if w]
     if style == "sqlalchemy" and (kept := _sqlite_spellings(schema)):
         # SQLAlchemy models have no per-dialect declared type or DEFAULT text mizzle reads back
@@ -158,11 +165,18 @@ def pull(
         out,
         _counts(schema),
         tuple(warnings),
-        changes=schema_changes(previous, schema) if previous is not None else None,
+        changes=changes,
         replaced_pulled=replaced_style is not None,
         previous_problem=problem,
         left_out=left_out,
     )
+
+
+def _same_text(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 def _previous(path: Path, style: Style) -> tuple[Schema | None, str | None]:
