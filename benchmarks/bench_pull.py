@@ -249,8 +249,9 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--no-results", action="store_true", help="print the table only")
     a = p.parse_args(argv)
     databases = tuple(d.strip() for d in a.databases.split(",") if d.strip())
-    if unknown := [d for d in databases if d not in DATABASES] or not databases:
-        p.error(f"--databases: unknown {unknown or 'nothing'}; choose from {', '.join(DATABASES)}")
+    unknown = [d for d in databases if d not in DATABASES]
+    if unknown or not databases:
+        p.error(f"--databases: unknown {unknown}; choose from {', '.join(DATABASES)}")
     if a.runs < 1:
         p.error("--runs must be at least 1")
     return Options(databases, a.runs, a.skip_drizzle, a.pg_url, a.corpus, None if a.no_results else a.results)
