@@ -23,6 +23,8 @@ from fnmatch import fnmatchcase
 from mizzle.core.errors import MizzleError
 from mizzle.core.model import Schema
 
+#: The schema of a name the model does not qualify
+DEFAULT_SCHEMA = "public"
 #: Tables that belong to a migration tool, never to the app's schema.
 DEFAULT_EXCLUDED = ("__drizzle_migrations", "drizzle.*", "__mizzle_*")
 
@@ -58,8 +60,12 @@ class TableFilter:
         """The filter in `tables_filter` spelling (what `from_patterns` reads)."""
         return (*self.include, *(f"!{p}" for p in self.exclude))
 
-    def keeps(self, name: str, schema: str = "public") -> bool:
-        """Whether table `name` of schema `schema` is managed."""
+    def keeps(self, name: str, schema: str | None = None) -> bool:
+        """Whether table `name` of schema `schema` is managed. A name the model qualifies
+        (`audit.log`: a table of another schema than the default one) carries its schema."""
+        if schema is None:
+            schema, _, bare = name.rpartition(".")
+            schema, name = schema or DEFAULT_SCHEMA, bare
         if any(_matches(p, name, schema) for p in DEFAULT_EXCLUDED):
             return False
         if self.include and not any(_matches(p, name, schema) for p in self.include):

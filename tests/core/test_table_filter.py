@@ -52,7 +52,11 @@ def test_drizzle_kit_spelling_includes_and_bang_excludes(patterns: list[str], ke
 def test_a_pattern_with_a_dot_is_matched_with_the_schema() -> None:
     f = TableFilter(exclude=("audit.*",))
     assert f.keeps("log", "public")
+    assert f.keeps("log")
     assert not f.keeps("log", "audit")
+    assert not f.keeps("audit.log")  # a name the model qualifies carries its schema
+    assert not EVERY_TABLE.keeps("drizzle.__drizzle_migrations")
+    assert TableFilter(include=("log",)).keeps("audit.log")
 
 
 @pytest.mark.parametrize("values", [["a,,b"], [""], ["!"], [" "]])
