@@ -215,7 +215,9 @@ def bench_database(opts: Options, key: str, report: Report, versions: dict[str, 
                     try:
                         timing = drizzle_pull(peer, db, url, work, names)
                     except BenchmarkFailed as err:
-                        failed[peer.name] = " ".join(redact(str(err)).split())
+                        # its last line says why (the ones before are its progress spinner)
+                        lines = [line.strip() for line in redact(str(err)).splitlines() if line.strip()]
+                        failed[peer.name] = lines[-1] if lines else "failed"
                     else:
                         peers[peer.name].peer_times.append(timing.wall)
                         peers[peer.name].peer_cpu_times.append(timing.cpu)
