@@ -19,9 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from mizzle.core.errors import MizzleError
-from mizzle.core.model import Schema
+
+if TYPE_CHECKING:  # the config reads filters: starting the CLI must not import the model (pydantic, sqlglot)
+    from mizzle.core.model import Schema
 
 #: The schema of a name the model does not qualify
 DEFAULT_SCHEMA = "public"
