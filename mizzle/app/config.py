@@ -30,6 +30,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from mizzle.core import qualified
 from mizzle.core.errors import ConfigError
 from mizzle.core.table_filter import TableFilter, TableFilterError
 from mizzle.dialects import BUILT_IN, dialect_names
@@ -40,7 +41,7 @@ PYPROJECT_NAME = "pyproject.toml"
 ENV_FILES = (".env", ".env.local")  # later files override earlier ones
 SCHEMA_SUFFIXES = (".py", ".sql")
 
-_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables", "tables_filter"})
+_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables", "schemas", "tables_filter"})
 _DB_KEYS = frozenset({"url"})
 _VAR_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -64,6 +65,9 @@ class Config:
     sync_tables: tuple[str, ...] = ()
     #: Which of the database's tables mizzle manages (`core/table_filter.py`)
     tables_filter: TableFilter = field(default_factory=TableFilter)
+    #: The app's own PostgreSQL schemas besides `public` that `pull` reads (their objects are
+    #: named `schema.name`); push and check read the ones the schema's objects live in.
+    schemas: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -199,6 +203,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
         env=env,
         sync_tables=_sync_tables(data, where),
         tables_filter=_tables_filter(data, where),
+        schemas=_schemas(data, where),
     )
 
 
@@ -219,6 +224,19 @@ def _sync_tables(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f'sync_tables in {where} must be a list of table names or patterns such as ["tune", "play*"]')
     return tuple(value)
+
+
+def _schemas(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    value = data.get("schemas", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and "." not in v for v in value):
+        raise ConfigError(f'schemas in {where} must be a list of schema names such as ["basejump"]')
+    for name in value:
+        if qualified.is_platform(name):
+            raise ConfigError(
+                f"schemas in {where}: {name!r} is not the app's own schema "
+                f"({'public is always read' if name == 'public' else 'the platform manages it'})"
+            )
+    return tuple(dict.fromkeys(value))
 
 
 def _string(data: Mapping[str, Any], key: str, where: str, prefix: str = "") -> str | None:

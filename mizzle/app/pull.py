@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -123,16 +124,17 @@ def pull(
     style: Style = "dsl",
     force: bool = False,
     make_folder: bool = False,
+    schemas: Sequence[str] = (),
     tables: TableFilter = EVERY_TABLE,
 ) -> Pulled:
     """Introspect the database at `url` and write its schema to `out` (.py or .sql), after
-    `check_target`; only the tables `tables` keeps (TableFilterError when a kept table
-    references one it leaves out)."""
+    `check_target`. `schemas`: the app's own schemas read besides the default one; only the
+    tables `tables` keeps (TableFilterError when a kept table references one it leaves out)."""
     check_target(out, style=style, force=force, make_folder=make_folder)
     dialect = get_dialect(url.dialect)
     conn = dialect.connect(url)
     try:
-        introspected = dialect.introspect(conn)
+        introspected = dialect.introspect(conn, schemas)
     finally:
         conn.close()
     left_out = tuple(n for n in tables.declared(introspected.schema) if EVERY_TABLE.keeps(n))

@@ -62,6 +62,14 @@ def pull(
             show_default=False,
         ),
     ] = None,
+    schemas: Annotated[
+        str | None,
+        typer.Option(
+            "--schemas",
+            help="The app's own schemas to read besides public, comma separated [default: the config's schemas].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Introspect a PostgreSQL or SQLite database and write its schema to a file.
 
@@ -82,10 +90,15 @@ def pull(
         pulling.check_target(target, style=how, force=force, make_folder=make_folder)
     except pulling.BadTarget as err:
         raise typer.BadParameter(str(err), param_hint="--out") from None
-    chosen = _table_filter(session, tables, exclude)
+    table_filter = _table_filter(session, tables, exclude)
     url = session.database(db, Path.cwd()) if db is not None else session.configured_database()
 
-    pulled = pulling.pull(url, target, style=how, force=force, make_folder=make_folder, tables=chosen)
+    chosen = tuple(s.strip() for s in schemas.split(",") if s.strip()) if schemas is not None else None
+    if chosen is None:
+        chosen = session.config().schemas if out is None or db is None else ()
+    pulled = pulling.pull(
+        url, target, style=how, force=force, make_folder=make_folder, schemas=chosen, tables=table_filter
+    )
     console = output.stdout()
     console.print(f"wrote {escape(str(pulled.path))}: {pulled.counts} from {escape(url.redacted)}")
     if pulled.changes is not None:

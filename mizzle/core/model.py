@@ -293,12 +293,18 @@ class View(_Frozen):
         return SqlExpr(qualify_single_table_columns(query.tree))
 
     def referenced_tables(self) -> list[str]:
-        """Names of the tables and views the body reads (CTE names excluded)."""
+        """Names of the tables and views the body reads (CTE names excluded), as the model
+        names them (`app.t` for one of the app's other schemas, see `qualified.py`)."""
         from sqlglot import exp
 
         tree = self.query.tree
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-        return sorted({tb.name for tb in tree.find_all(exp.Table) if tb.name not in ctes})
+        names = set()
+        for tb in tree.find_all(exp.Table):
+            if not tb.db and tb.name in ctes:
+                continue
+            names.add(tb.name if tb.db in ("", "public") else f"{tb.db}.{tb.name}")
+        return sorted(names)
 
 
 class Schema(_Frozen):

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from mizzle.core import qualified
 from mizzle.core.errors import SchemaError
 from mizzle.core.migration_text import one_line
 from mizzle.core.model import Column, ForeignKey, LiteralDefault, NowDefault, RandomUuidDefault, Schema, Table
@@ -98,11 +99,24 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
         yield f'duplicate table or view name "{name}"'
     for name in _dupes([e.name for e in schema.enums]):
         yield f'duplicate enum name "{name}"'
-    # PostgreSQL keeps tables, views, indexes and the indexes behind PRIMARY KEY and UNIQUE in one namespace.
+    for place, name in [(f'table "{t.name}"', t.name) for t in schema.tables] + [
+        *((f'view "{v.name}"', v.name) for v in schema.views),
+        *((f'enum "{e.name}"', e.name) for e in schema.enums),
+    ]:
+        problem = _qualified_problem(name)
+        if problem:
+            yield f"{place}: {problem}"
+    for table in schema.tables:
+        if table.sync and qualified.schema_of(table.name) is not None:
+            # the sync triggers, tombstones and change reads name tables of the default schema
+            yield f'table "{table.name}": a sync table must be in the default schema (public)'
+    # PostgreSQL keeps tables, views, indexes and the indexes behind PRIMARY KEY and UNIQUE in
+    # one namespace per schema (an index is in its table's schema).
     relations = [t.name for t in schema.tables] + [v.name for v in schema.views]
     for table in schema.tables:
-        relations += [i.name for i in table.indexes] + [u.name for u in table.uniques]
-        relations += [table.primary_key.name] if table.primary_key else []
+        owned = [i.name for i in table.indexes] + [u.name for u in table.uniques]
+        owned += [table.primary_key.name] if table.primary_key else []
+        relations += [qualified.join(qualified.schema_of(table.name), name) for name in owned]
     for name in _dupes(relations):
         yield f'name "{name}" is used by more than one table, view, index or key'
     for enum in schema.enums:
@@ -117,6 +131,14 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
         for ref in view.referenced_tables():
             if ref not in known:
                 yield f'view "{view.name}": reads missing table or view "{ref}"'
+
+
+def _qualified_problem(name: str) -> str | None:
+    """A dot separates a schema from the name (`core/qualified.py`): once, between two names."""
+    schema, bare = qualified.split(name)
+    if schema is not None and (not schema or not bare or "." in bare):
+        return "a dot separates the schema from the name (`schema.name`): a name cannot hold another one"
+    return None
 
 
 def _table_problems(schema: Schema, table: Table) -> Iterator[str]:

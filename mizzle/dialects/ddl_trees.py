@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from mizzle.core import qualified
 from mizzle.core.errors import MizzleError
 from mizzle.core.expr import needs_quotes
 from mizzle.core.model import Column, ForeignKey, IndexKey, LiteralDefault, PrimaryKey, Schema, Table, Unique, View
@@ -75,7 +76,34 @@ def ident(name: str) -> exp.Identifier:
 
 
 def table_ref(name: str) -> exp.Table:
-    return exp.Table(this=ident(name))
+    """A table, view or type by its model name: `app.t` is `t` in the app's schema `app`
+    (`core/qualified.py`); `sql` joins it back into one name for a database without schemas."""
+    schema, bare = qualified.split(name)
+    return exp.Table(this=ident(bare), db=ident(schema) if schema else None)
+
+
+#: sqlglot dialects of databases without schemas: a model name `app.t` is one name there
+#: (`"app.t"`), which reads back as the same model name.
+SCHEMALESS = frozenset({"sqlite"})
+
+
+def relation_sql(name: str, dialect: str) -> str:
+    """A table's, view's or type's model name as a statement prints it: `app.t` with each
+    part quoted as needed, or one quoted name for a database without schemas."""
+    schema, bare = qualified.split(name)
+    if schema is None or dialect in SCHEMALESS:
+        return name_sql(name, dialect)
+    return f"{name_sql(schema, dialect)}.{name_sql(bare, dialect)}"
+
+
+def _schemaless(tree: exp.Expression) -> exp.Expression:
+    for table in list(tree.find_all(exp.Table)):
+        schema = table.args.get("db")
+        if schema is not None and table.args.get("catalog") is None:
+            joined = f"{schema.name}.{table.name}"
+            table.set("db", None)
+            table.set("this", exp.Identifier(this=joined, quoted=True))
+    return tree
 
 
 def requote(tree: exp.Expression) -> exp.Expression:
@@ -163,6 +191,8 @@ def _dialect(name: str) -> Dialect:
 def sql(tree: exp.Expression, dialect: str) -> str:
     """Print a statement tree built for this one print: sqlglot need not copy it first (nor
     build a dialect object per call, which is most of the cost of printing small trees)."""
+    if dialect in SCHEMALESS:
+        tree = _schemaless(tree)
     return tree.sql(dialect=_dialect(dialect), copy=False)
 
 
@@ -314,6 +344,9 @@ def print_named(
     object without its names) decides everything but the names. The first object of a shape
     is printed with its own names (so that any error names it) and with placeholders; the
     others of that shape are the placeholder text with their names filled in."""
+    if any("." in name for name in names):
+        # a qualified relation name (`app.t`) prints as two names: never through a template
+        return sql(build(names), dialect)
     memo_key = (key, len(names), dialect)
     try:
         template = _TEMPLATES[memo_key]

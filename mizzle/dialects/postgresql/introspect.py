@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -79,8 +79,11 @@ _DESC = 1
 _NULLS_FIRST = 2
 
 
-def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> Introspected:
-    """Read schema `schema_name` (default `public`) of the database behind `conn`.
+def introspect(
+    conn: psycopg.Connection[Any], schemas: Sequence[str] = (), *, schema_name: str = "public"
+) -> Introspected:
+    """Read schema `schema_name` (default `public`) of the database behind `conn`, and the
+    app's own other `schemas` (their objects named `schema.name`).
 
     Runs a fixed number of catalog queries whatever the schema's size, inside a transaction
     (or a savepoint, if the caller has one open) that is rolled back afterwards."""
@@ -88,11 +91,12 @@ def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> In
 
     try:
         with conn.transaction(force_rollback=True):
-            catalog = read_catalog(conn, schema_name)
+            others = sorted(set(schemas) - {schema_name})
+            catalog = read_catalog(conn, schema_name, others)
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
-        return _Assembler(catalog, schema_name).run()
+        return _Assembler(catalog, schema_name, frozenset(others)).run()
 
 
 @contextmanager
@@ -127,6 +131,8 @@ class _ColumnDraft:
 class _Assembler:
     catalog: Catalog
     schema_name: str
+    #: the app's other schemas read along (their objects are named `schema.name`)
+    others: frozenset[str] = frozenset()
     unsupported: list[Unsupported] = field(default_factory=list)
     # Many columns share a type, a default or a CHECK text: each is read once (the results
     # are immutable, so sharing them is safe).
@@ -464,7 +470,7 @@ class _Assembler:
             if dep.function is not None:
                 functions[dep.view_oid].append(dep.function)
             elif dep.relation_oid is not None:
-                in_schema = dep.relation_schema == self.schema_name
+                in_schema = dep.relation_schema == self.schema_name or dep.relation_schema in self.others
                 reads[dep.view_oid].append(
                     (dep.relation_oid, f"{'' if in_schema else f'{dep.relation_schema}.'}{dep.relation}")
                 )
@@ -553,4 +559,5 @@ def _nextval_sequence(default: str) -> str | None:
     name = found[1].replace("''", "'")
     if name.startswith('"') and name.endswith('"') and '"."' not in name:
         return name[1:-1].replace('""', '"')
-    return name if '"' not in name and "." not in name else None
+    # `app.seq`: a sequence of another schema read along is named so (others are not found)
+    return name if '"' not in name and name.count(".") <= 1 else None

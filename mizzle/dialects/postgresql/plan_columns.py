@@ -32,8 +32,10 @@ from mizzle.dialects.postgresql.plan_context import (
     count_guard,
     drop_constraint,
     ident,
+    in_schema_of,
     message_text,
     reads_by_expression,
+    rel,
 )
 from mizzle.dialects.postgresql.plan_serials import create_sequence, drop_sequence, rename_sequence, retype_sequence
 from mizzle.dialects.postgresql.render import column_sql, create_index_sql, default_sql
@@ -73,7 +75,7 @@ def _retype_dependents(table: Table, column: str) -> tuple[list[str], list[str]]
     checks = [c for c in table.checks if column in c.expr.column_names()]
     indexes = [i for i in table.indexes if reads_by_expression(i, column)]
     drop = [drop_constraint(table.name, c.name) for c in checks]
-    drop += [f"DROP INDEX {ident(i.name)}" for i in indexes]
+    drop += [f"DROP INDEX {in_schema_of(table.name, i.name)}" for i in indexes]
     add = [add_check_sql(table.name, c) for c in checks]
     add += [create_index_sql(table.name, i) for i in indexes]
     return drop, add
@@ -108,7 +110,7 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
         statements.append(f"{head} SET DEFAULT {new_default}")
     if old.nullable and not new.nullable:  # 7
         if new_default is not None or new_serial:
-            statements.append(f"UPDATE {ident(table)} SET {ident(new.name)} = DEFAULT WHERE {ident(new.name)} IS NULL")
+            statements.append(f"UPDATE {rel(table)} SET {ident(new.name)} = DEFAULT WHERE {ident(new.name)} IS NULL")
         else:
             place = f"{message_text(table)}.{message_text(new.name)}"
             message = f"cannot make {place} NOT NULL: {{count}} rows hold NULL and it has no default"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from mizzle.core import qualified
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.model import (
     Check,
@@ -86,7 +87,7 @@ def _create_table_sql(table: Table, fks: tuple[ForeignKey, ...]) -> str:
     elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
     elements += [_check_sql(c) for c in table.checks]
     elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in fks]
-    return ddl.create_table_text(ddl.name_sql(table.name, DIALECT), elements)
+    return ddl.create_table_text(ddl.relation_sql(table.name, DIALECT), elements)
 
 
 def create_table_sql(table: Table, schema: Schema, *, inline_fks: bool = True) -> str:
@@ -133,6 +134,12 @@ def create_view_sql(view: View) -> str:
     return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
 
 
+def schema_names(schema: Schema) -> list[str]:
+    """The app's schemas other than the default one that `schema`'s objects live in."""
+    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
+    return qualified.schemas_of(names)
+
+
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
     tables (foreign keys inline when the target exists already), foreign keys closing a
@@ -143,7 +150,8 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    statements = [create_enum_sql(e) for e in schema.enums]
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}" for name in schema_names(schema)]
+    statements += [create_enum_sql(e) for e in schema.enums]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     for table in tables:

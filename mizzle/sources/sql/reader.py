@@ -25,6 +25,7 @@ from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
+from mizzle.core.qualified import is_platform, schema_of
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES
@@ -121,6 +122,9 @@ class _Loader(AlterStatements):
     def __init__(self, source: str) -> None:
         self.source = source
         self.draft = Draft()
+        #: the app's own schemas the file creates (`CREATE SCHEMA basejump`): what it creates
+        #: in them is read, named `schema.name` (`core/qualified.py`)
+        self.schemas: set[str] = set()
 
     def run(self, statement: Statement) -> None:
         try:
@@ -196,6 +200,9 @@ class _Loader(AlterStatements):
         name = qualified(parts) if parts else st.text.split("\n")[0][:60]
         if kind == "schema" and name == "public":
             return
+        if kind == "schema" and not is_platform(name) and "." not in name:
+            self.schemas.add(name)
+            return
         if kind in ("trigger", "policy", "rule"):
             tokens.skip_to("TO" if kind == "rule" else "ON")
             table = tokens.qualified_name()
@@ -266,7 +273,7 @@ class _Loader(AlterStatements):
         raise SchemaError(f'relation "{name}" already exists')
 
     def _outside_public(self, st: Statement, kind: str, name: str) -> bool:
-        if "." not in name:
+        if "." not in name or schema_of(name) in self.schemas:
             return False
         self.draft.skip_relation(name, kind)
         self.draft.unsupported(kind, name, "outside the public schema; skipped")

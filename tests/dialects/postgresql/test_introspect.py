@@ -522,7 +522,7 @@ def test_another_schema_can_be_read(conn: psycopg.Connection[Any]) -> None:
             CREATE TABLE public.elsewhere (a int)"""
     )
     conn.commit()
-    result = introspect(conn, "app")
+    result = introspect(conn, schema_name="app")
     assert result.schema.tables == (
         Table(
             name="t",
@@ -540,7 +540,7 @@ def test_another_schema_can_be_read(conn: psycopg.Connection[Any]) -> None:
 
 def test_an_unknown_schema_is_an_error(conn: psycopg.Connection[Any]) -> None:
     with pytest.raises(IntrospectionError, match=r"^schema 'nope' does not exist in the database$"):
-        introspect(conn, "nope")
+        introspect(conn, schema_name="nope")
 
 
 def test_an_expression_sqlglot_cannot_parse_is_an_error_naming_it(conn: psycopg.Connection[Any]) -> None:

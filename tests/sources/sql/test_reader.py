@@ -466,7 +466,7 @@ def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
         ("CREATE POLICY p ON t FOR SELECT USING (true)", ["policy p: on t; not modelled"]),
         ("CREATE RULE r AS ON INSERT TO t DO INSTEAD NOTHING", ["rule r: on t; not modelled"]),
         ('CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA public', ["extension uuid-ossp: not modelled"]),
-        ("CREATE SCHEMA app; CREATE SCHEMA IF NOT EXISTS public", ["schema app: only schema public is read"]),
+        ("CREATE SCHEMA auth; CREATE SCHEMA IF NOT EXISTS public", ["schema auth: only schema public is read"]),
         ("CREATE TABLE app.x (a int)", ["table app.x: outside the public schema; skipped"]),
         (
             "CREATE MATERIALIZED VIEW m AS SELECT a FROM t WITH NO DATA; CREATE UNIQUE INDEX mi ON m (a)",
