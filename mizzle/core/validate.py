@@ -186,6 +186,10 @@ def _table_problems(schema: Schema, table: Table) -> Iterator[str]:
         yield f"{where}: names starting with __mizzle are mizzle's own (tracking and sync tables)"
 
 
+#: the types an identity column may have (PostgreSQL's rule)
+_IDENTITY_KINDS = frozenset({TypeKind.SMALLINT, TypeKind.INTEGER, TypeKind.BIGINT})
+
+
 def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[str]:
     where = f'table "{table.name}", column "{column.name}"'
     ctype = column.type
@@ -195,6 +199,11 @@ def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[s
             yield f'{where}: enum "{ctype.name}" is not defined'
     if ctype.kind in SERIAL_KINDS and column.default is not None:
         yield f"{where}: a {ctype.kind.value} column takes no default (it has its own)"
+    if column.identity is not None:
+        if ctype.kind not in _IDENTITY_KINDS or ctype.array_dims:
+            yield f"{where}: an identity column is smallint, integer or bigint, not {ctype.describe()}"
+        elif column.default is not None:
+            yield f"{where}: an identity column takes no default (its sequence gives the values)"
     if column.default is not None:
         problem = _default_problem(schema, ctype, column.default)
         if problem:
@@ -277,7 +286,7 @@ def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
     not a problem of the schema."""
     for table in schema.tables:
         for fk in table.foreign_keys:
-            target = schema.table(fk.ref_table)
+            target = schema.table(fk.ref_table) if fk.ref_schema is None else None
             for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
                 src = table.column(col)
                 dst = target.column(ref) if target is not None else None
@@ -290,6 +299,8 @@ def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
 
 def _foreign_key_problems(schema: Schema, table: Table, fk: ForeignKey) -> Iterator[str]:
     where = f'table "{table.name}", foreign key "{fk.name}"'
+    if fk.ref_schema is not None:
+        return  # a table of another schema: PostgreSQL checks the reference when it is made
     target = schema.table(fk.ref_table)
     if target is None:
         yield f'{where}: references missing table "{fk.ref_table}"'

@@ -128,10 +128,19 @@ def raw(text: str) -> exp.Var:
 
 
 def column_def(
-    name: str, type_spelling: str, *, nullable: bool, default: str | None, checks: Sequence[tuple[str, exp.Expression]]
+    name: str,
+    type_spelling: str,
+    *,
+    nullable: bool,
+    default: str | None,
+    checks: Sequence[tuple[str, exp.Expression]],
+    generated: str | None = None,
 ) -> exp.ColumnDef:
-    """`name TYPE [NOT NULL] [DEFAULT x] [CONSTRAINT c CHECK (...)]...`."""
+    """`name TYPE [GENERATED ...] [NOT NULL] [DEFAULT x] [CONSTRAINT c CHECK (...)]...`;
+    `generated` is the dialect's text of an identity or generated column."""
     constraints: list[exp.ColumnConstraint] = []
+    if generated is not None:
+        constraints.append(exp.ColumnConstraint(kind=raw(generated)))
     if not nullable:
         constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
     if default is not None:
@@ -170,7 +179,10 @@ def foreign_key(fk: ForeignKey, *, name: str | None = None, ref_table: str | Non
     if fk.initially_deferred:
         options.append("INITIALLY DEFERRED")
     target_name = fk.ref_table if ref_table is None else ref_table
-    target = exp.Schema(this=table_ref(target_name), expressions=_idents(fk.ref_columns))
+    target_ref = table_ref(target_name)
+    if fk.ref_schema is not None:
+        target_ref.set("db", ident(fk.ref_schema))
+    target = exp.Schema(this=target_ref, expressions=_idents(fk.ref_columns))
     reference = exp.Reference(this=target, options=options)
     body = exp.ForeignKey(expressions=_idents(fk.columns), reference=reference)
     return exp.Constraint(this=ident(fk.name if name is None else name), expressions=[body])
@@ -452,7 +464,7 @@ def table_order(schema: Schema) -> tuple[list[Table], set[tuple[str, str]]]:
     def targets(name: str) -> set[str]:
         table = schema.table(name)
         assert table is not None
-        return {fk.ref_table for fk in table.foreign_keys if fk.ref_table in known}
+        return {fk.ref_table for fk in table.foreign_keys if fk.local_ref in known}
 
     order = _ordered(sorted(known), targets)
     created: set[str] = set()
@@ -463,7 +475,9 @@ def table_order(schema: Schema) -> tuple[list[Table], set[tuple[str, str]]]:
         table = schema.table(name)
         assert table is not None
         tables.append(table)
-        deferred |= {(name, fk.name) for fk in table.foreign_keys if fk.ref_table not in created}
+        deferred |= {
+            (name, fk.name) for fk in table.foreign_keys if fk.ref_schema is None and fk.ref_table not in created
+        }
     return tables, deferred
 
 

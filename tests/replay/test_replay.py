@@ -61,14 +61,10 @@ KNOWN: dict[tuple[str, str], str] = {
             "0049_high_sersi",
         )
     },
-    ("supabase-onlook", "0000_same_human_robot.sql"): (
-        "foreign keys to tables outside the managed schema (w3-pgfield's feature): users.id REFERENCES auth.users "
-        "is read by pull without its key, so the follower lacks users_id_users_id_fk"
-    ),
     ("supabase-subscriptions", "20230530034630_init.sql"): (
-        "foreign keys to auth.users (w3-pgfield's feature: three keys missing on the follower) and a CHECK "
-        "kept in mizzle's spelling, not PostgreSQL's (w3-pgfield's feature: char_length(currency) = 3 comes back "
-        "as length(currency) = 3)"
+        "expressions come back in mizzle's spelling, not PostgreSQL's (same meaning, different catalog text): the "
+        "CHECK char_length(currency) = 3 as length(currency) = 3, DEFAULT timezone('utc', now()) as "
+        "timezone('utc', CURRENT_TIMESTAMP)"
     ),
     ("supabase-basejump", "20240414161707_basejump-setup.sql"): (
         "the app's own non-public schema (w3-struct's feature): basejump.config is not pulled, so the app's "

@@ -64,6 +64,9 @@ class RelationRow:
     owner_oid: int | None
     owner_attnum: int | None
     owner_deptype: str | None
+    #: a sequence's options: START, INCREMENT, MINVALUE, MAXVALUE, CACHE, CYCLE
+    seq_options: list[int] | None
+    seq_cycle: bool | None
 
 
 RELATIONS = f"""
@@ -77,11 +80,15 @@ SELECT c.oid, {_qualified("c.relnamespace", "c.relname")} AS name,
            (SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno)
             FROM pg_inherits i WHERE i.inhrelid = c.oid) END AS inherits,
        CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid, true) END AS view_definition,
-       own.refobjid AS owner_oid, own.refobjsubid AS owner_attnum, own.deptype::text AS owner_deptype
+       own.refobjid AS owner_oid, own.refobjsubid AS owner_attnum, own.deptype::text AS owner_deptype,
+       CASE WHEN s.seqrelid IS NOT NULL THEN
+           ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache] END AS seq_options,
+       s.seqcycle AS seq_cycle
 FROM pg_class c
 LEFT JOIN pg_depend own
        ON c.relkind = 'S' AND own.classid = 'pg_class'::regclass AND own.objid = c.oid
       AND own.refclassid = 'pg_class'::regclass AND own.deptype IN ('a', 'i')
+LEFT JOIN pg_sequence s ON c.relkind = 'S' AND s.seqrelid = c.oid
 WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
   AND {_not_extension_member("pg_class", "c.oid")}
 """
@@ -151,6 +158,11 @@ class ConstraintRow:
     #: the referenced table is in the schema being read
     ref_in_schema: bool | None
     ref_columns: list[int] | None
+    #: the referenced table's own name and schema, and the referenced columns' names (a table
+    #: of a schema not read, `auth.users`, is not among the tables read)
+    ref_relname: str | None
+    ref_schema: str | None
+    ref_column_names: list[str] | None
     on_delete: str
     on_update: str
     #: f FULL, p PARTIAL, s SIMPLE (the default)
@@ -168,6 +180,11 @@ SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS cont
        coalesce(con.conkey::int2[], '{{}}') AS columns,
        nullif(con.confrelid, 0) AS ref_table_oid, {_qualified("rc.relnamespace", "rc.relname")} AS ref_table,
        rc.relnamespace = ANY (%(ns)s) AS ref_in_schema, con.confkey::int2[] AS ref_columns,
+       rc.relname::text AS ref_relname, rn.nspname::text AS ref_schema,
+       CASE WHEN con.contype = 'f' THEN
+           ARRAY(SELECT ra.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, i)
+                 JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.attnum
+                 ORDER BY k.i) END AS ref_column_names,
        con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
        con.confmatchtype::text AS match_type,
        con.condeferrable AS deferrable, con.condeferred AS initially_deferred, con.convalidated AS validated,
@@ -176,6 +193,7 @@ SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS cont
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND con.contype IN ('p', 'u', 'f', 'c', 'x')
   -- a foreign key to a partitioned table is stored once per partition too: keep the parent

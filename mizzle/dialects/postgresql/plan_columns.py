@@ -18,7 +18,7 @@ An altered column changes in this order, each part only when it changes:
 
 from __future__ import annotations
 
-from mizzle.core.model import Column, Schema, Table
+from mizzle.core.model import Column, Identity, Schema, Table
 from mizzle.core.operations import AddColumn, AlterColumn, DropColumn, RenameColumn
 from mizzle.core.plan import Guard
 from mizzle.core.types import SERIAL_KINDS, TypeKind
@@ -36,6 +36,7 @@ from mizzle.dialects.postgresql.plan_context import (
     message_text,
     reads_by_expression,
     rel,
+    string,
 )
 from mizzle.dialects.postgresql.plan_serials import create_sequence, drop_sequence, rename_sequence, retype_sequence
 from mizzle.dialects.postgresql.render import column_sql, create_index_sql, default_sql
@@ -93,6 +94,9 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
 
     drop, readd = _retype_dependents(ctx.table_before(table), new.name) if retype else ([], [])
     statements += drop  # 1
+    identity_change = _identity_change(old, new)
+    if identity_change == "replace" and old.identity is not None:  # 2, for an identity
+        statements.append(f"{head} DROP IDENTITY")
     if old_serial and not new_serial:  # 2
         statements += [f"{head} DROP DEFAULT", drop_sequence(table, new.name)]
     elif old.default is not None and (retype or new_serial or new.default is None):  # 3
@@ -118,4 +122,31 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
         statements.append(f"{head} SET NOT NULL")
     elif new.nullable and not old.nullable:
         statements.append(f"{head} DROP NOT NULL")
+    if identity_change == "replace" and new.identity is not None:  # 5, for an identity (after NOT NULL)
+        statements += _add_identity(table, new.name, new.identity)
+    elif identity_change == "kind" and new.identity is not None:
+        statements.append(f"{head} SET GENERATED {'ALWAYS' if new.identity.always else 'BY DEFAULT'}")
     return Planned(tuple(statements + readd), guards=tuple(guards))  # 8
+
+
+def _identity_change(old: Column, new: Column) -> str | None:
+    """How the identity changes: None, "kind" (ALWAYS ↔ BY DEFAULT alone), or "replace"
+    (added, dropped, or its sequence options changed: dropped and added again)."""
+    a, b = old.identity, new.identity
+    if a == b:
+        return None
+    if a is not None and b is not None and a.model_copy(update={"always": b.always}) == b:
+        return "kind"
+    return "replace"
+
+
+def _add_identity(table: str, column: str, identity: Identity) -> list[str]:
+    """ADD GENERATED ... AS IDENTITY, and its sequence moved past the largest value the
+    column holds (a serial made an identity keeps numbering after its rows)."""
+    statements = [f"{alter_column(table, column)} ADD {identity.sql()}"]
+    if (identity.increment or 1) > 0:
+        t, c = ident(table), ident(column)
+        sequence = f"pg_get_serial_sequence({string(t)}, {string(column)})"
+        start = identity.start if identity.start is not None else 1
+        statements.append(f"SELECT setval({sequence}, max({c})) FROM {t} HAVING max({c}) >= {start}")
+    return statements

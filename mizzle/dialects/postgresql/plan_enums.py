@@ -160,7 +160,7 @@ def _recreate(op: AlterEnum, ctx: Context) -> Planned:
         for t in ctx.before.tables
         for fk in t.foreign_keys
         if any((t.name, c) in enum_columns for c in fk.columns)
-        or any((fk.ref_table, c) in enum_columns for c in fk.ref_columns)
+        or any((fk.local_ref, c) in enum_columns for c in fk.ref_columns)
     ]
     checks = [
         (t.name, check)

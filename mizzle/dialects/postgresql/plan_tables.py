@@ -125,11 +125,12 @@ def _orphans_guard(table: str, fk: ForeignKey) -> Guard:
     match = " AND ".join(
         f"parent.{ident(r)} = child.{ident(c)}" for c, r in zip(fk.columns, fk.ref_columns, strict=True)
     )
-    parent = f"SELECT 1 FROM {rel(fk.ref_table)} AS parent WHERE {match}"
+    parent_table = rel(fk.ref_table) if fk.ref_schema is None else f"{ident(fk.ref_schema)}.{ident(fk.ref_table)}"
+    parent = f"SELECT 1 FROM {parent_table} AS parent WHERE {match}"
     query = f"SELECT count(*) FROM {rel(table)} AS child WHERE {present} AND NOT EXISTS ({parent})"
     message = (
         f"cannot add foreign key {message_text(fk.name)} on {_place(table, fk.columns)}: "
-        f"{{count}} rows of {message_text(table)} have no matching row in {message_text(fk.ref_table)}"
+        f"{{count}} rows of {message_text(table)} have no matching row in {message_text(fk.ref_shown)}"
     )
     return Guard(query=query, message=message)
 

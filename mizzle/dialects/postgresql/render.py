@@ -52,12 +52,37 @@ def default_sql(column: Column) -> str | None:
     if isinstance(default, LiteralDefault):
         return types.literal_sql(default.value, column.type)
     assert isinstance(default, ExprDefault)
-    return default.expr.render(DIALECT)
+    text = default.expr.render(DIALECT)
+    return f"({text})" if isinstance(default.expr.tree, _NEEDS_PARENTHESES) else text
+
+
+#: Expressions PostgreSQL's grammar does not take bare after DEFAULT (a `b_expr`: no boolean
+#: operators, AT TIME ZONE, IS, IN, BETWEEN, LIKE...): `DEFAULT (CURRENT_TIMESTAMP AT TIME
+#: ZONE 'utc')` loses its parentheses in the model's tree and must get them back.
+_NEEDS_PARENTHESES = (
+    exp.Not,
+    exp.AtTimeZone,
+    exp.And,
+    exp.Or,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.SimilarTo,
+    exp.Collate,
+    exp.Exists,
+)
 
 
 def _column_tree(column: Column) -> exp.ColumnDef:
     return ddl.column_def(
-        column.name, types.type_sql(column.type), nullable=column.nullable, default=default_sql(column), checks=()
+        column.name,
+        types.type_sql(column.type),
+        nullable=column.nullable,
+        default=default_sql(column),
+        checks=(),
+        generated=column.identity.sql() if column.identity is not None else None,
     )
 
 
