@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import CORPUS, REPO
 from tests.pg import server_url
 
 RUNNER = REPO / "benchmarks" / "bench_schema_core.py"
@@ -191,6 +191,33 @@ def test_browser_runner_measures_every_row_and_writes_the_results(tmp_path: Path
 )
 def test_browser_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message: str) -> None:
     proc = run_benchmark("--no-results", *args, runner=BROWSER_RUNNER)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+
+
+PULL_RUNNER = REPO / "benchmarks" / "bench_pull.py"
+
+
+def test_pull_runner_measures_a_corpus_pull_and_writes_the_results(tmp_path: Path) -> None:
+    results = tmp_path / "pull.md"
+    args = ["--databases", "synapse-sqlite", "--runs", "1", "--skip-drizzle", "--corpus", str(CORPUS)]
+    proc = run_benchmark(*args, "--results", str(results), runner=PULL_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    rows = table_rows(results)
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| `mizzle pull --out schema.py`, Synapse SQLite (134 tables, 148 indexes)",
+        "| `mizzle pull` again, nothing changed (replaces its own file, says so), "
+        "Synapse SQLite (134 tables, 148 indexes)",
+    ]
+    assert verdicts(rows) == ["no target", "no target"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--databases", "nope"], "--databases: unknown ['nope']"), (["--runs", "0"], "must be at least 1")],
+)
+def test_pull_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message: str) -> None:
+    proc = run_benchmark("--skip-drizzle", "--no-results", *args, runner=PULL_RUNNER)
     assert proc.returncode != 0
     assert message in proc.stderr
 

@@ -93,3 +93,28 @@ def test_python_schema_examples_load(doc: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(set(dsl.__all__) - {"Column", "schema_from_classes"}))
 def test_schema_md_names_every_dsl_name(name: str) -> None:
     assert re.search(rf"\b{re.escape(name)}\b", SCHEMA_MD)
+
+
+DATABASE_FIRST = (REPO / "docs" / "database-first.md").read_text()
+
+
+def shell_commands(text: str) -> list[list[str]]:
+    """The `mizzle ...` lines of a doc's sh blocks, as words (comments and quotes dropped)."""
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
+    lines = [line.split("#", 1)[0].strip() for block in blocks for line in block.splitlines()]
+    return [line.split() for line in lines if line.startswith("mizzle ")]
+
+
+def test_database_first_md_uses_only_real_commands_and_options() -> None:
+    found = shell_commands(DATABASE_FIRST)
+    assert len(found) >= 3
+    for words in found:
+        command = COMMANDS.get(words[1])
+        assert command is not None, words
+        options = {opt for p in command.params for opt in p.opts}
+        assert {w for w in words if w.startswith("-")} <= options, words
+
+
+def test_readme_and_cli_md_link_the_database_first_guide() -> None:
+    assert "(docs/database-first.md)" in README
+    assert "(database-first.md)" in CLI_MD

@@ -15,6 +15,7 @@ from mizzle.app.folder import shown
 from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
+from mizzle.core.table_filter import EVERY_TABLE, TableFilter
 from mizzle.core.urls import DatabaseURL
 
 if TYPE_CHECKING:
@@ -65,9 +66,10 @@ class DatabaseCheck:
     unsupported: tuple[Unsupported, ...] = field(default=())
 
 
-def database_findings(folder: MigrationFolder, url: DatabaseURL) -> DatabaseCheck:
+def database_findings(folder: MigrationFolder, url: DatabaseURL, tables: TableFilter = EVERY_TABLE) -> DatabaseCheck:
     """The database at `url`: applied migrations edited or missing locally, pending ones, and
-    drift from the snapshot of its last applied migration. Changes nothing."""
+    drift from the snapshot of its last applied migration, in the tables `tables` keeps.
+    Changes nothing."""
     from mizzle.app.push import compare, describe_drift, drift  # the model, sqlglot: only with a database
 
     with opened(url) as database:
@@ -78,7 +80,7 @@ def database_findings(folder: MigrationFolder, url: DatabaseURL) -> DatabaseChec
         if expected is None:
             return DatabaseCheck(tuple(findings), len(st.applied), len(st.pending))
         label, schema = expected
-        comparison = compare(database.db, database.conn, schema)
+        comparison = compare(database.db, database.conn, schema, tables)
         changes = drift(database.db, database.conn, comparison)
     findings += [f"drift: {describe_drift(op)}" for op in changes]
     return DatabaseCheck(
@@ -121,7 +123,8 @@ def check(folder: MigrationFolder, config: Config | None = None, url: DatabaseUR
     findings = folder_findings(folder)
     if config is not None and config.schema is not None and not findings:
         findings += schema_findings(folder, config)
-    database = database_findings(folder, url) if url is not None else None
+    tables = config.tables_filter if config is not None else EVERY_TABLE
+    database = database_findings(folder, url, tables) if url is not None else None
     if database is not None:
         findings += database.findings
     return Checked(len(folder.migrations()), tuple(findings), database)

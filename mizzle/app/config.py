@@ -11,6 +11,8 @@ from the environment after loading `.env` and then `.env.local` beside the confi
 
     sync_tables = ["tune", "playlist*"]  # tables with sync columns and triggers (any schema
                                          # source; names or shell-style patterns)
+    tables_filter = ["*", "!legacy_*"]   # the database's tables mizzle manages (pull, push,
+                                         # check); `!` excludes, as drizzle-kit's tablesFilter
 
     [db]
     url = "${DATABASE_URL}"              # or, at the top level: database_url = "..."
@@ -30,6 +32,7 @@ from dotenv import dotenv_values
 
 from mizzle.core import qualified
 from mizzle.core.errors import ConfigError
+from mizzle.core.table_filter import TableFilter, TableFilterError
 from mizzle.dialects import BUILT_IN, dialect_names
 from mizzle.sources.objects import object_path
 
@@ -38,7 +41,7 @@ PYPROJECT_NAME = "pyproject.toml"
 ENV_FILES = (".env", ".env.local")  # later files override earlier ones
 SCHEMA_SUFFIXES = (".py", ".sql")
 
-_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables", "schemas"})
+_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables", "schemas", "tables_filter"})
 _DB_KEYS = frozenset({"url"})
 _VAR_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -60,6 +63,8 @@ class Config:
     #: Table names or shell-style patterns of sync tables (for `.sql` schemas, which have no
     #: `__sync__` flag; DSL tables may be listed too)
     sync_tables: tuple[str, ...] = ()
+    #: Which of the database's tables mizzle manages (`core/table_filter.py`)
+    tables_filter: TableFilter = field(default_factory=TableFilter)
     #: The app's own PostgreSQL schemas besides `public` that `pull` reads (their objects are
     #: named `schema.name`); push and check read the ones the schema's objects live in.
     schemas: tuple[str, ...] = ()
@@ -197,8 +202,21 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
         database_url_template=_database_url(data, where),
         env=env,
         sync_tables=_sync_tables(data, where),
+        tables_filter=_tables_filter(data, where),
         schemas=_schemas(data, where),
     )
+
+
+def _tables_filter(data: Mapping[str, Any], where: str) -> TableFilter:
+    """drizzle-kit's `tablesFilter`: one pattern or a list; `!pattern` excludes."""
+    value = data.get("tables_filter", [])
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f'tables_filter in {where} must be a list of table patterns such as ["app_*", "!app_tmp_*"]')
+    try:
+        return TableFilter.from_patterns(values)
+    except TableFilterError as err:
+        raise ConfigError(f"tables_filter in {where}: {err}") from None
 
 
 def _sync_tables(data: Mapping[str, Any], where: str) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ from mizzle.core.quoting import quoted_name
 from mizzle.core.renames import Asker, Renames
 from mizzle.core.runner import run_untracked, write_lock
 from mizzle.core.sync.names import TOMBSTONES
+from mizzle.core.table_filter import EVERY_TABLE, TableFilter
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects import get_dialect
 
@@ -64,6 +65,8 @@ class Comparison:
     target: Schema
     #: objects of the database the model cannot hold (never touched by a push)
     unsupported: tuple[Unsupported, ...]
+    #: the tables compared (the others, and other tools' migration tables, are not seen)
+    tables: TableFilter = EVERY_TABLE
 
 
 @dataclass(frozen=True)
@@ -83,23 +86,31 @@ class PushPlan:
         return render_file(self.plan, f"push ({self.plan.dialect})")
 
 
-def compare(db: MigrationDatabase, conn: Any, schema: Schema) -> Comparison:
-    """Introspect the database behind `conn` (which `db` wraps) and project `schema` for it."""
+def compare(db: MigrationDatabase, conn: Any, schema: Schema, tables: TableFilter = EVERY_TABLE) -> Comparison:
+    """Introspect the database behind `conn` (which `db` wraps) and project `schema` for it;
+    both sides hold only the tables `tables` keeps, so the others are never dropped."""
     dialect = get_dialect(db.dialect)
     introspected = dialect.introspect(conn, schema_names(schema))
     target, _ = dialect.project(schema)
-    return Comparison(db.dialect, introspected.schema, target, introspected.unsupported)
+    return Comparison(
+        db.dialect, tables.apply(introspected.schema), tables.apply(target), introspected.unsupported, tables
+    )
 
 
 def prepare(
-    db: MigrationDatabase, conn: Any, schema: Schema, renames: Renames | None = None, ask: Asker | None = None
+    db: MigrationDatabase,
+    conn: Any,
+    schema: Schema,
+    renames: Renames | None = None,
+    ask: Asker | None = None,
+    tables: TableFilter = EVERY_TABLE,
 ) -> PushPlan:
-    """What pushing `schema` to the database would do. `renames`/`ask`: as for `diff`; an
-    unsettled rename raises AmbiguousRename."""
+    """What pushing `schema` to the database would do, to the tables `tables` keeps.
+    `renames`/`ask`: as for `diff`; an unsettled rename raises AmbiguousRename."""
     from mizzle.core.diff import diff
     from mizzle.core.renames import resolve
 
-    comparison = compare(db, conn, schema)
+    comparison = compare(db, conn, schema, tables)
     # Settled once: the prompts must not be asked again when the diff is taken a second time.
     settled = resolve(comparison.current, comparison.target, renames, ask)
     operations = diff(comparison.current, comparison.target, settled)
@@ -119,7 +130,8 @@ def apply(db: MigrationDatabase, conn: Any, push: PushPlan) -> int:
     and nothing is changed."""
     with write_lock(db):
         schemas = schema_names(push.comparison.current) + schema_names(push.comparison.target)
-        if get_dialect(db.dialect).introspect(conn, schemas).schema != push.comparison.current:
+        now = push.comparison.tables.apply(get_dialect(db.dialect).introspect(conn, schemas).schema)
+        if now != push.comparison.current:
             raise MizzleError(
                 "push refused: the database changed after it was compared with the schema (another migrate, "
                 "rollback or push ran meanwhile), nothing was changed: run push again"
@@ -267,6 +279,12 @@ def push(
 
     loaded = load_schema(config.require_schema(), config.sync_tables)
     check_fits(loaded.schema, url.dialect)
+    if declared := config.tables_filter.declared(loaded.schema):
+        # Left out of the comparison, such a table would never be created: say so instead
+        raise MizzleError(
+            f"the schema declares {declared[0]}, which tables_filter in {config.where} leaves out: "
+            "change the filter or the schema"
+        )
     unsupported = tuple(loaded.unsupported)
     if on_unsupported is not None:
         for item in unsupported:
@@ -276,7 +294,7 @@ def push(
         # introspection and loss counts are several queries); the confirmation waits outside
         # the lock, and `apply` checks, holding it again, that nothing changed since.
         with write_lock(database.db) if not dry_run else nullcontext():
-            plan = prepare(database.db, database.conn, loaded.schema, renames, ask)
+            plan = prepare(database.db, database.conn, loaded.schema, renames, ask, config.tables_filter)
         if plan.empty or dry_run:
             return Pushed(plan, False, None, unsupported)
         if plan.losses and not force:

@@ -16,6 +16,7 @@ from mizzle.cli import output
 from mizzle.cli.database import database_url, migrations_folder
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import ConfigError, MizzleError
+from mizzle.core.table_filter import EVERY_TABLE
 
 if TYPE_CHECKING:
     from mizzle.core.urls import DatabaseURL
@@ -56,7 +57,7 @@ def check(
 
     url = database_url(session, db) if db is not None else None if no_db else _configured_database(session)
     if url is not None:
-        found = checking.database_findings(folder, url)
+        found = checking.database_findings(folder, url, config.tables_filter if config is not None else EVERY_TABLE)
         if found.compared_with is not None:
             out.print(
                 f"{escape(url.redacted)}: {found.applied} applied, {found.pending} pending; "

@@ -61,3 +61,14 @@ def test_hash_sum_rewrites_the_sum_so_the_folder_checks_again(project: Project) 
     path = checking.hash_sum(project.folder)
     assert path == project.folder.path / "mizzle.sum"
     assert checking.folder_findings(project.folder) == []
+
+
+def test_tables_the_filter_leaves_out_are_not_drift(project: Project, db_url: DatabaseURL) -> None:
+    generating.generate(project.config, "init")
+    migrating.migrate(db_url, project.folder)
+    sql(db_url.url, "CREATE TABLE legacy_log (id integer PRIMARY KEY)")
+    found = checking.check(project.folder, project.config, db_url)
+    assert found.findings == ("drift: unexpected table legacy_log",)
+    with (project.root / "mizzle.toml").open("a") as toml:
+        toml.write('tables_filter = ["!legacy_*"]\n')
+    assert checking.check(project.folder, project.config, db_url).ok

@@ -192,3 +192,24 @@ def test_env_files_do_not_change_the_process_environment(tmp_path: Path) -> None
     write(tmp_path / ".env", "MZ_HOST=from-dotenv\n")
     load_config(start=tmp_path)
     assert "MZ_HOST" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("value", "include", "exclude"),
+    [('["app_*", "!app_tmp_*"]', ("app_*",), ("app_tmp_*",)), ('"tune*"', ("tune*",), ()), ("[]", (), ())],
+)
+def test_tables_filter_reads_drizzle_kits_spelling(
+    tmp_path: Path, value: str, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> None:
+    write(tmp_path / "mizzle.toml", f"tables_filter = {value}\n")
+    config = load_config(start=tmp_path)
+    assert (config.tables_filter.include, config.tables_filter.exclude) == (include, exclude)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("3", "must be a list of table patterns"), ('["a", ""]', "an empty table pattern")]
+)
+def test_a_bad_tables_filter_is_a_config_error(tmp_path: Path, value: str, message: str) -> None:
+    write(tmp_path / "mizzle.toml", f"tables_filter = {value}\n")
+    with pytest.raises(ConfigError, match=f"tables_filter in {tmp_path / 'mizzle.toml'}.*{message}"):
+        load_config(start=tmp_path)

@@ -75,3 +75,37 @@ def test_a_schema_the_database_cannot_hold_is_refused_before_connecting(project:
     with pytest.raises(MizzleError, match="does not fit sqlite"):
         push(project.config, parse_url(f"sqlite:///{path}"))
     assert not path.exists()
+
+
+# --- the tables a push does not manage ----------------------------------------------------------
+
+
+def test_a_push_never_proposes_to_drop_drizzles_migration_table(project: Project, db_url: DatabaseURL) -> None:
+    push(project.config, db_url)
+    sql(db_url.url, "CREATE TABLE __drizzle_migrations (id integer PRIMARY KEY, hash text NOT NULL)")
+    again = push(project.config, db_url)
+    assert again.plan.empty
+    assert "__drizzle_migrations" in tables(db_url.url)
+
+
+def test_a_push_leaves_the_tables_of_tables_filter_alone(project: Project, db_url: DatabaseURL) -> None:
+    push(project.config, db_url)
+    sql(db_url.url, "CREATE TABLE legacy_log (id integer PRIMARY KEY)")
+    sql(db_url.url, "INSERT INTO legacy_log VALUES (1)")
+    with pytest.raises(MizzleError, match=r"push would lose data: drop table legacy_log \(1 row\)"):
+        push(project.config, db_url)
+    with (project.root / "mizzle.toml").open("a") as toml:
+        toml.write('tables_filter = ["!legacy_*"]\n')
+    assert push(project.config, db_url).plan.empty
+    project.edit_schema("    notes = text()\n", "    notes = text()\n    mood = text()\n")
+    done = push(project.config, db_url)  # a change in a managed table applies, the other table stays
+    assert done.applied
+    assert "mood" in columns(db_url.url, "tune")
+    assert sql(db_url.url, "SELECT id FROM legacy_log") == [(1,)]
+
+
+def test_a_schema_declaring_a_table_the_filter_leaves_out_is_refused(project: Project, db_url: DatabaseURL) -> None:
+    with (project.root / "mizzle.toml").open("a") as toml:
+        toml.write('tables_filter = ["!play*"]\n')
+    with pytest.raises(MizzleError, match=r"^the schema declares playlist, which tables_filter in .* leaves out"):
+        push(project.config, db_url)
