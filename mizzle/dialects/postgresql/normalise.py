@@ -106,7 +106,8 @@ def _scratch(target: Schema, suspects: _Suspects) -> Schema:
                 pending.append(read)
             elif target.table(read) is not None:
                 table_names.add(read)
-    tables = [t.model_copy(update={"foreign_keys": ()}) for t in target.tables if t.name in table_names]
+    # no triggers: they may call functions the scratch schema does not hold
+    tables = [t.model_copy(update={"foreign_keys": (), "triggers": ()}) for t in target.tables if t.name in table_names]
     views = [v for v in target.views if v.name in view_names]
     return Schema(tables=tuple(tables), enums=target.enums, views=tuple(views))
 

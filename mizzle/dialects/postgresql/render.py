@@ -27,6 +27,7 @@ from mizzle.core.model import (
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
+from mizzle.dialects.postgresql.routines_sql import NO_BODY_CHECKS_SESSION, create_extension_sql, create_trigger_sql
 from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = "postgres"
@@ -134,16 +135,19 @@ def create_view_sql(view: View) -> str:
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
-    """Every statement creating `schema` in an empty PostgreSQL database, in order: enums,
-    tables (foreign keys inline when the target exists already), foreign keys closing a
-    cycle, indexes, sync support and triggers, views (each after the views it reads).
+    """Every statement creating `schema` in an empty PostgreSQL database, in order:
+    extensions, enums, tables (foreign keys inline when the target exists already), foreign
+    keys closing a cycle, indexes, sync support and triggers, functions (bodies unchecked
+    until they run, as pg_dump writes them), views (each after the views it reads), the
+    app's triggers.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    statements = [create_enum_sql(e) for e in schema.enums]
+    statements = [create_extension_sql(x) for x in schema.extensions]
+    statements += [create_enum_sql(e) for e in schema.enums]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     for table in tables:
@@ -153,5 +157,10 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += later
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
+    if schema.functions:
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in schema.functions)]
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
+    for table in schema.tables:
+        for trigger in table.triggers:
+            statements += create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []
     return statements

@@ -25,14 +25,16 @@
 - `columns.py`: the type builders and their methods (`.not_null()`, `.default()`...);
 - `constraints.py`: table-level `primary_key`, `unique`, `check`, `foreign_key`, `index`;
 - `table.py`: `Table`, `Enum`, `View`;
+- `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database);
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
-A schema module is loaded by `mizzle.sources.load.load_schema`: every Table class, Enum and
-View it defines or imports is part of the schema.
+A schema module is loaded by `mizzle.sources.load.load_schema`: every Table class, Enum,
+View, function, trigger and extension it defines or imports is part of the schema.
 """
 
 from mizzle.sources.dsl.build import schema_from_classes
+from mizzle.sources.dsl.code import extension, function, trigger
 from mizzle.sources.dsl.columns import (
     Column,
     bigint,
@@ -79,7 +81,9 @@ __all__ = [
     "date",
     "desc",
     "double",
+    "extension",
     "foreign_key",
+    "function",
     "index",
     "integer",
     "json",
@@ -97,6 +101,7 @@ __all__ = [
     "time",
     "timestamp",
     "timestamptz",
+    "trigger",
     "unique",
     "uuid",
     "varchar",

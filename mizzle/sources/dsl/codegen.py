@@ -316,6 +316,7 @@ class _Writer:
         for v in self.schema.views:
             query = call(self.use("sql"), Str(v.query.sql))
             body.append(Assign(self.view_names[v.name], call(self.use("View"), Str(v.name), query)))
+        body += self.code()
         names = sorted(self.used, key=lambda n: (not n[0].isupper(), n))
         head: list[Statement] = [Docstring(header)] if header else []
         if names:
@@ -325,6 +326,26 @@ class _Writer:
     def use(self, name: str) -> str:
         self.used.add(name)
         return name
+
+    def code(self) -> list[Statement]:
+        """Extensions, functions, then triggers (`mizzle.sources.dsl.code`), their SQL verbatim."""
+        taken = set(self.enum_names.values()) | {p.class_name for p in self.plans} | set(self.view_names.values())
+        taken |= set(_DSL_NAMES)
+        out: list[Statement] = []
+        for x in self.schema.extensions:
+            args: list[Expr] = [Str(x.name)]
+            args += [Kw("schema", Str(x.schema_name))] if x.schema_name is not None else []
+            args += [Kw("version", Str(x.version))] if x.version is not None else []
+            out.append(Assign(_unique(pascal_case(x.name), taken), call(self.use("extension"), *args)))
+        for f in self.schema.functions:
+            out.append(Assign(_unique(pascal_case(f.name), taken), call(self.use("function"), _sql_text(f.definition))))
+        for p in self.plans:
+            for t in p.table.triggers:
+                args = [Str(t.name), Code(p.class_name)]
+                args += [Kw(k, _sql_text(v)) for k in ("postgresql", "sqlite") if (v := getattr(t, k)) is not None]
+                args += [Kw("state", Str(t.state))] if t.state != "enabled" else []
+                out.append(Assign(_unique(pascal_case(t.name), taken), call(self.use("trigger"), *args)))
+        return out
 
     def class_body(self, p: _Plan) -> list[Assign]:
         body = []
@@ -489,6 +510,17 @@ class _Writer:
             return key
         nulls: list[Expr] = [Kw("nulls", Str(k.nulls))] if k.nulls else []
         return call(self.use("desc" if k.desc else "asc"), key, *nulls)
+
+
+def _sql_text(text: str) -> Expr:
+    """SQL code as a string: a multi-line one as a triple-quoted string, read as it is written,
+    when nothing in it needs escaping and no line ends in blanks (a written module keeps
+    none); else as an ordinary string literal."""
+    lines = text.split("\n")
+    plain = "\\" not in text and '"""' not in text and "\r" not in text and not text.endswith('"')
+    if len(lines) == 1 or not plain or any(line != line.rstrip() for line in lines):
+        return Str(text)
+    return Code('"""' + text + '"""')
 
 
 def _literal(value: Scalar, ctype: ColumnType) -> Expr:
