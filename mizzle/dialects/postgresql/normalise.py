@@ -27,12 +27,14 @@ from mizzle.core.operations import (
 )
 from mizzle.core.quoting import quoted_name
 from mizzle.core.tracking import MigrationDatabase
+from mizzle.dialects.postgresql.normalise_routines import printed_code
 
 
 def normalise(db: MigrationDatabase, conn: Any, target: Schema, operations: list[Operation]) -> Schema:
     """`target` with its checks, indexes, defaults and views that `operations` would change
     spelled as the database prints them. Only the objects whose text differs are created, in
     a rolled-back transaction; `target` itself when there are none or the database refuses."""
+    target = printed_code(db, target, operations)  # functions and triggers (`normalise_routines.py`)
     suspects = _suspects(operations)
     if not suspects.tables and not suspects.views:
         return target
