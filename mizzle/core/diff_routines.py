@@ -2,7 +2,7 @@
 triggers are created, replaced or dropped, and where each goes in the diff's order.
 
 - Extensions are created first (a column's type or default may come from one) and dropped
-  last.
+  last; a schema or version the schema leaves unsaid matches the database's (`same_extension`).
 - Triggers that change or go are dropped first (step 0 of `diff.py`), and so are the
   triggers of a table that is renamed or whose columns are dropped, altered or renamed
   (PostgreSQL refuses to change a column a trigger names in `UPDATE OF` or `WHEN`; its
@@ -33,7 +33,7 @@ from mizzle.core.routine_ops import (
     DropTrigger,
     ReplaceFunction,
 )
-from mizzle.core.routines import Trigger
+from mizzle.core.routines import Extension, Trigger
 
 _CALLS = re.compile(r'\bEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+(?:(?:"[^"]*"|\w+)\s*\.\s*)?("(?:[^"]|"")*"|\w+)\s*\(', re.I)
 
@@ -45,6 +45,16 @@ def called_function(trigger: Trigger) -> str | None:
         return None
     name = found.group(1)
     return name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+
+
+def same_extension(a: Extension, b: Extension) -> bool:
+    """The same extension, where a schema or version left unsaid (None) is whatever the other
+    side has: a database always says where an extension is, a schema need not."""
+    return (
+        a.name == b.name
+        and (a.schema_name is None or b.schema_name is None or a.schema_name == b.schema_name)
+        and (a.version is None or b.version is None or a.version == b.version)
+    )
 
 
 @dataclass
@@ -75,7 +85,7 @@ def routine_changes(
     old_ext, new_ext = {x.name: x for x in old.extensions}, {x.name: x for x in new.extensions}
     for name, ext in new_ext.items():
         before = old_ext.get(name)
-        if before == ext:
+        if before is not None and same_extension(before, ext):
             continue
         if before is not None:  # another schema or pinned version: made again, at the start
             out.extensions_created.append(DropExtension(extension=before))

@@ -6,6 +6,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -547,7 +548,10 @@ def test_functions_procedures_triggers_and_extensions_are_carried_as_written() -
     assert result.unsupported == ()
     schema = result.schema
     assert schema.functions == (Function(definition=function), Function(definition=procedure))
-    assert [(f.kind, f.label) for f in schema.functions] == [("function", "public.f()"), ("procedure", "public.p(a int)")]
+    assert [(f.kind, f.label) for f in schema.functions] == [
+        ("function", "public.f()"),
+        ("procedure", "public.p(a int)"),
+    ]
     assert schema.table("t").triggers == ()  # type: ignore[union-attr]
     assert schema.table("u").triggers == (Trigger(name="tr", postgresql=trigger),)  # type: ignore[union-attr]
     assert schema.extensions == (Extension(name="uuid-ossp", schema_name="extensions", version="1.1"),)
