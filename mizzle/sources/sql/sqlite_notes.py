@@ -9,7 +9,7 @@ pull` to `.sql` writes them after the statements, one comment line per column:
 A SQLite trigger (`Table.triggers`: SQLite's text, which PostgreSQL would not take) is one
 line too:
 
-    -- mizzle:sqlite {"table": "messages", "trigger": "messages_ai", "sqlite": "CREATE TRIGGER ..."}
+    -- mizzle:sqlite {"table": "messages", "trigger": "messages_ai", "definition": "CREATE TRIGGER ..."}
 
 An index or constraint name longer than PostgreSQL's 63 bytes (SQLite has no limit) would be
 read back truncated, as PostgreSQL truncates it; its full name is carried the same way:
@@ -60,7 +60,7 @@ def note_lines(schema: Schema) -> list[str]:
     for table in schema.tables:
         for trigger in table.triggers:
             if trigger.sqlite is not None:
-                note = {"table": table.name, "trigger": trigger.name, "sqlite": trigger.sqlite}
+                note = {"table": table.name, "trigger": trigger.name, "definition": trigger.sqlite}
                 lines.append(PREFIX + json.dumps(note, ensure_ascii=False))
     return lines
 
@@ -83,8 +83,8 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
         if set(payload) == {"table", "name"} and all(isinstance(v, str) for v in payload.values()):
             names.setdefault(payload["table"], []).append((where, payload["name"]))
             continue
-        if set(payload) == {"table", "trigger", "sqlite"} and all(isinstance(v, str) for v in payload.values()):
-            trigger = Trigger(name=payload["trigger"], sqlite=payload["sqlite"])
+        if set(payload) == {"table", "trigger", "definition"} and all(isinstance(v, str) for v in payload.values()):
+            trigger = Trigger(name=payload["trigger"], sqlite=payload["definition"])
             triggers.setdefault(payload["table"], []).append((where, trigger))
             continue
         table, column = payload.pop("table", None), payload.pop("column", None)
