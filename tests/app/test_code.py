@@ -139,3 +139,16 @@ def test_generate_migrate_and_rollback_carry_the_code_and_its_old_definition(
     sql(db_url.url, "INSERT INTO tune (title) VALUES ('jig')")
     assert _plays(db_url.url)[-1] == ("jig", 1)  # the old definition is back
     assert "plays" in columns(db_url.url, "tune")
+
+
+def test_generate_says_which_triggers_one_database_alone_has(coded: Project) -> None:
+    text = coded.schema.read_text()
+    start = text.index("Bumped = trigger(")
+    coded.schema.write_text(text[:start] + f'Bumped = trigger("tune_bumped", Tune, sqlite={SQLITE_BUMP!r})\n')
+    done = generate(coded.config, name="init")
+    assert done.path is not None
+    for file in ("postgresql.sql", "down.postgresql.sql", "sqlite.sql", "down.sqlite.sql"):
+        head = (done.path / file).read_text().splitlines()[:2]
+        assert head[1] == "-- device-only: trigger tune_bumped on tune", (file, head)
+    assert "CREATE TRIGGER" not in (done.path / "postgresql.sql").read_text()
+    assert SQLITE_BUMP in (done.path / "sqlite.sql").read_text()
