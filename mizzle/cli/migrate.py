@@ -111,15 +111,7 @@ def rollback(
 
 
 def _confirm_losses(losses: list[Loss]) -> None:
-    if not prompts.interactive():
-        raise MizzleError(
-            f"rollback would lose data: {'; '.join(map(str, losses))}. Pass --force to roll back anyway "
-            "(--dry-run shows the SQL)"
-        )
-    for loss in losses:
-        output.warning(f"this rollback loses data: {loss}")
-    if not prompts.confirm("roll back anyway?"):
-        raise MizzleError("rollback cancelled: nothing was changed")
+    prompts.confirm_losses("rollback", losses)
 
 
 def status(ctx: typer.Context, db: DbOption = None) -> None:

@@ -9,12 +9,16 @@ Questions and menus go to stderr, so stdout stays the command's product.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
+
+from mizzle.cli import output
+from mizzle.core.errors import MizzleError
 
 if TYPE_CHECKING:
     from mizzle.core.renames import Asker, Kind
@@ -52,6 +56,27 @@ def rename_asker(console: Console | None = None, stream: TextIO | None = None) -
         return candidates[picked] if picked < len(candidates) else None
 
     return ask
+
+
+def confirm_losses(command: str, losses: Sequence[object], *, flags: str = "") -> None:
+    """Go ahead with a `command` ("push", "rollback") that loses data only when a person says
+    so: off a terminal the command stops with one line naming `--force` (and `flags`, other
+    ways out), listing every loss; on one, each loss is a warning and the answer decides.
+    Raises MizzleError when it does not go ahead: nothing has been changed yet."""
+    if not interactive():
+        raise MizzleError(
+            f"{command} would lose data: {'; '.join(map(str, losses))}. Pass --force to {_verb(command)} anyway "
+            f"(--dry-run shows the SQL){flags}"
+        )
+    for loss in losses:
+        output.warning(f"this {command} loses data: {loss}")
+    if not confirm(f"{_verb(command)} anyway?"):
+        raise MizzleError(f"{command} cancelled: nothing was changed")
+
+
+def _verb(command: str) -> str:
+    """ "rollback" → "roll back": the command's name as a verb."""
+    return "roll back" if command == "rollback" else command
 
 
 def confirm(question: str, console: Console | None = None, stream: TextIO | None = None) -> bool:

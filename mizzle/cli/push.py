@@ -11,7 +11,6 @@ from mizzle.cli import output, prompts
 from mizzle.cli.database import DbOption, database_url
 from mizzle.cli.generate import DropOption, RenameOption, renames_of
 from mizzle.cli.session import session_of
-from mizzle.core.errors import MizzleError
 
 
 def push(
@@ -61,12 +60,4 @@ def push(
 
 
 def _confirm_losses(losses: list[str]) -> None:
-    if not prompts.interactive():
-        raise MizzleError(
-            f"push would lose data: {'; '.join(losses)}. Pass --force to push anyway "
-            "(--dry-run shows the SQL), or --rename if something was renamed"
-        )
-    for loss in losses:
-        output.warning(f"this push loses data: {loss}")
-    if not prompts.confirm("push anyway?"):
-        raise MizzleError("push cancelled: nothing was changed")
+    prompts.confirm_losses("push", losses, flags=", or --rename if something was renamed")

@@ -5,6 +5,9 @@ itself: a statement marked no-transaction (CREATE INDEX CONCURRENTLY) must run o
 transaction, which psycopg's implicit transactions would not allow. A whole run holds a
 session-level advisory lock (`lock`, the database's write lock: every migrate, rollback and
 push takes it before it reads what to do), so concurrent runs queue instead of applying twice.
+A run waits for it for `lock_timeout` seconds at most, then names the session that holds it:
+a forgotten `psql` session holding the key (or a hung run) must not leave the next deploy
+waiting forever.
 
 A `CREATE INDEX CONCURRENTLY` interrupted (a crash, a failed unique build) leaves an INVALID
 index under its name, which makes the same statement fail when the run resumes: before one
@@ -14,6 +17,7 @@ runs, an invalid index of that name is dropped, so such a statement can always r
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -34,6 +38,19 @@ from mizzle.dialects.postgresql.errors import server_message
 
 #: the advisory lock key every mizzle run takes: "mizzle" in ASCII
 LOCK_KEY = 0x6D697A7A6C65
+#: how long a run waits for another one's lock: migrations may build big indexes, so longer
+#: than SQLite's 30 s, but bounded
+LOCK_TIMEOUT_S = 300.0
+#: the backoff of the wait, in seconds: first tries come quickly, then no more than 4 a second
+_POLL_FIRST_S, _POLL_MAX_S = 0.02, 0.25
+#: who holds the key: pg_locks splits a bigint advisory key into classid (high 32 bits) and
+#: objid (low 32 bits), with objsubid 1; advisory locks belong to one database
+_HOLDER = """SELECT l.pid, coalesce(a.application_name, ''), a.backend_start
+FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid::bigint = %s AND l.objid::bigint = %s AND l.objsubid = 1
+LIMIT 1"""
 
 _TABLE = f'"{TRACKING_TABLE}"'
 _CREATE_TRACKING = f"""CREATE TABLE IF NOT EXISTS {_TABLE} (
@@ -81,11 +98,12 @@ class PostgresMigrationDatabase(TrackedRows):
     CREATE_PROGRESS = _CREATE_PROGRESS
     dialect = "postgresql"
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         if conn.info.transaction_status != TransactionStatus.IDLE:
             raise MizzleError("cannot migrate over a PostgreSQL connection with an open transaction")
         conn.autocommit = True
         self.conn = conn
+        self.lock_timeout = lock_timeout
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         try:
@@ -126,7 +144,27 @@ class PostgresMigrationDatabase(TrackedRows):
             self._run("ROLLBACK")
 
     def lock(self) -> None:
-        self._run("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        """Take the run's advisory lock (re-entrant, as PostgreSQL's session locks are), trying
+        again with a backoff until `lock_timeout`: a polled try, not a blocking
+        `pg_advisory_lock`, so the wait has an end and the error can name the holder."""
+        deadline = time.monotonic() + self.lock_timeout
+        pause = _POLL_FIRST_S
+        while not self._run("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))[0][0]:
+            if time.monotonic() >= deadline:
+                raise DatabaseError(
+                    "another mizzle command (migrate, rollback or push) is changing this database: "
+                    f"{self._holder()} still held its lock after {self.lock_timeout:g} s"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, _POLL_MAX_S)
+
+    def _holder(self) -> str:
+        rows = self._run(_HOLDER, (LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF))
+        if not rows:
+            return "a session that has since ended"
+        pid, application, since = rows[0]
+        who = f"backend pid {pid}" + (f" ({application})" if application else "")
+        return who + (f", connected since {since:%Y-%m-%d %H:%M:%S %Z}," if since is not None else "")
 
     def unlock(self) -> None:
         self._run("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))

@@ -87,3 +87,24 @@ def test_an_invalid_index_left_by_a_failed_concurrent_build_is_dropped_before_it
     db.execute("DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t)")
     db.execute(build)  # not "relation already exists"
     assert db.query("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('\"t s\"')") == [(True,)]
+
+
+def test_waiting_for_the_lock_ends_and_names_the_session_that_holds_it(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("SET application_name = 'forgotten psql'")
+        holder.execute("SELECT pg_advisory_lock(%s)", (0x6D697A7A6C65,))
+        pid = holder.info.backend_pid
+        db = PostgresMigrationDatabase(psycopg.connect(pg_url), lock_timeout=0.3)
+        with pytest.raises(DatabaseError) as err:
+            db.lock()
+        message = str(err.value)
+        assert message.startswith(
+            f"another mizzle command (migrate, rollback or push) is changing this database: backend pid {pid} "
+            "(forgotten psql), connected since "
+        )
+        assert message.endswith("still held its lock after 0.3 s")
+        holder.execute("SELECT pg_advisory_unlock(%s)", (0x6D697A7A6C65,))
+        db.lock()  # free now: taken at once
+        db.lock()  # and re-entrant
+        db.unlock()
+        db.unlock()
