@@ -16,7 +16,8 @@ import psycopg
 Catalog = dict[tuple[str, str], Any]
 
 _COLUMNS = """
-SELECT c.relname, a.attnum, a.attname,
+SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+       a.attnum, a.attname,
        format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
                    CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END) AS type,
        t.typtype = 'd' AS is_domain, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
@@ -25,38 +26,42 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-ORDER BY c.relname, a.attnum
+WHERE n.nspname = ANY (%(schemas)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+ORDER BY 1, a.attnum
 """
 
 _CONSTRAINTS = """
-SELECT c.relname, k.conname, pg_get_constraintdef(k.oid, true)
+SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+       k.conname, pg_get_constraintdef(k.oid, true)
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND NOT c.relispartition AND k.contype IN ('p', 'f', 'u', 'c')
+WHERE n.nspname = ANY (%(schemas)s) AND NOT c.relispartition AND k.contype IN ('p', 'f', 'u', 'c')
 """
 
 _INDEXES = """
-SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid)
+SELECT CASE WHEN n.nspname = 'public' THEN t.relname ELSE n.nspname || '.' || t.relname END,
+       i.relname, pg_get_indexdef(x.indexrelid)
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = 'public' AND NOT t.relispartition AND t.relkind IN ('r', 'p')
+WHERE n.nspname = ANY (%(schemas)s) AND NOT t.relispartition AND t.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))
 """
 
 _ENUMS = """
-SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+SELECT CASE WHEN n.nspname = 'public' THEN t.typname ELSE n.nspname || '.' || t.typname END,
+       array_agg(e.enumlabel ORDER BY e.enumsortorder)
 FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
-WHERE n.nspname = 'public' GROUP BY t.typname
+WHERE n.nspname = ANY (%(schemas)s) GROUP BY 1
 """
 
 _VIEWS = """
-SELECT c.relname, pg_get_viewdef(c.oid, true)
+SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+       pg_get_viewdef(c.oid, true)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind = 'v'
+WHERE n.nspname = ANY (%(schemas)s) AND c.relkind = 'v'
 """
 
 
@@ -68,20 +73,22 @@ def _unqualify(text: str | None) -> str | None:
     return re.sub(r"\bpublic\.", "", text)
 
 
-def snapshot(url: str) -> Catalog:
-    """Every table (columns with type, NOT NULL, default), constraint, index, enum and view."""
+def snapshot(url: str, schemas: tuple[str, ...] = ()) -> Catalog:
+    """Every table (columns with type, NOT NULL, default), constraint, index, enum and view of
+    `public` and `schemas` (the objects of those named `schema.name`)."""
     out: Catalog = {}
     with psycopg.connect(url) as conn:
         conn.execute("SET search_path = public")
-        for rel, _num, col, typ, _dom, notnull, dflt in conn.execute(_COLUMNS):
+        params = {"schemas": ["public", *schemas]}
+        for rel, _num, col, typ, _dom, notnull, dflt in conn.execute(_COLUMNS, params):
             out.setdefault(("table", rel), []).append((col, typ, notnull, _unqualify(dflt)))
-        for rel, name, definition in conn.execute(_CONSTRAINTS):
+        for rel, name, definition in conn.execute(_CONSTRAINTS, params):
             out[("constraint", f"{rel}.{name}")] = _unqualify(definition)
-        for rel, name, definition in conn.execute(_INDEXES):
+        for rel, name, definition in conn.execute(_INDEXES, params):
             out[("index", f"{rel}.{name}")] = _unqualify(definition)
-        for name, labels in conn.execute(_ENUMS):
+        for name, labels in conn.execute(_ENUMS, params):
             out[("enum", name)] = list(labels)
-        for name, definition in conn.execute(_VIEWS):
+        for name, definition in conn.execute(_VIEWS, params):
             out[("view", name)] = _unqualify(definition)
     return out
 

@@ -193,3 +193,22 @@ def test_browser_runner_fails_loudly_on_what_it_cannot_do(args: list[str], messa
     proc = run_benchmark("--no-results", *args, runner=BROWSER_RUNNER)
     assert proc.returncode != 0
     assert message in proc.stderr
+
+
+STUDIO_RUNNER = REPO / "benchmarks" / "bench_studio.py"
+
+
+@pytest.mark.postgres
+def test_studio_runner_measures_a_page_on_both_databases(tmp_path: Path) -> None:
+    results = tmp_path / "studio.md"
+    proc = run_benchmark(
+        "--rows", "3000", "--runs", "2", "--pg-url", server_url(), "--results", str(results), runner=STUDIO_RUNNER
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = table_rows(results)
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| a page of 50 after key 2,700 of 3,000 rows, studio API, SQLite",
+        "| a page of 50 after key 2,700 of 3,000 rows, studio API, PostgreSQL",
+    ]
+    assert verdicts(rows) == ["met or MISSED"] * 2
+    assert "WHERE id > ? ORDER BY id ASC LIMIT 51" in results.read_text()

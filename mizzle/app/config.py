@@ -28,6 +28,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from mizzle.core import qualified
 from mizzle.core.errors import ConfigError
 from mizzle.dialects import BUILT_IN, dialect_names
 from mizzle.sources.objects import object_path
@@ -37,7 +38,7 @@ PYPROJECT_NAME = "pyproject.toml"
 ENV_FILES = (".env", ".env.local")  # later files override earlier ones
 SCHEMA_SUFFIXES = (".py", ".sql")
 
-_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables"})
+_TOP_KEYS = frozenset({"schema", "out", "dialects", "database_url", "db", "sync_tables", "schemas"})
 _DB_KEYS = frozenset({"url"})
 _VAR_RE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 
@@ -59,6 +60,9 @@ class Config:
     #: Table names or shell-style patterns of sync tables (for `.sql` schemas, which have no
     #: `__sync__` flag; DSL tables may be listed too)
     sync_tables: tuple[str, ...] = ()
+    #: The app's own PostgreSQL schemas besides `public` that `pull` reads (their objects are
+    #: named `schema.name`); push and check read the ones the schema's objects live in.
+    schemas: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -193,6 +197,7 @@ def _build(path: Path, data: dict[str, Any]) -> Config:
         database_url_template=_database_url(data, where),
         env=env,
         sync_tables=_sync_tables(data, where),
+        schemas=_schemas(data, where),
     )
 
 
@@ -201,6 +206,19 @@ def _sync_tables(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f'sync_tables in {where} must be a list of table names or patterns such as ["tune", "play*"]')
     return tuple(value)
+
+
+def _schemas(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    value = data.get("schemas", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and "." not in v for v in value):
+        raise ConfigError(f'schemas in {where} must be a list of schema names such as ["basejump"]')
+    for name in value:
+        if qualified.is_platform(name):
+            raise ConfigError(
+                f"schemas in {where}: {name!r} is not the app's own schema "
+                f"({'public is always read' if name == 'public' else 'the platform manages it'})"
+            )
+    return tuple(dict.fromkeys(value))
 
 
 def _string(data: Mapping[str, Any], key: str, where: str, prefix: str = "") -> str | None:

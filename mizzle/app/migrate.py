@@ -11,6 +11,7 @@ a dropped column) is counted first and goes ahead only when `confirm` accepts th
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from mizzle.app.folder import verified
 from mizzle.core import integrity, runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
-from mizzle.core.runner import Outcome, Report, Status
+from mizzle.core.runner import MigrationFailed, Outcome, Report, Status
 from mizzle.core.urls import DatabaseURL
 
 if TYPE_CHECKING:
@@ -44,16 +45,28 @@ def migrate(
 ) -> Migrated:
     """Apply the pending migrations of `folder` to the database at `url`, each in its own
     transaction (a SQLite file is created; a dry run creates nothing and returns the SQL)."""
+    from mizzle.app.existing import already_there, with_baseline_hint
+
     migrations = verified(folder, "migrate").migrations()
-    with opened(url, create=not dry_run, missing_as_empty=dry_run) as database:
-        report = runner.migrate(
-            database.db,
-            migrations,
-            to=to,
-            dry_run=dry_run,
-            allow_out_of_order=allow_out_of_order,
-            on_done=on_done,
-        )
+    # Asked under the write lock, held until the run ends (re-entrant: the runner takes it
+    # again), so another migrate committing meanwhile is seen as a history, not as tables made
+    # by someone else. A dry run takes no lock (it must not even make SQLite's lock file).
+    with (
+        opened(url, create=not dry_run, missing_as_empty=dry_run) as database,
+        runner.write_lock(database.db) if not dry_run else nullcontext(),
+    ):
+        already_there(database.db, database.conn, migrations, to)
+        try:
+            report = runner.migrate(
+                database.db,
+                migrations,
+                to=to,
+                dry_run=dry_run,
+                allow_out_of_order=allow_out_of_order,
+                on_done=on_done,
+            )
+        except MigrationFailed as err:
+            raise with_baseline_hint(err) from None
     return Migrated(report, len(migrations))
 
 

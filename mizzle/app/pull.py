@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -66,15 +67,21 @@ class Pulled:
 
 
 def pull(
-    url: DatabaseURL, out: Path, *, style: Style = "dsl", force: bool = False, make_folder: bool = False
+    url: DatabaseURL,
+    out: Path,
+    *,
+    style: Style = "dsl",
+    force: bool = False,
+    make_folder: bool = False,
+    schemas: Sequence[str] = (),
 ) -> Pulled:
     """Introspect the database at `url` and write its schema to `out` (.py or .sql), after
-    `check_target`."""
+    `check_target`. `schemas`: the app's own schemas read besides the default one."""
     check_target(out, style=style, force=force, make_folder=make_folder)
     dialect = get_dialect(url.dialect)
     conn = dialect.connect(url)
     try:
-        introspected = dialect.introspect(conn)
+        introspected = dialect.introspect(conn, schemas)
     finally:
         conn.close()
     schema = introspected.schema

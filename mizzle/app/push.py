@@ -34,6 +34,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
+from mizzle.core import qualified
 from mizzle.core.errors import MizzleError
 from mizzle.core.introspection import Unsupported
 from mizzle.core.migration_text import parse_file, render_file
@@ -85,7 +86,7 @@ class PushPlan:
 def compare(db: MigrationDatabase, conn: Any, schema: Schema) -> Comparison:
     """Introspect the database behind `conn` (which `db` wraps) and project `schema` for it."""
     dialect = get_dialect(db.dialect)
-    introspected = dialect.introspect(conn)
+    introspected = dialect.introspect(conn, schema_names(schema))
     target, _ = dialect.project(schema)
     return Comparison(db.dialect, introspected.schema, target, introspected.unsupported)
 
@@ -117,7 +118,8 @@ def apply(db: MigrationDatabase, conn: Any, push: PushPlan) -> int:
     is introspected again first: when it is no longer what the plan was made from, MizzleError
     and nothing is changed."""
     with write_lock(db):
-        if get_dialect(db.dialect).introspect(conn).schema != push.comparison.current:
+        schemas = schema_names(push.comparison.current) + schema_names(push.comparison.target)
+        if get_dialect(db.dialect).introspect(conn, schemas).schema != push.comparison.current:
             raise MizzleError(
                 "push refused: the database changed after it was compared with the schema (another migrate, "
                 "rollback or push ran meanwhile), nothing was changed: run push again"
@@ -283,3 +285,10 @@ def push(
             confirm(list(plan.losses))
         duration = apply(database.db, database.conn, plan)
     return Pushed(plan, True, duration, unsupported)
+
+
+def schema_names(schema: Schema) -> list[str]:
+    """The app's schemas other than the default one that `schema` has objects in: the ones
+    a comparison reads from the database besides the default schema."""
+    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
+    return qualified.schemas_of(names)

@@ -18,7 +18,7 @@ from typer.core import TyperGroup, TyperOption
 
 from mizzle import __version__
 from mizzle.app.database import parse_url
-from mizzle.cli import bundle, check, export, generate, migrate, output, pull, push, rebase
+from mizzle.cli import adopt, bundle, check, export, generate, migrate, output, pull, push, rebase, studio
 from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
@@ -43,6 +43,10 @@ app.command("check")(check.check)
 app.command("hash")(check.hash_sum)
 app.command("rebase")(rebase.rebase)
 app.command("bundle")(bundle.bundle)
+app.command("baseline")(adopt.baseline)
+app.command("adopt")(adopt.adopt)
+app.command("rehash")(adopt.rehash)
+app.command("studio")(studio.studio)
 
 
 def _print_version(value: bool) -> None:

@@ -9,13 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from mizzle.app.baseline import SchemaMismatch
 from mizzle.app.folder import shown
 from mizzle.cli import output, prompts
+from mizzle.cli.adopt import show_differences
+from mizzle.cli.database import database_url, migrations_folder
 from mizzle.cli.session import session_of
 from mizzle.core.migrations import SNAKE_NAME, up_file
 
 if TYPE_CHECKING:
+    from mizzle.core.migrations import MigrationFolder
     from mizzle.core.renames import Renames
+    from mizzle.core.urls import DatabaseURL
 
 RenameOption = Annotated[
     list[str] | None,
@@ -80,6 +85,15 @@ def generate(
             "(outside the transaction, without locking writes).",
         ),
     ] = False,
+    applied_on: Annotated[
+        str | None,
+        typer.Option(
+            "--applied-on",
+            help="A database that holds the change already (made by hand, then pulled): record the new migration "
+            "as applied there, after checking it matches the new schema.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the next migration: the schema's changes since the last migration.
 
@@ -90,7 +104,12 @@ def generate(
     """
     from mizzle.app import generate as generating
 
-    config = session_of(ctx).config()
+    if custom and applied_on is not None:
+        # a custom migration holds only headers until written: no database can hold it yet
+        raise typer.BadParameter("a --custom migration cannot be applied already", param_hint="--applied-on")
+    session = session_of(ctx)
+    config = session.config()
+    url = database_url(session, applied_on) if applied_on is not None else None
     if custom:
         path = generating.custom(config, name)
         files = ", ".join(up_file(d) for d in config.dialects)
@@ -108,6 +127,9 @@ def generate(
     )
     if made.path is None:
         output.stdout().print(f"no changes: the schema matches {escape(made.since)}")
+        folder = migrations_folder(session)
+        if url is not None and folder.migrations():
+            _record(url, folder.migrations()[-1].name, folder)
         return
     count = made.operations
     output.stdout().print(
@@ -115,3 +137,18 @@ def generate(
     )
     for line in made.warnings:
         output.warning(line)
+    if url is not None:
+        _record(url, made.path.name, migrations_folder(session))
+
+
+def _record(url: DatabaseURL, name: str, folder: MigrationFolder) -> None:
+    """`--applied-on`: the new migration recorded on the database where the change was made."""
+    from mizzle.app import baseline as baselining
+
+    try:
+        done = baselining.baseline(url, folder, to=name)
+    except SchemaMismatch as err:
+        show_differences(err)
+        raise
+    recorded = ", ".join(done.recorded) or "nothing new"
+    output.stdout().print(f"recorded {recorded} as applied on {escape(url.redacted)} (not run)")

@@ -39,6 +39,14 @@ def pull(
         Style,
         typer.Option("--style", help="How a .py file declares the schema: mizzle's DSL or SQLAlchemy 2.x models."),
     ] = Style.dsl,
+    schemas: Annotated[
+        str | None,
+        typer.Option(
+            "--schemas",
+            help="The app's own schemas to read besides public, comma separated [default: the config's schemas].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Introspect a PostgreSQL or SQLite database and write its schema to a file.
 
@@ -58,7 +66,10 @@ def pull(
         raise typer.BadParameter(str(err), param_hint="--out") from None
     url = session.database(db, Path.cwd()) if db is not None else session.configured_database()
 
-    pulled = pulling.pull(url, target, style=how, force=force, make_folder=make_folder)
+    chosen = tuple(s.strip() for s in schemas.split(",") if s.strip()) if schemas is not None else None
+    if chosen is None:
+        chosen = session.config().schemas if out is None or db is None else ()
+    pulled = pulling.pull(url, target, style=how, force=force, make_folder=make_folder, schemas=chosen)
     output.stdout().print(f"wrote {escape(str(pulled.path))}: {pulled.counts} from {escape(url.redacted)}")
     for warning in pulled.warnings:
         output.warning(warning)

@@ -247,6 +247,8 @@ class _Diff:
         own = self.pairs.get(table)
         if own is not None and set(fk.columns) & own.retyped:
             return True
+        if fk.ref_schema is not None:
+            return False  # a table of another schema: the diff never changes it
         target = self.pairs.get(fk.ref_table)
         if target is not None:
             gone = target.retyped | {c.name for c in target.dropped}
@@ -271,7 +273,11 @@ class _Diff:
             forced += [
                 fk
                 for fk in dropped.table.foreign_keys
-                if fk.ref_table != name and fk.ref_table in taken and fk.ref_table in self.dropped and fk not in forced
+                if fk.ref_schema is None
+                and fk.ref_table != name
+                and fk.ref_table in taken
+                and fk.ref_table in self.dropped
+                and fk not in forced
             ]
             dropped.early_fks |= {fk.name for fk in forced}
             early += [(name, fk) for fk in forced]
@@ -421,6 +427,8 @@ class _Diff:
     def _inline(self, table: Table, fk: ForeignKey) -> bool:
         """Whether a new table may carry `fk` in its CREATE TABLE (step 6): the key it
         references exists then and stays (a table's own unique indexes come after it)."""
+        if fk.ref_schema is not None:
+            return True  # a table of another schema exists before and after
         if fk.ref_table == table.name:
             own = {frozenset(u.columns) for u in table.uniques}
             own |= {frozenset(table.primary_key.columns)} if table.primary_key else set()

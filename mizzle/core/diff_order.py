@@ -55,18 +55,18 @@ def creation_order(
     carried: dict[str, list[ForeignKey]] = {name: [] for name in by_name}
     for table in by_name.values():
         for fk in table.foreign_keys:
-            if fk.ref_table != table.name and fk.ref_table in by_name:
+            if fk.local_ref != table.name and fk.local_ref in by_name:
                 continue  # settled by the order below
             if inline(table, fk):
                 carried[table.name].append(fk)
             else:
                 deferred.append((table.name, fk))
-    needs = {t.name: {fk.ref_table for fk in t.foreign_keys} for t in by_name.values()}
+    needs = {t.name: {fk.ref_table for fk in t.foreign_keys if fk.ref_schema is None} for t in by_name.values()}
     created: list[Table] = []
     for name, unmet in _in_order(needs):
         table = by_name[name]
         for fk in table.foreign_keys:
-            if fk.ref_table == name or fk.ref_table not in by_name:
+            if fk.local_ref == name or fk.local_ref not in by_name:
                 continue
             if fk.ref_table in unmet:
                 deferred.append((name, fk))
@@ -85,13 +85,13 @@ def drop_order(tables: Iterable[Table]) -> tuple[list[str], list[tuple[str, Fore
     referenced_by: dict[str, set[str]] = {name: set() for name in by_name}
     for table in by_name.values():
         for fk in table.foreign_keys:
-            if fk.ref_table in by_name and fk.ref_table != table.name:
+            if fk.ref_schema is None and fk.ref_table in by_name and fk.ref_table != table.name:
                 referenced_by[fk.ref_table].add(table.name)
     order: list[str] = []
     broken: list[tuple[str, ForeignKey]] = []
     for name, unmet in _in_order(referenced_by):
         # a cycle: the FKs of tables not yet dropped that point at `name` go first
-        broken += [(child, fk) for child in sorted(unmet) for fk in by_name[child].foreign_keys if fk.ref_table == name]
+        broken += [(child, fk) for child in sorted(unmet) for fk in by_name[child].foreign_keys if fk.local_ref == name]
         order.append(name)
     return order, sorted(broken, key=lambda item: (item[0], item[1].name))
 

@@ -191,7 +191,7 @@ class Evolution:
         if self._owned is not None:
             self._owned.update(dict.fromkeys(_own_relation_names(table), sign))
         if self._referenced is not None:
-            self._referenced.update(Counter({fk.ref_table: sign for fk in table.foreign_keys}))
+            self._referenced.update(Counter({fk.ref_table: sign for fk in table.foreign_keys if fk.ref_schema is None}))
 
     def schema(self) -> Schema:
         return Schema(
@@ -230,10 +230,10 @@ class Evolution:
         if self._referenced is None:
             self._referenced = Counter()
             for t in self.tables.values():
-                self._referenced.update(Counter({fk.ref_table: 1 for fk in t.foreign_keys}))
+                self._referenced.update(Counter({fk.ref_table: 1 for fk in t.foreign_keys if fk.ref_schema is None}))
         if self._referenced[table] <= 0:
             return []
-        return [(t.name, fk) for t in self.tables.values() for fk in t.foreign_keys if fk.ref_table == table]
+        return [(t.name, fk) for t in self.tables.values() for fk in t.foreign_keys if fk.local_ref == table]
 
     def views_reading(self, name: str) -> list[View]:
         return [v for v in self.views.values() if name in v.referenced_tables()]
@@ -245,9 +245,9 @@ class Evolution:
         self.remove(old)
         self.put(table.model_copy(update={"name": new}))
         for t in list(self.tables.values()):
-            if any(fk.ref_table == old for fk in t.foreign_keys):
+            if any(fk.local_ref == old for fk in t.foreign_keys):
                 fks = tuple(
-                    fk.model_copy(update={"ref_table": new}) if fk.ref_table == old else fk for fk in t.foreign_keys
+                    fk.model_copy(update={"ref_table": new}) if fk.local_ref == old else fk for fk in t.foreign_keys
                 )
                 self.put(t.model_copy(update={"foreign_keys": fks}))
         for view in self.views_reading(old):
@@ -308,7 +308,10 @@ def _check_key_unused(state: Evolution, remaining: Table, columns: Iterable[str]
 
 
 def _check_references(state: Evolution, table: Table, fk: ForeignKey, *, creating: bool = False) -> None:
-    """`fk` (of `table`) finds its target table, columns and key."""
+    """`fk` (of `table`) finds its target table, columns and key (a table of another
+    schema is not the schema's to check: PostgreSQL checks it when the key is made)."""
+    if fk.ref_schema is not None:
+        return
     if fk.ref_table == table.name:
         target = table
     else:

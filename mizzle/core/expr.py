@@ -83,6 +83,9 @@ def _redundant(paren: exp.Paren) -> bool:
         return True
     if isinstance(parent, _KEEP_PARENS):
         return False
+    if isinstance(parent, exp.Bracket) and paren.arg_key == "this" and not isinstance(inner, exp.Column):
+        # PostgreSQL subscripts a call only in parentheses: `(xpath(...))[1]`, never `xpath(...)[1]`
+        return False
     if isinstance(inner, _ATOMS) and not _is_operator(inner):
         return True
     if isinstance(parent, _WHOLE_SLOTS) or (isinstance(parent, exp.Func) and not _is_operator(parent)):

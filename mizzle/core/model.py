@@ -35,6 +35,8 @@ from mizzle.core.types import ColumnType
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
 _SERIAL_KINDS = frozenset({"serial", "bigserial"})
+#: the largest value of each integer type: an identity's sequence stops there by default
+_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -112,6 +114,60 @@ Default = Annotated[LiteralDefault | NowDefault | RandomUuidDefault | ExprDefaul
 # --- columns and constraints -------------------------------------------------------------
 
 
+class Identity(_Frozen):
+    """`GENERATED ALWAYS|BY DEFAULT AS IDENTITY` (PostgreSQL) of an integer column, with the
+    options of its sequence that differ from PostgreSQL's defaults (None: the default, which
+    for MINVALUE/MAXVALUE depends on the column's type)."""
+
+    #: ALWAYS refuses values given by an INSERT (unless OVERRIDING SYSTEM VALUE); BY DEFAULT takes them
+    always: bool = False
+    start: StrictInt | None = None
+    increment: StrictInt | None = None
+    min_value: StrictInt | None = None
+    max_value: StrictInt | None = None
+    cache: StrictInt | None = None
+    cycle: bool = False
+
+    def without_defaults(self, kind: str) -> Identity:
+        """The identity with the options equal to PostgreSQL's defaults for a column of type
+        `kind` left out, so that `START WITH 1` and nothing compare equal."""
+        high = _INTEGER_MAX.get(kind, _INTEGER_MAX["bigint"])
+        up = (self.increment or 1) > 0
+        low, top = (1, high) if up else (-high - 1, -1)
+        start = low if up else top
+        cleared = {
+            "start": self.start == start,
+            "increment": self.increment == 1,
+            "min_value": self.min_value == low,
+            "max_value": self.max_value == top,
+            "cache": self.cache == 1,
+        }
+        update = {name: None for name, is_default in cleared.items() if is_default}
+        return self.model_copy(update=update) if update else self
+
+    def options_sql(self) -> str:
+        """The sequence options as PostgreSQL writes them: `START WITH 10 INCREMENT BY 2`."""
+        parts = []
+        for word, value in (
+            ("START WITH", self.start),
+            ("INCREMENT BY", self.increment),
+            ("MINVALUE", self.min_value),
+            ("MAXVALUE", self.max_value),
+            ("CACHE", self.cache),
+        ):
+            if value is not None:
+                parts.append(f"{word} {value}")
+        if self.cycle:
+            parts.append("CYCLE")
+        return " ".join(parts)
+
+    def sql(self) -> str:
+        """`GENERATED ALWAYS AS IDENTITY [(options)]`."""
+        options = self.options_sql()
+        head = f"GENERATED {'ALWAYS' if self.always else 'BY DEFAULT'} AS IDENTITY"
+        return f"{head} ({options})" if options else head
+
+
 class Column(_Frozen):
     name: str
     type: ColumnType
@@ -131,6 +187,10 @@ class Column(_Frozen):
     #: hands out the id of a deleted row again (it keeps the highest in `sqlite_sequence`).
     #: Only on a serial sole primary key; PostgreSQL's sequences never reuse ids anyway.
     sqlite_autoincrement: bool = False
+    #: an identity column (PostgreSQL): an integer column fed by its own sequence. SQLite has
+    #: none: a sole integer primary key is the rowid alias there, and any other identity
+    #: column a plain integer column that INSERTs must fill.
+    identity: Identity | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -142,8 +202,13 @@ class Column(_Frozen):
             return data
         ctype, default = data.get("type"), data.get("default")
         kind = ctype.kind if isinstance(ctype, ColumnType) else (ctype or {}).get("kind")
-        if kind in _SERIAL_KINDS:
-            # PostgreSQL makes a serial NOT NULL whatever was written; so does the model.
+        identity = data.get("identity")
+        if isinstance(identity, dict):
+            identity = Identity.model_validate(identity)
+        if isinstance(identity, Identity):
+            data = {**data, "identity": identity.without_defaults(str(getattr(kind, "value", kind)))}
+        if kind in _SERIAL_KINDS or identity is not None:
+            # PostgreSQL makes a serial or an identity column NOT NULL whatever was written; so does the model.
             data = {**data, "nullable": False}
         if kind not in _DECIMAL_KINDS or (isinstance(ctype, ColumnType) and ctype.array_dims):
             return data
@@ -168,6 +233,10 @@ class ForeignKey(_Frozen):
     columns: tuple[str, ...]
     ref_table: str
     ref_columns: tuple[str, ...]
+    #: the schema of the referenced table when it is not the managed one (Supabase's
+    #: `auth.users`): mizzle renders the reference but never creates, drops or checks that
+    #: table, and SQLite, which has no such table, leaves the foreign key out
+    ref_schema: str | None = None
     on_delete: FkAction = "no action"
     on_update: FkAction = "no action"
     deferrable: bool = False
@@ -180,6 +249,17 @@ class ForeignKey(_Frozen):
         if self.initially_deferred and not self.deferrable:
             raise ValueError(f"foreign key {self.name}: INITIALLY DEFERRED needs DEFERRABLE")
         return self
+
+    @property
+    def local_ref(self) -> str | None:
+        """The referenced table when it is one of the schema's own; None for a table of
+        another schema, which no lookup by name may find (`auth.users` is not `users`)."""
+        return self.ref_table if self.ref_schema is None else None
+
+    @property
+    def ref_shown(self) -> str:
+        """The referenced table as messages name it: `users`, or `auth.users`."""
+        return self.ref_table if self.ref_schema is None else f"{self.ref_schema}.{self.ref_table}"
 
 
 class Unique(_Frozen):
@@ -296,12 +376,18 @@ class View(_Frozen):
         return SqlExpr(qualify_single_table_columns(query.tree))
 
     def referenced_tables(self) -> list[str]:
-        """Names of the tables and views the body reads (CTE names excluded)."""
+        """Names of the tables and views the body reads (CTE names excluded), as the model
+        names them (`app.t` for one of the app's other schemas, see `qualified.py`)."""
         from sqlglot import exp
 
         tree = self.query.tree
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-        return sorted({tb.name for tb in tree.find_all(exp.Table) if tb.name not in ctes})
+        names = set()
+        for tb in tree.find_all(exp.Table):
+            if not tb.db and tb.name in ctes:
+                continue
+            names.add(tb.name if tb.db in ("", "public") else f"{tb.db}.{tb.name}")
+        return sorted(names)
 
 
 class Schema(_Frozen):

@@ -216,6 +216,8 @@ class AlterColumn(Operation):
             parts.append("drop NOT NULL" if self.new.nullable else "set NOT NULL")
         if self.default_changed:
             parts.append("drop default" if self.new.default is None else "set default")
+        if self.old.identity != self.new.identity:
+            parts.append("drop identity" if self.new.identity is None else "identity")
         for field, what in _SQLITE_SPELLINGS.items():
             if getattr(self.old, field) != getattr(self.new, field):
                 parts.append(what)
@@ -228,7 +230,12 @@ _SERIALS = {"serial", "bigserial"}
 def _fills_rows(column: Column) -> bool:
     """Whether every existing row can hold `column`: it takes NULL, or a default (a serial's
     is its sequence) gives each row a value."""
-    return column.nullable or column.default is not None or column.type.kind.value in _SERIALS
+    return (
+        column.nullable
+        or column.default is not None
+        or column.type.kind.value in _SERIALS
+        or column.identity is not None
+    )
 
 
 _INTEGER_WIDTH = {"smallint": 1, "integer": 2, "serial": 2, "bigint": 3, "bigserial": 3}
@@ -310,7 +317,7 @@ class AddForeignKey(_TablePart):
         return Safety.MAY_FAIL  # rows whose key has no parent fail it
 
     def describe(self) -> str:
-        return f"add foreign key {self.fk.name} on {self.table}({', '.join(self.fk.columns)}) → {self.fk.ref_table}"
+        return f"add foreign key {self.fk.name} on {self.table}({', '.join(self.fk.columns)}) → {self.fk.ref_shown}"
 
 
 class DropForeignKey(_TablePart):

@@ -71,7 +71,7 @@ def _rename_in_index(index: Index, old: str, new: str) -> Index:
 
 
 def rename_referenced_column(fk: ForeignKey, table: str, old: str, new: str) -> ForeignKey:
-    if fk.ref_table != table or old not in fk.ref_columns:
+    if fk.local_ref != table or old not in fk.ref_columns:
         return fk
     return fk.model_copy(update={"ref_columns": _rename(fk.ref_columns, old, new)})
 

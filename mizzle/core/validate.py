@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
+from mizzle.core import qualified
 from mizzle.core.errors import SchemaError
 from mizzle.core.migration_text import one_line
 from mizzle.core.model import Column, ForeignKey, LiteralDefault, NowDefault, RandomUuidDefault, Schema, Table
@@ -98,11 +99,24 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
         yield f'duplicate table or view name "{name}"'
     for name in _dupes([e.name for e in schema.enums]):
         yield f'duplicate enum name "{name}"'
-    # PostgreSQL keeps tables, views, indexes and the indexes behind PRIMARY KEY and UNIQUE in one namespace.
+    for place, name in [(f'table "{t.name}"', t.name) for t in schema.tables] + [
+        *((f'view "{v.name}"', v.name) for v in schema.views),
+        *((f'enum "{e.name}"', e.name) for e in schema.enums),
+    ]:
+        problem = _qualified_problem(name)
+        if problem:
+            yield f"{place}: {problem}"
+    for table in schema.tables:
+        if table.sync and qualified.schema_of(table.name) is not None:
+            # the sync triggers, tombstones and change reads name tables of the default schema
+            yield f'table "{table.name}": a sync table must be in the default schema (public)'
+    # PostgreSQL keeps tables, views, indexes and the indexes behind PRIMARY KEY and UNIQUE in
+    # one namespace per schema (an index is in its table's schema).
     relations = [t.name for t in schema.tables] + [v.name for v in schema.views]
     for table in schema.tables:
-        relations += [i.name for i in table.indexes] + [u.name for u in table.uniques]
-        relations += [table.primary_key.name] if table.primary_key else []
+        owned = [i.name for i in table.indexes] + [u.name for u in table.uniques]
+        owned += [table.primary_key.name] if table.primary_key else []
+        relations += [qualified.join(qualified.schema_of(table.name), name) for name in owned]
     for name in _dupes(relations):
         yield f'name "{name}" is used by more than one table, view, index or key'
     for enum in schema.enums:
@@ -117,6 +131,14 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
         for ref in view.referenced_tables():
             if ref not in known:
                 yield f'view "{view.name}": reads missing table or view "{ref}"'
+
+
+def _qualified_problem(name: str) -> str | None:
+    """A dot separates a schema from the name (`core/qualified.py`): once, between two names."""
+    schema, bare = qualified.split(name)
+    if schema is not None and (not schema or not bare or "." in bare):
+        return "a dot separates the schema from the name (`schema.name`): a name cannot hold another one"
+    return None
 
 
 def _table_problems(schema: Schema, table: Table) -> Iterator[str]:
@@ -164,6 +186,10 @@ def _table_problems(schema: Schema, table: Table) -> Iterator[str]:
         yield f"{where}: names starting with __mizzle are mizzle's own (tracking and sync tables)"
 
 
+#: the types an identity column may have (PostgreSQL's rule)
+_IDENTITY_KINDS = frozenset({TypeKind.SMALLINT, TypeKind.INTEGER, TypeKind.BIGINT})
+
+
 def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[str]:
     where = f'table "{table.name}", column "{column.name}"'
     ctype = column.type
@@ -173,6 +199,11 @@ def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[s
             yield f'{where}: enum "{ctype.name}" is not defined'
     if ctype.kind in SERIAL_KINDS and column.default is not None:
         yield f"{where}: a {ctype.kind.value} column takes no default (it has its own)"
+    if column.identity is not None:
+        if ctype.kind not in _IDENTITY_KINDS or ctype.array_dims:
+            yield f"{where}: an identity column is smallint, integer or bigint, not {ctype.describe()}"
+        elif column.default is not None:
+            yield f"{where}: an identity column takes no default (its sequence gives the values)"
     if column.default is not None:
         problem = _default_problem(schema, ctype, column.default)
         if problem:
@@ -255,7 +286,7 @@ def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
     not a problem of the schema."""
     for table in schema.tables:
         for fk in table.foreign_keys:
-            target = schema.table(fk.ref_table)
+            target = schema.table(fk.ref_table) if fk.ref_schema is None else None
             for col, ref in zip(fk.columns, fk.ref_columns, strict=True):
                 src = table.column(col)
                 dst = target.column(ref) if target is not None else None
@@ -268,6 +299,8 @@ def foreign_key_type_problems(schema: Schema) -> Iterator[str]:
 
 def _foreign_key_problems(schema: Schema, table: Table, fk: ForeignKey) -> Iterator[str]:
     where = f'table "{table.name}", foreign key "{fk.name}"'
+    if fk.ref_schema is not None:
+        return  # a table of another schema: PostgreSQL checks the reference when it is made
     target = schema.table(fk.ref_table)
     if target is None:
         yield f'{where}: references missing table "{fk.ref_table}"'

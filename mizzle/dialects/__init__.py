@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -94,8 +95,9 @@ class Dialect(Protocol):
         """The sync rules' adapter over `conn` (`mizzle.sync`)."""
         ...
 
-    def introspect(self, conn: Any) -> Introspected:
-        """Read the live database back into the model."""
+    def introspect(self, conn: Any, schemas: Sequence[str] = ()) -> Introspected:
+        """Read the live database back into the model: its default schema, and the app's
+        other `schemas` (objects named `schema.name`; a database without schemas has none)."""
         ...
 
     def apply(self, conn: Any, statements: list[str]) -> None:

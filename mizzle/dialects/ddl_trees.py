@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from mizzle.core import qualified
 from mizzle.core.errors import MizzleError
 from mizzle.core.expr import needs_quotes
 from mizzle.core.model import Column, ForeignKey, IndexKey, LiteralDefault, PrimaryKey, Schema, Table, Unique, View
@@ -75,7 +76,34 @@ def ident(name: str) -> exp.Identifier:
 
 
 def table_ref(name: str) -> exp.Table:
-    return exp.Table(this=ident(name))
+    """A table, view or type by its model name: `app.t` is `t` in the app's schema `app`
+    (`core/qualified.py`); `sql` joins it back into one name for a database without schemas."""
+    schema, bare = qualified.split(name)
+    return exp.Table(this=ident(bare), db=ident(schema) if schema else None)
+
+
+#: sqlglot dialects of databases without schemas: a model name `app.t` is one name there
+#: (`"app.t"`), which reads back as the same model name.
+SCHEMALESS = frozenset({"sqlite"})
+
+
+def relation_sql(name: str, dialect: str) -> str:
+    """A table's, view's or type's model name as a statement prints it: `app.t` with each
+    part quoted as needed, or one quoted name for a database without schemas."""
+    schema, bare = qualified.split(name)
+    if schema is None or dialect in SCHEMALESS:
+        return name_sql(name, dialect)
+    return f"{name_sql(schema, dialect)}.{name_sql(bare, dialect)}"
+
+
+def _schemaless(tree: exp.Expression) -> exp.Expression:
+    for table in list(tree.find_all(exp.Table)):
+        schema = table.args.get("db")
+        if schema is not None and table.args.get("catalog") is None:
+            joined = f"{schema.name}.{table.name}"
+            table.set("db", None)
+            table.set("this", exp.Identifier(this=joined, quoted=True))
+    return tree
 
 
 def requote(tree: exp.Expression) -> exp.Expression:
@@ -100,10 +128,19 @@ def raw(text: str) -> exp.Var:
 
 
 def column_def(
-    name: str, type_spelling: str, *, nullable: bool, default: str | None, checks: Sequence[tuple[str, exp.Expression]]
+    name: str,
+    type_spelling: str,
+    *,
+    nullable: bool,
+    default: str | None,
+    checks: Sequence[tuple[str, exp.Expression]],
+    generated: str | None = None,
 ) -> exp.ColumnDef:
-    """`name TYPE [NOT NULL] [DEFAULT x] [CONSTRAINT c CHECK (...)]...`."""
+    """`name TYPE [GENERATED ...] [NOT NULL] [DEFAULT x] [CONSTRAINT c CHECK (...)]...`;
+    `generated` is the dialect's text of an identity or generated column."""
     constraints: list[exp.ColumnConstraint] = []
+    if generated is not None:
+        constraints.append(exp.ColumnConstraint(kind=raw(generated)))
     if not nullable:
         constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
     if default is not None:
@@ -142,7 +179,10 @@ def foreign_key(fk: ForeignKey, *, name: str | None = None, ref_table: str | Non
     if fk.initially_deferred:
         options.append("INITIALLY DEFERRED")
     target_name = fk.ref_table if ref_table is None else ref_table
-    target = exp.Schema(this=table_ref(target_name), expressions=_idents(fk.ref_columns))
+    target_ref = table_ref(target_name)
+    if fk.ref_schema is not None:
+        target_ref.set("db", ident(fk.ref_schema))
+    target = exp.Schema(this=target_ref, expressions=_idents(fk.ref_columns))
     reference = exp.Reference(this=target, options=options)
     body = exp.ForeignKey(expressions=_idents(fk.columns), reference=reference)
     return exp.Constraint(this=ident(fk.name if name is None else name), expressions=[body])
@@ -163,6 +203,8 @@ def _dialect(name: str) -> Dialect:
 def sql(tree: exp.Expression, dialect: str) -> str:
     """Print a statement tree built for this one print: sqlglot need not copy it first (nor
     build a dialect object per call, which is most of the cost of printing small trees)."""
+    if dialect in SCHEMALESS:
+        tree = _schemaless(tree)
     return tree.sql(dialect=_dialect(dialect), copy=False)
 
 
@@ -314,6 +356,9 @@ def print_named(
     object without its names) decides everything but the names. The first object of a shape
     is printed with its own names (so that any error names it) and with placeholders; the
     others of that shape are the placeholder text with their names filled in."""
+    if any("." in name for name in names):
+        # a qualified relation name (`app.t`) prints as two names: never through a template
+        return sql(build(names), dialect)
     memo_key = (key, len(names), dialect)
     try:
         template = _TEMPLATES[memo_key]
@@ -419,7 +464,7 @@ def table_order(schema: Schema) -> tuple[list[Table], set[tuple[str, str]]]:
     def targets(name: str) -> set[str]:
         table = schema.table(name)
         assert table is not None
-        return {fk.ref_table for fk in table.foreign_keys if fk.ref_table in known}
+        return {fk.ref_table for fk in table.foreign_keys if fk.local_ref in known}
 
     order = _ordered(sorted(known), targets)
     created: set[str] = set()
@@ -430,7 +475,9 @@ def table_order(schema: Schema) -> tuple[list[Table], set[tuple[str, str]]]:
         table = schema.table(name)
         assert table is not None
         tables.append(table)
-        deferred |= {(name, fk.name) for fk in table.foreign_keys if fk.ref_table not in created}
+        deferred |= {
+            (name, fk.name) for fk in table.foreign_keys if fk.ref_schema is None and fk.ref_table not in created
+        }
     return tables, deferred
 
 

@@ -11,6 +11,7 @@ from mizzle.core.model import (
     Column,
     Enum,
     ForeignKey,
+    Identity,
     Index,
     IndexKey,
     LiteralDefault,
@@ -230,3 +231,26 @@ def test_a_foreign_key_between_types_sqlite_holds_is_only_postgresqls_problem() 
     assert get_dialect("postgresql").capability_problems(schema) == [
         'table "child", foreign key "child_fkey": type mismatch, "parent_id" is uuid but "parent.id" is serial'
     ]
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            Column(name="c", type=t("text"), identity=Identity()),
+            'table "t", column "c": an identity column is smallint, integer or bigint, not text',
+        ),
+        (
+            Column(name="c", type=t("integer"), identity=Identity(), default=LiteralDefault(value=1)),
+            'table "t", column "c": an identity column takes no default (its sequence gives the values)',
+        ),
+    ],
+)
+def test_an_identity_column_is_an_integer_without_a_default(column: Column, message: str) -> None:
+    assert problems(Schema(tables=(Table(name="t", columns=(column,)),))) == [message]
+
+
+def test_a_foreign_key_to_another_schemas_table_is_not_looked_up_in_the_schema() -> None:
+    fk = ForeignKey(name="t_u_fkey", columns=("u",), ref_table="users", ref_schema="auth", ref_columns=("id",))
+    table = Table(name="t", columns=(Column(name="u", type=t("uuid")),), foreign_keys=(fk,))
+    assert problems(Schema(tables=(table,))) == []

@@ -2,16 +2,19 @@
 
 Reading a schema costs the same eight round trips whether it holds 3 tables or 3,000
 (drizzle-kit asks several questions per table and needs ~10 s for 200 tables). Every query
-is filtered by the schema's namespace oid and returns plain rows (the dataclasses below);
-turning them into the model is `introspect.py`'s job.
+is filtered by the namespace oids of the schemas read (the default schema, `public`, and the
+app's own others) and returns plain rows (the dataclasses below); turning them into the
+model is `introspect.py`'s job.
 
-All queries run with `search_path` set to the schema alone (see `read_catalog`), so that
-PostgreSQL's own printers (`format_type`, `pg_get_expr`, `pg_get_viewdef`...) write names
-of that schema unqualified and names of any other schema qualified.
+All queries run with `search_path` set to the default schema alone (see `read_catalog`), so
+that PostgreSQL's own printers (`format_type`, `pg_get_expr`, `pg_get_viewdef`...) write
+names of that schema unqualified and names of any other schema qualified: the way the model
+names them (`basejump.accounts`), so expressions and names agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +31,15 @@ _NOT_EXTENSION_MEMBER = """NOT EXISTS (
 
 def _not_extension_member(catalog: str, oid: str) -> str:
     return _NOT_EXTENSION_MEMBER.format(catalog=catalog, oid=oid)
+
+
+def _qualified(namespace: str, name: str) -> str:
+    """A relation's or type's name as the model holds it: bare in the default schema,
+    `schema.name` in another schema the app manages (see `core/qualified.py`)."""
+    return (
+        f"CASE WHEN {namespace} = %(default)s THEN {name}::text"
+        f" ELSE (SELECT n.nspname FROM pg_namespace n WHERE n.oid = {namespace}) || '.' || {name} END"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +64,14 @@ class RelationRow:
     owner_oid: int | None
     owner_attnum: int | None
     owner_deptype: str | None
+    #: a sequence's options: START, INCREMENT, MINVALUE, MAXVALUE, CACHE, CYCLE
+    seq_options: list[int] | None
+    seq_cycle: bool | None
 
 
 RELATIONS = f"""
-SELECT c.oid, c.relname AS name, c.relkind::text AS relkind, c.relispartition AS is_partition,
+SELECT c.oid, {_qualified("c.relnamespace", "c.relname")} AS name,
+       c.relkind::text AS relkind, c.relispartition AS is_partition,
        c.relpersistence::text AS persistence, c.relrowsecurity AS row_security,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relispartition THEN
@@ -64,12 +80,16 @@ SELECT c.oid, c.relname AS name, c.relkind::text AS relkind, c.relispartition AS
            (SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno)
             FROM pg_inherits i WHERE i.inhrelid = c.oid) END AS inherits,
        CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid, true) END AS view_definition,
-       own.refobjid AS owner_oid, own.refobjsubid AS owner_attnum, own.deptype::text AS owner_deptype
+       own.refobjid AS owner_oid, own.refobjsubid AS owner_attnum, own.deptype::text AS owner_deptype,
+       CASE WHEN s.seqrelid IS NOT NULL THEN
+           ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache] END AS seq_options,
+       s.seqcycle AS seq_cycle
 FROM pg_class c
 LEFT JOIN pg_depend own
        ON c.relkind = 'S' AND own.classid = 'pg_class'::regclass AND own.objid = c.oid
       AND own.refclassid = 'pg_class'::regclass AND own.deptype IN ('a', 'i')
-WHERE c.relnamespace = %(ns)s AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+LEFT JOIN pg_sequence s ON c.relkind = 'S' AND s.seqrelid = c.oid
+WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
   AND {_not_extension_member("pg_class", "c.oid")}
 """
 
@@ -102,12 +122,13 @@ class ColumnRow:
     custom_collation: bool
 
 
-COLUMNS = """
+COLUMNS = f"""
 SELECT a.attrelid AS table_oid, a.attnum, a.attname AS name, a.attnotnull AS not_null,
        a.attidentity::text AS identity, a.attgenerated::text AS generated,
        format_type(a.atttypid, a.atttypmod) AS type, a.attndims AS dims,
-       CASE WHEN t.typtype = 'e' AND t.typnamespace = %(ns)s THEN t.typname
-            WHEN et.typtype = 'e' AND et.typnamespace = %(ns)s THEN et.typname END AS enum,
+       CASE WHEN t.typtype = 'e' AND t.typnamespace = ANY (%(ns)s) THEN {_qualified("t.typnamespace", "t.typname")}
+            WHEN et.typtype = 'e' AND et.typnamespace = ANY (%(ns)s)
+            THEN {_qualified("et.typnamespace", "et.typname")} END AS enum,
        t.typcategory = 'A' AS is_array,
        CASE WHEN t.typtype = 'd' THEN format_type(t.oid, NULL)
             WHEN et.typtype = 'd' THEN format_type(et.oid, NULL) END AS domain,
@@ -120,7 +141,7 @@ JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_type et ON t.typcategory = 'A' AND et.oid = t.typelem
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-WHERE c.relnamespace = %(ns)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND a.attnum > 0 AND NOT a.attisdropped
 """
 
@@ -137,6 +158,11 @@ class ConstraintRow:
     #: the referenced table is in the schema being read
     ref_in_schema: bool | None
     ref_columns: list[int] | None
+    #: the referenced table's own name and schema, and the referenced columns' names (a table
+    #: of a schema not read, `auth.users`, is not among the tables read)
+    ref_relname: str | None
+    ref_schema: str | None
+    ref_column_names: list[str] | None
     on_delete: str
     on_update: str
     #: f FULL, p PARTIAL, s SIMPLE (the default)
@@ -149,11 +175,16 @@ class ConstraintRow:
     definition: str | None
 
 
-CONSTRAINTS = """
+CONSTRAINTS = f"""
 SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS contype,
-       coalesce(con.conkey::int2[], '{}') AS columns,
-       nullif(con.confrelid, 0) AS ref_table_oid, rc.relname AS ref_table,
-       rc.relnamespace = %(ns)s AS ref_in_schema, con.confkey::int2[] AS ref_columns,
+       coalesce(con.conkey::int2[], '{{}}') AS columns,
+       nullif(con.confrelid, 0) AS ref_table_oid, {_qualified("rc.relnamespace", "rc.relname")} AS ref_table,
+       rc.relnamespace = ANY (%(ns)s) AS ref_in_schema, con.confkey::int2[] AS ref_columns,
+       rc.relname::text AS ref_relname, rn.nspname::text AS ref_schema,
+       CASE WHEN con.contype = 'f' THEN
+           ARRAY(SELECT ra.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, i)
+                 JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.attnum
+                 ORDER BY k.i) END AS ref_column_names,
        con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
        con.confmatchtype::text AS match_type,
        con.condeferrable AS deferrable, con.condeferred AS initially_deferred, con.convalidated AS validated,
@@ -162,7 +193,8 @@ SELECT con.conrelid AS table_oid, con.conname AS name, con.contype::text AS cont
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 LEFT JOIN pg_class rc ON rc.oid = con.confrelid
-WHERE c.relnamespace = %(ns)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND con.contype IN ('p', 'u', 'f', 'c', 'x')
   -- a foreign key to a partitioned table is stored once per partition too: keep the parent
   AND con.conparentid = 0
@@ -213,7 +245,7 @@ FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_am am ON am.oid = ic.relam
-WHERE c.relnamespace = %(ns)s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 """
 
 
@@ -233,12 +265,12 @@ class TypeRow:
 
 
 TYPES = f"""
-SELECT t.typname AS name, t.typtype::text AS typtype,
+SELECT {_qualified("t.typnamespace", "t.typname")} AS name, t.typtype::text AS typtype,
        ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels,
        CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type
 FROM pg_type t
 LEFT JOIN pg_class rel ON rel.oid = t.typrelid
-WHERE t.typnamespace = %(ns)s
+WHERE t.typnamespace = ANY (%(ns)s)
   AND t.typtype IN ('e', 'd', 'c', 'r', 'b')
   AND t.typcategory <> 'A'                      -- the array type each type gets
   AND (t.typrelid = 0 OR rel.relkind = 'c')     -- the row type each table and view gets
@@ -267,7 +299,7 @@ LEFT JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
 LEFT JOIN pg_namespace pn ON pn.oid = p.pronamespace
 LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid AND rc.oid <> r.ev_class
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE v.relnamespace = %(ns)s AND v.relkind = 'v' AND r.rulename = '_RETURN'
+WHERE v.relnamespace = ANY (%(ns)s) AND v.relkind = 'v' AND r.rulename = '_RETURN'
   AND (pn.nspname NOT IN ('pg_catalog', 'information_schema') OR rc.oid IS NOT NULL)
 """
 
@@ -287,22 +319,22 @@ SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
                       WHEN 'w' THEN 'window function' ELSE 'function' END AS kind,
        p.proname AS name, NULL::oid AS table_oid
 FROM pg_proc p
-WHERE p.pronamespace = %(ns)s AND {_not_extension_member("pg_proc", "p.oid")}
+WHERE p.pronamespace = ANY (%(ns)s) AND {_not_extension_member("pg_proc", "p.oid")}
   -- functions PostgreSQL makes itself (a range type's constructors) go with their type
   AND NOT EXISTS (SELECT 1 FROM pg_depend i
                   WHERE i.classid = 'pg_proc'::regclass AND i.objid = p.oid AND i.deptype = 'i')
 UNION ALL
 SELECT 'trigger', t.tgname, t.tgrelid
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE c.relnamespace = %(ns)s AND NOT t.tgisinternal
+WHERE c.relnamespace = ANY (%(ns)s) AND NOT t.tgisinternal
 UNION ALL
 SELECT 'policy', pol.polname, pol.polrelid
 FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
-WHERE c.relnamespace = %(ns)s
+WHERE c.relnamespace = ANY (%(ns)s)
 UNION ALL
 SELECT 'rule', r.rulename, r.ev_class
 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
-WHERE c.relnamespace = %(ns)s AND r.rulename <> '_RETURN'
+WHERE c.relnamespace = ANY (%(ns)s) AND r.rulename <> '_RETURN'
 UNION ALL
 SELECT 'extension', x.extname, NULL
 FROM pg_extension x
@@ -310,7 +342,7 @@ WHERE x.extname <> 'plpgsql'
 UNION ALL
 SELECT 'schema', n.nspname, NULL
 FROM pg_namespace n
-WHERE n.oid <> %(ns)s AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+WHERE n.oid <> ALL (%(ns)s) AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND n.nspname NOT LIKE 'pg\\_temp\\_%%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%%'
   AND {_not_extension_member("pg_namespace", "n.oid")}
 UNION ALL
@@ -318,18 +350,18 @@ SELECT 'comment', c.relname || coalesce('.' || a.attname, ''), c.oid
 FROM pg_description d
 JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
 LEFT JOIN pg_attribute a ON d.objsubid > 0 AND a.attrelid = c.oid AND a.attnum = d.objsubid
-WHERE c.relnamespace = %(ns)s
+WHERE c.relnamespace = ANY (%(ns)s)
 UNION ALL
 SELECT 'comment', c.relname || '.' || con.conname, c.oid
 FROM pg_description d
 JOIN pg_constraint con ON d.classoid = 'pg_constraint'::regclass AND con.oid = d.objoid
 JOIN pg_class c ON c.oid = con.conrelid
-WHERE c.relnamespace = %(ns)s
+WHERE c.relnamespace = ANY (%(ns)s)
 UNION ALL
 SELECT 'comment', t.typname, NULL
 FROM pg_description d
 JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid
-WHERE t.typnamespace = %(ns)s
+WHERE t.typnamespace = ANY (%(ns)s)
 """
 
 
@@ -350,14 +382,14 @@ class Catalog:
 _Row = TypeVar("_Row")
 
 
-def _fetch(conn: psycopg.Connection[Any], query: str, row: type[_Row], ns: int) -> list[_Row]:
+def _fetch(conn: psycopg.Connection[Any], query: str, row: type[_Row], ns: list[int]) -> list[_Row]:
     # Rows are built positionally (much cheaper than by keyword for ~10^4 rows), so check
     # once that the query's columns are the dataclass's fields, in order.
     from psycopg.rows import args_row
 
     with conn.cursor(row_factory=args_row(row)) as cur:
         # never prepared: transaction-mode poolers (PgBouncer, Supavisor) lose prepared statements
-        cur.execute(query.encode(), {"ns": ns}, prepare=False)
+        cur.execute(query.encode(), {"ns": ns, "default": ns[0]}, prepare=False)
         names = [c.name for c in cur.description or []]
         expected = [f.name for f in fields(row)]  # type: ignore[arg-type]
         if names != expected:
@@ -365,18 +397,22 @@ def _fetch(conn: psycopg.Connection[Any], query: str, row: type[_Row], ns: int) 
         return cur.fetchall()
 
 
-def read_catalog(conn: psycopg.Connection[Any], schema_name: str) -> Catalog:
-    """Run the catalog queries for `schema_name`. The caller owns the transaction: the
-    `search_path` set here is local to it."""
-    from psycopg import sql
-
-    query = sql.SQL(
-        "SELECT set_config('search_path', quote_ident({name}), true), oid FROM pg_namespace WHERE nspname = {name}"
+def read_catalog(conn: psycopg.Connection[Any], schema_name: str, others: Sequence[str] = ()) -> Catalog:
+    """Run the catalog queries for `schema_name` and the app's `others` schemas that exist
+    (names of their objects qualified). The caller owns the transaction: the `search_path` set here
+    (`schema_name` alone) is local to it."""
+    wanted = [schema_name, *others]
+    # one round trip: search_path is set by each row found (the default schema's among them)
+    query = (
+        "SELECT n.nspname, n.oid, set_config('search_path', quote_ident(%s), true)"
+        " FROM pg_namespace n WHERE n.nspname = ANY (%s)"
     )
-    found = conn.execute(query.format(name=sql.Literal(schema_name))).fetchone()
-    if found is None:
+    rows = conn.execute(query, (schema_name, wanted), prepare=False).fetchall()  # poolers: see `_fetch`
+    found = {name: oid for name, oid, _ in rows}
+    if schema_name not in found:
         raise IntrospectionError(f"schema {schema_name!r} does not exist in the database")
-    ns = int(found[1])
+    # An app's schema not created yet holds nothing (a push creates it)
+    ns = [int(found[name]) for name in wanted if name in found]
     version = conn.info.server_version
     return Catalog(
         server_version=version,

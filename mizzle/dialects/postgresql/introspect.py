@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from mizzle.core.model import (
     Enum,
     FkAction,
     ForeignKey,
+    Identity,
     Index,
     IndexKey,
     PrimaryKey,
@@ -81,8 +82,11 @@ _DESC = 1
 _NULLS_FIRST = 2
 
 
-def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> Introspected:
-    """Read schema `schema_name` (default `public`) of the database behind `conn`.
+def introspect(
+    conn: psycopg.Connection[Any], schemas: Sequence[str] = (), *, schema_name: str = "public"
+) -> Introspected:
+    """Read schema `schema_name` (default `public`) of the database behind `conn`, and the
+    app's own other `schemas` (their objects named `schema.name`).
 
     Runs a fixed number of catalog queries whatever the schema's size, inside a transaction
     (or a savepoint, if the caller has one open) that is rolled back afterwards."""
@@ -90,12 +94,13 @@ def introspect(conn: psycopg.Connection[Any], schema_name: str = "public") -> In
 
     try:
         with conn.transaction(force_rollback=True):
-            catalog = read_catalog(conn, schema_name)
+            others = sorted(set(schemas) - {schema_name})
+            catalog = read_catalog(conn, schema_name, others)
             code = read_code(conn, schema_name)
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
-        return with_code(_Assembler(catalog, schema_name).run(), code)
+        return with_code(_Assembler(catalog, schema_name, frozenset(others)).run(), code)
 
 
 @contextmanager
@@ -124,12 +129,15 @@ class _ColumnDraft:
     default: str | None
     #: the sequence of the schema that a plain `nextval('seq'::regclass)` default reads
     sequence: int | None = None
+    identity: Identity | None = None
 
 
 @dataclass
 class _Assembler:
     catalog: Catalog
     schema_name: str
+    #: the app's other schemas read along (their objects are named `schema.name`)
+    others: frozenset[str] = frozenset()
     unsupported: list[Unsupported] = field(default_factory=list)
     # Many columns share a type, a default or a CHECK text: each is read once (the results
     # are immutable, so sharing them is safe).
@@ -187,6 +195,7 @@ class _Assembler:
         self.partitions: set[int] = set()
         self.sequences: dict[int, RelationRow] = {}
         self.sequence_oids: dict[str, int] = {}
+        self.identity_sequences: dict[tuple[int, int], RelationRow] = {}
         for rel in cat.relations:
             if rel.oid not in self.hidden:
                 self._classify(rel)
@@ -237,6 +246,8 @@ class _Assembler:
         elif rel.relkind == "S":
             self.sequences[rel.oid] = rel
             self.sequence_oids[name] = rel.oid
+            if rel.owner_deptype == "i" and rel.owner_oid is not None and rel.owner_attnum is not None:
+                self.identity_sequences[(rel.owner_oid, rel.owner_attnum)] = rel
         elif rel.relkind == "m":
             self.note("materialized view", name, "skipped")
         elif rel.relkind == "f":
@@ -264,16 +275,31 @@ class _Assembler:
                 self.note("generated column", place, f"GENERATED ALWAYS AS ({generated}): read as a plain column")
                 drafts.append(_ColumnDraft(row, rel.name, ctype, None))
             elif row.identity:
-                drafts.append(_ColumnDraft(row, rel.name, self._identity_type(ctype, place), None))
+                identity = self._identity(row, ctype)
+                drafts.append(_ColumnDraft(row, rel.name, ctype, None, identity=identity))
             else:
                 sequence = _nextval_sequence(row.default) if row.default else None
                 drafts.append(_ColumnDraft(row, rel.name, ctype, row.default, self.sequence_oids.get(sequence or "")))
         return drafts
 
-    def _identity_type(self, ctype: ColumnType, place: str) -> ColumnType:
-        serial = SERIAL_OF.get(ctype.kind, TypeKind.SERIAL)
-        self.note("identity column", place, f"read as {serial.value}")
-        return ColumnType(kind=serial)
+    def _identity(self, row: ColumnRow, ctype: ColumnType) -> Identity:
+        """The column's identity, with its sequence's options (those equal to PostgreSQL's
+        defaults for the column's type are left out: `Identity.without_defaults`)."""
+        seq = self.identity_sequences.get((row.table_oid, row.attnum))
+        always = row.identity == "a"
+        if seq is None or seq.seq_options is None:
+            return Identity(always=always)
+        start, increment, low, high, cache = seq.seq_options
+        identity = Identity(
+            always=always,
+            start=start,
+            increment=increment,
+            min_value=low,
+            max_value=high,
+            cache=cache,
+            cycle=bool(seq.seq_cycle),
+        )
+        return identity.without_defaults(ctype.kind.value)
 
     def _decide_serials(self, drafts: list[_ColumnDraft]) -> dict[int, list[Column]]:
         """A NOT NULL `nextval` column of type integer/bigint is a serial when its sequence is owned by
@@ -305,12 +331,14 @@ class _Assembler:
                         place = f"{draft.table}.{row.name}"
                         detail = f"not owned by {place} (no OWNED BY): read {place} as {serial.value}"
                         self.note("sequence", seq.name, detail)
-            key = (row.name, row.type, row.domain_base_type, row.dims, row.identity, row.not_null, text, is_serial)
+            key = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null, text, is_serial)
             column = built.get(key)
             if column is None:
                 where = f"the default of column {draft.table}.{row.name}"
                 default = self.default(text, ctype, where) if text else None
-                column = built[key] = Column(name=row.name, type=ctype, nullable=not row.not_null, default=default)
+                column = built[key] = Column(
+                    name=row.name, type=ctype, nullable=not row.not_null, default=default, identity=draft.identity
+                )
             columns[row.table_oid].append(column)
         for seq in self.sequences.values():
             if seq.oid in serial_sequences or seq.owner_deptype == "i" or seq.owner_oid in self.hidden:
@@ -346,6 +374,9 @@ class _Assembler:
                 primary_key = PrimaryKey(name=con.name, columns=self._names(rel.oid, con.columns, what))
             elif con.contype == "u":
                 uniques.append(Unique(name=con.name, columns=self._names(rel.oid, con.columns, what)))
+                # the constraint's index (named as it is) holds the option
+                if any(ix.name == con.name and ix.backs_constraint and ix.nulls_not_distinct for ix in ixs):
+                    self.note("constraint", place, "NULLS NOT DISTINCT not carried")
             elif con.contype == "c":
                 assert con.check_expression is not None
                 checks.append(Check(name=con.name, expr=self.expr(con.check_expression, what)))
@@ -366,17 +397,28 @@ class _Assembler:
 
     def _foreign_key(self, rel: RelationRow, con: ConstraintRow, what: str) -> ForeignKey | None:
         place = f"{rel.name}.{con.name}"
-        if not con.ref_in_schema or con.ref_table_oid not in self.tables:
+        external = not con.ref_in_schema
+        if not external and con.ref_table_oid not in self.tables:
             self.note("foreign key", place, f"references {con.ref_table}, which mizzle does not read; skipped")
             return None
-        assert con.ref_columns is not None
+        assert con.ref_columns is not None and con.ref_table is not None and con.ref_table_oid is not None
         if con.match_type == "f":
             self.note("foreign key", place, "MATCH FULL read as MATCH SIMPLE")
+        if external:
+            # A table of another schema (Supabase's auth.users): kept as a reference by name,
+            # never created or dropped (`ForeignKey.ref_schema`).
+            assert con.ref_relname is not None
+            ref_table, ref_schema = con.ref_relname, con.ref_schema
+            ref_columns = tuple(con.ref_column_names or ())
+        else:
+            ref_table, ref_schema = self.tables[con.ref_table_oid].name, None
+            ref_columns = self._names(con.ref_table_oid, con.ref_columns, what)
         return ForeignKey(
             name=con.name,
             columns=self._names(rel.oid, con.columns, what),
-            ref_table=self.tables[con.ref_table_oid].name,
-            ref_columns=self._names(con.ref_table_oid, con.ref_columns, what),
+            ref_table=ref_table,
+            ref_schema=ref_schema,
+            ref_columns=ref_columns,
             on_delete=FK_ACTIONS[con.on_delete],
             on_update=FK_ACTIONS[con.on_update],
             deferrable=con.deferrable,
@@ -467,7 +509,7 @@ class _Assembler:
             if dep.function is not None:
                 functions[dep.view_oid].append(dep.function)
             elif dep.relation_oid is not None:
-                in_schema = dep.relation_schema == self.schema_name
+                in_schema = dep.relation_schema == self.schema_name or dep.relation_schema in self.others
                 reads[dep.view_oid].append(
                     (dep.relation_oid, f"{'' if in_schema else f'{dep.relation_schema}.'}{dep.relation}")
                 )
@@ -556,4 +598,5 @@ def _nextval_sequence(default: str) -> str | None:
     name = found[1].replace("''", "'")
     if name.startswith('"') and name.endswith('"') and '"."' not in name:
         return name[1:-1].replace('""', '"')
-    return name if '"' not in name and "." not in name else None
+    # `app.seq`: a sequence of another schema read along is named so (others are not found)
+    return name if '"' not in name and name.count(".") <= 1 else None

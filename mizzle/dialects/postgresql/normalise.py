@@ -129,7 +129,7 @@ def _held(db: MigrationDatabase, conn: Any, scratch: Schema) -> Schema | None:
         db.execute(f"SET LOCAL search_path TO {quoted_name(name)}")
         for statement in statements:
             db.execute(statement)
-        return introspect(conn, name).schema
+        return introspect(conn, schema_name=name).schema
     except MizzleError:
         return None
     finally:

@@ -18,7 +18,7 @@ An altered column changes in this order, each part only when it changes:
 
 from __future__ import annotations
 
-from mizzle.core.model import Column, Schema, Table
+from mizzle.core.model import Column, Identity, Schema, Table
 from mizzle.core.operations import AddColumn, AlterColumn, DropColumn, RenameColumn
 from mizzle.core.plan import Guard
 from mizzle.core.types import SERIAL_KINDS, TypeKind
@@ -32,8 +32,11 @@ from mizzle.dialects.postgresql.plan_context import (
     count_guard,
     drop_constraint,
     ident,
+    in_schema_of,
     message_text,
     reads_by_expression,
+    rel,
+    string,
 )
 from mizzle.dialects.postgresql.plan_serials import create_sequence, drop_sequence, rename_sequence, retype_sequence
 from mizzle.dialects.postgresql.render import column_sql, create_index_sql, default_sql
@@ -73,7 +76,7 @@ def _retype_dependents(table: Table, column: str) -> tuple[list[str], list[str]]
     checks = [c for c in table.checks if column in c.expr.column_names()]
     indexes = [i for i in table.indexes if reads_by_expression(i, column)]
     drop = [drop_constraint(table.name, c.name) for c in checks]
-    drop += [f"DROP INDEX {ident(i.name)}" for i in indexes]
+    drop += [f"DROP INDEX {in_schema_of(table.name, i.name)}" for i in indexes]
     add = [add_check_sql(table.name, c) for c in checks]
     add += [create_index_sql(table.name, i) for i in indexes]
     return drop, add
@@ -91,6 +94,9 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
 
     drop, readd = _retype_dependents(ctx.table_before(table), new.name) if retype else ([], [])
     statements += drop  # 1
+    identity_change = _identity_change(old, new)
+    if identity_change == "replace" and old.identity is not None:  # 2, for an identity
+        statements.append(f"{head} DROP IDENTITY")
     if old_serial and not new_serial:  # 2
         statements += [f"{head} DROP DEFAULT", drop_sequence(table, new.name)]
     elif old.default is not None and (retype or new_serial or new.default is None):  # 3
@@ -108,7 +114,7 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
         statements.append(f"{head} SET DEFAULT {new_default}")
     if old.nullable and not new.nullable:  # 7
         if new_default is not None or new_serial:
-            statements.append(f"UPDATE {ident(table)} SET {ident(new.name)} = DEFAULT WHERE {ident(new.name)} IS NULL")
+            statements.append(f"UPDATE {rel(table)} SET {ident(new.name)} = DEFAULT WHERE {ident(new.name)} IS NULL")
         else:
             place = f"{message_text(table)}.{message_text(new.name)}"
             message = f"cannot make {place} NOT NULL: {{count}} rows hold NULL and it has no default"
@@ -116,4 +122,31 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
         statements.append(f"{head} SET NOT NULL")
     elif new.nullable and not old.nullable:
         statements.append(f"{head} DROP NOT NULL")
+    if identity_change == "replace" and new.identity is not None:  # 5, for an identity (after NOT NULL)
+        statements += _add_identity(table, new.name, new.identity)
+    elif identity_change == "kind" and new.identity is not None:
+        statements.append(f"{head} SET GENERATED {'ALWAYS' if new.identity.always else 'BY DEFAULT'}")
     return Planned(tuple(statements + readd), guards=tuple(guards))  # 8
+
+
+def _identity_change(old: Column, new: Column) -> str | None:
+    """How the identity changes: None, "kind" (ALWAYS ↔ BY DEFAULT alone), or "replace"
+    (added, dropped, or its sequence options changed: dropped and added again)."""
+    a, b = old.identity, new.identity
+    if a == b:
+        return None
+    if a is not None and b is not None and a.model_copy(update={"always": b.always}) == b:
+        return "kind"
+    return "replace"
+
+
+def _add_identity(table: str, column: str, identity: Identity) -> list[str]:
+    """ADD GENERATED ... AS IDENTITY, and its sequence moved past the largest value the
+    column holds (a serial made an identity keeps numbering after its rows)."""
+    statements = [f"{alter_column(table, column)} ADD {identity.sql()}"]
+    if (identity.increment or 1) > 0:
+        t, c = ident(table), ident(column)
+        sequence = f"pg_get_serial_sequence({string(t)}, {string(column)})"
+        start = identity.start if identity.start is not None else 1
+        statements.append(f"SELECT setval({sequence}, max({c})) FROM {t} HAVING max({c}) >= {start}")
+    return statements

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from mizzle.core import qualified
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Check, Index, Schema, Table, View
 from mizzle.core.operations import Operation
@@ -77,6 +78,24 @@ class Context:
 ident = ddl.quote_ident
 
 
+def rel(name: str) -> str:
+    """A table's, view's or type's model name (`app.t`: `t` in schema `app`), quoted as needed."""
+    return ddl.relation_sql(name, DIALECT)
+
+
+def in_schema_of(table: str, name: str) -> str:
+    """An index of `table` by name (`DROP INDEX` needs the schema of its table)."""
+    schema = qualified.schema_of(table)
+    return f"{ident(schema)}.{ident(name)}" if schema else ident(name)
+
+
+def create_schema_sql(name: str) -> list[str]:
+    """Before creating `name` in one of the app's other schemas: that schema (kept when the
+    object is dropped again, as other objects may live in it)."""
+    schema = qualified.schema_of(name)
+    return [f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}"] if schema else []
+
+
 def idents(names: Iterable[str]) -> str:
     return ", ".join(ident(n) for n in names)
 
@@ -96,11 +115,11 @@ def expr_sql(expr: SqlExpr) -> str:
 
 
 def alter_table(table: str) -> str:
-    return f"ALTER TABLE {ident(table)}"
+    return f"ALTER TABLE {rel(table)}"
 
 
 def alter_column(table: str, column: str) -> str:
-    return f"ALTER TABLE {ident(table)} ALTER COLUMN {ident(column)}"
+    return f"ALTER TABLE {rel(table)} ALTER COLUMN {ident(column)}"
 
 
 def drop_constraint(table: str, name: str) -> str:
@@ -131,7 +150,7 @@ def message_text(text: str) -> str:
 def count_guard(table: str, condition: str | None, message: str) -> Guard:
     """A guard counting the rows of `table` (that match `condition`)."""
     where = f" WHERE {condition}" if condition else ""
-    return Guard(query=f"SELECT count(*) FROM {ident(table)}{where}", message=message)
+    return Guard(query=f"SELECT count(*) FROM {rel(table)}{where}", message=message)
 
 
 def duplicates_guard(table: str, keys: Sequence[str], where: str | None, message: str, *, skip_nulls: bool) -> Guard:
@@ -140,7 +159,7 @@ def duplicates_guard(table: str, keys: Sequence[str], where: str | None, message
     conditions = [f"{k} IS NOT NULL" for k in keys] if skip_nulls else []
     conditions += [f"({where})"] if where else []
     filtered = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    inner = f"SELECT 1 FROM {ident(table)}{filtered} GROUP BY {', '.join(keys)} HAVING count(*) > 1"
+    inner = f"SELECT 1 FROM {rel(table)}{filtered} GROUP BY {', '.join(keys)} HAVING count(*) > 1"
     return Guard(query=f"SELECT count(*) FROM ({inner}) AS duplicate", message=message)
 
 
@@ -164,4 +183,4 @@ def views_over(schema: Schema, names: Iterable[str]) -> list[View]:
 
 
 def drop_view(name: str) -> str:
-    return f"DROP VIEW {ident(name)}"
+    return f"DROP VIEW {rel(name)}"

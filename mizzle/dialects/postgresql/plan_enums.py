@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 from sqlglot import exp
 
+from mizzle.core import qualified
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, Enum, LiteralDefault, Table
 from mizzle.core.naming import make_object_name
@@ -36,11 +37,14 @@ from mizzle.dialects.postgresql.plan_context import (
     add_check_sql,
     alter_column,
     count_guard,
+    create_schema_sql,
     drop_constraint,
     drop_view,
     ident,
+    in_schema_of,
     message_text,
     reads_by_expression,
+    rel,
     string,
     strings,
     views_over,
@@ -56,11 +60,11 @@ from mizzle.dialects.postgresql.types import type_sql
 
 
 def create_enum(op: CreateEnum, ctx: Context) -> Planned:
-    return Planned((create_enum_sql(op.enum),))
+    return Planned((*create_schema_sql(op.enum.name), create_enum_sql(op.enum)))
 
 
 def drop_enum(op: DropEnum, ctx: Context) -> Planned:
-    return Planned((f"DROP TYPE {ident(op.enum.name)}",))
+    return Planned((f"DROP TYPE {rel(op.enum.name)}",))
 
 
 def alter_enum(op: AlterEnum, ctx: Context) -> Planned:
@@ -75,7 +79,7 @@ def alter_enum(op: AlterEnum, ctx: Context) -> Planned:
 def add_value_statements(old: Enum, new: Enum, *, if_not_exists: bool = False) -> list[str]:
     """`ALTER TYPE ... ADD VALUE` for each new value, placed where `new` lists it: after the
     value before it, or before the first old value; values past the old ones are appended."""
-    head = f"ALTER TYPE {ident(new.name)} ADD VALUE {'IF NOT EXISTS ' if if_not_exists else ''}"
+    head = f"ALTER TYPE {rel(new.name)} ADD VALUE {'IF NOT EXISTS ' if if_not_exists else ''}"
     statements = []
     for i, value in enumerate(new.values):
         if value in old.values:
@@ -156,7 +160,7 @@ def _recreate(op: AlterEnum, ctx: Context) -> Planned:
         for t in ctx.before.tables
         for fk in t.foreign_keys
         if any((t.name, c) in enum_columns for c in fk.columns)
-        or any((fk.ref_table, c) in enum_columns for c in fk.ref_columns)
+        or any((fk.local_ref, c) in enum_columns for c in fk.ref_columns)
     ]
     checks = [
         (t.name, check)
@@ -174,9 +178,9 @@ def _recreate(op: AlterEnum, ctx: Context) -> Planned:
     statements = [drop_view(v.name) for v in reversed(views)]
     statements += [drop_constraint(t, fk.name) for t, fk in fks]
     statements += [drop_constraint(t, check.name) for t, check in checks]
-    statements += [f"DROP INDEX {ident(index.name)}" for _, index in indexes]
+    statements += [f"DROP INDEX {in_schema_of(t, index.name)}" for t, index in indexes]
     old_name = make_object_name(name, None, "_old")
-    statements += [f"ALTER TYPE {ident(name)} RENAME TO {ident(old_name)}", create_enum_sql(op.new)]
+    statements += [f"ALTER TYPE {rel(name)} RENAME TO {ident(qualified.split(old_name)[1])}", create_enum_sql(op.new)]
     for table, column in users:
         head = alter_column(table.name, column.name)
         after = ctx.table_after(table.name).column(column.name)
@@ -188,7 +192,7 @@ def _recreate(op: AlterEnum, ctx: Context) -> Planned:
         new_default = default_sql(after) if after is not None else None
         if new_default is not None:
             statements.append(f"{head} SET DEFAULT {new_default}")
-    statements.append(f"DROP TYPE {ident(old_name)}")
+    statements.append(f"DROP TYPE {rel(old_name)}")
     statements += [create_index_sql(t, index) for t, index in indexes]
     statements += [add_check_sql(t, check) for t, check in checks]
     statements += [add_foreign_key_sql(t, fk) for t, fk in fks]

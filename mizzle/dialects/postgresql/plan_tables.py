@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from mizzle.core import qualified
+from mizzle.core.errors import UnsupportedError
 from mizzle.core.model import ForeignKey, Index, PrimaryKey, Schema, View
 from mizzle.core.operations import (
     AddCheck,
@@ -40,12 +42,15 @@ from mizzle.dialects.postgresql.plan_context import (
     add_check_sql,
     alter_table,
     count_guard,
+    create_schema_sql,
     drop_constraint,
     drop_view,
     duplicates_guard,
     expr_sql,
     ident,
+    in_schema_of,
     message_text,
+    rel,
     views_over,
 )
 from mizzle.dialects.postgresql.plan_serials import rename_sequence
@@ -65,7 +70,7 @@ def create_table(op: CreateTable, ctx: Context) -> Planned:
     triggers (DROP TABLE drops them with it)."""
     table = op.table
     # (create_table_sql's schema only matters on SQLite)
-    statements = [create_table_sql(table, Schema(tables=(table,)))]
+    statements = [*create_schema_sql(table.name), create_table_sql(table, Schema(tables=(table,)))]
     statements += [create_index_sql(table.name, i) for i in table.indexes]
     if table.sync:
         statements += sync_sql.trigger_statements(table.name, table.primary_key_columns)
@@ -73,13 +78,19 @@ def create_table(op: CreateTable, ctx: Context) -> Planned:
 
 
 def drop_table(op: DropTable, ctx: Context) -> Planned:
-    return Planned((f"DROP TABLE {ident(op.table.name)}",))
+    return Planned((f"DROP TABLE {rel(op.table.name)}",))
 
 
 def rename_table(op: RenameTable, ctx: Context) -> Planned:
     """ALTER TABLE ... RENAME, and each serial's sequence with it (see `plan_serials.py`).
     Constraint and index names stay: PostgreSQL keeps them, and so does the model."""
-    statements = [f"{alter_table(op.old)} RENAME TO {ident(op.new)}"]
+    (old_schema, _), (new_schema, new_name) = qualified.split(op.old), qualified.split(op.new)
+    if old_schema != new_schema:
+        raise UnsupportedError(
+            f"cannot rename table {message_text(op.old)} to {message_text(op.new)}: moving a table to another schema"
+            " is not planned (drop and create it, or move it by hand with ALTER TABLE ... SET SCHEMA)"
+        )
+    statements = [f"{alter_table(op.old)} RENAME TO {ident(new_name)}"]
     table = ctx.table_after(op.new)
     statements += [rename_sequence(op.new, c.name) for c in table.columns if c.type.kind in SERIAL_KINDS]
     return Planned(tuple(statements))
@@ -114,11 +125,12 @@ def _orphans_guard(table: str, fk: ForeignKey) -> Guard:
     match = " AND ".join(
         f"parent.{ident(r)} = child.{ident(c)}" for c, r in zip(fk.columns, fk.ref_columns, strict=True)
     )
-    parent = f"SELECT 1 FROM {ident(fk.ref_table)} AS parent WHERE {match}"
-    query = f"SELECT count(*) FROM {ident(table)} AS child WHERE {present} AND NOT EXISTS ({parent})"
+    parent_table = rel(fk.ref_table) if fk.ref_schema is None else f"{ident(fk.ref_schema)}.{ident(fk.ref_table)}"
+    parent = f"SELECT 1 FROM {parent_table} AS parent WHERE {match}"
+    query = f"SELECT count(*) FROM {rel(table)} AS child WHERE {present} AND NOT EXISTS ({parent})"
     message = (
         f"cannot add foreign key {message_text(fk.name)} on {_place(table, fk.columns)}: "
-        f"{{count}} rows of {message_text(table)} have no matching row in {message_text(fk.ref_table)}"
+        f"{{count}} rows of {message_text(table)} have no matching row in {message_text(fk.ref_shown)}"
     )
     return Guard(query=query, message=message)
 
@@ -184,7 +196,7 @@ def create_index(op: CreateIndex, ctx: Context) -> Planned:
         return Planned((statement,), guards=guards)
     # CONCURRENTLY cannot run in a transaction. A build that fails leaves an invalid index
     # behind under the name: dropping it first lets the migration simply run again.
-    drop = f"DROP INDEX CONCURRENTLY IF EXISTS {ident(index.name)}"
+    drop = f"DROP INDEX CONCURRENTLY IF EXISTS {in_schema_of(op.table, index.name)}"
     return Planned((drop, _concurrently(statement)), guards=guards, transactional=False)
 
 
@@ -192,15 +204,16 @@ def drop_index(op: DropIndex, ctx: Context) -> Planned:
     if ctx.concurrent:
         # Outside a transaction, so it may run again when a run killed after it resumes (the
         # progress record comes with the next transaction): IF EXISTS makes that a no-op.
-        return Planned((f"DROP INDEX CONCURRENTLY IF EXISTS {ident(op.index.name)}",), transactional=False)
-    return Planned((f"DROP INDEX {ident(op.index.name)}",))
+        drop = f"DROP INDEX CONCURRENTLY IF EXISTS {in_schema_of(op.table, op.index.name)}"
+        return Planned((drop,), transactional=False)
+    return Planned((f"DROP INDEX {in_schema_of(op.table, op.index.name)}",))
 
 
 # --- views -------------------------------------------------------------------------------------
 
 
 def create_view(op: CreateView, ctx: Context) -> Planned:
-    return Planned((create_view_sql(op.view),))
+    return Planned((*create_schema_sql(op.view.name), create_view_sql(op.view)))
 
 
 def drop_view_op(op: DropView, ctx: Context) -> Planned:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from mizzle.core import qualified
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.model import (
     Check,
@@ -52,12 +53,37 @@ def default_sql(column: Column) -> str | None:
     if isinstance(default, LiteralDefault):
         return types.literal_sql(default.value, column.type)
     assert isinstance(default, ExprDefault)
-    return default.expr.render(DIALECT)
+    text = default.expr.render(DIALECT)
+    return f"({text})" if isinstance(default.expr.tree, _NEEDS_PARENTHESES) else text
+
+
+#: Expressions PostgreSQL's grammar does not take bare after DEFAULT (a `b_expr`: no boolean
+#: operators, AT TIME ZONE, IS, IN, BETWEEN, LIKE...): `DEFAULT (CURRENT_TIMESTAMP AT TIME
+#: ZONE 'utc')` loses its parentheses in the model's tree and must get them back.
+_NEEDS_PARENTHESES = (
+    exp.Not,
+    exp.AtTimeZone,
+    exp.And,
+    exp.Or,
+    exp.Is,
+    exp.In,
+    exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.SimilarTo,
+    exp.Collate,
+    exp.Exists,
+)
 
 
 def _column_tree(column: Column) -> exp.ColumnDef:
     return ddl.column_def(
-        column.name, types.type_sql(column.type), nullable=column.nullable, default=default_sql(column), checks=()
+        column.name,
+        types.type_sql(column.type),
+        nullable=column.nullable,
+        default=default_sql(column),
+        checks=(),
+        generated=column.identity.sql() if column.identity is not None else None,
     )
 
 
@@ -87,7 +113,7 @@ def _create_table_sql(table: Table, fks: tuple[ForeignKey, ...]) -> str:
     elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
     elements += [_check_sql(c) for c in table.checks]
     elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in fks]
-    return ddl.create_table_text(ddl.name_sql(table.name, DIALECT), elements)
+    return ddl.create_table_text(ddl.relation_sql(table.name, DIALECT), elements)
 
 
 def create_table_sql(table: Table, schema: Schema, *, inline_fks: bool = True) -> str:
@@ -134,6 +160,12 @@ def create_view_sql(view: View) -> str:
     return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
 
 
+def schema_names(schema: Schema) -> list[str]:
+    """The app's schemas other than the default one that `schema`'s objects live in."""
+    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
+    return qualified.schemas_of(names)
+
+
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order:
     extensions, enums, tables (foreign keys inline when the target exists already), foreign
@@ -146,7 +178,8 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    statements = [create_extension_sql(x) for x in schema.extensions]
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}" for name in schema_names(schema)]
+    statements += [create_extension_sql(x) for x in schema.extensions]
     statements += [create_enum_sql(e) for e in schema.enums]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []

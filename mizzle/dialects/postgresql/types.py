@@ -86,7 +86,7 @@ def type_sql(ctype: ColumnType) -> str:
     k = ctype.kind
     if k is TypeKind.ENUM or k is TypeKind.CUSTOM:
         assert ctype.name is not None
-        base = quote_ident(ctype.name) if k is TypeKind.ENUM else ctype.name
+        base = _relation(ctype.name) if k is TypeKind.ENUM else ctype.name
     else:
         base = TYPE_NAMES[k]
         if ctype.length is not None:
@@ -181,3 +181,9 @@ def _array_item(v: Scalar) -> str:
     if s == "" or any(ch in s for ch in ',{}"\\ ') or s.upper() == "NULL":
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return s
+
+
+def _relation(name: str) -> str:
+    """An enum's model name as SQL text: `app.mood` is type `mood` of the app's schema `app`."""
+    schema, dot, bare = name.partition(".")
+    return f"{quote_ident(schema)}.{quote_ident(bare)}" if dot else quote_ident(name)

@@ -19,7 +19,7 @@ from functools import lru_cache, partial
 
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
-from mizzle.core.model import Column, ExprDefault, Index, IndexKey, LiteralDefault, Schema, Table, View
+from mizzle.core.model import Column, ExprDefault, ForeignKey, Index, IndexKey, LiteralDefault, Schema, Table, View
 from mizzle.core.routines import Trigger
 from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import spelling, transpile
@@ -138,6 +138,8 @@ class _Holder:
         if column.sqlite_type is not None or column.sqlite_default is not None:
             # the texts as written decide what SQLite holds (the same rule introspection reads by)
             column = spelling.held(column, sole_primary_key=sole)
+        if column.identity is not None:
+            column = self._without_identity(column, where, sole_primary_key=sole)
         ctype, default = column.type, column.default
         # a default kept as its SQLite text is already what SQLite holds: nothing below applies
         as_written = column.sqlite_default is not None
@@ -168,6 +170,15 @@ class _Holder:
             return column  # held as it is: a copy would only validate it again
         return column.model_copy(update={"type": ctype, "default": default})
 
+    def _without_identity(self, column: Column, where: str, *, sole_primary_key: bool) -> Column:
+        """SQLite has no identity columns: a sole integer primary key is the rowid alias (a
+        serial, numbered by SQLite); any other is a plain integer column INSERTs must fill."""
+        if sole_primary_key:
+            self.notes.append(f"{where}: the identity column is SQLite's rowid alias (INTEGER PRIMARY KEY)")
+            return column.model_copy(update={"identity": None, "type": ColumnType(kind=TypeKind.SERIAL)})
+        self.notes.append(f"{where}: SQLite has no identity columns; held as a plain integer that INSERTs must fill")
+        return column.model_copy(update={"identity": None})
+
     def index(self, table: Table, index: Index) -> Index:
         where = f'table "{table.name}", index "{index.name}"'
         if index.method != "btree":
@@ -185,6 +196,14 @@ class _Holder:
         return index.model_copy(update={"method": "btree", "keys": tuple(keys), "where": predicate})
 
     def table(self, table: Table) -> Table:
+        # A table of another schema (`auth.users`) does not exist in SQLite: the key goes.
+        fks = local_foreign_keys(table)
+        for fk in table.foreign_keys:
+            if fk.ref_schema is not None:
+                self.notes.append(
+                    f'table "{table.name}", foreign key "{fk.name}": references {fk.ref_shown}, '
+                    "which SQLite does not have; left out"
+                )
         checks = []
         for check in table.checks:
             where = f'table "{table.name}", check "{check.name}"'
@@ -194,7 +213,7 @@ class _Holder:
             name=table.name,
             columns=tuple(self.column(table, c) for c in table.columns),
             primary_key=table.primary_key,
-            foreign_keys=table.foreign_keys,
+            foreign_keys=fks,
             uniques=table.uniques,
             checks=tuple(checks),
             indexes=tuple(self.index(table, i) for i in table.indexes),
@@ -223,6 +242,12 @@ def sqlite_triggers(table: Table) -> tuple[Trigger, ...]:
     state left out. (PostgreSQL's functions and extensions are not SQLite's at all.)"""
     held = (t.only_for("sqlite") for t in table.triggers)
     return tuple(t.model_copy(update={"state": "enabled"}) for t in held if t is not None)
+
+
+def local_foreign_keys(table: Table) -> tuple[ForeignKey, ...]:
+    """The table's foreign keys SQLite holds: those to tables of the schema itself."""
+    fks = table.foreign_keys
+    return fks if all(fk.ref_schema is None for fk in fks) else tuple(fk for fk in fks if fk.ref_schema is None)
 
 
 def project(schema: Schema) -> tuple[Schema, list[str]]:

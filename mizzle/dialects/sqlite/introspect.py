@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from sqlglot import exp
@@ -62,7 +62,7 @@ _VIRTUAL_MODULE = re.compile(r"\bUSING\s+(\w+)", re.IGNORECASE)
 # --- reading --------------------------------------------------------------------------------
 
 
-def introspect(conn: sqlite3.Connection) -> Introspected:
+def introspect(conn: sqlite3.Connection, schemas: Sequence[str] = ()) -> Introspected:
     """Read every table, index and view of the `main` database into the model."""
     if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
         need = ".".join(map(str, MIN_SQLITE_VERSION))

@@ -47,9 +47,11 @@ from collections.abc import Sequence
 
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
+    AddForeignKey,
     AlterEnum,
     CreateTable,
     CreateView,
+    DropForeignKey,
     DropTable,
     Operation,
     RenameTable,
@@ -58,7 +60,7 @@ from mizzle.core.operations import (
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
-from mizzle.dialects.sqlite.capabilities import storage_projection
+from mizzle.dialects.sqlite.capabilities import local_foreign_keys, storage_projection
 from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
     State,
@@ -79,7 +81,22 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     # The projection drops enums no column uses (SQLite keeps enums only in column CHECKs),
     # but a table or column this plan adds may use one: the planner must know its values.
     before = Schema(tables=before.tables, views=before.views, enums=old.enums)
-    return _Planner(list(operations), before, storage_projection(new), new).plan()
+    return _Planner(_held_operations(operations), before, storage_projection(new), new).plan()
+
+
+def _held_operations(operations: list[Operation]) -> list[Operation]:
+    """The operations as SQLite carries them: foreign keys to tables of another schema
+    (`auth.users`) are left out, as `storage_projection` leaves them out of the tables."""
+    held: list[Operation] = []
+    for op in operations:
+        if isinstance(op, (AddForeignKey, DropForeignKey)) and op.fk.ref_schema is not None:
+            continue
+        if isinstance(op, (CreateTable, DropTable)):
+            fks = local_foreign_keys(op.table)
+            if fks != op.table.foreign_keys:
+                op = op.model_copy(update={"table": op.table.model_copy(update={"foreign_keys": fks})})
+        held.append(op)
+    return held
 
 
 # --- the planner -------------------------------------------------------------------------------

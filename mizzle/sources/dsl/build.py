@@ -177,6 +177,7 @@ class _TableBuilder:
                 sqlite_type=spec.sqlite_type,
                 sqlite_default=spec.sqlite_default,
                 sqlite_autoincrement=spec.sqlite_autoincrement,
+                identity=spec.identity,
             )
         except ValidationError:
             raise self.fail(
@@ -185,10 +186,12 @@ class _TableBuilder:
 
     def reference(self, column: str, ref: Reference, what: str) -> model.ForeignKey:
         target = ref.target
+        ref_schema = None
         if isinstance(target, str):
             table, dot, ref_column = target.rpartition(".")
             if not dot or not table:
                 raise self.fail(what, f'references {target!r}: write "table.column"')
+            ref_schema, table = _schema_and_table(table)
         else:
             if not isinstance(target, Column):
                 target = self.call(target, what)
@@ -209,6 +212,7 @@ class _TableBuilder:
             name=ref.name or UNNAMED,
             columns=(column,),
             ref_table=table,
+            ref_schema=ref_schema,
             ref_columns=(ref_column,),
             on_delete=ref.on_delete,
             on_update=ref.on_update,
@@ -221,8 +225,9 @@ class _TableBuilder:
         target: Any = fk.target
         if not isinstance(target, (str, type)):
             target = self.call(target, what)
+        ref_schema = None
         if isinstance(target, str):
-            table, ref_names = target, {}
+            (ref_schema, table), ref_names = _schema_and_table(target), {}
         elif isinstance(target, type) and issubclass(target, Table):
             table, ref_names = table_name(target), column_names(target)
         else:
@@ -241,6 +246,7 @@ class _TableBuilder:
             name=fk.name or UNNAMED,
             columns=tuple(self.column(c, what) for c in fk.columns),
             ref_table=table,
+            ref_schema=ref_schema,
             ref_columns=tuple(ref_columns),
             on_delete=fk.on_delete,
             on_update=fk.on_update,
@@ -318,3 +324,12 @@ def _scalar(ctype: ColumnType, value: Any) -> Any:
     if kind is TypeKind.BYTES and isinstance(value, (bytes, bytearray)):
         return "\\x" + bytes(value).hex()
     return value
+
+
+def _schema_and_table(name: str) -> tuple[str | None, str]:
+    """`"auth.users"` → ("auth", "users"): a table of another schema, which the schema
+    references but never creates (Supabase's users); `"users"`, `"public.users"` → (None, "users")."""
+    schema, dot, table = name.partition(".")
+    if not dot or not schema or not table:
+        return None, name
+    return (None if schema == "public" else schema), table

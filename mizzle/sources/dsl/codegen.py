@@ -31,6 +31,7 @@ from mizzle.core.model import (
     Column,
     ExprDefault,
     ForeignKey,
+    Identity,
     Index,
     IndexKey,
     LiteralDefault,
@@ -396,7 +397,9 @@ class _Writer:
         in_pk = pk is not None and c.name in pk.columns
         if pk is not None and p.pk_on_column and in_pk:
             expr = method(expr, "primary_key", *self.name_kw(p, pk))
-        if not c.nullable and not in_pk:
+        if c.identity is not None:
+            expr = method(expr, "identity", *self.identity_kws(c.identity))
+        elif not c.nullable and not in_pk:
             expr = method(expr, "not_null")
         for u in p.column_uniques:
             if u.columns == (c.name,):
@@ -416,6 +419,14 @@ class _Writer:
             if f.columns == (c.name,):
                 expr = method(expr, "references", *self.reference(p, f))
         return expr
+
+    def identity_kws(self, identity: Identity) -> list[Expr]:
+        out: list[Expr] = [Kw("always", Code("True"))] if identity.always else []
+        for option in ("start", "increment", "min_value", "max_value", "cache"):
+            value = getattr(identity, option)
+            if value is not None:
+                out.append(Kw(option, Code(str(value))))
+        return out + ([Kw("cycle", Code("True"))] if identity.cycle else [])
 
     def type_expr(self, ctype: ColumnType) -> Expr:
         k = ctype.kind
@@ -465,11 +476,11 @@ class _Writer:
         return target.class_name, self.position[table] >= self.position[p.table.name]
 
     def reference(self, p: _Plan, f: ForeignKey) -> list[Expr]:
-        found = self.target_class(p, f.ref_table)
+        found = self.target_class(p, f.ref_table) if f.ref_schema is None else None
         target_plan = self.by_table.get(f.ref_table)
         ref = f.ref_columns[0]
         if found is None or target_plan is None or target_plan.table.column(ref) is None:
-            target: Expr = Str(f"{f.ref_table}.{ref}")
+            target: Expr = Str(f"{f.ref_shown}.{ref}")
         else:
             class_name, lazy = found
             column = Attr(Code(class_name), target_plan.attributes[ref])
@@ -477,9 +488,9 @@ class _Writer:
         return [target, *self.actions(p, f)]
 
     def foreign_key(self, p: _Plan, f: ForeignKey) -> Expr:
-        found = self.target_class(p, f.ref_table)
+        found = self.target_class(p, f.ref_table) if f.ref_schema is None else None
         if found is None:
-            target: Expr = Str(f.ref_table)
+            target: Expr = Str(f.ref_shown)
         else:
             class_name, lazy = found
             target = Lambda(Code(class_name)) if lazy else Code(class_name)
@@ -553,7 +564,7 @@ def _dependency_order(tables: Iterable[Table]) -> list[Table]:
     cycle point forward."""
     remaining = sorted(tables, key=lambda t: t.name)
     names = {t.name for t in remaining}
-    deps = {t.name: {f.ref_table for f in t.foreign_keys} & names - {t.name} for t in remaining}
+    deps = {t.name: {f.ref_table for f in t.foreign_keys if f.ref_schema is None} & names - {t.name} for t in remaining}
 
     def reaches(start: str, goal: str) -> bool:
         seen, todo = {start}, [start]

@@ -19,6 +19,7 @@ from mizzle.core.expr import parse_expression
 from mizzle.core.naming import make_object_name
 from mizzle.core.types import ColumnType
 from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident
+from mizzle.sources.sql.identity import identity_options
 from mizzle.sources.sql.split import Statement, Tokens, parse_statement, qualified
 
 #: CREATE / DROP of objects that belong to the cluster, not to a database's schema.
@@ -70,7 +71,7 @@ class AlterStatements:
 
         def column_type(self, dtype: exp.DataType, where: str | None) -> ColumnType: ...
 
-        def _identity(self, column: DraftColumn, where: str) -> None: ...
+        def _identity(self, column: DraftColumn, where: str, options: dict[str, object] | None = None) -> None: ...
 
         def _add_column(
             self, st: Statement, table: DraftTable, coldef: exp.ColumnDef, pending: list[Pending]
@@ -132,7 +133,7 @@ class AlterStatements:
                 target = table.columns.get(column[0]) if column else None
                 if target is None:
                     raise SchemaError(f'ALTER TABLE "{name}": no column "{".".join(column)}"')
-                self._identity(target, f"{name}.{target.name}")
+                self._identity(target, f"{name}.{target.name}", identity_options(tokens))
                 return
             following = tokens.peek(1) if tokens.at("SET") else None
             if following is not None and (following.upper or following.text) in _ALTER_COLUMN_IGNORED:

@@ -20,7 +20,20 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.introspection import Introspected, Unsupported
 from mizzle.core.migration_text import one_line
-from mizzle.core.model import Check, Column, Default, Enum, ForeignKey, Index, PrimaryKey, Schema, Table, Unique, View
+from mizzle.core.model import (
+    Check,
+    Column,
+    Default,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    PrimaryKey,
+    Schema,
+    Table,
+    Unique,
+    View,
+)
 from mizzle.core.naming import check_name, choose_name, foreign_key_name, primary_key_name, unique_name
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
@@ -41,6 +54,11 @@ def ident(node: exp.Expression | str | None) -> str:
     if isinstance(node, exp.Identifier) and node.quoted:
         return clip_identifier(str(node.this))
     return clip_identifier(fold_identifier(node if isinstance(node, str) else node.name))
+
+
+#: The primary keys of platform tables a schema references without naming the columns:
+#: Supabase apps write `REFERENCES auth.users` (Supabase's table of users, keyed by id).
+KNOWN_KEYS: dict[tuple[str, str], tuple[str, ...]] = {("auth", "users"): ("id",)}
 
 
 def relation_name(table: exp.Expression) -> str:
@@ -105,6 +123,7 @@ class DraftColumn:
     type: ColumnType
     nullable: bool = True
     default: exp.Expression | None = None  # read once serial columns are known (see Draft.finish)
+    identity: Identity | None = None
 
 
 @dataclass
@@ -115,6 +134,8 @@ class DraftForeignKey:
     ref_table: str
     ref_columns: tuple[str, ...] | None  # None: the referenced table's primary key
     options: dict[str, object]
+    #: the referenced table's schema when it is not the modelled one (`auth` of `auth.users`)
+    ref_schema: str | None = None
 
 
 @dataclass
@@ -369,6 +390,10 @@ class Draft:
                 options["initially_deferred"] = True
             elif word in ("MATCH FULL", "MATCH PARTIAL"):
                 self.unsupported("foreign key", f"{table.name}.{name}", f"{word} read as MATCH SIMPLE")
+        ref_table = target.this if isinstance(target, exp.Schema) else target
+        schema = ident(ref_table.args.get("db")) if isinstance(ref_table, exp.Table) else ""
+        if schema not in ("", "public"):
+            return DraftForeignKey(name, p.line, p.columns, ident(ref_table), ref_columns, options, schema)
         return DraftForeignKey(name, p.line, p.columns, relation_name(target), ref_columns, options)
 
     # --- the model --------------------------------------------------------------------
@@ -448,7 +473,7 @@ class Draft:
         columns = []
         for c in t.columns.values():
             default = self._default(c.default, c.type) if c.default is not None else None
-            columns.append(Column(name=c.name, type=c.type, nullable=c.nullable, default=default))
+            columns.append(Column(name=c.name, type=c.type, nullable=c.nullable, default=default, identity=c.identity))
         return Table(
             name=t.name,
             columns=tuple(columns),
@@ -461,8 +486,10 @@ class Draft:
         )
 
     def _resolved(self, source: str, table: DraftTable, fk: DraftForeignKey) -> ForeignKey:
-        target = self.tables.get(fk.ref_table)
         where = f'{source}:{fk.line}: table "{table.name}", foreign key "{fk.name}"'
+        if fk.ref_schema is not None:
+            return self._external(source, table, fk, where)
+        target = self.tables.get(fk.ref_table)
         if target is None:
             if fk.ref_table in self.skipped:
                 raise SchemaError(f'{where}: references {self.skipped[fk.ref_table]} "{fk.ref_table}"')
@@ -477,6 +504,23 @@ class Draft:
                 {"name": fk.name, "columns": fk.columns, "ref_table": fk.ref_table, "ref_columns": ref_columns}
                 | fk.options
             )
+        except ValueError as err:
+            raise SchemaError(f'{source}:{fk.line}: table "{table.name}", {_first_error(err)}') from None
+
+    def _external(self, source: str, table: DraftTable, fk: DraftForeignKey, where: str) -> ForeignKey:
+        """A key to a table of another schema, which the file does not create: its columns
+        are the ones named, or the known key of a platform's table (`auth.users`)."""
+        assert fk.ref_schema is not None
+        shown = f"{fk.ref_schema}.{fk.ref_table}"
+        ref_columns = fk.ref_columns or KNOWN_KEYS.get((fk.ref_schema, fk.ref_table))
+        if ref_columns is None:
+            raise SchemaError(
+                f"{where}: references {shown} without naming its columns, and the file does not create {shown}: "
+                f"write REFERENCES {shown} (column)"
+            )
+        fields = {"name": fk.name, "columns": fk.columns, "ref_table": fk.ref_table, "ref_columns": ref_columns}
+        try:
+            return ForeignKey.model_validate(fields | {"ref_schema": fk.ref_schema} | fk.options)
         except ValueError as err:
             raise SchemaError(f'{source}:{fk.line}: table "{table.name}", {_first_error(err)}') from None
 

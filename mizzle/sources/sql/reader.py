@@ -23,8 +23,9 @@ from sqlglot import exp
 
 from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
-from mizzle.core.model import Index, IndexKey, View
+from mizzle.core.model import Identity, Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
+from mizzle.core.qualified import is_platform, schema_of
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES
@@ -115,12 +116,22 @@ _SYNC_FUNCTIONS = frozenset({PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_F
 MIZZLE_PREFIX = "__mizzle_"
 
 
+#: the integer types an identity column may have
+_IDENTITY_KINDS = frozenset({TypeKind.SMALLINT, TypeKind.INTEGER, TypeKind.BIGINT})
+
+#: sqlglot's name of each identity option → the model's
+_IDENTITY_OPTIONS = {"start": "start", "increment": "increment", "minvalue": "min_value", "maxvalue": "max_value"}
+
+
 class _Loader(AlterStatements):
     """Runs statements one by one on a `Draft`."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.draft = Draft()
+        #: the app's own schemas the file creates (`CREATE SCHEMA basejump`): what it creates
+        #: in them is read, named `schema.name` (`core/qualified.py`)
+        self.schemas: set[str] = set()
 
     def run(self, statement: Statement) -> None:
         try:
@@ -195,6 +206,9 @@ class _Loader(AlterStatements):
         parts = tokens.name()
         name = qualified(parts) if parts else st.text.split("\n")[0][:60]
         if kind == "schema" and name == "public":
+            return
+        if kind == "schema" and not is_platform(name) and "." not in name:
+            self.schemas.add(name)
             return
         if kind in ("trigger", "policy", "rule"):
             tokens.skip_to("TO" if kind == "rule" else "ON")
@@ -277,7 +291,7 @@ class _Loader(AlterStatements):
         raise SchemaError(f'relation "{name}" already exists')
 
     def _outside_public(self, st: Statement, kind: str, name: str) -> bool:
-        if "." not in name:
+        if "." not in name or schema_of(name) in self.schemas:
             return False
         self.draft.skip_relation(name, kind)
         self.draft.unsupported(kind, name, "outside the public schema; skipped")
@@ -319,7 +333,7 @@ class _Loader(AlterStatements):
         elif isinstance(kind, exp.CheckColumnConstraint):
             pending.append(Pending("check", cname, st.line, expr=kind.this))
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) and kind.args.get("expression") is None:
-            self._identity(column, where)
+            self._identity(column, where, _identity_fields(kind))
         elif isinstance(kind, exp.ComputedColumnConstraint | exp.GeneratedAsIdentityColumnConstraint):
             expression = kind.args.get("this") if isinstance(kind, exp.ComputedColumnConstraint) else kind.expression
             text = expression.sql(dialect="postgres") if isinstance(expression, exp.Expression) else "..."
@@ -330,15 +344,16 @@ class _Loader(AlterStatements):
             text = kind.sql(dialect="postgres") if kind is not None else cc.sql(dialect="postgres")
             d.unsupported("column option", where, f"{text} not carried")
 
-    def _identity(self, column: DraftColumn, where: str) -> None:
-        """GENERATED ... AS IDENTITY: read as serial, as the introspector reads it."""
-        serial = {TypeKind.INTEGER: TypeKind.SERIAL, TypeKind.BIGINT: TypeKind.BIGSERIAL}.get(column.type.kind)
-        if serial is None or column.type.array_dims:
-            raise SchemaError(f"identity column {where} must be integer or bigint")
-        column.type = ColumnType(kind=serial)
+    def _identity(self, column: DraftColumn, where: str, options: dict[str, object] | None = None) -> None:
+        """GENERATED ALWAYS|BY DEFAULT AS IDENTITY [(options)]: `options`, the `Identity` fields."""
+        if column.type.kind not in _IDENTITY_KINDS or column.type.array_dims:
+            raise SchemaError(f"identity column {where} must be smallint, integer or bigint")
+        try:
+            column.identity = Identity.model_validate(options or {})
+        except ValueError:
+            raise SchemaError(f"identity column {where}: its options are not whole numbers") from None
         column.nullable = False
         column.default = None
-        self.draft.unsupported("identity column", where, f"read as {serial.value}")
 
     def _table_constraint(
         self, st: Statement, table: DraftTable, node: exp.Expression, name: str | None, pending: list[Pending]
@@ -586,3 +601,16 @@ def _builtin_type_text(kind: enum.Enum, params: tuple[str, ...]) -> str:  # kind
         return "real" if int(params[0]) <= 24 else "double precision"
     literals = [exp.DataTypeParam(this=exp.Literal.number(p)) for p in params]
     return exp.DataType(this=kind, expressions=literals).sql(dialect="postgres")
+
+
+def _identity_fields(node: exp.GeneratedAsIdentityColumnConstraint) -> dict[str, object]:
+    """The `Identity` fields of an identity clause sqlglot parsed."""
+    fields: dict[str, object] = {"always": bool(node.args.get("this")), "cycle": bool(node.args.get("cycle"))}
+    for arg, field in _IDENTITY_OPTIONS.items():
+        value = node.args.get(arg)
+        if value is not None:
+            try:
+                fields[field] = int(value.sql(dialect="postgres"))
+            except ValueError:
+                fields[field] = value.sql(dialect="postgres")  # refused by the model, naming the column
+    return fields

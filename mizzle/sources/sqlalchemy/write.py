@@ -340,7 +340,14 @@ class _Writer:
 
     def ref(self, table: Table, f: ForeignKey, column: str) -> Str:
         """`"table.column"`, as SQLAlchemy parses a reference: at its dots, so a dot in a name
-        would point somewhere else; refused rather than written wrong."""
+        would point somewhere else; refused rather than written wrong. A table of another
+        schema (`auth.users`) is refused too: the models' MetaData would need that table."""
+        if f.ref_schema is not None:
+            raise SchemaError(
+                f'table "{table.name}", foreign key "{f.name}": references {f.ref_shown}, a table of another '
+                "schema, which SQLAlchemy models cannot reference without declaring it; "
+                "write this schema as a .py DSL or .sql schema"
+            )
         if "." in f.ref_table or "." in column:
             raise SchemaError(
                 f'table "{table.name}", foreign key "{f.name}": SQLAlchemy cannot reference a name with a dot'

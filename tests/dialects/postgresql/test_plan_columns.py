@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mizzle.core.model import Check, Enum, Index, IndexKey, Schema
-from mizzle.core.operations import AddColumn, AlterColumn, DropColumn, RenameColumn
+from mizzle.core.model import Check, Enum, Identity, Index, IndexKey, Schema
+from mizzle.core.operations import AddColumn, AlterColumn, DropColumn, Operation, RenameColumn
 from mizzle.core.types import t
 from tests.dialects.postgresql.planning import (
     Refused,
@@ -500,6 +500,59 @@ ROUND_TRIPS = [
         up=[("bigint",)],
     ),
 ]
+
+
+def with_identity(name: str, kind: str, identity: Identity) -> AlterColumn:
+    """`t.name` made an identity column of type `kind`."""
+    old = T.column(name)
+    assert old is not None
+    new = old.model_copy(update={"type": t(kind), "default": None, "identity": identity})
+    return AlterColumn(table="t", old=old, new=new)
+
+
+def identity_change(before: Identity, new: Identity) -> tuple[Schema, list[Operation]]:
+    """A schema whose t.id is an identity `before`, and the change to `new`."""
+    old = T.column("id")
+    assert old is not None
+    was = old.model_copy(update={"type": t("integer"), "identity": before})
+    schema = Schema(tables=(T.model_copy(update={"columns": (was, *T.columns[1:])}),), enums=(MOOD,))
+    return schema, [AlterColumn(table="t", old=was, new=was.model_copy(update={"identity": new}))]
+
+
+IDENTITY_TRIPS = [
+    RoundTrip(
+        "serial to identity keeps numbering past the largest id, and back",
+        BASE,
+        [with_identity("id", "integer", Identity(always=True))],
+        ROWS,
+        read=BY_ID.format("a"),
+        then=("INSERT INTO t (a) VALUES (42)",),
+        up=[(1, 0), (2, 5), (3, None)],
+        down=[(1, 0), (2, 5), (3, None), (4, 42)],
+        finally_=("INSERT INTO t DEFAULT VALUES RETURNING id", [(5,)]),
+    ),
+    RoundTrip(
+        "identity BY DEFAULT to ALWAYS",
+        *identity_change(Identity(), Identity(always=True)),
+        ROWS,
+        read="SELECT attidentity::text FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'id'",
+        up=[("a",)],
+    ),
+    RoundTrip(
+        "identity options changed keep numbering past the rows",
+        *identity_change(Identity(), Identity(increment=10, cache=5)),
+        ROWS,
+        read="SELECT max(id) FROM t",
+        then=("INSERT INTO t DEFAULT VALUES",),
+        up=[(3,)],
+        down=[(13,)],
+    ),
+]
+
+
+@pytest.mark.parametrize("case", IDENTITY_TRIPS, ids=str)
+def test_identity_changes_run_keep_the_rows_and_are_undone(pg_url: str, case: RoundTrip) -> None:
+    round_trip(pg_url, case)
 
 
 @pytest.mark.parametrize("case", ROUND_TRIPS, ids=str)

@@ -11,6 +11,7 @@ small one keeps them all here, and borrows SQLite's engine for each."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -80,8 +81,8 @@ def sync_database(conn: sqlite3.Connection) -> SyncDatabase:
     return sync_db.sync_database(conn)
 
 
-def introspect(conn: sqlite3.Connection) -> Introspected:
-    return sqlite_introspect(conn)
+def introspect(conn: sqlite3.Connection, schemas: Sequence[str] = ()) -> Introspected:
+    return sqlite_introspect(conn, schemas)
 
 
 def apply(conn: sqlite3.Connection, statements: list[str]) -> None:

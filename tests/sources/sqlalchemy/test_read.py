@@ -8,11 +8,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from mizzle.core.errors import SchemaError
 from mizzle.core.introspection import Unsupported
-from mizzle.core.model import LiteralDefault
+from mizzle.core.model import Identity, LiteralDefault
 from mizzle.core.types import TypeKind
 from mizzle.dialects import get_dialect
 from mizzle.sources.load import load_schema
@@ -34,20 +35,17 @@ def test_sqlmodel_app_exports_the_catalog_create_all_makes(tmp_path: Path) -> No
 
 
 @pytest.mark.postgres
-def test_sqlalchemy_app_exports_the_catalog_create_all_makes_but_identity_as_serial(tmp_path: Path) -> None:
+def test_sqlalchemy_app_exports_the_catalog_create_all_makes_identity_included(tmp_path: Path) -> None:
     with fresh_database("sa") as by_sqlalchemy, fresh_database("mz") as by_mizzle:
         create_all("shop", "Base.metadata", by_sqlalchemy)
         psql_text(by_mizzle, export(SHOP, "postgresql"), tmp_path)
-        before, after = snapshot(by_sqlalchemy), snapshot(by_mizzle)
-        # The one known difference, reported on export: the model has no identity columns yet,
-        # so product.id GENERATED ALWAYS AS IDENTITY becomes a bigserial (a nextval default).
-        assert diff(before, after) == [
-            f"differs: ('table', 'product'):\n  {before[('table', 'product')]!r}\n  {after[('table', 'product')]!r}"
-        ]
-        identity, serial = before[("table", "product")][0], after[("table", "product")][0]
-        assert identity == ("id", "bigint", True, None)
-        assert serial == ("id", "bigint", True, "nextval('product_id_seq'::regclass)")
-        assert before[("table", "product")][1:] == after[("table", "product")][1:]
+        # product.id is GENERATED ALWAYS AS IDENTITY on both (it was a bigserial before the
+        # model held identity columns)
+        assert diff(snapshot(by_sqlalchemy), snapshot(by_mizzle)) == []
+        identity = "SELECT attidentity::text FROM pg_attribute WHERE attrelid = 'product'::regclass AND attname = 'id'"
+        for url in (by_sqlalchemy, by_mizzle):
+            with psycopg.connect(url) as conn:
+                assert conn.execute(identity).fetchall() == [("a",)]
 
 
 @pytest.mark.parametrize("spec", [SHOP, HEROES], ids=["shop", "heroes"])
@@ -102,11 +100,12 @@ def test_python_side_defaults_are_reported_and_never_made_database_defaults() ->
     assert Unsupported("column default", "product.note", PYTHON_DEFAULT) in loaded.unsupported
 
 
-def test_identity_is_read_as_serial_and_reported() -> None:
+def test_identity_is_read_as_identity() -> None:
     loaded = load_schema(Path(SHOP))
     column = loaded.schema.table("product").column("id")  # type: ignore[union-attr]
-    assert column is not None and column.type.kind is TypeKind.BIGSERIAL
-    assert Unsupported("identity column", "product.id", "read as bigserial") in loaded.unsupported
+    assert column is not None and column.type.kind is TypeKind.BIGINT
+    assert column.identity == Identity(always=True)
+    assert not [u for u in loaded.unsupported if u.kind == "identity column"]
 
 
 def test_a_sequence_of_its_own_is_serial_and_a_shared_one_is_reported(tmp_path: Path) -> None:
@@ -216,19 +215,21 @@ def test_after_create_ddl_is_read_views_carried_functions_reported(tmp_path: Pat
 
 def test_an_error_in_the_ddl_sqlalchemy_writes_names_the_class_not_the_script(tmp_path: Path) -> None:
     (tmp_path / "models.py").write_text(
-        "from sqlalchemy import ForeignKey\n"
+        "from sqlalchemy import Identity, String\n"
         "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n"
         "class Author(Base):\n"
         "    __tablename__ = 'author'\n"
-        "    __table_args__ = {'schema': 'other'}\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
         "class Book(Base):\n"
         "    __tablename__ = 'book'\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    author_id: Mapped[int] = mapped_column(ForeignKey('other.author.id'))\n"
+        "    code: Mapped[str] = mapped_column(String(5), Identity())\n"
     )
     with pytest.raises(SchemaError) as caught:
         load_schema(tmp_path / "models:Base.metadata")
-    assert str(caught.value).startswith(f'{tmp_path / "models.py"}:9: table "book", foreign key "book_author_id_fkey"')
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'models.py'}:8: identity column book.code must be smallint, integer or bigint"
+    )
