@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from mizzle.app.folder import one_line_list, shown
 from mizzle.core import integrity
 from mizzle.core.errors import UnsupportedError
-from mizzle.core.migration_text import render_file
+from mizzle.core.migration_text import one_line, render_file
 from mizzle.core.migrations import NUMBER_WIDTH, MigrationFolder, down_file, up_file
 from mizzle.dialects import get_dialect
 
@@ -121,9 +121,32 @@ def migration_files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
     """The up and down file of each dialect's plan, by file name."""
     files = {}
     for dialect_name, plan in plans.items():
-        files[up_file(dialect_name)] = render_file(plan, f"{folder_name} ({dialect_name})")
-        files[down_file(dialect_name)] = render_file(plan.down(), f"{folder_name} ({dialect_name}, down)")
+        files[up_file(dialect_name)] = _with_one_side(render_file(plan, f"{folder_name} ({dialect_name})"), plan)
+        down = plan.down()
+        files[down_file(dialect_name)] = _with_one_side(
+            render_file(down, f"{folder_name} ({dialect_name}, down)"), down
+        )
     return files
+
+
+def _with_one_side(text: str, plan: Plan) -> str:
+    """The file with a header line per trigger given for one database only, under the title:
+    `-- server-only: trigger t on tune` (PostgreSQL alone has it), `-- device-only: ...`
+    (SQLite alone), so a reader of either file knows the other database has no such trigger."""
+    from mizzle.core.routine_ops import CreateTrigger, DropTrigger
+
+    lines = []
+    for op in plan.operations:
+        if isinstance(op, (CreateTrigger, DropTrigger)):
+            trigger = op.trigger
+            side = "device-only" if trigger.postgresql is None else "server-only" if trigger.sqlite is None else None
+            line = f"-- {side}: trigger {one_line(trigger.name)} on {one_line(op.table)}" if side else None
+            if line and line not in lines:
+                lines.append(line)
+    if not lines:
+        return text
+    title, _, rest = text.partition("\n")
+    return "\n".join([title, *lines, rest])
 
 
 def _warnings(plans: dict[str, Plan]) -> list[str]:

@@ -12,6 +12,10 @@ values, views by body. Column order is not compared: PostgreSQL cannot reorder c
 
 The order, and why each step sits where it does:
 
+ Around them, the code the database runs (`diff_routines.py`): extensions created before
+ step 0 and dropped after step 18; the app's triggers that change dropped at step 0 and
+ created after step 17; functions dropped after step 1, created or replaced after step 13.
+
  0. drop the sync triggers of tables that stop being sync, or whose triggers must be made
     again (the table is renamed, its primary key or a sync column changes): the triggers
     read those, and SQLite's carry the table's name.
@@ -64,6 +68,7 @@ from typing import Any
 
 from mizzle.core.diff_order import creation_order, drop_order, views_read_first, views_readers_first
 from mizzle.core.diff_security import security_changes
+from mizzle.core.diff_routines import routine_changes
 from mizzle.core.evolve import apply_renames
 from mizzle.core.model import Enum, ForeignKey, Index, Schema, Table, View
 from mizzle.core.operations import (
@@ -215,6 +220,7 @@ class _Dropped:
                 "indexes": tuple(i for i in t.indexes if i.name not in reused),
                 "uniques": tuple(u for u in t.uniques if u.name not in reused),
                 "primary_key": None if pk and pk.name in reused else pk,
+                "triggers": (),  # dropped at step 0 (`diff_routines.py`)
             }
         )
 
@@ -293,8 +299,16 @@ class _Diff:
         views_dropped = self._views_dropped()
         created, deferred_fks = creation_order(self.created, self._inline)
         sync_off, sync_on = self._sync_changes()
-        ops: list[Operation] = list(sync_off)
+        code = routine_changes(
+            self.old,
+            self.new,
+            {name: (pair.old, pair.new) for name, pair in self.pairs.items()},
+            {name for name, pair in self.pairs.items() if pair.columns_changed},
+            [d.table for d in self.dropped.values()],
+        )
+        ops: list[Operation] = [*code.extensions_created, *code.triggers_dropped, *sync_off]
         ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
+        ops += code.functions_dropped
         ops += [
             DropForeignKey(table=self._old_name(t), fk=self._old_fk(t, fk)) for t, fk in sorted(early_fks, key=_by_fk)
         ]
@@ -309,7 +323,8 @@ class _Diff:
             ops.append(CreateSyncSupport())
         elif new_sync and self._old_sync_form():
             ops.append(CreateSyncSupport(upgrade=True))
-        ops += [CreateTable(table=t) for t in created]
+        # a new table's triggers come last, as triggers of their own (they may call functions still to come)
+        ops += [CreateTable(table=t.model_copy(update={"triggers": ()})) for t in created]
         for name, pair in sorted(self.pairs.items()):
             ops += [AddColumn(table=name, column=c) for c in pair.added]
         for name, pair in sorted(self.pairs.items()):
@@ -320,17 +335,21 @@ class _Diff:
         ops += [DropTable(table=self.dropped[name].remains()) for name in table_drop_order if name not in early_tables]
         ops += self._add_table_parts()
         ops += [AddForeignKey(table=t, fk=fk) for t, fk in self._late_foreign_keys(early_fks, deferred_fks)]
+        ops += code.functions_created
         ops += [DropEnum(enum=e) for e in self.old.enums if self.new.enum(e.name) is None]
         ops += self.enums_late
         recreated = {v.name for v in views_dropped}
         views_created = [v for v in self.new.views if self.old.view(v.name) is None or v.name in recreated]
         ops += [CreateView(view=v) for v in views_read_first(views_created)]
         ops += sync_on
+        ops += code.triggers_created
         if old_sync and not new_sync:
             ops.append(DropSyncSupport())
         remade = [name for name, pair in self.pairs.items() if pair.dropped or pair.retyped]
         first, last = security_changes(self.old.security, self.new.security, self.renames, remade, recreated)
-        return first + ops + last
+        # policies and grants made last may call the app's functions, created above; extensions
+        # are dropped after everything that may use them
+        return first + ops + last + code.extensions_dropped
 
     def _old_sync_form(self) -> bool:
         """Whether a sync table of the old schema lacks a sync column: the database's sync

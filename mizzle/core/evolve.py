@@ -75,6 +75,16 @@ from mizzle.core.rename_refs import (
     rename_referenced_column,
     rename_table_in_view,
 )
+from mizzle.core.routine_ops import (
+    CreateExtension,
+    CreateFunction,
+    CreateTrigger,
+    DropExtension,
+    DropFunction,
+    DropTrigger,
+    ReplaceFunction,
+)
+from mizzle.core.routines import Extension, Function
 from mizzle.core.sync.names import SYNC_COLUMNS
 from mizzle.core.types import TypeKind
 
@@ -119,6 +129,8 @@ class Evolution:
         self.enums = {e.name: e for e in schema.enums}
         self.views = {v.name: v for v in schema.views}
         self.security = schema.security
+        self.functions: dict[tuple[str, str, str], Function] = {f.key: f for f in schema.functions}
+        self.extensions: dict[str, Extension] = {x.name: x for x in schema.extensions}
         #: the tombstone table and trigger functions / control table exist
         self.sync_support = any(t.sync for t in schema.tables)
         #: the names of the tables written or removed so far (a planner following many
@@ -191,6 +203,8 @@ class Evolution:
             enums=tuple(self.enums.values()),
             views=tuple(self.views.values()),
             security=self.security,
+            functions=tuple(self.functions.values()),
+            extensions=tuple(self.extensions.values()),
         )
 
     # --- lookups --------------------------------------------------------------------------
@@ -591,6 +605,62 @@ def _replace_view(state: Evolution, op: ReplaceView) -> None:
     _create_view(state, CreateView(view=op.new))
 
 
+# --- code: extensions, functions, triggers (core/routines.py) ------------------------------------
+
+
+def _create_extension(state: Evolution, op: CreateExtension) -> None:
+    if op.extension.name in state.extensions:
+        raise _Misfit(f'extension "{op.extension.name}" exists')
+    _does(state, op)
+
+
+def _drop_extension(state: Evolution, op: DropExtension) -> None:
+    _same(state.extensions.get(op.extension.name), op.extension, f"extension {op.extension.name}")
+    _does(state, op)
+
+
+def _create_function(state: Evolution, op: CreateFunction) -> None:
+    if op.function.key in state.functions:
+        raise _Misfit(f"{op.function.kind} {op.function.label} exists")
+    _does(state, op)
+
+
+def _drop_function(state: Evolution, op: DropFunction) -> None:
+    _same(state.functions.get(op.function.key), op.function, f"{op.function.kind} {op.function.label}")
+    _does(state, op)
+
+
+def _replace_function(state: Evolution, op: ReplaceFunction) -> None:
+    _same(state.functions.get(op.old.key), op.old, f"{op.old.kind} {op.old.label}")
+    if op.new.key != op.old.key:
+        raise _Misfit("CREATE OR REPLACE cannot change a function's name or arguments")
+    _does(state, op)
+
+
+def _create_trigger(state: Evolution, op: CreateTrigger) -> None:
+    table = state.table(op.table)
+    if any(t.name == op.trigger.name for t in table.triggers):
+        raise _Misfit(f'trigger "{op.trigger.name}" exists on {op.table}')
+    _does(state, op)
+
+
+def _drop_trigger(state: Evolution, op: DropTrigger) -> None:
+    table = state.table(op.table)
+    _same(
+        next((t for t in table.triggers if t.name == op.trigger.name), None), op.trigger, f"trigger {op.trigger.name}"
+    )
+    _does(state, op)
+
+
+def _forget(held: dict[Any, Any], key: object) -> None:
+    held.pop(key, None)
+
+
+def _put_function(state: Evolution, op: CreateFunction | ReplaceFunction) -> None:
+    function = op.function if isinstance(op, CreateFunction) else op.new
+    state.functions[function.key] = function
+
+
 # --- sync tables ---------------------------------------------------------------------------------
 #
 # A table's `sync` flag stands for its triggers. They read the sync columns and (PostgreSQL's
@@ -768,6 +838,13 @@ _EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateSyncSupport: _set_sync_support(True),
     DropSyncSupport: _set_sync_support(False),
     SetSecurity: _set_security,
+    CreateExtension: lambda state, op: state.extensions.__setitem__(op.extension.name, op.extension),
+    DropExtension: lambda state, op: _forget(state.extensions, op.extension.name),
+    CreateFunction: _put_function,
+    ReplaceFunction: _put_function,
+    DropFunction: lambda state, op: _forget(state.functions, op.function.key),
+    CreateTrigger: _add_item("triggers", lambda op: op.trigger),
+    DropTrigger: _drop_item("triggers", lambda op: op.trigger),
 }
 
 
@@ -810,6 +887,13 @@ _APPLY: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateSyncSupport: _create_sync_support,
     DropSyncSupport: _drop_sync_support,
     SetSecurity: _check_security,
+    CreateExtension: _create_extension,
+    DropExtension: _drop_extension,
+    CreateFunction: _create_function,
+    DropFunction: _drop_function,
+    ReplaceFunction: _replace_function,
+    CreateTrigger: _create_trigger,
+    DropTrigger: _drop_trigger,
 }
 _HANDLERS = {op_type: _checked(apply) for op_type, apply in _APPLY.items()}
 _EFFECTS_CHECKED = {op_type: _checked(effect) for op_type, effect in _EFFECTS.items()}

@@ -31,6 +31,7 @@ from pydantic import (
 
 from mizzle.core.expr import SqlExpr, qualify_single_table_columns
 from mizzle.core.security import Security
+from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
 from mizzle.core.types import ColumnType
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
@@ -336,8 +337,10 @@ class Table(_Frozen):
     #: a sync table: it holds the sync columns and the index on last_modified_at (see
     #: `core/sync/parts.py`), and carries change-tracking triggers on every database
     sync: bool = False
+    #: the app's own triggers on the table (`core/routines.py`); a sync table's are not here
+    triggers: tuple[Trigger, ...] = ()
 
-    @field_validator("foreign_keys", "uniques", "checks", "indexes")
+    @field_validator("foreign_keys", "uniques", "checks", "indexes", "triggers")
     @classmethod
     def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
         return _by_name(v)
@@ -395,11 +398,19 @@ class Schema(_Frozen):
     #: server-only: row level security, policies, grants, default privileges, comments
     #: (`core/security.py`); SQLite holds none of it
     security: Security = Security()
+    #: PostgreSQL's functions and procedures and extensions, verbatim (`core/routines.py`)
+    functions: tuple[Function, ...] = ()
+    extensions: tuple[Extension, ...] = ()
 
-    @field_validator("tables", "enums", "views")
+    @field_validator("tables", "enums", "views", "extensions")
     @classmethod
     def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
         return _by_name(v)
+
+    @field_validator("functions")
+    @classmethod
+    def _functions_sorted(cls, v: tuple[Function, ...]) -> tuple[Function, ...]:
+        return tuple(sorted(v, key=function_sort_key))
 
     @cached_property
     def _tables_by_name(self) -> dict[str, Table]:

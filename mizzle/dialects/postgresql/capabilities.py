@@ -55,5 +55,12 @@ def capability_problems(schema: Schema) -> list[str]:
 
 
 def project(schema: Schema) -> tuple[Schema, list[str]]:
-    """PostgreSQL holds the model as it is: the schema unchanged, no notes."""
-    return schema, []
+    """PostgreSQL holds the model as it is, no notes; only triggers given for SQLite alone
+    are not there, and the others without their SQLite text."""
+    if not any(t.triggers for t in schema.tables):
+        return schema, []
+    tables = []
+    for table in schema.tables:
+        held = tuple(t for t in (tr.only_for("postgresql") for tr in table.triggers) if t is not None)
+        tables.append(table if held == table.triggers else table.model_copy(update={"triggers": held}))
+    return schema.model_copy(update={"tables": tuple(tables)}), []

@@ -1,9 +1,10 @@
 """Read a live PostgreSQL schema back into the model (`catalog.py` holds the queries).
 
 What the model holds comes back in its canonical form; everything else the schema holds
-(functions, triggers, domains, partitions, sequences that are not a serial's...) is named
+(domains, partitions, sequences that are not a serial's, policies...) is named
 in `Introspected.unsupported`, never dropped silently. Tables named `__mizzle_*` are
-mizzle's own bookkeeping and are left out without a word.
+mizzle's own bookkeeping and are left out without a word. Functions, triggers and extensions
+are read by `introspect_routines.py`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from mizzle.dialects.postgresql.catalog import (
     read_catalog,
 )
 from mizzle.dialects.postgresql.errors import server_message
+from mizzle.dialects.postgresql.introspect_routines import read_code, with_code
 
 #: Tables mizzle keeps for itself (migration history, locks): never part of a user's schema.
 BOOKKEEPING_PREFIX = "__mizzle_"
@@ -95,10 +97,11 @@ def introspect(
             others = sorted(set(schemas) - {schema_name})
             catalog = read_catalog(conn, schema_name, others)
             security_rows = introspect_security.read_security_rows(conn, schema_name)
+            code = read_code(conn, schema_name)
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
-        found = _Assembler(catalog, schema_name, frozenset(others)).run()
+        found = with_code(_Assembler(catalog, schema_name, frozenset(others)).run(), code)
     security, notes = introspect_security.assemble(security_rows, found.schema)
     if not security and not notes:
         return found

@@ -28,6 +28,7 @@ from mizzle.core.operations import (
 from mizzle.core.quoting import quoted_name
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects.postgresql.normalise_policies import normalise_policies
+from mizzle.dialects.postgresql.normalise_routines import printed_code
 
 
 def normalise(db: MigrationDatabase, conn: Any, target: Schema, operations: list[Operation]) -> Schema:
@@ -35,6 +36,7 @@ def normalise(db: MigrationDatabase, conn: Any, target: Schema, operations: list
     spelled as the database prints them. Only the objects whose text differs are created, in
     a rolled-back transaction; `target` itself when there are none or the database refuses."""
     target = normalise_policies(db, conn, target, operations)
+    target = printed_code(db, target, operations)  # functions and triggers (`normalise_routines.py`)
     suspects = _suspects(operations)
     if not suspects.tables and not suspects.views:
         return target
@@ -108,7 +110,8 @@ def _scratch(target: Schema, suspects: _Suspects) -> Schema:
                 pending.append(read)
             elif target.table(read) is not None:
                 table_names.add(read)
-    tables = [t.model_copy(update={"foreign_keys": ()}) for t in target.tables if t.name in table_names]
+    # no triggers: they may call functions the scratch schema does not hold
+    tables = [t.model_copy(update={"foreign_keys": (), "triggers": ()}) for t in target.tables if t.name in table_names]
     views = [v for v in target.views if v.name in view_names]
     return Schema(tables=tuple(tables), enums=target.enums, views=tuple(views))  # no security: not compared
 

@@ -22,8 +22,8 @@ Steps run in the migration's transaction, except:
 Where each operation's SQL comes from: tables, keys, constraints, indexes and views in
 `plan_tables.py`; columns in `plan_columns.py` (type conversions in `plan_casts.py`,
 serial sequences in `plan_serials.py`); enums in `plan_enums.py`; sync triggers and
-their support objects in `plan_sync.py`; row level security, policies, grants and comments
-in `plan_security.py`.
+their support objects in `plan_sync.py`; extensions, functions and the app's triggers in
+`plan_routines.py`; row level security, policies, grants and comments in `plan_security.py`.
 """
 
 from __future__ import annotations
@@ -67,7 +67,16 @@ from mizzle.core.operations import (
     SetSecurity,
 )
 from mizzle.core.plan import Plan, Step
-from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_security, plan_sync, plan_tables
+from mizzle.core.routine_ops import (
+    CreateExtension,
+    CreateFunction,
+    CreateTrigger,
+    DropExtension,
+    DropFunction,
+    DropTrigger,
+    ReplaceFunction,
+)
+from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_routines, plan_security, plan_sync, plan_tables
 from mizzle.dialects.postgresql.plan_context import Context, Planned
 
 NAME = "postgresql"
@@ -102,6 +111,13 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     CreateSyncSupport: plan_sync.create_sync_support,
     DropSyncSupport: plan_sync.drop_sync_support,
     SetSecurity: plan_security.set_security,
+    CreateExtension: plan_routines.create_extension,
+    DropExtension: plan_routines.drop_extension,
+    CreateFunction: plan_routines.create_function,
+    ReplaceFunction: plan_routines.replace_function,
+    DropFunction: plan_routines.drop_function,
+    CreateTrigger: plan_routines.create_trigger,
+    DropTrigger: plan_routines.drop_trigger,
 }
 
 

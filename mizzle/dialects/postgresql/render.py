@@ -29,6 +29,7 @@ from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
 from mizzle.dialects.postgresql.render_security import default_privilege_statements, security_statements
+from mizzle.dialects.postgresql.routines_sql import NO_BODY_CHECKS_SESSION, create_extension_sql, create_trigger_sql
 from mizzle.dialects.sync_render import sync_statements
 
 DIALECT = "postgres"
@@ -167,11 +168,12 @@ def schema_names(schema: Schema) -> list[str]:
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
-    """Every statement creating `schema` in an empty PostgreSQL database, in order: default
-    privileges (tables created next receive them), enums, tables (foreign keys inline when
-    the target exists already), foreign keys closing a cycle, indexes, sync support and
-    triggers, views (each after the views it reads), then grants, row level security,
-    policies and comments.
+    """Every statement creating `schema` in an empty PostgreSQL database, in order:
+    extensions, default privileges (tables created next receive them), enums, tables (foreign
+    keys inline when the target exists already), foreign keys closing a cycle, indexes, sync
+    support and triggers, functions (bodies unchecked until they run, as pg_dump writes them),
+    views (each after the views it reads), the app's triggers, then grants, row level
+    security, policies (which may call the functions) and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
@@ -179,6 +181,7 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
     statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(name)}" for name in schema_names(schema)]
+    statements += [create_extension_sql(x) for x in schema.extensions]
     statements += default_privilege_statements(schema.security)
     statements += [create_enum_sql(e) for e in schema.enums]
     tables, deferred = ddl.table_order(schema)
@@ -190,5 +193,10 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += later
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
+    if schema.functions:
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in schema.functions)]
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
+    for table in schema.tables:
+        for trigger in table.triggers:
+            statements += create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []
     return statements + security_statements(schema.security)

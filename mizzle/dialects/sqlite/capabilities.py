@@ -20,6 +20,7 @@ from functools import lru_cache, partial
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, ExprDefault, ForeignKey, Index, IndexKey, LiteralDefault, Schema, Table, View
+from mizzle.core.routines import Trigger
 from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import spelling, transpile
 
@@ -217,6 +218,7 @@ class _Holder:
             checks=tuple(checks),
             indexes=tuple(self.index(table, i) for i in table.indexes),
             sync=table.sync,
+            triggers=sqlite_triggers(table),
         )
 
     def schema(self, schema: Schema) -> Schema:
@@ -233,6 +235,13 @@ class _Holder:
         views = tuple(v.model_copy(update={"query": self.expr(v.query, f'view "{v.name}"')}) for v in schema.views)
         # A new Schema, not model_copy(): a copy would keep the original's cached table lookup.
         return Schema(tables=tables, enums=tuple(enums), views=views)
+
+
+def sqlite_triggers(table: Table) -> tuple[Trigger, ...]:
+    """The table's triggers SQLite holds: those given for SQLite, their PostgreSQL text and
+    state left out. (PostgreSQL's functions and extensions are not SQLite's at all.)"""
+    held = (t.only_for("sqlite") for t in table.triggers)
+    return tuple(t.model_copy(update={"state": "enabled"}) for t in held if t is not None)
 
 
 def local_foreign_keys(table: Table) -> tuple[ForeignKey, ...]:

@@ -41,6 +41,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.routines import Trigger
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.dialects.sqlite import sync_sql
@@ -133,7 +134,7 @@ class _Introspector:
         tables, views = self._classify()
         texts = {name: read_table(sql, f'table "{name}"') for name, sql in tables}
         self._reserve_names(texts)
-        built = [self._sync(self._table(name, texts[name])) for name, _ in tables]
+        built = [self._with_triggers(self._sync(self._table(name, texts[name]))) for name, _ in tables]
         for table_name, triggers in sorted(self.triggers.items()):
             for name in sorted(triggers):
                 self.note("trigger", name, f'on "{table_name}"; skipped')
@@ -166,6 +167,16 @@ class _Introspector:
         for name in mine:
             del held[name]
         return synced
+
+    def _with_triggers(self, table: Table) -> Table:
+        """The app's triggers on the table, verbatim (`core/routines.py`). mizzle's own sync
+        triggers on a table that is not a sync table stay reported: they are not the app's."""
+        held = self.triggers.get(table.name, {})
+        mine = [n for n in held if not n.startswith(MIZZLE_TABLE_PREFIX)]
+        if not mine:
+            return table
+        triggers = tuple(Trigger(name=n, sqlite=held.pop(n)) for n in mine)
+        return table.model_copy(update={"triggers": triggers})
 
     def _note_enums_without_values(self, tables: list[Table]) -> None:
         """An enum SQLite holds only in array columns (`mood_ENUM_ARRAY`) carries no CHECK, so

@@ -33,10 +33,10 @@ Choices worth knowing:
   schema (an operation list that does not cover every difference) is rebuilt or re-created,
   so the database always ends as `project(new)`, column order aside.
 - Triggers: the model holds a sync table's triggers (its `sync` flag; EnableSync and
-  DisableSync create and drop them, CREATE TABLE of a sync table carries them). A rebuild
-  re-creates a sync table's triggers after copying the rows, and refuses to drop any other
-  trigger (a guard in `rebuild.py`). The `sync` flag changes only through those operations:
-  a rebuild keeps the table's current flag.
+  DisableSync create and drop them, CREATE TABLE of a sync table carries them) and the app's
+  own (`Table.triggers`, CreateTrigger and DropTrigger). A rebuild re-creates both after
+  copying the rows, and refuses to drop any other trigger (a guard in `rebuild.py`). They
+  change only through those operations: a rebuild keeps the table's current ones.
 - Everything runs on SQLite 3.39 (Pyodide) and later: DROP COLUMN (3.35), RENAME COLUMN
   (3.25), CHECK in ADD COLUMN verified against existing rows (3.37), no RETURNING, no STRICT.
 """
@@ -202,8 +202,10 @@ class _Planner(Grouping):
         members = [self.ops[i] for i in self.groups.get(ident, [])]
         final = self.after.table(self.final[ident])
         assert final is not None
-        # the sync flag (the triggers) changes only through EnableSync/DisableSync
-        target = final.model_copy(update={"name": name, "sync": s0.table(name).sync})
+        # the sync flag (the sync triggers) changes only through EnableSync/DisableSync, and
+        # the app's triggers only through CreateTrigger/DropTrigger: the rebuild keeps both
+        held = s0.table(name)
+        target = final.model_copy(update={"name": name, "sync": held.sync, "triggers": held.triggers})
         s1 = self._rebuilt_state(name, members, target, position, s0)
         forward = rebuild(name, members, s0, s1, self._names_now())
         backward = rebuild(name, reverse_all(members), s1, s0, {})
@@ -282,6 +284,7 @@ class _Planner(Grouping):
             if same_definition(held, target) and all(holds.enum(e) == v for e, v in wanted.items()):
                 continue
             differ = {e: v for e, v in wanted.items() if v is not None and state.enums.get(e) != v}
+            target = target.model_copy(update={"triggers": held.triggers})
             stale = {**state.fresh(target.name), **({target.name: differ} if differ else {})}
             rebuilt = state.then(tables={**state.tables, target.name: target}, changed=[target.name], stale=stale)
             s1 = self._views_back(target.name, state, rebuilt)

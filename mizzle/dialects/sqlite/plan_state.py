@@ -161,7 +161,8 @@ def same_definition(a: Table, b: Table, *, references: bool = True) -> bool:
     """Whether two definitions are the same up to the order of columns (and, without
     `references`, the tables and columns their foreign keys name, which renames rewrite).
     The `sync` flag is not compared: it stands for triggers, which only EnableSync and
-    DisableSync change."""
+    DisableSync change; nor are the app's triggers, which only CreateTrigger and DropTrigger
+    change (a rebuild makes the ones the table has again)."""
 
     def norm(t: Table) -> Table:
         fks = (
@@ -175,6 +176,7 @@ def same_definition(a: Table, b: Table, *, references: bool = True) -> bool:
                 "columns": tuple(sorted(t.columns, key=lambda c: c.name)),
                 "foreign_keys": fks,
                 "sync": False,
+                "triggers": (),
             }
         )
 

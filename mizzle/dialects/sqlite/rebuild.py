@@ -33,9 +33,10 @@ values that do not convert to the new type (SQLite's CAST would turn 'abc' into 
 change PostgreSQL refuses is refused here too, instead of losing the value), values an enum
 no longer has, duplicates under a new primary key or unique, rows breaking a new check,
 rows whose new foreign key finds no parent, and triggers the schema does not hold (dropping
-the table would drop them). The triggers the schema does hold, a sync table's, are dropped
-with the table and created again at the end, after the rows are copied, so the copy does not
-fire them (and the runner runs migrations with tracking off anyway).
+the table would drop them). The triggers the schema does hold, a sync table's and the app's
+own (`Table.triggers`, verbatim), are dropped with the table and created again at the end,
+after the rows are copied, so the copy does not fire them (and the runner runs migrations
+with tracking off anyway).
 """
 
 from __future__ import annotations
@@ -236,6 +237,8 @@ def rebuild_sql(rebuild: TableRebuild, around: Surroundings) -> tuple[list[Guard
     if rebuild.after.sync:
         statements += sync_sql.trigger_statements(name, rebuild.after.primary_key_columns)
     statements += [create_view_sql(v) for v in ddl.view_order(created)]
+    # the app's own triggers, last: after the copy (which must not fire them) and the views
+    statements += [t.sqlite for t in rebuild.after.triggers if t.sqlite is not None]
     return _guards(rebuild, around), statements
 
 
@@ -360,9 +363,10 @@ def _guards(rebuild: TableRebuild, around: Surroundings) -> list[Guard]:
 
 
 def _trigger_guards(rebuild: TableRebuild) -> list[Guard]:
-    """Any trigger on the table but a sync table's own stops the rebuild: dropping the table
-    would drop it, and the schema cannot make it again."""
+    """Any trigger on the table but a sync table's own and those the schema holds stops the
+    rebuild: dropping the table would drop it, and the schema cannot make it again."""
     own = sync_sql.trigger_names(rebuild.name) if rebuild.before.sync else ()
+    own = (*own, *(t.name for t in rebuild.before.triggers if t.sqlite is not None))
     known = f" AND name NOT IN ({', '.join(map(text_literal, own))})" if own else ""
     query = (
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "

@@ -45,6 +45,15 @@ from mizzle.core.operations import (
     ReplaceView,
 )
 from mizzle.core.plan import Guard
+from mizzle.core.routine_ops import (
+    CreateExtension,
+    CreateFunction,
+    CreateTrigger,
+    DropExtension,
+    DropFunction,
+    DropTrigger,
+    ReplaceFunction,
+)
 from mizzle.core.sync.names import SYNC_SEQ
 from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.alterable import in_place_problem
@@ -166,8 +175,18 @@ def _view(op: CreateView | DropView | ReplaceView, s0: State, s1: State) -> Rend
 
 
 def _nothing(op: Operation, s0: State, s1: State) -> Rendered:
-    """SQLite holds enum values only in column CHECKs (see the planner's AlterEnum step)."""
+    """SQLite holds enum values only in column CHECKs (see the planner's AlterEnum step), and
+    has no functions or extensions."""
     return Rendered()
+
+
+def _create_trigger(op: CreateTrigger, s0: State, s1: State) -> Rendered:
+    """The app's trigger, when it is given for SQLite (one given for PostgreSQL only is not SQLite's)."""
+    return Rendered([op.trigger.sqlite] if op.trigger.sqlite is not None else [])
+
+
+def _drop_trigger(op: DropTrigger, s0: State, s1: State) -> Rendered:
+    return Rendered([f"DROP TRIGGER {q(op.trigger.name)}"] if op.trigger.sqlite is not None else [])
 
 
 def _enable_sync(op: EnableSync, s0: State, s1: State) -> Rendered:
@@ -216,4 +235,12 @@ RENDERERS: dict[type[Operation], Callable[[Any, State, State], Rendered]] = {
     DisableSync: _disable_sync,
     CreateSyncSupport: _create_sync_support,
     DropSyncSupport: _drop_sync_support,
+    CreateTrigger: _create_trigger,
+    DropTrigger: _drop_trigger,
+    # PostgreSQL's code: SQLite has no functions or extensions to make
+    CreateExtension: _nothing,
+    DropExtension: _nothing,
+    CreateFunction: _nothing,
+    ReplaceFunction: _nothing,
+    DropFunction: _nothing,
 }

@@ -27,14 +27,16 @@
 - `table.py`: `Table`, `Enum`, `View`;
 - `security.py`: `__rls__`, `__policies__` (`policy`), `__grants__` (`grant`), `__comment__`,
   `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), comment(...))`;
+- `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database);
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
-A schema module is loaded by `mizzle.sources.load.load_schema`: every Table class, Enum and
-View it defines or imports is part of the schema.
+A schema module is loaded by `mizzle.sources.load.load_schema`: every Table class, Enum,
+View, function, trigger and extension it defines or imports is part of the schema.
 """
 
 from mizzle.sources.dsl.build import schema_from_classes
+from mizzle.sources.dsl.code import extension, function, trigger
 from mizzle.sources.dsl.columns import (
     Column,
     bigint,
@@ -85,8 +87,10 @@ __all__ = [
     "default_privilege",
     "desc",
     "double",
+    "extension",
     "foreign_key",
     "grant",
+    "function",
     "index",
     "integer",
     "json",
@@ -105,6 +109,7 @@ __all__ = [
     "time",
     "timestamp",
     "timestamptz",
+    "trigger",
     "unique",
     "uuid",
     "varchar",

@@ -66,6 +66,7 @@ from mizzle.sources.dsl.pyformat import (
     call,
     format_module,
     method,
+    text_width,
 )
 from mizzle.sources.dsl.table import snake_case
 
@@ -319,6 +320,7 @@ class _Writer:
         for v in self.schema.views:
             query = call(self.use("sql"), Str(v.query.sql))
             body.append(Assign(self.view_names[v.name], call(self.use("View"), Str(v.name), query)))
+        body += self.code(line_length)
         body += self.security.module_body(self.use)
         names = sorted(self.used, key=lambda n: (not n[0].isupper(), n))
         head: list[Statement] = [Docstring(header)] if header else []
@@ -329,6 +331,30 @@ class _Writer:
     def use(self, name: str) -> str:
         self.used.add(name)
         return name
+
+    def code(self, width: int) -> list[Statement]:
+        """Extensions, functions, then triggers (`mizzle.sources.dsl.code`), their SQL verbatim."""
+        taken = set(self.enum_names.values()) | {p.class_name for p in self.plans} | set(self.view_names.values())
+        taken |= set(_DSL_NAMES)
+        out: list[Statement] = []
+        for x in self.schema.extensions:
+            args: list[Expr] = [Str(x.name)]
+            args += [Kw("schema", Str(x.schema_name))] if x.schema_name is not None else []
+            args += [Kw("version", Str(x.version))] if x.version is not None else []
+            out.append(Assign(_unique(pascal_case(x.name), taken), call(self.use("extension"), *args)))
+        for f in self.schema.functions:
+            out.append(
+                Assign(_unique(pascal_case(f.name), taken), call(self.use("function"), _sql_text(f.definition, width)))
+            )
+        for p in self.plans:
+            for t in p.table.triggers:
+                args = [Str(t.name), Code(p.class_name)]
+                args += [
+                    Kw(k, _sql_text(v, width)) for k in ("postgresql", "sqlite") if (v := getattr(t, k)) is not None
+                ]
+                args += [Kw("state", Str(t.state))] if t.state != "enabled" else []
+                out.append(Assign(_unique(pascal_case(t.name), taken), call(self.use("trigger"), *args)))
+        return out
 
     def class_body(self, p: _Plan) -> list[Assign]:
         body = []
@@ -503,6 +529,18 @@ class _Writer:
             return key
         nulls: list[Expr] = [Kw("nulls", Str(k.nulls))] if k.nulls else []
         return call(self.use("desc" if k.desc else "asc"), key, *nulls)
+
+
+def _sql_text(text: str, width: int) -> Expr:
+    """SQL code as a string: a multi-line one as a triple-quoted string, read as it is written,
+    when nothing in it needs escaping and its lines fit the module's width without ending in
+    blanks (a written module keeps neither); else as an ordinary string literal."""
+    lines = text.split("\n")
+    plain = "\\" not in text and '"""' not in text and "\r" not in text and not text.endswith('"')
+    fits = all(line == line.rstrip() and text_width(line) <= width - 8 for line in lines)
+    if len(lines) == 1 or not plain or not fits:
+        return Str(text)
+    return Code('"""' + text + '"""')
 
 
 def _literal(value: Scalar, ctype: ColumnType) -> Expr:

@@ -40,6 +40,7 @@ from mizzle.core.validate import validate
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import type_sql
 from mizzle.sources.sql.security_items import SecurityItems
+from mizzle.sources.sql.code import DraftCode
 from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
@@ -193,6 +194,8 @@ class Draft:
         self.domains: dict[str, DraftDomain] = {}
         self.sequences: dict[str, DraftSequence] = {}
         self.functions: set[str] = set()
+        #: functions, triggers and extensions, verbatim
+        self.code = DraftCode()
         #: Relations the model does not hold (partitions, materialized views...): statements
         #: about them are skipped, and views reading them are left out.
         self.skipped: dict[str, str] = {}
@@ -299,6 +302,10 @@ class Draft:
             self.sequences.pop(name)
             self._relations.discard(name)
             return True
+        if kind == "TRIGGER" and self.code.drop_trigger(*name.split(" on ", 1)):
+            return True
+        if kind in ("FUNCTION", "PROCEDURE") and self.code.drop_function(name):
+            return True
         return self._drop_unsupported(name)
 
     def _drop_unsupported(self, name: str) -> bool:
@@ -400,7 +407,7 @@ class Draft:
     def finish(self, source: str) -> Introspected:
         """The validated schema and what it does not carry, in the order of the file."""
         self._mark_serials()
-        tables = tuple(self._table(source, t) for t in self.tables.values())
+        tables = tuple(self.code.with_triggers(self._table(source, t)) for t in self.tables.values())
         for name, domain in self.domains.items():
             self.unsupported("domain", name, _domain_detail(domain))
         for name in self.comments:
@@ -418,6 +425,8 @@ class Draft:
             enums=tuple(Enum(name=n, values=tuple(v)) for n, v in self.enums.items()),
             views=views,
             security=security,
+            functions=tuple(self.code.functions.values()),
+            extensions=tuple(self.code.extensions.values()),
         )
         try:
             validate(schema)

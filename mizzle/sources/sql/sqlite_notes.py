@@ -6,6 +6,11 @@ pull` to `.sql` writes them after the statements, one comment line per column:
 
     -- mizzle:sqlite {"table": "users", "column": "created_at", "type": "DATETIME", "default": "CURRENT_TIMESTAMP"}
 
+A SQLite trigger (`Table.triggers`: SQLite's text, which PostgreSQL would not take) is one
+line too:
+
+    -- mizzle:sqlite {"table": "messages", "trigger": "messages_ai", "definition": "CREATE TRIGGER ..."}
+
 An index or constraint name longer than PostgreSQL's 63 bytes (SQLite has no limit) would be
 read back truncated, as PostgreSQL truncates it; its full name is carried the same way:
 
@@ -25,6 +30,7 @@ from typing import Any
 from mizzle.core.errors import SchemaError
 from mizzle.core.model import Column, Schema, Table
 from mizzle.core.naming import MAX_IDENTIFIER_BYTES
+from mizzle.core.routines import Trigger
 
 PREFIX = "-- mizzle:sqlite "
 _LINE = re.compile(r"^-- mizzle:sqlite (?P<json>\{.*\})[ \t]*$", re.M)
@@ -51,6 +57,11 @@ def note_lines(schema: Schema) -> list[str]:
             payload |= {key: getattr(column, f) for key, f in _FIELDS.items() if getattr(column, f)}
             if len(payload) > 2:
                 lines.append(PREFIX + json.dumps(payload, ensure_ascii=False))
+    for table in schema.tables:
+        for trigger in table.triggers:
+            if trigger.sqlite is not None:
+                note = {"table": table.name, "trigger": trigger.name, "definition": trigger.sqlite}
+                lines.append(PREFIX + json.dumps(note, ensure_ascii=False))
     return lines
 
 
@@ -59,6 +70,7 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
     occupy (a note line inside a statement, e.g. in a function body, is not a note)."""
     notes: dict[str, dict[str, dict[str, Any]]] = {}
     names: dict[str, list[tuple[str, str]]] = {}
+    triggers: dict[str, list[tuple[str, Trigger]]] = {}
     for m in _LINE.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
         if line in statement_lines:
@@ -70,6 +82,10 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
             raise SchemaError(f"{where}: a mizzle:sqlite line must hold a JSON object") from None
         if set(payload) == {"table", "name"} and all(isinstance(v, str) for v in payload.values()):
             names.setdefault(payload["table"], []).append((where, payload["name"]))
+            continue
+        if set(payload) == {"table", "trigger", "definition"} and all(isinstance(v, str) for v in payload.values()):
+            trigger = Trigger(name=payload["trigger"], sqlite=payload["definition"])
+            triggers.setdefault(payload["table"], []).append((where, trigger))
             continue
         table, column = payload.pop("table", None), payload.pop("column", None)
         unknown = set(payload) - set(_FIELDS)
@@ -85,16 +101,30 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
         ):
             raise SchemaError(f"{where}: mizzle:sqlite type and default are text, autoincrement true or false")
         notes.setdefault(table, {})[column] = payload
-    if not notes and not names:
+    if not notes and not names and not triggers:
         return schema
     tables = [_noted(t, notes.get(t.name, {})) for t in schema.tables]
     tables = [_full_names(t, names.get(t.name, [])) for t in tables]
-    missing = sorted(set(names) - {t.name for t in tables})
+    tables = [_with_triggers(t, triggers.get(t.name, [])) for t in tables]
+    places = {**{t: n[0][0] for t, n in names.items()}, **{t: n[0][0] for t, n in triggers.items()}}
+    missing = sorted(set(places) - {t.name for t in tables})
     if missing:
         raise SchemaError(
-            f'{names[missing[0]][0][0]}: mizzle:sqlite names table "{missing[0]}", which the file does not create'
+            f'{places[missing[0]]}: mizzle:sqlite names table "{missing[0]}", which the file does not create'
         )
-    return Schema(tables=tuple(tables), enums=schema.enums, views=schema.views)
+    return schema.model_copy(update={"tables": tuple(tables)})
+
+
+def _with_triggers(table: Table, noted: list[tuple[str, Trigger]]) -> Table:
+    """`table` with the SQLite texts of its noted triggers (joined to the trigger of that name
+    the file creates for PostgreSQL, if any)."""
+    if not noted:
+        return table
+    held = {t.name: t for t in table.triggers}
+    for _, trigger in noted:
+        same = held.get(trigger.name)
+        held[trigger.name] = same.model_copy(update={"sqlite": trigger.sqlite}) if same else trigger
+    return table.model_copy(update={"triggers": tuple(held.values())})
 
 
 def _full_names(table: Table, names: list[tuple[str, str]]) -> Table:

@@ -29,6 +29,7 @@ from mizzle.core.naming import foreign_key_name, primary_key_name, unique_name
 from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
 from mizzle.dialects.ddl_trees import quote_ident
 from mizzle.dialects.postgresql.render import create_view_sql, default_sql
+from mizzle.dialects.postgresql.routines_sql import create_extension_sql, create_trigger_sql
 from mizzle.sources.dsl.codegen import pascal_case
 from mizzle.sources.dsl.pyformat import (
     Assign,
@@ -170,6 +171,7 @@ class _Writer:
                     Assign(f"{info}[{Str(SYNC_INFO)!r}]".replace("Str(value=", "").replace(")]", "]"), Code("True"))
                 )
         views = [self.view_statement(v.name, create_view_sql(v), line_length) for v in self.schema.views]
+        views += self.code_statements(line_length)
         # ruff's blank lines: two after a class, one between statements
         first = "\n" if views and isinstance((body + tail)[-1], ClassDef) else ""
         return self.head(header, line_length) + format_module(body + tail, line_length) + first + "".join(views)
@@ -196,10 +198,30 @@ class _Writer:
         self.used.add(f"orm.{name}" if orm else name.split(".")[0])
         return name
 
-    def view_statement(self, name: str, sql: str, line_length: int) -> str:
+    def code_statements(self, line_length: int) -> list[str]:
+        """PostgreSQL's code (`core/routines.py`), as DDL create_all runs on PostgreSQL only:
+        extensions before the tables, functions and triggers after them. (SQLAlchemy's
+        metadata has no SQLite-only statement mizzle reads back: a trigger given for SQLite
+        alone is not written here.)"""
+        out = [
+            self.view_statement("", create_extension_sql(x), line_length, event="before_create", only_pg=True)
+            for x in self.schema.extensions
+        ]
+        out += [self.view_statement("", f.definition, line_length, only_pg=True) for f in self.schema.functions]
+        for table in self.schema.tables:
+            for trigger in table.triggers:
+                for sql in create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []:
+                    out.append(self.view_statement("", sql, line_length, only_pg=True))
+        return out
+
+    def view_statement(
+        self, name: str, sql: str, line_length: int, *, event: str = "after_create", only_pg: bool = False
+    ) -> str:
         # DDL() formats its text with %: a literal % is written %%
-        ddl = call(self.use("DDL"), Str(sql.replace("%", "%%")))
-        listen = call(Attr(Code(self.use("event")), "listen"), Code("Base.metadata"), Str("after_create"), ddl)
+        ddl: Expr = call(self.use("DDL"), Str(sql.replace("%", "%%")))
+        if only_pg:
+            ddl = call(Attr(ddl, "execute_if"), Kw("dialect", Str("postgresql")))
+        listen = call(Attr(Code(self.use("event")), "listen"), Code("Base.metadata"), Str(event), ddl)
         printed = format_module([Assign("_", listen)], line_length).removeprefix("_ = ")
         return "\n" + printed
 

@@ -32,6 +32,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.routines import Extension
 from mizzle.core.types import ColumnType, t
 from mizzle.dialects.postgresql import connect, introspect
 from mizzle.dialects.urls import parse_url
@@ -388,8 +389,8 @@ def test_views_reading_user_functions_or_left_out_relations_are_left_out(conn: p
              CREATE VIEW kept AS SELECT count(*) AS n FROM t"""
     result = read(conn, ddl)
     assert [v.name for v in result.schema.views] == ["kept"]
+    assert [f.label for f in result.schema.functions] == ["public.twice(x integer)"]  # carried (core/routines.py)
     assert result.unsupported == (
-        Unsupported("function", "twice", "not modelled"),
         Unsupported("materialized view", "snapshot", "skipped"),
         Unsupported("view", "doubled", "reads function twice, which mizzle does not model"),
         Unsupported("view", "on_doubled", "reads doubled, which mizzle does not carry"),
@@ -467,22 +468,27 @@ def test_objects_the_model_does_not_hold_are_listed_by_name(conn: psycopg.Connec
     assert kinds_and_names(result) == [
         ("aggregate", "total"),
         ("composite type", "pair"),
-        ("function", "touch"),
         ("inheritance", "child"),
-        ("procedure", "tidy"),
         ("range type", "span"),
         ("rule", "no_delete"),
         ("schema", "elsewhere"),
-        ("trigger", "touched"),
         ("unlogged table", "scratch"),
     ]
-    assert str(result.unsupported[-2]) == "trigger touched: on scratch, t; not modelled"
+    # functions, procedures and triggers are carried verbatim (core/routines.py)
+    assert [f.label for f in result.schema.functions] == ["public.tidy()", "public.touch()", "public.touch(x integer)"]
+    assert [(tb.name, [tr.name for tr in tb.triggers]) for tb in result.schema.tables if tb.triggers] == [
+        ("scratch", ["touched"]),
+        ("t", ["touched"]),
+    ]
 
 
-def test_an_extension_is_reported_once_and_its_objects_not_at_all(conn: psycopg.Connection[Any]) -> None:
+def test_an_extension_is_carried_once_and_its_objects_not_at_all(conn: psycopg.Connection[Any]) -> None:
     available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
     name = next(n for n in ("vector", "pgcrypto", "hstore", "citext") if n in available)
-    assert kinds_and_names(read(conn, f'CREATE EXTENSION "{name}" SCHEMA public')) == [("extension", name)]
+    result = read(conn, f'CREATE EXTENSION "{name}" SCHEMA public')
+    assert kinds_and_names(result) == []
+    assert result.schema.extensions == (Extension(name=name, schema_name="public"),)
+    assert result.schema.functions == ()  # the extension's own functions are the extension's
 
 
 def test_mizzle_bookkeeping_tables_are_left_out_silently(conn: psycopg.Connection[Any]) -> None:
@@ -613,8 +619,8 @@ def test_introspection_runs_a_fixed_number_of_queries_whatever_the_size(conn: ps
     read(conn, _many_tables(2))
     few = _queries_to_introspect(conn)
     read(conn, _many_tables(40, start=2))
-    # 8 for the model, 1 + 5 for security (core/security.py)
-    assert (few, _queries_to_introspect(conn)) == (14, 14)
+    # 8 for the model, 1 + 5 for security (core/security.py), 3 for code (core/routines.py)
+    assert (few, _queries_to_introspect(conn)) == (17, 17)
 
 
 def test_300_tables_read_back_exactly(conn: psycopg.Connection[Any]) -> None:
@@ -706,19 +712,8 @@ def test_pagila(conn: psycopg.Connection[Any], pg_url: str) -> None:
         ("aggregate", "group_concat"),
         ("domain", "bıgınt"),
         ("domain", "year"),
-        ("function", "_group_concat"),
-        ("function", "film_in_stock"),
-        ("function", "film_not_in_stock"),
-        ("function", "get_customer_balance"),
-        ("function", "inventory_held_by_customer"),
-        ("function", "inventory_in_stock"),
-        ("function", "last_day"),
-        ("function", "last_updated"),
-        ("function", "rewards_report"),
         ("materialized view", "rental_by_category"),
         ("partitioning", "payment"),
-        ("trigger", "film_fulltext_trigger"),
-        ("trigger", "last_updated"),
         ("view", "film_list"),
         ("view", "nicer_but_slower_film_list"),
     ]
@@ -734,6 +729,13 @@ def test_pagila(conn: psycopg.Connection[Any], pg_url: str) -> None:
         Unsupported("view", "film_list", "reads function group_concat, which mizzle does not model")
         in result.unsupported
     )
+    # its functions and triggers are carried verbatim (core/routines.py)
+    assert [f.name for f in schema.functions] == [
+        "_group_concat", "film_in_stock", "film_not_in_stock", "get_customer_balance", "inventory_held_by_customer",
+        "inventory_in_stock", "last_day", "last_updated", "rewards_report",
+    ]  # fmt: skip
+    assert [tr.name for tr in film.triggers] == ["film_fulltext_trigger", "last_updated"]
+    assert sum(len(tb.triggers) for tb in schema.tables) == 15
     # Pagila's sequences are not OWNED BY their columns: each is named, its column read as serial
     sequences = [u for u in result.unsupported if u.kind == "sequence"]
     assert len(sequences) == 13
