@@ -67,8 +67,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mizzle.core.diff_order import creation_order, drop_order, views_read_first, views_readers_first
-from mizzle.core.diff_security import security_changes
 from mizzle.core.diff_routines import routine_changes
+from mizzle.core.diff_security import security_changes
 from mizzle.core.evolve import apply_renames
 from mizzle.core.model import Enum, ForeignKey, Index, Schema, Table, View
 from mizzle.core.operations import (

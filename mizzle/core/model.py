@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from mizzle.core.expr import SqlExpr, qualify_single_table_columns
-from mizzle.core.security import Security
 from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
+from mizzle.core.security import Security
 from mizzle.core.types import ColumnType
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})

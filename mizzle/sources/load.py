@@ -31,8 +31,8 @@ from mizzle.core.model import Schema
 from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
 from mizzle.sources.dsl.build import schema_from_classes
-from mizzle.sources.dsl.security import ServerOnly
 from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, with_code
+from mizzle.sources.dsl.security import ServerOnly
 from mizzle.sources.dsl.table import Enum, Table, View, table_name
 from mizzle.sources.objects import object_path
 

@@ -39,28 +39,13 @@ HISTORIES = {
 }
 
 #: (history, step file) -> why mizzle does not follow that step yet
-_DYAD_TRIGGERS = (
-    "triggers and FTS5 virtual tables (w3-code's feature): 0040_chat-search-fts makes the FTS5 table "
-    "chat_search_fts and triggers on messages/chats that write chat_search_dirty_* rows; pull reports and "
-    "skips them, so the follower has neither"
+_DYAD_FTS = (
+    "FTS5 virtual tables are not in the model: 0040_chat-search-fts makes chat_search_fts (and SQLite's five "
+    "shadow tables for it); pull reports and skips it, so the follower lacks it. Its triggers on messages and "
+    "chats are carried, and the later steps follow"
 )
 KNOWN: dict[tuple[str, str], str] = {
-    ("sqlite-dyad", "0040_chat-search-fts.sql"): _DYAD_TRIGGERS,
-    **{
-        ("sqlite-dyad", f"{step}.sql"): _DYAD_TRIGGERS + ", and its rows of chat_search_dirty_messages lack the "
-        "ones the reference's triggers write for each new message"
-        for step in (
-            "0041_wet_forge",
-            "0042_outgoing_doorman",
-            "0043_tough_darwin",
-            "0044_lonely_xorn",
-            "0045_empty_firestar",
-            "0046_amusing_malice",
-            "0047_vengeful_tyger_tiger",
-            "0048_familiar_mystique",
-            "0049_high_sersi",
-        )
-    },
+    ("sqlite-dyad", "0040_chat-search-fts.sql"): _DYAD_FTS,
     ("supabase-subscriptions", "20230530034630_init.sql"): (
         "expressions come back in mizzle's spelling, not PostgreSQL's (same meaning, different catalog text): the "
         "CHECK char_length(currency) = 3 as length(currency) = 3, DEFAULT timezone('utc', now()) as "

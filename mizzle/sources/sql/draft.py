@@ -39,8 +39,8 @@ from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import type_sql
-from mizzle.sources.sql.security_items import SecurityItems
 from mizzle.sources.sql.code import DraftCode
+from mizzle.sources.sql.security_items import SecurityItems
 from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
