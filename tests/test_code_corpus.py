@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from tests.conftest import CORPUS
-from tests.pg import fresh_database
+from tests.pg import SUPABASE_EXTENSIONS, fresh_database, need_extensions
 from tests.sqlite_corpus import materialise
 from tests.test_corpus_roundtrip import psql_file
 
@@ -48,6 +48,7 @@ def load(name: str, url: str) -> None:
     if name == "pagila":
         psql_file(url, CORPUS / "pagila" / "pagila-schema.sql")
         return
+    need_extensions(url, *SUPABASE_EXTENSIONS)
     for file in ["_prelude_supabase.sql", *(ONLOOK / "ORDER.txt").read_text(encoding="utf-8").split()]:
         psql_file(url, ONLOOK / file)
 

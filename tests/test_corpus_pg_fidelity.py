@@ -23,7 +23,7 @@ import pytest
 
 from tests.catalog import Catalog, diff, snapshot
 from tests.conftest import CORPUS
-from tests.pg import fresh_database
+from tests.pg import SUPABASE_EXTENSIONS, fresh_database, need_extensions
 
 MIZZLE = str(Path(sys.executable).parent / "mizzle")
 APPS = CORPUS / "apps"
@@ -99,6 +99,7 @@ def load(source: Path, url: str, tmp_path: Path) -> None:
     `--> statement-breakpoint` markers removed)."""
     before = prelude(source)
     if before is not None:
+        need_extensions(url, *SUPABASE_EXTENSIONS)
         psql(url, before)
     for name in (source / "ORDER.txt").read_text().split():
         step = tmp_path / "step.sql"

@@ -41,6 +41,7 @@ from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder, up_file
 from mizzle.core.renames import Renames
 from mizzle.dialects.urls import parse_url
+from tests.pg import SUPABASE_EXTENSIONS, need_extensions
 from tests.replay import sql_text
 from tests.replay.rows import ordered, row
 from tests.replay.sides import PgSide, Side, SqliteSide, _q
@@ -92,6 +93,7 @@ class Replay:
         side = PgSide(self.stack)
         prelude = self.history / "_prelude_supabase.sql"
         if prelude.exists():
+            need_extensions(side.url, *SUPABASE_EXTENSIONS)
             # What a Supabase project provides (roles, auth/storage/realtime schemas), on both
             # databases before the app's first migration: the corpus's stand-in for it.
             side.apply(sql_text.split_postgresql(prelude.read_text(encoding="utf-8")))

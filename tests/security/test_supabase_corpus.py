@@ -22,7 +22,7 @@ import psycopg
 import pytest
 
 from tests.conftest import CORPUS
-from tests.pg import fresh_database
+from tests.pg import SUPABASE_EXTENSIONS, fresh_database, need_extensions
 
 MIZZLE = str(Path(sys.executable).parent / "mizzle")
 SUPABASE = CORPUS / "apps" / "supabase"
@@ -113,10 +113,7 @@ def unmodelled(url: str, path: Path) -> Path:
 
 
 def load_app(app: str, url: str) -> None:
-    with psycopg.connect(url) as conn:
-        found = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'uuid-ossp'").fetchone()
-    if found is None:  # the embedded pgserver of CI's second pass ships no contrib extensions
-        pytest.skip("the Supabase prelude needs the uuid-ossp extension, which this server lacks")
+    need_extensions(url, *SUPABASE_EXTENSIONS)
     folder = SUPABASE / app
     order = (folder / "ORDER.txt").read_text(encoding="utf-8").split()
     psql(url, prelude(app), *(folder / name for name in order))
