@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mizzle.app.push import PushPlan, compare, losses, no_renames, normalised
+from mizzle.app.push import PushPlan, compare, no_renames, planned
 from mizzle.app.studio.data import column_info, find_table
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
-from mizzle.core.plan import Plan
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import BUILT_IN, get_dialect
@@ -60,18 +59,8 @@ def table_detail(schema: Schema, name: str) -> dict[str, Any]:
 def drift_plan(db: MigrationDatabase, conn: Any, schema: Schema) -> PushPlan:
     """What `push` would run on the database behind `conn` to make it hold `schema`; as
     drift reads it, nothing counts as a rename (a renamed table is a drop and a create)."""
-    from mizzle.core.diff import diff
-
     comparison = compare(db, conn, schema)
-    settled = no_renames(comparison.current, comparison.target)
-    operations = diff(comparison.current, comparison.target, settled)
-    if operations:
-        comparison = normalised(db, conn, comparison, operations)
-        operations = diff(comparison.current, comparison.target, settled)
-    if not operations:
-        return PushPlan(comparison, (), Plan(db.dialect, ()), ())
-    plan = get_dialect(db.dialect).plan(operations, comparison.current, comparison.target)
-    return PushPlan(comparison, tuple(operations), plan, tuple(losses(db, operations)))
+    return planned(db, conn, comparison, no_renames(comparison.current, comparison.target))
 
 
 def migrations(url: DatabaseURL, folder: MigrationFolder | None) -> dict[str, Any]:
