@@ -12,16 +12,20 @@ from mizzle.app.studio.data import column_info, find_table
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
+from mizzle.core.security import Security
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import BUILT_IN, get_dialect
 
 
 def table_detail(schema: Schema, name: str) -> dict[str, Any]:
-    """Columns, keys, indexes, checks of `name`, and its DDL for every built-in dialect."""
+    """Columns, keys, indexes, checks, row level security, policies and triggers of `name`,
+    and its DDL for every built-in dialect (what `export` writes for that table alone)."""
     table = find_table(schema, name)
     enums = tuple(e for e in schema.enums if any(c.type.name == e.name for c in table.columns))
-    alone = Schema(tables=(table,), enums=enums)
+    rls = tuple(r for r in schema.security.row_security if r.table == table.name)
+    policies = tuple(p for p in schema.security.policies if p.table == table.name)
+    alone = Schema(tables=(table,), enums=enums, security=Security(row_security=rls, policies=policies))
     ddl: dict[str, list[str] | str] = {}
     for dialect in BUILT_IN:
         try:
@@ -51,6 +55,21 @@ def table_detail(schema: Schema, name: str) -> dict[str, Any]:
                 "keys": [k.column if k.column is not None else str(k.expr) for k in i.keys],
             }
             for i in table.indexes
+        ],
+        "row_security": "forced" if any(r.forced for r in rls) else "on" if rls else "off",
+        "policies": [
+            {
+                "name": p.name,
+                "command": p.command,
+                "permissive": p.permissive,
+                "roles": list(p.roles),
+                "using": p.using,
+                "check": p.check,
+            }
+            for p in policies
+        ],
+        "triggers": [
+            {"name": t.name, "postgresql": t.postgresql, "sqlite": t.sqlite, "state": t.state} for t in table.triggers
         ],
         "ddl": ddl,
     }
