@@ -336,8 +336,8 @@ class _Assembler:
                         place = f"{draft.table}.{row.name}"
                         detail = f"not owned by {place} (no OWNED BY): read {place} as {serial.value}"
                         self.note("sequence", seq.name, detail)
-            key = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null, text, is_serial)
-            key += (draft.generated,)
+            key: tuple[Any, ...] = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null)
+            key += (text, is_serial, draft.generated)
             column = built.get(key)
             if column is None:
                 where = f"the default of column {draft.table}.{row.name}"

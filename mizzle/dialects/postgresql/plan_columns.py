@@ -99,7 +99,7 @@ def _regenerate(op: AlterColumn, ctx: Context) -> Planned:
     indexes = [i for i in before.indexes if new.name in i.columns or reads_by_expression(i, new.name)]
     after = ctx.table_after(table)
     uniques = [u for u in before.uniques if new.name in u.columns]
-    statements = [drop_constraint(table, c.name) for c in (*checks, *uniques)]
+    statements = [drop_constraint(table, name) for name in [c.name for c in checks] + [u.name for u in uniques]]
     statements += [f"DROP INDEX {in_schema_of(table, i.name)}" for i in indexes]
     statements.append(f"{alter_table(table)} DROP COLUMN {ident(new.name)}")
     statements += add_column(AddColumn(table=table, column=new), ctx).statements

@@ -70,9 +70,7 @@ def test_a_rendered_generated_column_reads_back_the_same_and_computes(conn: psyc
 
 TOTAL_PLUS = gen("total", "integer", "price * qty + 1")
 INDEXED = Schema(
-    tables=(
-        table("t", ID, PRICE, QTY, TOTAL, indexes=(Index(name="t_total_idx", keys=(IndexKey(column="total"),)),)),
-    )
+    tables=(table("t", ID, PRICE, QTY, TOTAL, indexes=(Index(name="t_total_idx", keys=(IndexKey(column="total"),)),)),)
 )
 
 TRIPS = [
