@@ -14,6 +14,9 @@ An altered column changes in this order, each part only when it changes:
    `now()` or `nextval` gives each row its own value), or, with no default, a guard stops
    the migration naming how many rows hold NULL;
 8. the CHECKs and indexes of step 1 are added back.
+
+A column that becomes generated or whose expression changes is dropped and added again
+(`_regenerate`); one that stops being generated first loses its expression (DROP EXPRESSION).
 """
 
 from __future__ import annotations
