@@ -10,6 +10,7 @@ import pytest
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, LiteralDefault, PrimaryKey, Schema, Table
+from mizzle.core.sync.parts import with_sync
 from mizzle.core.types import t
 from mizzle.core.validate import problems, validate
 from mizzle.dsl import Table as DslTable
@@ -86,3 +87,16 @@ def test_a_generated_column_has_no_default_and_is_not_in_the_primary_key(column:
     assert message in problems(schema)
     with pytest.raises(SchemaError):
         validate(schema)
+
+
+def test_a_sync_table_cannot_hold_a_generated_column() -> None:
+    # sync writes every column of a row it receives; the database refuses a value for a generated one
+    key = PrimaryKey(name="t_pkey", columns=("id",))
+    columns = (
+        Column(name="id", type=t("uuid"), nullable=False),
+        Column(name="g", type=t("text"), generated=SqlExpr.parse("id::text")),
+    )
+    table = with_sync(Table(name="t", columns=columns, primary_key=key))
+    assert 'table "t" (sync): column "g" is generated; a sync table cannot hold a generated column' in problems(
+        Schema(tables=(table,))
+    )
