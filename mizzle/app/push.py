@@ -107,12 +107,19 @@ def prepare(
 ) -> PushPlan:
     """What pushing `schema` to the database would do, to the tables `tables` keeps.
     `renames`/`ask`: as for `diff`; an unsettled rename raises AmbiguousRename."""
-    from mizzle.core.diff import diff
     from mizzle.core.renames import resolve
 
     comparison = compare(db, conn, schema, tables)
     # Settled once: the prompts must not be asked again when the diff is taken a second time.
-    settled = resolve(comparison.current, comparison.target, renames, ask)
+    return planned(db, conn, comparison, resolve(comparison.current, comparison.target, renames, ask))
+
+
+def planned(db: MigrationDatabase, conn: Any, comparison: Comparison, settled: Renames) -> PushPlan:
+    """The plan that makes the database hold `comparison.target`, its renames settled: the
+    diff is taken again after the database's own spelling of what it would write is read
+    back (`normalised`), so that what the database already holds plans nothing."""
+    from mizzle.core.diff import diff
+
     operations = diff(comparison.current, comparison.target, settled)
     if operations:
         comparison = normalised(db, conn, comparison, operations)

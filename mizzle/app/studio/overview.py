@@ -7,22 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from mizzle.app.push import PushPlan, compare, losses, no_renames, normalised
+from mizzle.app.push import PushPlan, compare, no_renames, planned
 from mizzle.app.studio.data import column_info, find_table
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder
 from mizzle.core.model import Schema
-from mizzle.core.plan import Plan
+from mizzle.core.security import Security
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.core.urls import DatabaseURL
 from mizzle.dialects import BUILT_IN, get_dialect
 
 
 def table_detail(schema: Schema, name: str) -> dict[str, Any]:
-    """Columns, keys, indexes, checks of `name`, and its DDL for every built-in dialect."""
+    """Columns, keys, indexes, checks, row level security, policies and triggers of `name`,
+    and its DDL for every built-in dialect (what `export` writes for that table alone)."""
     table = find_table(schema, name)
     enums = tuple(e for e in schema.enums if any(c.type.name == e.name for c in table.columns))
-    alone = Schema(tables=(table,), enums=enums)
+    rls = tuple(r for r in schema.security.row_security if r.table == table.name)
+    policies = tuple(p for p in schema.security.policies if p.table == table.name)
+    alone = Schema(tables=(table,), enums=enums, security=Security(row_security=rls, policies=policies))
     ddl: dict[str, list[str] | str] = {}
     for dialect in BUILT_IN:
         try:
@@ -53,6 +56,21 @@ def table_detail(schema: Schema, name: str) -> dict[str, Any]:
             }
             for i in table.indexes
         ],
+        "row_security": "forced" if any(r.forced for r in rls) else "on" if rls else "off",
+        "policies": [
+            {
+                "name": p.name,
+                "command": p.command,
+                "permissive": p.permissive,
+                "roles": list(p.roles),
+                "using": p.using,
+                "check": p.check,
+            }
+            for p in policies
+        ],
+        "triggers": [
+            {"name": t.name, "postgresql": t.postgresql, "sqlite": t.sqlite, "state": t.state} for t in table.triggers
+        ],
         "ddl": ddl,
     }
 
@@ -60,18 +78,8 @@ def table_detail(schema: Schema, name: str) -> dict[str, Any]:
 def drift_plan(db: MigrationDatabase, conn: Any, schema: Schema) -> PushPlan:
     """What `push` would run on the database behind `conn` to make it hold `schema`; as
     drift reads it, nothing counts as a rename (a renamed table is a drop and a create)."""
-    from mizzle.core.diff import diff
-
     comparison = compare(db, conn, schema)
-    settled = no_renames(comparison.current, comparison.target)
-    operations = diff(comparison.current, comparison.target, settled)
-    if operations:
-        comparison = normalised(db, conn, comparison, operations)
-        operations = diff(comparison.current, comparison.target, settled)
-    if not operations:
-        return PushPlan(comparison, (), Plan(db.dialect, ()), ())
-    plan = get_dialect(db.dialect).plan(operations, comparison.current, comparison.target)
-    return PushPlan(comparison, tuple(operations), plan, tuple(losses(db, operations)))
+    return planned(db, conn, comparison, no_renames(comparison.current, comparison.target))
 
 
 def migrations(url: DatabaseURL, folder: MigrationFolder | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -135,3 +136,36 @@ def test_sync_shows_versions_devices_tombstones_and_changes_since_a_cursor(studi
     assert deleted["rows"] == [] and [d["pk"] for d in deleted["deletes"]] == [[tune_id]]
     wrong = studio.client.get("/api/db/0/sync?table=user_profile&since=bogus")
     assert wrong.status_code == 400 and "error" in wrong.json()
+
+
+def test_a_tables_detail_shows_its_row_level_security_policies_and_triggers(tmp_path: Path) -> None:
+    from mizzle.app.studio.overview import table_detail
+    from mizzle.sources.load import load_schema
+
+    path = tmp_path / "schema.sql"
+    path.write_text(
+        "CREATE TABLE note (id integer PRIMARY KEY, owner text NOT NULL, body text);\n"
+        "ALTER TABLE note ENABLE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY own_notes ON note FOR SELECT TO PUBLIC USING (owner = current_user);\n"
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n"
+        "CREATE TRIGGER note_touch BEFORE UPDATE ON note FOR EACH ROW EXECUTE FUNCTION touch();\n",
+        encoding="utf-8",
+    )
+    detail = table_detail(load_schema(path).schema, "note")
+    assert detail["row_security"] == "on"
+    [policy] = detail["policies"]
+    assert (policy["name"], policy["command"], policy["permissive"], policy["roles"]) == (
+        "own_notes",
+        "SELECT",
+        True,
+        ["PUBLIC"],
+    )
+    assert "current_user" in policy["using"] and policy["check"] is None
+    [trigger] = detail["triggers"]
+    assert trigger["name"] == "note_touch" and "EXECUTE FUNCTION touch()" in trigger["postgresql"]
+    assert trigger["sqlite"] is None
+    # the PostgreSQL DDL of the table alone carries them too; SQLite has neither
+    postgresql = "\n".join(detail["ddl"]["postgresql"])
+    assert "ENABLE ROW LEVEL SECURITY" in postgresql and "CREATE POLICY own_notes" in postgresql
+    assert "CREATE TRIGGER note_touch" in postgresql
+    assert "POLICY" not in "\n".join(detail["ddl"]["sqlite"])

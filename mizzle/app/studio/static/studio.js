@@ -363,6 +363,11 @@ async function showTable(name) {
     ...list("Indexes", detail.indexes.map((i) => `${i.name}${i.unique ? " (unique)" : ""}: ${i.keys.join(", ")}`)),
     ...list("Unique", detail.uniques.map((u) => `${u.name}: ${u.columns.join(", ")}`)),
     ...list("Checks", detail.checks.map((c) => `${c.name}: ${c.expr}`)),
+    ...(detail.row_security !== "off" ? [el("h4", {}, `Row level security: ${detail.row_security}`)] : []),
+    ...list("Policies", detail.policies.map((p) => `${p.name}: ${p.permissive ? "permissive" : "restrictive"} ${p.command} to ${p.roles.join(", ")}`
+      + (p.using ? ` using (${p.using})` : "") + (p.check ? ` with check (${p.check})` : ""))),
+    ...list("Triggers", detail.triggers.map((t) => `${t.name}${t.state !== "enabled" ? ` (${t.state})` : ""}: `
+      + [t.postgresql && "PostgreSQL", t.sqlite && "SQLite"].filter(Boolean).join(" and "))),
     el("h4", {}, "DDL"), el("div", { class: "ddl" }, ...ddl));
 }
 
