@@ -271,6 +271,9 @@ class ForeignKey(_Frozen):
 class Unique(_Frozen):
     name: str
     columns: tuple[str, ...]
+    #: PostgreSQL 15's UNIQUE NULLS NOT DISTINCT: rows whose keys are NULL count as equal.
+    #: SQLite has no such option; there the unique stays plain (NULLs distinct).
+    nulls_not_distinct: bool = False
 
 
 class Check(_Frozen):
@@ -309,6 +312,8 @@ class Index(_Frozen):
     unique: bool = False
     where: SqlExpr | None = None
     method: str = "btree"
+    #: Only for a unique index: NULL keys count as equal (PostgreSQL 15+; plain on SQLite).
+    nulls_not_distinct: bool = False
 
     @field_validator("method")
     @classmethod

@@ -156,8 +156,11 @@ def primary_key(pk: PrimaryKey, *, name: str | None = None) -> exp.Constraint:
     return exp.Constraint(this=ident(pk.name if name is None else name), expressions=[body])
 
 
-def unique(u: Unique, *, name: str | None = None) -> exp.Constraint:
-    body = exp.UniqueColumnConstraint(this=exp.Schema(expressions=_idents(u.columns)))
+def unique(u: Unique, *, name: str | None = None, dialect: str = "postgres") -> exp.Constraint:
+    """`CONSTRAINT u UNIQUE [NULLS NOT DISTINCT] (a, b)`: the option only for PostgreSQL, as
+    SQLite has none (there NULLs always stay distinct; `capabilities` notes it)."""
+    nulls = True if u.nulls_not_distinct and dialect == "postgres" else None
+    body = exp.UniqueColumnConstraint(this=exp.Schema(expressions=_idents(u.columns)), nulls=nulls)
     return exp.Constraint(this=ident(u.name if name is None else name), expressions=[body])
 
 
@@ -319,7 +322,8 @@ def primary_key_sql(pk: PrimaryKey, dialect: str) -> str:
 
 
 def unique_sql(u: Unique, dialect: str) -> str:
-    return print_named(("unique", shape(u, "name")), (u.name,), lambda n: unique(u, name=n[0]), dialect)
+    key = ("unique", shape(u, "name"))
+    return print_named(key, (u.name,), lambda n: unique(u, name=n[0], dialect=dialect), dialect)
 
 
 def foreign_key_sql(fk: ForeignKey, dialect: str) -> str:

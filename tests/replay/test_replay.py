@@ -55,10 +55,6 @@ KNOWN: dict[tuple[str, str], str] = {
         "the app's own non-public schema (w3-struct's feature): basejump.config is not pulled, so the app's "
         "INSERT INTO basejump.config fails on the follower"
     ),
-    ("pg-dittofeed", "0005_equal_raza.sql"): (
-        "UNIQUE NULLS NOT DISTINCT is not in the model: pull reads Workspace_parentWorkspaceId_name_key as a plain "
-        "UNIQUE (and says so), so generate writes one that lets rows with a NULL parentWorkspaceId repeat a name"
-    ),
 }
 
 

@@ -384,10 +384,10 @@ class _Assembler:
             if con.contype == "p":
                 primary_key = PrimaryKey(name=con.name, columns=self._names(rel.oid, con.columns, what))
             elif con.contype == "u":
-                uniques.append(Unique(name=con.name, columns=self._names(rel.oid, con.columns, what)))
                 # the constraint's index (named as it is) holds the option
-                if any(ix.name == con.name and ix.backs_constraint and ix.nulls_not_distinct for ix in ixs):
-                    self.note("constraint", place, "NULLS NOT DISTINCT not carried")
+                nnd = any(ix.name == con.name and ix.backs_constraint and ix.nulls_not_distinct for ix in ixs)
+                names = self._names(rel.oid, con.columns, what)
+                uniques.append(Unique(name=con.name, columns=names, nulls_not_distinct=nnd))
             elif con.contype == "c":
                 assert con.check_expression is not None
                 checks.append(Check(name=con.name, expr=self.expr(con.check_expression, what)))
@@ -463,12 +463,17 @@ class _Assembler:
             lost.append(f"operator class {', '.join(ix.opclasses)}")
         if self._custom_index_collation(rel.oid, ix):
             lost.append("COLLATE")
-        if ix.nulls_not_distinct:
-            lost.append("NULLS NOT DISTINCT")
         if lost:
             self.note("index", f"{rel.name}.{ix.name}", f"{', '.join(lost)} not carried")
         where = self.expr(ix.predicate, what) if ix.predicate else None
-        return Index(name=ix.name, keys=tuple(keys), unique=ix.unique, where=where, method=ix.method)
+        return Index(
+            name=ix.name,
+            keys=tuple(keys),
+            unique=ix.unique,
+            where=where,
+            method=ix.method,
+            nulls_not_distinct=ix.nulls_not_distinct,
+        )
 
     def _custom_index_collation(self, table_oid: int, ix: IndexRow) -> bool:
         """Whether a column key uses another collation than its column's (expression keys

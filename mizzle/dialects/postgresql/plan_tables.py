@@ -147,7 +147,9 @@ def add_unique(op: AddUnique, ctx: Context) -> Planned:
     u = op.unique
     message = f"cannot add unique {message_text(u.name)} on {_place(op.table, u.columns)}: "
     message += "{count} values appear more than once"
-    guard = duplicates_guard(op.table, [ident(c) for c in u.columns], None, message, skip_nulls=True)
+    # NULLS NOT DISTINCT: rows with NULL keys count as duplicates too (GROUP BY groups NULLs)
+    skip_nulls = not u.nulls_not_distinct
+    guard = duplicates_guard(op.table, [ident(c) for c in u.columns], None, message, skip_nulls=skip_nulls)
     return Planned((ddl.sql(ddl.add_constraint(op.table, ddl.unique(u)), DIALECT),), guards=(guard,))
 
 
@@ -190,7 +192,8 @@ def create_index(op: CreateIndex, ctx: Context) -> Planned:
         message = f"cannot create unique index {message_text(index.name)} on {_place(op.table, keys)}: "
         message += "{count} values appear more than once"
         where = expr_sql(index.where) if index.where else None
-        guards = (duplicates_guard(op.table, keys, where, message, skip_nulls=True),)
+        skip_nulls = not index.nulls_not_distinct
+        guards = (duplicates_guard(op.table, keys, where, message, skip_nulls=skip_nulls),)
     statement = create_index_sql(op.table, index)
     if not ctx.concurrent:
         return Planned((statement,), guards=guards)

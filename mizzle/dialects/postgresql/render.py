@@ -145,8 +145,21 @@ def create_enum_sql(enum: Enum) -> str:
 def create_index_sql(table_name: str, index: Index) -> str:
     """CREATE [UNIQUE] INDEX, with USING only for methods other than btree and NULLS
     FIRST/LAST only where the model records a non-default ordering."""
+    if index.nulls_not_distinct:
+        return _nulls_not_distinct_index_sql(table_name, index)
     key = ("index", ddl.shape(index, "name"))
     return ddl.print_named(key, (index.name, table_name), lambda n: _create_index_tree(n[1], index, n[0]), DIALECT)
+
+
+def _nulls_not_distinct_index_sql(table_name: str, index: Index) -> str:
+    """sqlglot neither reads nor prints an index's NULLS NOT DISTINCT, which PostgreSQL wants
+    after the keys and before WHERE: the index is printed without its predicate, the option
+    and the (printed) predicate follow."""
+    text = ddl.sql(_create_index_tree(table_name, index.model_copy(update={"where": None}), index.name), DIALECT)
+    text += " NULLS NOT DISTINCT"
+    if index.where is not None:
+        text += " " + ddl.sql(exp.Where(this=ddl.requote(index.where.tree)), DIALECT)
+    return text
 
 
 def _create_index_tree(table_name: str, index: Index, name: str) -> exp.Create:

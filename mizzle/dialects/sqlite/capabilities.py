@@ -185,6 +185,9 @@ class _Holder:
             self.notes.append(f"{where}: SQLite has no {index.method} indexes; held as a btree index")
         if any(k.nulls is not None for k in index.keys):
             self.notes.append(f"{where}: SQLite indexes have no NULLS FIRST/LAST; dropped")
+        if index.nulls_not_distinct:
+            self.notes.append(f"{where}: {_NULLS_DISTINCT}")
+            index = index.model_copy(update={"nulls_not_distinct": False})
         keys: list[IndexKey] = []
         for key in index.keys:
             expr = self.expr(key.expr, where) if key.expr is not None else None
@@ -204,6 +207,12 @@ class _Holder:
                     f'table "{table.name}", foreign key "{fk.name}": references {fk.ref_shown}, '
                     "which SQLite does not have; left out"
                 )
+        uniques = table.uniques
+        if any(u.nulls_not_distinct for u in uniques):
+            for u in uniques:
+                if u.nulls_not_distinct:
+                    self.notes.append(f'table "{table.name}", unique "{u.name}": {_NULLS_DISTINCT}')
+            uniques = tuple(u.model_copy(update={"nulls_not_distinct": False}) for u in uniques)
         checks = []
         for check in table.checks:
             where = f'table "{table.name}", check "{check.name}"'
@@ -214,7 +223,7 @@ class _Holder:
             columns=tuple(self.column(table, c) for c in table.columns),
             primary_key=table.primary_key,
             foreign_keys=fks,
-            uniques=table.uniques,
+            uniques=uniques,
             checks=tuple(checks),
             indexes=tuple(self.index(table, i) for i in table.indexes),
             sync=table.sync,
@@ -254,6 +263,10 @@ def project(schema: Schema) -> tuple[Schema, list[str]]:
     """The schema as SQLite holds it, and one note per change on the way."""
     holder = _Holder(read_back=True)
     return holder.schema(schema), holder.notes
+
+
+#: SQLite's UNIQUE always treats NULLs as distinct: PostgreSQL's NULLS NOT DISTINCT is server-only.
+_NULLS_DISTINCT = "NULLS NOT DISTINCT is PostgreSQL only; SQLite lets NULL keys repeat"
 
 
 def storage_projection(schema: Schema) -> Schema:

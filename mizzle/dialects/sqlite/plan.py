@@ -49,7 +49,9 @@ from dataclasses import replace
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
     AddForeignKey,
+    AddUnique,
     AlterEnum,
+    CreateIndex,
     CreateTable,
     CreateView,
     DropForeignKey,
@@ -91,7 +93,22 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     kept = [op for op in held if not isinstance(op, SERVER_ONLY)]
     planned = _Planner(kept, before, storage_projection(new), new).plan()
     left_out = [op for op in held if isinstance(op, SERVER_ONLY)]
-    return replace(planned, server_only=server_only_note(left_out)) if left_out else planned
+    notes = [server_only_note(left_out)] if left_out else []
+    # SQLite's UNIQUE keeps NULLs distinct: such a unique is made plain (capabilities), and said once
+    if count := sum(map(_nulls_not_distinct, kept)):
+        notes.append(f"{count} NULLS NOT DISTINCT unique{'s' if count != 1 else ''}: plain UNIQUE on SQLite")
+    return replace(planned, server_only="; ".join(notes)) if notes else planned
+
+
+def _nulls_not_distinct(op: Operation) -> int:
+    """How many NULLS NOT DISTINCT uniques and unique indexes `op` makes."""
+    if isinstance(op, AddUnique):
+        return int(op.unique.nulls_not_distinct)
+    if isinstance(op, CreateIndex):
+        return int(op.index.nulls_not_distinct)
+    if isinstance(op, CreateTable):
+        return sum(u.nulls_not_distinct for u in op.table.uniques) + sum(i.nulls_not_distinct for i in op.table.indexes)
+    return 0
 
 
 def _held_operations(operations: list[Operation]) -> list[Operation]:

@@ -145,7 +145,9 @@ class _TableBuilder:
         draft.columns = tuple(self.model_column(name, spec, name in pk_columns) for name, spec in columns)
         for u in self.declared("__uniques__", UniqueDecl, "unique"):
             cols = tuple(self.column(c, "unique") for c in u.columns)
-            draft.uniques.append(model.Unique(name=u.name or UNNAMED, columns=cols))
+            draft.uniques.append(
+                model.Unique(name=u.name or UNNAMED, columns=cols, nulls_not_distinct=u.nulls_not_distinct)
+            )
         checks = self.declared("__checks__", CheckDecl, "check")
         draft.checks += [model.Check(name=c.name or UNNAMED, expr=c.expr) for c in checks]
         draft.foreign_keys += [
@@ -302,7 +304,12 @@ class _TableBuilder:
             keys.append(model.IndexKey(**key, desc=k.desc, nulls=k.nulls))
         try:
             return model.Index(
-                name=decl.name or UNNAMED, keys=tuple(keys), unique=decl.unique, where=decl.where, method=decl.method
+                name=decl.name or UNNAMED,
+                keys=tuple(keys),
+                unique=decl.unique,
+                where=decl.where,
+                method=decl.method,
+                nulls_not_distinct=decl.nulls_not_distinct,
             )
         except ValidationError as err:
             raise self.fail(what, err.errors()[0]["msg"].removeprefix("Value error, ")) from None

@@ -271,8 +271,11 @@ class _Writer:
             return len(columns) == 1 and table.column(columns[0]) is not None
 
         # column-level ones in column order, as the DSL collects them
-        p.column_uniques = [u for c in table.columns for u in table.uniques if u.columns == (c.name,)]
-        p.table_uniques = [u for u in table.uniques if not on_column(u.columns)]
+        # a column's `.unique()` has no NULLS NOT DISTINCT option: such a unique is a table one
+        p.column_uniques = [
+            u for c in table.columns for u in table.uniques if u.columns == (c.name,) and not u.nulls_not_distinct
+        ]
+        p.table_uniques = [u for u in table.uniques if not on_column(u.columns) or u.nulls_not_distinct]
         p.column_fks = [f for c in table.columns for f in table.foreign_keys if f.columns == (c.name,)]
         p.table_fks = [f for f in table.foreign_keys if not on_column(f.columns)]
         return p
@@ -374,7 +377,13 @@ class _Writer:
             out.append(Assign("__primary_key__", call(self.use("primary_key"), *args)))
         if p.table_uniques:
             uniques = [
-                call(self.use("unique"), *[Str(c) for c in u.columns], *self.name_kw(p, u)) for u in p.table_uniques
+                call(
+                    self.use("unique"),
+                    *[Str(c) for c in u.columns],
+                    *([Kw("nulls_not_distinct", Code("True"))] if u.nulls_not_distinct else []),
+                    *self.name_kw(p, u),
+                )
+                for u in p.table_uniques
             ]
             out.append(Assign("__uniques__", TupleOf(tuple(uniques))))
         if p.table_fks:
@@ -523,6 +532,8 @@ class _Writer:
             args.append(Kw("where", call(self.use("sql"), Str(i.where.sql))))
         if i.method != "btree":
             args.append(Kw("method", Str(i.method)))
+        if i.nulls_not_distinct:
+            args.append(Kw("nulls_not_distinct", Code("True")))
         return call(self.use("index"), *args, *self.name_kw(p, i))
 
     def index_key(self, k: IndexKey) -> Expr:

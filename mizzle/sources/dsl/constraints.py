@@ -52,6 +52,7 @@ class PrimaryKeyDecl:
 class UniqueDecl:
     columns: tuple[ColumnRef, ...]
     name: str | None = None
+    nulls_not_distinct: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class IndexDecl:
     where: SqlExpr | None = None
     method: str = "btree"
     name: str | None = None
+    nulls_not_distinct: bool = False
 
 
 def primary_key(*columns: ColumnRef, name: str | None = None) -> PrimaryKeyDecl:
@@ -94,9 +96,10 @@ def primary_key(*columns: ColumnRef, name: str | None = None) -> PrimaryKeyDecl:
     return PrimaryKeyDecl(columns, name)
 
 
-def unique(*columns: ColumnRef, name: str | None = None) -> UniqueDecl:
-    """A UNIQUE constraint over `columns`, for `__uniques__`."""
-    return UniqueDecl(columns, name)
+def unique(*columns: ColumnRef, name: str | None = None, nulls_not_distinct: bool = False) -> UniqueDecl:
+    """A UNIQUE constraint over `columns`, for `__uniques__`. `nulls_not_distinct=True`
+    (PostgreSQL 15+) makes rows whose keys are NULL count as equal; SQLite keeps a plain UNIQUE."""
+    return UniqueDecl(columns, name, nulls_not_distinct)
 
 
 def check(expr: str | SqlExpr, name: str | None = None) -> CheckDecl:
@@ -138,8 +141,10 @@ def index(
     where: str | SqlExpr | None = None,
     method: str = "btree",
     name: str | None = None,
+    nulls_not_distinct: bool = False,
 ) -> IndexDecl:
-    """An index, for `__indexes__`: keys are columns, `sql(...)` expressions, `asc()`/`desc()`."""
+    """An index, for `__indexes__`: keys are columns, `sql(...)` expressions, `asc()`/`desc()`.
+    `nulls_not_distinct=True` (a unique index, PostgreSQL 15+) makes NULL keys count as equal."""
     decls = tuple(k if isinstance(k, IndexKeyDecl) else IndexKeyDecl(k) for k in keys)
     predicate = sql(where) if isinstance(where, str) else where
-    return IndexDecl(decls, unique, predicate, method, name)
+    return IndexDecl(decls, unique, predicate, method, name, nulls_not_distinct)

@@ -365,9 +365,8 @@ class Draft:
                     table.columns[col].nullable = False
         else:
             name = p.name or unique_name(table.name, p.columns, self._index_constraint_taken)
-            table.uniques.append(Unique(name=name, columns=p.columns))
-            if p.node is not None and p.node.args.get("nulls"):
-                self.unsupported("constraint", f"{table.name}.{name}", "NULLS NOT DISTINCT not carried")
+            nnd = p.node is not None and bool(p.node.args.get("nulls"))
+            table.uniques.append(Unique(name=name, columns=p.columns, nulls_not_distinct=nnd))
         if p.name is not None and p.name in self._relations:
             raise SchemaError(f'relation "{p.name}" already exists')
         self._relations.add(name)

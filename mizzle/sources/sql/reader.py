@@ -185,7 +185,8 @@ class _Loader(AlterStatements, SecurityStatements):
         if kind == "TABLE":
             self._create_table(st, _create_tree(st, "CREATE TABLE"))
         elif kind == "INDEX":
-            self._create_index(st, _create_tree(_without_on_only(st), "CREATE INDEX"))
+            st, nulls_not_distinct = _without_nulls_not_distinct(_without_on_only(st))
+            self._create_index(st, _create_tree(st, "CREATE INDEX"), nulls_not_distinct=nulls_not_distinct)
         elif kind == "VIEW":
             self._create_view(st, _create_tree(st, "CREATE VIEW"))
         elif kind == "TYPE":
@@ -463,7 +464,7 @@ class _Loader(AlterStatements, SecurityStatements):
 
     # --- CREATE INDEX / VIEW ----------------------------------------------------------
 
-    def _create_index(self, st: Statement, tree: exp.Create) -> None:
+    def _create_index(self, st: Statement, tree: exp.Create, *, nulls_not_distinct: bool = False) -> None:
         node = tree.this
         if not isinstance(node, exp.Index) or not isinstance(node.args.get("params"), exp.IndexParameters):
             raise SchemaSyntaxError("cannot parse CREATE INDEX statement: expected ON table (keys)")
@@ -498,6 +499,7 @@ class _Loader(AlterStatements, SecurityStatements):
                 unique=bool(tree.args.get("unique")),
                 where=pg_expr_tree(where.this) if isinstance(where, exp.Where) else None,
                 method=using.name if using is not None else "btree",
+                nulls_not_distinct=nulls_not_distinct,
             )
         )
 
@@ -558,6 +560,20 @@ def _without_on_only(st: Statement) -> Statement:
     if tokens.skip_to("ON") and (only := tokens.peek()) is not None and only.upper == "ONLY":
         return Statement(st.text[: only.start] + "    " + st.text[only.start + 4 :], st.line)
     return st
+
+
+def _without_nulls_not_distinct(st: Statement) -> tuple[Statement, bool]:
+    """A unique index's `NULLS NOT DISTINCT` (PostgreSQL 15), which sqlglot does not read,
+    blanked (so that error positions stay right), and whether it was there."""
+    tokens = Tokens(st.text)
+    while (first := tokens.peek()) is not None:
+        if tokens.at("NULLS", "NOT", "DISTINCT"):
+            last = tokens.peek(2)
+            assert last is not None
+            end = last.start + len(last.text)
+            return Statement(st.text[: first.start] + " " * (end - first.start) + st.text[end:], st.line), True
+        tokens.next()
+    return st, False
 
 
 def _partition_key(spec: exp.Expression) -> str:

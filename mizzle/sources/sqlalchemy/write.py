@@ -279,7 +279,7 @@ class _Writer:
             if serial != lone:
                 kws.append(Kw("autoincrement", Code("True" if serial else "False")))
         for u in table.uniques:
-            if u.columns == (c.name,) and u.name == unique_name(table.name, u.columns):
+            if u.columns == (c.name,) and u.name == unique_name(table.name, u.columns) and not u.nulls_not_distinct:
                 kws.append(Kw("unique", Code("True")))
         sql = default_sql(c)
         if sql is not None:
@@ -382,8 +382,11 @@ class _Writer:
                 kws = [*self.fk_kws(f), Kw("name", Str(f.name))]
                 out.append(call(self.use("ForeignKeyConstraint"), columns, refs, *kws))
         for u in table.uniques:
-            if len(u.columns) > 1 or u.name != unique_name(table.name, u.columns):
-                out.append(call(self.use("UniqueConstraint"), *[Str(c) for c in u.columns], Kw("name", Str(u.name))))
+            if len(u.columns) > 1 or u.name != unique_name(table.name, u.columns) or u.nulls_not_distinct:
+                # SQLAlchemy's PostgreSQL compiler writes NULLS NOT DISTINCT from this keyword
+                nnd = [Kw("postgresql_nulls_not_distinct", Code("True"))] if u.nulls_not_distinct else []
+                keys = [Str(c) for c in u.columns]
+                out.append(call(self.use("UniqueConstraint"), *keys, Kw("name", Str(u.name)), *nnd))
         for ch in table.checks:
             out.append(
                 call(self.use("CheckConstraint"), self.text_(ch.expr.render("postgres")), Kw("name", Str(ch.name)))
@@ -399,6 +402,8 @@ class _Writer:
             args.append(Kw("postgresql_using", Str(i.method)))
         if i.where is not None:
             args.append(Kw("postgresql_where", self.text_(i.where.render("postgres"))))
+        if i.nulls_not_distinct:
+            args.append(Kw("postgresql_nulls_not_distinct", Code("True")))
         return call(self.use("Index"), *args)
 
     def index_key(self, k: IndexKey) -> Expr:

@@ -562,9 +562,12 @@ def test_a_foreign_key_to_a_table_of_another_schema_is_kept_by_name(conn: psycop
     assert not [u for u in result.unsupported if u.kind == "foreign key"]
 
 
-def test_a_unique_constraint_with_nulls_not_distinct_is_reported(conn: psycopg.Connection[Any]) -> None:
+def test_a_unique_constraint_with_nulls_not_distinct_is_carried(conn: psycopg.Connection[Any]) -> None:
     result = read(conn, "CREATE TABLE w (p int, n text, CONSTRAINT w_p_n_key UNIQUE NULLS NOT DISTINCT (p, n))")
-    assert result.unsupported == (Unsupported("constraint", "w.w_p_n_key", "NULLS NOT DISTINCT not carried"),)
+    assert result.unsupported == ()
+    w = result.schema.table("w")
+    assert w is not None
+    assert w.uniques == (Unique(name="w_p_n_key", columns=("p", "n"), nulls_not_distinct=True),)
 
 
 def test_an_unknown_schema_is_an_error(conn: psycopg.Connection[Any]) -> None:

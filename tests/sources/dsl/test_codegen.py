@@ -405,3 +405,16 @@ def test_identity_columns_are_written_with_their_options_and_load_back(tmp_path:
     assert "bigint().primary_key().identity(always=True, start=100, increment=5)" in text
     assert "integer().identity(cycle=True)" in text
     assert write_and_load(schema, tmp_path)[1] == schema
+
+
+def test_nulls_not_distinct_uniques_and_indexes_are_written_and_load_back(tmp_path: Path) -> None:
+    schema = parse_ddl(
+        "CREATE TABLE t (id int PRIMARY KEY, p int, n text, m text UNIQUE NULLS NOT DISTINCT,\n"
+        "  CONSTRAINT t_p_n_key UNIQUE NULLS NOT DISTINCT (p, n));\n"
+        "CREATE UNIQUE INDEX t_n_idx ON t (n) NULLS NOT DISTINCT WHERE p > 0;"
+    ).schema
+    text = schema_to_python(schema)
+    assert 'unique("m", nulls_not_distinct=True)' in text
+    assert 'unique("p", "n", nulls_not_distinct=True)' in text
+    assert 'index("n", unique=True, where=sql("p > 0"), nulls_not_distinct=True)' in text
+    assert write_and_load(schema, tmp_path)[1] == schema

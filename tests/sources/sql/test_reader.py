@@ -25,6 +25,7 @@ from mizzle.core.model import (
     PrimaryKey,
     Schema,
     Table,
+    Unique,
     View,
 )
 from mizzle.core.routines import Extension, Function, Trigger
@@ -399,10 +400,40 @@ def _index(name: str, *keys: IndexKey, **options: object) -> Index:
             _index("i", IndexKey(column="a"), where=pg_expr("b IS NOT NULL AND c <> 'x'")),
         ),
         ("CREATE INDEX ON t (a)", _index("t_a_idx", IndexKey(column="a"))),
+        (
+            "CREATE UNIQUE INDEX i ON t USING btree (a, b) NULLS NOT DISTINCT WHERE c <> 'x'",
+            _index(
+                "i",
+                IndexKey(column="a"),
+                IndexKey(column="b"),
+                unique=True,
+                where=pg_expr("c <> 'x'"),
+                nulls_not_distinct=True,
+            ),
+        ),
     ],
 )
 def test_indexes(ddl: str, expected: Index) -> None:
     assert table(f"CREATE TABLE t (a int, b int, c text);\n{ddl}").indexes == (expected,)
+
+
+@pytest.mark.parametrize(
+    "ddl",
+    [
+        "CREATE TABLE w (p int, n text, CONSTRAINT w_p_n_key UNIQUE NULLS NOT DISTINCT (p, n))",
+        'CREATE TABLE w (p int, n text); ALTER TABLE "w" ADD CONSTRAINT "w_p_n_key" UNIQUE NULLS NOT DISTINCT("p","n")',
+    ],
+)
+def test_a_unique_with_nulls_not_distinct_is_carried(ddl: str) -> None:
+    read = parse_ddl(ddl)
+    assert read.unsupported == ()
+    assert table(ddl, "w").uniques == (Unique(name="w_p_n_key", columns=("p", "n"), nulls_not_distinct=True),)
+
+
+def test_a_column_unique_with_nulls_not_distinct_is_carried() -> None:
+    assert table("CREATE TABLE w (n text UNIQUE NULLS NOT DISTINCT)", "w").uniques == (
+        Unique(name="w_n_key", columns=("n",), nulls_not_distinct=True),
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from tests.test_corpus_roundtrip import PAGILA_UNSUPPORTED, load_source, reporte
 
 #: everything the writer has a rule for: names to quote or that a class body needs, names
 #: PostgreSQL would not give, serials on and off the key, colons and % in SQL text, a table
-#: without a key, an enum no column uses, a foreign-key cycle, NULLS FIRST, sync
+#: without a key, an enum no column uses, a foreign-key cycle, NULLS FIRST, NULLS NOT DISTINCT, sync
 TRICKY = """
 CREATE TYPE mood AS ENUM ('ok', 'it''s: fine');
 CREATE TYPE unused AS ENUM ('a');
@@ -52,12 +52,14 @@ CREATE TABLE child (
     CONSTRAINT child_to_parent FOREIGN KEY (pb, pa) REFERENCES parent (b, a)
         ON UPDATE SET DEFAULT DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT child_pair UNIQUE (pa, pb),
-    CONSTRAINT child_pa_named UNIQUE (pa)
+    CONSTRAINT child_pa_named UNIQUE (pa),
+    CONSTRAINT child_pb_key UNIQUE NULLS NOT DISTINCT (pb)
 );
 ALTER TABLE parent ADD FOREIGN KEY (child_id) REFERENCES child (id) ON DELETE SET NULL;
 CREATE TABLE loose (x integer, y text);
 CREATE INDEX loose_y_idx ON loose (lower(y) DESC NULLS LAST, x NULLS FIRST) WHERE x > 0;
 CREATE UNIQUE INDEX loose_expr_idx ON loose ((x + 1));
+CREATE UNIQUE INDEX loose_y_x_idx ON loose (y, x) NULLS NOT DISTINCT;
 CREATE TABLE tune (id text PRIMARY KEY, title text);
 CREATE VIEW weird_view AS SELECT "metadata", 'a:b %' AS c FROM "Weird Table" WHERE "metadata" LIKE '%:x';
 """
