@@ -192,6 +192,11 @@ class Column(_Frozen):
     #: none: a sole integer primary key is the rowid alias there, and any other identity
     #: column a plain integer column that INSERTs must fill.
     identity: Identity | None = None
+    #: a generated column, `GENERATED ALWAYS AS (expr) STORED`: the database computes its
+    #: value from the row's other columns on every write and refuses values given for it.
+    #: Both PostgreSQL (12+) and SQLite (3.31+) hold it; SQLite's VIRTUAL kind is read as
+    #: STORED (the values read back are the same; only where they are kept differs).
+    generated: SqlExpr | None = None
 
     @model_validator(mode="before")
     @classmethod

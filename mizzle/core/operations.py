@@ -137,7 +137,8 @@ class DropColumn(Operation):
 
     @property
     def safety(self) -> Safety:
-        return Safety.DATA_LOSS
+        # a generated column's values are computed from the row: adding it back recomputes them
+        return Safety.SAFE if self.column.generated is not None else Safety.DATA_LOSS
 
     @property
     def table_name(self) -> str:
@@ -198,6 +199,8 @@ class AlterColumn(Operation):
 
     @property
     def safety(self) -> Safety:
+        if self.new.generated is not None and self.old.generated is None:
+            return Safety.DATA_LOSS  # the values the column held are replaced by computed ones
         # Each part on its own: a widening that also sets NOT NULL still meets the NULL rows.
         if self.type_changed and not is_widening(self.old, self.new):
             return Safety.MAY_FAIL
@@ -219,6 +222,8 @@ class AlterColumn(Operation):
             parts.append("drop default" if self.new.default is None else "set default")
         if self.old.identity != self.new.identity:
             parts.append("drop identity" if self.new.identity is None else "identity")
+        if self.old.generated != self.new.generated:
+            parts.append("drop generated" if self.new.generated is None else f"generated as ({self.new.generated})")
         for field, what in _SQLITE_SPELLINGS.items():
             if getattr(self.old, field) != getattr(self.new, field):
                 parts.append(what)
@@ -236,6 +241,7 @@ def _fills_rows(column: Column) -> bool:
         or column.default is not None
         or column.type.kind.value in _SERIALS
         or column.identity is not None
+        or column.generated is not None
     )
 
 

@@ -204,6 +204,11 @@ def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[s
             yield f"{where}: an identity column is smallint, integer or bigint, not {ctype.describe()}"
         elif column.default is not None:
             yield f"{where}: an identity column takes no default (its sequence gives the values)"
+    if column.generated is not None:
+        if column.default is not None or column.identity is not None or ctype.kind in SERIAL_KINDS:
+            yield f"{where}: a generated column takes no default, identity or serial type (its expression computes it)"
+        if table.primary_key is not None and column.name in table.primary_key.columns:
+            yield f"{where}: a generated column cannot be part of the primary key"
     if column.default is not None:
         problem = _default_problem(schema, ctype, column.default)
         if problem:

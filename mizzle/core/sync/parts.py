@@ -91,3 +91,7 @@ def problems(table: Table) -> Iterator[str]:
         yield f'{where}: no index on "{SYNC_SEQ}" (delta pulls read through it)'
     if table.primary_key is not None and set(table.primary_key.columns) & set(_SPEC_BY_NAME):
         yield f"{where}: the primary key cannot hold a sync column"
+    for column in table.columns:
+        if column.generated is not None:
+            # sync writes every column of a row it receives, and the database refuses a value for a generated one
+            yield f'{where}: column "{column.name}" is generated; a sync table cannot hold a generated column'

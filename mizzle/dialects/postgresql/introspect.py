@@ -136,6 +136,8 @@ class _ColumnDraft:
     #: the sequence of the schema that a plain `nextval('seq'::regclass)` default reads
     sequence: int | None = None
     identity: Identity | None = None
+    #: the expression of a generated (STORED) column
+    generated: SqlExpr | None = None
 
 
 @dataclass
@@ -276,8 +278,7 @@ class _Assembler:
                 self.note("collation", place, "the column's COLLATE is not carried")
             if row.generated:
                 generated = self.expr(row.default or "", f"the generation expression of column {place}")
-                self.note("generated column", place, f"GENERATED ALWAYS AS ({generated}): read as a plain column")
-                drafts.append(_ColumnDraft(row, rel.name, ctype, None))
+                drafts.append(_ColumnDraft(row, rel.name, ctype, None, generated=generated))
             elif row.identity:
                 identity = self._identity(row, ctype)
                 drafts.append(_ColumnDraft(row, rel.name, ctype, None, identity=identity))
@@ -335,13 +336,19 @@ class _Assembler:
                         place = f"{draft.table}.{row.name}"
                         detail = f"not owned by {place} (no OWNED BY): read {place} as {serial.value}"
                         self.note("sequence", seq.name, detail)
-            key = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null, text, is_serial)
+            key: tuple[Any, ...] = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null)
+            key += (text, is_serial, draft.generated)
             column = built.get(key)
             if column is None:
                 where = f"the default of column {draft.table}.{row.name}"
                 default = self.default(text, ctype, where) if text else None
                 column = built[key] = Column(
-                    name=row.name, type=ctype, nullable=not row.not_null, default=default, identity=draft.identity
+                    name=row.name,
+                    type=ctype,
+                    nullable=not row.not_null,
+                    default=default,
+                    identity=draft.identity,
+                    generated=draft.generated,
                 )
             columns[row.table_oid].append(column)
         for seq in self.sequences.values():

@@ -14,6 +14,9 @@ An altered column changes in this order, each part only when it changes:
    `now()` or `nextval` gives each row its own value), or, with no default, a guard stops
    the migration naming how many rows hold NULL;
 8. the CHECKs and indexes of step 1 are added back.
+
+A column that becomes generated or whose expression changes is dropped and added again
+(`_regenerate`); one that stops being generated first loses its expression (DROP EXPRESSION).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from mizzle.core.model import Column, Identity, Schema, Table
 from mizzle.core.operations import AddColumn, AlterColumn, DropColumn, RenameColumn
 from mizzle.core.plan import Guard
 from mizzle.core.types import SERIAL_KINDS, TypeKind
+from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql.plan_casts import conversion_guards, storage_type, using
 from mizzle.dialects.postgresql.plan_context import (
     Context,
@@ -39,7 +43,7 @@ from mizzle.dialects.postgresql.plan_context import (
     string,
 )
 from mizzle.dialects.postgresql.plan_serials import create_sequence, drop_sequence, rename_sequence, retype_sequence
-from mizzle.dialects.postgresql.render import column_sql, create_index_sql, default_sql
+from mizzle.dialects.postgresql.render import DIALECT, column_sql, create_index_sql, default_sql
 from mizzle.dialects.postgresql.types import type_sql
 
 
@@ -52,7 +56,7 @@ def add_column(op: AddColumn, ctx: Context) -> Planned:
     # (column_sql's table and schema only matter on SQLite)
     definition = column_sql(Table(name=op.table, columns=(column,)), column, Schema())
     statement = f"{alter_table(op.table)} ADD COLUMN {definition}"
-    if column.nullable or column.default is not None or _is_serial(column):
+    if column.nullable or column.default is not None or _is_serial(column) or column.generated is not None:
         return Planned((statement,))
     t = message_text(op.table)
     message = f"cannot add NOT NULL column {t}.{message_text(column.name)} without a default: {t} has {{count}} rows"
@@ -82,9 +86,41 @@ def _retype_dependents(table: Table, column: str) -> tuple[list[str], list[str]]
     return drop, add
 
 
+def _regenerate(op: AlterColumn, ctx: Context) -> Planned:
+    """A column that becomes generated, or whose expression changes: PostgreSQL (before 17)
+    cannot change the expression in place, so the column is dropped and added again, and
+    computes the values of every row. The CHECKs and indexes reading it go with the drop and
+    are added back. A generated column that becomes a plain one keeps its values (DROP EXPRESSION)."""
+    table, new = op.table, op.new
+    if new.generated is None:
+        statements = [f"{alter_column(table, new.name)} DROP EXPRESSION"]
+        other = new.model_copy(update={"generated": None})
+        rest = alter(AlterColumn(table=table, old=op.old.model_copy(update={"generated": None}), new=other), ctx)
+        return Planned((*statements, *rest.statements), guards=rest.guards)
+    before = ctx.table_before(table)
+    checks = [c for c in before.checks if new.name in c.expr.column_names()]
+    indexes = [i for i in before.indexes if new.name in i.columns or reads_by_expression(i, new.name)]
+    after = ctx.table_after(table)
+    uniques = [u for u in before.uniques if new.name in u.columns]
+    statements = [drop_constraint(table, name) for name in [c.name for c in checks] + [u.name for u in uniques]]
+    statements += [f"DROP INDEX {in_schema_of(table, i.name)}" for i in indexes]
+    statements.append(f"{alter_table(table)} DROP COLUMN {ident(new.name)}")
+    statements += add_column(AddColumn(table=table, column=new), ctx).statements
+    statements += [add_check_sql(table, c) for c in after.checks if new.name in c.expr.column_names()]
+    statements += [
+        ddl.sql(ddl.add_constraint(table, ddl.unique(u)), DIALECT) for u in after.uniques if new.name in u.columns
+    ]
+    statements += [
+        create_index_sql(table, i) for i in after.indexes if new.name in i.columns or reads_by_expression(i, new.name)
+    ]
+    return Planned(tuple(statements))
+
+
 def alter(op: AlterColumn, ctx: Context) -> Planned:
     """The parts that change, in the order of the module doc."""
     table, old, new = op.table, op.old, op.new
+    if old.generated != new.generated:
+        return _regenerate(op, ctx)
     head = alter_column(table, new.name)
     old_type, new_type = storage_type(old.type), storage_type(new.type)
     retype = old_type != new_type

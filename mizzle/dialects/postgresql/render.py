@@ -84,8 +84,17 @@ def _column_tree(column: Column) -> exp.ColumnDef:
         nullable=column.nullable,
         default=default_sql(column),
         checks=(),
-        generated=column.identity.sql() if column.identity is not None else None,
+        generated=_generated_sql(column),
     )
+
+
+def _generated_sql(column: Column) -> str | None:
+    """`GENERATED ALWAYS AS IDENTITY ...` or `GENERATED ALWAYS AS (expr) STORED`, if any."""
+    if column.identity is not None:
+        return column.identity.sql()
+    if column.generated is not None:
+        return f"GENERATED ALWAYS AS ({ddl.sql(ddl.requote(column.generated.tree), DIALECT)}) STORED"
+    return None
 
 
 #: column → its definition (tables repeat columns: ids, timestamps, sync columns)

@@ -86,6 +86,8 @@ def _add_column_problem(table: Table, column: Column) -> str | None:
     checks it against the existing rows."""
     name = column.name
     where = f"ADD COLUMN {name}"
+    if column.generated is not None:
+        return f"{where}: SQLite cannot add a STORED generated column in place"
     if column.type.kind in SERIAL_KINDS or (table.primary_key and name in table.primary_key.columns):
         return f"{where}: the column is in the primary key"
     if any(name in u.columns for u in table.uniques):
@@ -115,4 +117,6 @@ def _drop_column_problem(table: Table, name: str) -> str | None:
         return f"{where}: a check reads the column"
     if any(name in i.columns for i in table.indexes):
         return f"{where}: an index reads the column"
+    if any(c.generated is not None and name in c.generated.column_names() for c in table.columns):
+        return f"{where}: a generated column reads the column"
     return None

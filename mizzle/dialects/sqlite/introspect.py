@@ -8,7 +8,7 @@ predicates, view bodies.
 Unnamed constraints get PostgreSQL's names (`core/naming.py`), so a hand-written SQLite
 database and the same schema declared in the DSL compare equal. Declared types and DEFAULT
 texts another tool wrote, and AUTOINCREMENT, are kept as written (`spelling.py`). What the
-model cannot hold (triggers, virtual tables, WITHOUT ROWID, STRICT, generated columns,
+model cannot hold (triggers, virtual tables, WITHOUT ROWID, STRICT, VIRTUAL generated columns,
 collations) is reported as `Unsupported`; `sqlite_*` and `__mizzle_*` tables, and other
 tools' migration tables (`__drizzle_migrations`), are skipped.
 Needs SQLite 3.37 or newer (`pragma_table_list`); Pyodide ships 3.39.
@@ -250,10 +250,12 @@ class _Introspector:
             and not (text.primary_key_desc and text.primary_key is not None and len(text.primary_key.columns) == 1)
         )
         sole = len(pk_rows) == 1
+        generated = {by_fold.get(c.casefold(), c): SqlExpr(resolve(e)) for c, e in text.generated.items()}
         columns = [
             self._column(name, row, enum_of.get(row.name), rowid_alias and row.pk == 1, sole and row.pk == 1)
             for row in rows
         ]
+        columns = [c.model_copy(update={"generated": generated[c.name]}) if c.name in generated else c for c in columns]
         for col, collation in text.collations.items():
             if collation.upper() != "BINARY":
                 self.note(
@@ -285,8 +287,9 @@ class _Introspector:
         ctype, sqlite_type = self._column_type(where, row.declared, enum_name, sole_pk)
         if serial:
             ctype = ColumnType(kind=TypeKind.SERIAL)
-        if row.hidden in (2, 3):
-            self.note("generated column", where, "read as a plain column; its expression is not carried")
+        if row.hidden == 2:
+            # VIRTUAL: computed when read, not kept; the model has STORED only (same values read back)
+            self.note("generated column", where, "VIRTUAL read as STORED")
         default = None
         if row.default is not None and row.hidden not in (2, 3):
             if serial:

@@ -298,11 +298,13 @@ def _copy_sql(rebuild: TableRebuild, tmp: str, renames: Mapping[str, str]) -> st
         origin = rebuild.origins.get(column.name)
         if origin is None:
             continue  # its DEFAULT fills it; SELECTing its name would copy the name as text
+        if column.generated is not None:
+            continue  # SQLite computes it (and refuses a value for it)
         targets.append(q(column.name))
         values.append(value_sql(rebuild, column, column.name if origin in renames else origin))
     if not targets:  # no column is kept: still one new row per old row
         alias = [c for c in rebuild.after.columns if is_rowid_alias(rebuild.after, c)]
-        first = (alias or list(rebuild.after.columns))[0]
+        first = (alias or [c for c in rebuild.after.columns if c.generated is None])[0]
         targets, values = [q(first.name)], [("NULL" if alias else default_sql(first)) or "NULL"]
     return f"INSERT INTO {q(tmp)} ({', '.join(targets)}) SELECT {', '.join(values)} FROM {q(rebuild.name)}"
 

@@ -116,7 +116,16 @@ def _column_tree(table: Table, column: Column, schema: Schema) -> exp.ColumnDef:
         nullable=column.nullable,
         default=default_sql(column, table_name=table.name),
         checks=_enum_check(table, column, schema),
+        generated=_generated_sql(table, column),
     )
+
+
+def _generated_sql(table: Table, column: Column) -> str | None:
+    """`GENERATED ALWAYS AS (expr) STORED` of a generated column, the expression in SQLite's spelling."""
+    if column.generated is None:
+        return None
+    tree = transpile.check_expression(column.generated, f'table "{table.name}", column "{column.name}", generated')
+    return f"GENERATED ALWAYS AS ({ddl.sql(tree, DIALECT)}) STORED"
 
 
 #: (column, sole primary key?, its enum) → its definition (tables repeat columns: ids,

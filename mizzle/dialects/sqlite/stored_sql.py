@@ -89,6 +89,8 @@ class TableText:
     primary_key_desc: bool = False
     #: column → its COLLATE name
     collations: dict[str, str] = field(default_factory=dict)
+    #: column → the expression of its `GENERATED ALWAYS AS (expr) [STORED|VIRTUAL]`
+    generated: dict[str, exp.Expression] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -334,7 +336,7 @@ def _column(r: _Reader, table: TableText) -> None:
         elif r.at("REFERENCES"):
             table.foreign_keys.append(_references(r, name, (column,)))
         elif r.accept("GENERATED", "ALWAYS", "AS") or r.accept("AS"):
-            r.group()
+            table.generated[column] = r.expression(*r.group())
             _ = r.accept("STORED") or r.accept("VIRTUAL")
         else:
             raise r.error(f'column "{column}": unexpected word')

@@ -193,6 +193,7 @@ class _TableBuilder:
                 sqlite_default=spec.sqlite_default,
                 sqlite_autoincrement=spec.sqlite_autoincrement,
                 identity=spec.identity,
+                generated=spec.generated,
             )
         except ValidationError:
             raise self.fail(

@@ -418,6 +418,8 @@ class _Writer:
                 expr = method(expr, "unique", *self.name_kw(p, u))
         if c.default is not None:
             expr = method(expr, "default", self.default(c))
+        if c.generated is not None:
+            expr = method(expr, "generated", Str(c.generated.sql))
         sqlite: list[Expr] = []
         if c.sqlite_type is not None:
             sqlite.append(Kw("type", Str(c.sqlite_type)))

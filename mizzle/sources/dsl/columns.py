@@ -126,6 +126,8 @@ class ColumnSpec:
     sqlite_autoincrement: bool = False
     #: `.identity(...)`: GENERATED ... AS IDENTITY (PostgreSQL)
     identity: Identity | None = None
+    #: `.generated(...)`: GENERATED ALWAYS AS (expr) STORED
+    generated: SqlExpr | None = None
     #: the Table class and attribute the column was declared as (set by `Table`)
     owner: type[Table] | None = None
     attribute: str | None = None
@@ -204,6 +206,12 @@ class Column(Generic[T]):
         except ValueError as err:
             raise SchemaError(f"identity: {str(err).splitlines()[-2].strip()}") from None
         return self._with(identity=found)
+
+    def generated(self, expr: str | SqlExpr) -> Column[T]:
+        """`GENERATED ALWAYS AS (expr) STORED` (PostgreSQL and SQLite): the database computes
+        the value from the row's other columns (named as in the database) on every write;
+        INSERTs and UPDATEs give it none. It takes no default and is not in the primary key."""
+        return self._with(generated=_expr(expr))
 
     def sqlite(self, *, type: str | None = None, default: str | None = None, autoincrement: bool = False) -> Column[T]:
         """How SQLite holds the column, when not as mizzle would write it (`mizzle pull` writes

@@ -125,6 +125,8 @@ class DraftColumn:
     nullable: bool = True
     default: exp.Expression | None = None  # read once serial columns are known (see Draft.finish)
     identity: Identity | None = None
+    #: the expression of `GENERATED ALWAYS AS (expr) STORED`
+    generated: exp.Expression | None = None
 
 
 @dataclass
@@ -483,7 +485,9 @@ class Draft:
         columns = []
         for c in t.columns.values():
             default = self._default(c.default, c.type) if c.default is not None else None
-            columns.append(Column(name=c.name, type=c.type, nullable=c.nullable, default=default, identity=c.identity))
+            generated = pg_expr_tree(c.generated) if c.generated is not None else None
+            column = Column(name=c.name, type=c.type, nullable=c.nullable, default=default, identity=c.identity)
+            columns.append(column if generated is None else column.model_copy(update={"generated": generated}))
         return Table(
             name=t.name,
             columns=tuple(columns),

@@ -341,8 +341,9 @@ class _Loader(AlterStatements, SecurityStatements):
             self._identity(column, where, _identity_fields(kind))
         elif isinstance(kind, exp.ComputedColumnConstraint | exp.GeneratedAsIdentityColumnConstraint):
             expression = kind.args.get("this") if isinstance(kind, exp.ComputedColumnConstraint) else kind.expression
-            text = expression.sql(dialect="postgres") if isinstance(expression, exp.Expression) else "..."
-            d.unsupported("generated column", where, f"GENERATED ALWAYS AS ({text}): read as a plain column")
+            if not isinstance(expression, exp.Expression):
+                raise SchemaError(f"generated column {where} has no expression")
+            column.generated = expression
         elif isinstance(kind, exp.CollateColumnConstraint):
             d.unsupported("collation", where, "the column's COLLATE is not carried")
         else:

@@ -7,8 +7,8 @@ and the `.sql` reader (`sources/sql/reader.py`) reads that script into the model
 mapping of types, `server_default`s, constraints and indexes is SQLAlchemy's and PostgreSQL's,
 and what mizzle exports for PostgreSQL is what `create_all()` creates. Around that:
 
-- what the DDL does not show is looked at here: `Computed` columns are an error (the model
-  has no generated columns yet); a type with no PostgreSQL spelling is an error; Python-side
+- what the DDL does not show is looked at here: a VIRTUAL `Computed(persisted=False)` is an error (the model
+  holds STORED generated columns only); a type with no PostgreSQL spelling is an error; Python-side
   `default=`/`onupdate=` are reported, never made database defaults; a `Sequence` used by one
   column only is that column's own and read as serial (other sequences are reported);
 - `Identity()` is read as serial and reported, as the `.sql` reader does (the model has no
@@ -180,8 +180,9 @@ def _column_notes(
     table: Table, column: Column[Any], dialect: Dialect, places: Places, own_sequences: dict[tuple[str, str], str]
 ) -> list[Unsupported]:
     at = f'{places.prefix(places.table(table.name))}table "{table.name}", column "{column.name}"'
-    if column.computed is not None:
-        raise SchemaError(f"{at}: Computed() (a generated column) is not in mizzle's model yet; use server_default")
+    if column.computed is not None and column.computed.persisted is False:
+        # STORED is the one kind both databases hold (PostgreSQL before 18 has no VIRTUAL)
+        raise SchemaError(f"{at}: Computed(persisted=False) is a VIRTUAL generated column; mizzle holds STORED ones")
     try:
         column.type.compile(dialect=dialect)
     except Exception:  # its message names SQLAlchemy's compiler object and a web page: not for this line

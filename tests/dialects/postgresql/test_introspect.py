@@ -224,12 +224,10 @@ def test_defaults_read_as_their_neutral_kind(conn: psycopg.Connection[Any]) -> N
     assert {c.name: c.default for c in table.columns} == {f"c{i}": d for i, (_, d) in enumerate(DEFAULTS)}
 
 
-def test_a_generated_column_is_read_as_plain_with_a_note(conn: psycopg.Connection[Any]) -> None:
+def test_a_generated_column_is_read_with_its_expression(conn: psycopg.Connection[Any]) -> None:
     result = read(conn, "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) STORED)")
-    assert result.schema.tables[0].columns[1] == Column(name="b", type=t("integer"))
-    assert result.unsupported == (
-        Unsupported("generated column", "t.b", "GENERATED ALWAYS AS (a * 2): read as a plain column"),
-    )
+    assert result.schema.tables[0].columns[1] == Column(name="b", type=t("integer"), generated=pg_expr("a * 2"))
+    assert result.unsupported == ()
 
 
 # --- constraints ----------------------------------------------------------------------------

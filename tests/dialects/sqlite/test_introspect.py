@@ -484,14 +484,14 @@ def test_objects_the_model_cannot_hold_are_reported_by_name(sqlite_conn: sqlite3
         "CREATE VIRTUAL TABLE docs USING fts5(body)",
     )
     assert [tb.name for tb in got.schema.tables] == ["s", "t", "w"]
-    twice = Column(name="twice", type=t("integer"), sqlite_type="INT")
+    twice = Column(name="twice", type=t("integer"), sqlite_type="INT", generated=SqlExpr.parse("id * 2"))
     assert got.schema.table("t").column("twice") == twice  # type: ignore[union-attr]
     assert got.schema.table("t").column("id").sqlite_autoincrement  # type: ignore[union-attr]
     assert got.unsupported == (
         Unsupported("STRICT table", "s", "read as an ordinary table; STRICT is not carried"),
         Unsupported("WITHOUT ROWID table", "w", "read as an ordinary table; WITHOUT ROWID is not carried"),
         Unsupported("collation", "t.a", "COLLATE NOCASE is not carried"),
-        Unsupported("generated column", "t.twice", "read as a plain column; its expression is not carried"),
+        Unsupported("generated column", "t.twice", "VIRTUAL read as STORED"),
         Unsupported(
             "virtual table",
             "docs",

@@ -531,10 +531,6 @@ def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
         ),
         ("CREATE TEMP TABLE tmp (a int)", ["temporary table tmp: skipped"]),
         ("CREATE UNLOGGED TABLE x (a int)", ["unlogged table x: read as an ordinary table"]),
-        (
-            "CREATE TABLE x (a int, b int GENERATED ALWAYS AS (a * 2) STORED)",
-            ["generated column x.b: GENERATED ALWAYS AS (a * 2): read as a plain column"],
-        ),
         ('CREATE TABLE x (a text COLLATE "C")', ["collation x.a: the column's COLLATE is not carried"]),
         (
             "CREATE TABLE x (a int PRIMARY KEY DEFERRABLE)",

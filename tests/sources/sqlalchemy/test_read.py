@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from mizzle.core.errors import SchemaError
+from mizzle.core.expr import SqlExpr
 from mizzle.core.introspection import Unsupported
 from mizzle.core.model import Identity, LiteralDefault
 from mizzle.core.types import TypeKind
@@ -127,13 +128,27 @@ def test_a_sequence_of_its_own_is_serial_and_a_shared_one_is_reported(tmp_path: 
     assert notes == {("sequence", "shared_seq"), ("column default", "a.n"), ("column default", "b.n")}
 
 
+def test_a_computed_column_is_a_generated_column(tmp_path: Path) -> None:
+    models = tmp_path / "box.py"
+    models.write_text(
+        "from sqlalchemy import Column, Computed, Integer, MetaData, Table\n"
+        "metadata = MetaData()\n"
+        'Table("box", metadata, Column("id", Integer, primary_key=True), Column("width", Integer),\n'
+        '      Column("area", Integer, Computed("width * width", persisted=True)))\n'
+    )
+    loaded = load_schema(Path(f"{models}:metadata"))
+    box = loaded.schema.table("box")
+    assert box is not None and loaded.unsupported == ()
+    assert [c.generated for c in box.columns] == [None, None, SqlExpr.parse("width * width")]
+
+
 @pytest.mark.parametrize(
     ("model", "message"),
     [
         (
             "computed.py",
-            'computed.py:11: table "box", column "area": Computed() (a generated column) is not in'
-            " mizzle's model yet; use server_default",
+            'computed.py:11: table "box", column "area": Computed(persisted=False) is a VIRTUAL generated'
+            " column; mizzle holds STORED ones",
         ),
         ("mysql_type.py", 'mysql_type.py:11: table "flag", column "colours": type SET has no PostgreSQL spelling'),
     ],

@@ -1,4 +1,4 @@
-"""Models the schema model cannot hold yet: a generated (Computed) column."""
+"""Models the schema model cannot hold: a VIRTUAL generated (Computed) column."""
 
 from sqlalchemy import Computed, Integer
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -12,4 +12,4 @@ class Box(Base):
     __tablename__ = "box"
     id: Mapped[int] = mapped_column(primary_key=True)
     width: Mapped[int] = mapped_column(Integer)
-    area: Mapped[int] = mapped_column(Integer, Computed("width * width"))
+    area: Mapped[int] = mapped_column(Integer, Computed("width * width", persisted=False))
