@@ -13,6 +13,7 @@ from mizzle.app.push import push
 from mizzle.core.urls import DatabaseURL
 from tests.app.conftest import Project
 from tests.cli.project import columns, sql
+from tests.pg import need_extensions
 
 SCHEMA = '''
 from mizzle.dsl import Table, extension, function, integer, serial, text, trigger
@@ -47,7 +48,9 @@ SCHEMA = SCHEMA.replace("sqlite=SQLITE_BUMP", f"sqlite={SQLITE_BUMP!r}")
 
 
 @pytest.fixture
-def coded(project: Project) -> Project:
+def coded(project: Project, db_url: DatabaseURL) -> Project:
+    if db_url.dialect == "postgresql":
+        need_extensions(db_url.url, "pgcrypto")  # the schema's extension: a contrib module
     project.write_schema(SCHEMA)
     return project
 
