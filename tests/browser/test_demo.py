@@ -59,6 +59,8 @@ def test_the_demo_page_upgrades_the_local_database_and_lists_its_tables(
     for name in ("0001_init", "0002_rate_every_session", "0003_sync_tables", HEAD):
         assert f"applied {name}" in log
     page.wait_for_function("() => document.getElementById('current').textContent === '" + HEAD + "'")
+    # the page sets the head first and fills the table list after a second call: wait for it
+    page.wait_for_function("() => document.getElementById('tables').tBodies[0].rows.length > 0")
     tables = page.inner_text("#tables")
     assert all(t in tables for t in ("practice_record", "tune", "user_profile"))
     page.click("#check")
