@@ -20,7 +20,8 @@ SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.
        a.attnum, a.attname,
        format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid),
                    CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END) AS type,
-       t.typtype = 'd' AS is_domain, a.attnotnull, pg_get_expr(d.adbin, d.adrelid) AS dflt
+       CASE WHEN t.typtype = 'd' THEN format_type(t.oid, NULL) END AS domain, a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid) AS dflt
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -46,7 +47,7 @@ FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = ANY (%(schemas)s) AND NOT t.relispartition AND t.relkind IN ('r', 'p')
+WHERE n.nspname = ANY (%(schemas)s) AND NOT t.relispartition AND t.relkind IN ('r', 'p', 'm')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u'))
 """
 
@@ -65,6 +66,50 @@ WHERE n.nspname = ANY (%(schemas)s) AND c.relkind = 'v'
 """
 
 
+_DOMAINS = """
+SELECT CASE WHEN n.nspname = 'public' THEN t.typname ELSE n.nspname || '.' || t.typname END,
+       format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull,
+       (SELECT array_agg(k.conname || ' ' || pg_get_constraintdef(k.oid) ORDER BY k.conname)
+        FROM pg_constraint k WHERE k.contypid = t.oid)
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = ANY (%(schemas)s) AND t.typtype = 'd'
+"""
+
+# sequences that are neither an identity's nor a serial's (owned by a column whose default calls nextval)
+_SEQUENCES = """
+SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+       format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+       (SELECT o.relname || '.' || a.attname FROM pg_depend d
+        JOIN pg_class o ON o.oid = d.refobjid
+        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a')
+FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY (%(schemas)s)
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.deptype = 'i')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid
+                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
+                    AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%')
+"""
+
+_MATERIALIZED_VIEWS = """
+SELECT CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END,
+       pg_get_viewdef(c.oid, true), c.relispopulated
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY (%(schemas)s) AND c.relkind = 'm'
+"""
+
+_AGGREGATES = """
+SELECT CASE WHEN n.nspname = 'public' THEN p.proname ELSE n.nspname || '.' || p.proname END
+       || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       a.aggkind, a.aggtransfn::text, format_type(a.aggtranstype, NULL), a.aggfinalfn::text, a.agginitval,
+       a.aggcombinefn::text, a.aggmtransfn::text, a.aggminvtransfn::text, a.aggsortop::regoperator::text
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY (%(schemas)s)
+"""
+
+
 def _unqualify(text: str | None) -> str | None:
     # pg_dump-loaded databases print `public.x`, `'public.x_seq'::regclass` and `public.mpaa_rating`
     # where a database built without a search-path trick prints `x`: the same object.
@@ -74,14 +119,17 @@ def _unqualify(text: str | None) -> str | None:
 
 
 def snapshot(url: str, schemas: tuple[str, ...] = ()) -> Catalog:
-    """Every table (columns with type, NOT NULL, default), constraint, index, enum and view of
+    """Every table (columns with type, NOT NULL, default, domain), constraint, index, enum, view,
+    domain, standalone sequence, materialized view and aggregate of
     `public` and `schemas` (the objects of those named `schema.name`)."""
     out: Catalog = {}
     with psycopg.connect(url) as conn:
         conn.execute("SET search_path = public")
         params = {"schemas": ["public", *schemas]}
-        for rel, _num, col, typ, _dom, notnull, dflt in conn.execute(_COLUMNS, params):
+        for rel, _num, col, typ, domain, notnull, dflt in conn.execute(_COLUMNS, params):
             out.setdefault(("table", rel), []).append((col, typ, notnull, _unqualify(dflt)))
+            if domain is not None:
+                out[("domain column", f"{rel}.{col}")] = _unqualify(domain)
         for rel, name, definition in conn.execute(_CONSTRAINTS, params):
             out[("constraint", f"{rel}.{name}")] = _unqualify(definition)
         for rel, name, definition in conn.execute(_INDEXES, params):
@@ -90,6 +138,14 @@ def snapshot(url: str, schemas: tuple[str, ...] = ()) -> Catalog:
             out[("enum", name)] = list(labels)
         for name, definition in conn.execute(_VIEWS, params):
             out[("view", name)] = _unqualify(definition)
+        for name, *facts in conn.execute(_DOMAINS, params):
+            out[("domain", name)] = [_unqualify(f) if isinstance(f, str) else f for f in facts]
+        for name, *facts in conn.execute(_SEQUENCES, params):
+            out[("sequence", name)] = facts
+        for name, definition, populated in conn.execute(_MATERIALIZED_VIEWS, params):
+            out[("materialized view", name)] = (_unqualify(definition), populated)
+        for name, *facts in conn.execute(_AGGREGATES, params):
+            out[("aggregate", _unqualify(name) or name)] = [_unqualify(f) if isinstance(f, str) else f for f in facts]
     return out
 
 

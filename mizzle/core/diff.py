@@ -52,6 +52,9 @@ The order, and why each step sits where it does:
     sync table gets its triggers with CREATE TABLE), 18. drop the sync support objects when
     the last sync table goes.
 
+Domains, standalone sequences, materialized views and aggregates (server-only) take their
+places around these steps as `diff_pg_objects.py` says.
+
 Row level security, policies, grants, default privileges and comments (server-only) go
 around all of that: what goes or must be made again first, what comes or changes last
 (`core/diff_security.py`).
@@ -67,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mizzle.core.diff_order import creation_order, drop_order, views_read_first, views_readers_first
+from mizzle.core.diff_pg_objects import object_changes
 from mizzle.core.diff_routines import routine_changes
 from mizzle.core.diff_security import security_changes
 from mizzle.core.evolve import apply_renames
@@ -165,7 +169,7 @@ class _TableDiff:
         self.added = [c for c in n.columns if m.column(c.name) is None]
         self.dropped = [c for c in m.columns if n.column(c.name) is None]
         self.altered = [(c, nc) for c in m.columns if (nc := n.column(c.name)) is not None and nc != c]
-        self.retyped = {c.name for c, nc in self.altered if c.type != nc.type}
+        self.retyped = {c.name for c, nc in self.altered if c.type != nc.type or c.domain != nc.domain}
         self.pk_changed = m.primary_key != n.primary_key
         self.fks_gone = {fk.name for fk in _changed(m.foreign_keys, n.foreign_keys)}
         self.fks_come = {fk.name for fk in _changed(n.foreign_keys, m.foreign_keys)}
@@ -306,8 +310,15 @@ class _Diff:
             {name for name, pair in self.pairs.items() if pair.columns_changed},
             [d.table for d in self.dropped.values()],
         )
-        ops: list[Operation] = [*code.extensions_created, *code.triggers_dropped, *sync_off]
+        # what a materialized view may read that changes under it (old and new names)
+        changed = {
+            name for pair in self.pairs.values() if pair.columns_changed for name in (pair.old.name, pair.new.name)
+        }
+        changed |= set(self.dropped)
+        objects = object_changes(self.old, self.new, changed | {v.name for v in views_dropped})
+        ops: list[Operation] = [*code.extensions_created, *objects.first, *code.triggers_dropped, *sync_off]
         ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
+        ops += objects.aggregates_dropped
         ops += code.functions_dropped
         ops += [
             DropForeignKey(table=self._old_name(t), fk=self._old_fk(t, fk)) for t, fk in sorted(early_fks, key=_by_fk)
@@ -318,6 +329,7 @@ class _Diff:
         ops += self.renames
         ops += [CreateEnum(enum=e) for e in self.new.enums if self.old.enum(e.name) is None]
         ops += self.enums_early
+        ops += objects.created
         old_sync, new_sync = any(t.sync for t in self.old.tables), any(t.sync for t in self.new.tables)
         if new_sync and not old_sync:
             ops.append(CreateSyncSupport())
@@ -333,6 +345,7 @@ class _Diff:
             # last column first: the reverse then adds them back in their original order
             ops += [DropColumn(table=name, column=c) for c in reversed(pair.dropped)]
         ops += [DropTable(table=self.dropped[name].remains()) for name in table_drop_order if name not in early_tables]
+        ops += objects.dropped
         ops += self._add_table_parts()
         ops += [AddForeignKey(table=t, fk=fk) for t, fk in self._late_foreign_keys(early_fks, deferred_fks)]
         ops += code.functions_created
@@ -341,6 +354,7 @@ class _Diff:
         recreated = {v.name for v in views_dropped}
         views_created = [v for v in self.new.views if self.old.view(v.name) is None or v.name in recreated]
         ops += [CreateView(view=v) for v in views_read_first(views_created)]
+        ops += objects.last
         ops += sync_on
         ops += code.triggers_created
         if old_sync and not new_sync:

@@ -69,6 +69,8 @@ from mizzle.core.operations import (
     ReplaceView,
     SetSecurity,
 )
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, Item
+from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence, object_key, object_label
 from mizzle.core.rename_refs import (
     rename_column_in_table,
     rename_column_in_view,
@@ -131,6 +133,9 @@ class Evolution:
         self.security = schema.security
         self.functions: dict[tuple[str, str, str], Function] = {f.key: f for f in schema.functions}
         self.extensions: dict[str, Extension] = {x.name: x for x in schema.extensions}
+        #: domains, sequences, materialized views, aggregates (`core/pg_objects.py`), by `object_key`
+        held: list[Item] = [*schema.domains, *schema.sequences, *schema.materialized_views, *schema.aggregates]
+        self.objects: dict[tuple[str, str], Item] = {object_key(o): o for o in held}
         #: the tombstone table and trigger functions / control table exist
         self.sync_support = any(t.sync for t in schema.tables)
         #: the names of the tables written or removed so far (a planner following many
@@ -205,6 +210,10 @@ class Evolution:
             security=self.security,
             functions=tuple(self.functions.values()),
             extensions=tuple(self.extensions.values()),
+            domains=tuple(o for o in self.objects.values() if isinstance(o, Domain)),
+            sequences=tuple(o for o in self.objects.values() if isinstance(o, PgSequence)),
+            materialized_views=tuple(o for o in self.objects.values() if isinstance(o, MaterializedView)),
+            aggregates=tuple(o for o in self.objects.values() if isinstance(o, Aggregate)),
         )
 
     # --- lookups --------------------------------------------------------------------------
@@ -652,6 +661,32 @@ def _drop_trigger(state: Evolution, op: DropTrigger) -> None:
     _does(state, op)
 
 
+# --- domains, sequences, materialized views, aggregates (core/pg_objects.py) ----------------------
+
+
+def _create_object(state: Evolution, op: CreateObject) -> None:
+    if object_key(op.item) in state.objects:
+        raise _Misfit(f"{object_label(op.item)} exists")
+    _does(state, op)
+
+
+def _drop_object(state: Evolution, op: DropObject) -> None:
+    _same(state.objects.get(object_key(op.item)), op.item, object_label(op.item))
+    _does(state, op)
+
+
+def _alter_object(state: Evolution, op: AlterObject) -> None:
+    _same(state.objects.get(object_key(op.old)), op.old, object_label(op.old))
+    if object_key(op.new) != object_key(op.old):
+        raise _Misfit("an object keeps its kind and name when altered")
+    _does(state, op)
+
+
+def _put_object(state: Evolution, op: CreateObject | AlterObject) -> None:
+    item = op.item if isinstance(op, CreateObject) else op.new
+    state.objects[object_key(item)] = item
+
+
 def _forget(held: dict[Any, Any], key: object) -> None:
     held.pop(key, None)
 
@@ -843,6 +878,9 @@ _EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateFunction: _put_function,
     ReplaceFunction: _put_function,
     DropFunction: lambda state, op: _forget(state.functions, op.function.key),
+    CreateObject: _put_object,
+    AlterObject: _put_object,
+    DropObject: lambda state, op: _forget(state.objects, object_key(op.item)),
     CreateTrigger: _add_item("triggers", lambda op: op.trigger),
     DropTrigger: _drop_item("triggers", lambda op: op.trigger),
 }
@@ -892,6 +930,9 @@ _APPLY: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateFunction: _create_function,
     DropFunction: _drop_function,
     ReplaceFunction: _replace_function,
+    CreateObject: _create_object,
+    DropObject: _drop_object,
+    AlterObject: _alter_object,
     CreateTrigger: _create_trigger,
     DropTrigger: _drop_trigger,
 }

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from mizzle.core.expr import SqlExpr, qualify_single_table_columns
+from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence
 from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
 from mizzle.core.security import Security
 from mizzle.core.types import ColumnType
@@ -197,6 +198,10 @@ class Column(_Frozen):
     #: Both PostgreSQL (12+) and SQLite (3.31+) hold it; SQLite's VIRTUAL kind is read as
     #: STORED (the values read back are the same; only where they are kept differs).
     generated: SqlExpr | None = None
+    #: PostgreSQL only: the column is typed by this domain of the schema (`Schema.domains`,
+    #: by its model name); `type` is the domain's base type, which SQLite holds (the domain's
+    #: default and checks stay PostgreSQL's: see docs/schema.md)
+    domain: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -411,11 +416,22 @@ class Schema(_Frozen):
     #: PostgreSQL's functions and procedures and extensions, verbatim (`core/routines.py`)
     functions: tuple[Function, ...] = ()
     extensions: tuple[Extension, ...] = ()
+    #: PostgreSQL's domains, standalone sequences, materialized views and aggregates
+    #: (`core/pg_objects.py`); server-only
+    domains: tuple[Domain, ...] = ()
+    sequences: tuple[PgSequence, ...] = ()
+    materialized_views: tuple[MaterializedView, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
 
-    @field_validator("tables", "enums", "views", "extensions")
+    @field_validator("tables", "enums", "views", "extensions", "domains", "sequences", "materialized_views")
     @classmethod
     def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
         return _by_name(v)
+
+    @field_validator("aggregates")
+    @classmethod
+    def _aggregates_sorted(cls, v: tuple[Aggregate, ...]) -> tuple[Aggregate, ...]:
+        return tuple(sorted(v, key=lambda a: a.key))
 
     @field_validator("functions")
     @classmethod

@@ -32,6 +32,7 @@ from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
 from mizzle.sources.dsl.build import schema_from_classes
 from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, with_code
+from mizzle.sources.dsl.objects import ObjectDecl, with_objects
 from mizzle.sources.dsl.security import ServerOnly
 from mizzle.sources.dsl.table import Enum, Table, View, table_name
 from mizzle.sources.objects import object_path
@@ -110,6 +111,7 @@ class Declarations:
     views: list[View] = field(default_factory=list)
     server_only: list[ServerOnly] = field(default_factory=list)
     code: list[CodeDecl] = field(default_factory=list)
+    objects: list[ObjectDecl] = field(default_factory=list)
 
     @classmethod
     def of(cls, module: ModuleType) -> Declarations:
@@ -125,10 +127,13 @@ class Declarations:
                 found.server_only.append(value)
             elif isinstance(value, (FunctionDecl, TriggerDecl, ExtensionDecl)):
                 found.code.append(value)
+            elif isinstance(value, ObjectDecl):
+                found.objects.append(value)
         return found
 
     def schema(self) -> Schema:
-        return with_code(schema_from_classes(self.tables, self.enums, self.views, self.server_only), self.code)
+        schema = with_code(schema_from_classes(self.tables, self.enums, self.views, self.server_only), self.code)
+        return with_objects(schema, self.objects)
 
     def place(self, path: Path, message: str) -> str:
         """`message` prefixed with `path:line: ` of the table, enum or view it starts with."""

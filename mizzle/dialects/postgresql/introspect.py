@@ -1,10 +1,11 @@
 """Read a live PostgreSQL schema back into the model (`catalog.py` holds the queries).
 
 What the model holds comes back in its canonical form; everything else the schema holds
-(domains, partitions, sequences that are not a serial's, policies...) is named
+(partitions, composite types, foreign tables...) is named
 in `Introspected.unsupported`, never dropped silently. Tables named `__mizzle_*` are
 mizzle's own bookkeeping and are left out without a word. Functions, triggers and extensions
-are read by `introspect_routines.py`.
+are read by `introspect_routines.py`; domains, standalone sequences, materialized views and
+aggregates by `introspect_objects.py`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlglot import exp
 if TYPE_CHECKING:
     import psycopg
 
-from mizzle.core import canonical
+from mizzle.core import canonical, qualified
 from mizzle.core.errors import IntrospectionError, MizzleError
 from mizzle.core.expr import SqlExpr, parse_expression
 from mizzle.core.introspection import Introspected, Unsupported
@@ -42,6 +43,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.naming import choose_name
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
@@ -56,6 +58,7 @@ from mizzle.dialects.postgresql.catalog import (
     read_catalog,
 )
 from mizzle.dialects.postgresql.errors import server_message
+from mizzle.dialects.postgresql.introspect_objects import domain_names, read_objects, with_objects
 from mizzle.dialects.postgresql.introspect_routines import read_code, with_code
 
 #: Tables mizzle keeps for itself (migration history, locks): never part of a user's schema.
@@ -98,10 +101,15 @@ def introspect(
             catalog = read_catalog(conn, schema_name, others)
             security_rows = introspect_security.read_security_rows(conn, schema_name)
             code = read_code(conn, schema_name)
+            objects = read_objects(conn, [schema_name, *others])
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
-        found = with_code(_Assembler(catalog, schema_name, frozenset(others)).run(), code)
+        assembler = _Assembler(catalog, schema_name, frozenset(others), domain_names(objects, schema_name))
+        found = with_code(assembler.run(), code)
+        found = with_objects(
+            found, objects, schema_name, assembler.standalone_sequences, assembler.tables, assembler.attnames
+        )
     security, notes = introspect_security.assemble(security_rows, found.schema)
     if not security and not notes:
         return found
@@ -146,7 +154,11 @@ class _Assembler:
     schema_name: str
     #: the app's other schemas read along (their objects are named `schema.name`)
     others: frozenset[str] = frozenset()
+    #: how `format_type` prints each domain of the schemas read → its model name
+    domain_names: dict[str, str] = field(default_factory=dict)
     unsupported: list[Unsupported] = field(default_factory=list)
+    #: sequences neither an identity's nor read as a serial: the model's own (`introspect_objects.py`)
+    standalone_sequences: list[RelationRow] = field(default_factory=list)
     # Many columns share a type, a default or a CHECK text: each is read once (the results
     # are immutable, so sharing them is safe).
     _trees: dict[str, exp.Expression] = field(default_factory=dict)
@@ -328,7 +340,12 @@ class _Assembler:
             # kept as integer + nextval default, which re-renders exactly as it is.
             if seq is not None and serial is not None and row.not_null:
                 owned = (seq.owner_oid, seq.owner_attnum) == (row.table_oid, row.attnum)
-                unowned_sole_reader = seq.owner_oid is None and len(readers[seq.oid]) == 1
+                # (named as the column's serial would name it: one the app named itself is its own)
+                unowned_sole_reader = (
+                    seq.owner_oid is None
+                    and len(readers[seq.oid]) == 1
+                    and serial_named(seq.name, draft.table, row.name)
+                )
                 if owned or unowned_sole_reader:
                     ctype, text, is_serial = ColumnType(kind=serial), None, True
                     serial_sequences.add(seq.oid)
@@ -337,7 +354,7 @@ class _Assembler:
                         detail = f"not owned by {place} (no OWNED BY): read {place} as {serial.value}"
                         self.note("sequence", seq.name, detail)
             key: tuple[Any, ...] = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null)
-            key += (text, is_serial, draft.generated)
+            key += (text, is_serial, draft.generated, row.domain)
             column = built.get(key)
             if column is None:
                 where = f"the default of column {draft.table}.{row.name}"
@@ -349,15 +366,20 @@ class _Assembler:
                     default=default,
                     identity=draft.identity,
                     generated=draft.generated,
+                    domain=self._domain(row),
                 )
             columns[row.table_oid].append(column)
         for seq in self.sequences.values():
             if seq.oid in serial_sequences or seq.owner_deptype == "i" or seq.owner_oid in self.hidden:
                 continue
-            users = ", ".join(sorted(f"{d.table}.{d.row.name}" for d in readers.get(seq.oid, [])))
-            detail = f"read by the default of {users}; not modelled" if users else "not modelled"
-            self.note("sequence", seq.name, detail)
+            self.standalone_sequences.append(seq)
         return columns
+
+    def _domain(self, row: ColumnRow) -> str | None:
+        """The domain a column is typed by, if the model holds it (not an array of one)."""
+        if row.domain is None or (row.domain_base_type or "").endswith("[]"):
+            return None
+        return self.domain_names.get(row.domain)
 
     # --- constraints and indexes ----------------------------------------------------------
 
@@ -603,6 +625,13 @@ class _Assembler:
             else:
                 detail = "not modelled"
             self.note(kind, name, detail)
+
+
+def serial_named(sequence: str, table: str, column: str) -> bool:
+    """Whether `sequence` has the name PostgreSQL gives the sequence of serial `table.column`
+    (model names: an unowned sequence so named is read as that column's serial)."""
+    bare = qualified.split(table)[1]
+    return qualified.split(sequence)[1] == choose_name(bare, column, "seq", lambda _: False)
 
 
 def _nextval_sequence(default: str) -> str | None:

@@ -27,6 +27,7 @@ from mizzle.core.operations import (
 )
 from mizzle.core.quoting import quoted_name
 from mizzle.core.tracking import MigrationDatabase
+from mizzle.dialects.postgresql.normalise_objects import printed_objects
 from mizzle.dialects.postgresql.normalise_policies import normalise_policies
 from mizzle.dialects.postgresql.normalise_routines import printed_code
 
@@ -37,6 +38,8 @@ def normalise(db: MigrationDatabase, conn: Any, target: Schema, operations: list
     a rolled-back transaction; `target` itself when there are none or the database refuses."""
     target = normalise_policies(db, conn, target, operations)
     target = printed_code(db, target, operations)  # functions and triggers (`normalise_routines.py`)
+    # materialized views and aggregates (`normalise_objects.py`), of the default schema `public`
+    target = printed_objects(db, target, operations, "public")
     suspects = _suspects(operations)
     if not suspects.tables and not suspects.views:
         return target

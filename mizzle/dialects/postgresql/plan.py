@@ -23,7 +23,8 @@ Where each operation's SQL comes from: tables, keys, constraints, indexes and vi
 `plan_tables.py`; columns in `plan_columns.py` (type conversions in `plan_casts.py`,
 serial sequences in `plan_serials.py`); enums in `plan_enums.py`; sync triggers and
 their support objects in `plan_sync.py`; extensions, functions and the app's triggers in
-`plan_routines.py`; row level security, policies, grants and comments in `plan_security.py`.
+`plan_routines.py`; domains, sequences, materialized views and aggregates in
+`plan_objects.py`; row level security, policies, grants and comments in `plan_security.py`.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from mizzle.core.operations import (
     ReplaceView,
     SetSecurity,
 )
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
 from mizzle.core.plan import Plan, Step
 from mizzle.core.routine_ops import (
     CreateExtension,
@@ -76,7 +78,15 @@ from mizzle.core.routine_ops import (
     DropTrigger,
     ReplaceFunction,
 )
-from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_routines, plan_security, plan_sync, plan_tables
+from mizzle.dialects.postgresql import (
+    plan_columns,
+    plan_enums,
+    plan_objects,
+    plan_routines,
+    plan_security,
+    plan_sync,
+    plan_tables,
+)
 from mizzle.dialects.postgresql.plan_context import Context, Planned
 
 NAME = "postgresql"
@@ -118,6 +128,9 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     DropFunction: plan_routines.drop_function,
     CreateTrigger: plan_routines.create_trigger,
     DropTrigger: plan_routines.drop_trigger,
+    CreateObject: plan_objects.create_object,
+    DropObject: plan_objects.drop_object,
+    AlterObject: plan_objects.alter_object,
 }
 
 

@@ -26,6 +26,7 @@ from mizzle.core.operations import AddColumn, AlterColumn, DropColumn, RenameCol
 from mizzle.core.plan import Guard
 from mizzle.core.types import SERIAL_KINDS, TypeKind
 from mizzle.dialects import ddl_trees as ddl
+from mizzle.dialects.postgresql.objects_sql import column_type_sql
 from mizzle.dialects.postgresql.plan_casts import conversion_guards, storage_type, using
 from mizzle.dialects.postgresql.plan_context import (
     Context,
@@ -123,7 +124,7 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
         return _regenerate(op, ctx)
     head = alter_column(table, new.name)
     old_type, new_type = storage_type(old.type), storage_type(new.type)
-    retype = old_type != new_type
+    retype = old_type != new_type or old.domain != new.domain
     old_serial, new_serial = _is_serial(old), _is_serial(new)
     statements: list[str] = []
     guards: list[Guard] = []
@@ -140,7 +141,12 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
     if retype:  # 4
         enum = ctx.after.enum(new_type.name) if new_type.kind is TypeKind.ENUM and new_type.name else None
         guards += conversion_guards(table, new.name, old_type, new_type, enum.values if enum else None)
-        statements.append(f"{head} TYPE {type_sql(new_type)} USING {using(ident(new.name), old_type, new_type)}")
+        if new.domain is not None or (old.domain is not None and old_type == new_type):
+            # to or from a domain: its base type casts to and from it
+            target = column_type_sql(new)
+            statements.append(f"{head} TYPE {target} USING {using(ident(new.name), old_type, new_type)}::{target}")
+        else:
+            statements.append(f"{head} TYPE {type_sql(new_type)} USING {using(ident(new.name), old_type, new_type)}")
     if new_serial and not old_serial:  # 5
         statements += create_sequence(table, new.name, new.type.kind)
     elif new_serial and old.type.kind != new.type.kind:

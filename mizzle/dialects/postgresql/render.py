@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from mizzle.core import qualified
+from mizzle.core.diff_pg_objects import materialized_views_in_order
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.model import (
     Check,
@@ -28,6 +29,7 @@ from mizzle.core.model import (
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
+from mizzle.dialects.postgresql.objects_sql import column_type_sql, create_sql
 from mizzle.dialects.postgresql.render_security import default_privilege_statements, security_statements
 from mizzle.dialects.postgresql.routines_sql import NO_BODY_CHECKS_SESSION, create_extension_sql, create_trigger_sql
 from mizzle.dialects.sync_render import sync_statements
@@ -80,7 +82,7 @@ _NEEDS_PARENTHESES = (
 def _column_tree(column: Column) -> exp.ColumnDef:
     return ddl.column_def(
         column.name,
-        types.type_sql(column.type),
+        column_type_sql(column),
         nullable=column.nullable,
         default=default_sql(column),
         checks=(),
@@ -191,11 +193,13 @@ def schema_names(schema: Schema) -> list[str]:
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order:
-    extensions, default privileges (tables created next receive them), enums, tables (foreign
-    keys inline when the target exists already), foreign keys closing a cycle, indexes, sync
-    support and triggers, functions (bodies unchecked until they run, as pg_dump writes them),
-    views (each after the views it reads), the app's triggers, then grants, row level
-    security, policies (which may call the functions) and comments.
+    extensions, default privileges (tables created next receive them), enums, domains,
+    sequences (their OWNED BY after the tables), tables (foreign keys inline when the target
+    exists already), foreign keys closing a cycle, indexes, sync support and triggers,
+    functions (bodies unchecked until they run, as pg_dump writes them), aggregates, views
+    (each after the views it reads), materialized views and their indexes, the app's
+    triggers, then grants, row level security, policies (which may call the functions) and
+    comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
@@ -206,6 +210,9 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_extension_sql(x) for x in schema.extensions]
     statements += default_privilege_statements(schema.security)
     statements += [create_enum_sql(e) for e in schema.enums]
+    statements += [s for d in schema.domains for s in create_sql(d)]
+    # sequences before the tables whose defaults call them, their owners once the columns exist
+    statements += [s for q in schema.sequences for s in create_sql(q.model_copy(update={"owned_by": None}))]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     for table in tables:
@@ -213,11 +220,14 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
         statements.append(_create_table_sql(table, inline))
         later += [add_foreign_key_sql(table.name, fk) for fk in table.foreign_keys if (table.name, fk.name) in deferred]
     statements += later
+    statements += [create_sql(q)[-1] for q in schema.sequences if q.owned_by is not None]
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     if schema.functions:
         statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in schema.functions)]
+    statements += [s for a in schema.aggregates for s in create_sql(a)]
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
+    statements += [s for v in materialized_views_in_order(schema.materialized_views) for s in create_sql(v)]
     for table in schema.tables:
         for trigger in table.triggers:
             statements += create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []

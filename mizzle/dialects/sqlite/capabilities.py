@@ -20,6 +20,7 @@ from functools import lru_cache, partial
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, ExprDefault, ForeignKey, Index, IndexKey, LiteralDefault, Schema, Table, View
+from mizzle.core.pg_objects import calls_nextval
 from mizzle.core.routines import Trigger
 from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import spelling, transpile
@@ -61,7 +62,11 @@ def _expression_problems(schema: Schema) -> Iterator[str]:
     for table in schema.tables:
         where = f'table "{table.name}"'
         for column in table.columns:
-            if isinstance(column.default, ExprDefault) and column.sqlite_default is None:
+            if (
+                isinstance(column.default, ExprDefault)
+                and column.sqlite_default is None
+                and not _sequence_default(column)
+            ):
                 carry = partial(transpile.default_expression, column.default.expr)
                 attempts.append((f'{where}, column "{column.name}", default', carry))
         attempts += [(f'{where}, check "{c.name}"', partial(transpile.check_expression, c.expr)) for c in table.checks]
@@ -140,6 +145,11 @@ class _Holder:
             column = spelling.held(column, sole_primary_key=sole)
         if column.identity is not None:
             column = self._without_identity(column, where, sole_primary_key=sole)
+        if column.domain is not None or _sequence_default(column):
+            # PostgreSQL's alone: a domain is its base type here, a sequence's nextval no default
+            # (the migration's header says so once: `plan.server_only`)
+            dropped = {"default": None} if _sequence_default(column) else {}
+            column = column.model_copy(update={"domain": None, **dropped})
         ctype, default = column.type, column.default
         # a default kept as its SQLite text is already what SQLite holds: nothing below applies
         as_written = column.sqlite_default is not None
@@ -244,6 +254,15 @@ class _Holder:
         views = tuple(v.model_copy(update={"query": self.expr(v.query, f'view "{v.name}"')}) for v in schema.views)
         # A new Schema, not model_copy(): a copy would keep the original's cached table lookup.
         return Schema(tables=tables, enums=tuple(enums), views=views)
+
+
+def _sequence_default(column: Column) -> bool:
+    return isinstance(column.default, ExprDefault) and calls_nextval(column.default.expr)
+
+
+def sequence_defaults(table: Table) -> int:
+    """How many of the table's columns take their default from a PostgreSQL sequence."""
+    return sum(_sequence_default(c) for c in table.columns)
 
 
 def sqlite_triggers(table: Table) -> tuple[Trigger, ...]:

@@ -48,8 +48,10 @@ from dataclasses import replace
 
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
+    AddColumn,
     AddForeignKey,
     AddUnique,
+    AlterColumn,
     AlterEnum,
     CreateIndex,
     CreateTable,
@@ -61,10 +63,12 @@ from mizzle.core.operations import (
     SetSecurity,
     reverse_all,
 )
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
+from mizzle.core.pg_objects import KIND_WORDS, object_key
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
-from mizzle.dialects.sqlite.capabilities import local_foreign_keys, storage_projection
+from mizzle.dialects.sqlite.capabilities import local_foreign_keys, sequence_defaults, storage_projection
 from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
     State,
@@ -77,9 +81,10 @@ from mizzle.dialects.sqlite.steps import Rendered, rebuild, render
 
 NAME = "sqlite"
 
-#: operations on what SQLite does not have (row level security, policies, grants, comments):
+#: operations on what SQLite does not have (row level security, policies, grants, comments,
+#: domains, sequences, materialized views, aggregates):
 #: planned as nothing, so they never block a SQLite migration
-SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity,)
+SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity, CreateObject, DropObject, AlterObject)
 
 
 def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
@@ -97,6 +102,8 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     # SQLite's UNIQUE keeps NULLs distinct: such a unique is made plain (capabilities), and said once
     if count := sum(map(_nulls_not_distinct, kept)):
         notes.append(f"{count} NULLS NOT DISTINCT unique{'s' if count != 1 else ''}: plain UNIQUE on SQLite")
+    if count := sum(map(_sequence_defaults, kept)):
+        notes.append(f"{count} nextval default{'s' if count != 1 else ''}: PostgreSQL only, no default on SQLite")
     return replace(planned, server_only="; ".join(notes)) if notes else planned
 
 
@@ -108,6 +115,16 @@ def _nulls_not_distinct(op: Operation) -> int:
         return int(op.index.nulls_not_distinct)
     if isinstance(op, CreateTable):
         return sum(u.nulls_not_distinct for u in op.table.uniques) + sum(i.nulls_not_distinct for i in op.table.indexes)
+    return 0
+
+
+def _sequence_defaults(op: Operation) -> int:
+    """How many column defaults calling a PostgreSQL sequence `op` makes (none on SQLite)."""
+    if isinstance(op, CreateTable):
+        return sequence_defaults(op.table)
+    if isinstance(op, (AddColumn, AlterColumn)):
+        column = op.column if isinstance(op, AddColumn) else op.new
+        return sequence_defaults(Table(name=op.table, columns=(column,)))
     return 0
 
 
@@ -129,12 +146,22 @@ def _held_operations(operations: list[Operation]) -> list[Operation]:
 def server_only_note(operations: Sequence[Operation]) -> str:
     """`3 policies, 2 grants: PostgreSQL only, not on SQLite` for the file's header."""
     counts: dict[str, int] = {}
+    seen: set[tuple[str, str]] = set()
     for op in operations:
-        assert isinstance(op, SetSecurity)
-        item = op.new if op.new is not None else op.old
-        assert item is not None
-        counts[item.kind] = counts.get(item.kind, 0) + 1
+        if isinstance(op, (CreateObject, DropObject, AlterObject)):
+            thing = op.new if isinstance(op, AlterObject) else op.item
+            if object_key(thing) in seen:  # made again (dropped and created): one object
+                continue
+            seen.add(object_key(thing))
+            kind = KIND_WORDS[type(thing)][0]
+        else:
+            assert isinstance(op, SetSecurity)
+            item = op.new if op.new is not None else op.old
+            assert item is not None
+            kind = item.kind
+        counts[kind] = counts.get(kind, 0) + 1
     words = {
+        **{singular: (singular, plural) for singular, plural in KIND_WORDS.values()},
         "row_security": ("row level security change", "row level security changes"),
         "policy": ("policy", "policies"),
         "grant": ("grant", "grants"),

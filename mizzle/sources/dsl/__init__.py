@@ -28,6 +28,7 @@
 - `security.py`: `__rls__`, `__policies__` (`policy`), `__grants__` (`grant`), `__comment__`,
   `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), comment(...))`;
 - `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database);
+- `objects.py`: `domain`, `sequence`, `materialized_view`, `aggregate` (PostgreSQL only);
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
@@ -65,6 +66,7 @@ from mizzle.sources.dsl.columns import (
     varchar,
 )
 from mizzle.sources.dsl.constraints import asc, check, desc, foreign_key, index, primary_key, unique
+from mizzle.sources.dsl.objects import aggregate, domain, materialized_view, sequence
 from mizzle.sources.dsl.security import ServerOnly, comment, default_privilege, grant, policy
 from mizzle.sources.dsl.table import Enum, Table, View
 
@@ -74,6 +76,7 @@ __all__ = [
     "ServerOnly",
     "Table",
     "View",
+    "aggregate",
     "asc",
     "bigint",
     "bigserial",
@@ -86,6 +89,7 @@ __all__ = [
     "date",
     "default_privilege",
     "desc",
+    "domain",
     "double",
     "extension",
     "foreign_key",
@@ -95,6 +99,7 @@ __all__ = [
     "integer",
     "json",
     "jsonb",
+    "materialized_view",
     "now",
     "numeric",
     "policy",
@@ -102,6 +107,7 @@ __all__ = [
     "random_uuid",
     "real",
     "schema_from_classes",
+    "sequence",
     "serial",
     "smallint",
     "sql",

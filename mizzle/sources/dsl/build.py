@@ -194,6 +194,7 @@ class _TableBuilder:
                 sqlite_autoincrement=spec.sqlite_autoincrement,
                 identity=spec.identity,
                 generated=spec.generated,
+                domain=spec.domain,
             )
         except ValidationError:
             raise self.fail(

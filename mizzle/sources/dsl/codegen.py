@@ -66,6 +66,7 @@ from mizzle.sources.dsl.pyformat import (
     call,
     format_module,
     method,
+    string_literal,
     text_width,
 )
 from mizzle.sources.dsl.table import snake_case
@@ -248,6 +249,8 @@ class _Writer:
         self.by_table = {p.table.name: p for p in self.plans}
         self.view_names = {v.name: _unique(pascal_case(v.name), taken) for v in schema.views}
         self.used: set[str] = set()
+        #: the names `code` gave extensions, functions and triggers
+        self.code_names: set[str] = set()
         self.security = SecurityWriter(schema.security, {t.name for t in schema.tables})
         self.decide_names()
         for p in self.plans:
@@ -324,6 +327,7 @@ class _Writer:
             query = call(self.use("sql"), Str(v.query.sql))
             body.append(Assign(self.view_names[v.name], call(self.use("View"), Str(v.name), query)))
         body += self.code(line_length)
+        body += self.objects(line_length)
         body += self.security.module_body(self.use)
         names = sorted(self.used, key=lambda n: (not n[0].isupper(), n))
         head: list[Statement] = [Docstring(header)] if header else []
@@ -357,6 +361,43 @@ class _Writer:
                 ]
                 args += [Kw("state", Str(t.state))] if t.state != "enabled" else []
                 out.append(Assign(_unique(pascal_case(t.name), taken), call(self.use("trigger"), *args)))
+        self.code_names = taken
+        return out
+
+    def objects(self, width: int) -> list[Statement]:
+        """Domains, sequences, materialized views, aggregates (`mizzle.sources.dsl.objects`)."""
+        taken = set(self.enum_names.values()) | {p.class_name for p in self.plans} | set(self.view_names.values())
+        taken |= set(_DSL_NAMES) | self.code_names
+        out: list[Statement] = []
+
+        def add(name: str, value: Expr) -> None:
+            out.append(Assign(_unique(pascal_case(name.replace(".", "_")), taken), value))
+
+        for d in self.schema.domains:
+            args: list[Expr] = [Str(d.name), Str(d.base_type)]
+            args += [Kw("default", Str(d.default.sql))] if d.default is not None else []
+            args += [Kw("not_null", Code("True"))] if d.not_null else []
+            if d.checks:
+                body = ", ".join(f"{string_literal(c.name)}: {string_literal(c.expr.sql)}" for c in d.checks)
+                args.append(Kw("checks", Code("{" + body + "}")))
+            add(d.name, call(self.use("domain"), *args))
+        for q in self.schema.sequences:
+            args = [Str(q.name)]
+            args += [Kw("data_type", Str(q.data_type))] if q.data_type != "bigint" else []
+            for option in ("start", "increment", "min_value", "max_value", "cache"):
+                value = getattr(q, option)
+                args += [Kw(option, Code(str(value)))] if value is not None else []
+            args += [Kw("cycle", Code("True"))] if q.cycle else []
+            args += [Kw("owned_by", Str(q.owned_by))] if q.owned_by is not None else []
+            add(q.name, call(self.use("sequence"), *args))
+        for a in self.schema.aggregates:
+            add(a.name, call(self.use("aggregate"), _sql_text(a.definition, width)))
+        for v in self.schema.materialized_views:
+            args = [Str(v.name), _sql_text(v.query, width)]
+            args += [Kw("with_data", Code("False"))] if not v.with_data else []
+            if v.indexes:
+                args.append(Kw("indexes", ListOf(tuple(Str(i) for i in v.indexes))))
+            add(v.name, call(self.use("materialized_view"), *args))
         return out
 
     def class_body(self, p: _Plan) -> list[Assign]:
@@ -420,6 +461,8 @@ class _Writer:
             expr = method(expr, "default", self.default(c))
         if c.generated is not None:
             expr = method(expr, "generated", Str(c.generated.sql))
+        if c.domain is not None:
+            expr = method(expr, "domain", Str(c.domain))
         sqlite: list[Expr] = []
         if c.sqlite_type is not None:
             sqlite.append(Kw("type", Str(c.sqlite_type)))

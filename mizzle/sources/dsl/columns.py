@@ -128,6 +128,8 @@ class ColumnSpec:
     identity: Identity | None = None
     #: `.generated(...)`: GENERATED ALWAYS AS (expr) STORED
     generated: SqlExpr | None = None
+    #: `.domain(name)`: typed by that domain on PostgreSQL (`mizzle.sources.dsl.objects`)
+    domain: str | None = None
     #: the Table class and attribute the column was declared as (set by `Table`)
     owner: type[Table] | None = None
     attribute: str | None = None
@@ -212,6 +214,11 @@ class Column(Generic[T]):
         the value from the row's other columns (named as in the database) on every write;
         INSERTs and UPDATEs give it none. It takes no default and is not in the primary key."""
         return self._with(generated=_expr(expr))
+
+    def domain(self, name: str) -> Column[T]:
+        """Typed by domain `name` (declared with `domain(...)`) on PostgreSQL; the column's own
+        type is the domain's base type, which SQLite holds (without the domain's checks)."""
+        return self._with(domain=name)
 
     def sqlite(self, *, type: str | None = None, default: str | None = None, autoincrement: bool = False) -> Column[T]:
         """How SQLite holds the column, when not as mizzle would write it (`mizzle pull` writes

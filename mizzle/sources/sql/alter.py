@@ -20,6 +20,7 @@ from mizzle.core.naming import make_object_name
 from mizzle.core.types import ColumnType
 from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident
 from mizzle.sources.sql.identity import identity_options
+from mizzle.sources.sql.objects import read_sequence_options
 from mizzle.sources.sql.security import COMMENT_TARGETS
 from mizzle.sources.sql.split import Statement, Tokens, parse_statement, qualified
 
@@ -71,6 +72,8 @@ class AlterStatements:
     if TYPE_CHECKING:  # reading table elements, shared with CREATE TABLE (ddl.py)
 
         def column_type(self, dtype: exp.DataType, where: str | None) -> ColumnType: ...
+
+        def domain_of(self, dtype: exp.DataType) -> str | None: ...
 
         def _identity(self, column: DraftColumn, where: str, options: dict[str, object] | None = None) -> None: ...
 
@@ -193,6 +196,7 @@ class AlterStatements:
         args = action.args
         if args.get("dtype") is not None:
             column.type = self.column_type(args["dtype"], f"{table.name}.{name}")
+            column.domain = self.domain_of(args["dtype"])
         elif args.get("default") is not None:
             column.default = args["default"]
         elif "allow_null" in args and args["allow_null"] is not None:
@@ -238,10 +242,13 @@ class AlterStatements:
         tokens.accept("ALTER", "SEQUENCE")
         tokens.accept("IF", "EXISTS")
         name = tokens.qualified_name()
-        if tokens.skip_to("OWNED", "BY"):
-            sequence = self.draft.sequences.get(name)
-            if sequence is None:
+        sequence = self.draft.sequences.get(name)
+        if sequence is None:
+            if tokens.skip_to("OWNED", "BY"):
                 raise SchemaError(f'ALTER SEQUENCE "{name}": the file does not create this sequence')
+            return
+        read_sequence_options(tokens, sequence.options)
+        if tokens.accept("OWNED", "BY"):
             sequence.owner = None if tokens.at("NONE") else tokens.name()
 
     def _alter_index_or_view(self, st: Statement, what: str) -> None:

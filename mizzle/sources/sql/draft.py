@@ -35,13 +35,15 @@ from mizzle.core.model import (
     View,
 )
 from mizzle.core.naming import check_name, choose_name, foreign_key_name, primary_key_name, unique_name
+from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
+from mizzle.dialects.postgresql.introspect import serial_named
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
-from mizzle.dialects.postgresql.types import type_sql
 from mizzle.sources.sql.code import DraftCode
+from mizzle.sources.sql.objects import SequenceOptions
 from mizzle.sources.sql.security_items import SecurityItems
-from mizzle.sources.sql.split import clip_identifier, fold_identifier
+from mizzle.sources.sql.split import clip_identifier, fold_identifier, qualified
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
 
@@ -127,6 +129,8 @@ class DraftColumn:
     identity: Identity | None = None
     #: the expression of `GENERATED ALWAYS AS (expr) STORED`
     generated: exp.Expression | None = None
+    #: the domain the column is typed by (`type` is its base type)
+    domain: str | None = None
 
 
 @dataclass
@@ -174,12 +178,13 @@ class Pending:
 @dataclass
 class DraftSequence:
     owner: tuple[str, ...] | None  # OWNED BY [schema.]table.column
+    options: SequenceOptions = field(default_factory=SequenceOptions)
 
 
 @dataclass
 class DraftDomain:
     type: ColumnType
-    not_carried: list[str]  # "NOT NULL", "DEFAULT", "CHECK"
+    domain: Domain
     columns: list[str] = field(default_factory=list)
 
 
@@ -198,6 +203,11 @@ class Draft:
         self.functions: set[str] = set()
         #: functions, triggers and extensions, verbatim
         self.code = DraftCode()
+        #: materialized views and aggregates (`core/pg_objects.py`)
+        self.materialized_views: dict[str, MaterializedView] = {}
+        self.aggregates: dict[tuple[str, str], Aggregate] = {}
+        #: sequences that are not a serial's (`_mark_serials`): the model's own
+        self.standalone: list[PgSequence] = []
         #: Relations the model does not hold (partitions, materialized views...): statements
         #: about them are skipped, and views reading them are left out.
         self.skipped: dict[str, str] = {}
@@ -256,14 +266,14 @@ class Draft:
         self.skipped[name] = kind
         self._relations.add(name)
 
-    def add_sequence(self, name: str, owner: tuple[str, ...] | None) -> None:
+    def add_sequence(self, name: str, owner: tuple[str, ...] | None, options: SequenceOptions) -> None:
         self._relations.add(name)
-        self.sequences[name] = DraftSequence(owner)
+        self.sequences[name] = DraftSequence(owner, options)
 
-    def add_domain(self, name: str, base: ColumnType, not_carried: list[str]) -> None:
+    def add_domain(self, name: str, base: ColumnType, domain: Domain) -> None:
         if name in self.domains or name in self.enums:
             raise SchemaError(f'type "{name}" already exists')
-        self.domains[name] = DraftDomain(base, not_carried)
+        self.domains[name] = DraftDomain(base, domain)
 
     def attach_partition(self, parent: str, child: str) -> None:
         table = self.tables.pop(child, None)
@@ -409,8 +419,6 @@ class Draft:
         """The validated schema and what it does not carry, in the order of the file."""
         self._mark_serials()
         tables = tuple(self.code.with_triggers(self._table(source, t)) for t in self.tables.values())
-        for name, domain in self.domains.items():
-            self.unsupported("domain", name, _domain_detail(domain))
         for name in self.comments:
             if self.skipped.get(name.split(".")[0]) != "partition":
                 self.unsupported("comment", name, "not modelled")
@@ -428,6 +436,10 @@ class Draft:
             security=security,
             functions=tuple(self.code.functions.values()),
             extensions=tuple(self.code.extensions.values()),
+            domains=tuple(d.domain for d in self.domains.values()),
+            sequences=tuple(self.standalone),
+            materialized_views=tuple(self.materialized_views.values()),
+            aggregates=tuple(self.aggregates.values()),
         )
         try:
             validate(schema)
@@ -459,16 +471,15 @@ class Draft:
         for name, sequence in self.sequences.items():
             users = readers.get(name, [])
             serial = next((u for u in users if _owns(sequence, *u) and _can_be_serial(u[1])), None)
-            if serial is None and sequence.owner is None and len(users) == 1 and _can_be_serial(users[0][1]):
+            sole = users[0] if len(users) == 1 else None
+            named = sole is not None and serial_named(name, sole[0].name, sole[1].name)
+            if serial is None and sequence.owner is None and sole is not None and named and _can_be_serial(sole[1]):
                 serial = users[0]
                 place = f"{serial[0].name}.{serial[1].name}"
                 kind = _SERIAL_OF[serial[1].type.kind].value
                 self.unsupported("sequence", name, f"not owned by {place} (no OWNED BY): read {place} as {kind}")
-            if serial is None:
-                places = ", ".join(sorted(f"{t.name}.{c.name}" for t, c in users))
-                self.unsupported(
-                    "sequence", name, f"read by the default of {places}; not modelled" if places else "not modelled"
-                )
+            if serial is None:  # a sequence of its own (`core/pg_objects.py`)
+                self.standalone.append(sequence.options.sequence(name, _owner_name(sequence.owner)))
                 continue
             column = serial[1]
             column.type = ColumnType(kind=_SERIAL_OF[column.type.kind])
@@ -486,7 +497,9 @@ class Draft:
         for c in t.columns.values():
             default = self._default(c.default, c.type) if c.default is not None else None
             generated = pg_expr_tree(c.generated) if c.generated is not None else None
-            column = Column(name=c.name, type=c.type, nullable=c.nullable, default=default, identity=c.identity)
+            column = Column(
+                name=c.name, type=c.type, nullable=c.nullable, default=default, identity=c.identity, domain=c.domain
+            )
             columns.append(column if generated is None else column.model_copy(update={"generated": generated}))
         return Table(
             name=t.name,
@@ -599,15 +612,11 @@ def _merge_same_columns(indexed: list[Pending]) -> list[Pending]:
     return kept
 
 
-def _domain_detail(domain: DraftDomain) -> str:
-    if not domain.columns:
-        return "not used by any column; not modelled"
-    one = len(domain.columns) == 1
-    places = ", ".join(sorted(domain.columns))
-    return (
-        f"column{'' if one else 's'} {places} read as {'its' if one else 'their'} base type "
-        f"{type_sql(domain.type)}; the domain's constraints are not carried"
-    )
+def _owner_name(owner: tuple[str, ...] | None) -> str | None:
+    """OWNED BY [schema.]table.column → `table.column` (the table by its model name)."""
+    if owner is None or len(owner) < 2:
+        return None
+    return f"{qualified(owner[:-1])}.{owner[-1]}"
 
 
 def _first_error(err: ValueError) -> str:

@@ -25,6 +25,7 @@ from mizzle.core.errors import SchemaError, SchemaSyntaxError
 from mizzle.core.introspection import Introspected
 from mizzle.core.model import Identity, Index, IndexKey, View
 from mizzle.core.naming import index_name, make_object_name
+from mizzle.core.pg_objects import Aggregate
 from mizzle.core.qualified import is_platform, schema_of
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
@@ -40,6 +41,7 @@ from mizzle.sources.sql.draft import (
     pg_expr_tree,
     relation_name,
 )
+from mizzle.sources.sql.objects import read_domain, read_materialized_view, read_sequence_options
 from mizzle.sources.sql.security import SecurityStatements
 from mizzle.sources.sql.split import (
     Statement,
@@ -239,8 +241,15 @@ class _Loader(AlterStatements, SecurityStatements):
             return
         if kind in _CALLABLE_KINDS:
             self.draft.functions.add(name)
+        if kind == "aggregate" and (schema_of(name) is None or schema_of(name) in self.schemas):
+            aggregate = Aggregate(definition=st.text)  # carried verbatim; a view calling it stays out
+            self.draft.aggregates[aggregate.key] = aggregate
+            return
         if kind == "materialized view":
-            self.draft.skip_relation(name, kind)
+            self.draft.skip_relation(name, kind)  # views reading one stay out, as introspection leaves them
+            if schema_of(name) is None or schema_of(name) in self.schemas:
+                self.draft.materialized_views[name] = read_materialized_view(st, name)
+                return
         detail = {"schema": "only schema public is read", "materialized view": "skipped"}.get(kind, "not modelled")
         self.draft.unsupported(kind, name, detail)
 
@@ -310,7 +319,7 @@ class _Loader(AlterStatements, SecurityStatements):
         dtype = coldef.args.get("kind")
         if not isinstance(dtype, exp.DataType):
             raise SchemaError(f'column "{where}" has no type')
-        column = DraftColumn(name=name, type=self.column_type(dtype, where))
+        column = DraftColumn(name=name, type=self.column_type(dtype, where), domain=self.domain_of(dtype))
         if column.type.kind in (TypeKind.SERIAL, TypeKind.BIGSERIAL):
             column.nullable = False  # serial implies NOT NULL
             self.draft.add_serial_sequence(table.name, name)
@@ -397,6 +406,15 @@ class _Loader(AlterStatements, SecurityStatements):
             dims += 1
             dtype = dtype.expressions[0]
         d = self.draft
+        quoted = self._quoted_domain(dtype)
+        if quoted is not None:
+            if where is not None:
+                d.domains[quoted].columns.append(where)
+            return (
+                d.domains[quoted].type.array_of(d.domains[quoted].type.array_dims + dims)
+                if dims
+                else d.domains[quoted].type
+            )
         if dtype.this == exp.DataType.Type.USERDEFINED:
             name = _user_type_name(dtype.args.get("kind"))
             if name in d.domains:
@@ -439,28 +457,36 @@ class _Loader(AlterStatements, SecurityStatements):
             if if_not_exists:
                 return
             raise SchemaError(f'relation "{name}" already exists')
+        options = read_sequence_options(tokens)
         owner = None
-        if tokens.skip_to("OWNED", "BY") and not tokens.at("NONE"):
+        if tokens.accept("OWNED", "BY") and not tokens.at("NONE"):
             owner = tokens.name()
-        self.draft.add_sequence(name, owner)
+        self.draft.add_sequence(name, owner, options)
 
     def _create_domain(self, st: Statement) -> None:
         tokens = Tokens(st.text)
         tokens.skip_to("DOMAIN")
         name = tokens.qualified_name()
-        tokens.accept("AS")
-        first = tokens.peek()
-        if first is None:
-            raise SchemaError(f'domain "{name}" has no type')
-        stop = len(st.text)
-        extras = []
-        while (token := tokens.next()) is not None:
-            if token.upper in ("COLLATE", "DEFAULT", "CONSTRAINT", "NOT", "NULL", "CHECK"):
-                stop = min(stop, token.start)
-                extras.append(token.upper)
-        base = self.column_type(parse_type(st.text[first.start : stop], "CREATE DOMAIN", st.line), None)
-        carried = [w for w in ("NOT NULL", "DEFAULT", "CHECK") if w.split()[0] in extras]
-        self.draft.add_domain(name, base, carried)
+        written, domain = read_domain(st, name)
+        base = self.column_type(parse_type(written, "CREATE DOMAIN", st.line), None)
+        self.draft.add_domain(name, base, domain)
+
+    def domain_of(self, dtype: exp.DataType) -> str | None:
+        """The domain a column of type `dtype` is typed by (not an array of one), if any."""
+        if dtype.this != exp.DataType.Type.USERDEFINED:
+            return self._quoted_domain(dtype)
+        name = _user_type_name(dtype.args.get("kind"))
+        return name if name in self.draft.domains else None
+
+    def _quoted_domain(self, dtype: exp.DataType) -> str | None:
+        """sqlglot reads a quoted type name that is also a built-in type's (`"Name"`, a domain
+        of AdventureWorks) as the built-in (`name`): the domain of that name in another case,
+        when the file creates one, is the type meant (the built-in is spelled unquoted)."""
+        if dtype.expressions or not isinstance(dtype.this, exp.DataType.Type):
+            return None
+        spelled = dtype.sql(dialect="postgres").lower()
+        found = [n for n in self.draft.domains if n.lower() == spelled and n != spelled]
+        return found[0] if len(found) == 1 else None
 
     # --- CREATE INDEX / VIEW ----------------------------------------------------------
 
@@ -471,6 +497,11 @@ class _Loader(AlterStatements, SecurityStatements):
         d = self.draft
         table_name = relation_name(node.args["table"])
         explicit = ident(node.this) if node.this else None
+        if table_name in d.materialized_views:
+            view = d.materialized_views[table_name]
+            indexes = (*view.indexes, st.text)
+            d.materialized_views[table_name] = view.model_copy(update={"indexes": tuple(sorted(indexes))})
+            return
         if table_name in d.skipped:
             return
         table = d.tables.get(table_name)

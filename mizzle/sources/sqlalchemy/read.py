@@ -224,7 +224,9 @@ def _with_own_sequences(schema: Schema, own: dict[tuple[str, str], str]) -> Sche
                 column = column.model_copy(update={"type": column.type.model_copy(update={"kind": serial})})
             columns.append(column)
         tables.append(table.model_copy(update={"columns": tuple(columns)}))
-    return validate(schema.model_copy(update={"tables": tuple(tables)}))
+    # the serial stands for its sequence: it is not one of the schema's own (core/pg_objects.py)
+    sequences = tuple(q for q in schema.sequences if q.name not in set(own.values()))
+    return validate(schema.model_copy(update={"tables": tuple(tables), "sequences": sequences}))
 
 
 # --- create_all, on paper ---------------------------------------------------------------

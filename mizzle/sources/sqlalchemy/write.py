@@ -19,15 +19,18 @@ schema, laid out as `ruff format` would (`sources/dsl/pyformat.py`, as the DSL w
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass, field
 
+from mizzle.core.diff_pg_objects import materialized_views_in_order
 from mizzle.core.errors import SchemaError
 from mizzle.core.model import Column, ForeignKey, Index, IndexKey, Schema, Table
 from mizzle.core.naming import foreign_key_name, primary_key_name, unique_name
 from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
 from mizzle.dialects.ddl_trees import quote_ident
+from mizzle.dialects.postgresql.objects_sql import create_sql, relation
 from mizzle.dialects.postgresql.render import create_view_sql, default_sql
 from mizzle.dialects.postgresql.routines_sql import create_extension_sql, create_trigger_sql
 from mizzle.sources.dsl.codegen import pascal_case
@@ -170,8 +173,10 @@ class _Writer:
                 tail.append(
                     Assign(f"{info}[{Str(SYNC_INFO)!r}]".replace("Str(value=", "").replace(")]", "]"), Code("True"))
                 )
-        views = [self.view_statement(v.name, create_view_sql(v), line_length) for v in self.schema.views]
+        views = self.object_statements(line_length, first=True)
+        views += [self.view_statement(v.name, create_view_sql(v), line_length) for v in self.schema.views]
         views += self.code_statements(line_length)
+        views += self.object_statements(line_length, first=False)
         # ruff's blank lines: two after a class, one between statements
         first = "\n" if views and isinstance((body + tail)[-1], ClassDef) else ""
         return self.head(header, line_length) + format_module(body + tail, line_length) + first + "".join(views)
@@ -213,6 +218,28 @@ class _Writer:
                 for sql in create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []:
                     out.append(self.view_statement("", sql, line_length, only_pg=True))
         return out
+
+    def object_statements(self, line_length: int, *, first: bool) -> list[str]:
+        """PostgreSQL's domains, sequences, materialized views and aggregates
+        (`core/pg_objects.py`) as DDL on PostgreSQL only. `first`: domains and sequences before
+        the tables, then a domain's columns given their domain (SQLAlchemy writes the base
+        type), before the views that may read them; otherwise the sequences' owners,
+        aggregates and materialized views, after the tables, functions and views."""
+        pg = functools.partial(self.view_statement, "", line_length=line_length, only_pg=True)
+        if first:
+            out = [pg(sql, event="before_create") for d in self.schema.domains for sql in create_sql(d)]
+            unowned = (q.model_copy(update={"owned_by": None}) for q in self.schema.sequences)
+            out += [pg(sql, event="before_create") for q in unowned for sql in create_sql(q)]
+            for table in self.schema.tables:
+                for c in table.columns:
+                    if c.domain is not None:
+                        head = f"ALTER TABLE {relation(table.name)} ALTER COLUMN {quote_ident(c.name)}"
+                        out.append(pg(f"{head} TYPE {relation(c.domain)}"))
+            return out
+        out = [pg(create_sql(q)[-1]) for q in self.schema.sequences if q.owned_by is not None]
+        out += [pg(sql) for a in self.schema.aggregates for sql in create_sql(a)]
+        views = materialized_views_in_order(self.schema.materialized_views)
+        return out + [pg(sql) for v in views for sql in create_sql(v)]
 
     def view_statement(
         self, name: str, sql: str, line_length: int, *, event: str = "after_create", only_pg: bool = False

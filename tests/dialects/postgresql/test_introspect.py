@@ -32,6 +32,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.pg_objects import Domain, DomainCheck, PgSequence
 from mizzle.core.routines import Extension
 from mizzle.core.types import ColumnType, t
 from mizzle.dialects.postgresql import connect, introspect
@@ -180,17 +181,39 @@ def test_a_shared_sequence_is_not_a_serial(conn: psycopg.Connection[Any]) -> Non
     nextval = ExprDefault(expr=pg_expr("nextval('shared'::regclass)"))
     assert [c.default for tb in result.schema.tables for c in tb.columns] == [nextval, nextval]
     assert [c.type for tb in result.schema.tables for c in tb.columns] == [t("integer"), t("integer")]
-    assert result.unsupported == (Unsupported("sequence", "shared", "read by the default of a.id, b.id; not modelled"),)
+    # the sequence is the schema's own (core/pg_objects.py), the columns' defaults read it
+    assert result.schema.sequences == (PgSequence(name="shared"),)
+    assert result.unsupported == ()
 
 
-def test_a_free_standing_sequence_is_reported(conn: psycopg.Connection[Any]) -> None:
-    assert read(conn, "CREATE SEQUENCE counter").unsupported == (Unsupported("sequence", "counter", "not modelled"),)
+def test_a_free_standing_sequence_is_carried_with_its_options(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE SEQUENCE counter;
+             CREATE SEQUENCE ticket AS integer START 100 INCREMENT BY -2 MINVALUE 10 MAXVALUE 500 CACHE 5 CYCLE;
+             CREATE TABLE t (id int);
+             CREATE SEQUENCE owned OWNED BY t.id"""
+    result = read(conn, ddl)
+    assert result.schema.sequences == (
+        PgSequence(name="counter"),
+        PgSequence(name="owned", owned_by="t.id"),
+        PgSequence(
+            name="ticket",
+            data_type="integer",
+            start=100,
+            increment=-2,
+            min_value=10,
+            max_value=500,
+            cache=5,
+            cycle=True,
+        ),
+    )
+    assert result.unsupported == ()
 
 
 def test_a_text_column_reading_a_sequence_is_not_a_serial(conn: psycopg.Connection[Any]) -> None:
     result = read(conn, "CREATE SEQUENCE s OWNED BY NONE; CREATE TABLE t (code text DEFAULT 'c' || nextval('s'))")
     assert result.schema.tables[0].columns[0].type == t("text")
-    assert result.unsupported == (Unsupported("sequence", "s", "not modelled"),)
+    assert result.schema.sequences == (PgSequence(name="s"),)
+    assert result.unsupported == ()
 
 
 # --- defaults -------------------------------------------------------------------------------
@@ -388,8 +411,8 @@ def test_views_reading_user_functions_or_left_out_relations_are_left_out(conn: p
     result = read(conn, ddl)
     assert [v.name for v in result.schema.views] == ["kept"]
     assert [f.label for f in result.schema.functions] == ["public.twice(x integer)"]  # carried (core/routines.py)
+    assert [m.name for m in result.schema.materialized_views] == ["snapshot"]  # carried (core/pg_objects.py)
     assert result.unsupported == (
-        Unsupported("materialized view", "snapshot", "skipped"),
         Unsupported("view", "doubled", "reads function twice, which mizzle does not model"),
         Unsupported("view", "on_doubled", "reads doubled, which mizzle does not carry"),
         Unsupported("view", "on_snapshot", "reads snapshot, which mizzle does not carry"),
@@ -399,9 +422,9 @@ def test_views_reading_user_functions_or_left_out_relations_are_left_out(conn: p
 # --- what the model does not hold -----------------------------------------------------------
 
 
-def test_a_domain_column_reads_as_the_base_type_with_a_note(conn: psycopg.Connection[Any]) -> None:
+def test_a_domain_column_keeps_its_domain_over_its_base_type(conn: psycopg.Connection[Any]) -> None:
     ddl = """CREATE DOMAIN year AS integer CHECK (VALUE > 1900);
-             CREATE DOMAIN code AS varchar(8);
+             CREATE DOMAIN code AS varchar(8) DEFAULT 'x' NOT NULL CONSTRAINT upper CHECK (VALUE = upper(VALUE));
              CREATE DOMAIN unused AS text;
              CREATE TABLE t (y year, c code, cs code[]);
              CREATE TABLE u (y year)"""
@@ -409,19 +432,23 @@ def test_a_domain_column_reads_as_the_base_type_with_a_note(conn: psycopg.Connec
     table = result.schema.table("t")
     assert table is not None
     assert [c.type for c in table.columns] == [t("integer"), t("varchar", length=8), t("varchar", length=8).array_of()]
-    assert result.unsupported == (
-        Unsupported(
-            "domain",
-            "code",
-            "columns t.c, t.cs read as their base type character varying(8); the domain's constraints are not carried",
+    # an array of a domain is its base type's array (a note says so); a column of one keeps it
+    assert [c.domain for c in table.columns] == ["year", "code", None]
+    assert result.schema.domains == (
+        Domain(
+            name="code",
+            base_type="varchar(8)",
+            default=pg_expr("'x'"),
+            not_null=True,
+            # as PostgreSQL prints it back: VALUE cast to text, the type upper() takes
+            checks=(DomainCheck(name="upper", expr=pg_expr("(VALUE)::text = upper((VALUE)::text)")),),
         ),
-        Unsupported("domain", "unused", "not used by any column; not modelled"),
-        Unsupported(
-            "domain",
-            "year",
-            "columns t.y, u.y read as their base type integer; the domain's constraints are not carried",
+        Domain(name="unused", base_type="text"),
+        Domain(
+            name="year", base_type="integer", checks=(DomainCheck(name="year_check", expr=pg_expr("VALUE > 1900")),)
         ),
     )
+    assert result.unsupported == ()
 
 
 def test_partitioned_tables_read_as_plain_and_partitions_are_skipped(conn: psycopg.Connection[Any]) -> None:
@@ -463,8 +490,8 @@ def test_objects_the_model_does_not_hold_are_listed_by_name(conn: psycopg.Connec
              COMMENT ON COLUMN t.a IS 'a column'"""
     result = read(conn, ddl)
     assert [tb.name for tb in result.schema.tables] == ["child", "scratch", "t"]
+    assert [a.label for a in result.schema.aggregates] == ["total(integer)"]  # carried (core/pg_objects.py)
     assert kinds_and_names(result) == [
-        ("aggregate", "total"),
         ("composite type", "pair"),
         ("inheritance", "child"),
         ("range type", "span"),
@@ -620,8 +647,9 @@ def test_introspection_runs_a_fixed_number_of_queries_whatever_the_size(conn: ps
     read(conn, _many_tables(2))
     few = _queries_to_introspect(conn)
     read(conn, _many_tables(40, start=2))
-    # 8 for the model, 1 + 5 for security (core/security.py), 3 for code (core/routines.py)
-    assert (few, _queries_to_introspect(conn)) == (17, 17)
+    # 8 for the model, 1 + 5 for security (core/security.py), 3 for code (core/routines.py),
+    # 4 for domains, sequences, materialized views and aggregates (core/pg_objects.py)
+    assert (few, _queries_to_introspect(conn)) == (21, 21)
 
 
 def test_300_tables_read_back_exactly(conn: psycopg.Connection[Any]) -> None:
@@ -710,22 +738,16 @@ def test_pagila(conn: psycopg.Connection[Any], pg_url: str) -> None:
     assert len(partitions) == 55 and partitions[0] == "payment_p2022_01"
     others = sorted({(u.kind, u.name) for u in result.unsupported if u.kind not in ("partition", "sequence")})
     assert others == [
-        ("aggregate", "group_concat"),
-        ("domain", "bıgınt"),
-        ("domain", "year"),
-        ("materialized view", "rental_by_category"),
         ("partitioning", "payment"),
         ("view", "film_list"),
         ("view", "nicer_but_slower_film_list"),
     ]
-    assert (
-        Unsupported(
-            "domain",
-            "year",
-            "column film.release_year read as its base type integer; the domain's constraints are not carried",
-        )
-        in result.unsupported
-    )
+    # its domains, aggregate and materialized view are carried (core/pg_objects.py)
+    assert [d.name for d in schema.domains] == ["bıgınt", "year"]
+    release_year = next(c for c in film.columns if c.name == "release_year")
+    assert (release_year.type, release_year.domain) == (t("integer"), "year")
+    assert [a.label for a in schema.aggregates] == ["group_concat(text)"]
+    assert [m.name for m in schema.materialized_views] == ["rental_by_category"]
     assert (
         Unsupported("view", "film_list", "reads function group_concat, which mizzle does not model")
         in result.unsupported

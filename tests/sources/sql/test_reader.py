@@ -28,6 +28,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.pg_objects import Domain, DomainCheck, MaterializedView, PgSequence
 from mizzle.core.routines import Extension, Function, Trigger
 from mizzle.core.types import ColumnType, t
 from mizzle.dialects.postgresql.connect import connect
@@ -214,20 +215,14 @@ def test_columns(spec: str, expected: str) -> None:
         ),
         (
             "CREATE SEQUENCE s; CREATE TABLE t (id int DEFAULT nextval('s'))",
-            [
-                "id integer DEFAULT NEXTVAL(CAST('s' AS REGCLASS))",
-                "sequence s: read by the default of t.id; not modelled",
-            ],
+            ["id integer DEFAULT NEXTVAL(CAST('s' AS REGCLASS))"],
         ),
         (
             "CREATE SEQUENCE s;"
             "CREATE TABLE t (id int NOT NULL DEFAULT nextval('public.s'), b int NOT NULL DEFAULT nextval('s'))",
-            [
-                "id integer NOT NULL DEFAULT NEXTVAL(CAST('s' AS REGCLASS))",
-                "sequence s: read by the default of t.b, t.id; not modelled",
-            ],
+            ["id integer NOT NULL DEFAULT NEXTVAL(CAST('s' AS REGCLASS))"],
         ),
-        ("CREATE SEQUENCE s; CREATE TABLE t (id int NOT NULL)", ["id integer NOT NULL", "sequence s: not modelled"]),
+        ("CREATE SEQUENCE s; CREATE TABLE t (id int NOT NULL)", ["id integer NOT NULL"]),
     ],
 )
 def test_a_sequence_the_file_creates_for_one_column_makes_it_serial(ddl: str, expected: list[str]) -> None:
@@ -470,6 +465,48 @@ def test_views(ddl: str, expected: str) -> None:
     assert schema.views == (View(name="v", query=pg_expr(expected)),)
 
 
+def test_domains_sequences_materialized_views_and_aggregates_are_read() -> None:
+    result = parse_ddl(
+        """
+        CREATE DOMAIN "Name" AS character varying(50);
+        CREATE DOMAIN positive AS int DEFAULT 1 NOT NULL CHECK (VALUE > 0) CONSTRAINT small CHECK (VALUE < 100);
+        CREATE SEQUENCE ticket AS integer START WITH 10 INCREMENT 2 NO MAXVALUE CACHE 5;
+        CREATE TABLE t (a positive, b "Name", c public."Name", n bigint DEFAULT nextval('ticket'), o int);
+        ALTER SEQUENCE ticket OWNED BY t.o;
+        CREATE MATERIALIZED VIEW m AS SELECT a FROM t WITH NO DATA;
+        CREATE UNIQUE INDEX mi ON m (a);
+        CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int);
+        """
+    )
+    schema = result.schema
+    assert result.unsupported == ()
+    assert schema.domains == (
+        Domain(name="Name", base_type="varchar(50)"),
+        Domain(
+            name="positive",
+            base_type="integer",
+            default=pg_expr("1"),
+            not_null=True,
+            checks=(
+                DomainCheck(name="positive_check", expr=pg_expr("VALUE > 0")),
+                DomainCheck(name="small", expr=pg_expr("VALUE < 100")),
+            ),
+        ),
+    )
+    table = schema.table("t")
+    assert table is not None
+    assert [c.domain for c in table.columns] == ["positive", "Name", "Name", None, None]
+    assert schema.sequences == (
+        PgSequence(name="ticket", data_type="integer", start=10, increment=2, cache=5, owned_by="t.o"),
+    )
+    assert schema.materialized_views == (
+        MaterializedView(
+            name="m", query="SELECT a FROM t", with_data=False, indexes=("CREATE UNIQUE INDEX mi ON m (a)",)
+        ),
+    )
+    assert [a.label for a in schema.aggregates] == ["total(int)"]
+
+
 def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
     result = parse_ddl(
         """
@@ -484,8 +521,8 @@ def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
     )
     assert [v.name for v in result.schema.views] == ["kept"]
     assert [f.label for f in result.schema.functions] == ["public.f(integer)"]  # carried (core/routines.py)
+    assert [m.name for m in result.schema.materialized_views] == ["m"]  # carried (core/pg_objects.py)
     assert [str(u) for u in result.unsupported] == [
-        "materialized view m: skipped",
         "view calls: reads function f, which mizzle does not model",
         "view reads_calls: reads view calls, which mizzle does not model",
         "view reads_m: reads materialized view m, which mizzle does not model",
@@ -499,7 +536,7 @@ def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
     ("ddl", "reported"),
     [
         ("CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$", ["function app.f: not modelled"]),
-        ("CREATE AGGREGATE agg(text) (SFUNC = textcat, STYPE = text)", ["aggregate agg: not modelled"]),
+        ("CREATE AGGREGATE app.agg(text) (SFUNC = textcat, STYPE = text)", ["aggregate app.agg: not modelled"]),
         (
             "CREATE TRIGGER tr BEFORE UPDATE ON app.t FOR EACH ROW EXECUTE FUNCTION f()",
             ["trigger tr: on app.t; not modelled"],
@@ -508,14 +545,9 @@ def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
         ("CREATE SCHEMA auth; CREATE SCHEMA IF NOT EXISTS public", ["schema auth: only schema public is read"]),
         ("CREATE TABLE app.x (a int)", ["table app.x: outside the public schema; skipped"]),
         (
-            "CREATE MATERIALIZED VIEW m AS SELECT a FROM t WITH NO DATA; CREATE UNIQUE INDEX mi ON m (a)",
-            ["materialized view m: skipped"],
+            "CREATE MATERIALIZED VIEW app.m AS SELECT a FROM t WITH NO DATA",
+            ["materialized view app.m: skipped"],
         ),
-        (
-            "CREATE DOMAIN d AS int; CREATE TABLE x (a d, b public.d)",
-            ["domain d: columns x.a, x.b read as their base type integer; the domain's constraints are not carried"],
-        ),
-        ("CREATE DOMAIN d AS varchar(3) NOT NULL", ["domain d: not used by any column; not modelled"]),
         (
             "CREATE TYPE pair AS (a int, b int); CREATE TYPE r AS RANGE (subtype = float8)",
             ["composite type pair: not modelled", "range type r: not modelled"],
@@ -544,7 +576,7 @@ def test_views_reading_what_the_model_does_not_hold_are_left_out() -> None:
         ("ALTER TABLE t ADD CONSTRAINT ex EXCLUDE USING gist (a WITH =)", ["exclusion constraint t.ex: not modelled"]),
         (
             "CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'x'; COMMENT ON COLUMN t.a IS 'y'",
-            ["comment s: not modelled", "sequence s: not modelled"],
+            ["comment s: not modelled"],
         ),
         ("CREATE FUNCTION f() RETURNS int AS 'SELECT 1' LANGUAGE sql; DROP FUNCTION f()", []),
         ("DO $$ BEGIN CREATE TABLE y (a int); END $$", ["DO block at line 3: not run: what it creates is not read"]),
@@ -742,10 +774,6 @@ _PAGILA_FUNCTIONS = [
     "inventory_in_stock", "last_day", "last_updated", "rewards_report",
 ]  # fmt: skip
 PAGILA_UNSUPPORTED = {
-    ("aggregate", "group_concat"),
-    ("domain", "bıgınt"),
-    ("domain", "year"),
-    ("materialized view", "rental_by_category"),
     ("partitioning", "payment"),
     *(("partition", f"payment_p{y}_{m:02}") for y in range(2022, 2027) for m in range(1, 13) if (y, m) <= (2026, 7)),
     *(("sequence", f"{tb}_{tb}_id_seq") for tb in _PAGILA_SERIALS),
@@ -796,9 +824,11 @@ def test_pagila() -> None:
     # its functions and triggers are carried as the file writes them (core/routines.py)
     assert sorted(f.name for f in schema.functions) == sorted(_PAGILA_FUNCTIONS)
     assert [tr.name for tr in film.triggers] == ["film_fulltext_trigger", "last_updated"]
-    assert str(next(u for u in result.unsupported if u.name == "year")) == (
-        "domain year: column film.release_year read as its base type integer; the domain's constraints are not carried"
-    )
+    release_year = next(c for c in film.columns if c.name == "release_year")
+    assert (release_year.type, release_year.domain) == (t("integer"), "year")  # core/pg_objects.py
+    assert [d.name for d in schema.domains] == ["bıgınt", "year"]
+    assert [a.label for a in schema.aggregates] == ["group_concat(text)"]
+    assert [m.name for m in schema.materialized_views] == ["rental_by_category"]
 
 
 # --- the same schema, loaded into PostgreSQL and introspected --------------------------------
@@ -945,8 +975,14 @@ def _pg_dumps() -> Iterator[str]:
 def _by_identity(schema: Schema) -> dict[str, Any]:
     """The schema with its code known by identity: a file holds a function or trigger as it was
     written, the database as it prints it (push takes the database's text when the two are the
-    same code: `dialects/postgresql/normalise_routines.py`)."""
-    data = schema.model_copy(update={"functions": ()}).to_dict()
+    same code: `dialects/postgresql/normalise_routines.py`). So are a materialized view's
+    query and indexes and an aggregate's definition (`core/pg_objects.py`, carried verbatim):
+    they are known by name here."""
+    data = schema.model_copy(update={"functions": (), "aggregates": ()}).to_dict()
+    for view in data.get("materialized_views", []):
+        view.pop("query", None)
+        view["indexes"] = len(view.get("indexes", []))
+    data["aggregates"] = sorted(a.label.replace("public.", "") for a in schema.aggregates)
     for table in data.get("tables", []):
         table.pop("triggers", None)
     data["code"] = sorted((f.kind, f.label, f.language, f.security_definer, f.volatility) for f in schema.functions)

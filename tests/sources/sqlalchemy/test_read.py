@@ -109,7 +109,7 @@ def test_identity_is_read_as_identity() -> None:
     assert not [u for u in loaded.unsupported if u.kind == "identity column"]
 
 
-def test_a_sequence_of_its_own_is_serial_and_a_shared_one_is_reported(tmp_path: Path) -> None:
+def test_a_sequence_of_its_own_is_serial_and_a_shared_one_is_the_schemas(tmp_path: Path) -> None:
     models = tmp_path / "seq.py"
     models.write_text(
         "from sqlalchemy import Column, Integer, MetaData, Sequence, Table\n"
@@ -125,7 +125,8 @@ def test_a_sequence_of_its_own_is_serial_and_a_shared_one_is_reported(tmp_path: 
     assert [c.type.kind for c in a.columns] == [TypeKind.SERIAL, TypeKind.INTEGER]
     assert b.columns[0].type.kind is TypeKind.INTEGER and b.columns[0].default is None
     notes = {(u.kind, u.name) for u in loaded.unsupported}
-    assert notes == {("sequence", "shared_seq"), ("column default", "a.n"), ("column default", "b.n")}
+    assert notes == {("column default", "a.n"), ("column default", "b.n")}
+    assert [q.name for q in loaded.schema.sequences] == ["shared_seq"]  # core/pg_objects.py
 
 
 def test_a_computed_column_is_a_generated_column(tmp_path: Path) -> None:

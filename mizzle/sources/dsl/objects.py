@@ -1,0 +1,148 @@
+"""PostgreSQL's domains, sequences, materialized views and aggregates in the DSL
+(`mizzle.core.pg_objects`); all four are server-only (SQLite holds none of them).
+
+    from mizzle.dsl import aggregate, domain, integer, materialized_view, sequence, varchar
+
+    Positive = domain("positive", "integer", not_null=True, checks={"positive": "VALUE > 0"})
+    OrderNo = sequence("order_no", start=1000, increment=5, owned_by="orders.no")
+    TuneTotals = materialized_view(
+        "tune_totals",
+        "SELECT tune.title, count(*) AS plays FROM tune GROUP BY tune.title",
+        indexes=["CREATE UNIQUE INDEX tune_totals_title ON public.tune_totals USING btree (title)"],
+    )
+    Total = aggregate("CREATE AGGREGATE total(numeric) (SFUNC = numeric_add, STYPE = numeric)")
+
+    class Stock(Table):
+        qty = integer().domain("positive")   # the domain's base type, kept on PostgreSQL
+
+A materialized view's query and indexes and an aggregate's definition are SQL written as
+PostgreSQL takes it (`mizzle pull` writes PostgreSQL's own text, which reads back equal).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ValidationError
+
+from mizzle.core import model
+from mizzle.core.errors import SchemaError
+from mizzle.core.expr import SqlExpr
+from mizzle.core.pg_objects import Aggregate, Domain, DomainCheck, MaterializedView, PgSequence
+from mizzle.dialects.postgresql.objects_sql import base_type_text
+from mizzle.sources.dsl.code import _dedented, _message
+from mizzle.sources.dsl.columns import sql
+from mizzle.sources.dsl.table import _caller
+
+Item = Domain | PgSequence | MaterializedView | Aggregate
+
+
+class ObjectDecl:
+    """A declared domain, sequence, materialized view or aggregate."""
+
+    __slots__ = ("item", "source")
+
+    def __init__(self, what: str, make: type[Item], **fields: object) -> None:
+        self.source = _caller(3)
+        try:
+            self.item: Item = make(**fields)
+        except ValidationError as err:
+            raise SchemaError(f"{what}: {_message(err)}") from None
+
+
+def _expr(value: str | SqlExpr) -> SqlExpr:
+    return value if isinstance(value, SqlExpr) else sql(value)
+
+
+def domain(
+    name: str,
+    base_type: str,
+    *,
+    default: str | SqlExpr | None = None,
+    not_null: bool = False,
+    checks: dict[str, str | SqlExpr] | None = None,
+) -> ObjectDecl:
+    """CREATE DOMAIN `name` AS `base_type` (PostgreSQL's type text), its DEFAULT (SQL text),
+    NOT NULL, and CHECKs by name (`VALUE` is the value checked)."""
+    found = [DomainCheck(name=n, expr=_expr(e)) for n, e in (checks or {}).items()]
+    return ObjectDecl(
+        f'domain "{name}"',
+        Domain,
+        name=name,
+        base_type=base_type_text(base_type),
+        default=_expr(default) if default is not None else None,
+        not_null=not_null,
+        checks=tuple(found),
+    )
+
+
+def sequence(
+    name: str,
+    *,
+    data_type: Literal["smallint", "integer", "bigint"] = "bigint",
+    start: int | None = None,
+    increment: int | None = None,
+    min_value: int | None = None,
+    max_value: int | None = None,
+    cache: int | None = None,
+    cycle: bool = False,
+    owned_by: str | None = None,
+) -> ObjectDecl:
+    """CREATE SEQUENCE `name` with its options (None: PostgreSQL's default); `owned_by`:
+    `"table.column"`, whose drop drops the sequence. A column default reads it with
+    `sql("nextval('name'::regclass)")`."""
+    decl = ObjectDecl(
+        f'sequence "{name}"',
+        PgSequence,
+        name=name,
+        data_type=data_type,
+        start=start,
+        increment=increment,
+        min_value=min_value,
+        max_value=max_value,
+        cache=cache,
+        cycle=cycle,
+        owned_by=owned_by,
+    )
+    assert isinstance(decl.item, PgSequence)
+    decl.item = decl.item.without_defaults()
+    return decl
+
+
+def materialized_view(name: str, query: str, *, with_data: bool = True, indexes: list[str] | None = None) -> ObjectDecl:
+    """CREATE MATERIALIZED VIEW `name` AS `query` WITH [NO] DATA, and its CREATE INDEX statements."""
+    return ObjectDecl(
+        f'materialized view "{name}"',
+        MaterializedView,
+        name=name,
+        query=_dedented(query),
+        with_data=with_data,
+        indexes=tuple(indexes or ()),
+    )
+
+
+def aggregate(definition: str) -> ObjectDecl:
+    """A CREATE AGGREGATE statement, as PostgreSQL takes it."""
+    return ObjectDecl("aggregate", Aggregate, definition=_dedented(definition))
+
+
+def with_objects(schema: model.Schema, declared: list[ObjectDecl]) -> model.Schema:
+    """`schema` holding the declared objects; a column's domain must be one of them."""
+    items = [d.item for d in declared]
+    domains = tuple(i for i in items if isinstance(i, Domain))
+    names = {d.name for d in domains}
+    for table in schema.tables:
+        for column in table.columns:
+            if column.domain is not None and column.domain not in names:
+                raise SchemaError(f'table "{table.name}", column "{column.name}": no domain "{column.domain}" declared')
+    if not items:
+        return schema
+    return model.Schema(
+        **{
+            **{k: getattr(schema, k) for k in type(schema).model_fields},
+            "domains": domains,
+            "sequences": tuple(i for i in items if isinstance(i, PgSequence)),
+            "materialized_views": tuple(i for i in items if isinstance(i, MaterializedView)),
+            "aggregates": tuple(i for i in items if isinstance(i, Aggregate)),
+        }
+    )
