@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -189,3 +190,88 @@ def test_the_example_of_schema_md_loads(tmp_path: Path) -> None:
     assert [(m.name, m.with_data) for m in schema.materialized_views] == [("stock_totals", True)]
     stock = schema.table("stock")
     assert stock is not None and [c.domain for c in stock.columns] == [None, "positive", None]
+
+
+#: one of each kind, written by hand (PostgreSQL prints it back its own way)
+LOADED = """
+CREATE DOMAIN "Name" AS varchar(50);
+CREATE DOMAIN positive AS integer DEFAULT 1 NOT NULL CONSTRAINT positive_check CHECK (VALUE > 0);
+CREATE SEQUENCE ticket_no AS integer START WITH 1000 INCREMENT BY 5 MAXVALUE 900000 CACHE 10 CYCLE;
+CREATE TABLE stock (id integer PRIMARY KEY, name "Name", qty positive,
+                    ticket integer DEFAULT nextval('ticket_no'), o bigint);
+CREATE SEQUENCE owned_no OWNED BY stock.o;
+CREATE AGGREGATE total(integer) (SFUNC = int4pl, STYPE = integer, INITCOND = '0');
+CREATE MATERIALIZED VIEW stock_totals AS SELECT name, total(qty) AS qty FROM stock GROUP BY name;
+CREATE UNIQUE INDEX stock_totals_name ON stock_totals (name);
+CREATE MATERIALIZED VIEW stock_names AS SELECT name FROM stock_totals WITH NO DATA;
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fmt", ["py", "sql"])
+def test_pull_export_apply_is_identical_and_push_after_pull_does_nothing(fmt: str, tmp_path: Path) -> None:
+    from tests.catalog import diff, snapshot
+    from tests.pg import fresh_database
+    from tests.test_corpus_roundtrip import mizzle
+
+    with fresh_database("pgo") as original, fresh_database("pgocopy") as copy:
+        with psycopg.connect(original, autocommit=True) as conn:
+            conn.execute(LOADED)
+        schema_file = tmp_path / f"schema.{fmt}"
+        pulled = mizzle("pull", "--db", original, "--out", schema_file)
+        assert pulled.returncode == 0, pulled.stderr
+        assert "not carried" not in pulled.stderr and "not modelled" not in pulled.stderr, pulled.stderr
+        exported = mizzle("export", "--dialect", "postgresql", "--schema", schema_file)
+        assert exported.returncode == 0, exported.stderr
+        with psycopg.connect(copy, autocommit=True) as conn:
+            conn.execute(exported.stdout)
+        before, after = snapshot(original), snapshot(copy)
+        assert diff(before, after) == []
+        kinds = {kind for kind, _ in after}
+        assert {"domain", "domain column", "sequence", "materialized view", "aggregate"} <= kinds
+        assert after[("sequence", "ticket_no")] == ["integer", 1000, 5, 1, 900000, 10, True, None]
+        assert after[("sequence", "owned_no")][-1] == "stock.o"
+        assert after[("materialized view", "stock_names")][1] is False  # WITH NO DATA
+
+        (tmp_path / "mizzle.toml").write_text(f'schema = "schema.{fmt}"\ndialects = ["postgresql", "sqlite"]\n')
+        dry = mizzle_in(tmp_path, "push", "--db", original, "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert "CREATE" not in dry.stdout and "ALTER" not in dry.stdout and "DROP" not in dry.stdout, dry.stdout
+
+        # the SQLite side: the tables alone, applied and read back
+        sqlite_ddl = mizzle("export", "--dialect", "sqlite", "--schema", schema_file)
+        assert sqlite_ddl.returncode == 0, sqlite_ddl.stderr
+        conn = sqlite3.connect(tmp_path / "device.db")
+        try:
+            conn.executescript(sqlite_ddl.stdout)
+            declared = [(r[1], r[2], r[4]) for r in conn.execute("PRAGMA table_info(stock)")]
+            assert [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == [
+                "stock"
+            ]
+        finally:
+            conn.close()
+        # base types (as mizzle writes them for SQLite), no nextval default
+        assert [(name, default) for name, _, default in declared] == [
+            ("id", None),
+            ("name", None),
+            ("qty", None),
+            ("ticket", None),
+            ("o", None),
+        ]
+        assert [declared_type for _, declared_type, _ in declared] == DECLARED_ON_SQLITE
+
+
+#: a sole integer primary key is INT there (not the rowid alias INTEGER PRIMARY KEY)
+DECLARED_ON_SQLITE = ["INT", "VARCHAR(50)", "INTEGER", "INTEGER", "BIGINT"]
+
+
+def mizzle_in(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "mizzle"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=folder,
+    )
