@@ -51,14 +51,16 @@ def test_pull_writes_a_schema_that_loads_back_to_the_database_schema(
 def test_pull_names_what_it_does_not_carry_and_writes_the_rest(mizzle: Mizzle, tmp_path: Path, pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE t (id integer PRIMARY KEY)")
+        conn.execute("CREATE TYPE pair AS (a int, b int)")
         conn.execute("CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int)")
         conn.execute("CREATE FUNCTION answer() RETURNS integer LANGUAGE sql AS $$ SELECT 42 $$")
     result = mizzle("pull", "--db", pg_url, "--out", tmp_path / "s.py")
     assert result.code == 0, result.err
-    assert result.err.startswith("warning: not carried by mizzle (1): aggregate total")
+    assert result.err.startswith("warning: not carried by mizzle (1): composite type pair")
     schema = load_schema(tmp_path / "s.py").schema
     assert [t.name for t in schema.tables] == ["t"]
     assert [f.name for f in schema.functions] == ["answer"]  # a function is carried (core/routines.py)
+    assert [a.label for a in schema.aggregates] == ["total(integer)"]  # so is an aggregate (core/pg_objects.py)
 
 
 def test_force_overwrites_an_existing_file(mizzle: Mizzle, tmp_path: Path) -> None:
