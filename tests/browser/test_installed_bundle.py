@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.harness import NODE_MODULES, REPO
+from tests.browser.harness import NODE_MODULES, PAGES, REPO
 from tests.browser.server import StaticServer
 
 SCHEMA_V1 = """from mizzle.dsl import Table, serial, text
@@ -232,3 +232,39 @@ def test_a_stale_manifest_is_refused_before_pyodide_starts(
             "Cache-Control: no-cache)"
         )
     assert not [u for u in requests if "pyodide" in u]
+
+
+def test_after_a_deploy_the_manifest_is_fetched_again_whatever_the_cache_holds(
+    installed: Installed, chromium: Browser
+) -> None:
+    # A host that lets browsers cache everything for an hour (no per-file headers): a plain
+    # fetch() after a deploy gets the old manifest from the cache, loadMizzle revalidates it.
+    with StaticServer({"/pages/": PAGES, "/deploy/": installed.old}, cache=True) as server:
+        # No routing here: Playwright's request routing turns Chromium's HTTP cache off, and the
+        # cache is what this test is about. Chromium's --host-resolver-rules still keep every
+        # request on 127.0.0.1.
+        context = chromium.new_context()
+        try:
+            page = context.new_page()
+            page.goto(server.url("/pages/blank.html"))
+            plain = """async () => (await (await fetch("/deploy/manifest.json")).json()).head"""
+            assert page.evaluate(plain) == installed.heads[0]
+            server.mount("/deploy/", installed.bundle)  # the deploy
+            assert page.evaluate(plain) == installed.heads[0]  # stale: the browser's cached copy
+
+            def manifests() -> int:
+                return sum(r.path == "/deploy/manifest.json" for r in server.requests)
+
+            assert manifests() == 1
+            error = page.evaluate(
+                """async () => {
+                    const { loadMizzle } = await import("/deploy/mizzle.js?after-deploy");
+                    // no Pyodide at /nowhere/: loading stops right after the manifest was accepted
+                    try { await loadMizzle({ bundleURL: "/deploy/", indexURL: "/nowhere/" }); }
+                    catch (err) { return err.message; }
+                }"""
+            )
+            assert manifests() == 2
+            assert "older than the app" not in error and "/nowhere/pyodide.mjs" in error
+        finally:
+            context.close()
