@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+import mizzle.wasm
 from mizzle.core.migrations import MigrationFolder
 from mizzle.wasm.bundle import default_cache, model_wheels, prefetch_command
 from mizzle.wasm.wheel import write_wheel
@@ -154,3 +156,12 @@ def test_mizzles_wheel_is_the_same_bytes_every_time(tmp_path: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
     record = zipfile.ZipFile(first).read("mizzle-0.1.0.dist-info/RECORD").decode()
     assert "mizzle/wasm/static/mizzle.d.ts,sha256=" in record
+
+
+def test_every_export_of_mizzle_js_has_a_type_in_mizzle_d_ts() -> None:
+    static = Path(mizzle.wasm.__file__).parent / "static"
+    exported = re.compile(r"^export (?:declare )?(?:async )?(?:class|function|const|let) (\w+)", re.MULTILINE)
+    script = set(exported.findall((static / "mizzle.js").read_text()))
+    types = set(exported.findall((static / "mizzle.d.ts").read_text()))
+    assert script == types
+    assert {"loadMizzle", "MizzleError", "bundledHead", "idbImage"} <= script
