@@ -192,13 +192,19 @@ def test_the_bundle_of_an_installed_mizzle_loads_in_chromium_and_upgrades(
             const mz = await loadMizzle({ bundleURL: "/installed/" });   // Pyodide: /installed/pyodide/
             const upgraded = await mz.upgrade("/data/app.db");
             const tables = await mz.tables("/data/app.db");
-            return { bundledHead, upgraded, tables: tables.map((t) => [t.name, t.columns]) };
+            const schema = await mz.schema().then(() => "loaded", (err) => [err.name, err.message]);
+            return { bundledHead, upgraded, tables: tables.map((t) => [t.name, t.columns]), schema };
         }"""
     )
     v1, v2 = served.heads
     assert result["bundledHead"] == v2
     assert (result["upgraded"]["from"], result["upgraded"]["to"], result["upgraded"]["applied"]) == (None, v2, [v1, v2])
     assert result["tables"] == [["tune", ["id", "title", "key"]]]
+    # bundled without --with-model: the upgrade path needs no model wheel, mz.schema() says what to do
+    assert result["schema"] == [
+        "MizzleError",
+        "mz.schema() needs the model wheels: bundle with `mizzle bundle --with-model`",
+    ]
     pyodide = [u for u in requests if "pyodide.asm.wasm" in u]
     assert pyodide == [static_server.url("/installed/pyodide/pyodide.asm.wasm")]
     wheels = json.loads((served.bundle / "wheels.json").read_text())
