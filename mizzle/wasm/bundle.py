@@ -226,7 +226,8 @@ def write_bundle(
         _check_pyodide(pyodide)
     _check_replaceable(out)
     model = model_wheels(cache or default_cache(), model_wheels_dir) if with_model else []
-    staging = out.parent / f".{out.name}.new-{secrets.token_hex(4)}"
+    target = out.resolve()  # `.` or `..` have no name to put beside
+    staging = target.parent / f".{target.name}.new-{secrets.token_hex(4)}"
     try:
         staging.mkdir()
     except OSError as err:
@@ -234,7 +235,7 @@ def write_bundle(
     try:
         wheels = _write_wheels(staging, wheel, model)
         _write_files(staging, manifest, wheels, pyodide)
-        _swap(staging, out)
+        _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -247,6 +248,8 @@ def _check_replaceable(out: Path) -> None:
     """A bundle replaces the whole folder `out`: refuse a folder that holds something else."""
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise MizzleError(f"cannot write the bundle into {out}: it is not a folder")
+    if Path.cwd().is_relative_to(out.resolve()):
+        raise MizzleError(f"cannot write the bundle into {out}: it holds the working directory, and is replaced whole")
     if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
         raise MizzleError(
             f"will not replace {out}: it is not a bundle (no manifest.json), and a bundle replaces the whole folder"

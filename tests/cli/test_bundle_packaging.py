@@ -165,3 +165,18 @@ def test_every_export_of_mizzle_js_has_a_type_in_mizzle_d_ts() -> None:
     types = set(exported.findall((static / "mizzle.d.ts").read_text()))
     assert script == types
     assert {"loadMizzle", "MizzleError", "bundledHead", "idbImage"} <= script
+
+
+def test_the_working_directory_is_never_replaced(
+    tmp_path: Path, mizzle: Mizzle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside = tmp_path / "bundle" / "demo"
+    inside.mkdir(parents=True)
+    (tmp_path / "bundle" / "manifest.json").write_text("{}")  # looks like a bundle
+    monkeypatch.chdir(inside)
+    result = mizzle("--config", EXAMPLE / "mizzle.toml", "bundle", "--out", "..")
+    assert (
+        result.error_line
+        == "error: cannot write the bundle into ..: it holds the working directory, and is replaced whole"
+    )
+    assert sorted(p.name for p in (tmp_path / "bundle").iterdir()) == ["demo", "manifest.json"]
