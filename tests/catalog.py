@@ -91,6 +91,12 @@ WHERE n.nspname = ANY (%(schemas)s)
                   JOIN pg_attrdef ad ON ad.adrelid = d.refobjid AND ad.adnum = d.refobjsubid
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
                     AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%')
+  -- nor one named as a serial's, read by that column's default (old pg_dump output leaves it unowned)
+  AND NOT EXISTS (SELECT 1 FROM pg_attrdef ad
+                  JOIN pg_class t ON t.oid = ad.adrelid
+                  JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                  WHERE t.relnamespace = c.relnamespace AND c.relname = t.relname || '_' || a.attname || '_seq'
+                    AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%%')
 """
 
 _MATERIALIZED_VIEWS = """
