@@ -248,4 +248,6 @@ def _counts(schema: Schema) -> str:
         parts.append(plural(len(schema.enums), "enum"))
     if schema.views:
         parts.append(plural(len(schema.views), "view"))
+    if schema.virtual_tables:
+        parts.append(plural(len(schema.virtual_tables), "virtual table"))
     return ", ".join(parts)

@@ -33,6 +33,7 @@ from mizzle.core.expr import SqlExpr, qualify_single_table_columns
 from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
 from mizzle.core.security import Security
 from mizzle.core.types import ColumnType
+from mizzle.core.virtual_tables import VirtualTable
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
 _SERIAL_KINDS = frozenset({"serial", "bigserial"})
@@ -411,8 +412,10 @@ class Schema(_Frozen):
     #: PostgreSQL's functions and procedures and extensions, verbatim (`core/routines.py`)
     functions: tuple[Function, ...] = ()
     extensions: tuple[Extension, ...] = ()
+    #: device-only: SQLite's virtual tables (FTS5...), verbatim (`core/virtual_tables.py`)
+    virtual_tables: tuple[VirtualTable, ...] = ()
 
-    @field_validator("tables", "enums", "views", "extensions")
+    @field_validator("tables", "enums", "views", "extensions", "virtual_tables")
     @classmethod
     def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
         return _by_name(v)

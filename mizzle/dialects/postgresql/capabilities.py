@@ -55,8 +55,11 @@ def capability_problems(schema: Schema) -> list[str]:
 
 
 def project(schema: Schema) -> tuple[Schema, list[str]]:
-    """PostgreSQL holds the model as it is, no notes; only triggers given for SQLite alone
-    are not there, and the others without their SQLite text."""
+    """PostgreSQL holds the model as it is, no notes; only what is SQLite's alone is not
+    there (its virtual tables, triggers given for SQLite alone), and the other triggers
+    without their SQLite text."""
+    if schema.virtual_tables:
+        schema = schema.model_copy(update={"virtual_tables": ()})
     if not any(t.triggers for t in schema.tables):
         return schema, []
     tables = []

@@ -243,7 +243,7 @@ class _Holder:
                 )
         views = tuple(v.model_copy(update={"query": self.expr(v.query, f'view "{v.name}"')}) for v in schema.views)
         # A new Schema, not model_copy(): a copy would keep the original's cached table lookup.
-        return Schema(tables=tables, enums=tuple(enums), views=views)
+        return Schema(tables=tables, enums=tuple(enums), views=views, virtual_tables=schema.virtual_tables)
 
 
 def sqlite_triggers(table: Table) -> tuple[Trigger, ...]:

@@ -191,8 +191,9 @@ def render_schema(schema: Schema) -> list[str]:
     """Every statement creating `schema` in an empty SQLite database: the schema as SQLite
     holds it (`capabilities.project`; expressions are carried once, here), tables in
     foreign-key order with every foreign key inline, then indexes, then views (each after
-    the views it reads), then the sync tables' support tables and triggers, then the app's
-    triggers given for SQLite. Enums have no statement: each enum column carries its CHECK;
+    the views it reads), then the sync tables' support tables and triggers, then the virtual
+    tables (FTS5...) as written, then the app's triggers given for SQLite (which may write
+    them). Enums have no statement: each enum column carries its CHECK;
     PostgreSQL's functions and extensions have none either."""
     problems = capability_problems(schema)
     if problems:
@@ -204,5 +205,6 @@ def render_schema(schema: Schema) -> list[str]:
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(held.views)]
+    statements += [v.sqlite for v in held.virtual_tables]
     statements += [tr.sqlite for t in tables for tr in t.triggers if tr.sqlite is not None]
     return statements
