@@ -260,6 +260,10 @@ class _Introspector:
             self._column(name, row, enum_of.get(row.name), rowid_alias and row.pk == 1, sole and row.pk == 1)
             for row in rows
         ]
+        if not rowid_alias and not without_rowid:
+            # SQLite lets a key column declared without NOT NULL hold NULL: kept knowingly
+            null_keys = {r.name for r in pk_rows if not r.notnull}
+            columns = [c.model_copy(update={"sqlite_null_key": True}) if c.name in null_keys else c for c in columns]
         columns = [c.model_copy(update={"generated": generated[c.name]}) if c.name in generated else c for c in columns]
         for col, collation in text.collations.items():
             if collation.upper() != "BINARY":

@@ -113,7 +113,7 @@ def _column_tree(table: Table, column: Column, schema: Schema) -> exp.ColumnDef:
     return ddl.column_def(
         column.name,
         declared,
-        nullable=column.nullable,
+        nullable=column.nullable or column.sqlite_null_key,  # SQLite's NULL key: declared as it was
         default=default_sql(column, table_name=table.name),
         checks=_enum_check(table, column, schema),
         generated=_generated_sql(table, column),

@@ -192,6 +192,7 @@ class _TableBuilder:
                 sqlite_type=spec.sqlite_type,
                 sqlite_default=spec.sqlite_default,
                 sqlite_autoincrement=spec.sqlite_autoincrement,
+                sqlite_null_key=spec.sqlite_null_key,
                 identity=spec.identity,
                 generated=spec.generated,
             )

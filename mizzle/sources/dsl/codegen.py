@@ -431,6 +431,8 @@ class _Writer:
             sqlite.append(Kw("default", Str(c.sqlite_default)))
         if c.sqlite_autoincrement:
             sqlite.append(Kw("autoincrement", Code("True")))
+        if c.sqlite_null_key:
+            sqlite.append(Kw("null_key", Code("True")))
         if sqlite:
             expr = method(expr, "sqlite", *sqlite)
         for f in p.column_fks:

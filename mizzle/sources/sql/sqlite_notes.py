@@ -39,7 +39,12 @@ from mizzle.core.virtual_tables import VirtualTable
 
 PREFIX = "-- mizzle:sqlite "
 _LINE = re.compile(r"^-- mizzle:sqlite (?P<json>\{.*\})[ \t]*$", re.M)
-_FIELDS = {"type": "sqlite_type", "default": "sqlite_default", "autoincrement": "sqlite_autoincrement"}
+_FIELDS = {
+    "type": "sqlite_type",
+    "default": "sqlite_default",
+    "autoincrement": "sqlite_autoincrement",
+    "null_key": "sqlite_null_key",
+}
 
 
 def _named(table: Table) -> list[Any]:
@@ -112,10 +117,12 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
         t = schema.table(table)
         if t is None or t.column(column) is None:
             raise SchemaError(f'{where}: mizzle:sqlite names column "{table}.{column}", which the file does not create')
-        if not all(isinstance(payload.get(k, ""), str) for k in ("type", "default")) or not isinstance(
-            payload.get("autoincrement", False), bool
+        if not all(isinstance(payload.get(k, ""), str) for k in ("type", "default")) or not all(
+            isinstance(payload.get(k, False), bool) for k in ("autoincrement", "null_key")
         ):
-            raise SchemaError(f"{where}: mizzle:sqlite type and default are text, autoincrement true or false")
+            raise SchemaError(
+                f"{where}: mizzle:sqlite type and default are text, autoincrement and null_key true or false"
+            )
         notes.setdefault(table, {})[column] = payload
     if virtual:
         schema = schema.model_copy(update={"virtual_tables": (*schema.virtual_tables, *virtual)})
