@@ -140,3 +140,14 @@ def test_a_null_key_survives_a_pull_to_sql(loose: Path, tmp_path: Path) -> None:
     assert '{"table": "setting", "column": "key", "null_key": true}' in out.read_text()
     back = load_schema(out).schema
     assert back.table("setting").column("key").sqlite_null_key  # type: ignore[union-attr]
+
+
+def test_sqlite_only_column_facts_are_no_difference_on_postgresql(loose: Path, tmp_path: Path, pg_url: str) -> None:
+    config, folder = _project(tmp_path)
+    pull(parse_url(f"sqlite:///{loose}"), config.schema)  # type: ignore[arg-type]
+    text = config.schema.read_text()  # type: ignore[union-attr]
+    config.schema.write_text(text.replace("value = text()", 'value = text().sqlite(type="VARCHAR(9)")'))  # type: ignore[union-attr]
+    generate(config, "init")
+    migrate(parse_url(pg_url), folder)
+    # PostgreSQL holds neither the NULL key nor the declared type: push and check see nothing
+    assert not push(config, parse_url(pg_url), dry_run=True).plan.operations
