@@ -145,3 +145,36 @@ def test_adopt_and_baseline_follow_the_configs_table_filter(tmp_path: Path) -> N
     assert any("legacy_log" in line for line in err.value.differences)
     done = baseline(parse_url(f"sqlite:///{other}"), folder, tables=filtered)
     assert done.recorded == ("0001_adopted",)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_key_to_a_table_the_filter_leaves_out_is_adopted_as_a_reference(
+    tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    ddl = [
+        "CREATE TABLE legacy_owner (id integer PRIMARY KEY, name text)",
+        "CREATE TABLE tune (id integer PRIMARY KEY, owner_id integer REFERENCES legacy_owner (id) ON DELETE CASCADE)",
+        "INSERT INTO legacy_owner VALUES (1, 'a')",
+        "INSERT INTO tune VALUES (1, 1)",
+    ]
+    if dialect == "sqlite":
+        url_text = f"sqlite:///{tmp_path / 'app.db'}"
+        conn = sqlite3.connect(tmp_path / "app.db")
+        for s in ddl:
+            conn.execute(s)
+        conn.commit()
+        conn.close()
+    else:
+        url_text = request.getfixturevalue("pg_url")
+        with psycopg.connect(url_text, autocommit=True) as pg:
+            for s in ddl:
+                pg.execute(s.encode())
+    config = _config(tmp_path, dialect, TableFilter.from_patterns(["!legacy_*"]))
+    adopt(config, parse_url(url_text))
+    made = MigrationFolder(tmp_path / "migrations").migrations()[0]
+    (fk,) = made.snapshot().table("tune").foreign_keys  # type: ignore[union-attr]
+    assert (fk.ref_schema, fk.ref_table, fk.on_delete) == ("public", "legacy_owner", "cascade")
+    text = (made.path / f"{dialect}.sql").read_text()
+    assert "CREATE TABLE legacy_owner" not in text and "DROP" not in text
+    expected = "REFERENCES legacy_owner (id)" if dialect == "sqlite" else "REFERENCES public.legacy_owner (id)"
+    assert expected in text

@@ -167,7 +167,11 @@ def create_table_sql(table: Table, schema: Schema) -> str:
         elements.append(ddl.primary_key_sql(table.primary_key, DIALECT))
     elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
     elements += [_check_sql(table, check) for check in table.checks]
-    elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in table.foreign_keys]
+    # SQLite has one schema: a reference to a table the project leaves out is unqualified there
+    elements += [
+        ddl.foreign_key_sql(fk if fk.ref_schema is None else fk.model_copy(update={"ref_schema": None}), DIALECT)
+        for fk in table.foreign_keys
+    ]
     return ddl.create_table_text(ddl.name_sql(table.name, DIALECT), elements)
 
 
