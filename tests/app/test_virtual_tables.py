@@ -153,3 +153,35 @@ def test_a_virtual_table_statement_must_make_the_table_it_names(tmp_path: Path) 
 
     with pytest.raises(SchemaError, match='virtual table a: its statement creates "b"'):
         load_schema(schema)
+
+
+def test_an_external_content_index_reads_the_rebuilt_table(tmp_path: Path) -> None:
+    """`content='messages'`: the index keeps no text, it reads messages by rowid; a rebuild of
+    messages (its INTEGER PRIMARY KEY copied) leaves the index reading the same rows."""
+    db = _db(
+        tmp_path / "app.db",
+        [
+            "CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE VIRTUAL TABLE msg_fts USING fts5(body, content='messages', content_rowid='id')",
+            "CREATE TRIGGER msg_ai AFTER INSERT ON messages BEGIN "
+            "INSERT INTO msg_fts (rowid, body) VALUES (new.id, new.body); END",
+            "INSERT INTO messages (id, body) VALUES (10, 'alpha words'), (20, 'beta words')",
+        ],
+    )
+    config, _ = _project(tmp_path, ("sqlite",))
+    url = parse_url(f"sqlite:///{db}")
+    pull(url, config.schema)  # type: ignore[arg-type]
+    text = config.schema.read_text()  # type: ignore[union-attr]
+    config.schema.write_text(
+        text.replace("body = text().not_null()", "body = text().not_null().check('length(body) > 0')")
+    )  # type: ignore[union-attr]
+    assert push(config, url).applied
+    conn = sqlite3.connect(db)
+    try:
+        assert "CHECK" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
+        found = conn.execute("SELECT rowid, body FROM msg_fts WHERE msg_fts MATCH 'words' ORDER BY rowid").fetchall()
+        assert found == [(10, "alpha words"), (20, "beta words")]
+        conn.execute("INSERT INTO messages (id, body) VALUES (30, 'gamma words')")  # the trigger made again
+        assert [r[0] for r in conn.execute("SELECT rowid FROM msg_fts WHERE msg_fts MATCH 'gamma'")] == [30]
+    finally:
+        conn.close()
