@@ -315,5 +315,4 @@ def push(
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema` has objects in: the ones
     a comparison reads from the database besides the default schema."""
-    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return qualified.schemas_of(names)
+    return qualified.schemas_in(schema)

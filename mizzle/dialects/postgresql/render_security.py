@@ -12,15 +12,15 @@ from typing import Any
 
 from mizzle.core.quoting import text_literal
 from mizzle.core.security import PUBLIC, Comment, DefaultPrivilege, Grant, Policy, RowSecurity, Security
-from mizzle.dialects.ddl_trees import quote_ident
+from mizzle.dialects.ddl_trees import quote_ident, relation_sql
 
 Item = Any  # one of core.security's items
 
 
 def qualified(name: str) -> str:
-    """An object of the managed schema (items never name another schema's: a name with a
-    dot is one name, quoted whole)."""
-    return quote_ident(name)
+    """An object by its model name: bare in the default schema, `basejump.accounts` in one of
+    the app's other schemas (`core/qualified.py`), each part quoted as needed."""
+    return relation_sql(name, "postgres")
 
 
 def role(name: str) -> str:
@@ -38,6 +38,8 @@ def _object(on: str, name: str, column: str | None) -> str:
         return f"FUNCTION {_function(name)}"
     if on == "column":
         return f"TABLE {qualified(name)}"
+    if on == "schema":
+        return f"SCHEMA {quote_ident(name)}"
     return f"{on.upper()} {qualified(name)}"
 
 
@@ -163,6 +165,8 @@ def _comment(c: Comment, text: str) -> str:
         target = f"COLUMN {qualified(c.object)}.{quote_ident(c.column)}"
     elif c.on == "function":
         target = f"FUNCTION {_function(c.object)}"
+    elif c.on == "schema":
+        target = f"SCHEMA {quote_ident(c.object)}"
     else:
         target = f"{c.on.upper()} {qualified(c.object)}"
     return f"COMMENT ON {target} IS {text}"
