@@ -92,9 +92,13 @@ def compare(db: MigrationDatabase, conn: Any, schema: Schema, tables: TableFilte
     dialect = get_dialect(db.dialect)
     introspected = dialect.introspect(conn, schema_names(schema))
     target, _ = dialect.project(schema)
-    return Comparison(
-        db.dialect, tables.apply(introspected.schema), tables.apply(target), introspected.unsupported, tables
-    )
+    found = introspected.schema
+    if db.dialect == "postgresql":
+        # names PostgreSQL cut to 63 bytes are read back as the schema declares them
+        from mizzle.dialects.postgresql.long_names import restore
+
+        found = restore(found, target)
+    return Comparison(db.dialect, tables.apply(found), tables.apply(target), introspected.unsupported, tables)
 
 
 def prepare(
