@@ -96,3 +96,24 @@ def test_code_and_security_of_an_apps_schema_push_and_pull_back(tmp_path: Path) 
         assert back.security == mine.security
         member = back.table("app.member")
         assert member is not None and [t.name for t in member.triggers] == ["member_touch"]
+
+
+@pytest.mark.postgres
+def test_pull_names_a_schema_another_role_owns(tmp_path: Path) -> None:
+    """The schema's owner is not carried (the role that runs the migration owns what it
+    creates): pull says so for a schema another role owns, rather than dropping it silently."""
+    with fresh_database("appowner") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "DO $$ BEGIN CREATE ROLE mz_sec_reader; "
+                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            )
+            conn.execute("CREATE SCHEMA theirs AUTHORIZATION mz_sec_reader")
+            conn.execute("CREATE TABLE theirs.t (id integer PRIMARY KEY)")
+        pulled = mizzle(tmp_path, "pull", "--db", url, "--schemas", "public,theirs", "-o", "pulled.sql")
+        assert pulled.returncode == 0, pulled.stderr
+        warning = " ".join(pulled.stderr.split())
+        assert (
+            "schema theirs: owned by mz_sec_reader: the owner is not carried (the role that migrates owns it)"
+            in warning
+        ), pulled.stderr

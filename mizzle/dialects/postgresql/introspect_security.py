@@ -167,6 +167,8 @@ class SecurityRows:
     #: namespace oid → the prefix of its objects' model names ("" for the default schema,
     #: `basejump.` for one of the app's other schemas)
     prefixes: dict[int, str]
+    #: (schema, owner) of the app's other schemas another role owns
+    owners: list[tuple[str, str]]
     row_security: list[tuple[Any, ...]]
     policies: list[tuple[Any, ...]]
     grants: list[tuple[Any, ...]]
@@ -183,6 +185,12 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
     )
     assert schema_name in found  # read_catalog checked it exists
     prefixes = {int(oid): "" if name == schema_name else f"{name}." for name, oid in found.items()}
+    # the app's other schemas owned by another role than the one reading (and migrating)
+    owners = conn.execute(
+        "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
+        " WHERE nspname = ANY (%s) AND nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        (list(others),),
+    ).fetchall()
     params = {"ns": list(prefixes)}
 
     def rows(query: str) -> list[tuple[Any, ...]]:
@@ -192,6 +200,7 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
 
     return SecurityRows(
         prefixes=prefixes,
+        owners=[(str(n), str(o)) for n, o in owners],
         row_security=rows(ROW_SECURITY),
         policies=rows(POLICIES),
         grants=rows(GRANTS),
@@ -210,7 +219,10 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
     indexes |= {(qualified.schema_of(t.name), u.name) for t in schema.tables for u in t.uniques}
     indexes |= {(qualified.schema_of(t.name), t.primary_key.name) for t in schema.tables if t.primary_key}
     enums = {e.name for e in schema.enums}
-    notes: list[Unsupported] = []
+    notes = [
+        Unsupported("schema", name, f"owned by {owner}: the owner is not carried (the role that migrates owns it)")
+        for name, owner in rows.owners
+    ]
     items: list[Any] = [
         RowSecurity(table=prefix[ns] + t, forced=forced)
         for ns, t, forced in rows.row_security
