@@ -101,7 +101,8 @@ WITH objects AS (
     AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass
                     AND e.objid = p.oid AND e.deptype = 'e')
 )
-SELECT o.ns, o.kind, o.object, o.col, {_ROLE.format("a.grantee")} AS grantee, a.privilege_type, a.is_grantable
+SELECT o.ns, o.kind, o.object, o.col, {_ROLE.format("a.grantee")} AS grantee, a.privilege_type, a.is_grantable,
+       false AS revoked
 FROM objects o, aclexplode(o.acl) a
 WHERE a.grantee <> o.owner
   AND NOT EXISTS (SELECT 1 FROM aclexplode(acldefault(o.deftype::"char", o.owner)) d
@@ -116,6 +117,17 @@ WHERE a.grantee <> o.owner
                     AND da.defaclobjtype = o.defacltype::"char"
                     AND d.grantee = a.grantee AND d.privilege_type = a.privilege_type
                     AND d.is_grantable = a.is_grantable)
+UNION ALL
+-- functions PUBLIC may not run (REVOKE EXECUTE ... FROM PUBLIC), unless the owner's default
+-- privileges for every schema took it away from all its new functions
+SELECT o.ns, o.kind, o.object, NULL, 'PUBLIC', 'EXECUTE', false, true
+FROM objects o
+WHERE o.kind = 'function'
+  AND NOT EXISTS (SELECT 1 FROM aclexplode(o.acl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+  AND NOT EXISTS (SELECT 1 FROM pg_default_acl da
+                  WHERE da.defaclrole = o.owner AND da.defaclnamespace = 0 AND da.defaclobjtype = 'f'
+                    AND NOT EXISTS (SELECT 1 FROM aclexplode(da.defaclacl) d
+                                    WHERE d.grantee = 0 AND d.privilege_type = 'EXECUTE'))
 """
 
 #: default privileges for every schema (namespace 0) replace the built-in default, so their
@@ -241,12 +253,11 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
                     check=check,
                 )
             )
-    for ns, kind, obj, col, grantee, privilege, grantable in rows.grants:
+    for ns, kind, obj, col, grantee, privilege, grantable, revoked in rows.grants:
         name = obj if kind == "schema" else prefix[ns] + obj
         if kind in ("schema", "sequence", "function") or name in relations:
-            items.append(
-                Grant(on=kind, object=name, column=col, grantee=grantee, privilege=privilege, grantable=grantable)
-            )
+            grant = Grant(on=kind, object=name, column=col, grantee=grantee, privilege=privilege, grantable=grantable)
+            items.append(grant.model_copy(update={"revoked": True}) if revoked else grant)
     for role, nspname, objtype, grantee, privilege, grantable, revoked in rows.default_privileges:
         items.append(
             DefaultPrivilege(

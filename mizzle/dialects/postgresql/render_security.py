@@ -63,7 +63,7 @@ def create(item: Item) -> list[str]:
     if isinstance(item, Policy):
         return [_create_policy(item)]
     if isinstance(item, Grant):
-        return [_grant(item, item.grantable)]
+        return [_revoke(item) if item.revoked else _grant(item, item.grantable)]
     if isinstance(item, DefaultPrivilege):
         return [_default(item, grant=not item.revoked)]
     assert isinstance(item, Comment)
@@ -78,7 +78,7 @@ def remove(item: Item) -> list[str]:
     if isinstance(item, Policy):
         return [f"DROP POLICY {quote_ident(item.name)} ON {qualified(item.table)}"]
     if isinstance(item, Grant):
-        return [_revoke(item)]
+        return [_grant(item, False) if item.revoked else _revoke(item)]
     if isinstance(item, DefaultPrivilege):
         return [_default(item, grant=item.revoked)]
     assert isinstance(item, Comment)
@@ -93,6 +93,8 @@ def change(old: Item, new: Item) -> list[str]:
     if isinstance(new, Policy):
         return [_alter_policy(old, new)]
     if isinstance(new, Grant):
+        if new.revoked != old.revoked:
+            return create(new)
         if new.grantable:
             return [_grant(new, True)]
         return [_revoke(new, grant_option=True)]

@@ -68,6 +68,8 @@ class GrantDecl:
     grant_option: bool
     #: (target, object) for a module-level grant; None on a table (`__grants__`)
     on: tuple[str, str] | None
+    #: PostgreSQL's default privilege taken away instead (`REVOKE ... FROM PUBLIC`)
+    revoked: bool = False
 
 
 def grant(
@@ -79,16 +81,24 @@ def grant(
     sequence: str | None = None,
     view: str | None = None,
     function: str | None = None,
+    revoked: bool = False,
 ) -> GrantDecl:
     """Privileges (`"select"`, ..., or `"all"`) given to roles: on the table in `__grants__`
     (on some of its columns with `columns=`); on a schema, sequence, view or function in
-    ServerOnly (a function with its argument types: `function="basejump.is_set(field_name text)"`)."""
+    ServerOnly (a function with its argument types: `function="basejump.is_set(field_name text)"`).
+    `revoked=True` takes away what PostgreSQL gives by default: `grant("execute",
+    function="f()", to="PUBLIC", revoked=True)` is `REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC`."""
     named = (("schema", schema), ("sequence", sequence), ("table", view), ("function", function))
     targets = [(kind, name) for kind, name in named if name]
     if len(targets) > 1:
         raise SchemaError(f"grant {privileges}: one of schema=, sequence=, view=, function=")
     return GrantDecl(
-        tuple(p.upper() for p in privileges), _names(to), tuple(columns), grant_option, targets[0] if targets else None
+        tuple(p.upper() for p in privileges),
+        _names(to),
+        tuple(columns),
+        grant_option,
+        targets[0] if targets else None,
+        revoked,
     )
 
 
@@ -232,7 +242,15 @@ def server_only_items(declared: Iterable[ServerOnly]) -> list[Any]:
 
 def _grants(g: GrantDecl, on: str, obj: str, columns: tuple[str, ...]) -> list[Grant]:
     return [
-        Grant(on=on, object=obj, column=column, grantee=to, privilege=privilege, grantable=g.grant_option)
+        Grant(
+            on=on,
+            object=obj,
+            column=column,
+            grantee=to,
+            privilege=privilege,
+            grantable=g.grant_option,
+            revoked=g.revoked,
+        )
         for privilege in _expand(g.privileges, on)
         for to in g.to
         for column in columns or (None,)

@@ -210,10 +210,20 @@ class SecurityStatements:
                         on=target, object=obj, column=column, grantee=grantee, privilege=name, grantable=grantable
                     )
                     held = items.pop(grant.key)
-                    if revoke and option_only and held is not None:
+                    builtin = target == "function" and grantee == PUBLIC and name == "EXECUTE"
+                    if held is not None and held.revoked:
+                        if revoke:  # still taken away
+                            items.put(held)
+                        # a GRANT gives back what PostgreSQL's default gives: nothing to record
+                    elif revoke and option_only and held is not None:
                         items.put(Grant(**{**dict(held), "grantable": False}))
-                    elif not revoke:
+                    elif revoke and held is None and builtin and not option_only:
+                        # every function is PUBLIC's to run unless taken away
+                        items.put(grant.model_copy(update={"revoked": True, "grantable": False}))
+                    elif not revoke and not builtin:
                         items.put(grant if not (held and held.grantable) else held)
+                    elif not revoke and grantable:
+                        items.put(grant)
 
     def _default_privileges(self, st: Statement) -> None:
         tokens = Tokens(st.text)

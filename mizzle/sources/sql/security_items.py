@@ -45,10 +45,17 @@ class SecurityItems:
             schema = g.object.partition("(")[0].rpartition(".")[0] or "public"
             return any((s, g.on + "s", g.grantee, g.privilege, g.grantable) in implied for s in ("", schema))
 
+        # a function's EXECUTE taken from PUBLIC by the file's default privileges for every schema
+        # is what the database holds anyway (introspection leaves it out too)
+        taken = any(
+            isinstance(d, DefaultPrivilege) and d.revoked and d.on == "functions" and d.grantee == PUBLIC for d in kept
+        )
         kept = [
             i
             for i in kept
-            if not (isinstance(i, Grant) and i.column is None and i.on != "schema" and given(i)) and i != _INITDB_GRANT
+            if not (isinstance(i, Grant) and i.column is None and i.on != "schema" and not i.revoked and given(i))
+            and not (isinstance(i, Grant) and i.revoked and taken)
+            and i != _INITDB_GRANT
         ]
         return Security.of(kept)
 
