@@ -192,17 +192,18 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
     """Run the queries for `schema_name` and the app's `others` schemas that exist, in the
     caller's transaction (its search_path is the default schema's, so expressions name that
     schema's objects bare and the others' qualified)."""
-    found = dict(
-        conn.execute("SELECT nspname, oid FROM pg_namespace WHERE nspname = ANY (%s)", ([schema_name, *others],))
-    )
+    # each schema's oid, and its owner when another role than the one reading (and migrating) owns it
+    found = {
+        name: (oid, owner)
+        for name, oid, owner in conn.execute(
+            "SELECT nspname, oid, CASE WHEN nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+            " THEN pg_get_userbyid(nspowner) END FROM pg_namespace WHERE nspname = ANY (%s)",
+            ([schema_name, *others],),
+        )
+    }
     assert schema_name in found  # read_catalog checked it exists
-    prefixes = {int(oid): "" if name == schema_name else f"{name}." for name, oid in found.items()}
-    # the app's other schemas owned by another role than the one reading (and migrating)
-    owners = conn.execute(
-        "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
-        " WHERE nspname = ANY (%s) AND nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)",
-        (list(others),),
-    ).fetchall()
+    prefixes = {int(oid): "" if name == schema_name else f"{name}." for name, (oid, _) in found.items()}
+    owners = [(name, str(owner)) for name, (_, owner) in found.items() if owner is not None and name != schema_name]
     params = {"ns": list(prefixes)}
 
     def rows(query: str) -> list[tuple[Any, ...]]:
@@ -212,7 +213,7 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
 
     return SecurityRows(
         prefixes=prefixes,
-        owners=[(str(n), str(o)) for n, o in owners],
+        owners=owners,
         row_security=rows(ROW_SECURITY),
         policies=rows(POLICIES),
         grants=rows(GRANTS),
