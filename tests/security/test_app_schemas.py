@@ -115,6 +115,8 @@ def test_basejump_pull_then_push_plans_nothing(tmp_path: Path) -> None:
         schema_file = tmp_path / "schema.py"
         pulled = mizzle("pull", "--db", original, "--schemas", "public,basejump", "--out", schema_file)
         assert pulled.returncode == 0 and "not modelled" not in pulled.stderr, pulled.stderr
+        # the platform's schemas are named as not read, with the schemas that are
+        assert "schema auth: not read (read: public, basejump)" in " ".join(pulled.stderr.split())
         planned = push(tmp_path, schema_file, original, "--dry-run")
         assert planned.strip() == f"nothing to push: {parse_url(original).redacted} matches the schema"
 

@@ -597,7 +597,8 @@ class _Assembler:
             grouped[(row.kind, row.name)].extend([on] if on else [])
         for (kind, name), tables in grouped.items():
             if kind == "schema":
-                detail = f"only schema {self.schema_name} is read"
+                read = [self.schema_name, *sorted(self.others)]
+                detail = f"only schema {read[0]} is read" if len(read) == 1 else f"not read (read: {', '.join(read)})"
             elif tables:
                 detail = f"on {', '.join(sorted(set(tables)))}; not modelled"
             else:
