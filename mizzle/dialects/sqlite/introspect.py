@@ -64,6 +64,11 @@ _VIRTUAL_MODULE = re.compile(r"\bUSING\s+(\w+)", re.IGNORECASE)
 # --- reading --------------------------------------------------------------------------------
 
 
+def as_declared(found: Schema, target: Schema) -> Schema:
+    """SQLite keeps every name as it is given: nothing to give back (`Dialect.as_declared`)."""
+    return found
+
+
 def introspect(conn: sqlite3.Connection, schemas: Sequence[str] = ()) -> Introspected:
     """Read every table, index and view of the `main` database into the model."""
     if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
