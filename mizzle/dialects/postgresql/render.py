@@ -26,6 +26,7 @@ from mizzle.core.model import (
     Table,
     View,
 )
+from mizzle.core.routines import needs_tables, relation_words
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
@@ -187,15 +188,15 @@ def create_view_sql(view: View) -> str:
 
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema`'s objects live in."""
-    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return qualified.schemas_of(names)
+    return qualified.schemas_in(schema)
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order:
     extensions, default privileges (tables created next receive them), enums, domains,
-    sequences (their OWNED BY after the tables), tables (foreign keys inline when the target
-    exists already), foreign keys closing a cycle, indexes, sync support and triggers,
+    sequences (their OWNED BY after the tables), the functions whose signature names no
+    table (a DEFAULT may call one), tables (foreign keys inline when the target exists
+    already), foreign keys closing a cycle, indexes, sync support and triggers, the other
     functions (bodies unchecked until they run, as pg_dump writes them), aggregates, views
     (each after the views it reads), materialized views and their indexes, the app's
     triggers, then grants, row level security, policies (which may call the functions) and
@@ -213,6 +214,10 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [s for d in schema.domains for s in create_sql(d)]
     # sequences before the tables whose defaults call them, their owners once the columns exist
     statements += [s for q in schema.sequences for s in create_sql(q.model_copy(update={"owned_by": None}))]
+    relations = relation_words([t.name for t in schema.tables] + [v.name for v in schema.views])
+    early = [f for f in schema.functions if not needs_tables(f, relations)]
+    if early:  # a column's DEFAULT or CHECK may call one
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in early)]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     for table in tables:
@@ -223,8 +228,9 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_sql(q)[-1] for q in schema.sequences if q.owned_by is not None]
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
-    if schema.functions:
-        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in schema.functions)]
+    late = [f for f in schema.functions if f not in early]
+    if late:
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in late)]
     statements += [s for a in schema.aggregates for s in create_sql(a)]
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
     statements += [s for v in materialized_views_in_order(schema.materialized_views) for s in create_sql(v)]

@@ -68,7 +68,12 @@ from mizzle.core.pg_objects import KIND_WORDS, object_key
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
-from mizzle.dialects.sqlite.capabilities import local_foreign_keys, sequence_defaults, storage_projection
+from mizzle.dialects.sqlite.capabilities import (
+    held_reference,
+    local_foreign_keys,
+    sequence_defaults,
+    storage_projection,
+)
 from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
     State,
@@ -133,7 +138,7 @@ def _held_operations(operations: list[Operation]) -> list[Operation]:
     (`auth.users`) are left out, as `storage_projection` leaves them out of the tables."""
     held: list[Operation] = []
     for op in operations:
-        if isinstance(op, (AddForeignKey, DropForeignKey)) and op.fk.ref_schema is not None:
+        if isinstance(op, (AddForeignKey, DropForeignKey)) and not held_reference(op.fk):
             continue
         if isinstance(op, (CreateTable, DropTable)):
             fks = local_foreign_keys(op.table)
