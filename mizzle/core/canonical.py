@@ -102,8 +102,9 @@ def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
 
 
 def pg_expr(text: str) -> SqlExpr:
-    """A stored PostgreSQL expression (from the catalog or a DDL file) as a canonical SqlExpr."""
-    return SqlExpr(normalize_pg_expression(parse_expression(text, "postgres")))
+    """A stored PostgreSQL expression (from the catalog or a DDL file) as a canonical SqlExpr
+    keeping `text` as its PostgreSQL spelling."""
+    return SqlExpr(normalize_pg_expression(parse_expression(text, "postgres")), text)
 
 
 def nextval_sequence(tree: exp.Expression) -> str | None:
@@ -133,11 +134,12 @@ def _func_name(node: exp.Expression) -> str | None:
     return None
 
 
-def default_from_pg(tree: exp.Expression, ctype: ColumnType) -> Default | None:
+def default_from_pg(tree: exp.Expression, ctype: ColumnType, spelling: str | None = None) -> Default | None:
     """Read a PostgreSQL DEFAULT expression into a neutral default for a column of `ctype`.
 
     Returns None for `DEFAULT NULL` (the same as no default). `nextval(...)` is returned as an
     expression: the caller decides whether the column is a serial (see `nextval_sequence`).
+    An expression default keeps `spelling` (the text `tree` was read from) as PostgreSQL's.
     """
     tree = normalize_pg_expression(tree)
     while isinstance(tree, exp.Paren):
@@ -152,7 +154,7 @@ def default_from_pg(tree: exp.Expression, ctype: ColumnType) -> Default | None:
     literal = _literal_value(tree, ctype)
     if literal is not _NOT_LITERAL:
         return LiteralDefault.model_validate({"value": literal})
-    return ExprDefault(expr=SqlExpr(tree))
+    return ExprDefault(expr=SqlExpr(tree, spelling))
 
 
 _NOT_LITERAL = object()

@@ -384,7 +384,7 @@ class View(_Frozen):
     @field_validator("query")
     @classmethod
     def _qualified(cls, query: SqlExpr) -> SqlExpr:
-        return SqlExpr(qualify_single_table_columns(query.tree))
+        return query.with_tree(qualify_single_table_columns(query.tree))
 
     def referenced_tables(self) -> list[str]:
         """Names of the tables and views the body reads (CTE names excluded), as the model

@@ -46,11 +46,6 @@ _DYAD_FTS = (
 )
 KNOWN: dict[tuple[str, str], str] = {
     ("sqlite-dyad", "0040_chat-search-fts.sql"): _DYAD_FTS,
-    ("supabase-subscriptions", "20230530034630_init.sql"): (
-        "expressions come back in mizzle's spelling, not PostgreSQL's (same meaning, different catalog text): the "
-        "CHECK char_length(currency) = 3 as length(currency) = 3, DEFAULT timezone('utc', now()) as "
-        "timezone('utc', CURRENT_TIMESTAMP)"
-    ),
     **{
         ("supabase-basejump", f"{step}.sql"): (
             "code in the app's own non-public schemas is not carried: Basejump's public functions take and call "

@@ -321,7 +321,7 @@ class _Writer:
         for p in self.plans:
             body.append(ClassDef(p.class_name, (self.use("Table"),), tuple(self.class_body(p))))
         for v in self.schema.views:
-            query = call(self.use("sql"), Str(v.query.sql))
+            query = call(self.use("sql"), Str(v.query.pg_text))
             body.append(Assign(self.view_names[v.name], call(self.use("View"), Str(v.name), query)))
         body += self.code(line_length)
         body += self.security.module_body(self.use)
@@ -389,7 +389,7 @@ class _Writer:
         if p.table_fks:
             out.append(Assign("__foreign_keys__", TupleOf(tuple(self.foreign_key(p, f) for f in p.table_fks))))
         if t.checks:
-            checks = [call(self.use("check"), Str(c.expr.sql), *self.name_kw(p, c)) for c in t.checks]
+            checks = [call(self.use("check"), Str(c.expr.pg_text), *self.name_kw(p, c)) for c in t.checks]
             out.append(Assign("__checks__", TupleOf(tuple(checks))))
         if t.indexes:
             out.append(Assign("__indexes__", TupleOf(tuple(self.index(p, i) for i in t.indexes))))
@@ -419,7 +419,7 @@ class _Writer:
         if c.default is not None:
             expr = method(expr, "default", self.default(c))
         if c.generated is not None:
-            expr = method(expr, "generated", Str(c.generated.sql))
+            expr = method(expr, "generated", Str(c.generated.pg_text))
         sqlite: list[Expr] = []
         if c.sqlite_type is not None:
             sqlite.append(Kw("type", Str(c.sqlite_type)))
@@ -476,7 +476,7 @@ class _Writer:
         if isinstance(d, RandomUuidDefault):
             return call(self.use("random_uuid"))
         if isinstance(d, ExprDefault):
-            return call(self.use("sql"), Str(d.expr.sql))
+            return call(self.use("sql"), Str(d.expr.pg_text))
         assert isinstance(d, LiteralDefault)
         if isinstance(d.value, list):
             return ListOf(tuple(_literal(v, c.type.element) for v in d.value))
@@ -529,7 +529,7 @@ class _Writer:
         if i.unique:
             args.append(Kw("unique", Code("True")))
         if i.where is not None:
-            args.append(Kw("where", call(self.use("sql"), Str(i.where.sql))))
+            args.append(Kw("where", call(self.use("sql"), Str(i.where.pg_text))))
         if i.method != "btree":
             args.append(Kw("method", Str(i.method)))
         if i.nulls_not_distinct:
@@ -537,7 +537,9 @@ class _Writer:
         return call(self.use("index"), *args, *self.name_kw(p, i))
 
     def index_key(self, k: IndexKey) -> Expr:
-        key: Expr = Str(k.column) if k.column is not None else call(self.use("sql"), Str(k.expr.sql if k.expr else ""))
+        key: Expr = (
+            Str(k.column) if k.column is not None else call(self.use("sql"), Str(k.expr.pg_text if k.expr else ""))
+        )
         if not k.desc and k.nulls is None:
             return key
         nulls: list[Expr] = [Kw("nulls", Str(k.nulls))] if k.nulls else []
