@@ -121,6 +121,8 @@ def nextval_sequence(tree: exp.Expression) -> str | None:
 
 
 _NOW_FUNCS = {"now", "current_timestamp", "transaction_timestamp"}
+#: how PostgreSQL output writes a `NowDefault` read with no other spelling
+NOW_SQL = "now()"
 _UUID_FUNCS = {"gen_random_uuid", "uuid_generate_v4"}
 
 
@@ -148,7 +150,8 @@ def default_from_pg(tree: exp.Expression, ctype: ColumnType, spelling: str | Non
         return None
     fname = _func_name(tree)
     if fname in _NOW_FUNCS and ctype.kind in (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ) and not ctype.array_dims:
-        return NowDefault()
+        spelled = spelling.strip() if spelling is not None else None
+        return NowDefault(pg=spelled if spelled and spelled != NOW_SQL else None)
     if fname in _UUID_FUNCS and ctype.kind is TypeKind.UUID and not ctype.array_dims:
         return RandomUuidDefault()
     literal = _literal_value(tree, ctype)

@@ -170,6 +170,32 @@ def parse_expression(text: str, dialect: str = CANONICAL_DIALECT) -> exp.Express
     return tree
 
 
+def _without_outer_parentheses(text: str) -> str:
+    """`(a = 1)` → `a = 1`: PostgreSQL prints a CHECK's or predicate's text in parentheses of
+    its own, which its context adds again (`CHECK (...)`)."""
+    while text.startswith("(") and _closing(text) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis opening `text` closes (-1 if it does not), strings and quoted
+    names skipped."""
+    depth, quote = 0, ""
+    for pos, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote  # a doubled quote closes and reopens
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return pos
+    return -1
+
+
 class SqlExpr:
     """An immutable SQL expression: a canonical sqlglot tree plus its canonical text."""
 
@@ -179,7 +205,7 @@ class SqlExpr:
         canonical = canonicalize(tree)
         self._tree = canonical
         self._sql = canonical.sql(dialect=CANONICAL_DIALECT)
-        spelled = pg.strip().rstrip(";").strip() if pg is not None else None
+        spelled = _without_outer_parentheses(pg.strip().rstrip(";").strip()) if pg is not None else None
         self._pg = spelled if spelled and spelled != self._sql else None
 
     @classmethod

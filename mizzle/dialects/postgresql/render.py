@@ -50,7 +50,7 @@ def default_sql(column: Column) -> str | None:
     if default is None:
         return None
     if isinstance(default, NowDefault):
-        return "now()"
+        return default.pg or "now()"  # its PostgreSQL spelling, where it was read with one
     if isinstance(default, RandomUuidDefault):
         return "gen_random_uuid()"
     if isinstance(default, LiteralDefault):

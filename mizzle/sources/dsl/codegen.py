@@ -472,7 +472,8 @@ class _Writer:
     def default(self, c: Column) -> Expr:
         d = c.default
         if isinstance(d, NowDefault):
-            return call(self.use("now"))
+            # `sql("CURRENT_TIMESTAMP")` reads back as the same default, spelling kept
+            return call(self.use("sql"), Str(d.pg)) if d.pg is not None else call(self.use("now"))
         if isinstance(d, RandomUuidDefault):
             return call(self.use("random_uuid"))
         if isinstance(d, ExprDefault):

@@ -78,7 +78,9 @@ def find_spelling(
     (a view's query)."""
     span = _span(node)
     if span is None:
-        return None
+        # sqlglot records no position for a key word; `now()` has one, so a CurrentTimestamp
+        # without is the key word itself
+        return "CURRENT_TIMESTAMP" if isinstance(node, exp.CurrentTimestamp) else None
     first_pos, last_end = span
     tokens = _tokens(text)
     if start is not None:

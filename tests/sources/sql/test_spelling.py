@@ -3,8 +3,9 @@ found in the statement and taken only when it reads back to the same expression.
 
 from __future__ import annotations
 
-from mizzle.core.model import ExprDefault
+from mizzle.core.model import ExprDefault, NowDefault
 from mizzle.dialects.postgresql.render import render_schema
+from mizzle.sources.dsl.codegen import schema_to_python
 from mizzle.sources.sql.reader import parse_ddl
 
 DDL = """
@@ -68,3 +69,16 @@ def test_postgresql_output_prints_the_spelling_verbatim() -> None:
         "AS SELECT 'Post'::character varying AS kind, char_length(prices.currency) AS n FROM prices",
     ):
         assert spelled in text, spelled
+
+
+def test_the_current_time_keeps_its_spelling_and_compares_as_one_default() -> None:
+    ddl = "CREATE TABLE t (id int PRIMARY KEY, a timestamptz DEFAULT CURRENT_TIMESTAMP, b timestamptz DEFAULT now());"
+    schema = parse_ddl(ddl, "schema.sql").schema
+    a, b = schema.tables[0].columns[1:]
+    assert isinstance(a.default, NowDefault) and a.default.pg == "CURRENT_TIMESTAMP"
+    assert isinstance(b.default, NowDefault) and b.default.pg is None
+    assert a.default == b.default and a.default.model_dump() == {"kind": "now"}
+    text = render_schema(schema)[0]
+    assert "a timestamptz DEFAULT CURRENT_TIMESTAMP," in text and "b timestamptz DEFAULT now()," in text
+    code = schema_to_python(schema)
+    assert 'a = timestamptz().default(sql("CURRENT_TIMESTAMP"))' in code and "b = timestamptz().default(now())" in code
