@@ -5,8 +5,7 @@ generated columns, sequences, row level security and policies, functions
 columns and functions), default privileges and comments.
 
 `not_carried` names, in the same independent way, the objects of kinds mizzle does not carry
-yet (domains, materialized views, partitions, aggregates, sequences no column owns, code in
-the app's other schemas):
+yet (domains, materialized views, partitions, aggregates, sequences no column owns):
 a round trip of a database holding one cannot be identical, and the test says which.
 """
 
@@ -113,11 +112,6 @@ _NOT_CARRIED = {
                      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                      AND d.objid = c.oid AND d.deptype IN ('a', 'i')
                                      AND d.refclassid = 'pg_class'::regclass)""",
-    "code in another schema": """SELECT p.oid::regprocedure::text FROM pg_proc p
-                   JOIN pg_namespace n ON n.oid = p.pronamespace
-                   WHERE n.nspname = ANY (%(schemas)s) AND n.nspname <> 'public' AND p.prokind IN ('f', 'p')
-                     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                                     AND d.objid = p.oid AND d.deptype = 'e')""",
 }
 
 

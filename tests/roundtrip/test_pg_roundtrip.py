@@ -36,7 +36,10 @@ KNOWN: dict[str, str] = {
         "materialized view (person.vstateprovincecountryregion, production.vproductanddescription); "
         "comments on the columns of the app's other schemas"
     ),
-    "basejump": "code in another schema: Basejump's tables' defaults call its basejump.* functions, not carried",
+    "basejump": (
+        "privileges the app took back from the platform's defaults (Basejump revokes EXECUTE on its functions "
+        "from anon, and the default privilege): export, CREATE statements for an empty database, gives them back"
+    ),
     "danbooru": (
         "operator classes of index keys (gin_trgm_ops, text_pattern_ops); bigint sequences of integer serial "
         "columns; a text-cast literal default on a varchar column ('active'::text) comes back as a varchar literal"

@@ -27,6 +27,7 @@ from mizzle.core.model import (
     Table,
     View,
 )
+from mizzle.core.routines import needs_tables, relation_words
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import spelling, sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
@@ -191,8 +192,7 @@ def create_view_sql(view: View) -> str:
 
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema`'s objects live in."""
-    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return qualified.schemas_of(names)
+    return qualified.schemas_in(schema)
 
 
 def _on_index(schema: Schema, fk: ForeignKey) -> bool:
@@ -210,9 +210,10 @@ def _on_index(schema: Schema, fk: ForeignKey) -> bool:
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order:
-    extensions, default privileges (tables created next receive them), enums, tables (foreign
-    keys inline when the target exists already), foreign keys closing a cycle, functions
-    (bodies unchecked until they run, as pg_dump writes them), indexes (which may call them),
+    extensions, default privileges (tables created next receive them), enums, the functions
+    whose signature names no table (a DEFAULT may call one), tables (foreign keys inline when
+    the target exists already), foreign keys closing a cycle, the other functions (bodies
+    unchecked until they run, as pg_dump writes them), indexes (which may call functions),
     foreign keys on a unique index (not a constraint) of their target, sync support and
     triggers, views (each after the views it reads), the app's triggers, then grants, row level
     security, policies (which may call the functions) and comments.
@@ -226,6 +227,10 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_extension_sql(x) for x in schema.extensions]
     statements += default_privilege_statements(schema.security)
     statements += [create_enum_sql(e) for e in schema.enums]
+    relations = relation_words([t.name for t in schema.tables] + [v.name for v in schema.views])
+    early = [f for f in schema.functions if not needs_tables(f, relations)]
+    if early:  # a column's DEFAULT or CHECK may call one
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in early)]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     after_indexes: list[str] = []
@@ -240,10 +245,11 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
             elif (table.name, fk.name) in deferred:
                 later.append(add_foreign_key_sql(table.name, fk))
     statements += later
-    # functions before the indexes: an index expression may call one (Danbooru's
-    # `lower(text[])`); after the tables, whose row types a signature may name
-    if schema.functions:
-        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in schema.functions)]
+    late = [f for f in schema.functions if f not in early]
+    # before the indexes, which may call them (Danbooru's `lower(text[])`); after the tables,
+    # whose row types their signatures name
+    if late:
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in late)]
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += after_indexes
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
