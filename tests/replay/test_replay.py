@@ -42,14 +42,7 @@ HISTORIES = {
 SCHEMAS: dict[str, tuple[str, ...]] = {"supabase-basejump": ("basejump",)}
 
 #: (history, step file) -> why mizzle does not follow that step yet
-_DYAD_FTS = (
-    "FTS5 virtual tables are not in the model: 0040_chat-search-fts makes chat_search_fts (and SQLite's five "
-    "shadow tables for it); pull reports and skips it, so the follower lacks it. Its triggers on messages and "
-    "chats are carried, and the later steps follow"
-)
-KNOWN: dict[tuple[str, str], str] = {
-    ("sqlite-dyad", "0040_chat-search-fts.sql"): _DYAD_FTS,
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _steps(folder: Path) -> list[str]:
