@@ -219,6 +219,35 @@ def test_two_tabs_upgrading_one_sql_js_image_apply_once_and_lose_no_write(
     assert check.evaluate("() => imageRows('SELECT id, key FROM tune ORDER BY id')") == [[1, "G"], [2, "D"]]
 
 
+def test_a_failing_upgrade_in_the_worker_saves_nothing_and_says_why(
+    browser_context: BrowserContext, static_server: StaticServer, bundles: Bundles
+) -> None:
+    page = browser_context.new_page()
+    load(page, static_server, "v1")
+    assert page.evaluate(UPGRADE_IMAGE)["applied"] == [V1_HEAD]
+    page.evaluate("async (rows) => writeImage(rows)", V1_ROWS)
+    load(page, static_server, "bad")
+    run = page.evaluate(
+        """async () => {
+            const before = await store.load();
+            let saves = 0;
+            const save = async (bytes) => { saves += 1; await store.save(bytes); };
+            let error;
+            try { await mz.upgradeImage({ load: store.load, save }); } catch (err) { error = [err.name, err.message]; }
+            let missing;
+            try { await mz.upgradeImage({ save }); } catch (err) { missing = err.message; }
+            const after = await store.load();
+            const same = before.length === after.length && before.every((b, i) => b === after[i]);
+            return { error, saves, missing, same };
+        }"""
+    )
+    name, message = run["error"]
+    assert name == "MizzleError" and "\n" not in message
+    assert "the upgrade failed and changed nothing" in message and "0004_bad" in message
+    assert run["saves"] == 0 and run["same"] is True
+    assert run["missing"] == "upgradeImage needs load() and save(bytes): where the image is kept"
+
+
 # --- the app's connection settings ---------------------------------------------------------------
 
 OPEN_LIBRARY = {
