@@ -1,7 +1,7 @@
 // mizzle.js: upgrade a browser's SQLite database in place with mizzle's migrator in Pyodide.
 //
-//   import { loadMizzle } from "./mizzle.js";
-//   const mz = await loadMizzle({ indexURL: "/pyodide/", bundleURL: "/mizzle-bundle/" });
+//   import { loadMizzle } from "mizzle";          // npm install ./public/mizzle (or "/mizzle/mizzle.js")
+//   const mz = await loadMizzle({ bundleURL: "/mizzle/" });   // Pyodide from /mizzle/pyodide/
 //   await mz.upgrade("/data/app.db");             // a file in Pyodide's FS, kept in IndexedDB
 //   await mz.upgrade({ path: "/opfs/app.db", storage: "opfs" });
 //   await mz.upgrade(sqlJsDatabase, { persist: (bytes) => store.save(bytes) });
@@ -25,12 +25,19 @@ export class MizzleError extends Error {
 
 const LOCK_PREFIX = "mizzle:";
 
+/**
+ * The head of the migrations this copy of mizzle.js was bundled with (`mizzle bundle` writes it
+ * on the next line). An app that builds mizzle.js into its own code carries it, and `loadMizzle`
+ * refuses a manifest that does not reach it: a stale manifest.json from a cache, not this deploy's.
+ */
+export const bundledHead = null; // written by `mizzle bundle`
+
 function absolute(url, base) {
   return new URL(url, base).href;
 }
 
-async function fetchOk(url) {
-  const response = await fetch(url);
+async function fetchOk(url, init) {
+  const response = await fetch(url, init);
   if (!response.ok) throw new MizzleError(`cannot load ${url}: HTTP ${response.status}`);
   return response;
 }
@@ -42,7 +49,8 @@ async function sha256Hex(buffer) {
 
 /** Fetch a wheel of the bundle, check it against wheels.json, unpack it into site-packages. */
 async function installWheel(pyodide, bundleURL, wheel) {
-  const buffer = await (await fetchOk(absolute(`wheels/${wheel.file}`, bundleURL))).arrayBuffer();
+  // `url`: wheels/<sha256 prefix>/<file>, named by its content (bundles before that: wheels/<file>)
+  const buffer = await (await fetchOk(absolute(wheel.url ?? `wheels/${wheel.file}`, bundleURL))).arrayBuffer();
   const sum = await sha256Hex(buffer);
   if (sum !== wheel.sha256) throw new MizzleError(`the bundle is damaged: ${wheel.file} does not match its checksum`);
   pyodide.unpackArchive(buffer, "wheel");
@@ -52,23 +60,38 @@ async function installWheel(pyodide, bundleURL, wheel) {
  * Read the bundle's manifest and return `mz`. Pyodide is not started here: a database that is
  * already at the head is answered from JavaScript; Pyodide starts (in a Web Worker unless
  * `worker: false`, or on this thread with the `pyodide` given) the first time something needs it.
- * @param {{indexURL?: string, bundleURL?: string, pyodide?: object, worker?: boolean, workerURL?: string}} options
+ * `indexURL` defaults to the bundle's `pyodide/` folder (where `mizzle bundle --pyodide` puts it);
+ * `workerURL` to the bundle's `mizzle.js` (this file, also when a build tool inlined it elsewhere).
+ * `expectHead` (default: `bundledHead`, the head this mizzle.js was bundled with): refuse a
+ * manifest whose migrations do not include it, i.e. one older than the app's code.
+ * @param {{indexURL?: string, bundleURL?: string, pyodide?: object, worker?: boolean, workerURL?: string,
+ *          expectHead?: string | null}} options
  */
-export async function loadMizzle({ indexURL, bundleURL, pyodide, worker, workerURL } = {}) {
+export async function loadMizzle({ indexURL, bundleURL, pyodide, worker, workerURL, expectHead = bundledHead } = {}) {
   const bundle = absolute(bundleURL ?? "./", globalThis.location?.href);
   const index = absolute(indexURL ?? "pyodide/", bundle);
   const started = performance.now();
+  // The entry files change with every deploy: revalidate them whatever the cache headers say
+  // (a heuristically cached manifest.json once hid a deploy). Wheels are content-addressed.
+  const entry = { cache: "no-cache" };
+  const manifestURL = absolute("manifest.json", bundle);
   const [manifestText, wheels] = await Promise.all([
-    fetchOk(absolute("manifest.json", bundle)).then((r) => r.text()),
-    fetchOk(absolute("wheels.json", bundle)).then((r) => r.json()),
+    fetchOk(manifestURL, entry).then((r) => r.text()),
+    fetchOk(absolute("wheels.json", bundle), entry).then((r) => r.json()),
   ]);
   const manifest = JSON.parse(manifestText);
+  if (expectHead && !manifest.migrations.some((m) => m.name === expectHead)) {
+    throw new MizzleError(
+      `the bundle's manifest (${manifestURL}) is older than the app: its head is ${manifest.head ?? "none"}, ` +
+        `the app expects ${expectHead} (a stale copy from a cache? serve manifest.json with Cache-Control: no-cache)`,
+    );
+  }
   const setup = { indexURL: index, bundleURL: bundle, wheels, manifestText };
   const inWorker = (worker ?? !pyodide) && typeof Worker === "function";
   const python = inWorker
-    ? new WorkerPython(setup, workerURL ?? import.meta.url)
+    ? new WorkerPython(setup, workerURL ?? absolute("mizzle.js", bundle))
     : new LocalPython({ ...setup, pyodide });
-  return new Mizzle(python, manifest, { manifestLoadMs: performance.now() - started });
+  return new Mizzle(python, setup, manifest, { manifestLoadMs: performance.now() - started });
 }
 
 function pythonMessage(err) {
@@ -140,7 +163,7 @@ class LocalPython {
   async _start() {
     const started = performance.now();
     if (!this.pyodide) {
-      const { loadPyodide } = await import(absolute("pyodide.mjs", this.indexURL));
+      const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ absolute("pyodide.mjs", this.indexURL));
       this.pyodide = await loadPyodide({ indexURL: this.indexURL });
     }
     const pyodideReady = performance.now();
@@ -173,6 +196,9 @@ class LocalPython {
   async schema() {
     await this.start();
     if (!this._model) {
+      if (!this.wheels.some((w) => w.role === "model")) {
+        throw new MizzleError("mz.schema() needs the model wheels: bundle with `mizzle bundle --with-model`");
+      }
       for (const wheel of this.wheels.filter((w) => w.role === "model")) await installWheel(this.pyodide, this.bundleURL, wheel);
       this._model = this.pyodide.pyimport("mizzle.wasm.model");
     }
@@ -382,8 +408,11 @@ function restoreSettings(bridge, before) {
 }
 
 class Mizzle {
-  constructor(python, manifest, timings) {
+  constructor(python, setup, manifest, timings) {
     this._python = python;
+    this._setup = setup;
+    this.bundleURL = setup.bundleURL;
+    this.wheels = setup.wheels;
     this._local = python instanceof LocalPython ? python : null;
     this.manifest = manifest;
     this._timings = timings;
@@ -528,10 +557,7 @@ class Mizzle {
    * SharedArrayBuffer): Pyodide starts here. The handle's settings are put back afterwards.
    */
   async _driveHandle(bridge, method, onProgress) {
-    if (!this._local) {
-      const { indexURL, bundleURL, wheels, manifestText } = this._python.setup;
-      this._local = new LocalPython({ indexURL, bundleURL, wheels, manifestText });
-    }
+    this._local ??= new LocalPython(this._setup);
     await this._local.start();
     const before = readSettings(bridge);
     try {
