@@ -365,3 +365,22 @@ def test_a_sqlite_wasm_image_is_upgraded_in_the_worker(
     assert run["applied"] == ["0001_v1", "0002_v2", V3_HEAD] and run["same"] is True
     assert run["tracked"] == ["0001_v1", "0002_v2", V3_HEAD]
     assert run["own"] == 7 and run["mainPyodide"] == "undefined"
+
+
+def test_a_worker_that_cannot_load_is_one_clear_error(
+    browser_context: BrowserContext, static_server: StaticServer, bundles: Bundles
+) -> None:
+    page = browser_context.new_page()
+    page.goto(static_server.url("/pages/blank.html"))
+    error = page.evaluate(
+        """async () => {
+            const { loadMizzle } = await import("/v3/mizzle.js");
+            const mz = await loadMizzle({ bundleURL: "/v3/", workerURL: "/v3/no-such-worker.js" });
+            const db = { path: "/mem/app.db", storage: "memory" };
+            try { await mz.upgrade(db); } catch (err) { return [err.name, err.message]; }
+        }"""
+    )
+    assert error == [
+        "MizzleError",
+        f"mizzle's worker failed: it could not be loaded ({static_server.url('/v3/no-such-worker.js')})",
+    ]

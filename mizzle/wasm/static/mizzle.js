@@ -89,7 +89,7 @@ export async function loadMizzle({ indexURL, bundleURL, pyodide, worker, workerU
   const setup = { indexURL: index, bundleURL: bundle, wheels, manifestText };
   const inWorker = (worker ?? !pyodide) && typeof Worker === "function";
   const python = inWorker
-    ? new WorkerPython(setup, workerURL ?? absolute("mizzle.js", bundle))
+    ? new WorkerPython(setup, workerURL ? absolute(workerURL, globalThis.location?.href) : absolute("mizzle.js", bundle))
     : new LocalPython({ ...setup, pyodide });
   return new Mizzle(python, setup, manifest, { manifestLoadMs: performance.now() - started });
 }
