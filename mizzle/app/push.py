@@ -92,9 +92,9 @@ def compare(db: MigrationDatabase, conn: Any, schema: Schema, tables: TableFilte
     dialect = get_dialect(db.dialect)
     introspected = dialect.introspect(conn, schema_names(schema))
     target, _ = dialect.project(schema)
-    return Comparison(
-        db.dialect, tables.apply(introspected.schema), tables.apply(target), introspected.unsupported, tables
-    )
+    # names the database changed (PostgreSQL cuts them to 63 bytes) are read back as declared
+    found = dialect.as_declared(introspected.schema, target)
+    return Comparison(db.dialect, tables.apply(found), tables.apply(target), introspected.unsupported, tables)
 
 
 def prepare(
@@ -315,5 +315,4 @@ def push(
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema` has objects in: the ones
     a comparison reads from the database besides the default schema."""
-    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return qualified.schemas_of(names)
+    return qualified.schemas_in(schema)

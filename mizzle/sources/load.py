@@ -31,7 +31,7 @@ from mizzle.core.model import Schema
 from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
 from mizzle.sources.dsl.build import schema_from_classes
-from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, with_code
+from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, VirtualTableDecl, with_code
 from mizzle.sources.dsl.security import ServerOnly
 from mizzle.sources.dsl.table import Enum, Table, View, table_name
 from mizzle.sources.objects import object_path
@@ -123,7 +123,7 @@ class Declarations:
                 found.views.append(value)
             elif isinstance(value, ServerOnly):
                 found.server_only.append(value)
-            elif isinstance(value, (FunctionDecl, TriggerDecl, ExtensionDecl)):
+            elif isinstance(value, (FunctionDecl, TriggerDecl, ExtensionDecl, VirtualTableDecl)):
                 found.code.append(value)
         return found
 

@@ -57,6 +57,7 @@ from mizzle.dialects.postgresql.catalog import (
 )
 from mizzle.dialects.postgresql.errors import server_message
 from mizzle.dialects.postgresql.introspect_routines import read_code, with_code
+from mizzle.dialects.postgresql.long_names import restore
 
 #: Tables mizzle keeps for itself (migration history, locks): never part of a user's schema.
 BOOKKEEPING_PREFIX = "__mizzle_"
@@ -82,6 +83,12 @@ _DESC = 1
 _NULLS_FIRST = 2
 
 
+def as_declared(found: Schema, target: Schema) -> Schema:
+    """`found` with the names PostgreSQL cut to 63 bytes given back as `target` declares them
+    (`long_names.restore`; `Dialect.as_declared`)."""
+    return restore(found, target)
+
+
 def introspect(
     conn: psycopg.Connection[Any], schemas: Sequence[str] = (), *, schema_name: str = "public"
 ) -> Introspected:
@@ -96,8 +103,8 @@ def introspect(
         with conn.transaction(force_rollback=True):
             others = sorted(set(schemas) - {schema_name})
             catalog = read_catalog(conn, schema_name, others)
-            security_rows = introspect_security.read_security_rows(conn, schema_name)
-            code = read_code(conn, schema_name)
+            security_rows = introspect_security.read_security_rows(conn, schema_name, others)
+            code = read_code(conn, schema_name, others)
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
@@ -597,7 +604,8 @@ class _Assembler:
             grouped[(row.kind, row.name)].extend([on] if on else [])
         for (kind, name), tables in grouped.items():
             if kind == "schema":
-                detail = f"only schema {self.schema_name} is read"
+                read = [self.schema_name, *sorted(self.others)]
+                detail = f"only schema {read[0]} is read" if len(read) == 1 else f"not read (read: {', '.join(read)})"
             elif tables:
                 detail = f"on {', '.join(sorted(set(tables)))}; not modelled"
             else:

@@ -71,9 +71,11 @@ from mizzle.core.routine_ops import (
     CreateExtension,
     CreateFunction,
     CreateTrigger,
+    CreateVirtualTable,
     DropExtension,
     DropFunction,
     DropTrigger,
+    DropVirtualTable,
     ReplaceFunction,
 )
 from mizzle.dialects.postgresql import plan_columns, plan_enums, plan_routines, plan_security, plan_sync, plan_tables
@@ -118,6 +120,9 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     DropFunction: plan_routines.drop_function,
     CreateTrigger: plan_routines.create_trigger,
     DropTrigger: plan_routines.drop_trigger,
+    # SQLite's alone: PostgreSQL has no virtual tables (generate's header says device-only)
+    CreateVirtualTable: plan_routines.nothing,
+    DropVirtualTable: plan_routines.nothing,
 }
 
 
