@@ -30,6 +30,7 @@ from mizzle.core.migration_text import one_line
 from mizzle.core.model import Schema
 from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
+from mizzle.sources.compiled import compiled
 from mizzle.sources.dsl.build import schema_from_classes
 from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, VirtualTableDecl, with_code
 from mizzle.sources.dsl.security import ServerOnly
@@ -157,7 +158,7 @@ def python_module(path: Path, source: str | None = None) -> ModuleType:
     """Import the Python file at `path` as a fresh module (see the module docstring)."""
     text = path.read_text(encoding="utf-8") if source is None else source
     try:
-        code = compile(text, str(path), "exec")
+        code = compiled(text, path)
     except SyntaxError as err:
         raise SchemaSyntaxError(f"{path}:{err.lineno}: {err.msg}") from None
     name = f"_mizzle_schema_{next(_module_numbers)}"
