@@ -18,7 +18,7 @@ from typer.core import TyperGroup, TyperOption
 
 from mizzle import __version__
 from mizzle.app.database import parse_url
-from mizzle.cli import adopt, bundle, check, export, generate, migrate, output, pull, push, rebase, studio
+from mizzle.cli import adopt, bundle, check, export, generate, migrate, output, pull, push, rebase, studio, sync
 from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
@@ -47,6 +47,7 @@ app.command("baseline")(adopt.baseline)
 app.command("adopt")(adopt.adopt)
 app.command("rehash")(adopt.rehash)
 app.command("studio")(studio.studio)
+app.add_typer(sync.sync_app, name="sync")
 
 
 def _print_version(value: bool) -> None:

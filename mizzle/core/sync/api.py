@@ -578,3 +578,23 @@ def _checked(value: Any, kind: Any, what: str) -> Any:
 def _one_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
+
+
+# --- for the sync server, which reads rows with its own queries ------------------------------
+
+
+def row_reader(db: SyncDatabase, info: TableInfo) -> Callable[[Sequence[Any]], Row]:
+    """What turns a row selected with every column of `info` (in order) into its wire form."""
+    return _row_reader(db, info)
+
+
+def tombstone(info: TableInfo, raw: tuple[str, int, Any, str | None]) -> Tombstone:
+    """A tombstone row as `SyncDatabase.select_tombstones` gives it, in wire form."""
+    pk_json, version, deleted_at, device = raw
+    pk_types = [_column(info, c).type for c in info.primary_key]
+    return Tombstone(
+        pk=_wire_pk(pk_json, pk_types, info.name),
+        sync_version=int(version),
+        deleted_at=wire.canonical(deleted_at, _TIMESTAMPTZ),
+        device_id=device,
+    )

@@ -103,7 +103,7 @@ class PostgresSyncDb:
     # --- values -------------------------------------------------------------------------------
 
     def decoder(self, ctype: ColumnType) -> Callable[[Any], Any] | None:
-        return None  # enum and custom columns are selected as text (`_select_list`)
+        return None  # enum and custom columns are selected as text (`select_list`)
 
     def encode(self, value: Any, ctype: ColumnType) -> Any:
         if value is None:
@@ -118,7 +118,7 @@ class PostgresSyncDb:
         """The changes query: by cursor it reads through the index on sync_seq."""
         where, params = _where(since, seq=_q(SYNC_SEQ), time=_q(LAST_MODIFIED_AT))
         order = ", ".join(_q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
-        return f"SELECT {_select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}", params
+        return f"SELECT {select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}", params
 
     def select_rows(self, info: TableInfo, since: Since) -> list[tuple[Any, ...]]:
         query, params = self.rows_query(info, since)
@@ -143,7 +143,7 @@ class PostgresSyncDb:
         key = ", ".join(_q(c) for c in info.primary_key)
         one = "(" + ", ".join(f"%s::{_column(info, c).sql_type}" for c in info.primary_key) + ")"
         query = (
-            f"SELECT {_select_list(info)} FROM {_q(info.name)} "
+            f"SELECT {select_list(info)} FROM {_q(info.name)} "
             f"WHERE ({key}) IN (VALUES {', '.join([one] * len(pks))}) FOR UPDATE"
         )
         return self.conn.execute(query, [v for pk in pks for v in pk]).fetchall()
@@ -205,7 +205,8 @@ def _column(info: TableInfo, name: str) -> SyncColumn:
     return column
 
 
-def _select_list(info: TableInfo) -> str:
+def select_list(info: TableInfo) -> str:
+    """Every column of `info`, in order, as the sync API reads them (enum and custom as text)."""
     items = []
     for c in info.columns:
         if c.type.kind in _UNKNOWN_TO_PSYCOPG:
