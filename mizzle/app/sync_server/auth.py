@@ -35,12 +35,12 @@ class Auth:
     for RS256/ES256. `audience`: when set, the token's `aud` must match (Supabase:
     "authenticated")."""
 
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)
     jwks: str | None = None
     user_claim: str = "sub"
     audience: str | None = None
     leeway_s: float = 0.0
-    _keys: Any = None
+    _keys: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if (self.secret is None) == (self.jwks is None):

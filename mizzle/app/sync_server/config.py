@@ -20,7 +20,7 @@ class ServerConfig:
     tables with `conflict = "hook"` call. `roles`: roles the server may switch to (`SET LOCAL
     ROLE`) when a token's `role` claim names one, as Supabase does, so RLS policies apply."""
 
-    url: str
+    url: str = field(repr=False)  # may hold a password
     rules: dict[str, TableRule]
     auth: Auth
     window: int = 1

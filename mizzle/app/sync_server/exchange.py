@@ -51,7 +51,7 @@ def exchange(conn: psycopg.Connection[Any], config: ServerConfig, claims: Claims
     response: Json = {"protocol": PROTOCOL, "schema": heads[-1] if heads else None}
     if request.push:
         assert request.batch is not None
-        response["push"] = _push(conn, config, claims, request.batch, request.push)
+        response["push"] = _push(conn, config, claims, request.batch, request.device, request.push)
     pulled = _pull(conn, config, claims, request.pull, request.limit) if request.pull else {}
     response["pull"] = pulled
     response["more"] = any(p["more"] for p in pulled.values())
@@ -95,14 +95,19 @@ def _as_user(conn: psycopg.Connection[Any], config: ServerConfig, claims: Claims
 
 
 def _push(
-    conn: psycopg.Connection[Any], config: ServerConfig, claims: Claims, batch: str, pushes: list[PushRequest]
+    conn: psycopg.Connection[Any],
+    config: ServerConfig,
+    claims: Claims,
+    batch: str,
+    device: str | None,
+    pushes: list[PushRequest],
 ) -> Json:
     db = PostgresSyncDb(conn)
     by_table = {p.table: p for p in pushes}
     order = [t for t in config.rules if t in by_table]
     with conn.transaction():
         _as_user(conn, config, claims)
-        seen = store.claim_batch(conn, claims.user_id, batch)
+        seen = store.claim_batch(conn, claims.user_id, batch, device)
         if seen is not None:
             return seen
         results: Json = {t: {"applied": 0, "deleted": 0, "unchanged": 0, "rows": [], "deletes": []} for t in order}

@@ -1,6 +1,6 @@
 """The sync server's own tables in the PostgreSQL database it serves, and the migration head.
 
-- `__mizzle_sync_batches (user_id, batch_id, results, created_at)`: one row per push, so that
+- `__mizzle_sync_batches (user_id, batch_id, device_id, results, created_at)`: one row per push, so that
   a retried request (the same batch id from the same user) gets the first answer again and
   applies nothing twice. Its row is inserted first in the push's transaction: a retry that
   arrives while the first is still running waits for it on the primary key.
@@ -31,6 +31,7 @@ _CREATE = f"""
 CREATE TABLE IF NOT EXISTS "{BATCHES}" (
     "user_id" text NOT NULL,
     "batch_id" text NOT NULL,
+    "device_id" text,
     "results" jsonb,
     "created_at" timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY ("user_id", "batch_id")
@@ -52,12 +53,13 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
             conn.execute(statement)
 
 
-def claim_batch(conn: psycopg.Connection[Any], user: str, batch: str) -> dict[str, Any] | None:
+def claim_batch(conn: psycopg.Connection[Any], user: str, batch: str, device: str | None) -> dict[str, Any] | None:
     """Record a new batch and return None, or, for a batch seen before, its results (waits
     for a first run of it that is still in progress)."""
     inserted = conn.execute(
-        f'INSERT INTO "{BATCHES}" ("user_id", "batch_id") VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING true',
-        (user, batch),
+        f'INSERT INTO "{BATCHES}" ("user_id", "batch_id", "device_id") VALUES (%s, %s, %s) '
+        "ON CONFLICT DO NOTHING RETURNING true",
+        (user, batch, device),
     ).fetchone()
     if inserted is not None:
         return None
