@@ -45,6 +45,10 @@ def serve(
     window: Annotated[
         int, typer.Option("--window", help="How many migrations behind the server a client may be.", min=0)
     ] = 1,
+    max_connections: Annotated[
+        int,
+        typer.Option("--max-connections", help="PostgreSQL connections this process uses at most at once.", min=1),
+    ] = 10,
     role: Annotated[
         list[str] | None,
         typer.Option("--role", help="A role the server may take from a token's role claim (SET LOCAL ROLE); repeat."),
@@ -68,7 +72,9 @@ def serve(
     if jwks is None and not secret:
         raise MizzleError(f"no JWT secret: set {secret_env} (or pass --jwks for RS256 keys)")
     auth = Auth(secret=secret, jwks=jwks, user_claim=user_claim, audience=audience)
-    config = ServerConfig(url.url, rules_file(rules), auth, window=window, roles=frozenset(role or ()))
+    config = ServerConfig(
+        url.url, rules_file(rules), auth, window=window, roles=frozenset(role or ()), max_connections=max_connections
+    )
     bound = serving.bind(host, port)
     console = output.stderr()
     console.print(f"sync: {url.redacted}, tables {', '.join(config.rules)}", markup=False)

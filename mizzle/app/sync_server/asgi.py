@@ -5,8 +5,9 @@
     main_app.mount("/sync-api", sync)          # in an existing FastAPI / Starlette service
 
 Stateless: every request opens its own connection to PostgreSQL (in a worker thread: psycopg
-is synchronous here) and everything it needs to remember is in the database, so any number
-of processes can serve the same clients. Errors are JSON `{"error": {"code", "message"}}`
+is synchronous here; at most `ServerConfig.max_connections` at once per process), and
+everything it needs to remember is in the database, so any number of processes can serve
+the same clients. Errors are JSON `{"error": {"code", "message"}}`
 with one line of message, never a traceback.
 """
 
@@ -42,10 +43,12 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(config: ServerConfig) -> Starlette:
     ready = threading.Event()
     ready_lock = threading.Lock()
+    # a bound on this process's connections: a burst of devices queues here, not in PostgreSQL
+    connections = threading.BoundedSemaphore(config.max_connections)
 
     def run(claims: Any, body: Any) -> dict[str, Any]:
         request = parse_request(body)
-        with psycopg.connect(config.url, autocommit=True) as conn:
+        with connections, psycopg.connect(config.url, autocommit=True) as conn:
             if not ready.is_set():
                 with ready_lock:
                     store.ensure(conn)

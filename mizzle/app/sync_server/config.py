@@ -18,7 +18,9 @@ class ServerConfig:
     applied in this order, deletes in the reverse one), each with its rule. `window`: how many
     migrations behind the server's head a client may be and still sync. `hook`: the function
     tables with `conflict = "hook"` call. `roles`: roles the server may switch to (`SET LOCAL
-    ROLE`) when a token's `role` claim names one, as Supabase does, so RLS policies apply."""
+    ROLE`) when a token's `role` claim names one, as Supabase does, so RLS policies apply.
+    `max_connections`: how many requests of this process talk to PostgreSQL at once (each
+    with a connection of its own); the others wait their turn."""
 
     url: str = field(repr=False)  # may hold a password
     rules: dict[str, TableRule]
@@ -26,10 +28,13 @@ class ServerConfig:
     window: int = 1
     hook: ConflictHook | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    max_connections: int = 10
 
     def __post_init__(self) -> None:
         if not self.rules:
             raise MizzleError("the sync server needs at least one table to serve")
+        if self.max_connections < 1:
+            raise MizzleError(f"max_connections must be 1 or more, not {self.max_connections}")
         if self.window < 0:
             raise MizzleError(f"the schema window must be 0 or more, not {self.window}")
         if self.hook is None:

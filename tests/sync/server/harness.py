@@ -117,12 +117,14 @@ def config(url: str, rules: dict[str, TableRule] | None = None, **options: Any) 
 
 
 @contextmanager
-def serving(cfg: ServerConfig) -> Iterator[str]:
-    """A real uvicorn server on 127.0.0.1 (a free port) in a thread; its base URL."""
+def serving(cfg: ServerConfig | Any) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1 (a free port) in a thread, serving the sync app of
+    `cfg` (or `cfg` itself when it is an ASGI app); its base URL."""
+    app = create_app(cfg) if isinstance(cfg, ServerConfig) else cfg
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg), log_level="warning", access_log=False, lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

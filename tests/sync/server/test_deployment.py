@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import urllib.request
 import uuid as uuidlib
 from pathlib import Path
 
@@ -193,3 +194,22 @@ def test_rls_policies_apply_to_the_tokens_user_and_role(pg_url: str) -> None:
         with pg(pg_url) as conn:
             conn.execute(f'DROP OWNED BY "{role}"')
             conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_the_app_mounts_in_an_existing_starlette_service(pg_url: str) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from mizzle.sync.server import app
+
+    server_db(pg_url)
+    seed_alice = {"protocol": 1, "schema": "0001_init", "batch": "b1"}
+    seed_alice["push"] = {"project": {"rows": [{"id": P1, "user_id": ALICE, "name": "p", "sync_version": 1}]}}
+    service = Starlette(routes=[Mount("/api/sync", app(config(pg_url)))])
+    with serving(service) as base:
+        with urllib.request.urlopen(base + "/api/sync/health", timeout=10) as health:
+            assert json.loads(health.read()) == {"ok": True}
+        assert post(base + "/api/sync", seed_alice, bearer=None)[0] == 401
+        status, answer = post(base + "/api/sync", seed_alice, bearer=token(ALICE))
+    assert status == 200
+    assert answer["push"]["project"]["rows"] == [{"index": 0, "pk": [P1], "status": "applied"}]
