@@ -165,6 +165,10 @@ def test_a_user_never_receives_nor_writes_another_users_rows(pg_url: str, tmp_pa
             "pull": {"project": {"cursor": None}, "task": {"cursor": None}},
         }
         status, answer = post(base, forged, bearer=token(ALICE))
+        # deletes too: Bob's tombstone goes to Bob's devices only
+        since_start = {"protocol": 1, "schema": "0001_init", "pull": {"task": {"cursor": "xid:0"}}}
+        assert post(base, since_start, bearer=token(ALICE))[1]["pull"]["task"]["deletes"] == []
+        assert [d["pk"] for d in post(base, since_start, bearer=token(BOB))[1]["pull"]["task"]["deletes"]] == [[T3]]
     assert status == 200
     statuses = [
         (table, kind, r["status"], r["reason"])
