@@ -49,7 +49,8 @@ from mizzle.dialects.postgresql import render as pg_render
 from mizzle.dialects.postgresql.connect import apply as pg_apply
 from mizzle.dialects.sqlite import render as sqlite_render
 from mizzle.dialects.sqlite.connect import apply as sqlite_apply
-from mizzle.dsl import Table, integer, text, uuid as uuid_column
+from mizzle.dsl import Table, integer, text
+from mizzle.dsl import uuid as uuid_column
 from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync.client import SyncClient
 
@@ -222,20 +223,26 @@ def main() -> int:
     return 0
 
 
-HEADER = (
-    "| server processes | devices | rows each way | push rows/s | push p50 | push p99 | pull rows/s | pull p50 | pull p99 |"
-)
+COLUMNS = ("server processes", "devices", "rows each way", "push rows/s", "push p50", "push p99", "pull rows/s")
+HEADER = "| " + " | ".join([*COLUMNS, "pull p50", "pull p99"]) + " |"
 
 
 def line(r: Result) -> str:
     def ms(v: float) -> str:
         return f"{v * 1000:.0f} ms"
 
-    return (
-        f"| {r.processes} | {r.devices} | {r.rows:,} | {r.rows / r.push_s:,.0f} | {ms(statistics.median(r.push_latencies))} "
-        f"| {ms(quantile(r.push_latencies, 0.99))} | {r.rows / r.pull_s:,.0f} | {ms(statistics.median(r.pull_latencies))} "
-        f"| {ms(quantile(r.pull_latencies, 0.99))} |"
-    )
+    cells = [
+        str(r.processes),
+        str(r.devices),
+        f"{r.rows:,}",
+        f"{r.rows / r.push_s:,.0f}",
+        ms(statistics.median(r.push_latencies)),
+        ms(quantile(r.push_latencies, 0.99)),
+        f"{r.rows / r.pull_s:,.0f}",
+        ms(statistics.median(r.pull_latencies)),
+        ms(quantile(r.pull_latencies, 0.99)),
+    ]
+    return "| " + " | ".join(cells) + " |"
 
 
 def document(args: argparse.Namespace, results: list[Result], load_before: float, load_after: float) -> str:
@@ -250,8 +257,9 @@ def document(args: argparse.Namespace, results: list[Result], load_before: float
             "",
             "Machine: " + "; ".join(machine(args.pg_url, with_drizzle=False)) + ".",
             "",
-            "Each row: a fresh database with one owned sync table `item (id uuid, user_id uuid, n integer, body text)`,",
-            "that many `mizzle sync serve` processes (each at most 4 PostgreSQL connections at once), that many",
+            "Each row: a fresh database with one owned sync table",
+            "`item (id uuid, user_id uuid, n integer, body text)`, that many `mizzle sync serve` processes",
+            "(each at most 4 PostgreSQL connections at once), that many",
             f"devices (threads of the runner, one user each) sharing the rows; push: batches of {args.batch} rows",
             "written locally then `sync()`; pull: a fresh file per device syncing from nothing. Latency: one",
             "`sync()` call (one or more requests). Every row checked on the server and on every fresh device.",
