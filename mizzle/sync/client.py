@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -73,7 +74,9 @@ class SyncClient:
     """`db`: a SQLite file path or an open `sqlite3.Connection` (autocommit mode,
     `isolation_level=None`). `tables`: parents first. `token`: the JWT, or a function giving
     a fresh one per request. `retries`: how many times a request that failed in transit is
-    sent again, waiting `backoff` seconds, doubled each time (with jitter)."""
+    sent again, waiting `backoff` seconds, doubled each time (with jitter). `on_conflict`: called
+    with each conflict the server reports (the server's push result, with its `table`), once
+    the sync that met it has committed."""
 
     def __init__(
         self,
@@ -87,18 +90,22 @@ class SyncClient:
         backoff: float = 0.2,
         timeout: float = 30.0,
         limit: int = DEFAULT_LIMIT,
+        on_conflict: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if isinstance(db, sqlite3.Connection):
             if db.isolation_level is not None:
                 raise MizzleError("the sync client needs a connection in autocommit mode (isolation_level=None)")
             self.conn = db
         else:
-            self.conn = sqlite3.connect(str(db), isolation_level=None, timeout=30)
+            # usable from the thread `sync_every` runs in; `_lock` keeps one sync at a time
+            self.conn = sqlite3.connect(str(db), isolation_level=None, timeout=30, check_same_thread=False)
             self.conn.execute("PRAGMA foreign_keys = ON")
         self.url = url.rstrip("/") + "/sync"
         self.tables = list(tables)
         self._token = token
         self.retries, self.backoff, self.timeout, self.limit = retries, backoff, timeout, limit
+        self.on_conflict = on_conflict
+        self._lock = threading.Lock()
         self.db = sync_database(self.conn)
         self.conn.execute(
             f'CREATE TABLE IF NOT EXISTS "{STATE_TABLE}" ("key" TEXT PRIMARY KEY NOT NULL, "value" TEXT NOT NULL)'
@@ -139,7 +146,16 @@ class SyncClient:
 
     def sync(self) -> SyncResult:
         """Push what is waiting (the one pending batch, or the changes since the last push),
-        pull until the server has nothing more; SyncClientError when the server refuses."""
+        pull until the server has nothing more; SyncClientError when the server refuses.
+        One at a time: a call while another runs (another thread) waits for it."""
+        with self._lock:
+            result = self._sync()
+        if self.on_conflict is not None:
+            for conflict in result.conflicts:
+                self.on_conflict(conflict)
+        return result
+
+    def _sync(self) -> SyncResult:
         result = SyncResult()
         pending = self._get("pending") or self._outbox()
         first = True
@@ -159,6 +175,17 @@ class SyncClient:
             first = False
             if not response.get("more"):
                 return result
+
+    def sync_every(self, interval: float, stop: threading.Event) -> None:
+        """Sync every `interval` seconds until `stop` is set; a server out of reach (after
+        the retries) is tried again at the next interval, anything else is raised."""
+        while not stop.is_set():
+            try:
+                self.sync()
+            except SyncClientError as err:
+                if err.code != "unreachable" and err.status not in _RETRY_STATUSES:
+                    raise
+            stop.wait(interval)
 
     def _outbox(self) -> dict[str, Any] | None:
         """The local changes since the last push, written down as the pending batch."""

@@ -17,7 +17,7 @@ def test_bad_rules_a_sqlite_database_and_no_secret_are_one_line_each(
 ) -> None:
     rules = tmp_path / "sync.toml"
     rules.write_text('[tables.note]\nowner = "user_id"\nvia = "x"\n')
-    monkeypatch.setenv("MIZZLE_SYNC_JWT_SECRET", "a-secret-of-sixteen+")
+    monkeypatch.setenv("MIZZLE_SYNC_JWT_SECRET", "a-secret-of-thirty-two-bytes-or-more")
     got = mizzle("sync", "serve", "--db", URL, "--rules", rules)
     assert (got.code, got.error_line) == (
         1,

@@ -45,8 +45,9 @@ class Auth:
     def __post_init__(self) -> None:
         if (self.secret is None) == (self.jwks is None):
             raise MizzleError("sync server auth: give exactly one of a JWT secret (HS256) or a JWKS (RS256)")
-        if self.secret is not None and len(self.secret) < 16:
-            raise MizzleError("sync server auth: the JWT secret is shorter than 16 characters")
+        if self.secret is not None and len(self.secret.encode()) < 32:
+            # RFC 7518 3.2: an HS256 key of fewer than 256 bits can be guessed (Supabase's are longer)
+            raise MizzleError("sync server auth: the JWT secret is shorter than 32 bytes")
         import jwt
 
         if self.jwks is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +34,7 @@ from tests.sync.server.harness import (
 )
 
 P1 = "10000000-0000-4000-8000-000000000001"
+T1 = "20000000-0000-4000-8000-000000000001"
 
 
 def write(path: Path, sql: str, params: tuple[object, ...] = ()) -> None:
@@ -140,3 +143,38 @@ def test_rules_are_declared_with_the_table() -> None:
     [table] = schema_from_classes([Note]).tables
     assert table.sync
     assert rules_from_classes([Note]) == {"note": TableRule(owner="body", conflict="lww")}
+
+
+def test_sync_every_keeps_syncing_until_stopped_and_reports_conflicts_as_events(pg_url: str, tmp_path: Path) -> None:
+    server_db(pg_url)
+    one, two = device_db(tmp_path / "one.db"), device_db(tmp_path / "two.db")
+    write(one, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'home')", (P1, ALICE))
+    events: list[dict[str, Any]] = []
+    with serving(config(pg_url)) as base:
+        laptop = device(one, base, ALICE, "laptop")
+        laptop.sync()
+        phone = device(two, base, ALICE, "phone", on_conflict=events.append)
+        phone.sync()
+        write(one, "UPDATE project SET name = 'laptop' WHERE id = ?", (P1,))
+        write(two, "UPDATE project SET name = 'phone' WHERE id = ?", (P1,))
+        laptop.sync()
+        stop = threading.Event()
+        # its own connection: the loop runs in a thread of its own
+        looping = device(two, base, ALICE, "phone", on_conflict=events.append)
+        loop = threading.Thread(target=looping.sync_every, args=(0.05, stop))
+        loop.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not events and time.monotonic() < deadline:
+                time.sleep(0.05)
+            write(two, "INSERT INTO task (id, project_id, title) VALUES (?, ?, 'later')", (T1, P1))
+            with pg(pg_url) as conn:
+                while not rows(conn, "task") and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert [r["title"] for r in rows(conn, "task")] == ["later"]
+        finally:
+            stop.set()
+            loop.join(30)
+    assert not loop.is_alive()
+    [event] = events
+    assert (event["table"], event["status"], event["server_row"]["name"]) == ("project", "conflict", "laptop")

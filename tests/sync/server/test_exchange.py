@@ -4,14 +4,17 @@ server on 127.0.0.1, Python clients (`mizzle.sync.client`) and raw forged reques
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid as uuidlib
 from pathlib import Path
 
+import jwt
 import pytest
 
 from tests.sync.server.harness import (
     ALICE,
     BOB,
+    SECRET,
     config,
     device,
     device_db,
@@ -206,6 +209,14 @@ def test_a_user_never_receives_nor_writes_another_users_rows(pg_url: str, tmp_pa
             "the token is not valid: Signature verification failed",
         ),
         (token(""), 'the token has no "sub" claim naming the user'),
+        (
+            jwt.encode({"sub": ALICE, "exp": int(time.time()) + 60}, None, algorithm="none"),
+            "the token is not valid: The specified alg value is not allowed",
+        ),
+        (
+            jwt.encode({"sub": ALICE}, SECRET, algorithm="HS256"),
+            'the token is not valid: Token is missing the "exp" claim',
+        ),
     ],
 )
 def test_a_bad_token_is_refused(pg_url: str, bearer: str | None, message: str) -> None:
