@@ -276,3 +276,44 @@ def test_a_fresh_device_pulls_in_pages(pg_url: str, tmp_path: Path) -> None:
     with pg(pg_url) as conn:
         assert len(local(fresh, "task")) == 2500
         assert local(fresh, "task") == rows(conn, "task")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "message"),
+    [
+        ([1, 2], 400, "bad_request", "the request body must be a JSON object"),
+        ({"protocol": 2}, 400, "bad_request", "protocol 2 is not spoken here (this server speaks 1)"),
+        ({"protocol": 1, "pul": {}}, 400, "bad_request", 'unknown request field "pul"'),
+        (
+            {"protocol": 1, "schema": "0001_init", "push": {"project": {"rows": []}}},
+            400,
+            "bad_request",
+            "a push needs a batch id (so that a retried request applies nothing twice)",
+        ),
+        (
+            {"protocol": 1, "schema": "0001_init", "pull": {"secrets": {"cursor": None}}},
+            400,
+            "unknown_table",
+            'table "secrets" is not synced by this server',
+        ),
+        (
+            {"protocol": 1, "schema": "0001_init", "pull": {"project": {"cursor": "page:e30"}}},
+            400,
+            "bad_request",
+            "not a cursor this server gave: 'page:e30'",
+        ),
+        (
+            {"protocol": 1, "schema": "0001_init", "pull": {"project": {"cursor": "xid:1", "columns": ["name"]}}},
+            400,
+            "bad_request",
+            'pull of "project": the columns must include "id"',
+        ),
+        ({"protocol": 1, "limit": 0}, 400, "bad_request", "limit must be an integer from 1 to 10000"),
+    ],
+)
+def test_a_request_that_is_not_one_is_refused_in_one_line(
+    pg_url: str, body: object, status: int, code: str, message: str
+) -> None:
+    server_db(pg_url)
+    with serving(config(pg_url)) as base:
+        assert post(base, body, bearer=token(ALICE)) == (status, {"error": {"code": code, "message": message}})
