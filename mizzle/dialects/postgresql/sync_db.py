@@ -54,6 +54,9 @@ _CURSOR_FLOOR = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 _UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
 
+#: parameters per multi-row insert (PostgreSQL's limit is 65,535)
+_MAX_PARAMS = 60_000
+
 
 def _q(name: str) -> str:
     # `%` doubled: the text is a psycopg query, where a lone `%` starts a placeholder
@@ -161,6 +164,29 @@ class PostgresSyncDb:
             f"ON CONFLICT ({', '.join(_q(c) for c in info.primary_key)}) DO NOTHING RETURNING true"
         )
         return self.conn.execute(query, list(given.values())).fetchone() is not None
+
+    def insert_many(self, info: TableInfo, rows: Sequence[Mapping[str, Any]], *, stamp_now: bool) -> int:
+        if not rows:
+            return 0
+        given = [k for k in rows[0] if not (stamp_now and k == LAST_MODIFIED_AT)]
+        names = [_q(k) for k in given] + ([_q(LAST_MODIFIED_AT)] if stamp_now else [])
+        one = (
+            "("
+            + ", ".join([f"%s::{_column(info, k).sql_type}" for k in given] + (["now()"] if stamp_now else []))
+            + ")"
+        )
+        key = ", ".join(_q(c) for c in info.primary_key)
+        inserted = 0
+        # PostgreSQL takes at most 65,535 parameters a statement
+        chunk = max(1, _MAX_PARAMS // max(1, len(given)))
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            query = (
+                f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES {', '.join([one] * len(part))} "
+                f"ON CONFLICT ({key}) DO NOTHING RETURNING true"
+            )
+            inserted += len(self.conn.execute(query, [row[k] for row in part for k in given]).fetchall())
+        return inserted
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
