@@ -1,6 +1,7 @@
 """`bundle`: the static folder that upgrades browser databases (`mizzle/wasm/bundle.py`): the
-SQLite migrations with their checksums in manifest.json, mizzle's wheel and the wheels its
-model needs in Pyodide, a demo page; and the local server that serves it (`--serve`)."""
+SQLite migrations with their checksums in manifest.json, mizzle's wheel (and with
+`--with-model` the wheels its model needs in Pyodide), a demo page; and the local server that
+serves it (`--serve`)."""
 
 from __future__ import annotations
 
@@ -45,16 +46,22 @@ def listening(out: Path, port: int) -> ThreadingHTTPServer:
         ) from None
 
 
-def bundle(out: Path, folder: MigrationFolder, pyodide: Path | None = None) -> Bundle:
-    """Write the bundle of `folder` into `out` (created if missing; its parent must exist: a
-    typo must not create folders); `pyodide`: the pyodide npm package to copy in."""
+def bundle(
+    out: Path,
+    folder: MigrationFolder,
+    pyodide: Path | None = None,
+    *,
+    with_model: bool = False,
+    model_wheels: Path | None = None,
+) -> Bundle:
+    """Write the bundle of `folder` as the folder `out` (its parent must exist: a typo must
+    not create folders); `pyodide`: the pyodide npm package to copy in; `with_model`: the
+    wheels `mz.schema()` needs too (from the folder `model_wheels` if given, else downloaded)."""
     from mizzle.wasm.bundle import write_bundle
 
     check_folder(folder)
     if not out.parent.is_dir():
         raise MizzleError(f"cannot write the bundle into {out}: there is no folder {out.parent}")
-    try:
-        out.mkdir(exist_ok=True)
-    except OSError as err:
-        raise MizzleError(f"cannot create {out}: {err.strerror or err}") from None
-    return write_bundle(out, folder, pyodide=pyodide)
+    if model_wheels is not None and not with_model:
+        raise MizzleError("--model-wheels is the folder of the --with-model wheels: pass --with-model too")
+    return write_bundle(out, folder, pyodide=pyodide, with_model=with_model, model_wheels_dir=model_wheels)

@@ -26,14 +26,33 @@ def bundle(
             show_default=False,
         ),
     ] = None,
+    with_model: Annotated[
+        bool,
+        typer.Option(
+            "--with-model",
+            help="Add the wheels mz.schema() needs in Pyodide (pydantic, pydantic_core, sqlglot; 3 MB, "
+            "downloaded once with pip unless --model-wheels is given).",
+        ),
+    ] = False,
+    model_wheels: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-wheels",
+            help="A folder holding the --with-model wheels, downloaded beforehand (docs/browser.md): "
+            "nothing is downloaded.",
+            show_default=False,
+        ),
+    ] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Serve the bundle and its demo page on localhost.")] = False,
     port: Annotated[int, typer.Option("--port", help="Port for --serve (0: any free port).", min=0, max=65535)] = 8000,
 ) -> None:
     """Bundle the migrations for browsers: mizzle.js, the manifest, the wheels, a demo page.
 
     The SQLite migrations of the migrations folder go into manifest.json with their
-    checksums; mizzle's wheel and the wheels its model needs in Pyodide go into wheels/.
-    An app serves the folder and calls `loadMizzle` (docs/browser.md).
+    checksums; mizzle's wheel (and with --with-model the wheels its model needs in Pyodide)
+    go into wheels/. No network is needed without --with-model. The folder is replaced as a
+    whole, and only once the new bundle is complete. An app serves the folder and calls
+    `loadMizzle` (docs/browser.md).
     """
     from mizzle.app import bundle as bundling
 
@@ -51,7 +70,7 @@ def bundle(
     # The port is taken before anything is written: a busy port leaves no bundle behind.
     httpd = bundling.listening(out, port) if serve else None
     try:
-        made = bundling.bundle(out, folder, pyodide)
+        made = bundling.bundle(out, folder, pyodide, with_model=with_model, model_wheels=model_wheels)
     except BaseException:
         if httpd is not None:
             httpd.server_close()

@@ -24,6 +24,12 @@ class _Handler(SimpleHTTPRequestHandler):
         self.extensions_map = {**self.extensions_map, **MIME_TYPES}
         super().__init__(*args, **kwargs)
 
+    def end_headers(self) -> None:
+        # A re-bundle while the page is open must be seen on reload: the browser revalidates
+        # every file (a 304 when unchanged) instead of guessing a freshness from Last-Modified.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the command prints where to look, not every request
 

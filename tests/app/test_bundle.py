@@ -65,3 +65,23 @@ def test_pyodide_is_found_beside_the_config(tmp_path: Path) -> None:
     package.mkdir(parents=True)
     (package / "package.json").write_text("{}")
     assert bundling.find_pyodide(tmp_path) == package
+
+
+def test_the_local_server_makes_the_browser_revalidate_every_file(tmp_path: Path) -> None:
+    import threading
+    import urllib.request
+
+    (tmp_path / "manifest.json").write_text('{"head": null}')
+    httpd = bundling.listening(tmp_path, 0)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{httpd.server_port}/manifest.json") as response:
+            assert (response.headers["Cache-Control"], response.headers["Content-Type"]) == (
+                "no-cache",
+                "application/json",
+            )
+            assert response.read() == b'{"head": null}'
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -107,7 +107,9 @@ def build(root: Path, pyodide: Path) -> Bundles:
         assert main(["--config", str(project / "mizzle.toml"), "generate", "--name", version]) == 0
         if version != "v2":
             bundles[version] = root / version
-            write_bundle(bundles[version], MigrationFolder(project / "migrations"), pyodide=pyodide, wheel=wheel)
+            write_bundle(
+                bundles[version], MigrationFolder(project / "migrations"), pyodide=pyodide, wheel=wheel, with_model=True
+            )
     # the failing one: v3's migrations plus a hand-written fourth
     bad_project = root / "bad-project"
     shutil.copytree(project / "migrations", bad_project / "migrations")

@@ -22,7 +22,21 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mizzle.cli.app import main
 
     out = tmp_path_factory.mktemp("bundle")
-    assert main(["--config", str(EXAMPLE / "mizzle.toml"), "bundle", "--out", str(out), "--pyodide", str(PYODIDE)]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(EXAMPLE / "mizzle.toml"),
+                "bundle",
+                "--out",
+                str(out),
+                "--pyodide",
+                str(PYODIDE),
+                "--with-model",
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -41,13 +55,15 @@ def test_the_bundle_holds_the_api_the_manifest_the_wheels_the_demo_and_pyodide(b
         "sqlglot": "model",
     }
     for w in wheels:
-        data = (bundle / "wheels" / w["file"]).read_bytes()
+        # content-addressed: wheels/<first 16 hex digits of its sha256>/<wheel>
+        assert w["url"] == f"wheels/{w['sha256'][:16]}/{w['file']}"
+        data = (bundle / w["url"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == w["sha256"]
     core = next(w["file"] for w in wheels if w["file"].startswith("pydantic_core-"))
     assert core.endswith("-cp314-cp314-pyemscripten_2026_0_wasm32.whl")
     mizzle_wheel = next(w["file"] for w in wheels if w["role"] == "runtime")
     assert mizzle_wheel.endswith("-py3-none-any.whl")
-    names = zipfile.ZipFile(bundle / "wheels" / mizzle_wheel).namelist()
+    names = zipfile.ZipFile(next(bundle.glob(f"wheels/*/{mizzle_wheel}"))).namelist()
     assert "mizzle/wasm/runtime.py" in names and "mizzle/wasm/static/mizzle.js" in names
 
 

@@ -1,7 +1,7 @@
 // mizzle.js: upgrade a browser's SQLite database in place with mizzle's migrator in Pyodide.
 //
-//   import { loadMizzle } from "./mizzle.js";
-//   const mz = await loadMizzle({ indexURL: "/pyodide/", bundleURL: "/mizzle-bundle/" });
+//   import { loadMizzle } from "mizzle";          // npm install ./public/mizzle (or "/mizzle/mizzle.js")
+//   const mz = await loadMizzle({ bundleURL: "/mizzle/" });   // Pyodide from /mizzle/pyodide/
 //   await mz.upgrade("/data/app.db");             // a file in Pyodide's FS, kept in IndexedDB
 //   await mz.upgrade({ path: "/opfs/app.db", storage: "opfs" });
 //   await mz.upgrade(sqlJsDatabase, { persist: (bytes) => store.save(bytes) });
@@ -22,12 +22,19 @@ export class MizzleError extends Error {
 
 const LOCK_PREFIX = "mizzle:";
 
+/**
+ * The head of the migrations this copy of mizzle.js was bundled with (`mizzle bundle` writes it
+ * on the next line). An app that builds mizzle.js into its own code carries it, and `loadMizzle`
+ * refuses a manifest that does not reach it: a stale manifest.json from a cache, not this deploy's.
+ */
+export const bundledHead = null; // written by `mizzle bundle`
+
 function absolute(url, base) {
   return new URL(url, base).href;
 }
 
-async function fetchOk(url) {
-  const response = await fetch(url);
+async function fetchOk(url, init) {
+  const response = await fetch(url, init);
   if (!response.ok) throw new MizzleError(`cannot load ${url}: HTTP ${response.status}`);
   return response;
 }
@@ -39,30 +46,45 @@ async function sha256Hex(buffer) {
 
 /** Fetch a wheel of the bundle, check it against wheels.json, unpack it into site-packages. */
 async function installWheel(pyodide, bundleURL, wheel) {
-  const buffer = await (await fetchOk(absolute(`wheels/${wheel.file}`, bundleURL))).arrayBuffer();
+  // `url`: wheels/<sha256 prefix>/<file>, named by its content (bundles before that: wheels/<file>)
+  const buffer = await (await fetchOk(absolute(wheel.url ?? `wheels/${wheel.file}`, bundleURL))).arrayBuffer();
   const sum = await sha256Hex(buffer);
   if (sum !== wheel.sha256) throw new MizzleError(`the bundle is damaged: ${wheel.file} does not match its checksum`);
   pyodide.unpackArchive(buffer, "wheel");
 }
 
 /**
- * Start Pyodide (or use `pyodide`), install mizzle from the bundle and read its manifest.
- * @param {{indexURL?: string, bundleURL?: string, pyodide?: object}} options
+ * Read the bundle's manifest, start Pyodide (or use `pyodide`), install mizzle from the bundle.
+ * `indexURL` defaults to the bundle's `pyodide/` folder (where `mizzle bundle --pyodide` puts it).
+ * `expectHead` (default: `bundledHead`, the head this mizzle.js was bundled with): refuse a
+ * manifest whose migrations do not include it, i.e. one older than the app's code.
+ * @param {{indexURL?: string, bundleURL?: string, pyodide?: object, expectHead?: string | null}} options
  */
-export async function loadMizzle({ indexURL, bundleURL, pyodide } = {}) {
+export async function loadMizzle({ indexURL, bundleURL, pyodide, expectHead = bundledHead } = {}) {
   const bundle = absolute(bundleURL ?? "./", globalThis.location?.href);
   const index = absolute(indexURL ?? "pyodide/", bundle);
+  // The entry files change with every deploy: revalidate them whatever the cache headers say
+  // (a heuristically cached manifest.json once hid a deploy). Wheels are content-addressed.
+  const entry = { cache: "no-cache" };
+  const manifestURL = absolute("manifest.json", bundle);
+  const [manifest, wheels] = await Promise.all([
+    fetchOk(manifestURL, entry).then((r) => r.text()),
+    fetchOk(absolute("wheels.json", bundle), entry).then((r) => r.json()),
+  ]);
+  const parsed = JSON.parse(manifest);
+  if (expectHead && !parsed.migrations.some((m) => m.name === expectHead)) {
+    throw new MizzleError(
+      `the bundle's manifest (${manifestURL}) is older than the app: its head is ${parsed.head ?? "none"}, ` +
+        `the app expects ${expectHead} (a stale copy from a cache? serve manifest.json with Cache-Control: no-cache)`,
+    );
+  }
   const started = performance.now();
   let py = pyodide;
   if (!py) {
-    const { loadPyodide } = await import(absolute("pyodide.mjs", index));
+    const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ absolute("pyodide.mjs", index));
     py = await loadPyodide({ indexURL: index });
   }
   const pyodideReady = performance.now();
-  const [manifest, wheels] = await Promise.all([
-    fetchOk(absolute("manifest.json", bundle)).then((r) => r.text()),
-    fetchOk(absolute("wheels.json", bundle)).then((r) => r.json()),
-  ]);
   for (const wheel of wheels.filter((w) => w.role === "runtime")) await installWheel(py, bundle, wheel);
   const Runtime = py.pyimport("mizzle.wasm.runtime").Runtime;
   let runtime;
@@ -72,7 +94,7 @@ export async function loadMizzle({ indexURL, bundleURL, pyodide } = {}) {
     throw new MizzleError(pythonMessage(err));
   }
   const loaded = performance.now();
-  return new Mizzle(py, runtime, bundle, wheels, JSON.parse(manifest), {
+  return new Mizzle(py, runtime, bundle, wheels, parsed, {
     pyodideStartMs: pyodideReady - started,
     bundleLoadMs: loaded - pyodideReady,
   });
@@ -170,6 +192,9 @@ class Mizzle {
    */
   async schema() {
     if (!this._model) {
+      if (!this.wheels.some((w) => w.role === "model")) {
+        throw new MizzleError("mz.schema() needs the model wheels: bundle with `mizzle bundle --with-model`");
+      }
       for (const wheel of this.wheels.filter((w) => w.role === "model")) await installWheel(this.pyodide, this.bundleURL, wheel);
       this._model = this.pyodide.pyimport("mizzle.wasm.model");
     }
