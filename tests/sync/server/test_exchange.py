@@ -89,6 +89,14 @@ def test_a_concurrent_edit_is_a_conflict_under_reject(pg_url: str, tmp_path: Pat
     with pg(pg_url) as conn:
         assert rows(conn, "project")[0]["name"] == "laptop says"  # never overwritten
     assert local(two, "project")[0]["name"] == "phone says"  # the phone's edit is kept for the app to settle
+    # the app settles it by writing its choice again: a version past both
+    write(two, "UPDATE project SET name = 'agreed' WHERE id = ?", (P1,))
+    with serving(config(pg_url)) as base:
+        assert not device(two, base, ALICE, "phone").sync().conflicts
+        device(one, base, ALICE, "laptop").sync()
+    with pg(pg_url) as conn:
+        assert local(one, "project") == local(two, "project") == rows(conn, "project")
+        assert rows(conn, "project")[0]["name"] == "agreed"
 
 
 def test_last_write_wins_resolves_a_concurrent_edit(pg_url: str, tmp_path: Path) -> None:
@@ -317,3 +325,42 @@ def test_a_request_that_is_not_one_is_refused_in_one_line(
     server_db(pg_url)
     with serving(config(pg_url)) as base:
         assert post(base, body, bearer=token(ALICE)) == (status, {"error": {"code": code, "message": message}})
+
+
+def test_rows_written_while_a_fresh_device_pages_come_with_its_next_pull(pg_url: str) -> None:
+    server_db(pg_url)
+    keys = [f"30000000-0000-4000-8000-00000000000{i}" for i in range(1, 7)]
+    with pg(pg_url) as conn:
+        conn.execute("INSERT INTO project (id, user_id, name) VALUES (%s, %s, 'p')", (P1, ALICE))
+        for key in keys[1:5]:
+            conn.execute("INSERT INTO task (id, project_id, title) VALUES (%s, %s, 'before')", (key, P1))
+    ask = {"protocol": 1, "schema": "0001_init", "pull": {"task": {"cursor": None}}, "limit": 2}
+    seen: list[tuple[str, str]] = []
+    with serving(config(pg_url)) as base:
+        _, page = post(base, ask, bearer=token(ALICE))
+        seen += [(r["id"], r["title"]) for r in page["pull"]["task"]["rows"]]
+        assert page["more"] and page["pull"]["task"]["cursor"].startswith("page:")
+        with pg(pg_url) as conn:  # behind the pages read so far, and ahead of them
+            conn.execute("UPDATE task SET title = 'edited' WHERE id = %s", (keys[1],))
+            conn.execute(
+                "INSERT INTO task (id, project_id, title) VALUES (%s, %s, 'new'), (%s, %s, 'new')",
+                (keys[0], P1, keys[5], P1),
+            )
+        while page["more"]:
+            ask["pull"] = {"task": {"cursor": page["pull"]["task"]["cursor"]}}
+            _, page = post(base, ask, bearer=token(ALICE))
+            seen += [(r["id"], r["title"]) for r in page["pull"]["task"]["rows"]]
+        assert page["pull"]["task"]["cursor"].startswith("xid:")
+        ask["pull"] = {"task": {"cursor": page["pull"]["task"]["cursor"]}}
+        ask["limit"] = 100
+        _, after = post(base, ask, bearer=token(ALICE))
+    latest = dict(seen)
+    latest.update((r["id"], r["title"]) for r in after["pull"]["task"]["rows"])
+    assert latest == {
+        keys[0]: "new",
+        keys[1]: "edited",
+        keys[2]: "before",
+        keys[3]: "before",
+        keys[4]: "before",
+        keys[5]: "new",
+    }
