@@ -32,9 +32,6 @@ from mizzle.core.errors import MizzleError
 from mizzle.core.sync.protocol import ProtocolError, parse_request
 from mizzle.dialects.postgresql.errors import server_message
 
-#: the largest request body read (a push of many rows is split by the client)
-MAX_BODY = 32 * 1024 * 1024
-
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
@@ -60,12 +57,19 @@ def create_app(config: ServerConfig) -> Starlette:
             claims = config.auth.claims(request.headers.get("authorization"))
         except AuthError as err:
             return _error(401, "unauthorized", str(err))
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _error(413, "too_large", f"the request is larger than {MAX_BODY} bytes: push fewer rows at once")
+        # read in chunks, so that a body over the limit is refused before it is all in memory
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > config.max_body:
+                return _error(
+                    413, "too_large", f"the request is larger than {config.max_body} bytes: push fewer rows at once"
+                )
+            chunks.append(chunk)
         try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            body = json.loads(b"".join(chunks))
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _error(400, "bad_request", "the request body is not JSON")
         try:
             return JSONResponse(await run_in_threadpool(run, claims, body))

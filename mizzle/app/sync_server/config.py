@@ -29,6 +29,8 @@ class ServerConfig:
     hook: ConflictHook | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     max_connections: int = 10
+    #: the largest request body read, in bytes (a client splits a larger push)
+    max_body: int = 32 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if not self.rules:

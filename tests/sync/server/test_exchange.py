@@ -3,8 +3,11 @@ server on 127.0.0.1, Python clients (`mizzle.sync.client`) and raw forged reques
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+import urllib.error
+import urllib.request
 import uuid as uuidlib
 from pathlib import Path
 
@@ -364,3 +367,34 @@ def test_rows_written_while_a_fresh_device_pages_come_with_its_next_pull(pg_url:
         keys[4]: "before",
         keys[5]: "new",
     }
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(pg_url: str) -> None:
+    server_db(pg_url)
+    rows_ = [{"id": str(uuidlib.uuid4()), "user_id": ALICE, "name": "x" * 100, "sync_version": 1} for _ in range(20)]
+    push = {"protocol": 1, "schema": "0001_init", "batch": "big", "push": {"project": {"rows": rows_}}}
+    with serving(config(pg_url, max_body=1000)) as base:
+        assert post(base, push, bearer=token(ALICE)) == (
+            413,
+            {
+                "error": {
+                    "code": "too_large",
+                    "message": "the request is larger than 1000 bytes: push fewer rows at once",
+                }
+            },
+        )
+        assert post(base, "[" * 100_000, bearer=token(ALICE))[0] == 413
+    with serving(config(pg_url)) as base:
+        assert post(base, json.loads("[" * 500 + "]" * 500), bearer=token(ALICE))[0] == 400
+        nested = "[" * 100_000 + "]" * 100_000  # deeper than the JSON parser goes
+        request = urllib.request.Request(
+            base + "/sync", data=nested.encode(), method="POST", headers={"Authorization": f"Bearer {token(ALICE)}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert (refused.value.code, json.loads(refused.value.read())) == (
+            400,
+            {"error": {"code": "bad_request", "message": "the request body is not JSON"}},
+        )
+    with pg(pg_url) as conn:
+        assert rows(conn, "project") == []
