@@ -4,11 +4,14 @@ token's claims and role."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
 import urllib.request
 import uuid as uuidlib
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
@@ -147,7 +150,8 @@ def test_two_server_processes_serve_the_same_devices(pg_url: str, tmp_path: Path
         assert read(one, "SELECT name FROM project") == [("via one",)]
 
 
-def test_rs256_tokens_are_checked_with_the_keys_of_a_jwks(pg_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["file", "url"])
+def test_rs256_tokens_are_checked_with_the_keys_of_a_jwks(pg_url: str, tmp_path: Path, where: str) -> None:
     server_db(pg_url)
     key, other = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
     public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
@@ -156,7 +160,10 @@ def test_rs256_tokens_are_checked_with_the_keys_of_a_jwks(pg_url: str, tmp_path:
     good = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
     forged = jwt.encode(claims, other, algorithm="RS256", headers={"kid": "k1"})
     hs = token(ALICE)
-    with serving(config(pg_url, auth=Auth(jwks=str(tmp_path / "jwks.json")))) as base:
+    files = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
+    threading.Thread(target=files.serve_forever, daemon=True).start()
+    jwks = str(tmp_path / "jwks.json") if where == "file" else f"http://127.0.0.1:{files.server_port}/jwks.json"
+    with files, serving(config(pg_url, auth=Auth(jwks=jwks))) as base:
         ask = {"protocol": 1, "schema": "0001_init", "pull": {"project": {"cursor": None}}}
         assert post(base, ask, bearer=good)[0] == 200
         assert post(base, ask, bearer=forged) == (
@@ -164,6 +171,7 @@ def test_rs256_tokens_are_checked_with_the_keys_of_a_jwks(pg_url: str, tmp_path:
             {"error": {"code": "unauthorized", "message": "the token is not valid: Signature verification failed"}},
         )
         assert post(base, ask, bearer=hs)[0] == 401
+        files.shutdown()
 
 
 def test_rls_policies_apply_to_the_tokens_user_and_role(pg_url: str) -> None:
