@@ -33,7 +33,8 @@ from typing import Any
 from mizzle.core.errors import MizzleError
 from mizzle.core.sync import api
 from mizzle.core.sync.api import Changes, Tombstone
-from mizzle.core.sync.names import SYNC_SEQ
+from mizzle.core.sync.database import TableInfo
+from mizzle.core.sync.names import SYNC_SEQ, TOMBSTONES
 from mizzle.core.sync.protocol import DEFAULT_LIMIT, PROTOCOL
 from mizzle.core.tracking import TRACKING_TABLE
 from mizzle.dialects.sqlite.sync_db import sync_database
@@ -91,6 +92,7 @@ class SyncClient:
         timeout: float = 30.0,
         limit: int = DEFAULT_LIMIT,
         on_conflict: Callable[[dict[str, Any]], None] | None = None,
+        push_limit: int = 5000,
     ) -> None:
         if isinstance(db, sqlite3.Connection):
             if db.isolation_level is not None:
@@ -105,6 +107,7 @@ class SyncClient:
         self._token = token
         self.retries, self.backoff, self.timeout, self.limit = retries, backoff, timeout, limit
         self.on_conflict = on_conflict
+        self.push_limit = max(1, push_limit)
         self._lock = threading.Lock()
         self.db = sync_database(self.conn)
         self.conn.execute(
@@ -172,6 +175,9 @@ class SyncClient:
             response = self._post(request)
             result.requests += 1
             self._take(response, pending if first else None, result)
+            if first and pending is not None and pending.get("partial"):
+                pending = self._outbox()  # more was waiting than one push carries
+                continue
             first = False
             if not response.get("more"):
                 return result
@@ -188,18 +194,33 @@ class SyncClient:
             stop.wait(interval)
 
     def _outbox(self) -> dict[str, Any] | None:
-        """The local changes since the last push, written down as the pending batch."""
+        """The local changes since the last push, written down as the pending batch: at most
+        `push_limit` rows and deletes, the earliest written first (tables in order, each
+        table's in commit order), the rest left for the next batch (`partial`)."""
         push: dict[str, Any] = {}
         cursors: dict[str, str | None] = {}
+        budget = self.push_limit
+        partial = False
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for t in self.tables:
-                changes = api.changes_since(self.db, t, self._get(f"push:{t}"))
+                cursor = self._get(f"push:{t}")
+                if budget <= 0:
+                    cursors[t], partial = cursor, partial or self._waiting(t)
+                    continue
+                changes = api.changes_since(self.db, t, cursor)
                 cursors[t] = changes.cursor
+                bound = self._bound(t, cursor, budget)
+                if bound is not None:
+                    changes = self._before(t, changes, bound)
+                    cursors[t], partial = f"seq:{bound}", True
+                budget -= len(changes.rows) + len(changes.deletes)
                 if changes.rows or changes.deletes:
                     d = changes.to_dict()
                     push[t] = {"rows": d["rows"], "deletes": d["deletes"]}
-            pending = {"batch": str(uuid.uuid4()), "push": push, "cursors": cursors} if push else None
+            pending = (
+                {"batch": str(uuid.uuid4()), "push": push, "cursors": cursors, "partial": partial} if push else None
+            )
             if pending is None:  # nothing to send: the cursors move on (past pulled rows too)
                 for t, cursor in cursors.items():
                     self._set(f"push:{t}", cursor)
@@ -209,6 +230,49 @@ class SyncClient:
             self.conn.execute("ROLLBACK")
             raise
         return pending
+
+    def _bound(self, table: str, cursor: str | None, budget: int) -> int | None:
+        """The write number past the first `budget` changes of `table` since `cursor`, when
+        there are more than that (None: they all fit). Changes without a number of their own
+        (rows from before the commit-ordered cursor, all 0) cannot be split: None."""
+        since = 0 if cursor is None else int(str(cursor).partition(":")[2])
+        name = table.replace('"', '""')
+        row = self.conn.execute(
+            f'SELECT seq FROM (SELECT "{SYNC_SEQ}" AS seq FROM "{name}" WHERE "{SYNC_SEQ}" >= ? '
+            f'UNION ALL SELECT "id" FROM "{TOMBSTONES}" WHERE "table_name" = ? AND "id" >= ?) '
+            "ORDER BY seq LIMIT 1 OFFSET ?",
+            (since, table, since, budget),
+        ).fetchone()
+        return None if row is None or int(row[0]) <= since else int(row[0])
+
+    def _before(self, table: str, changes: Changes, bound: int) -> Changes:
+        """`changes` without those written at or after write number `bound`."""
+        info = api.sync_table(self.db, table)
+        name = table.replace('"', '""')
+        key = ", ".join(f'"{c.replace(chr(34), chr(34) * 2)}"' for c in info.primary_key)
+        read = api.row_reader(
+            self.db,
+            TableInfo(
+                table, tuple(c for k in info.primary_key if (c := info.column(k)) is not None), info.primary_key, True
+            ),
+        )
+        late = {
+            tuple(read(r).values())
+            for r in self.conn.execute(f'SELECT {key} FROM "{name}" WHERE "{SYNC_SEQ}" >= ?', (bound,))
+        }
+        late_deletes = {
+            api.tombstone(info, r)
+            for r in self.conn.execute(
+                f'SELECT "pk", "sync_version", "deleted_at", "device_id" FROM "{TOMBSTONES}" '
+                'WHERE "table_name" = ? AND "id" >= ?',
+                (table, bound),
+            )
+        }
+        return Changes(
+            table,
+            rows=[r for r in changes.rows if tuple(r[c] for c in info.primary_key) not in late],
+            deletes=[d for d in changes.deletes if d not in late_deletes],
+        )
 
     def _take(self, response: dict[str, Any], pending: dict[str, Any] | None, result: SyncResult) -> None:
         """Apply the answer: the push done (its cursors kept, the batch forgotten) and the

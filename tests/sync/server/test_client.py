@@ -178,3 +178,30 @@ def test_sync_every_keeps_syncing_until_stopped_and_reports_conflicts_as_events(
     assert not loop.is_alive()
     [event] = events
     assert (event["table"], event["status"], event["server_row"]["name"]) == ("project", "conflict", "laptop")
+
+
+def test_more_waiting_than_one_push_carries_goes_in_several_batches_in_write_order(pg_url: str, tmp_path: Path) -> None:
+    server_db(pg_url)
+    path = device_db(tmp_path / "d.db")
+    write(path, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'p')", (P1, ALICE))
+    for i in range(7):
+        write(
+            path,
+            "INSERT INTO task (id, project_id, title) VALUES (?, ?, ?)",
+            (f"20000000-0000-4000-8000-00000000010{i}", P1, f"t{i}"),
+        )
+    write(path, "UPDATE task SET title = 'edited' WHERE title = 't0'")
+    write(path, "DELETE FROM task WHERE title = 't6'")
+    with serving(config(pg_url)) as base:
+        result = device(path, base, ALICE, "d", push_limit=3).sync()
+        assert result.rejected == [] and result.conflicts == []
+        assert result.requests >= 3  # 1 project + 7 task writes + 1 edit + 1 delete, 3 at a time
+        assert device(path, base, ALICE, "d", push_limit=3).sync().pushed == 0  # nothing left waiting
+    with pg(pg_url) as conn:
+        assert sorted(r["title"] for r in rows(conn, "task")) == ["edited", "t1", "t2", "t3", "t4", "t5"]
+        conn_rows = rows(conn, "task")
+    local = sqlite3.connect(path)
+    try:
+        assert rows(local, "task") == conn_rows
+    finally:
+        local.close()
