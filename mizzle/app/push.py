@@ -92,9 +92,13 @@ def compare(db: MigrationDatabase, conn: Any, schema: Schema, tables: TableFilte
     dialect = get_dialect(db.dialect)
     introspected = dialect.introspect(conn, schema_names(schema))
     target, _ = dialect.project(schema)
-    return Comparison(
-        db.dialect, tables.apply(introspected.schema), tables.apply(target), introspected.unsupported, tables
-    )
+    found = introspected.schema
+    if db.dialect == "postgresql":
+        # names PostgreSQL cut to 63 bytes are read back as the schema declares them
+        from mizzle.dialects.postgresql.long_names import restore
+
+        found = restore(found, target)
+    return Comparison(db.dialect, tables.apply(found), tables.apply(target), introspected.unsupported, tables)
 
 
 def prepare(
@@ -315,5 +319,4 @@ def push(
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema` has objects in: the ones
     a comparison reads from the database besides the default schema."""
-    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return qualified.schemas_of(names)
+    return qualified.schemas_in(schema)

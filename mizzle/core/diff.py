@@ -14,7 +14,8 @@ The order, and why each step sits where it does:
 
  Around them, the code the database runs (`diff_routines.py`): extensions created before
  step 0 and dropped after step 18; the app's triggers that change dropped at step 0 and
- created after step 17; functions dropped after step 1, created or replaced after step 13.
+ created after step 17; functions dropped after step 1, created or replaced after step 13
+ (new ones whose signature names no table after step 5, before the tables).
 
  0. drop the sync triggers of tables that stop being sync, or whose triggers must be made
     again (the table is renamed, its primary key or a sync column changes): the triggers
@@ -323,6 +324,7 @@ class _Diff:
             ops.append(CreateSyncSupport())
         elif new_sync and self._old_sync_form():
             ops.append(CreateSyncSupport(upgrade=True))
+        ops += code.functions_early
         # a new table's triggers come last, as triggers of their own (they may call functions still to come)
         ops += [CreateTable(table=t.model_copy(update={"triggers": ()})) for t in created]
         for name, pair in sorted(self.pairs.items()):

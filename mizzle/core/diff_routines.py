@@ -12,9 +12,11 @@ triggers are created, replaced or dropped, and where each goes in the diff's ord
   functions they call); a new table's come after it, as triggers of their own.
 - Functions that go, or whose arguments change (another identity: drop and create), are
   dropped before the tables (a function returning a table's rows depends on its row type)
-  and after the views (a view may call one); new functions are created, and changed ones
-  replaced (CREATE OR REPLACE keeps what depends on them), once tables, columns and keys are
-  final and before the views that may call them.
+  and after the views (a view may call one). New functions whose signature names no table are
+  created before the tables (after the enums their arguments may take), so that a column's
+  DEFAULT may call one (Basejump's `basejump.generate_token(30)`); the others are created,
+  and changed ones replaced (CREATE OR REPLACE keeps what depends on them), once tables,
+  columns and keys are final and before the views that may call them.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from mizzle.core.routine_ops import (
     DropTrigger,
     ReplaceFunction,
 )
-from mizzle.core.routines import Extension, Trigger
+from mizzle.core.routines import Extension, Trigger, needs_tables, relation_words
 
 _CALLS = re.compile(r'\bEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+(?:(?:"[^"]*"|\w+)\s*\.\s*)?("(?:[^"]|"")*"|\w+)\s*\(', re.I)
 
@@ -64,6 +66,8 @@ class RoutineChanges:
     extensions_created: list[Operation] = field(default_factory=list)
     triggers_dropped: list[Operation] = field(default_factory=list)
     functions_dropped: list[Operation] = field(default_factory=list)
+    #: new functions whose signature names no table: before the tables (a DEFAULT may call one)
+    functions_early: list[Operation] = field(default_factory=list)
     functions_created: list[Operation] = field(default_factory=list)
     triggers_created: list[Operation] = field(default_factory=list)
     extensions_dropped: list[Operation] = field(default_factory=list)
@@ -101,7 +105,11 @@ def routine_changes(
             dropped_names.add(function.name)
         elif after != function:
             out.functions_created.append(ReplaceFunction(old=function, new=after))
-    out.functions_created += [CreateFunction(function=f) for k, f in new_fn.items() if k not in old_fn]
+    relations = relation_words([t.name for t in new.tables] + [v.name for v in new.views])
+    for key, function in new_fn.items():
+        if key not in old_fn:
+            late = needs_tables(function, relations)
+            (out.functions_created if late else out.functions_early).append(CreateFunction(function=function))
 
     for name, (old_table, new_table) in sorted(pairs.items()):
         kept = {t.name: t for t in new_table.triggers}

@@ -25,6 +25,12 @@ def _clip(text: str, nbytes: int) -> str:
     return out.decode(errors="ignore")
 
 
+def pg_identifier(name: str) -> str:
+    """`name` as PostgreSQL keeps it: its first 63 bytes, cut at a character boundary
+    (`truncate_identifier`); a name that fits is itself."""
+    return name if len(name.encode()) <= MAX_IDENTIFIER_BYTES else _clip(name, MAX_IDENTIFIER_BYTES)
+
+
 def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
     """PostgreSQL's makeObjectName: `name1_name2_label`, shortened to fit 63 bytes."""
     overhead = (len(label.encode()) + 1 if label else 0) + (1 if name2 else 0)

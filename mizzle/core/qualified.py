@@ -14,6 +14,10 @@ PostgreSQL writes `schema.name` as two quoted-if-needed parts; SQLite, which has
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mizzle.core.model import Schema
 
 #: schemas a platform (PostgreSQL, Supabase) manages: an app references them, never owns them
 PLATFORM_SCHEMAS = frozenset({"public", "information_schema", "auth", "storage", "realtime", "extensions", "vault"})
@@ -44,3 +48,20 @@ def schemas_of(names: Iterable[str]) -> list[str]:
 def join(schema: str | None, name: str) -> str:
     """The model's name of `name` in `schema` (None: the default schema)."""
     return f"{schema}.{name}" if schema else name
+
+
+#: the schema a function's text names when it names none (the model's default schema)
+DEFAULT_SCHEMA = "public"
+
+
+def schemas_in(schema: Schema) -> list[str]:
+    """The app's schemas other than the default one that `schema` has objects in (tables,
+    views, types, functions, default privileges): the ones an export creates first and a
+    comparison reads from the database besides the default schema. A platform's schema
+    (`auth`) a default privilege names is referenced, never created."""
+    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
+    found = set(schemas_of(names))
+    found |= {f.schema_name for f in schema.functions if f.schema_name != DEFAULT_SCHEMA}
+    defaults = {d.schema_name for d in schema.security.default_privileges if d.schema_name}
+    found |= {s for s in defaults if not is_platform(s)}
+    return sorted(found)

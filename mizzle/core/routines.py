@@ -16,7 +16,7 @@ database's, and the other one never sees it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -194,6 +194,11 @@ class Function(BaseModel):
         words = set(_words(self.definition))
         return next((v for v in _VOLATILITY if v in words), "volatile")
 
+    def names_outside_body(self) -> frozenset[str]:
+        """The words of its text outside the body, strings and quoted names (lower case):
+        its arguments' and result's types among them."""
+        return frozenset(_words(self.definition))
+
     def describe(self) -> str:
         facts = [self.language, self.volatility] + (["security definer"] if self.security_definer else [])
         return f"{self.kind} {self.label} ({', '.join(facts)})"
@@ -251,3 +256,16 @@ class Extension(BaseModel):
 
 def function_sort_key(function: Function) -> tuple[str, str, str]:
     return function.key
+
+
+def needs_tables(function: Function, relations: frozenset[str]) -> bool:
+    """Whether the function's signature may name one of `relations` (bare names, lower case):
+    a table's row type as an argument or result (`RETURNS SETOF accounts`). Such a function
+    is created after the tables; any other one before them, so that a column's DEFAULT or a
+    CHECK may call it. A word that only looks like a table's name errs on the late side."""
+    return not function.names_outside_body().isdisjoint(relations)
+
+
+def relation_words(names: Iterable[str]) -> frozenset[str]:
+    """The bare names of model relations (`basejump.accounts` → `accounts`), lower case."""
+    return frozenset(n.rpartition(".")[2].lower() for n in names)

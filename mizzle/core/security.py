@@ -105,7 +105,9 @@ class Policy(_Item):
 
 
 class Grant(_Item):
-    """One privilege of one grantee on one object (a column grant names its column)."""
+    """One privilege of one grantee on one object (a column grant names its column).
+    `revoked`: a privilege PostgreSQL's built-in default gives, taken away from this object
+    (`REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC`: every function is PUBLIC's to run unless so)."""
 
     kind: Literal["grant"] = "grant"
     on: GrantTarget
@@ -114,6 +116,7 @@ class Grant(_Item):
     grantee: str
     privilege: str
     grantable: bool = False
+    revoked: bool = False
 
     @field_validator("privilege")
     @classmethod
@@ -130,6 +133,8 @@ class Grant(_Item):
 
     def describe(self) -> str:
         where = f"{self.object}.{self.column}" if self.column else self.object
+        if self.revoked:
+            return f"{self.privilege} on {self.on} {where} revoked from {self.grantee}"
         return f"{self.privilege} on {self.on} {where} to {self.grantee}"
 
 

@@ -128,3 +128,25 @@ def test_evolve_refuses_code_that_does_not_fit() -> None:
         evolve(Schema(functions=(TOUCH,)), [DropFunction(function=ADD)])
     with pytest.raises(SchemaError, match="cannot change a function's name"):
         evolve(Schema(functions=(TOUCH,)), [ReplaceFunction(old=TOUCH, new=ADD)])
+
+
+TOKEN = Function(
+    definition="CREATE FUNCTION basejump.generate_token(length integer) RETURNS text LANGUAGE sql "
+    "AS $$ SELECT repeat('x', length) $$"
+)
+ROWS = Function(
+    definition="CREATE FUNCTION public.tunes_of(owner integer) RETURNS SETOF tune LANGUAGE sql "
+    "AS $$ SELECT * FROM tune WHERE id = owner $$"
+)
+
+
+def test_a_function_whose_signature_names_no_table_comes_before_the_tables() -> None:
+    """A new table's DEFAULT may call a new function (Basejump's `basejump.generate_token(30)`);
+    one returning a table's rows comes after that table."""
+    old = Schema()
+    new = Schema(tables=(TUNE,), functions=(TOKEN, ROWS))
+    assert [op.describe() for op in diff(old, new)] == [
+        "create function basejump.generate_token(length integer) (sql, volatile)",
+        "create table tune",
+        "create function public.tunes_of(owner integer) (sql, volatile)",
+    ]

@@ -69,9 +69,13 @@ class HistoryResult:
 
 
 class Replay:
-    def __init__(self, dialect: str, history: Path, work: Path, stack: ExitStack) -> None:
+    def __init__(
+        self, dialect: str, history: Path, work: Path, stack: ExitStack, schemas: tuple[str, ...] = ()
+    ) -> None:
         self.dialect = dialect
         self.history = history
+        #: the app's own schemas besides public (`pull --schemas`), read and compared with it
+        self.schemas = schemas
         self.work = work
         self.stack = stack
         self.counter = 0
@@ -90,7 +94,7 @@ class Replay:
     def _side(self, name: str) -> Side:
         if self.dialect == "sqlite":
             return SqliteSide(self.work / f"{name}.db")
-        side = PgSide(self.stack)
+        side = PgSide(self.stack, self.schemas)
         prelude = self.history / "_prelude_supabase.sql"
         if prelude.exists():
             need_extensions(side.url, *SUPABASE_EXTENSIONS)
@@ -114,7 +118,7 @@ class Replay:
         # A fresh file for each pull (pull refuses to overwrite without --force).
         self.pulls += 1
         out = self.project / f"schema_{self.pulls:03d}.py"
-        pull(parse_url(self.reference.url), out)
+        pull(parse_url(self.reference.url), out, schemas=self.schemas)
         return out
 
     def _migrate(self) -> None:
@@ -381,13 +385,14 @@ def _renames(hints: sql_text.Hints, before: dict[str, set[str]], after: dict[str
     return Renames(tables, columns, frozenset(dropped_tables), frozenset(dropped_columns))
 
 
-def replay(dialect: str, history: Path, work: Path) -> HistoryResult:
-    """Every step of `history` (its ORDER.txt), each step's result by file name."""
+def replay(dialect: str, history: Path, work: Path, schemas: tuple[str, ...] = ()) -> HistoryResult:
+    """Every step of `history` (its ORDER.txt), each step's result by file name; `schemas`:
+    the app's own schemas besides public, pulled and compared with it."""
     started = time.perf_counter()
     files = [history / n for n in (history / "ORDER.txt").read_text(encoding="utf-8").split()]
     out: dict[str, StepResult] = {}
     with ExitStack() as stack:
-        run = Replay(dialect, history, work, stack)
+        run = Replay(dialect, history, work, stack, schemas)
         for f in files:
             out[f.name] = run.step(f)
     return HistoryResult(out, time.perf_counter() - started)

@@ -191,7 +191,8 @@ JOIN pg_namespace n ON n.oid = c.relnamespace WHERE x.contype = 'c' AND n.nspnam
 
 
 class PgSide:
-    def __init__(self, stack: ExitStack) -> None:
+    def __init__(self, stack: ExitStack, schemas: tuple[str, ...] = ()) -> None:
+        self.schemas = schemas
         self.url = stack.enter_context(fresh_database("mzreplay"))
         # one connection for rows and catalog reads, closed before the database is dropped
         self.conn = stack.enter_context(psycopg.connect(self.url, autocommit=True))
@@ -208,7 +209,7 @@ class PgSide:
                 conn.execute(s.encode())  # bytes: no %-placeholders read in the app's text
 
     def catalog(self) -> pg_catalog.Catalog:
-        return {k: v for k, v in pg_catalog.snapshot(self.url).items() if "__mizzle" not in k[1]}
+        return {k: v for k, v in pg_catalog.snapshot(self.url, self.schemas).items() if "__mizzle" not in k[1]}
 
     def names(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

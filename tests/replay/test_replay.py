@@ -38,6 +38,9 @@ HISTORIES = {
     "supabase-subscriptions": ("postgresql", _APPS / "supabase" / "vercel__nextjs-subscription-payments"),
 }
 
+#: the app's own schemas besides public that a history's pull reads (`pull --schemas`)
+SCHEMAS: dict[str, tuple[str, ...]] = {"supabase-basejump": ("basejump",)}
+
 #: (history, step file) -> why mizzle does not follow that step yet
 _DYAD_FTS = (
     "FTS5 virtual tables are not in the model: 0040_chat-search-fts makes chat_search_fts (and SQLite's five "
@@ -51,22 +54,10 @@ KNOWN: dict[tuple[str, str], str] = {
         "CHECK char_length(currency) = 3 as length(currency) = 3, DEFAULT timezone('utc', now()) as "
         "timezone('utc', CURRENT_TIMESTAMP)"
     ),
-    **{
-        ("supabase-basejump", f"{step}.sql"): (
-            "code in the app's own non-public schemas is not carried: Basejump's public functions take and call "
-            "objects of its basejump schema (the type basejump.account_role, basejump.* functions), which the "
-            "replay's pull of public does not hold, so the follower's migration that creates them fails (atomically, "
-            'nothing applied): schema "basejump" does not exist'
-        )
-        for step in (
-            "20240414161947_basejump-accounts",
-            "20240414162100_basejump-invitations",
-            "20240414162131_basejump-billing",
-        )
-    },
-    ("supabase-basejump", "20240414161707_basejump-setup.sql"): (
-        "the app's own non-public schema (w3-struct's feature): basejump.config is not pulled, so the app's "
-        "INSERT INTO basejump.config fails on the follower"
+    ("supabase-basejump", "20240414162131_basejump-billing.sql"): (
+        "expressions come back in mizzle's spelling, not PostgreSQL's (w4-spelling's work): basejump."
+        "billing_subscriptions' DEFAULT timezone('utc', now()) as timezone('utc', CURRENT_TIMESTAMP); its "
+        "functions, types, policies and grants of the basejump schema follow"
     ),
 }
 
@@ -102,7 +93,7 @@ def _results(folder: Path, key: str, work: Path) -> dict[str, Any]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.exists():
             dialect, history = HISTORIES[key]
-            result = replay(dialect, history, work)
+            result = replay(dialect, history, work, SCHEMAS.get(key, ()))
             data = {"seconds": result.seconds, "steps": {k: asdict(v) for k, v in result.steps.items()}}
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data), encoding="utf-8")

@@ -4,11 +4,9 @@ database, compared through PostgreSQL's own catalogs (pg_policies, relrowsecurit
 pg_default_acl, obj_description/col_description), not through mizzle's introspector. A pull then
 `push --dry-run` plans no security statement.
 
-What is compared is the app's own schema `public`: Basejump's `basejump` schema and its
-functions are other schemas and functions, which mizzle does not model here (their grants are
-reported by name). Onlook's policies call the app's own functions of schema public: the copy
-gets those (and Basejump's schema) from the original before the export runs, standing in for
-what mizzle does not write yet.
+What is compared is the app's own schema `public`, pulled alone: Basejump's `basejump` schema,
+not read by such a pull, is copied from the original (pg_dump) before the export runs. Pulled
+with `--schemas public,basejump`, mizzle carries it whole: `test_app_schemas.py`.
 """
 
 from __future__ import annotations

@@ -1,18 +1,22 @@
 """What PostgreSQL cannot hold of a schema.
 
-PostgreSQL holds everything the model can say, so `project` changes nothing. The one trap
-is length: PostgreSQL silently truncates identifiers to 63 bytes (and refuses longer enum
-labels), so a longer name would come back different from the schema that declared it. And
-a foreign key must join columns of compatible types, which SQLite does not ask.
+PostgreSQL holds everything the model can say, so `project` changes nothing. The trap is
+length: PostgreSQL cuts identifiers to 63 bytes, which `long_names.py` models (the model keeps
+the long name, the database the cut one, read back as the long one); two names cut to the
+same one are refused, and so are enum labels (PostgreSQL refuses them) and enum and view
+names over 63 bytes (not read back). And a foreign key must join columns of compatible types,
+which SQLite does not ask.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mizzle.core import qualified
 from mizzle.core.model import Schema
 from mizzle.core.naming import MAX_IDENTIFIER_BYTES
 from mizzle.core.validate import foreign_key_type_problems
+from mizzle.dialects.postgresql.long_names import collisions
 
 
 def _too_long(name: str) -> bool:
@@ -20,38 +24,28 @@ def _too_long(name: str) -> bool:
 
 
 def _named_objects(schema: Schema) -> Iterator[tuple[str, str]]:
-    """(place, name) of every identifier the schema gives PostgreSQL."""
+    """(place, name) of the identifiers PostgreSQL cannot hold over 63 bytes: enum labels
+    (refused), enum and view names (cut, and not read back under the long name)."""
     for enum in schema.enums:
         yield "enum", enum.name
         for value in enum.values:
-            yield f'enum "{enum.name}", value', value  # labels are refused rather than truncated
+            yield f'enum "{enum.name}", value', value
     for view in schema.views:
         yield "view", view.name
-    for table in schema.tables:
-        yield "table", table.name
-        where = f'table "{table.name}"'
-        for column in table.columns:
-            yield f"{where}, column", column.name
-        if table.primary_key:
-            yield f"{where}, primary key", table.primary_key.name
-        for fk in table.foreign_keys:
-            yield f"{where}, foreign key", fk.name
-        for unique in table.uniques:
-            yield f"{where}, unique", unique.name
-        for check in table.checks:
-            yield f"{where}, check", check.name
-        for index in table.indexes:
-            yield f"{where}, index", index.name
 
 
 def capability_problems(schema: Schema) -> list[str]:
-    """Names PostgreSQL would truncate (or refuse), and foreign keys between columns of
-    incompatible types (which SQLite holds): each names its place."""
-    return [
-        f'{place} "{name}": {len(name.encode())} bytes, but PostgreSQL keeps at most {MAX_IDENTIFIER_BYTES}'
-        for place, name in _named_objects(schema)
-        if _too_long(name)
-    ] + list(foreign_key_type_problems(schema))
+    """Names PostgreSQL would refuse, or cut to the same name as another one, and foreign keys
+    between columns of incompatible types (which SQLite holds): each names its place."""
+    return (
+        [
+            f'{place} "{name}": {len(name.encode())} bytes, but PostgreSQL keeps at most {MAX_IDENTIFIER_BYTES}'
+            for place, name in _named_objects(schema)
+            if _too_long(qualified.split(name)[1] if not place.startswith('enum "') else name)
+        ]
+        + collisions(schema)
+        + list(foreign_key_type_problems(schema))
+    )
 
 
 def project(schema: Schema) -> tuple[Schema, list[str]]:

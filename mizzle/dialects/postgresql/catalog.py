@@ -328,11 +328,6 @@ SELECT 'trigger', t.tgname, t.tgrelid
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 WHERE c.relnamespace = ANY (%(ns)s) AND NOT t.tgisinternal
 UNION ALL
--- the default schema's policies are read (introspect_security.py); other schemas' reported
-SELECT 'policy', pol.polname, pol.polrelid
-FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
-WHERE c.relnamespace = ANY (%(ns)s) AND c.relnamespace <> %(default)s
-UNION ALL
 SELECT 'rule', r.rulename, r.ev_class
 FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
 WHERE c.relnamespace = ANY (%(ns)s) AND r.rulename <> '_RETURN'
@@ -351,9 +346,8 @@ SELECT 'comment', c.relname || coalesce('.' || a.attname, ''), c.oid
 FROM pg_description d
 JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
 LEFT JOIN pg_attribute a ON d.objsubid > 0 AND a.attrelid = c.oid AND a.attnum = d.objsubid
--- the default schema's comments on tables, views, indexes and their columns are read
--- (introspect_security.py)
-WHERE c.relnamespace = ANY (%(ns)s) AND NOT (c.relnamespace = %(default)s AND c.relkind IN ('r', 'p', 'v', 'i'))
+-- comments on tables, views, indexes and their columns are read (introspect_security.py)
+WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind NOT IN ('r', 'p', 'v', 'i')
 UNION ALL
 SELECT 'comment', c.relname || '.' || con.conname, c.oid
 FROM pg_description d
@@ -364,7 +358,7 @@ UNION ALL
 SELECT 'comment', t.typname, NULL
 FROM pg_description d
 JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid
-WHERE t.typnamespace = ANY (%(ns)s) AND NOT (t.typnamespace = %(default)s AND t.typtype = 'e')
+WHERE t.typnamespace = ANY (%(ns)s) AND t.typtype <> 'e'
 """
 
 

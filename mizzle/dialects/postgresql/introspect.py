@@ -96,8 +96,8 @@ def introspect(
         with conn.transaction(force_rollback=True):
             others = sorted(set(schemas) - {schema_name})
             catalog = read_catalog(conn, schema_name, others)
-            security_rows = introspect_security.read_security_rows(conn, schema_name)
-            code = read_code(conn, schema_name)
+            security_rows = introspect_security.read_security_rows(conn, schema_name, others)
+            code = read_code(conn, schema_name, others)
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
@@ -597,7 +597,8 @@ class _Assembler:
             grouped[(row.kind, row.name)].extend([on] if on else [])
         for (kind, name), tables in grouped.items():
             if kind == "schema":
-                detail = f"only schema {self.schema_name} is read"
+                read = [self.schema_name, *sorted(self.others)]
+                detail = f"only schema {read[0]} is read" if len(read) == 1 else f"not read (read: {', '.join(read)})"
             elif tables:
                 detail = f"on {', '.join(sorted(set(tables)))}; not modelled"
             else:

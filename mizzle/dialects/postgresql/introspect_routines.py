@@ -12,9 +12,11 @@ sync functions and triggers (`__mizzle_*`: the `sync` flag of a table stands for
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mizzle.core import qualified
 from mizzle.core.introspection import Introspected
 from mizzle.core.routines import Extension, Function, Trigger, TriggerState
 
@@ -27,7 +29,7 @@ _NOT_MEMBER = """NOT EXISTS (SELECT 1 FROM pg_depend e
 FUNCTIONS = f"""
 SELECT pg_get_functiondef(p.oid)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = %(schema)s AND p.prokind IN ('f', 'p')
+WHERE n.nspname = ANY (%(schemas)s) AND p.prokind IN ('f', 'p')
   AND p.proname NOT LIKE '\\_\\_mizzle\\_%%'
   AND {_NOT_MEMBER.format(catalog="pg_proc", oid="p.oid")}
   AND NOT EXISTS (SELECT 1 FROM pg_depend i
@@ -36,9 +38,9 @@ ORDER BY p.oid
 """
 
 TRIGGERS = f"""
-SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled
+SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s AND NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE n.nspname = ANY (%(schemas)s) AND NOT t.tgisinternal AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND t.tgname NOT LIKE '\\_\\_mizzle\\_%%'
   AND {_NOT_MEMBER.format(catalog="pg_trigger", oid="t.oid")}
 """
@@ -63,14 +65,18 @@ class Code:
     extensions: tuple[Extension, ...]
 
 
-def read_code(conn: psycopg.Connection[Any], schema_name: str) -> Code:
-    """Run the three queries; the caller holds the transaction in which `read_catalog` set
-    the search path, so that the printers qualify names as the rest of the model."""
-    params = {"schema": schema_name}
+def read_code(conn: psycopg.Connection[Any], schema_name: str, others: Sequence[str] = ()) -> Code:
+    """Run the three queries for `schema_name` and the app's `others` schemas; the caller
+    holds the transaction in which `read_catalog` set the search path, so that the printers
+    qualify names as the rest of the model (a trigger's table of another schema is keyed by
+    its model name, `schema.table`)."""
+    params = {"schemas": [schema_name, *others]}
     functions = tuple(Function(definition=r[0]) for r in conn.execute(FUNCTIONS.encode(), params, prepare=False))
     triggers: dict[str, list[Trigger]] = defaultdict(list)
-    for table, name, text, state in conn.execute(TRIGGERS.encode(), params, prepare=False):
-        triggers[table].append(Trigger(name=name, postgresql=text, state=_STATES.get(state, "enabled")))
+    for nspname, table, name, text, state in conn.execute(TRIGGERS.encode(), params, prepare=False):
+        triggers[table if nspname == schema_name else qualified.join(nspname, table)].append(
+            Trigger(name=name, postgresql=text, state=_STATES.get(state, "enabled"))
+        )
     extensions = tuple(
         Extension(name=name, schema_name=schema) for name, schema in conn.execute(EXTENSIONS.encode(), prepare=False)
     )

@@ -3,6 +3,7 @@ given for SQLite only is not PostgreSQL's: its operations plan to nothing here."
 
 from __future__ import annotations
 
+from mizzle.core import qualified
 from mizzle.core.routine_ops import (
     CreateExtension,
     CreateFunction,
@@ -12,7 +13,7 @@ from mizzle.core.routine_ops import (
     DropTrigger,
     ReplaceFunction,
 )
-from mizzle.dialects.postgresql.plan_context import Context, Planned
+from mizzle.dialects.postgresql.plan_context import Context, Planned, create_schema_sql
 from mizzle.dialects.postgresql.routines_sql import (
     NO_BODY_CHECKS,
     create_extension_sql,
@@ -33,7 +34,10 @@ def drop_extension(op: DropExtension, ctx: Context) -> Planned:
 
 
 def create_function(op: CreateFunction, ctx: Context) -> Planned:
-    return Planned((NO_BODY_CHECKS, op.function.definition))
+    schema = op.function.schema_name
+    # a function of one of the app's own schemas may be the first object there
+    first = create_schema_sql(qualified.join(schema, op.function.name)) if schema != qualified.DEFAULT_SCHEMA else []
+    return Planned((*first, NO_BODY_CHECKS, op.function.definition))
 
 
 def replace_function(op: ReplaceFunction, ctx: Context) -> Planned:

@@ -6,21 +6,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mizzle.core import qualified
 from mizzle.core.operations import Operation, SetSecurity
 from mizzle.core.plan import Guard
 from mizzle.core.quoting import text_literal
 from mizzle.core.security import PUBLIC, DefaultPrivilege, Grant, Policy
 from mizzle.dialects.postgresql import render_security
-from mizzle.dialects.postgresql.plan_context import Context, Planned
+from mizzle.dialects.postgresql.plan_context import Context, Planned, create_schema_sql
 
 
 def set_security(op: SetSecurity, ctx: Context) -> Planned:
     if op.old is None:
         assert op.new is not None
-        return Planned(tuple(render_security.create(op.new)))
+        return Planned((*_schema_first(op.new), *render_security.create(op.new)))
     if op.new is None:
         return Planned(tuple(render_security.remove(op.old)))
     return Planned(tuple(render_security.change(op.old, op.new)))
+
+
+def _schema_first(item: Any) -> list[str]:
+    """Default privileges in one of the app's own schemas come before the objects that would
+    create it (they must, to reach them): the schema is created first."""
+    if isinstance(item, DefaultPrivilege) and item.schema_name and not qualified.is_platform(item.schema_name):
+        return create_schema_sql(qualified.join(item.schema_name, ""))
+    return []
 
 
 def role_guard(operations: Sequence[Operation]) -> Guard | None:

@@ -25,6 +25,7 @@ from mizzle.core.model import (
     Table,
     View,
 )
+from mizzle.core.routines import needs_tables, relation_words
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
@@ -185,15 +186,15 @@ def create_view_sql(view: View) -> str:
 
 def schema_names(schema: Schema) -> list[str]:
     """The app's schemas other than the default one that `schema`'s objects live in."""
-    names = [t.name for t in schema.tables] + [v.name for v in schema.views] + [e.name for e in schema.enums]
-    return qualified.schemas_of(names)
+    return qualified.schemas_in(schema)
 
 
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order:
-    extensions, default privileges (tables created next receive them), enums, tables (foreign
-    keys inline when the target exists already), foreign keys closing a cycle, indexes, sync
-    support and triggers, functions (bodies unchecked until they run, as pg_dump writes them),
+    extensions, default privileges (tables created next receive them), enums, the functions
+    whose signature names no table (a DEFAULT may call one), tables (foreign keys inline when
+    the target exists already), foreign keys closing a cycle, indexes, sync support and
+    triggers, the other functions (bodies unchecked until they run, as pg_dump writes them),
     views (each after the views it reads), the app's triggers, then grants, row level
     security, policies (which may call the functions) and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
@@ -206,6 +207,10 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_extension_sql(x) for x in schema.extensions]
     statements += default_privilege_statements(schema.security)
     statements += [create_enum_sql(e) for e in schema.enums]
+    relations = relation_words([t.name for t in schema.tables] + [v.name for v in schema.views])
+    early = [f for f in schema.functions if not needs_tables(f, relations)]
+    if early:  # a column's DEFAULT or CHECK may call one
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in early)]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
     for table in tables:
@@ -215,8 +220,9 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += later
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
-    if schema.functions:
-        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in schema.functions)]
+    late = [f for f in schema.functions if f not in early]
+    if late:
+        statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in late)]
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
     for table in schema.tables:
         for trigger in table.triggers:

@@ -12,15 +12,15 @@ from typing import Any
 
 from mizzle.core.quoting import text_literal
 from mizzle.core.security import PUBLIC, Comment, DefaultPrivilege, Grant, Policy, RowSecurity, Security
-from mizzle.dialects.ddl_trees import quote_ident
+from mizzle.dialects.ddl_trees import quote_ident, relation_sql
 
 Item = Any  # one of core.security's items
 
 
 def qualified(name: str) -> str:
-    """An object of the managed schema (items never name another schema's: a name with a
-    dot is one name, quoted whole)."""
-    return quote_ident(name)
+    """An object by its model name: bare in the default schema, `basejump.accounts` in one of
+    the app's other schemas (`core/qualified.py`), each part quoted as needed."""
+    return relation_sql(name, "postgres")
 
 
 def role(name: str) -> str:
@@ -38,6 +38,8 @@ def _object(on: str, name: str, column: str | None) -> str:
         return f"FUNCTION {_function(name)}"
     if on == "column":
         return f"TABLE {qualified(name)}"
+    if on == "schema":
+        return f"SCHEMA {quote_ident(name)}"
     return f"{on.upper()} {qualified(name)}"
 
 
@@ -61,7 +63,7 @@ def create(item: Item) -> list[str]:
     if isinstance(item, Policy):
         return [_create_policy(item)]
     if isinstance(item, Grant):
-        return [_grant(item, item.grantable)]
+        return [_revoke(item) if item.revoked else _grant(item, item.grantable)]
     if isinstance(item, DefaultPrivilege):
         return [_default(item, grant=not item.revoked)]
     assert isinstance(item, Comment)
@@ -76,7 +78,7 @@ def remove(item: Item) -> list[str]:
     if isinstance(item, Policy):
         return [f"DROP POLICY {quote_ident(item.name)} ON {qualified(item.table)}"]
     if isinstance(item, Grant):
-        return [_revoke(item)]
+        return [_grant(item, False) if item.revoked else _revoke(item)]
     if isinstance(item, DefaultPrivilege):
         return [_default(item, grant=item.revoked)]
     assert isinstance(item, Comment)
@@ -91,6 +93,8 @@ def change(old: Item, new: Item) -> list[str]:
     if isinstance(new, Policy):
         return [_alter_policy(old, new)]
     if isinstance(new, Grant):
+        if new.revoked != old.revoked:
+            return create(new)
         if new.grantable:
             return [_grant(new, True)]
         return [_revoke(new, grant_option=True)]
@@ -163,6 +167,8 @@ def _comment(c: Comment, text: str) -> str:
         target = f"COLUMN {qualified(c.object)}.{quote_ident(c.column)}"
     elif c.on == "function":
         target = f"FUNCTION {_function(c.object)}"
+    elif c.on == "schema":
+        target = f"SCHEMA {quote_ident(c.object)}"
     else:
         target = f"{c.on.upper()} {qualified(c.object)}"
     return f"COMMENT ON {target} IS {text}"

@@ -54,9 +54,11 @@ def create_trigger_sql(table: str, trigger: Trigger) -> list[str]:
     assert trigger.postgresql is not None
     statements = [trigger.postgresql]
     if trigger.state in _STATES:
-        statements.append(f"ALTER TABLE {ident(table)} {_STATES[trigger.state]} {ident(trigger.name)}")
+        statements.append(
+            f"ALTER TABLE {ddl.relation_sql(table, 'postgres')} {_STATES[trigger.state]} {ident(trigger.name)}"
+        )
     return statements
 
 
 def drop_trigger_sql(table: str, trigger: Trigger) -> str:
-    return f"DROP TRIGGER {ident(trigger.name)} ON {ident(table)}"
+    return f"DROP TRIGGER {ident(trigger.name)} ON {ddl.relation_sql(table, 'postgres')}"

@@ -87,7 +87,7 @@ class SecurityWriter:
         groups: dict[tuple[Any, ...], list[Grant]] = {}
         for g in grants:
             target = () if on_table else (g.on if g.on != "column" else "table", g.object)
-            groups.setdefault((target, g.grantee, g.column, g.grantable), []).append(g)
+            groups.setdefault((target, g.grantee, g.column, (g.grantable, g.revoked)), []).append(g)
         # columns sharing privileges, grantee and option become one grant(..., columns=...)
         merged: dict[tuple[Any, ...], list[str]] = {}
         for (target, grantee, column, grantable), found in groups.items():
@@ -104,8 +104,11 @@ class SecurityWriter:
             args.append(Kw("to", Str(grantee)))
             if has_columns:
                 args.append(Kw("columns", TupleOf(tuple(Str(c) for c in columns))))
-            if grantable:
+            option, revoked = grantable
+            if option:
                 args.append(Kw("grant_option", Code("True")))
+            if revoked:
+                args.append(Kw("revoked", Code("True")))
             if target:
                 kind, name = target
                 args.append(Kw({"table": "view"}.get(kind, kind), Str(name)))

@@ -14,8 +14,8 @@ On a table class:
         __comment__ = "tunes the user practises"
         __comments__ = (comment("who may read it", column="owner"),)
 
-Anything else (grants on the schema, a sequence or a view; default privileges; comments on
-views, indexes and enums) in a module-level `ServerOnly(...)`:
+Anything else (grants on a schema, a sequence, a view or a function; default privileges;
+comments on views, indexes, enums, functions and schemas) in a module-level `ServerOnly(...)`:
 
     server_only = ServerOnly(
         grant("usage", schema="public", to="anon"),
@@ -68,6 +68,8 @@ class GrantDecl:
     grant_option: bool
     #: (target, object) for a module-level grant; None on a table (`__grants__`)
     on: tuple[str, str] | None
+    #: PostgreSQL's default privilege taken away instead (`REVOKE ... FROM PUBLIC`)
+    revoked: bool = False
 
 
 def grant(
@@ -78,14 +80,25 @@ def grant(
     schema: str | None = None,
     sequence: str | None = None,
     view: str | None = None,
+    function: str | None = None,
+    revoked: bool = False,
 ) -> GrantDecl:
     """Privileges (`"select"`, ..., or `"all"`) given to roles: on the table in `__grants__`
-    (on some of its columns with `columns=`); on a schema, sequence or view in ServerOnly."""
-    targets = [(kind, name) for kind, name in (("schema", schema), ("sequence", sequence), ("table", view)) if name]
+    (on some of its columns with `columns=`); on a schema, sequence, view or function in
+    ServerOnly (a function with its argument types: `function="basejump.is_set(field_name text)"`).
+    `revoked=True` takes away what PostgreSQL gives by default: `grant("execute",
+    function="f()", to="PUBLIC", revoked=True)` is `REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC`."""
+    named = (("schema", schema), ("sequence", sequence), ("table", view), ("function", function))
+    targets = [(kind, name) for kind, name in named if name]
     if len(targets) > 1:
-        raise SchemaError(f"grant {privileges}: one of schema=, sequence=, view=")
+        raise SchemaError(f"grant {privileges}: one of schema=, sequence=, view=, function=")
     return GrantDecl(
-        tuple(p.upper() for p in privileges), _names(to), tuple(columns), grant_option, targets[0] if targets else None
+        tuple(p.upper() for p in privileges),
+        _names(to),
+        tuple(columns),
+        grant_option,
+        targets[0] if targets else None,
+        revoked,
     )
 
 
@@ -125,13 +138,22 @@ class CommentDecl:
 
 
 def comment(
-    text: str, *, view: str | None = None, index: str | None = None, type: str | None = None, column: str | None = None
+    text: str,
+    *,
+    view: str | None = None,
+    index: str | None = None,
+    type: str | None = None,
+    function: str | None = None,
+    schema: str | None = None,
+    column: str | None = None,
 ) -> CommentDecl:
     """A comment on a column of the table (`__comments__`, with `column=`); in ServerOnly, on
-    a view (or one of its columns), an index or an enum type."""
-    targets = [(kind, name) for kind, name in (("view", view), ("index", index), ("type", type)) if name]
+    a view (or one of its columns), an index, an enum type, a function (with its argument
+    types) or a schema."""
+    named = (("view", view), ("index", index), ("type", type), ("function", function), ("schema", schema))
+    targets = [(kind, name) for kind, name in named if name]
     if len(targets) > 1 or (not targets and column is None):
-        raise SchemaError(f"comment {text!r}: column= on a table, or one of view=, index=, type=")
+        raise SchemaError(f"comment {text!r}: column= on a table, or one of view=, index=, type=, function=, schema=")
     kind, name = targets[0] if targets else ("table", "")
     return CommentDecl(text, "column" if column else kind, name, column)
 
@@ -209,7 +231,9 @@ def server_only_items(declared: Iterable[ServerOnly]) -> list[Any]:
                     ]
             elif isinstance(d, CommentDecl):
                 if not d.object:
-                    raise SchemaError(f"comment {d.text!r} in ServerOnly: name its view=, index= or type=")
+                    raise SchemaError(
+                        f"comment {d.text!r} in ServerOnly: name its view=, index=, type=, function= or schema="
+                    )
                 items.append(Comment(on=d.on, object=d.object, column=d.column, text=d.text))
             else:
                 raise SchemaError(f"ServerOnly takes grant(), default_privilege() and comment(), not {d!r}")
@@ -218,7 +242,15 @@ def server_only_items(declared: Iterable[ServerOnly]) -> list[Any]:
 
 def _grants(g: GrantDecl, on: str, obj: str, columns: tuple[str, ...]) -> list[Grant]:
     return [
-        Grant(on=on, object=obj, column=column, grantee=to, privilege=privilege, grantable=g.grant_option)
+        Grant(
+            on=on,
+            object=obj,
+            column=column,
+            grantee=to,
+            privilege=privilege,
+            grantable=g.grant_option,
+            revoked=g.revoked,
+        )
         for privilege in _expand(g.privileges, on)
         for to in g.to
         for column in columns or (None,)

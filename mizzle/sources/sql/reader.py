@@ -222,14 +222,14 @@ class _Loader(AlterStatements, SecurityStatements):
                 # mizzle's own (an exported sync table): the table is sync if it has all three
                 self.draft.sync_triggers.setdefault(table, set()).add(name)
                 return
-            if kind == "trigger" and "." not in table:
+            if kind == "trigger" and ("." not in table or schema_of(table) in self.schemas):
                 self.draft.code.trigger(st, name, table)
                 return
             self.draft.unsupported_on(kind, name, table)
             return
         if kind == "function" and name in _SYNC_FUNCTIONS:
             return  # mizzle's sync trigger functions, as `export` writes them
-        if kind in ("function", "procedure") and "." not in name:
+        if kind in ("function", "procedure") and ("." not in name or schema_of(name) in self.schemas):
             # carried verbatim (`code.py`); a view calling it is still left out, as introspection does
             self.draft.functions.add(name)
             self.draft.code.function(st)

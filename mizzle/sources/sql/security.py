@@ -8,8 +8,9 @@ removes what a GRANT gave, `IS NULL` removes a comment, a later CREATE POLICY of
 name is an error. A policy's USING and WITH CHECK are kept as written between their
 parentheses, so a file mizzle wrote (PostgreSQL's own spelling) reads back equal.
 
-Grants on functions, and on objects of other schemas, are reported rather than read;
-role membership (`GRANT role TO role`) is the cluster's, and skipped.
+Grants on functions are read (`f(integer, text)`, the argument list as written); those on
+objects of schemas the file does not create are reported; role membership (`GRANT role TO
+role`) is the cluster's, and skipped.
 """
 
 from __future__ import annotations
@@ -138,7 +139,10 @@ class SecurityStatements:
             return  # GRANT role TO role: membership, the cluster's
         word = tokens.peek()
         kind = (word.upper if word is not None else "") or "TABLE"
-        if kind in ("FUNCTION", "PROCEDURE", "ROUTINE", "ALL", "LARGE", "DATABASE", "DOMAIN", "TYPE", "FOREIGN"):
+        if kind in ("FUNCTION", "PROCEDURE", "ROUTINE"):
+            self._grant_functions(st, tokens, privileges, revoke, option_only)
+            return
+        if kind in ("ALL", "LARGE", "DATABASE", "DOMAIN", "TYPE", "FOREIGN"):
             self.draft.unsupported("grant", " ".join(st.text.split())[:80], "not modelled")
             return
         on = _GRANT_TARGETS.get(kind, "table")
@@ -148,11 +152,42 @@ class SecurityStatements:
         grantees = _roles(tokens)
         grantable = tokens.accept("WITH", "GRANT", "OPTION")
         for obj in objects:
-            if "." in obj and on != "schema":
+            if "." in obj and on != "schema" and not self._own_schema(obj):
                 self.draft.unsupported("grant", f"on {obj}", "objects of other schemas are not modelled")
                 continue
             for privilege, columns in privileges:
                 self._grant_one(on, obj, privilege, columns, grantees, grantable, revoke, option_only)
+
+    def _own_schema(self, name: str) -> bool:
+        """Whether `name` (`basejump.accounts`) is in one of the app's own schemas the file
+        creates (the loader's `schemas`)."""
+        return name.partition(".")[0] in getattr(self, "schemas", ())
+
+    def _grant_functions(
+        self, st: Statement, tokens: Tokens, privileges: list[tuple[str, tuple[str, ...]]], revoke: bool, only: bool
+    ) -> None:
+        """GRANT EXECUTE ON FUNCTION f(integer, text), g() TO ...: each function is named as
+        introspection names it, `f(integer, text)` (its argument list as written)."""
+        tokens.next()
+        functions = []
+        while parts := tokens.name():
+            name = qualified(parts)
+            following = tokens.peek()
+            args = " ".join(tokens.parenthesized().split()) if following is not None and following.text == "(" else ""
+            functions.append(f"{name}({args})")
+            if not tokens.accept(","):
+                break
+        tokens.accept("TO") or tokens.accept("FROM")
+        grantees = _roles(tokens)
+        grantable = tokens.accept("WITH", "GRANT", "OPTION")
+        for function in functions:
+            if "." in function.partition("(")[0] and not self._own_schema(function):
+                self.draft.unsupported("grant", f"on function {function}", "objects of other schemas are not modelled")
+                continue
+            for privilege, columns in privileges:
+                if privilege not in ("EXECUTE", "ALL"):
+                    raise SchemaError(f"GRANT {privilege} ON FUNCTION {function}: a function has only EXECUTE")
+                self._grant_one("function", function, privilege, columns, grantees, grantable, revoke, only)
 
     def _grant_one(
         self,
@@ -175,10 +210,20 @@ class SecurityStatements:
                         on=target, object=obj, column=column, grantee=grantee, privilege=name, grantable=grantable
                     )
                     held = items.pop(grant.key)
-                    if revoke and option_only and held is not None:
+                    builtin = target == "function" and grantee == PUBLIC and name == "EXECUTE"
+                    if held is not None and held.revoked:
+                        if revoke:  # still taken away
+                            items.put(held)
+                        # a GRANT gives back what PostgreSQL's default gives: nothing to record
+                    elif revoke and option_only and held is not None:
                         items.put(Grant(**{**dict(held), "grantable": False}))
-                    elif not revoke:
+                    elif revoke and held is None and builtin and not option_only:
+                        # every function is PUBLIC's to run unless taken away
+                        items.put(grant.model_copy(update={"revoked": True, "grantable": False}))
+                    elif not revoke and not builtin:
                         items.put(grant if not (held and held.grantable) else held)
+                    elif not revoke and grantable:
+                        items.put(grant)
 
     def _default_privileges(self, st: Statement) -> None:
         tokens = Tokens(st.text)

@@ -34,19 +34,28 @@ class SecurityItems:
             ):
                 continue
             kept.append(item)
+        # a default privilege IN SCHEMA s gives objects created in s (public's: the bare names)
         implied = {
-            (d.on, d.grantee, d.privilege, d.grantable)
+            (d.schema_name or "", d.on, d.grantee, d.privilege, d.grantable)
             for d in kept
-            if isinstance(d, DefaultPrivilege) and d.schema_name in (None, "public")
+            if isinstance(d, DefaultPrivilege)
         }
+
+        def given(g: Grant) -> bool:
+            schema = g.object.partition("(")[0].rpartition(".")[0] or "public"
+            return any((s, g.on + "s", g.grantee, g.privilege, g.grantable) in implied for s in ("", schema))
+
+        # a function's EXECUTE taken from PUBLIC by the file's default privileges for every schema
+        # is what the database holds anyway (introspection leaves it out too)
+        taken = any(
+            isinstance(d, DefaultPrivilege) and d.revoked and d.on == "functions" and d.grantee == PUBLIC for d in kept
+        )
         kept = [
             i
             for i in kept
-            if not (
-                isinstance(i, Grant)
-                and i.column is None
-                and ((i.on + "s", i.grantee, i.privilege, i.grantable) in implied or i == _INITDB_GRANT)
-            )
+            if not (isinstance(i, Grant) and i.column is None and i.on != "schema" and not i.revoked and given(i))
+            and not (isinstance(i, Grant) and i.revoked and taken)
+            and i != _INITDB_GRANT
         ]
         return Security.of(kept)
 
