@@ -221,10 +221,12 @@ def bench_database(opts: Options, key: str, report: Report, versions: dict[str, 
                     else:
                         peers[peer.name].peer_times.append(timing.wall)
                         peers[peer.name].peer_cpu_times.append(timing.cpu)
+                        peers[peer.name].note_load()
         # One row per peer, each with mizzle's first-pull times beside the peer's
         for name, row in peers.items():
             row.what = f"`mizzle pull` beside drizzle-kit {versions[name]}, {what}"
             row.times, row.cpu_times = first.times, first.cpu_times
+            row.loads = first.loads + row.loads
             if name in failed:
                 row.peer_times, row.peer_cpu_times = [], []
                 row.peer_name = f"drizzle-kit {versions[name]}: FAILED (see the notes)"

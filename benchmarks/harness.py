@@ -57,6 +57,21 @@ class Row:
     limit: float | None = None
     limit_is_ratio: bool = False
     error: str | None = None
+    #: the machine's 1-minute load average, taken around and between the row's runs: times
+    #: on a shared machine move with it, so every row says what it was
+    loads: list[float] = field(default_factory=list)
+
+    def note_load(self) -> None:
+        self.loads.append(os.getloadavg()[0])
+
+    @property
+    def ratio_range(self) -> tuple[float, float] | None:
+        """The least and greatest ratio of paired runs (the i-th of mizzle's and of the
+        peer's, run one after the other): how far the one ratio of medians can be trusted."""
+        if not self.times or len(self.times) != len(self.peer_times) or not all(self.peer_times):
+            return None
+        ratios = [m / p for m, p in zip(self.times, self.peer_times, strict=True)]
+        return min(ratios), max(ratios)
 
     @property
     def median(self) -> float | None:
@@ -84,14 +99,17 @@ class Row:
     def cells(self) -> list[str]:
         peer = f"{self.peer_name}: {_s(self.peer_median)}" if self.peer_times else (self.peer_name or "—")
         ratio = f"{self.ratio:.3f}×" if self.ratio is not None else "—"
-        return [self.what, _s(self.median), peer, ratio, self.target, self.verdict()]
+        if self.ratio is not None and (spread := self.ratio_range) is not None:
+            ratio += f" ({spread[0]:.3f}–{spread[1]:.3f})"
+        load = f"{min(self.loads):.1f}–{max(self.loads):.1f}" if self.loads else "—"
+        return [self.what, _s(self.median), peer, ratio, load, self.target, self.verdict()]
 
 
 def _s(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds:.3f} s"
 
 
-HEADER = ["what", "mizzle", "peer", "ratio", "target", "verdict"]
+HEADER = ["what", "mizzle", "peer", "ratio (paired min–max)", "load", "target", "verdict"]
 
 
 def markdown_table(rows: list[Row]) -> str:
@@ -128,10 +146,14 @@ class Report:
     def step(self, *rows: Row) -> Iterator[None]:
         """Measure into `rows`; a failure marks them FAILED and is kept, the run goes on."""
         self.rows.extend(rows)
+        for row in rows:
+            row.note_load()
         try:
             yield
         except Exception as err:  # any error is a failure of the benchmark, reported at the end
             self.fail(rows, err)
+        for row in rows:
+            row.note_load()
 
     def attempt(self, row: Row, measure: Callable[[], Timing], *, peer: bool = False) -> None:
         """One run of one subprocess measurement (into the row's peer times with `peer`),
@@ -144,6 +166,7 @@ class Report:
             else:
                 (row.peer_times if peer else row.times).append(timing.wall)
                 (row.peer_cpu_times if peer else row.cpu_times).append(timing.cpu)
+                row.note_load()
 
     def fail(self, rows: tuple[Row, ...], err: Exception) -> None:
         message = redact(str(err) if isinstance(err, BenchmarkFailed) else f"{type(err).__name__}: {err}")

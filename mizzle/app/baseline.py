@@ -10,7 +10,10 @@ file's checksum), in one transaction, under the write lock, without running a st
 
 Recording is idempotent: a migration already recorded with its own checksum stays as it is;
 one recorded with another checksum (edited since), a recorded migration missing locally, or
-one applied after the target refuses. `generate --applied-on` and `adopt` end here too."""
+one applied after the target refuses. `generate --applied-on` and `adopt` end here too.
+
+Only the tables the project's `tables_filter` keeps are compared, as `pull`, `push` and
+`check` read them: a table the filter leaves out is no difference."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from mizzle.app.folder import plural, verified
 from mizzle.core import runner
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import LocalMigration, MigrationFolder
+from mizzle.core.table_filter import EVERY_TABLE, TableFilter
 from mizzle.core.tracking import TRACKING_TABLE, AppliedMigration, DatabaseError, MigrationDatabase
 from mizzle.core.urls import DatabaseURL
 
@@ -48,16 +52,19 @@ class Baselined:
     target: str
 
 
-def baseline(url: DatabaseURL, folder: MigrationFolder, *, to: str | None = None) -> Baselined:
+def baseline(
+    url: DatabaseURL, folder: MigrationFolder, *, to: str | None = None, tables: TableFilter = EVERY_TABLE
+) -> Baselined:
     """Record the migrations of `folder` up to `to` (default: the last) as applied to the
-    database at `url`, after checking that it holds the snapshot of `to`; SchemaMismatch
-    (listing the differences) when it does not, MizzleError when its history disagrees."""
+    database at `url`, after checking that it holds the snapshot of `to` (the tables `tables`
+    keeps); SchemaMismatch (listing the differences) when it does not, MizzleError when its
+    history disagrees."""
     migrations = verified(folder, "baseline").migrations()
     if not migrations:
         raise MizzleError(f"cannot baseline: {folder.path} holds no migration (run `mizzle generate` first)")
     target = _target(migrations, to)
     with opened(url) as database:
-        return record_at(database.db, database.conn, migrations, target)
+        return record_at(database.db, database.conn, migrations, target, tables)
 
 
 def _target(migrations: list[LocalMigration], to: str | None) -> LocalMigration:
@@ -69,7 +76,13 @@ def _target(migrations: list[LocalMigration], to: str | None) -> LocalMigration:
     return found
 
 
-def record_at(db: MigrationDatabase, conn: Any, migrations: list[LocalMigration], target: LocalMigration) -> Baselined:
+def record_at(
+    db: MigrationDatabase,
+    conn: Any,
+    migrations: list[LocalMigration],
+    target: LocalMigration,
+    tables: TableFilter = EVERY_TABLE,
+) -> Baselined:
     """Inside the write lock: refuse unless the database's history agrees and it holds the
     snapshot of `target`; then record every migration up to `target` not recorded yet."""
     upto = [m for m in migrations if m.name <= target.name]
@@ -95,7 +108,7 @@ def record_at(db: MigrationDatabase, conn: Any, migrations: list[LocalMigration]
                     f"cannot baseline: migration {m.name} is recorded on this database with another checksum (its "
                     f"{db.dialect} file was edited after it was recorded): restore the recorded version"
                 )
-        differences = differences_from(db, conn, target.snapshot())
+        differences = differences_from(db, conn, target.snapshot(), tables)
         if differences:
             raise SchemaMismatch(
                 f"cannot baseline at {target.name}: the database differs from its snapshot in "
@@ -108,11 +121,12 @@ def record_at(db: MigrationDatabase, conn: Any, migrations: list[LocalMigration]
     return Baselined(tuple(m.name for m in todo), tuple(m.name for m in upto if m.name in recorded), target.name)
 
 
-def differences_from(db: MigrationDatabase, conn: Any, schema: Schema) -> list[str]:
-    """What differs between the database and `schema`, one line each; empty when it holds it."""
+def differences_from(db: MigrationDatabase, conn: Any, schema: Schema, tables: TableFilter = EVERY_TABLE) -> list[str]:
+    """What differs between the database and `schema` (the tables `tables` keeps), one line
+    each; empty when it holds it."""
     from mizzle.app.push import compare, describe_drift, drift  # the model, sqlglot: only here
 
-    return [describe_drift(op) for op in drift(db, conn, compare(db, conn, schema))]
+    return [describe_drift(op) for op in drift(db, conn, compare(db, conn, schema, tables))]
 
 
 def _applied(db: MigrationDatabase) -> list[AppliedMigration]:

@@ -132,17 +132,21 @@ def migration_files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
 def _with_one_side(text: str, plan: Plan) -> str:
     """The file with a header line per trigger given for one database only, under the title:
     `-- server-only: trigger t on tune` (PostgreSQL alone has it), `-- device-only: ...`
-    (SQLite alone), so a reader of either file knows the other database has no such trigger."""
-    from mizzle.core.routine_ops import CreateTrigger, DropTrigger
+    (SQLite alone), so a reader of either file knows the other database has no such trigger;
+    and one per SQLite virtual table made or dropped (`-- device-only: virtual table x`)."""
+    from mizzle.core.routine_ops import CreateTrigger, CreateVirtualTable, DropTrigger, DropVirtualTable
 
-    lines = []
+    lines: list[str] = []
     for op in plan.operations:
-        if isinstance(op, (CreateTrigger, DropTrigger)):
+        line: str | None = None
+        if isinstance(op, (CreateVirtualTable, DropVirtualTable)):
+            line = f"-- device-only: virtual table {one_line(op.table.name)}"
+        elif isinstance(op, (CreateTrigger, DropTrigger)):
             trigger = op.trigger
             side = "device-only" if trigger.postgresql is None else "server-only" if trigger.sqlite is None else None
             line = f"-- {side}: trigger {one_line(trigger.name)} on {one_line(op.table)}" if side else None
-            if line and line not in lines:
-                lines.append(line)
+        if line and line not in lines:
+            lines.append(line)
     if not lines:
         return text
     title, _, rest = text.partition("\n")

@@ -224,7 +224,7 @@ def _sqlite_spellings(schema: Schema) -> list[str]:
         f"{table.name}.{c.name}"
         for table in schema.tables
         for c in table.columns
-        if c.sqlite_type is not None or c.sqlite_default is not None or c.sqlite_autoincrement
+        if c.sqlite_type is not None or c.sqlite_default is not None or c.sqlite_autoincrement or c.sqlite_null_key
     ]
 
 
@@ -248,4 +248,6 @@ def _counts(schema: Schema) -> str:
         parts.append(plural(len(schema.enums), "enum"))
     if schema.views:
         parts.append(plural(len(schema.views), "view"))
+    if schema.virtual_tables:
+        parts.append(plural(len(schema.virtual_tables), "virtual table"))
     return ", ".join(parts)

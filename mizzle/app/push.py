@@ -92,12 +92,8 @@ def compare(db: MigrationDatabase, conn: Any, schema: Schema, tables: TableFilte
     dialect = get_dialect(db.dialect)
     introspected = dialect.introspect(conn, schema_names(schema))
     target, _ = dialect.project(schema)
-    found = introspected.schema
-    if db.dialect == "postgresql":
-        # names PostgreSQL cut to 63 bytes are read back as the schema declares them
-        from mizzle.dialects.postgresql.long_names import restore
-
-        found = restore(found, target)
+    # names the database changed (PostgreSQL cuts them to 63 bytes) are read back as declared
+    found = dialect.as_declared(introspected.schema, target)
     return Comparison(db.dialect, tables.apply(found), tables.apply(target), introspected.unsupported, tables)
 
 

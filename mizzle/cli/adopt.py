@@ -15,9 +15,8 @@ from mizzle.app.baseline import SchemaMismatch
 from mizzle.app.folder import shown
 from mizzle.cli import output
 from mizzle.cli.database import DbOption, database_url, migrations_folder
-from mizzle.cli.session import Session, session_of
-from mizzle.core.errors import ConfigError
-from mizzle.core.urls import DatabaseURL
+from mizzle.cli.session import session_of
+from mizzle.core.table_filter import EVERY_TABLE
 
 
 def show_differences(err: SchemaMismatch) -> None:
@@ -45,8 +44,10 @@ def baseline(
 
     session = session_of(ctx)
     url = database_url(session, db)
+    config = session.optional_config()
+    tables = config.tables_filter if config is not None else EVERY_TABLE
     try:
-        done = baselining.baseline(url, migrations_folder(session), to=to)
+        done = baselining.baseline(url, migrations_folder(session), to=to, tables=tables)
     except SchemaMismatch as err:
         show_differences(err)
         raise
@@ -76,27 +77,42 @@ def adopt(
         Path | None,
         typer.Option("--from", help="drizzle-kit's migrations folder (with meta/_journal.json).", show_default=False),
     ] = None,
+    migrations_table: Annotated[
+        str | None,
+        typer.Option(
+            "--migrations-table",
+            help="drizzle's history table (TABLE or SCHEMA.TABLE) when its config moves it "
+            "[default: read from drizzle.config.*, else drizzle's own].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start mizzle's history from an existing database: its schema becomes the first migration.
 
     The migration (0001_adopted, or 0001_adopted_from_drizzle) creates the schema on a fresh
     database and is recorded as applied on this one; no row is touched. The migrations folder
     must be empty. With drizzle: every migration of drizzle's journal must be applied to the
-    database (its __drizzle_migrations rows, by hash), and nothing else.
+    database (its __drizzle_migrations rows, by hash, or those of the table drizzle.config's
+    `migrations` names), and nothing else. Only the tables the config's tables_filter keeps
+    are adopted.
     """
     from mizzle.app import adopt as adopting
 
     if (source is None) != (from_ is None):
         raise typer.BadParameter("give drizzle and --from together", param_hint="--from")
+    if migrations_table is not None and source is None:
+        raise typer.BadParameter("--migrations-table is drizzle's: give drizzle and --from", param_hint="--from")
     session = session_of(ctx)
     url = database_url(session, db)
     try:
-        done = adopting.adopt(session.config(), url, drizzle=from_)
+        done = adopting.adopt(session.config(), url, drizzle=from_, migrations_table=migrations_table)
     except SchemaMismatch as err:
         show_differences(err)
         raise
     for unsupported in done.unsupported:
         output.warning(f"not carried by mizzle (not in the migration): {unsupported}")
+    for note in done.notes:
+        output.note(note)
     since = f" after {done.drizzle_migrations} drizzle migrations" if source is not None else ""
     output.stdout().print(
         f"wrote {escape(shown(done.path))} ({done.counts}) and recorded it as applied on "
@@ -125,7 +141,7 @@ def rehash(
 
     session = session_of(ctx)
     databases = [database_url(session, one) for one in db or []]
-    configured = _configured(session)
+    configured = session.optional_database("the config's database is not checked")
     if configured is not None:
         databases.insert(0, configured)
     done = rehashing.rehash(migrations_folder(session), name, databases)
@@ -134,14 +150,3 @@ def rehash(
         return
     where = f" (not applied to {', '.join(done.checked)})" if done.checked else ""
     output.stdout().print(f"rehashed {name}: mizzle.sum rewritten{where}", markup=False)
-
-
-def _configured(session: Session) -> DatabaseURL | None:
-    config = session.optional_config()
-    if config is None or config.database_url_template is None:
-        return None
-    try:
-        return session.configured_database()
-    except ConfigError as err:
-        output.note(f"the config's database is not checked: {err}")
-        return None

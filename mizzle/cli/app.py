@@ -13,17 +13,68 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.markup import escape
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperOption
 
 from mizzle import __version__
 from mizzle.app.database import parse_url
-from mizzle.cli import adopt, bundle, check, export, generate, migrate, output, pull, push, rebase, studio, sync
+from mizzle.cli import output
+from mizzle.cli.coercion import plain_coercion
+from mizzle.cli.lazy import lazy_group
 from mizzle.cli.output import Secrets
 from mizzle.cli.session import Session, session_of
 from mizzle.core.errors import MizzleError
 
 HELP_OPTIONS = ["-h", "--help"]
+
+#: The commands, in the order `--help` lists them: name → (module of `mizzle.cli`, function).
+#: A command's module is imported only when that command runs or shows its help.
+COMMANDS = {
+    "export": ("export", "export"),
+    "pull": ("pull", "pull"),
+    "generate": ("generate", "generate"),
+    "migrate": ("migrate", "migrate"),
+    "rollback": ("migrate", "rollback"),
+    "status": ("migrate", "status"),
+    "push": ("push", "push"),
+    "check": ("check", "check"),
+    "hash": ("check", "hash_sum"),
+    "rebase": ("rebase", "rebase"),
+    "bundle": ("bundle", "bundle"),
+    "baseline": ("adopt", "baseline"),
+    "adopt": ("adopt", "adopt"),
+    "rehash": ("adopt", "rehash"),
+    "studio": ("studio", "studio"),
+    # a group (`mizzle sync serve`): the module's Typer app, its subcommands loaded with it
+    "sync": ("sync", "sync_app"),
+}
+
+
+def plain_help(command: Any) -> Any:
+    """`command` (and its subcommands) with help texts shown as written. Typer renders help
+    through rich markup, which takes `[tool.mizzle]` or `[default: ...]` for a style tag and
+    drops it; and it labels every flag `<bool>`, though a flag takes no value. (`Any`: typer
+    types its commands with the click it vendors privately.) The group's subcommands get it
+    as they are loaded."""
+    from rich.markup import escape
+
+    command.help = escape(command.help) if command.help else command.help
+    # The help option is made on first use and kept: made here, it can be relabelled too.
+    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP_OPTIONS))
+    for param in [*command.params, help_option]:
+        if isinstance(param, TyperOption):
+            param.help = escape(param.help) if param.help else param.help
+            if param.is_flag:
+                param.metavar = ""
+    return command
+
+
+def prepared(command: Any) -> Any:
+    """`command` as mizzle runs it: help as written, values converted without pydantic."""
+    plain_help(command)
+    # The help option too: typer converts its value like any flag's.
+    plain_coercion([*command.params, command.get_help_option(typer.Context(command, help_option_names=HELP_OPTIONS))])
+    return command
+
 
 app = typer.Typer(
     name="mizzle",
@@ -31,23 +82,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": HELP_OPTIONS},
+    cls=lazy_group(COMMANDS, prepared),
 )
-app.command("export")(export.export)
-app.command("pull")(pull.pull)
-app.command("generate")(generate.generate)
-app.command("migrate")(migrate.migrate)
-app.command("rollback")(migrate.rollback)
-app.command("status")(migrate.status)
-app.command("push")(push.push)
-app.command("check")(check.check)
-app.command("hash")(check.hash_sum)
-app.command("rebase")(rebase.rebase)
-app.command("bundle")(bundle.bundle)
-app.command("baseline")(adopt.baseline)
-app.command("adopt")(adopt.adopt)
-app.command("rehash")(adopt.rehash)
-app.command("studio")(studio.studio)
-app.add_typer(sync.sync_app, name="sync")
 
 
 def _print_version(value: bool) -> None:
@@ -83,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (the console script passes it to sys.exit)."""
     args = list(sys.argv[1:] if argv is None else argv)
     session = Session(debug="--debug" in args)
-    command = plain_help(typer.main.get_command(app))
+    command = prepared(typer.main.get_command(app))
     # A command allocates objects by the hundred thousand (model copies, sqlglot trees) and
     # ends soon after: the cycle collector found little to free and cost `generate` a quarter
     # of its time on a large schema at Python's default threshold (still 6% at a threshold
@@ -124,25 +160,6 @@ def run() -> NoReturn:
         with contextlib.suppress(OSError):  # a closed pipe (`mizzle export | head`)
             stream.flush()
     os._exit(code)
-
-
-def plain_help(command: Any) -> Any:
-    """`command` (and its subcommands) with help texts shown as written. Typer renders help
-    through rich markup, which takes `[tool.mizzle]` or `[default: ...]` for a style tag and
-    drops it; and it labels every flag `<bool>`, though a flag takes no value. (`Any`: typer
-    types its commands with the click it vendors privately.)"""
-    command.help = escape(command.help) if command.help else command.help
-    # The help option is made on first use and kept: made here, it can be relabelled too.
-    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP_OPTIONS))
-    for param in [*command.params, help_option]:
-        if isinstance(param, TyperOption):
-            param.help = escape(param.help) if param.help else param.help
-            if param.is_flag:
-                param.metavar = ""
-    if isinstance(command, TyperGroup):
-        for sub in command.commands.values():
-            plain_help(sub)
-    return command
 
 
 def _report(session: Session, message: str, args: Sequence[str]) -> None:

@@ -14,12 +14,12 @@ from mizzle.app import check as checking
 from mizzle.app.folder import shown
 from mizzle.cli import output
 from mizzle.cli.database import database_url, migrations_folder
-from mizzle.cli.session import Session, session_of
-from mizzle.core.errors import ConfigError, MizzleError
+from mizzle.cli.session import session_of
+from mizzle.core.errors import MizzleError
 from mizzle.core.table_filter import EVERY_TABLE
 
 if TYPE_CHECKING:
-    from mizzle.core.urls import DatabaseURL
+    pass
 
 
 def check(
@@ -55,7 +55,13 @@ def check(
     if config is not None and config.schema is not None and not findings:  # a broken folder has no last snapshot
         findings += checking.schema_findings(folder, config)
 
-    url = database_url(session, db) if db is not None else None if no_db else _configured_database(session)
+    url = (
+        database_url(session, db)
+        if db is not None
+        else None
+        if no_db
+        else session.optional_database("no database checked", "pass --no-db to say so")
+    )
     if url is not None:
         found = checking.database_findings(folder, url, config.tables_filter if config is not None else EVERY_TABLE)
         if found.compared_with is not None:
@@ -73,19 +79,6 @@ def check(
     if findings:
         raise MizzleError(f"check found {len(findings)} problem{'' if len(findings) == 1 else 's'} (listed above)")
     out.print("ok")
-
-
-def _configured_database(session: Session) -> DatabaseURL | None:
-    """The config's database URL; None when there is none (no config, or no URL in it), and
-    None said in a note when it needs a variable that is unset (a CI job checking no database)."""
-    config = session.optional_config()
-    if config is None or config.database_url_template is None:
-        return None
-    try:
-        return session.configured_database()
-    except ConfigError as err:
-        output.note(f"no database checked: {err}; pass --no-db to say so")
-        return None
 
 
 def hash_sum(ctx: typer.Context) -> None:

@@ -20,6 +20,7 @@ from mizzle.core.migrations import SNAKE_NAME, up_file
 if TYPE_CHECKING:
     from mizzle.core.migrations import MigrationFolder
     from mizzle.core.renames import Renames
+    from mizzle.core.table_filter import TableFilter
     from mizzle.core.urls import DatabaseURL
 
 RenameOption = Annotated[
@@ -129,7 +130,7 @@ def generate(
         output.stdout().print(f"no changes: the schema matches {escape(made.since)}")
         folder = migrations_folder(session)
         if url is not None and folder.migrations():
-            _record(url, folder.migrations()[-1].name, folder)
+            _record(url, folder.migrations()[-1].name, folder, config.tables_filter)
         return
     count = made.operations
     output.stdout().print(
@@ -138,15 +139,16 @@ def generate(
     for line in made.warnings:
         output.warning(line)
     if url is not None:
-        _record(url, made.path.name, migrations_folder(session))
+        _record(url, made.path.name, migrations_folder(session), config.tables_filter)
 
 
-def _record(url: DatabaseURL, name: str, folder: MigrationFolder) -> None:
-    """`--applied-on`: the new migration recorded on the database where the change was made."""
+def _record(url: DatabaseURL, name: str, folder: MigrationFolder, tables: TableFilter) -> None:
+    """`--applied-on`: the new migration recorded on the database where the change was made
+    (the tables the config's filter keeps compared)."""
     from mizzle.app import baseline as baselining
 
     try:
-        done = baselining.baseline(url, folder, to=name)
+        done = baselining.baseline(url, folder, to=name, tables=tables)
     except SchemaMismatch as err:
         show_differences(err)
         raise

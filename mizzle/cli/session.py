@@ -11,7 +11,9 @@ import typer
 
 from mizzle.app.config import Config, ConfigNotFound, load_config
 from mizzle.app.database import dialect_names, parse_url
+from mizzle.cli import output
 from mizzle.cli.output import Secrets
+from mizzle.core.errors import ConfigError
 from mizzle.core.urls import DatabaseURL
 
 
@@ -51,6 +53,19 @@ class Session:
     def configured_database(self) -> DatabaseURL:
         config = self.config()
         return self.database(config.database_url(), config.root)
+
+    def optional_database(self, unset: str, hint: str = "") -> DatabaseURL | None:
+        """The config's database URL; None when there is none (no config, or no URL in it),
+        and None said in a note when it needs a variable that is unset (a CI job with no
+        database): `unset` says what goes without it, `hint` what to do about it."""
+        config = self.optional_config()
+        if config is None or config.database_url_template is None:
+            return None
+        try:
+            return self.configured_database()
+        except ConfigError as err:
+            output.note(f"{unset}: {err}" + (f"; {hint}" if hint else ""))
+            return None
 
 
 def session_of(ctx: typer.Context) -> Session:

@@ -12,9 +12,13 @@ from mizzle.cli import output
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
 
-sync_app = typer.Typer(
-    help="The sync server: devices push and pull their sync tables through it.", no_args_is_help=True
-)
+sync_app = typer.Typer(no_args_is_help=True, add_completion=False)
+
+
+@sync_app.callback()
+def sync_group() -> None:
+    """The sync server: devices push and pull their sync tables through it."""
+    # a callback keeps `sync` a group (typer makes an app of one command that command itself)
 
 
 @sync_app.command("serve")

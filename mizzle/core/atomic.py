@@ -102,6 +102,9 @@ class _Savepoints:
     def split_script(self, sql: str) -> list[str]:
         return self.db.split_script(sql)
 
+    def execute_together(self, statements: Sequence[str]) -> bool:
+        return self.db.execute_together(statements)
+
 
 def migrate_atomically(
     db: MigrationDatabase,

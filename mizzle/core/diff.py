@@ -15,7 +15,8 @@ The order, and why each step sits where it does:
  Around them, the code the database runs (`diff_routines.py`): extensions created before
  step 0 and dropped after step 18; the app's triggers that change dropped at step 0 and
  created after step 17; functions dropped after step 1, created or replaced after step 13
- (new ones whose signature names no table after step 5, before the tables).
+ (new ones whose signature names no table after step 5, before the tables); SQLite's
+ virtual tables dropped after step 1 and created after step 15.
 
  0. drop the sync triggers of tables that stop being sync, or whose triggers must be made
     again (the table is renamed, its primary key or a sync column changes): the triggers
@@ -309,6 +310,7 @@ class _Diff:
         )
         ops: list[Operation] = [*code.extensions_created, *code.triggers_dropped, *sync_off]
         ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
+        ops += code.virtual_tables_dropped
         ops += code.functions_dropped
         ops += [
             DropForeignKey(table=self._old_name(t), fk=self._old_fk(t, fk)) for t, fk in sorted(early_fks, key=_by_fk)
@@ -340,6 +342,7 @@ class _Diff:
         ops += code.functions_created
         ops += [DropEnum(enum=e) for e in self.old.enums if self.new.enum(e.name) is None]
         ops += self.enums_late
+        ops += code.virtual_tables_created
         recreated = {v.name for v in views_dropped}
         views_created = [v for v in self.new.views if self.old.view(v.name) is None or v.name in recreated]
         ops += [CreateView(view=v) for v in views_read_first(views_created)]

@@ -17,6 +17,10 @@ triggers are created, replaced or dropped, and where each goes in the diff's ord
   DEFAULT may call one (Basejump's `basejump.generate_token(30)`); the others are created,
   and changed ones replaced (CREATE OR REPLACE keeps what depends on them), once tables,
   columns and keys are final and before the views that may call them.
+- SQLite's virtual tables (`core/virtual_tables.py`) that go or change (their statement is
+  another text: dropped and made again) are dropped after the views that may read them, and
+  made before the views and the triggers that may read or write them (Dyad's triggers on
+  `messages` write its FTS index).
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ from mizzle.core.routine_ops import (
     CreateExtension,
     CreateFunction,
     CreateTrigger,
+    CreateVirtualTable,
     DropExtension,
     DropFunction,
     DropTrigger,
+    DropVirtualTable,
     ReplaceFunction,
 )
 from mizzle.core.routines import Extension, Trigger, needs_tables, relation_words
@@ -66,6 +72,8 @@ class RoutineChanges:
     extensions_created: list[Operation] = field(default_factory=list)
     triggers_dropped: list[Operation] = field(default_factory=list)
     functions_dropped: list[Operation] = field(default_factory=list)
+    virtual_tables_dropped: list[Operation] = field(default_factory=list)
+    virtual_tables_created: list[Operation] = field(default_factory=list)
     #: new functions whose signature names no table: before the tables (a DEFAULT may call one)
     functions_early: list[Operation] = field(default_factory=list)
     functions_created: list[Operation] = field(default_factory=list)
@@ -95,6 +103,10 @@ def routine_changes(
             out.extensions_created.append(DropExtension(extension=before))
         out.extensions_created.append(CreateExtension(extension=ext))
     out.extensions_dropped = [DropExtension(extension=x) for n, x in old_ext.items() if n not in new_ext]
+
+    old_vt, new_vt = {v.name: v for v in old.virtual_tables}, {v.name: v for v in new.virtual_tables}
+    out.virtual_tables_dropped = [DropVirtualTable(table=v) for n, v in old_vt.items() if new_vt.get(n) != v]
+    out.virtual_tables_created = [CreateVirtualTable(table=v) for n, v in new_vt.items() if old_vt.get(n) != v]
 
     old_fn, new_fn = {f.key: f for f in old.functions}, {f.key: f for f in new.functions}
     dropped_names: set[str] = set()

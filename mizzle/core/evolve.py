@@ -79,14 +79,17 @@ from mizzle.core.routine_ops import (
     CreateExtension,
     CreateFunction,
     CreateTrigger,
+    CreateVirtualTable,
     DropExtension,
     DropFunction,
     DropTrigger,
+    DropVirtualTable,
     ReplaceFunction,
 )
 from mizzle.core.routines import Extension, Function
 from mizzle.core.sync.names import SYNC_COLUMNS
 from mizzle.core.types import TypeKind
+from mizzle.core.virtual_tables import VirtualTable
 
 
 def evolve(schema: Schema, operations: Iterable[Operation]) -> Schema:
@@ -131,6 +134,7 @@ class Evolution:
         self.security = schema.security
         self.functions: dict[tuple[str, str, str], Function] = {f.key: f for f in schema.functions}
         self.extensions: dict[str, Extension] = {x.name: x for x in schema.extensions}
+        self.virtual_tables: dict[str, VirtualTable] = {v.name: v for v in schema.virtual_tables}
         #: the tombstone table and trigger functions / control table exist
         self.sync_support = any(t.sync for t in schema.tables)
         #: the names of the tables written or removed so far (a planner following many
@@ -205,6 +209,7 @@ class Evolution:
             security=self.security,
             functions=tuple(self.functions.values()),
             extensions=tuple(self.extensions.values()),
+            virtual_tables=tuple(self.virtual_tables.values()),
         )
 
     # --- lookups --------------------------------------------------------------------------
@@ -619,6 +624,18 @@ def _drop_extension(state: Evolution, op: DropExtension) -> None:
     _does(state, op)
 
 
+def _create_virtual_table(state: Evolution, op: CreateVirtualTable) -> None:
+    name = op.table.name
+    if name in state.virtual_tables or name in state.tables or name in state.views:
+        raise _Misfit(f'"{name}" exists')
+    _does(state, op)
+
+
+def _drop_virtual_table(state: Evolution, op: DropVirtualTable) -> None:
+    _same(state.virtual_tables.get(op.table.name), op.table, f"virtual table {op.table.name}")
+    _does(state, op)
+
+
 def _create_function(state: Evolution, op: CreateFunction) -> None:
     if op.function.key in state.functions:
         raise _Misfit(f"{op.function.kind} {op.function.label} exists")
@@ -840,6 +857,8 @@ _EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     SetSecurity: _set_security,
     CreateExtension: lambda state, op: state.extensions.__setitem__(op.extension.name, op.extension),
     DropExtension: lambda state, op: _forget(state.extensions, op.extension.name),
+    CreateVirtualTable: lambda state, op: state.virtual_tables.__setitem__(op.table.name, op.table),
+    DropVirtualTable: lambda state, op: _forget(state.virtual_tables, op.table.name),
     CreateFunction: _put_function,
     ReplaceFunction: _put_function,
     DropFunction: lambda state, op: _forget(state.functions, op.function.key),
@@ -889,6 +908,8 @@ _APPLY: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     SetSecurity: _check_security,
     CreateExtension: _create_extension,
     DropExtension: _drop_extension,
+    CreateVirtualTable: _create_virtual_table,
+    DropVirtualTable: _drop_virtual_table,
     CreateFunction: _create_function,
     DropFunction: _drop_function,
     ReplaceFunction: _replace_function,

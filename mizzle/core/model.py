@@ -33,6 +33,7 @@ from mizzle.core.expr import SqlExpr, qualify_single_table_columns
 from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
 from mizzle.core.security import Security
 from mizzle.core.types import ColumnType
+from mizzle.core.virtual_tables import VirtualTable
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
 _SERIAL_KINDS = frozenset({"serial", "bigserial"})
@@ -188,6 +189,12 @@ class Column(_Frozen):
     #: hands out the id of a deleted row again (it keeps the highest in `sqlite_sequence`).
     #: Only on a serial sole primary key; PostgreSQL's sequences never reuse ids anyway.
     sqlite_autoincrement: bool = False
+    #: SQLite only: a primary-key column (not the rowid alias) declared without NOT NULL, which
+    #: SQLite lets hold NULL (a legacy quirk; WITHOUT ROWID tables and PostgreSQL refuse it).
+    #: The model's `nullable` stays False (a key is NOT NULL); a rebuild keeps the column as
+    #: declared, and dropping the flag (making the column NOT NULL) is guarded: it refuses,
+    #: changing nothing, while rows hold NULL there. PostgreSQL ignores it.
+    sqlite_null_key: bool = False
     #: an identity column (PostgreSQL): an integer column fed by its own sequence. SQLite has
     #: none: a sole integer primary key is the rowid alias there, and any other identity
     #: column a plain integer column that INSERTs must fill.
@@ -411,8 +418,10 @@ class Schema(_Frozen):
     #: PostgreSQL's functions and procedures and extensions, verbatim (`core/routines.py`)
     functions: tuple[Function, ...] = ()
     extensions: tuple[Extension, ...] = ()
+    #: device-only: SQLite's virtual tables (FTS5...), verbatim (`core/virtual_tables.py`)
+    virtual_tables: tuple[VirtualTable, ...] = ()
 
-    @field_validator("tables", "enums", "views", "extensions")
+    @field_validator("tables", "enums", "views", "extensions", "virtual_tables")
     @classmethod
     def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
         return _by_name(v)

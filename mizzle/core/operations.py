@@ -206,6 +206,8 @@ class AlterColumn(Operation):
             return Safety.MAY_FAIL
         if self.nullable_changed and not _fills_rows(self.new):
             return Safety.MAY_FAIL  # NULL rows fail it (with a default, the planners backfill them)
+        if self.old.sqlite_null_key and not self.new.sqlite_null_key:
+            return Safety.MAY_FAIL  # SQLite's NULL keys fail it (guarded, see Column.sqlite_null_key)
         return Safety.SAFE
 
     @property
@@ -227,6 +229,8 @@ class AlterColumn(Operation):
         for field, what in _SQLITE_SPELLINGS.items():
             if getattr(self.old, field) != getattr(self.new, field):
                 parts.append(what)
+        if self.old.sqlite_null_key != self.new.sqlite_null_key:
+            parts.append("SQLite key without NOT NULL" if self.new.sqlite_null_key else "SQLite key NOT NULL")
         return f"alter column {self.table}.{self.new.name}: {', '.join(parts)}"
 
 

@@ -1,18 +1,21 @@
-"""Operations on the code a database runs (`core/routines.py`): functions and procedures,
-triggers, extensions. Each carries the object whole, so its reverse is exact: undoing a
+"""Operations on what a database holds verbatim: the code it runs (`core/routines.py`:
+functions and procedures, triggers, extensions) and SQLite's virtual tables
+(`core/virtual_tables.py`). Each carries the object whole, so its reverse is exact: undoing a
 DropFunction creates the very definition dropped, undoing a ReplaceFunction puts the old
 definition back.
 
-None of them touches rows, so all are SAFE: a function or trigger dropped is code the
-migration's down file (or the schema) has verbatim.
+None of the code's touches rows, so all are SAFE: a function or trigger dropped is code the
+migration's down file (or the schema) has verbatim. Dropping a virtual table drops what it
+holds: DATA_LOSS.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from mizzle.core.operations import Operation
+from mizzle.core.operations import Operation, Safety
 from mizzle.core.routines import Extension, Function, Trigger
+from mizzle.core.virtual_tables import VirtualTable
 
 # --- extensions ------------------------------------------------------------------------------
 
@@ -111,6 +114,38 @@ class DropTrigger(Operation):
 
     def describe(self) -> str:
         return f"drop trigger {self.trigger.name} on {self.table}"
+
+
+# --- SQLite's virtual tables ------------------------------------------------------------------
+
+
+class CreateVirtualTable(Operation):
+    op: Literal["create_virtual_table"] = "create_virtual_table"
+    table: VirtualTable
+
+    def reverse(self) -> DropVirtualTable:
+        return DropVirtualTable(table=self.table)
+
+    def describe(self) -> str:
+        return f"create virtual table {self.table.name} using {self.table.module}"
+
+
+class DropVirtualTable(Operation):
+    """Drops what the virtual table holds (an FTS index with its own content: the indexed text
+    too); its reverse makes it again empty."""
+
+    op: Literal["drop_virtual_table"] = "drop_virtual_table"
+    table: VirtualTable
+
+    def reverse(self) -> CreateVirtualTable:
+        return CreateVirtualTable(table=self.table)
+
+    @property
+    def safety(self) -> Safety:
+        return Safety.DATA_LOSS
+
+    def describe(self) -> str:
+        return f"drop virtual table {self.table.name}"
 
 
 ROUTINE_OPERATIONS: tuple[type[Operation], ...] = (

@@ -608,19 +608,43 @@ def _do(action: Callable[[], T], what: str, *, name: str = "", subject: str = ""
 
 
 def _execute_all(db: MigrationDatabase, statements: tuple[ParsedStatement, ...]) -> None:
-    for statement in statements:
-        try:
-            if statement.guard_message is None:
-                db.execute(statement.sql)
-                continue
-            rows = db.query(statement.sql)
-        except DatabaseError as err:
-            raise _Stop(f"`{_first_line(statement.sql, err.position)}` -- {err}") from None
-        count = rows[0][0] if rows and rows[0] else None
-        if not isinstance(count, int):
-            raise _Stop(f"guard `{_first_line(statement.sql)}` returned {count!r} instead of a row count")
-        if count != 0:
-            raise _Stop(statement.guard_message.replace("{count}", str(count)))
+    """Run a segment's statements in order. Runs of plain statements (no guard between them)
+    go to the database together (PostgreSQL: one round trip instead of one per statement);
+    when one of them fails, the run is undone and sent again one by one, so that the error
+    names the statement as it always did."""
+    start = 0
+    while start < len(statements):
+        end = start
+        while end < len(statements) and statements[end].guard_message is None:
+            end += 1
+        if end - start > 1 and _together(db, statements[start:end]):
+            start = end
+            continue
+        for statement in statements[start : max(end, start + 1)]:
+            _execute_one(db, statement)
+        start = max(end, start + 1)
+
+
+def _together(db: MigrationDatabase, run: tuple[ParsedStatement, ...]) -> bool:
+    try:
+        return db.execute_together([statement.sql for statement in run])
+    except DatabaseError as err:  # the batch failed and could not be undone (a lost connection)
+        raise _Stop(f"{err}") from None
+
+
+def _execute_one(db: MigrationDatabase, statement: ParsedStatement) -> None:
+    try:
+        if statement.guard_message is None:
+            db.execute(statement.sql)
+            return
+        rows = db.query(statement.sql)
+    except DatabaseError as err:
+        raise _Stop(f"`{_first_line(statement.sql, err.position)}` -- {err}") from None
+    count = rows[0][0] if rows and rows[0] else None
+    if not isinstance(count, int):
+        raise _Stop(f"guard `{_first_line(statement.sql)}` returned {count!r} instead of a row count")
+    if count != 0:
+        raise _Stop(statement.guard_message.replace("{count}", str(count)))
 
 
 def _check_foreign_keys(db: MigrationDatabase) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mizzle.core.errors import MizzleError
 
@@ -77,22 +77,16 @@ class TableFilter:
 
     def apply(self, schema: Schema) -> Schema:
         """`schema` without the tables and views this filter leaves out (their indexes and
-        constraints go with them). A kept table whose foreign key references a table left out,
-        or a kept view that reads one, is refused with the reason: the schema would reference
-        a table it does not hold, which no other database could create."""
+        constraints go with them). A kept table's foreign key to a table left out stays, as a
+        reference to a table outside the schema (`ForeignKey.ref_schema`, like Supabase's
+        `auth.users`): referenced, never created or dropped. A kept view that reads a table
+        left out is refused with the reason: the view could not be created without it."""
         dropped = {t.name for t in schema.tables if not self.keeps(t.name)}
         dropped |= {v.name for v in schema.views if not self.keeps(v.name)}
         if not dropped:
             return schema
-        tables = tuple(t for t in schema.tables if t.name not in dropped)
+        tables = tuple(_referencing_outside(t, dropped) for t in schema.tables if t.name not in dropped)
         views = tuple(v for v in schema.views if v.name not in dropped)
-        for table in tables:
-            for fk in table.foreign_keys:
-                if fk.ref_table in dropped:
-                    raise TableFilterError(
-                        f"foreign key {fk.name} of table {table.name} references {fk.ref_table}, which the table "
-                        f"filter leaves out: include {fk.ref_table} too, or leave out {table.name}"
-                    )
         for view in views:
             if read := sorted(dropped.intersection(view.referenced_tables())):
                 raise TableFilterError(
@@ -108,6 +102,20 @@ class TableFilter:
         one contradicts the filter: push would never create it)."""
         names = [t.name for t in schema.tables] + [v.name for v in schema.views]
         return sorted(n for n in names if not self.keeps(n))
+
+
+def _referencing_outside(table: Any, dropped: set[str]) -> Any:
+    """`table` with its foreign keys to the tables in `dropped` made references to tables
+    outside the schema (of the default schema, or the one its qualified name says)."""
+    if not any(fk.ref_schema is None and fk.ref_table in dropped for fk in table.foreign_keys):
+        return table
+    fks = []
+    for fk in table.foreign_keys:
+        if fk.ref_schema is None and fk.ref_table in dropped:
+            schema, _, bare = fk.ref_table.rpartition(".")
+            fk = fk.model_copy(update={"ref_schema": schema or DEFAULT_SCHEMA, "ref_table": bare})
+        fks.append(fk)
+    return table.model_copy(update={"foreign_keys": tuple(fks)})
 
 
 def _matches(pattern: str, name: str, schema: str) -> bool:

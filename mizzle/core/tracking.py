@@ -148,6 +148,14 @@ class MigrationDatabase(Protocol):
         breakpoints (SQLite runs one statement per call; PostgreSQL takes the whole text)."""
         ...
 
+    def execute_together(self, statements: Sequence[str]) -> bool:
+        """Run `statements` (each as `execute` would) inside the open transaction in one
+        exchange with the server, where that saves round trips: True when all of them ran;
+        False when none did, the transaction as it was before (one failed and was undone,
+        or the database runs them one by one anyway): the caller then runs them one by one,
+        which names the one that fails."""
+        ...
+
 
 class TrackedRows:
     """The tracking table's rows and the progress rows, read and written by the same SQL on
@@ -158,6 +166,10 @@ class TrackedRows:
     PARAM = "?"
     #: the progress table's DDL, in the database's type names
     CREATE_PROGRESS = ""
+
+    def execute_together(self, statements: Sequence[str]) -> bool:
+        """Nothing batched: one call per statement costs no round trip in-process (SQLite)."""
+        return False
 
     def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         raise NotImplementedError

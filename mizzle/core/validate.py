@@ -209,6 +209,10 @@ def _column_problems(schema: Schema, table: Table, column: Column) -> Iterator[s
             yield f"{where}: a generated column takes no default, identity or serial type (its expression computes it)"
         if table.primary_key is not None and column.name in table.primary_key.columns:
             yield f"{where}: a generated column cannot be part of the primary key"
+    if column.sqlite_null_key and (
+        table.primary_key is None or column.name not in table.primary_key.columns or ctype.kind in SERIAL_KINDS
+    ):
+        yield f"{where}: only a primary-key column that is not a serial can be a SQLite NULL key"
     if column.default is not None:
         problem = _default_problem(schema, ctype, column.default)
         if problem:

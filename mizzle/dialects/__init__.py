@@ -100,6 +100,12 @@ class Dialect(Protocol):
         other `schemas` (objects named `schema.name`; a database without schemas has none)."""
         ...
 
+    def as_declared(self, found: Schema, target: Schema) -> Schema:
+        """`found` (introspected) with the names the database changed on the way in given
+        back as `target` declares them (PostgreSQL cuts names to 63 bytes), so comparing a
+        schema with the database it made finds nothing to do. Identity where names are kept."""
+        ...
+
     def apply(self, conn: Any, statements: list[str]) -> None:
         """Run `statements` in one transaction: all of them or none."""
         ...
@@ -125,6 +131,7 @@ class Dialect(Protocol):
 #: for every dialect: the packages have one shape.
 CONTRACT: dict[str, str] = {
     "apply": "connect",
+    "as_declared": "introspect",
     "capability_problems": "capabilities",
     "connect": "connect",
     "introspect": "introspect",

@@ -30,8 +30,9 @@ from mizzle.core.migration_text import one_line
 from mizzle.core.model import Schema
 from mizzle.core.sync.parts import with_sync
 from mizzle.core.validate import validate
+from mizzle.sources.compiled import compiled
 from mizzle.sources.dsl.build import schema_from_classes
-from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, with_code
+from mizzle.sources.dsl.code import CodeDecl, ExtensionDecl, FunctionDecl, TriggerDecl, VirtualTableDecl, with_code
 from mizzle.sources.dsl.security import ServerOnly
 from mizzle.sources.dsl.table import Enum, Table, View, table_name
 from mizzle.sources.objects import object_path
@@ -123,7 +124,7 @@ class Declarations:
                 found.views.append(value)
             elif isinstance(value, ServerOnly):
                 found.server_only.append(value)
-            elif isinstance(value, (FunctionDecl, TriggerDecl, ExtensionDecl)):
+            elif isinstance(value, (FunctionDecl, TriggerDecl, ExtensionDecl, VirtualTableDecl)):
                 found.code.append(value)
         return found
 
@@ -157,7 +158,7 @@ def python_module(path: Path, source: str | None = None) -> ModuleType:
     """Import the Python file at `path` as a fresh module (see the module docstring)."""
     text = path.read_text(encoding="utf-8") if source is None else source
     try:
-        code = compile(text, str(path), "exec")
+        code = compiled(text, path)
     except SyntaxError as err:
         raise SchemaSyntaxError(f"{path}:{err.lineno}: {err.msg}") from None
     name = f"_mizzle_schema_{next(_module_numbers)}"

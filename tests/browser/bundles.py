@@ -152,3 +152,27 @@ def dump(path: Path) -> dict[str, Any]:
     exec(DUMP_SOURCE, scope)
     result: dict[str, Any] = json.loads(scope["dump"](str(path)))
     return result
+
+
+#: a migration with seconds of work for SQLite in WebAssembly (100k rows written and indexed), so
+#: that a page can be seen painting, or not, while an upgrade runs
+HEAVY = (
+    "CREATE TABLE heavy (id integer PRIMARY KEY, v text NOT NULL);\n--> statement-breakpoint\n"
+    "INSERT INTO heavy (id, v) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) "
+    "SELECT i, hex(randomblob(16)) FROM n;\n--> statement-breakpoint\n"
+    "CREATE INDEX heavy_v ON heavy (v);\n"
+)
+AFTER_HEAVY = "CREATE TABLE after_heavy (id integer PRIMARY KEY);\n"
+
+
+def build_heavy(bundles: Bundles, pyodide: Path) -> Path:
+    """v3's migrations, then 0004_heavy (see HEAVY) and 0005_after: bundled beside the others."""
+    project = bundles.root / "heavy-project"
+    shutil.copytree(bundles.folder.path, project / "migrations")
+    for name, sql in (("0004_heavy", HEAVY), ("0005_after", AFTER_HEAVY)):
+        (project / "migrations" / name).mkdir()
+        (project / "migrations" / name / "sqlite.sql").write_text(sql)
+    [wheel] = (bundles.root / "wheel").glob("*.whl")
+    out = bundles.root / "heavy"
+    write_bundle(out, MigrationFolder(project / "migrations"), pyodide=pyodide, wheel=wheel)
+    return out

@@ -265,8 +265,8 @@ def test_after_a_deploy_the_manifest_is_fetched_again_whatever_the_cache_holds(
             error = page.evaluate(
                 """async () => {
                     const { loadMizzle } = await import("/deploy/mizzle.js?after-deploy");
-                    // no Pyodide at /nowhere/: loading stops right after the manifest was accepted
-                    try { await loadMizzle({ bundleURL: "/deploy/", indexURL: "/nowhere/" }); }
+                    // no Pyodide at /nowhere/: starting Python fails once the manifest was accepted
+                    try { await (await loadMizzle({ bundleURL: "/deploy/", indexURL: "/nowhere/" })).python(); }
                     catch (err) { return err.message; }
                 }"""
             )

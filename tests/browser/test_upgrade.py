@@ -41,7 +41,9 @@ def load(page: Page, server: StaticServer, bundle: str) -> None:
     page.evaluate(
         """async (bundle) => {
             const { loadMizzle } = await import(`/${bundle}/mizzle.js`);
-            window.mz = await loadMizzle({ indexURL: "/pyodide/", bundleURL: `/${bundle}/` });
+            // on this thread: the tests read and write Pyodide's files through mz.pyodide
+            window.mz = await loadMizzle({ indexURL: "/pyodide/", bundleURL: `/${bundle}/`, worker: false });
+            await mz.python();
         }""",
         bundle,
     )

@@ -131,6 +131,22 @@ def test_adopt_without_drizzle_refuses_a_database_with_drizzle_history(
     assert project.folders() == []
 
 
+def test_adopt_drizzle_reads_a_moved_history_table_named_by_migrations_table(
+    tmp_path: Path, mizzle: Mizzle, dyad: str
+) -> None:
+    project = make_project(tmp_path / "app", mizzle, dialects=("sqlite",))
+    sql(dyad, 'ALTER TABLE "__drizzle_migrations" RENAME TO "app_migrations"')
+    result = project("adopt", "drizzle", "--db", dyad, "--from", DYAD, "--migrations-table", "app_migrations")
+    assert result.code == 0, result.err
+    assert "after 50 drizzle migrations" in result.out
+    assert 'add "!app_migrations" to tables_filter' in result.err
+    assert "app_migrations" not in (project.migrations / project.folders()[0] / "sqlite.sql").read_text()
+    # without drizzle, the flag means nothing: refused before anything is read
+    other = make_project(tmp_path / "other", mizzle, dialects=("sqlite",))
+    result = other("adopt", "--db", dyad, "--migrations-table", "app_migrations")
+    assert result.code != 0 and "--migrations-table is drizzle's" in result.err
+
+
 @pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return empty_database(request, tmp_path)

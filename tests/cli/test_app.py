@@ -85,3 +85,29 @@ def test_starting_the_cli_loads_neither_sqlglot_nor_the_model() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _modules_loaded_by(code: str, cwd: Path) -> list[str]:
+    """Which of the modules a command should not need the Python `code` left loaded."""
+    watched = ("pydantic", "psycopg", "sqlglot", "typer", "mizzle.core.model", "mizzle.cli.bundle", "mizzle.cli.adopt")
+    code += f"\nprint(sorted(m for m in {watched!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd)
+    return out.stdout.splitlines()
+
+
+def test_version_is_answered_without_building_the_command_line(tmp_path: Path) -> None:
+    # The console script's entry point: `mizzle --version` costs little more than Python starting.
+    code = "import contextlib, sys, mizzle.cli; sys.argv = ['mizzle', '--version']\n"
+    code += "with contextlib.suppress(SystemExit): mizzle.cli.run()"
+    assert _modules_loaded_by(code, tmp_path) == [f"mizzle {__version__}", "[]"]
+
+
+def test_a_sqlite_migrate_loads_no_model_no_driver_and_no_other_command(tmp_path: Path) -> None:
+    # Options are converted without pydantic, the other commands' modules stay unloaded, and
+    # psycopg is PostgreSQL's alone.
+    (tmp_path / "mizzle.toml").write_text('schema = "schema.py"\nout = "migrations"\ndialects = ["sqlite"]\n')
+    (tmp_path / "migrations").mkdir()
+    db = tmp_path / "app.db"
+    code = f"import sys; from mizzle.cli.app import main; main(['migrate', '--db', 'sqlite:///{db}', '--to', 'x'])"
+    lines = _modules_loaded_by(code, tmp_path)
+    assert lines[-1] == "['typer']", lines

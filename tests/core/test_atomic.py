@@ -13,7 +13,7 @@ import pytest
 
 from mizzle.core.atomic import migrate_atomically
 from mizzle.core.errors import MizzleError
-from mizzle.core.migration_text import DIRECTIVE_FK_OFF, DIRECTIVE_NO_TRANSACTION
+from mizzle.core.migration_text import DIRECTIVE_FK_OFF, DIRECTIVE_NO_TRANSACTION, parse_file
 from mizzle.core.runner import MigrationFailed, migrate
 from tests.core.test_runner import BP, PLAYLIST, TUNE, Target, folder, local, target, three_migrations, write_migration
 
@@ -104,3 +104,14 @@ def test_the_atomic_runner_imports_only_the_standard_library() -> None:
     code = "import sys, mizzle.core.atomic; print([m for m in ('sqlglot', 'pydantic', 'psycopg') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_each_pending_file_is_parsed_once_per_upgrade(target: Target, folder: Path) -> None:
+    # read before the transaction (foreign keys, no-transaction statements) and again to run it:
+    # the second read is the cache's
+    three_migrations(folder)
+    parse_file.cache_clear()
+    assert migrate_atomically(target.db(), local(folder)).done == ["0001_tune", "0002_playlist", "0003_note"]
+    info = parse_file.cache_info()
+    assert (info.misses, info.hits) == (3, 3)
+    assert target.tracked() == ["0001_tune", "0002_playlist", "0003_note"]

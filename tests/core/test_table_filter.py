@@ -77,14 +77,13 @@ def test_apply_removes_left_out_tables_and_views_and_keeps_the_rest() -> None:
     assert kept.table("legacy") is None  # the name lookup is the new schema's, not a copy's
 
 
-def test_a_kept_table_that_references_a_left_out_one_is_refused_with_the_reason() -> None:
+def test_a_kept_tables_key_to_a_left_out_one_is_kept_as_a_reference_outside_the_schema() -> None:
     schema = Schema(tables=(table("user_profile"), table("tune", ref="user_profile")))
-    with pytest.raises(TableFilterError) as raised:
-        TableFilter(include=("tune",)).apply(schema)
-    assert str(raised.value) == (
-        "foreign key tune_fk of table tune references user_profile, which the table filter leaves out: "
-        "include user_profile too, or leave out tune"
-    )
+    kept = TableFilter(include=("tune",)).apply(schema)
+    assert [t.name for t in kept.tables] == ["tune"]
+    (fk,) = kept.table("tune").foreign_keys  # type: ignore[union-attr]
+    # referenced, never created or dropped, like auth.users
+    assert (fk.ref_schema, fk.ref_table, fk.ref_shown) == ("public", "user_profile", "public.user_profile")
     assert [t.name for t in TableFilter(exclude=("tune",)).apply(schema).tables] == ["user_profile"]
 
 

@@ -14,7 +14,11 @@ after them pulled and generated next; each cut is a state the reference really p
 through.
 
 Rows the app's own SQL cannot take (the step fails on them in a trial run on a copy of the
-reference) are cleared from both databases first, and the step says so. A step that fails
+reference) are cleared from both databases first, and the step says so. Where mizzle's
+migration refuses the follower's rows (a guard, a constraint the copy meets), the app's own
+SQL for the step runs on a copy of the follower: it must fail on those rows too, or the
+refusal is mizzle's alone and the step fails; a refusal the app's SQL shares is fair, noted,
+and the follower is set up again. A step that fails
 leaves the follower behind: it is set up again from the reference (a new project: pull,
 generate, migrate an empty database, copy the rows), so the next step is judged on its own.
 """
@@ -40,6 +44,7 @@ from mizzle.core import integrity
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import MigrationFolder, up_file
 from mizzle.core.renames import Renames
+from mizzle.core.runner import MigrationFailed
 from mizzle.dialects.urls import parse_url
 from tests.pg import SUPABASE_EXTENSIONS, need_extensions
 from tests.replay import sql_text
@@ -160,6 +165,7 @@ class Replay:
         segments, copies = sql_text.segments(statements)
         stem = path.stem.split("_", 1)[0]
         generated: Path | None = None
+        made_here: list[str] = []  # the step's migrations, in order
         for i, segment in enumerate(segments):
             name = f"step_{stem}" + (f"_{i}" if len(segments) > 1 else "")
             before = self.reference.names()
@@ -171,6 +177,8 @@ class Replay:
             try:
                 if segment.kind == "data":
                     generated = self._add_data(generated, name, segment.statements)
+                    if generated.name not in made_here:
+                        made_here.append(generated.name)
                     continue
                 renames = _renames(sql_text.hints(segment.statements, copies), before, self.reference.names())
                 made = generate(self._config(self._pulled()), name, renames=renames)
@@ -179,12 +187,18 @@ class Replay:
                 continue
             if made.path is not None:
                 generated = made.path
+                made_here.append(made.path.name)
+        refused = False
         if not result.problems:
             try:
                 self._migrate()
+            except MigrationFailed as err:
+                refused = self._judge_refusal(err, statements, made_here, result)
             except MizzleError as err:
                 result.problems.append(f"migrate: {err}")
-        if not result.problems:
+        if refused:
+            result.notes.append(self.resync())
+        elif not result.problems:
             result.problems += self.compare()
         result.notes += self.insert_rows(result)
         if not result.problems:
@@ -211,6 +225,41 @@ class Replay:
                 trial.apply(statements)
             else:
                 with psycopg.connect(self.reference.url) as conn, conn.transaction(force_rollback=True):
+                    for s in statements:
+                        conn.execute(s.encode())
+        except (sqlite3.Error, psycopg.Error) as err:
+            return str(err).splitlines()[0]
+        return None
+
+    def _judge_refusal(self, err: MigrationFailed, statements: list[str], made: list[str], result: StepResult) -> bool:
+        """Whether the follower's refusal of the step is fair: the app's own SQL for the step
+        fails on a copy of the follower too (True, noted). Otherwise a problem: mizzle refused
+        rows the app's SQL takes, or part of the step ran before it (nothing to compare with)."""
+        if not made or err.migration != made[0]:
+            result.problems.append(f"migrate: {err} (after part of the step was applied: not checked against the app)")
+            return False
+        app = self._app_sql_on_follower(statements)
+        if app is None:
+            result.problems.append(
+                f"migrate: {err}; but the app's own SQL for the step runs on a copy of the follower: "
+                "the refusal is mizzle's alone"
+            )
+            return False
+        result.notes.append(f"migrate refused the follower's rows ({err}); the app's own SQL fails on them too ({app})")
+        return True
+
+    def _app_sql_on_follower(self, statements: list[str]) -> str | None:
+        """Why the step's own SQL fails on the follower as it is, on a copy; None when it runs."""
+        try:
+            if isinstance(self.follower, SqliteSide):
+                copy = SqliteSide(self.work / "trial-follower.db")
+                shutil.copyfile(self.follower.path, copy.path)
+                try:
+                    copy.apply(statements)
+                finally:
+                    copy.end_session()
+            else:
+                with psycopg.connect(self.follower.url) as conn, conn.transaction(force_rollback=True):
                     for s in statements:
                         conn.execute(s.encode())
         except (sqlite3.Error, psycopg.Error) as err:

@@ -42,13 +42,7 @@ HISTORIES = {
 SCHEMAS: dict[str, tuple[str, ...]] = {"supabase-basejump": ("basejump",)}
 
 #: (history, step file) -> why mizzle does not follow that step yet
-_DYAD_FTS = (
-    "FTS5 virtual tables are not in the model: 0040_chat-search-fts makes chat_search_fts (and SQLite's five "
-    "shadow tables for it); pull reports and skips it, so the follower lacks it. Its triggers on messages and "
-    "chats are carried, and the later steps follow"
-)
 KNOWN: dict[tuple[str, str], str] = {
-    ("sqlite-dyad", "0040_chat-search-fts.sql"): _DYAD_FTS,
     ("supabase-subscriptions", "20230530034630_init.sql"): (
         "expressions come back in mizzle's spelling, not PostgreSQL's (same meaning, different catalog text): the "
         "CHECK char_length(currency) = 3 as length(currency) = 3, DEFAULT timezone('utc', now()) as "

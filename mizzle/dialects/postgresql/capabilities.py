@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mizzle.core import qualified
-from mizzle.core.model import Schema
+from mizzle.core.model import Column, Schema
 from mizzle.core.naming import MAX_IDENTIFIER_BYTES
 from mizzle.core.validate import foreign_key_type_problems
 from mizzle.dialects.postgresql.long_names import collisions
@@ -48,13 +48,34 @@ def capability_problems(schema: Schema) -> list[str]:
     )
 
 
+#: the column facts that are SQLite's alone (`Column.sqlite_*`): PostgreSQL never reads them back
+_SQLITE_COLUMN_FACTS = {
+    "sqlite_type": None,
+    "sqlite_default": None,
+    "sqlite_autoincrement": False,
+    "sqlite_null_key": False,
+}
+
+
+def _sqlite_facts(column: Column) -> bool:
+    return any(getattr(column, f) != v for f, v in _SQLITE_COLUMN_FACTS.items())
+
+
 def project(schema: Schema) -> tuple[Schema, list[str]]:
-    """PostgreSQL holds the model as it is, no notes; only triggers given for SQLite alone
-    are not there, and the others without their SQLite text."""
-    if not any(t.triggers for t in schema.tables):
+    """PostgreSQL holds the model as it is, no notes; only what is SQLite's alone is not
+    there (its virtual tables, the columns' SQLite spellings, triggers given for SQLite
+    alone), and the other triggers without their SQLite text: so that a push or check
+    against PostgreSQL never sees a difference PostgreSQL cannot hold."""
+    if schema.virtual_tables:
+        schema = schema.model_copy(update={"virtual_tables": ()})
+    if not any(t.triggers or any(map(_sqlite_facts, t.columns)) for t in schema.tables):
         return schema, []
     tables = []
     for table in schema.tables:
         held = tuple(t for t in (tr.only_for("postgresql") for tr in table.triggers) if t is not None)
-        tables.append(table if held == table.triggers else table.model_copy(update={"triggers": held}))
+        columns = tuple(c.model_copy(update=_SQLITE_COLUMN_FACTS) if _sqlite_facts(c) else c for c in table.columns)
+        if held == table.triggers and columns == table.columns:
+            tables.append(table)
+        else:
+            tables.append(table.model_copy(update={"triggers": held, "columns": columns}))
     return schema.model_copy(update={"tables": tuple(tables)}), []

@@ -57,6 +57,7 @@ from mizzle.dialects.postgresql.catalog import (
 )
 from mizzle.dialects.postgresql.errors import server_message
 from mizzle.dialects.postgresql.introspect_routines import read_code, with_code
+from mizzle.dialects.postgresql.long_names import restore
 
 #: Tables mizzle keeps for itself (migration history, locks): never part of a user's schema.
 BOOKKEEPING_PREFIX = "__mizzle_"
@@ -80,6 +81,12 @@ _NEXTVAL = re.compile(r"^nextval\('((?:[^']|'')+)'::regclass\)$")
 #: indoption bits
 _DESC = 1
 _NULLS_FIRST = 2
+
+
+def as_declared(found: Schema, target: Schema) -> Schema:
+    """`found` with the names PostgreSQL cut to 63 bytes given back as `target` declares them
+    (`long_names.restore`; `Dialect.as_declared`)."""
+    return restore(found, target)
 
 
 def introspect(

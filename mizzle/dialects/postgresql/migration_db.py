@@ -72,6 +72,11 @@ _CREATE_PROGRESS = f"""CREATE TABLE IF NOT EXISTS {_PROGRESS} (
 )"""
 
 
+#: around the statements a pipeline sends (`execute_together`)
+_SAVEPOINT = b"SAVEPOINT mizzle_together"
+_BACK_TO_SAVEPOINT = "ROLLBACK TO SAVEPOINT mizzle_together"
+_RELEASE = b"RELEASE SAVEPOINT mizzle_together"
+
 _IDENT = r'(?:"(?:[^"]|"")+"|[^\s"(.;]+)'
 #: the index name of `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ...`
 _CONCURRENT_INDEX = re.compile(
@@ -85,6 +90,11 @@ def concurrent_index_name(sql: str) -> str | None:
     body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
     match = _CONCURRENT_INDEX.match(body)
     return match[1] if match else None
+
+
+def _one_statement(text: bytes) -> bool:
+    """Whether `text` is surely one statement: no `;` but at its end."""
+    return b";" not in text.rstrip().rstrip(b";")
 
 
 def _database_error(err: psycopg.Error) -> DatabaseError:
@@ -119,6 +129,43 @@ class PostgresMigrationDatabase(TrackedRows):
         if index is not None:
             self._drop_invalid_index(index)
         self._run(sql)
+
+    def execute_together(self, statements: Sequence[str]) -> bool:
+        """The statements pipelined (one round trip, not one per statement) behind a
+        savepoint: when one fails, the server skips the rest, and the transaction goes back
+        to the savepoint, as it was, for the runner to run them one by one and name the
+        failing one. The pipeline's extended protocol takes one statement per text: a text
+        that may hold several (a `;` before its end: a function body, or a hand-written
+        chunk) goes on its own, between pipelines. Outside a transaction (nothing to go back
+        to), with a concurrent index build among them, or where libpq has no pipeline mode,
+        they run one by one."""
+        if (
+            self.conn.info.transaction_status != TransactionStatus.INTRANS
+            or not psycopg.Pipeline.is_supported()
+            or any(concurrent_index_name(sql) for sql in statements)
+        ):
+            return False
+        # bytes: sent untouched (a `%` stays a `%`), as `execute` sends them
+        texts = [_SAVEPOINT, *(sql.encode() for sql in statements), _RELEASE]
+        try:
+            start = 0
+            while start < len(texts):
+                end = start
+                while end < len(texts) and _one_statement(texts[end]):
+                    end += 1
+                if end == start:  # several statements, perhaps: the simple protocol
+                    self.conn.execute(texts[start])
+                    start += 1
+                    continue
+                with self.conn.pipeline():
+                    for text in texts[start:end]:
+                        self.conn.execute(text)
+                start = end
+        except psycopg.Error:
+            self._run(_BACK_TO_SAVEPOINT)
+            self._run(_RELEASE.decode())
+            return False
+        return True
 
     def _drop_invalid_index(self, name: str) -> None:
         """Drop the index `name` (as the statement wrote it, so it resolves the same way) when it

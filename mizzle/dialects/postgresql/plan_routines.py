@@ -4,6 +4,7 @@ given for SQLite only is not PostgreSQL's: its operations plan to nothing here."
 from __future__ import annotations
 
 from mizzle.core import qualified
+from mizzle.core.operations import Operation
 from mizzle.core.routine_ops import (
     CreateExtension,
     CreateFunction,
@@ -23,6 +24,11 @@ from mizzle.dialects.postgresql.routines_sql import (
     drop_trigger_sql,
     replace_function_sql,
 )
+
+
+def nothing(op: Operation, ctx: Context) -> Planned:
+    """What PostgreSQL does not hold (SQLite's virtual tables): no statement."""
+    return Planned(())
 
 
 def create_extension(op: CreateExtension, ctx: Context) -> Planned:

@@ -21,6 +21,7 @@ from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, ExprDefault, ForeignKey, Index, IndexKey, LiteralDefault, Schema, Table, View
 from mizzle.core.routines import Trigger
+from mizzle.core.table_filter import DEFAULT_SCHEMA
 from mizzle.core.types import SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.dialects.sqlite import spelling, transpile
 
@@ -202,7 +203,7 @@ class _Holder:
         # A table of another schema (`auth.users`) does not exist in SQLite: the key goes.
         fks = local_foreign_keys(table)
         for fk in table.foreign_keys:
-            if fk.ref_schema is not None:
+            if not held_reference(fk):
                 self.notes.append(
                     f'table "{table.name}", foreign key "{fk.name}": references {fk.ref_shown}, '
                     "which SQLite does not have; left out"
@@ -243,7 +244,7 @@ class _Holder:
                 )
         views = tuple(v.model_copy(update={"query": self.expr(v.query, f'view "{v.name}"')}) for v in schema.views)
         # A new Schema, not model_copy(): a copy would keep the original's cached table lookup.
-        return Schema(tables=tables, enums=tuple(enums), views=views)
+        return Schema(tables=tables, enums=tuple(enums), views=views, virtual_tables=schema.virtual_tables)
 
 
 def sqlite_triggers(table: Table) -> tuple[Trigger, ...]:
@@ -253,10 +254,16 @@ def sqlite_triggers(table: Table) -> tuple[Trigger, ...]:
     return tuple(t.model_copy(update={"state": "enabled"}) for t in held if t is not None)
 
 
+def held_reference(fk: ForeignKey) -> bool:
+    """Whether SQLite holds the foreign key: to a table of the schema, or to one of the default
+    schema the project leaves out (`tables_filter`), which SQLite's one schema holds too."""
+    return fk.ref_schema is None or fk.ref_schema == DEFAULT_SCHEMA
+
+
 def local_foreign_keys(table: Table) -> tuple[ForeignKey, ...]:
-    """The table's foreign keys SQLite holds: those to tables of the schema itself."""
+    """The table's foreign keys SQLite holds (`held_reference`)."""
     fks = table.foreign_keys
-    return fks if all(fk.ref_schema is None for fk in fks) else tuple(fk for fk in fks if fk.ref_schema is None)
+    return fks if all(map(held_reference, fks)) else tuple(fk for fk in fks if held_reference(fk))
 
 
 def project(schema: Schema) -> tuple[Schema, list[str]]:

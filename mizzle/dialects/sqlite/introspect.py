@@ -8,8 +8,9 @@ predicates, view bodies.
 Unnamed constraints get PostgreSQL's names (`core/naming.py`), so a hand-written SQLite
 database and the same schema declared in the DSL compare equal. Declared types and DEFAULT
 texts another tool wrote, and AUTOINCREMENT, are kept as written (`spelling.py`). What the
-model cannot hold (triggers, virtual tables, WITHOUT ROWID, STRICT, VIRTUAL generated columns,
-collations) is reported as `Unsupported`; `sqlite_*` and `__mizzle_*` tables, and other
+model cannot hold (WITHOUT ROWID, STRICT, VIRTUAL generated columns, collations) is reported
+as `Unsupported`. The app's triggers and virtual tables (FTS5...) are carried verbatim, a
+virtual table's shadow tables (`<name>_data`, ...) never read as tables; `sqlite_*` and `__mizzle_*` tables, and other
 tools' migration tables (`__drizzle_migrations`), are skipped.
 Needs SQLite 3.37 or newer (`pragma_table_list`); Pyodide ships 3.39.
 """
@@ -44,6 +45,7 @@ from mizzle.core.model import (
 from mizzle.core.routines import Trigger
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import ColumnType, TypeKind
+from mizzle.core.virtual_tables import VirtualTable
 from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.catalog import Catalog, ColumnRow, IndexRow
 from mizzle.dialects.sqlite.spelling import kept_default, kept_type
@@ -60,6 +62,11 @@ _VIRTUAL_MODULE = re.compile(r"\bUSING\s+(\w+)", re.IGNORECASE)
 
 
 # --- reading --------------------------------------------------------------------------------
+
+
+def as_declared(found: Schema, target: Schema) -> Schema:
+    """SQLite keeps every name as it is given: nothing to give back (`Dialect.as_declared`)."""
+    return found
 
 
 def introspect(conn: sqlite3.Connection, schemas: Sequence[str] = ()) -> Introspected:
@@ -131,7 +138,7 @@ class _Introspector:
     def run(self) -> Introspected:
         #: table → trigger name → its CREATE TRIGGER text
         self.triggers: dict[str, dict[str, str]] = {}
-        tables, views = self._classify()
+        tables, views, virtual = self._classify()
         texts = {name: read_table(sql, f'table "{name}"') for name, sql in tables}
         self._reserve_names(texts)
         built = [self._with_triggers(self._sync(self._table(name, texts[name]))) for name, _ in tables]
@@ -141,7 +148,7 @@ class _Introspector:
         read_views = [View(name=name, query=SqlExpr(read_view(sql, f'view "{name}"').query)) for name, sql in views]
         enums = [Enum(name=name, values=values) for name, (values, _) in self.enums.items()]
         self._note_enums_without_values(built)
-        schema = Schema(tables=tuple(built), enums=tuple(enums), views=tuple(read_views))
+        schema = Schema(tables=tuple(built), enums=tuple(enums), views=tuple(read_views), virtual_tables=virtual)
         unsupported = tuple(sorted(self.unsupported, key=lambda u: (u.kind, u.name)))
         return Introspected(schema=schema, unsupported=unsupported)
 
@@ -190,35 +197,38 @@ class _Introspector:
         for name, columns in sorted(where.items()):
             self.note("enum", name, f"its values are not in the database (used only by {', '.join(columns)})")
 
-    def _classify(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-        """Split sqlite_master into the tables and views to read; note everything else."""
+    def _classify(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]], tuple[VirtualTable, ...]]:
+        """Split sqlite_master into the tables and views to read and the virtual tables to
+        carry (their shadow tables left out); note everything else."""
         kinds = self.catalog.table_kinds
         virtual = [
             (name, sql or "")
             for kind, name, _, sql in self.catalog.objects
             if kind == "table" and kinds.get(name, ("",))[0] == "virtual"
         ]
-        shadows: dict[str, list[str]] = {v: [] for v, _ in virtual}
         tables, views = [], []
         for kind, name, tbl_name, sql in self.catalog.objects:
             if _internal(tbl_name):
                 continue
             owner = next((v for v, _ in virtual if _shadow_of(v, name, kinds.get(name, ("",))[0])), None)
             if kind == "table" and owner is not None:
-                shadows[owner].append(name)
-            elif kind == "table" and kinds.get(name, ("",))[0] == "table":
+                continue  # a shadow table: SQLite makes it with its virtual table
+            if kind == "table" and kinds.get(name, ("",))[0] == "table":
                 tables.append((name, sql or ""))
             elif kind == "view":
                 views.append((name, sql or ""))
             elif kind == "trigger":
                 self.triggers.setdefault(tbl_name, {})[name] = sql or ""
+        carried = []
         for name, sql in virtual:
             if _internal(name):
                 continue
-            module = m.group(1) if (m := _VIRTUAL_MODULE.search(sql)) else "?"
-            extra = f", with its shadow tables {', '.join(sorted(shadows[name]))}" if shadows[name] else ""
-            self.note("virtual table", name, f"USING {module}; skipped{extra}")
-        return tables, views
+            try:
+                carried.append(VirtualTable(name=name, sqlite=sql))
+            except ValueError:  # pydantic's ValidationError: a text SQLite keeps otherwise
+                module = m.group(1) if (m := _VIRTUAL_MODULE.search(sql)) else "?"
+                self.note("virtual table", name, f"USING {module}; its statement does not read; skipped")
+        return tables, views, tuple(carried)
 
     def _reserve_names(self, texts: dict[str, TableText]) -> None:
         """Every name already spelled out, so that generated names avoid them all."""
@@ -255,6 +265,10 @@ class _Introspector:
             self._column(name, row, enum_of.get(row.name), rowid_alias and row.pk == 1, sole and row.pk == 1)
             for row in rows
         ]
+        if not rowid_alias and not without_rowid:
+            # SQLite lets a key column declared without NOT NULL hold NULL: kept knowingly
+            null_keys = {r.name for r in pk_rows if not r.notnull}
+            columns = [c.model_copy(update={"sqlite_null_key": True}) if c.name in null_keys else c for c in columns]
         columns = [c.model_copy(update={"generated": generated[c.name]}) if c.name in generated else c for c in columns]
         for col, collation in text.collations.items():
             if collation.upper() != "BINARY":

@@ -64,7 +64,7 @@ from mizzle.core.operations import (
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
-from mizzle.dialects.sqlite.capabilities import local_foreign_keys, storage_projection
+from mizzle.dialects.sqlite.capabilities import held_reference, local_foreign_keys, storage_projection
 from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
     State,
@@ -116,7 +116,7 @@ def _held_operations(operations: list[Operation]) -> list[Operation]:
     (`auth.users`) are left out, as `storage_projection` leaves them out of the tables."""
     held: list[Operation] = []
     for op in operations:
-        if isinstance(op, (AddForeignKey, DropForeignKey)) and op.fk.ref_schema is not None:
+        if isinstance(op, (AddForeignKey, DropForeignKey)) and not held_reference(op.fk):
             continue
         if isinstance(op, (CreateTable, DropTable)):
             fks = local_foreign_keys(op.table)

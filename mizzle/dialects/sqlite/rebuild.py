@@ -396,7 +396,8 @@ def _column_guards(rebuild: TableRebuild) -> list[Guard]:
     for column in rebuild.after.columns:
         place = _braces(f"{rebuild.name}.{column.name}")
         old = rebuild.old_column(column.name)
-        needs_value = not column.nullable and column.default is None and not is_rowid_alias(rebuild.after, column)
+        enforced = not (column.nullable or column.sqlite_null_key)
+        needs_value = enforced and column.default is None and not is_rowid_alias(rebuild.after, column)
         if old is None:
             if needs_value:
                 guards.append(
@@ -407,7 +408,15 @@ def _column_guards(rebuild: TableRebuild) -> list[Guard]:
                 )
             continue
         source = q(old.name)
-        if needs_value and old.nullable:
+        if needs_value and old.sqlite_null_key and not old.nullable:
+            guards.append(
+                Guard(
+                    f"SELECT count(*) FROM {table} WHERE {source} IS NULL",
+                    f"cannot make primary-key column {place} NOT NULL: {{count}} rows hold NULL there "
+                    "(SQLite let them, as the column was not declared NOT NULL): give them keys or delete them first",
+                )
+            )
+        elif needs_value and old.nullable:
             guards.append(
                 Guard(
                     f"SELECT count(*) FROM {table} WHERE {source} IS NULL",

@@ -113,7 +113,7 @@ def _column_tree(table: Table, column: Column, schema: Schema) -> exp.ColumnDef:
     return ddl.column_def(
         column.name,
         declared,
-        nullable=column.nullable,
+        nullable=column.nullable or column.sqlite_null_key,  # SQLite's NULL key: declared as it was
         default=default_sql(column, table_name=table.name),
         checks=_enum_check(table, column, schema),
         generated=_generated_sql(table, column),
@@ -167,7 +167,11 @@ def create_table_sql(table: Table, schema: Schema) -> str:
         elements.append(ddl.primary_key_sql(table.primary_key, DIALECT))
     elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
     elements += [_check_sql(table, check) for check in table.checks]
-    elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in table.foreign_keys]
+    # SQLite has one schema: a reference to a table the project leaves out is unqualified there
+    elements += [
+        ddl.foreign_key_sql(fk if fk.ref_schema is None else fk.model_copy(update={"ref_schema": None}), DIALECT)
+        for fk in table.foreign_keys
+    ]
     return ddl.create_table_text(ddl.name_sql(table.name, DIALECT), elements)
 
 
@@ -191,8 +195,9 @@ def render_schema(schema: Schema) -> list[str]:
     """Every statement creating `schema` in an empty SQLite database: the schema as SQLite
     holds it (`capabilities.project`; expressions are carried once, here), tables in
     foreign-key order with every foreign key inline, then indexes, then views (each after
-    the views it reads), then the sync tables' support tables and triggers, then the app's
-    triggers given for SQLite. Enums have no statement: each enum column carries its CHECK;
+    the views it reads), then the sync tables' support tables and triggers, then the virtual
+    tables (FTS5...) as written, then the app's triggers given for SQLite (which may write
+    them). Enums have no statement: each enum column carries its CHECK;
     PostgreSQL's functions and extensions have none either."""
     problems = capability_problems(schema)
     if problems:
@@ -204,5 +209,6 @@ def render_schema(schema: Schema) -> list[str]:
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(held.views)]
+    statements += [v.sqlite for v in held.virtual_tables]
     statements += [tr.sqlite for t in tables for tr in t.triggers if tr.sqlite is not None]
     return statements

@@ -49,9 +49,11 @@ from mizzle.core.routine_ops import (
     CreateExtension,
     CreateFunction,
     CreateTrigger,
+    CreateVirtualTable,
     DropExtension,
     DropFunction,
     DropTrigger,
+    DropVirtualTable,
     ReplaceFunction,
 )
 from mizzle.core.sync.names import SYNC_SEQ
@@ -189,6 +191,15 @@ def _drop_trigger(op: DropTrigger, s0: State, s1: State) -> Rendered:
     return Rendered([f"DROP TRIGGER {q(op.trigger.name)}"] if op.trigger.sqlite is not None else [])
 
 
+def _create_virtual_table(op: CreateVirtualTable, s0: State, s1: State) -> Rendered:
+    """The app's statement as written: SQLite makes the module's shadow tables itself."""
+    return Rendered([op.table.sqlite])
+
+
+def _drop_virtual_table(op: DropVirtualTable, s0: State, s1: State) -> Rendered:
+    return Rendered([f"DROP TABLE {q(op.table.name)}"])
+
+
 def _enable_sync(op: EnableSync, s0: State, s1: State) -> Rendered:
     seq = s1.table(op.table).column(SYNC_SEQ) is not None  # False: a rollback to the older form
     return Rendered(sync_sql.trigger_statements(op.table, op.primary_key, seq=seq))
@@ -237,6 +248,8 @@ RENDERERS: dict[type[Operation], Callable[[Any, State, State], Rendered]] = {
     DropSyncSupport: _drop_sync_support,
     CreateTrigger: _create_trigger,
     DropTrigger: _drop_trigger,
+    CreateVirtualTable: _create_virtual_table,
+    DropVirtualTable: _drop_virtual_table,
     # PostgreSQL's code: SQLite has no functions or extensions to make
     CreateExtension: _nothing,
     DropExtension: _nothing,

@@ -27,16 +27,17 @@
 - `table.py`: `Table`, `Enum`, `View`;
 - `security.py`: `__rls__`, `__policies__` (`policy`), `__grants__` (`grant`), `__comment__`,
   `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), comment(...))`;
-- `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database);
+- `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database),
+  `virtual_table` (SQLite's FTS5 and other virtual tables, as SQLite takes them);
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
 A schema module is loaded by `mizzle.sources.load.load_schema`: every Table class, Enum,
-View, function, trigger and extension it defines or imports is part of the schema.
+View, function, trigger, extension and virtual table it defines or imports is part of the schema.
 """
 
 from mizzle.sources.dsl.build import schema_from_classes
-from mizzle.sources.dsl.code import extension, function, trigger
+from mizzle.sources.dsl.code import extension, function, trigger, virtual_table
 from mizzle.sources.dsl.columns import (
     Column,
     bigint,
@@ -113,4 +114,5 @@ __all__ = [
     "unique",
     "uuid",
     "varchar",
+    "virtual_table",
 ]

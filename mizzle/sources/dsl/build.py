@@ -79,7 +79,7 @@ def schema_from_classes(
     view_models = [model.View(name=v.name, query=v.query) for v in view_list]
     items = [item for cls in classes for item in table_items(table_name(cls), cls, column_names(cls))]
     return model.Schema(
-        tables=tuple(name_tables(drafts, [v.name for v in view_list])),
+        tables=tuple(_own_references(list(name_tables(drafts, [v.name for v in view_list])))),
         enums=tuple(enum_models),
         views=tuple(view_models),
         security=Security.of(items + server_only_items(server_only)),
@@ -205,6 +205,7 @@ class _TableBuilder:
                 sqlite_type=spec.sqlite_type,
                 sqlite_default=spec.sqlite_default,
                 sqlite_autoincrement=spec.sqlite_autoincrement,
+                sqlite_null_key=spec.sqlite_null_key,
                 identity=spec.identity,
                 generated=spec.generated,
             )
@@ -362,8 +363,27 @@ def _scalar(ctype: ColumnType, value: Any) -> Any:
 
 def _schema_and_table(name: str) -> tuple[str | None, str]:
     """`"auth.users"` → ("auth", "users"): a table of another schema, which the schema
-    references but never creates (Supabase's users); `"users"`, `"public.users"` → (None, "users")."""
+    references but never creates (Supabase's users); `"users"` → (None, "users");
+    `"public.users"` → ("public", "users"), made (None, "users") by `_own_references` when the
+    schema holds the table (otherwise a table the project leaves out, `tables_filter`)."""
     schema, dot, table = name.partition(".")
     if not dot or not schema or not table:
         return None, name
-    return (None if schema == "public" else schema), table
+    return schema, table
+
+
+def _own_references(tables: list[model.Table]) -> list[model.Table]:
+    """The tables with each `public.<table>` reference to a table of the schema made a key inside it."""
+    names = {t.name for t in tables}
+
+    def own(fk: model.ForeignKey) -> model.ForeignKey:
+        if fk.ref_schema == "public" and fk.ref_table in names:
+            return fk.model_copy(update={"ref_schema": None})
+        return fk
+
+    return [
+        t.model_copy(update={"foreign_keys": tuple(map(own, t.foreign_keys))})
+        if any(fk.ref_schema == "public" for fk in t.foreign_keys)
+        else t
+        for t in tables
+    ]

@@ -17,7 +17,9 @@ each database takes (mizzle does not translate code between databases; see
     )
 
 A function and an extension are PostgreSQL's; a trigger given for one database only is that
-database's (`generate` says so in the migration's header).
+database's (`generate` says so in the migration's header). A virtual table is SQLite's:
+
+    ChatSearchFts = virtual_table("chat_search_fts", "CREATE VIRTUAL TABLE chat_search_fts USING fts5(title, body)")
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pydantic import ValidationError
 from mizzle.core import model
 from mizzle.core.errors import SchemaError
 from mizzle.core.routines import Extension, Function, Trigger, TriggerState
+from mizzle.core.virtual_tables import VirtualTable
 from mizzle.sources.dsl.table import Table, _caller, table_name
 
 
@@ -81,6 +84,19 @@ class ExtensionDecl:
         self.extension = extension
 
 
+class VirtualTableDecl:
+    """`virtual_table(name, sqlite)`: a SQLite virtual table, its CREATE VIRTUAL TABLE statement."""
+
+    __slots__ = ("source", "table")
+
+    def __init__(self, name: str, sqlite: str) -> None:
+        self.source = _caller(3)
+        try:
+            self.table = VirtualTable(name=name, sqlite=_dedented(sqlite))
+        except ValidationError as err:
+            raise SchemaError(_message(err)) from None
+
+
 def function(definition: str) -> FunctionDecl:
     return FunctionDecl(definition)
 
@@ -101,7 +117,11 @@ def extension(name: str, *, schema: str | None = None, version: str | None = Non
     return ExtensionDecl(Extension(name=name, schema_name=schema, version=version))
 
 
-CodeDecl = FunctionDecl | TriggerDecl | ExtensionDecl
+def virtual_table(name: str, sqlite: str) -> VirtualTableDecl:
+    return VirtualTableDecl(name, sqlite)
+
+
+CodeDecl = FunctionDecl | TriggerDecl | ExtensionDecl | VirtualTableDecl
 
 
 def with_code(schema: model.Schema, declared: list[CodeDecl]) -> model.Schema:
@@ -110,6 +130,10 @@ def with_code(schema: model.Schema, declared: list[CodeDecl]) -> model.Schema:
         return schema
     functions = tuple(d.function for d in declared if isinstance(d, FunctionDecl))
     extensions = tuple(d.extension for d in declared if isinstance(d, ExtensionDecl))
+    virtual = tuple(d.table for d in declared if isinstance(d, VirtualTableDecl))
+    for v in virtual:
+        if schema.table(v.name) is not None or schema.view(v.name) is not None:
+            raise SchemaError(f'virtual table "{v.name}": the schema has a table or view of that name')
     triggers: dict[str, list[Trigger]] = {}
     for d in declared:
         if isinstance(d, TriggerDecl):
@@ -120,4 +144,5 @@ def with_code(schema: model.Schema, declared: list[CodeDecl]) -> model.Schema:
         t.model_copy(update={"triggers": (*t.triggers, *triggers[t.name])}) if t.name in triggers else t
         for t in schema.tables
     )
-    return schema.model_copy(update={"tables": tables, "functions": functions, "extensions": extensions})
+    fields = {"tables": tables, "functions": functions, "extensions": extensions, "virtual_tables": virtual}
+    return schema.model_copy(update=fields)

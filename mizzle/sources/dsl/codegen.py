@@ -336,7 +336,8 @@ class _Writer:
         return name
 
     def code(self, width: int) -> list[Statement]:
-        """Extensions, functions, then triggers (`mizzle.sources.dsl.code`), their SQL verbatim."""
+        """Extensions, functions, SQLite's virtual tables, then triggers (which may write the
+        virtual tables; `mizzle.sources.dsl.code`), their SQL verbatim."""
         taken = set(self.enum_names.values()) | {p.class_name for p in self.plans} | set(self.view_names.values())
         taken |= set(_DSL_NAMES)
         out: list[Statement] = []
@@ -349,6 +350,9 @@ class _Writer:
             out.append(
                 Assign(_unique(pascal_case(f.name), taken), call(self.use("function"), _sql_text(f.definition, width)))
             )
+        for v in self.schema.virtual_tables:
+            args = [Str(v.name), _sql_text(v.sqlite, width)]
+            out.append(Assign(_unique(pascal_case(v.name), taken), call(self.use("virtual_table"), *args)))
         for p in self.plans:
             for t in p.table.triggers:
                 args = [Str(t.name), Code(p.class_name)]
@@ -427,6 +431,8 @@ class _Writer:
             sqlite.append(Kw("default", Str(c.sqlite_default)))
         if c.sqlite_autoincrement:
             sqlite.append(Kw("autoincrement", Code("True")))
+        if c.sqlite_null_key:
+            sqlite.append(Kw("null_key", Code("True")))
         if sqlite:
             expr = method(expr, "sqlite", *sqlite)
         for f in p.column_fks:

@@ -124,6 +124,7 @@ class ColumnSpec:
     sqlite_type: str | None = None
     sqlite_default: str | None = None
     sqlite_autoincrement: bool = False
+    sqlite_null_key: bool = False
     #: `.identity(...)`: GENERATED ... AS IDENTITY (PostgreSQL)
     identity: Identity | None = None
     #: `.generated(...)`: GENERATED ALWAYS AS (expr) STORED
@@ -213,12 +214,22 @@ class Column(Generic[T]):
         INSERTs and UPDATEs give it none. It takes no default and is not in the primary key."""
         return self._with(generated=_expr(expr))
 
-    def sqlite(self, *, type: str | None = None, default: str | None = None, autoincrement: bool = False) -> Column[T]:
+    def sqlite(
+        self,
+        *,
+        type: str | None = None,
+        default: str | None = None,
+        autoincrement: bool = False,
+        null_key: bool = False,
+    ) -> Column[T]:
         """How SQLite holds the column, when not as mizzle would write it (`mizzle pull` writes
         this for a database made by another tool): `type` the declared type (`"DATETIME"`),
         `default` the DEFAULT text (`"CURRENT_TIMESTAMP"`), `autoincrement` for an
-        `INTEGER PRIMARY KEY AUTOINCREMENT` serial. PostgreSQL ignores all three."""
-        return self._with(sqlite_type=type, sqlite_default=default, sqlite_autoincrement=autoincrement)
+        `INTEGER PRIMARY KEY AUTOINCREMENT` serial, `null_key` for a primary-key column
+        declared without NOT NULL, which SQLite lets hold NULL. PostgreSQL ignores them all."""
+        return self._with(
+            sqlite_type=type, sqlite_default=default, sqlite_autoincrement=autoincrement, sqlite_null_key=null_key
+        )
 
     def references(
         self,

@@ -399,7 +399,7 @@ class Draft:
                 self.unsupported("foreign key", f"{table.name}.{name}", f"{word} read as MATCH SIMPLE")
         ref_table = target.this if isinstance(target, exp.Schema) else target
         schema = ident(ref_table.args.get("db")) if isinstance(ref_table, exp.Table) else ""
-        if schema not in ("", "public"):
+        if schema != "":
             return DraftForeignKey(name, p.line, p.columns, ident(ref_table), ref_columns, options, schema)
         return DraftForeignKey(name, p.line, p.columns, relation_name(target), ref_columns, options)
 
@@ -502,7 +502,8 @@ class Draft:
     def _resolved(self, source: str, table: DraftTable, fk: DraftForeignKey) -> ForeignKey:
         where = f'{source}:{fk.line}: table "{table.name}", foreign key "{fk.name}"'
         if fk.ref_schema is not None:
-            own = f"{fk.ref_schema}.{fk.ref_table}"
+            # `public.x`: the file's own table x, else a table the project leaves out
+            own = fk.ref_table if fk.ref_schema == "public" else f"{fk.ref_schema}.{fk.ref_table}"
             if own not in self.tables:
                 return self._external(source, table, fk, where)
             # a table of one of the app's own schemas, which the file creates: a key inside

@@ -11,6 +11,10 @@ line too:
 
     -- mizzle:sqlite {"table": "messages", "trigger": "messages_ai", "definition": "CREATE TRIGGER ..."}
 
+A SQLite virtual table (FTS5..., `Schema.virtual_tables`), which PostgreSQL does not have:
+
+    -- mizzle:sqlite {"virtual_table": "chat_search_fts", "definition": "CREATE VIRTUAL TABLE ..."}
+
 An index or constraint name longer than PostgreSQL's 63 bytes (SQLite has no limit) would be
 read back truncated, as PostgreSQL truncates it; its full name is carried the same way:
 
@@ -31,10 +35,16 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.model import Column, Schema, Table
 from mizzle.core.naming import MAX_IDENTIFIER_BYTES
 from mizzle.core.routines import Trigger
+from mizzle.core.virtual_tables import VirtualTable
 
 PREFIX = "-- mizzle:sqlite "
 _LINE = re.compile(r"^-- mizzle:sqlite (?P<json>\{.*\})[ \t]*$", re.M)
-_FIELDS = {"type": "sqlite_type", "default": "sqlite_default", "autoincrement": "sqlite_autoincrement"}
+_FIELDS = {
+    "type": "sqlite_type",
+    "default": "sqlite_default",
+    "autoincrement": "sqlite_autoincrement",
+    "null_key": "sqlite_null_key",
+}
 
 
 def _named(table: Table) -> list[Any]:
@@ -62,6 +72,9 @@ def note_lines(schema: Schema) -> list[str]:
             if trigger.sqlite is not None:
                 note = {"table": table.name, "trigger": trigger.name, "definition": trigger.sqlite}
                 lines.append(PREFIX + json.dumps(note, ensure_ascii=False))
+    for virtual in schema.virtual_tables:
+        note = {"virtual_table": virtual.name, "definition": virtual.sqlite}
+        lines.append(PREFIX + json.dumps(note, ensure_ascii=False))
     return lines
 
 
@@ -71,6 +84,7 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
     notes: dict[str, dict[str, dict[str, Any]]] = {}
     names: dict[str, list[tuple[str, str]]] = {}
     triggers: dict[str, list[tuple[str, Trigger]]] = {}
+    virtual: list[VirtualTable] = []
     for m in _LINE.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
         if line in statement_lines:
@@ -87,6 +101,13 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
             trigger = Trigger(name=payload["trigger"], sqlite=payload["definition"])
             triggers.setdefault(payload["table"], []).append((where, trigger))
             continue
+        if set(payload) == {"virtual_table", "definition"} and all(isinstance(v, str) for v in payload.values()):
+            try:
+                virtual.append(VirtualTable(name=payload["virtual_table"], sqlite=payload["definition"]))
+            except ValueError as err:  # pydantic's ValidationError
+                detail = str(err).splitlines()[1:2] or [""]
+                raise SchemaError(f"{where}: {detail[0].strip().removeprefix('Value error, ')}") from None
+            continue
         table, column = payload.pop("table", None), payload.pop("column", None)
         unknown = set(payload) - set(_FIELDS)
         if not isinstance(table, str) or not isinstance(column, str) or unknown:
@@ -96,11 +117,15 @@ def apply_notes(text: str, schema: Schema, source: str, statement_lines: set[int
         t = schema.table(table)
         if t is None or t.column(column) is None:
             raise SchemaError(f'{where}: mizzle:sqlite names column "{table}.{column}", which the file does not create')
-        if not all(isinstance(payload.get(k, ""), str) for k in ("type", "default")) or not isinstance(
-            payload.get("autoincrement", False), bool
+        if not all(isinstance(payload.get(k, ""), str) for k in ("type", "default")) or not all(
+            isinstance(payload.get(k, False), bool) for k in ("autoincrement", "null_key")
         ):
-            raise SchemaError(f"{where}: mizzle:sqlite type and default are text, autoincrement true or false")
+            raise SchemaError(
+                f"{where}: mizzle:sqlite type and default are text, autoincrement and null_key true or false"
+            )
         notes.setdefault(table, {})[column] = payload
+    if virtual:
+        schema = schema.model_copy(update={"virtual_tables": (*schema.virtual_tables, *virtual)})
     if not notes and not names and not triggers:
         return schema
     tables = [_noted(t, notes.get(t.name, {})) for t in schema.tables]

@@ -21,8 +21,12 @@ export interface LoadOptions {
   indexURL?: string;
   /** Where the bundle is served (default: the page's folder). */
   bundleURL?: string;
-  /** A Pyodide instance already started (then `indexURL` is not used). */
+  /** A Pyodide instance already started (then `indexURL` is not used; Python runs on this thread). */
   pyodide?: object;
+  /** Run Python in a Web Worker (default: true where `Worker` exists and no `pyodide` is given). */
+  worker?: boolean;
+  /** The worker's script (default: the bundle's `mizzle.js`). */
+  workerURL?: string;
   /** Refuse a manifest that does not reach this migration (default: `bundledHead`; null: no check). */
   expectHead?: string | null;
 }
@@ -43,6 +47,23 @@ export interface UpgradeResult {
   to: string | null;
   applied: string[];
   ms: number;
+}
+
+export interface ImageOptions {
+  /** The stored image, or null when there is none yet. */
+  load: () => Promise<Uint8Array | null>;
+  /** Store the new image (called only after an upgrade that applied something committed). */
+  save: (bytes: Uint8Array) => Promise<void>;
+  /** A sql.js / sqlite-wasm database over the bytes (closed again): "is it current?" without Pyodide. */
+  open?: (bytes: Uint8Array) => LibraryDatabase;
+  /** The Web Lock held from load to save is `mizzle:<lockName>` (default "image"). */
+  lockName?: string;
+  onProgress?: (name: string, ms: number) => void;
+}
+
+export interface ImageResult extends UpgradeResult {
+  /** What was saved, or what was loaded when there was nothing to do. */
+  image: Uint8Array | null;
 }
 
 export interface Status {
@@ -79,14 +100,24 @@ export interface WheelEntry {
 }
 
 export interface Mizzle {
+  /** Pyodide on this thread (`worker: false`), once started; undefined with the worker. */
   readonly pyodide: any;
   readonly bundleURL: string;
   readonly wheels: WheelEntry[];
   readonly manifest: { head: string | null; migrations: { name: string; sql: string; checksum: string }[] };
   /** The migration every upgrade leads to. */
   readonly head: string | null;
-  readonly timings: { pyodideStartMs: number; bundleLoadMs: number };
+  /** manifestLoadMs; pyodideStartMs and bundleLoadMs once Python has started. */
+  readonly timings: { manifestLoadMs: number; pyodideStartMs?: number; bundleLoadMs?: number };
+  /** Start Python now rather than at the first call that needs it. */
+  python(): Promise<any>;
   upgrade(db: Database, options?: UpgradeOptions): Promise<UpgradeResult>;
+  /** Load, upgrade and save an image inside one exclusive Web Lock. */
+  upgradeImage(options: ImageOptions): Promise<ImageResult>;
+  /** Whether the database is at the bundle's head (JavaScript alone for a database the app owns). */
+  isCurrent(db: Database, options?: CallOptions): Promise<boolean>;
+  /** `fn()` holding the exclusive Web Lock `mizzle:<lockName>`. */
+  withLock<T>(lockName: string, fn: () => Promise<T>): Promise<T>;
   status(db: Database, options?: CallOptions): Promise<Status>;
   check(db: Database, options?: CallOptions): Promise<CheckResult>;
   tables(db: Database, options?: CallOptions): Promise<TableContents[]>;

@@ -6,10 +6,13 @@
 //   await mz.upgrade({ path: "/opfs/app.db", storage: "opfs" });
 //   await mz.upgrade(sqlJsDatabase, { persist: (bytes) => store.save(bytes) });
 //   await mz.upgrade(sqliteWasmOo1Db);
+//   const { image } = await mz.upgradeImage({ load, save, open });   // sql.js bytes kept in IndexedDB
 //   await mz.status(db);  await mz.check(db);
 //
 // Everything runs offline: Pyodide comes from `indexURL` (the `pyodide` npm package, served by
 // the app), the migrator and the migrations from `bundleURL` (what `mizzle bundle` wrote).
+// Pyodide starts only when something is pending (a current database the app owns is answered
+// from JavaScript), and in a Web Worker running this file unless `worker: false`.
 // Upgrades are atomic (all pending migrations and their tracking rows commit together, or
 // nothing changes) and serialised across tabs with the Web Locks API. See docs/browser.md.
 
@@ -54,50 +57,41 @@ async function installWheel(pyodide, bundleURL, wheel) {
 }
 
 /**
- * Read the bundle's manifest, start Pyodide (or use `pyodide`), install mizzle from the bundle.
- * `indexURL` defaults to the bundle's `pyodide/` folder (where `mizzle bundle --pyodide` puts it).
+ * Read the bundle's manifest and return `mz`. Pyodide is not started here: a database that is
+ * already at the head is answered from JavaScript; Pyodide starts (in a Web Worker unless
+ * `worker: false`, or on this thread with the `pyodide` given) the first time something needs it.
+ * `indexURL` defaults to the bundle's `pyodide/` folder (where `mizzle bundle --pyodide` puts it);
+ * `workerURL` to the bundle's `mizzle.js` (this file, also when a build tool inlined it elsewhere).
  * `expectHead` (default: `bundledHead`, the head this mizzle.js was bundled with): refuse a
  * manifest whose migrations do not include it, i.e. one older than the app's code.
- * @param {{indexURL?: string, bundleURL?: string, pyodide?: object, expectHead?: string | null}} options
+ * @param {{indexURL?: string, bundleURL?: string, pyodide?: object, worker?: boolean, workerURL?: string,
+ *          expectHead?: string | null}} options
  */
-export async function loadMizzle({ indexURL, bundleURL, pyodide, expectHead = bundledHead } = {}) {
+export async function loadMizzle({ indexURL, bundleURL, pyodide, worker, workerURL, expectHead = bundledHead } = {}) {
   const bundle = absolute(bundleURL ?? "./", globalThis.location?.href);
   const index = absolute(indexURL ?? "pyodide/", bundle);
+  const started = performance.now();
   // The entry files change with every deploy: revalidate them whatever the cache headers say
   // (a heuristically cached manifest.json once hid a deploy). Wheels are content-addressed.
   const entry = { cache: "no-cache" };
   const manifestURL = absolute("manifest.json", bundle);
-  const [manifest, wheels] = await Promise.all([
+  const [manifestText, wheels] = await Promise.all([
     fetchOk(manifestURL, entry).then((r) => r.text()),
     fetchOk(absolute("wheels.json", bundle), entry).then((r) => r.json()),
   ]);
-  const parsed = JSON.parse(manifest);
-  if (expectHead && !parsed.migrations.some((m) => m.name === expectHead)) {
+  const manifest = JSON.parse(manifestText);
+  if (expectHead && !manifest.migrations.some((m) => m.name === expectHead)) {
     throw new MizzleError(
-      `the bundle's manifest (${manifestURL}) is older than the app: its head is ${parsed.head ?? "none"}, ` +
+      `the bundle's manifest (${manifestURL}) is older than the app: its head is ${manifest.head ?? "none"}, ` +
         `the app expects ${expectHead} (a stale copy from a cache? serve manifest.json with Cache-Control: no-cache)`,
     );
   }
-  const started = performance.now();
-  let py = pyodide;
-  if (!py) {
-    const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ absolute("pyodide.mjs", index));
-    py = await loadPyodide({ indexURL: index });
-  }
-  const pyodideReady = performance.now();
-  for (const wheel of wheels.filter((w) => w.role === "runtime")) await installWheel(py, bundle, wheel);
-  const Runtime = py.pyimport("mizzle.wasm.runtime").Runtime;
-  let runtime;
-  try {
-    runtime = Runtime(manifest);
-  } catch (err) {
-    throw new MizzleError(pythonMessage(err));
-  }
-  const loaded = performance.now();
-  return new Mizzle(py, runtime, bundle, wheels, parsed, {
-    pyodideStartMs: pyodideReady - started,
-    bundleLoadMs: loaded - pyodideReady,
-  });
+  const setup = { indexURL: index, bundleURL: bundle, wheels, manifestText };
+  const inWorker = (worker ?? !pyodide) && typeof Worker === "function";
+  const python = inWorker
+    ? new WorkerPython(setup, workerURL ? absolute(workerURL, globalThis.location?.href) : absolute("mizzle.js", bundle))
+    : new LocalPython({ ...setup, pyodide });
+  return new Mizzle(python, setup, manifest, { manifestLoadMs: performance.now() - started });
 }
 
 function pythonMessage(err) {
@@ -140,57 +134,67 @@ function bridgeFor(db) {
   return null;
 }
 
-class Mizzle {
-  constructor(pyodide, runtime, bundleURL, wheels, manifest, timings) {
-    this.pyodide = pyodide;
-    this.runtime = runtime;
-    this.bundleURL = bundleURL;
-    this.wheels = wheels;
-    this.manifest = manifest;
-    /** {pyodideStartMs, bundleLoadMs}: how long loadMizzle took */
-    this.timings = timings;
-    /** the migration every upgrade leads to */
-    this.head = manifest.head;
+// --- where Python runs: this thread (LocalPython) or mizzle's Web Worker (WorkerPython) ---------
+//
+// Both start Pyodide lazily and answer `call(method, db, onProgress)` for a database Python can
+// open by itself: a path ({path, storage}) or an image ({image: Uint8Array}, opened as a file in
+// Pyodide's memory and handed back after an upgrade). A live sql.js / sqlite-wasm handle can only
+// be driven from the thread that owns it: LocalPython also takes a bridge.
+
+/** Pyodide, mizzle's wheel and the manifest's Runtime on the calling thread, started once. */
+class LocalPython {
+  constructor({ indexURL, bundleURL, wheels, manifestText, pyodide }) {
+    Object.assign(this, { indexURL, bundleURL, wheels, manifestText });
+    this.pyodide = pyodide ?? null;
+    this.timings = {};
     this._mounts = new Map();
+    this._images = 0;
   }
 
-  /**
-   * Apply every pending migration, atomically, holding the database's Web Lock.
-   * @param db a path (string or {path, storage: "idbfs" | "opfs" | "memory"}), a sql.js Database,
-   *   or a sqlite-wasm oo1.DB
-   * @param {{onProgress?: (name: string, ms: number) => void, persist?: (bytes: Uint8Array) => Promise<void>,
-   *          lockName?: string}} options persist: for a sql.js database kept as an image, called with
-   *   the new image only after the upgrade committed (save it in one IndexedDB transaction: `idbImage`)
-   * @returns {Promise<{from: string|null, to: string|null, applied: string[], ms: number}>}
-   */
-  async upgrade(db, options = {}) {
-    return this._locked(db, options, "exclusive", async (target) => {
-      const value = this._call("upgrade", target.handle, options.onProgress);
-      if (value.applied.length) await target.saved(options.persist);
-      return value;
+  start() {
+    // a failed start (say, the network was down) is tried again by the next call
+    this._started ??= this._start().catch((err) => {
+      this._started = null;
+      throw err;
     });
+    return this._started;
   }
 
-  /** Applied and pending migrations: {current, head, applied: [{name, applied_at}], pending, problems}. */
-  async status(db, options = {}) {
-    return this._locked(db, options, "shared", async (target) => this._call("status", target.handle));
+  async _start() {
+    const started = performance.now();
+    if (!this.pyodide) {
+      const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ absolute("pyodide.mjs", this.indexURL));
+      this.pyodide = await loadPyodide({ indexURL: this.indexURL });
+    }
+    const pyodideReady = performance.now();
+    for (const wheel of this.wheels.filter((w) => w.role === "runtime")) await installWheel(this.pyodide, this.bundleURL, wheel);
+    const Runtime = this.pyodide.pyimport("mizzle.wasm.runtime").Runtime;
+    try {
+      this.runtime = Runtime(this.manifestText);
+    } catch (err) {
+      throw new MizzleError(pythonMessage(err));
+    }
+    this.timings = { pyodideStartMs: pyodideReady - started, bundleLoadMs: performance.now() - pyodideReady };
+    return this.timings;
   }
 
-  /** Whether the database is what the bundle's migrations make: {ok, current, head, pending, problems, missing, extra, changed}. */
-  async check(db, options = {}) {
-    return this._locked(db, options, "shared", async (target) => this._call("check", target.handle));
+  /** `method` on `db` ({path, storage}, {image}, or a bridge): {value, image?}. */
+  async call(method, db, onProgress) {
+    await this.start();
+    if (db.bridge) return { value: this._run(method, db.bridge, onProgress) };
+    if (db.image) return this._image(method, db.image, onProgress);
+    const mount = await this._mount(db);
+    try {
+      const value = this._run(method, db.path, onProgress);
+      if (method === "upgrade" && value.applied.length) await mount.save();
+      return { value };
+    } finally {
+      await mount.release();
+    }
   }
 
-  /** The database's tables: [{name, columns, rows}] (mizzle's own left out). */
-  async tables(db, options = {}) {
-    return this._locked(db, options, "shared", async (target) => this._call("tables", target.handle));
-  }
-
-  /**
-   * The schema the bundle leads to, validated by mizzle's model in Pyodide (loads pydantic,
-   * pydantic_core and sqlglot from the bundle on first use; the upgrade path never needs them).
-   */
   async schema() {
+    await this.start();
     if (!this._model) {
       if (!this.wheels.some((w) => w.role === "model")) {
         throw new MizzleError("mz.schema() needs the model wheels: bundle with `mizzle bundle --with-model`");
@@ -198,61 +202,39 @@ class Mizzle {
       for (const wheel of this.wheels.filter((w) => w.role === "model")) await installWheel(this.pyodide, this.bundleURL, wheel);
       this._model = this.pyodide.pyimport("mizzle.wasm.model");
     }
-    return JSON.parse(this._model.validated_snapshot(JSON.stringify(this.manifest.snapshot)));
+    return JSON.parse(this._model.validated_snapshot(JSON.stringify(JSON.parse(this.manifestText).snapshot)));
   }
 
-  _call(method, handle, onProgress) {
+  _run(method, handle, onProgress) {
     const progress = onProgress ? (name, ms) => onProgress(name, ms) : undefined;
     const answer = JSON.parse(this.runtime.call(method, handle, progress));
     if (!answer.ok) throw new MizzleError(answer.error);
     return answer.value;
   }
 
-  async _locked(db, options, mode, work) {
-    const name = LOCK_PREFIX + (options.lockName ?? lockKey(db));
-    const run = async () => {
-      const target = await this._target(db);
-      try {
-        return await work(target);
-      } finally {
-        await target.close();
-      }
-    };
-    if (!globalThis.navigator?.locks) return run(); // no Web Locks (a worker of an old browser): one tab only
-    return navigator.locks.request(name, { mode }, run);
-  }
-
-  /** What the Python side opens, and how the result is kept. */
-  async _target(db) {
-    const bridge = typeof db === "object" && !("path" in db) ? bridgeFor(db) : null;
-    if (bridge) {
-      const image = bridge.kind === "sql.js" ? db : null;
-      return {
-        handle: bridge,
-        saved: async (persist) => {
-          if (persist && image) await persist(image.export());
-        },
-        close: async () => {},
-      };
-    }
-    const spec = typeof db === "string" ? { path: db } : db;
-    if (!spec || typeof spec.path !== "string" || !spec.path.startsWith("/")) {
-      throw new MizzleError("a database is an absolute path in Pyodide's file system, a sql.js Database or a sqlite-wasm oo1.DB");
-    }
-    const storage = spec.storage ?? "idbfs";
-    const dir = spec.path.slice(0, spec.path.lastIndexOf("/")) || "/";
-    const mount = await this._mount(dir, storage);
-    return {
-      handle: spec.path,
-      saved: async () => mount.save(),
-      close: async () => mount.release(),
-    };
-  }
-
-  /** Mount `dir` (IndexedDB or OPFS) with the latest copy another tab may have written. */
-  async _mount(dir, storage) {
+  /** An image as a file of Pyodide's memory for one call; the new bytes back after an upgrade. */
+  async _image(method, bytes, onProgress) {
     const FS = this.pyodide.FS;
-    if (storage === "memory") return { save: async () => {}, release: async () => {} };
+    FS.mkdirTree("/mizzle-images");
+    const path = `/mizzle-images/${++this._images}.db`;
+    FS.writeFile(path, bytes);
+    try {
+      const value = this._run(method, path, onProgress);
+      const image = method === "upgrade" && value.applied.length ? FS.readFile(path) : null;
+      return { value, image };
+    } finally {
+      for (const file of [path, `${path}-journal`]) if (FS.analyzePath(file).exists) FS.unlink(file);
+    }
+  }
+
+  /** Mount the database's folder (IndexedDB or OPFS) with the latest copy another tab may have written. */
+  async _mount({ path, storage = "idbfs" }) {
+    const FS = this.pyodide.FS;
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    if (storage === "memory") {
+      FS.mkdirTree(dir);
+      return { save: async () => {}, release: async () => {} };
+    }
     if (dir === "/") throw new MizzleError("put the database in a folder of its own (e.g. /data/app.db): that folder is what persists");
     FS.mkdirTree(dir);
     if (storage === "idbfs") {
@@ -276,6 +258,331 @@ class Mizzle {
       };
     }
     throw new MizzleError(`unknown storage ${JSON.stringify(storage)}: use "idbfs", "opfs" or "memory"`);
+  }
+}
+
+const WORKER_NAME = "mizzle";
+
+/**
+ * LocalPython in a module Web Worker running this same file: the upgrade's long task (Pyodide's
+ * start, SQLite's first run, the migrations) never blocks the page; progress comes back as
+ * messages while the worker is still inside the transaction.
+ */
+class WorkerPython {
+  constructor(setup, workerURL) {
+    this.setup = setup;
+    this.workerURL = workerURL;
+    this.timings = {};
+    this._next = 0;
+    this._waiting = new Map();
+  }
+
+  start() {
+    this._started ??= this._request({ op: "start", setup: this.setup }).then(
+      (timings) => (this.timings = timings),
+      (err) => {
+        this._started = null;
+        throw err;
+      },
+    );
+    return this._started;
+  }
+
+  async call(method, db, onProgress) {
+    await this.start();
+    return this._request({ op: "call", method, db }, onProgress);
+  }
+
+  async schema() {
+    await this.start();
+    return this._request({ op: "schema" });
+  }
+
+  _request(message, onProgress) {
+    if (!this.worker) {
+      this.worker = new Worker(this.workerURL, { type: "module", name: WORKER_NAME });
+      this.worker.onmessage = ({ data }) => {
+        const waiting = this._waiting.get(data.id);
+        if (!waiting) return;
+        if (data.progress) return waiting.onProgress?.(...data.progress);
+        this._waiting.delete(data.id);
+        if (data.ok) waiting.resolve(data.value);
+        else waiting.reject(new MizzleError(data.error));
+      };
+      this.worker.onerror = (event) => {
+        event.preventDefault?.();
+        const error = new MizzleError(`mizzle's worker failed: ${event.message ?? "it could not be loaded"} (${this.workerURL})`);
+        for (const waiting of this._waiting.values()) waiting.reject(error);
+        this._waiting.clear();
+      };
+    }
+    const id = ++this._next;
+    return new Promise((resolve, reject) => {
+      this._waiting.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ id, ...message });
+    });
+  }
+}
+
+/** The worker's side: one LocalPython, answering WorkerPython's messages in order. */
+function serveWorker() {
+  let python = null;
+  let queue = Promise.resolve();
+  globalThis.onmessage = ({ data }) => {
+    queue = queue.then(async () => {
+      const { id } = data;
+      try {
+        let value;
+        let transfer = [];
+        if (data.op === "start") {
+          python ??= new LocalPython(data.setup);
+          value = await python.start();
+        } else if (data.op === "schema") {
+          value = await python.schema();
+        } else {
+          const onProgress = (name, ms) => globalThis.postMessage({ id, progress: [name, ms] });
+          const answer = await python.call(data.method, data.db, onProgress);
+          value = answer;
+          if (answer.image) transfer = [answer.image.buffer];
+        }
+        globalThis.postMessage({ id, ok: true, value }, transfer);
+      } catch (err) {
+        globalThis.postMessage({ id, ok: false, error: err instanceof MizzleError ? err.message : pythonMessage(err) });
+      }
+    });
+  };
+}
+
+// Loaded by WorkerPython (a worker named "mizzle"): serve. Imported anywhere else: do nothing.
+if (typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope && globalThis.name === WORKER_NAME) serveWorker();
+
+// --- what JavaScript answers without Python ------------------------------------------------------
+
+const TRACKING_TABLE = "__mizzle_migrations";
+const PROGRESS_TABLE = "__mizzle_progress";
+
+/**
+ * The tracking rows of a database the app owns, read through its own handle: {rows: [[name,
+ * checksum, applied_at]], interrupted}. No Pyodide: this is how a current database costs nothing.
+ */
+function trackedRows(bridge) {
+  const tables = JSON.parse(
+    bridge.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)", JSON.stringify([TRACKING_TABLE, PROGRESS_TABLE])),
+  ).map(([name]) => name);
+  if (!tables.includes(TRACKING_TABLE)) return { rows: [], interrupted: false };
+  const rows = JSON.parse(bridge.query(`SELECT name, checksum, applied_at FROM "${TRACKING_TABLE}" ORDER BY id`, "[]"));
+  const interrupted =
+    tables.includes(PROGRESS_TABLE) && JSON.parse(bridge.query(`SELECT count(*) FROM "${PROGRESS_TABLE}"`, "[]"))[0][0] > 0;
+  return { rows, interrupted };
+}
+
+/**
+ * Whether the tracking rows are exactly the manifest's migrations (names and checksums, in
+ * order, nothing interrupted). Only "yes" is trusted: anything else goes to the runner in
+ * Python, which says what is pending or wrong.
+ */
+function atHead(tracked, manifest) {
+  const { rows, interrupted } = tracked;
+  const migrations = manifest.migrations;
+  return (
+    !interrupted &&
+    rows.length === migrations.length &&
+    rows.every(([name, checksum], i) => name === migrations[i].name && checksum === migrations[i].checksum)
+  );
+}
+
+/** The connection settings an upgrade may change, read through the app's handle. */
+function readSettings(bridge) {
+  const one = (pragma) => JSON.parse(bridge.query(`PRAGMA ${pragma}`, "[]"))[0]?.[0];
+  return { foreign_keys: one("foreign_keys"), journal_mode: one("journal_mode") };
+}
+
+/** Put back what `readSettings` read (the runner turns foreign keys on after a migration that
+ *  turned them off, whatever they were; sql.js's default is off). */
+function restoreSettings(bridge, before) {
+  const now = readSettings(bridge);
+  if (now.foreign_keys !== before.foreign_keys) bridge.exec(`PRAGMA foreign_keys = ${before.foreign_keys ? "ON" : "OFF"}`);
+  if (before.journal_mode && now.journal_mode !== before.journal_mode && /^\w+$/.test(before.journal_mode)) {
+    bridge.query(`PRAGMA journal_mode = ${before.journal_mode}`, "[]");
+  }
+}
+
+class Mizzle {
+  constructor(python, setup, manifest, timings) {
+    this._python = python;
+    this._setup = setup;
+    this.bundleURL = setup.bundleURL;
+    this.wheels = setup.wheels;
+    this._local = python instanceof LocalPython ? python : null;
+    this.manifest = manifest;
+    this._timings = timings;
+    /** the migration every upgrade leads to */
+    this.head = manifest.head;
+  }
+
+  /** {manifestLoadMs} and, once Python has started, {pyodideStartMs, bundleLoadMs}. */
+  get timings() {
+    return { ...this._timings, ...this._python.timings };
+  }
+
+  /** Pyodide on this thread (with `worker: false`, once `await mz.python()` or a call started it). */
+  get pyodide() {
+    return this._local?.pyodide ?? undefined;
+  }
+
+  /** Start Python now rather than at the first call that needs it (e.g. while the app idles). */
+  async python() {
+    await this._python.start();
+    return this.pyodide;
+  }
+
+  /**
+   * Apply every pending migration, atomically, holding the database's Web Lock. A database the
+   * app owns (sql.js, sqlite-wasm) that is already at the head is answered without Pyodide.
+   * @param db a path (string or {path, storage: "idbfs" | "opfs" | "memory"}), a sql.js Database,
+   *   or a sqlite-wasm oo1.DB
+   * @param {{onProgress?: (name: string, ms: number) => void, persist?: (bytes: Uint8Array) => Promise<void>,
+   *          lockName?: string}} options persist: for a sql.js database kept as an image, called with
+   *   the new image only after the upgrade committed (save it in one IndexedDB transaction: `idbImage`)
+   * @returns {Promise<{from: string|null, to: string|null, applied: string[], ms: number}>}
+   */
+  async upgrade(db, options = {}) {
+    return this._locked(db, options, "exclusive", async (target) => {
+      if (target.bridge) {
+        const started = performance.now();
+        if (atHead(trackedRows(target.bridge), this.manifest)) return this._nothingToDo(started);
+        const value = await this._driveHandle(target.bridge, "upgrade", options.onProgress);
+        if (value.applied.length && options.persist && target.image) await options.persist(target.image.export());
+        return value;
+      }
+      return (await this._python.call("upgrade", target.spec, options.onProgress)).value;
+    });
+  }
+
+  /**
+   * Load an image (sql.js bytes kept in IndexedDB, say), upgrade it and save it, all inside one
+   * exclusive Web Lock, so two tabs never each upgrade a copy of it. Open the app's database
+   * from the returned `image` afterwards; writes the app makes elsewhere to the same image
+   * (load, change, save) take the same lock (`mz.withLock(lockName, fn)`) and are never lost.
+   * @param {{load: () => Promise<Uint8Array|null>, save: (bytes: Uint8Array) => Promise<void>,
+   *          open?: (bytes: Uint8Array) => object, lockName?: string,
+   *          onProgress?: (name: string, ms: number) => void}} options open: a sql.js or sqlite-wasm
+   *   database over the bytes (closed again), to learn without Pyodide that the image is current
+   * @returns {Promise<{from, to, applied, ms, image: Uint8Array|null}>} image: what was saved, or
+   *   what was loaded when there was nothing to do
+   */
+  async upgradeImage({ load, save, open, lockName = "image", onProgress } = {}) {
+    if (typeof load !== "function" || typeof save !== "function") {
+      throw new MizzleError("upgradeImage needs load() and save(bytes): where the image is kept");
+    }
+    return this.withLock(lockName, async () => {
+      const started = performance.now();
+      const loaded = (await load()) ?? null;
+      if (loaded && open) {
+        const handle = open(loaded);
+        try {
+          const bridge = bridgeFor(handle);
+          if (bridge && atHead(trackedRows(bridge), this.manifest)) return { ...this._nothingToDo(started), image: loaded };
+        } finally {
+          handle.close?.();
+        }
+      }
+      const { value, image } = await this._python.call("upgrade", { image: loaded ?? new Uint8Array() }, onProgress);
+      if (!image) return { ...value, image: loaded };
+      await save(image);
+      return { ...value, image };
+    });
+  }
+
+  /** Run `fn` holding the exclusive Web Lock `mizzle:<lockName>` (what upgrade and upgradeImage take). */
+  async withLock(lockName, fn) {
+    if (!globalThis.navigator?.locks) return fn(); // no Web Locks (a worker of an old browser): one tab only
+    return navigator.locks.request(LOCK_PREFIX + lockName, { mode: "exclusive" }, fn);
+  }
+
+  /** Whether the database is at the bundle's head (JavaScript alone for a database the app owns). */
+  async isCurrent(db, options = {}) {
+    return this._locked(db, options, "shared", async (target) => {
+      if (target.bridge) return atHead(trackedRows(target.bridge), this.manifest);
+      const { value } = await this._python.call("status", target.spec);
+      return value.pending.length === 0 && value.problems.length === 0 && value.current === this.head;
+    });
+  }
+
+  /** Applied and pending migrations: {current, head, applied: [{name, applied_at}], pending, problems}. */
+  async status(db, options = {}) {
+    return this._locked(db, options, "shared", async (target) => {
+      if (target.bridge) {
+        const tracked = trackedRows(target.bridge);
+        if (atHead(tracked, this.manifest)) {
+          const applied = tracked.rows.map(([name, , applied_at]) => ({ name, applied_at }));
+          return { current: this.head, head: this.head, applied, pending: [], problems: [] };
+        }
+        return this._driveHandle(target.bridge, "status");
+      }
+      return (await this._python.call("status", target.spec)).value;
+    });
+  }
+
+  /** Whether the database is what the bundle's migrations make: {ok, current, head, pending, problems, missing, extra, changed}. */
+  async check(db, options = {}) {
+    return this._locked(db, options, "shared", (target) => this._callTarget("check", target));
+  }
+
+  /** The database's tables: [{name, columns, rows}] (mizzle's own left out). */
+  async tables(db, options = {}) {
+    return this._locked(db, options, "shared", (target) => this._callTarget("tables", target));
+  }
+
+  /**
+   * The schema the bundle leads to, validated by mizzle's model in Pyodide (loads pydantic,
+   * pydantic_core and sqlglot from the bundle on first use; the upgrade path never needs them).
+   */
+  async schema() {
+    return this._python.schema();
+  }
+
+  _nothingToDo(started) {
+    return { from: this.head, to: this.head, applied: [], ms: Math.round((performance.now() - started) * 10) / 10 };
+  }
+
+  async _callTarget(method, target) {
+    if (target.bridge) return this._driveHandle(target.bridge, method);
+    return (await this._python.call(method, target.spec)).value;
+  }
+
+  /**
+   * A live sql.js / sqlite-wasm handle is driven statement by statement from this thread (Python
+   * calls into it synchronously, which no worker can do across threads without
+   * SharedArrayBuffer): Pyodide starts here. The handle's settings are put back afterwards.
+   */
+  async _driveHandle(bridge, method, onProgress) {
+    this._local ??= new LocalPython(this._setup);
+    await this._local.start();
+    const before = readSettings(bridge);
+    try {
+      return (await this._local.call(method, { bridge }, onProgress)).value;
+    } finally {
+      restoreSettings(bridge, before);
+    }
+  }
+
+  async _locked(db, options, mode, work) {
+    const name = LOCK_PREFIX + (options.lockName ?? lockKey(db));
+    const run = async () => work(this._target(db));
+    if (!globalThis.navigator?.locks) return run(); // no Web Locks (a worker of an old browser): one tab only
+    return navigator.locks.request(name, { mode }, run);
+  }
+
+  /** What the call works on: a bridge to the app's handle, or a path spec Python opens. */
+  _target(db) {
+    const bridge = db && typeof db === "object" && !("path" in db) ? bridgeFor(db) : null;
+    if (bridge) return { bridge, image: bridge.kind === "sql.js" ? db : null };
+    const spec = typeof db === "string" ? { path: db } : db;
+    if (!spec || typeof spec.path !== "string" || !spec.path.startsWith("/")) {
+      throw new MizzleError("a database is an absolute path in Pyodide's file system, a sql.js Database or a sqlite-wasm oo1.DB");
+    }
+    return { spec: { path: spec.path, storage: spec.storage ?? "idbfs" } };
   }
 }
 

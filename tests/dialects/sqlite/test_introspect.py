@@ -31,6 +31,7 @@ from mizzle.core.model import (
 from mizzle.core.routines import Trigger
 from mizzle.core.types import ColumnType, t
 from mizzle.core.validate import problems
+from mizzle.core.virtual_tables import VirtualTable
 from mizzle.dialects.sqlite.connect import apply
 from mizzle.dialects.sqlite.introspect import introspect
 from mizzle.dialects.sqlite.stored_sql import read_table
@@ -151,8 +152,9 @@ def test_serial_is_the_rowid_alias(sqlite_conn: sqlite3.Connection, sql: str, ex
 
 
 def test_primary_key_columns_are_not_null_even_where_sqlite_lets_them_be(sqlite_conn: sqlite3.Connection) -> None:
+    # not nullable in the model (a key), and known to be a key SQLite lets hold NULL
     assert table(sqlite_conn, "CREATE TABLE t (code TEXT PRIMARY KEY, note TEXT)").columns == (
-        Column(name="code", type=t("text"), nullable=False),
+        Column(name="code", type=t("text"), nullable=False, sqlite_null_key=True),
         Column(name="note", type=t("text")),
     )
 
@@ -481,7 +483,6 @@ def test_objects_the_model_cannot_hold_are_reported_by_name(sqlite_conn: sqlite3
         "CREATE TABLE w (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID",
         "CREATE TABLE s (a INT, b TEXT) STRICT",
         "CREATE TRIGGER touch AFTER INSERT ON t BEGIN UPDATE t SET a = 'x' WHERE id = new.id; END",
-        "CREATE VIRTUAL TABLE docs USING fts5(body)",
     )
     assert [tb.name for tb in got.schema.tables] == ["s", "t", "w"]
     twice = Column(name="twice", type=t("integer"), sqlite_type="INT", generated=SqlExpr.parse("id * 2"))
@@ -492,12 +493,20 @@ def test_objects_the_model_cannot_hold_are_reported_by_name(sqlite_conn: sqlite3
         Unsupported("WITHOUT ROWID table", "w", "read as an ordinary table; WITHOUT ROWID is not carried"),
         Unsupported("collation", "t.a", "COLLATE NOCASE is not carried"),
         Unsupported("generated column", "t.twice", "VIRTUAL read as STORED"),
-        Unsupported(
-            "virtual table",
-            "docs",
-            "USING fts5; skipped, with its shadow tables docs_config, docs_content, docs_data, docs_docsize, docs_idx",
-        ),
     )
+
+
+def test_a_virtual_table_is_carried_verbatim_and_its_shadow_tables_are_not_read(
+    sqlite_conn: sqlite3.Connection,
+) -> None:
+    fts = "CREATE VIRTUAL TABLE `docs` USING fts5(`title`, body, tokenize = 'unicode61 remove_diacritics 2')"
+    got = read(sqlite_conn, "CREATE TABLE t (id INTEGER PRIMARY KEY)", fts)
+    shadows = {n for (n,) in sqlite_conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'docs_%'")}
+    assert shadows == {"docs_config", "docs_content", "docs_data", "docs_docsize", "docs_idx"}
+    assert [tb.name for tb in got.schema.tables] == ["t"]
+    assert got.schema.virtual_tables == (VirtualTable(name="docs", sqlite=fts),)
+    assert got.schema.virtual_tables[0].module == "fts5"
+    assert got.unsupported == ()
 
 
 def test_the_apps_triggers_are_carried_verbatim_on_their_table(sqlite_conn: sqlite3.Connection) -> None:
@@ -519,7 +528,7 @@ def test_a_table_named_like_a_virtual_tables_shadow_is_still_read(sqlite_conn: s
     assert [tb.name for tb in got.schema.tables] == ["docs_archive"]
 
 
-def test_a_virtual_table_whose_module_is_missing_is_reported(sqlite_path: Path) -> None:
+def test_a_virtual_table_whose_module_is_missing_is_still_carried(sqlite_path: Path) -> None:
     conn = sqlite3.connect(sqlite_path)
     conn.executescript("CREATE TABLE vx_data (a); CREATE TABLE t (a INT)")
     conn.execute("PRAGMA writable_schema = ON")
@@ -527,10 +536,9 @@ def test_a_virtual_table_whose_module_is_missing_is_reported(sqlite_path: Path) 
     conn.commit()
     conn.close()
     got = introspect(sqlite3.connect(sqlite_path))
-    assert [tb.name for tb in got.schema.tables] == ["t"]
-    assert got.unsupported == (
-        Unsupported("virtual table", "vx", "USING nosuch; skipped, with its shadow tables vx_data"),
-    )
+    assert [tb.name for tb in got.schema.tables] == ["t"]  # vx_data: its shadow, by its name
+    assert got.schema.virtual_tables == (VirtualTable(name="vx", sqlite="CREATE VIRTUAL TABLE vx USING nosuch(a)"),)
+    assert got.unsupported == ()
 
 
 def test_internal_and_mizzle_tables_are_skipped_silently(sqlite_conn: sqlite3.Connection) -> None:

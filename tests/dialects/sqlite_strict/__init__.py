@@ -85,6 +85,10 @@ def introspect(conn: sqlite3.Connection, schemas: Sequence[str] = ()) -> Introsp
     return sqlite_introspect(conn, schemas)
 
 
+def as_declared(found: Schema, target: Schema) -> Schema:
+    return found  # SQLite keeps every name as given
+
+
 def apply(conn: sqlite3.Connection, statements: list[str]) -> None:
     sqlite_apply(conn, statements)
 
