@@ -21,7 +21,8 @@ import pytest
 
 from mizzle.app.database import parse_url
 from tests.conftest import CORPUS
-from tests.pg import SUPABASE_EXTENSIONS, fresh_database, need_extensions
+from tests.corpus_apps import load_history, load_prelude
+from tests.pg import fresh_database
 from tests.sqlite_corpus import materialise
 from tests.test_corpus_roundtrip import psql_file
 
@@ -45,13 +46,11 @@ def code(url: str) -> dict[str, list[tuple[Any, ...]]]:
         return {q: conn.execute(q.encode()).fetchall() for q in (FUNCTIONS, TRIGGERS, EXTENSIONS)}
 
 
-def load(name: str, url: str) -> None:
+def load(name: str, url: str, work: Path) -> None:
     if name == "pagila":
         psql_file(url, CORPUS / "pagila" / "pagila-schema.sql")
         return
-    need_extensions(url, *SUPABASE_EXTENSIONS)
-    for file in ["_prelude_supabase.sql", *(ONLOOK / "ORDER.txt").read_text(encoding="utf-8").split()]:
-        psql_file(url, ONLOOK / file)
+    load_history(ONLOOK, url, work)
 
 
 @pytest.mark.postgres
@@ -59,7 +58,7 @@ def load(name: str, url: str) -> None:
 @pytest.mark.parametrize("name", ["onlook", "pagila"])
 def test_pull_then_export_keeps_functions_triggers_and_extensions(name: str, fmt: str, tmp_path: Path) -> None:
     with fresh_database("orig") as original, fresh_database("copy") as copy:
-        load(name, original)
+        load(name, original, tmp_path)
         schema = tmp_path / f"schema.{fmt}"
         pulled = mizzle("pull", "--db", original, "--out", schema)
         assert pulled.returncode == 0, pulled.stderr
@@ -68,7 +67,7 @@ def test_pull_then_export_keeps_functions_triggers_and_extensions(name: str, fmt
         ddl = tmp_path / "export.sql"
         ddl.write_text(exported.stdout, encoding="utf-8")
         if name == "onlook":
-            psql_file(copy, ONLOOK / "_prelude_supabase.sql")
+            load_prelude(ONLOOK, copy)
         psql_file(copy, ddl)
         before, after = code(original), code(copy)
         assert before == after
@@ -90,7 +89,7 @@ def test_a_pg_dump_file_pushes_nothing_on_the_database_it_made(tmp_path: Path) -
     """Pagila's own file writes its functions as pg_dump does, not as the database prints them:
     push takes the database's text when they are the same code, so nothing is replaced."""
     with fresh_database("orig") as original:
-        load("pagila", original)
+        load("pagila", original, tmp_path)
         (tmp_path / "mizzle.toml").write_text('schema = "pagila.sql"\ndialects = ["postgresql"]\n')
         (tmp_path / "pagila.sql").write_bytes((CORPUS / "pagila" / "pagila-schema.sql").read_bytes())
         pushed = mizzle("push", "--db", original, "--dry-run", cwd=tmp_path)

@@ -23,7 +23,8 @@ import pytest
 
 from tests.catalog import Catalog, diff, snapshot
 from tests.conftest import CORPUS
-from tests.pg import SUPABASE_EXTENSIONS, fresh_database, need_extensions
+from tests.corpus_apps import load_history, load_prelude, psql
+from tests.pg import fresh_database
 
 MIZZLE = str(Path(sys.executable).parent / "mizzle")
 APPS = CORPUS / "apps"
@@ -34,34 +35,6 @@ SOURCES = {
     "homarr": APPS / "pg-histories" / "homarr-labs__homarr",
     "dittofeed": APPS / "pg-histories" / "dittofeed__dittofeed",
     "pages-cms": APPS / "pg-histories" / "pages-cms__pages-cms",
-}
-
-#: What the model does not carry yet, as the comparison shows it (spelling of expressions:
-#: PostgreSQL's `char_length` and `CURRENT_TIMESTAMP` come back as `length` and `now()`, the
-#: same values). Pinned, so the day they are kept this test says so.
-KNOWN_DIFFERENCES = {
-    "nextjs-subscription-payments": {
-        ("constraint", "prices.prices_currency_check"): (
-            "CHECK (char_length(currency) = 3)",
-            "CHECK (length(currency) = 3)",
-        ),
-        **{
-            ("default", f"subscriptions.{column}"): (
-                "timezone('utc'::text, now())",
-                "timezone('utc'::text, CURRENT_TIMESTAMP)",
-            )
-            for column in (
-                "created",
-                "current_period_start",
-                "current_period_end",
-                "ended_at",
-                "cancel_at",
-                "canceled_at",
-                "trial_start",
-                "trial_end",
-            )
-        },
-    },
 }
 
 #: identity and generated columns, with the options of an identity's sequence
@@ -80,31 +53,6 @@ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND (a.attidentity <> '' 
 
 def mizzle(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([MIZZLE, *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd)
-
-
-def psql(url: str, path: Path) -> None:
-    done = subprocess.run(
-        ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(path), url], capture_output=True, text=True
-    )
-    assert done.returncode == 0, f"{path}: {done.stderr}"
-
-
-def prelude(source: Path) -> Path | None:
-    own = source / "_prelude_supabase.sql"
-    return own if own.is_file() else None
-
-
-def load(source: Path, url: str, tmp_path: Path) -> None:
-    """The app's prelude, then each file of ORDER.txt in its own transaction (drizzle's
-    `--> statement-breakpoint` markers removed)."""
-    before = prelude(source)
-    if before is not None:
-        need_extensions(url, *SUPABASE_EXTENSIONS)
-        psql(url, before)
-    for name in (source / "ORDER.txt").read_text().split():
-        step = tmp_path / "step.sql"
-        step.write_text((source / name).read_text(encoding="utf-8").replace("--> statement-breakpoint", ""))
-        psql(url, step)
 
 
 def facts(url: str) -> Catalog:
@@ -133,7 +81,7 @@ def not_carried(stderr: str) -> set[str]:
 def test_pull_export_apply_keeps_every_column_fact(app: str, fmt: str, tmp_path: Path) -> None:
     source = SOURCES[app]
     with fresh_database("orig") as original, fresh_database("copy") as copy:
-        load(source, original, tmp_path)
+        load_history(source, original, tmp_path)
         schema_file = tmp_path / f"schema.{fmt}"
         pulled = mizzle("pull", "--db", original, "--out", schema_file)
         assert pulled.returncode == 0, pulled.stderr
@@ -142,20 +90,19 @@ def test_pull_export_apply_keeps_every_column_fact(app: str, fmt: str, tmp_path:
         assert exported.returncode == 0, exported.stderr
         ddl = tmp_path / "export.sql"
         ddl.write_text(exported.stdout, encoding="utf-8")
-        before = prelude(source)
-        if before is not None:
-            psql(copy, before)
+        load_prelude(source, copy)
         psql(copy, ddl)
 
         a, b = facts(original), facts(copy)
         for name in not_carried(pulled.stderr):
             a.pop(("constraint", name), None)
             b.pop(("constraint", name), None)
-        known = KNOWN_DIFFERENCES.get(app, {})
-        assert {key: (a.get(key), b.get(key)) for key in known} == known
-        assert (
-            diff({k: v for k, v in a.items() if k not in known}, {k: v for k, v in b.items() if k not in known}) == []
-        )
+        # nothing excused: defaults and checks keep PostgreSQL's own spelling too
+        # (`char_length`, `timezone('utc'::text, now())`)
+        assert diff(a, b) == []
+        if app == "nextjs-subscription-payments":
+            assert b[("constraint", "prices.prices_currency_check")] == "CHECK (char_length(currency) = 3)"
+            assert b[("default", "subscriptions.created")] == "timezone('utc'::text, now())"
         if app == "onlook":
             assert a[("constraint", "users.users_id_users_id_fk")] == (
                 "FOREIGN KEY (id) REFERENCES auth.users(id) ON UPDATE CASCADE ON DELETE CASCADE"

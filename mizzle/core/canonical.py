@@ -102,8 +102,9 @@ def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
 
 
 def pg_expr(text: str) -> SqlExpr:
-    """A stored PostgreSQL expression (from the catalog or a DDL file) as a canonical SqlExpr."""
-    return SqlExpr(normalize_pg_expression(parse_expression(text, "postgres")))
+    """A stored PostgreSQL expression (from the catalog or a DDL file) as a canonical SqlExpr
+    keeping `text` as its PostgreSQL spelling."""
+    return SqlExpr(normalize_pg_expression(parse_expression(text, "postgres")), text)
 
 
 def nextval_sequence(tree: exp.Expression) -> str | None:
@@ -120,6 +121,8 @@ def nextval_sequence(tree: exp.Expression) -> str | None:
 
 
 _NOW_FUNCS = {"now", "current_timestamp", "transaction_timestamp"}
+#: how PostgreSQL output writes a `NowDefault` read with no other spelling
+NOW_SQL = "now()"
 _UUID_FUNCS = {"gen_random_uuid", "uuid_generate_v4"}
 
 
@@ -133,11 +136,12 @@ def _func_name(node: exp.Expression) -> str | None:
     return None
 
 
-def default_from_pg(tree: exp.Expression, ctype: ColumnType) -> Default | None:
+def default_from_pg(tree: exp.Expression, ctype: ColumnType, spelling: str | None = None) -> Default | None:
     """Read a PostgreSQL DEFAULT expression into a neutral default for a column of `ctype`.
 
     Returns None for `DEFAULT NULL` (the same as no default). `nextval(...)` is returned as an
     expression: the caller decides whether the column is a serial (see `nextval_sequence`).
+    An expression default keeps `spelling` (the text `tree` was read from) as PostgreSQL's.
     """
     tree = normalize_pg_expression(tree)
     while isinstance(tree, exp.Paren):
@@ -146,13 +150,14 @@ def default_from_pg(tree: exp.Expression, ctype: ColumnType) -> Default | None:
         return None
     fname = _func_name(tree)
     if fname in _NOW_FUNCS and ctype.kind in (TypeKind.TIMESTAMP, TypeKind.TIMESTAMPTZ) and not ctype.array_dims:
-        return NowDefault()
+        spelled = spelling.strip() if spelling is not None else None
+        return NowDefault(pg=spelled if spelled and spelled != NOW_SQL else None)
     if fname in _UUID_FUNCS and ctype.kind is TypeKind.UUID and not ctype.array_dims:
         return RandomUuidDefault()
     literal = _literal_value(tree, ctype)
     if literal is not _NOT_LITERAL:
         return LiteralDefault.model_validate({"value": literal})
-    return ExprDefault(expr=SqlExpr(tree))
+    return ExprDefault(expr=SqlExpr(tree, spelling))
 
 
 _NOT_LITERAL = object()

@@ -5,6 +5,12 @@ by sqlglot's PostgreSQL generator after canonicalisation (outer parentheses stri
 unquoted identifiers folded to lower case as PostgreSQL folds them, quoting only where it
 is needed). Two spellings of the same expression therefore compare equal, which is what
 keeps round trips and diffs free of churn.
+
+An expression read as PostgreSQL wrote it (from the catalog, a `.sql` file or the DSL's
+text) also keeps that text, its *PostgreSQL spelling* (`char_length(x)`, which the canonical
+text spells `LENGTH(x)`): PostgreSQL output prints it verbatim, so a database pulled and
+exported is catalog-identical to its source. The spelling never takes part in comparing or
+hashing (two spellings of one meaning do not diff); a transformed tree (a rename) drops it.
 """
 
 from __future__ import annotations
@@ -164,19 +170,48 @@ def parse_expression(text: str, dialect: str = CANONICAL_DIALECT) -> exp.Express
     return tree
 
 
+def _without_outer_parentheses(text: str) -> str:
+    """`(a = 1)` → `a = 1`: PostgreSQL prints a CHECK's or predicate's text in parentheses of
+    its own, which its context adds again (`CHECK (...)`)."""
+    while text.startswith("(") and _closing(text) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _closing(text: str) -> int:
+    """Where the parenthesis opening `text` closes (-1 if it does not), strings and quoted
+    names skipped."""
+    depth, quote = 0, ""
+    for pos, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote  # a doubled quote closes and reopens
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return pos
+    return -1
+
+
 class SqlExpr:
     """An immutable SQL expression: a canonical sqlglot tree plus its canonical text."""
 
-    __slots__ = ("_sql", "_tree")
+    __slots__ = ("_pg", "_sql", "_tree")
 
-    def __init__(self, tree: exp.Expression) -> None:
+    def __init__(self, tree: exp.Expression, pg: str | None = None) -> None:
         canonical = canonicalize(tree)
         self._tree = canonical
         self._sql = canonical.sql(dialect=CANONICAL_DIALECT)
+        spelled = _without_outer_parentheses(pg.strip().rstrip(";").strip()) if pg is not None else None
+        self._pg = spelled if spelled and spelled != self._sql else None
 
     @classmethod
     def parse(cls, text: str, dialect: str = CANONICAL_DIALECT) -> SqlExpr:
-        return cls(parse_expression(text, dialect))
+        """`text` read in `dialect`; PostgreSQL text is kept as the expression's spelling."""
+        return cls(parse_expression(text, dialect), text if dialect == CANONICAL_DIALECT else None)
 
     @property
     def tree(self) -> exp.Expression:
@@ -188,8 +223,32 @@ class SqlExpr:
         """The canonical (PostgreSQL) text."""
         return self._sql
 
+    @property
+    def pg(self) -> str | None:
+        """PostgreSQL's own spelling of the expression, where it was read so and differs
+        from the canonical text; None otherwise."""
+        return self._pg
+
+    @property
+    def pg_text(self) -> str:
+        """The text PostgreSQL output writes: the spelling it was read with, else the canonical text."""
+        return self._pg if self._pg is not None else self._sql
+
+    @property
+    def spelling_key(self) -> tuple[str, str | None]:
+        """What decides the printed text (the meaning and the spelling): for caches of printed
+        text, where two spellings of one meaning must not share an entry."""
+        return (self._sql, self._pg)
+
+    def with_tree(self, tree: exp.Expression) -> SqlExpr:
+        """`tree` (the same meaning, rewritten) keeping this expression's spelling."""
+        return SqlExpr(tree, self._pg)
+
     def render(self, dialect: str) -> str:
-        """The expression printed for `dialect` (a sqlglot dialect name)."""
+        """The expression printed for `dialect` (a sqlglot dialect name); for PostgreSQL,
+        its own spelling where it has one."""
+        if dialect == CANONICAL_DIALECT and self._pg is not None:
+            return self._pg
         return self._tree.sql(dialect=dialect)
 
     def column_names(self) -> list[str]:
@@ -224,6 +283,8 @@ class SqlExpr:
 
         return core_schema.no_info_plain_validator_function(
             validate,
+            # The canonical text: what the model means (snapshots, model dumps compared by
+            # tests) never depends on how it was spelled.
             serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.sql, when_used="always"),
             json_schema_input_schema=core_schema.str_schema(),
         )

@@ -95,6 +95,15 @@ class NowDefault(_DefaultBase):
     """The current time (PostgreSQL `now()`; SQLite an ISO-8601 `strftime`)."""
 
     kind: Literal["now"] = "now"
+    #: PostgreSQL's spelling, when read so (`CURRENT_TIMESTAMP`): PostgreSQL output prints it
+    #: back. Not part of the meaning: never compared, hashed or serialised.
+    pg: str | None = Field(default=None, exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NowDefault)
+
+    def __hash__(self) -> int:
+        return hash(NowDefault)
 
 
 class RandomUuidDefault(_DefaultBase):
@@ -391,7 +400,7 @@ class View(_Frozen):
     @field_validator("query")
     @classmethod
     def _qualified(cls, query: SqlExpr) -> SqlExpr:
-        return SqlExpr(qualify_single_table_columns(query.tree))
+        return query.with_tree(qualify_single_table_columns(query.tree))
 
     def referenced_tables(self) -> list[str]:
         """Names of the tables and views the body reads (CTE names excluded), as the model

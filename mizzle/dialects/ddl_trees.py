@@ -403,6 +403,9 @@ def add_constraint(table_name: str, constraint: exp.Constraint) -> exp.Alter:
 #: Index keys printed without parentheses: columns and what both databases print as a
 #: function call. Any other expression is parenthesised, as PostgreSQL requires.
 _BARE_INDEX_KEYS = (exp.Column, exp.Anonymous, exp.Lower, exp.Upper, exp.Coalesce, exp.Cast, exp.Length)
+#: keys printed as they come: parenthesised already, or raw text whose maker decided (see
+#: `postgresql/spelling.py`)
+_AS_GIVEN_INDEX_KEYS = (exp.Paren, exp.Var)
 
 
 def index_key_tree(key: IndexKey) -> exp.Expression:
@@ -416,7 +419,7 @@ def index_key_tree(key: IndexKey) -> exp.Expression:
 def index_key(tree: exp.Expression, *, desc: bool, nulls_first: bool) -> exp.Ordered:
     """One index key. `nulls_first` must be given even when default: sqlglot prints NULLS
     FIRST/LAST exactly when it differs from the dialect's default for the direction."""
-    if not isinstance(tree, _BARE_INDEX_KEYS):
+    if not isinstance(tree, _BARE_INDEX_KEYS + _AS_GIVEN_INDEX_KEYS):
         tree = exp.Paren(this=tree)
     return exp.Ordered(this=tree, desc=True if desc else None, nulls_first=nulls_first)
 

@@ -6,6 +6,7 @@ from sqlglot import exp
 
 from mizzle.core.errors import SchemaSyntaxError
 from mizzle.core.expr import SqlExpr
+from mizzle.core.model import View
 
 
 @pytest.mark.parametrize(
@@ -81,3 +82,36 @@ def test_unparseable_text_is_one_line_schema_syntax_error() -> None:
 )
 def test_is_not_null_has_one_canonical_spelling(text: str, dialect: str) -> None:
     assert SqlExpr.parse(text, dialect).sql == "x IS NOT NULL"
+
+
+# --- PostgreSQL's own spelling ---------------------------------------------------------------
+
+
+def test_postgresql_text_keeps_its_spelling_beside_the_canonical_text() -> None:
+    expr = SqlExpr.parse("char_length(currency) = 3")
+    assert expr.sql == "LENGTH(currency) = 3"
+    assert expr.pg == "char_length(currency) = 3"
+    assert expr.render("postgres") == "char_length(currency) = 3"
+    assert expr.render("sqlite") == "LENGTH(currency) = 3"
+
+
+def test_spelling_takes_no_part_in_comparing_hashing_or_serialising() -> None:
+    spelled, plain = SqlExpr.parse("btrim(name) <> ''"), SqlExpr.parse("TRIM(name) <> ''")
+    assert spelled.pg == "btrim(name) <> ''" and plain.pg is None  # the canonical text itself
+    assert spelled == plain and hash(spelled) == hash(plain)
+    assert View(name="v", query=SqlExpr.parse("select char_length(a) from t")).model_dump()["query"] == (
+        "SELECT LENGTH(t.a) FROM t"
+    )
+    assert SqlExpr.parse("char_length(a) = 1") != SqlExpr.parse("char_length(a) = 2")
+
+
+def test_a_rewritten_tree_drops_the_spelling_and_a_requalified_one_keeps_it() -> None:
+    expr = SqlExpr.parse("char_length(a) = 3")
+    assert SqlExpr(expr.tree).pg is None
+    view = View(name="v", query=SqlExpr.parse("select char_length(a) from t"))
+    assert view.query.sql == "SELECT LENGTH(t.a) FROM t"
+    assert view.query.pg == "select char_length(a) from t"
+
+
+def test_sqlite_text_has_no_postgresql_spelling() -> None:
+    assert SqlExpr.parse("length(a) = 3", "sqlite").pg is None

@@ -46,6 +46,7 @@ from mizzle.core.migrations import MigrationFolder, up_file
 from mizzle.core.renames import Renames
 from mizzle.core.runner import MigrationFailed
 from mizzle.dialects.urls import parse_url
+from tests.corpus_apps import supabase_prelude
 from tests.pg import SUPABASE_EXTENSIONS, need_extensions
 from tests.replay import sql_text
 from tests.replay.rows import ordered, row
@@ -100,8 +101,8 @@ class Replay:
         if self.dialect == "sqlite":
             return SqliteSide(self.work / f"{name}.db")
         side = PgSide(self.stack, self.schemas)
-        prelude = self.history / "_prelude_supabase.sql"
-        if prelude.exists():
+        prelude = supabase_prelude(self.history)
+        if prelude is not None:
             need_extensions(side.url, *SUPABASE_EXTENSIONS)
             # What a Supabase project provides (roles, auth/storage/realtime schemas), on both
             # databases before the app's first migration: the corpus's stand-in for it.

@@ -42,18 +42,7 @@ HISTORIES = {
 SCHEMAS: dict[str, tuple[str, ...]] = {"supabase-basejump": ("basejump",)}
 
 #: (history, step file) -> why mizzle does not follow that step yet
-KNOWN: dict[tuple[str, str], str] = {
-    ("supabase-subscriptions", "20230530034630_init.sql"): (
-        "expressions come back in mizzle's spelling, not PostgreSQL's (same meaning, different catalog text): the "
-        "CHECK char_length(currency) = 3 as length(currency) = 3, DEFAULT timezone('utc', now()) as "
-        "timezone('utc', CURRENT_TIMESTAMP)"
-    ),
-    ("supabase-basejump", "20240414162131_basejump-billing.sql"): (
-        "expressions come back in mizzle's spelling, not PostgreSQL's (w4-spelling's work): basejump."
-        "billing_subscriptions' DEFAULT timezone('utc', now()) as timezone('utc', CURRENT_TIMESTAMP); its "
-        "functions, types, policies and grants of the basejump schema follow"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _steps(folder: Path) -> list[str]:

@@ -19,11 +19,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import CORPUS
-from tests.pg import SUPABASE_EXTENSIONS, fresh_database, need_extensions
+from tests.corpus_apps import SUPABASE, load_history, supabase_prelude
+from tests.corpus_apps import psql as run_file
+from tests.pg import fresh_database
 
 MIZZLE = str(Path(sys.executable).parent / "mizzle")
-SUPABASE = CORPUS / "apps" / "supabase"
 APPS = ["onlook-dev__onlook", "usebasejump__basejump", "vercel__nextjs-subscription-payments"]
 
 #: PostgreSQL's account of the security of schema public, each part as a sorted list of rows
@@ -68,15 +68,13 @@ def mizzle(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 def psql(url: str, *files: Path) -> None:
     for path in files:
-        done = subprocess.run(
-            ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-f", str(path), url], capture_output=True, text=True
-        )
-        assert done.returncode == 0, f"{path.name}: {done.stderr}"
+        run_file(url, path, single_transaction=False)
 
 
 def prelude(app: str) -> Path:
-    own = SUPABASE / app / "_prelude_supabase.sql"
-    return own if own.is_file() else SUPABASE / "supabase_prelude.sql"
+    found = supabase_prelude(SUPABASE / app)
+    assert found is not None
+    return found
 
 
 #: the schemas the prelude makes: the app's own other schemas are those not here
@@ -110,11 +108,8 @@ def unmodelled(url: str, path: Path) -> Path:
     return path
 
 
-def load_app(app: str, url: str) -> None:
-    need_extensions(url, *SUPABASE_EXTENSIONS)
-    folder = SUPABASE / app
-    order = (folder / "ORDER.txt").read_text(encoding="utf-8").split()
-    psql(url, prelude(app), *(folder / name for name in order))
+def load_app(app: str, url: str, work: Path) -> None:
+    load_history(SUPABASE / app, url, work)
 
 
 @pytest.mark.postgres
@@ -123,7 +118,7 @@ def load_app(app: str, url: str) -> None:
 @pytest.mark.parametrize("app", APPS)
 def test_pull_export_keeps_policies_grants_and_comments(app: str, fmt: str, tmp_path: Path) -> None:
     with fresh_database("sec") as original, fresh_database("seccopy") as copy:
-        load_app(app, original)
+        load_app(app, original, tmp_path)
         schema_file = tmp_path / f"schema.{fmt}"
         pulled = mizzle("pull", "--db", original, "--out", schema_file)
         assert pulled.returncode == 0, pulled.stderr
@@ -162,7 +157,7 @@ def push(folder: Path, schema_file: Path, url: str, *args: str) -> str:
 @pytest.mark.parametrize("app", APPS)
 def test_pull_then_push_plans_no_security_statement(app: str, tmp_path: Path) -> None:
     with fresh_database("sec") as original:
-        load_app(app, original)
+        load_app(app, original, tmp_path)
         schema_file = tmp_path / "schema.sql"
         assert mizzle("pull", "--db", original, "--out", schema_file).returncode == 0
         planned = push(tmp_path, schema_file, original, "--dry-run")

@@ -180,14 +180,14 @@ class _Assembler:
     def expr(self, text: str, what: str) -> SqlExpr:
         found = self._exprs.get(text)
         if found is None:
-            found = self._exprs[text] = SqlExpr(canonical.normalize_pg_expression(self.parse(text, what)))
+            found = self._exprs[text] = SqlExpr(canonical.normalize_pg_expression(self.parse(text, what)), text)
         return found
 
     def default(self, text: str, ctype: ColumnType, what: str) -> Default | None:
         key = (text, ctype)
         if key not in self._defaults:
             try:
-                self._defaults[key] = canonical.default_from_pg(self.parse(text, what), ctype)
+                self._defaults[key] = canonical.default_from_pg(self.parse(text, what), ctype, text)
             except MizzleError as err:
                 raise IntrospectionError(f"cannot read {what}: {text!r}: {err}") from None
         return self._defaults[key]
@@ -559,7 +559,7 @@ class _Assembler:
             assert rel.view_definition is not None
             text = rel.view_definition.strip().rstrip(";")
             tree = self.parse(text, f"the query of view {rel.name}")
-            result.append(View(name=rel.name, query=SqlExpr(canonical.normalize_pg_expression(tree))))
+            result.append(View(name=rel.name, query=SqlExpr(canonical.normalize_pg_expression(tree), text)))
         return result
 
     # --- sync tables ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from mizzle.core.model import Check, Index, Schema, Table, View
 from mizzle.core.operations import Operation
 from mizzle.core.plan import Guard
 from mizzle.dialects import ddl_trees as ddl
+from mizzle.dialects.postgresql import spelling
 
 DIALECT = "postgres"
 
@@ -127,7 +128,7 @@ def drop_constraint(table: str, name: str) -> str:
 
 
 def add_check_sql(table: str, check: Check) -> str:
-    return ddl.sql(ddl.add_constraint(table, ddl.check(check.name, ddl.requote(check.expr.tree))), DIALECT)
+    return ddl.sql(ddl.add_constraint(table, ddl.check(check.name, spelling.expr_tree(check.expr))), DIALECT)
 
 
 def reads_by_expression(index: Index, column: str) -> bool:

@@ -1,8 +1,9 @@
 """Model → PostgreSQL DDL, through sqlglot trees (see `ddl_trees.py`).
 
 Type names and literal defaults come from `types.py`; expressions held by the model
-(defaults, checks, index keys and predicates, view bodies) are canonical PostgreSQL trees
-already and are printed as they are. Every constraint and index is printed with its name.
+(defaults, checks, index keys and predicates, view bodies) are printed in PostgreSQL's own
+spelling where the model keeps one, else as their canonical trees (see `spelling.py`).
+Every constraint and index is printed with its name.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlglot import exp
 
 from mizzle.core import qualified
 from mizzle.core.errors import UnsupportedError
+from mizzle.core.expr import parse_expression
 from mizzle.core.model import (
     Check,
     Column,
@@ -27,7 +29,7 @@ from mizzle.core.model import (
 )
 from mizzle.core.routines import needs_tables, relation_words
 from mizzle.dialects import ddl_trees as ddl
-from mizzle.dialects.postgresql import sync_sql, types
+from mizzle.dialects.postgresql import spelling, sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
 from mizzle.dialects.postgresql.render_security import default_privilege_statements, security_statements
 from mizzle.dialects.postgresql.routines_sql import NO_BODY_CHECKS_SESSION, create_extension_sql, create_trigger_sql
@@ -49,14 +51,17 @@ def default_sql(column: Column) -> str | None:
     if default is None:
         return None
     if isinstance(default, NowDefault):
-        return "now()"
+        return default.pg or "now()"  # its PostgreSQL spelling, where it was read with one
     if isinstance(default, RandomUuidDefault):
         return "gen_random_uuid()"
     if isinstance(default, LiteralDefault):
         return types.literal_sql(default.value, column.type)
     assert isinstance(default, ExprDefault)
     text = default.expr.render(DIALECT)
-    return f"({text})" if isinstance(default.expr.tree, _NEEDS_PARENTHESES) else text
+    # PostgreSQL's spelling may be an operator where the canonical tree is a call
+    # (`now() AT TIME ZONE 'utc'` for `timezone('utc', now())`): its own shape decides
+    tree = parse_expression(default.expr.pg) if default.expr.pg is not None else default.expr.tree
+    return f"({text})" if isinstance(tree, _NEEDS_PARENTHESES) else text
 
 
 #: Expressions PostgreSQL's grammar does not take bare after DEFAULT (a `b_expr`: no boolean
@@ -94,7 +99,7 @@ def _generated_sql(column: Column) -> str | None:
     if column.identity is not None:
         return column.identity.sql()
     if column.generated is not None:
-        return f"GENERATED ALWAYS AS ({ddl.sql(ddl.requote(column.generated.tree), DIALECT)}) STORED"
+        return f"GENERATED ALWAYS AS ({ddl.sql(spelling.expr_tree(column.generated), DIALECT)}) STORED"
     return None
 
 
@@ -109,12 +114,13 @@ def column_sql(table: Table, column: Column, schema: Schema) -> str:
 
 
 def _column_sql(column: Column) -> str:
-    return _COLUMNS.get(ddl.column_key(column), lambda: ddl.sql(_column_tree(column), DIALECT))
+    key = ddl.column_key(column, *spelling.column_spellings(column))
+    return _COLUMNS.get(key, lambda: ddl.sql(_column_tree(column), DIALECT))
 
 
 def _check_sql(check: Check) -> str:
-    key = ("check", ddl.shape(check, "name"))
-    return ddl.print_named(key, (check.name,), lambda n: ddl.check(n[0], ddl.requote(check.expr.tree)), DIALECT)
+    key = ("check", ddl.shape(check, "name"), spelling.check_spellings(check))
+    return ddl.print_named(key, (check.name,), lambda n: ddl.check(n[0], spelling.expr_tree(check.expr)), DIALECT)
 
 
 def _create_table_sql(table: Table, fks: tuple[ForeignKey, ...]) -> str:
@@ -148,7 +154,7 @@ def create_index_sql(table_name: str, index: Index) -> str:
     FIRST/LAST only where the model records a non-default ordering."""
     if index.nulls_not_distinct:
         return _nulls_not_distinct_index_sql(table_name, index)
-    key = ("index", ddl.shape(index, "name"))
+    key = ("index", ddl.shape(index, "name"), spelling.index_spellings(index))
     return ddl.print_named(key, (index.name, table_name), lambda n: _create_index_tree(n[1], index, n[0]), DIALECT)
 
 
@@ -159,14 +165,14 @@ def _nulls_not_distinct_index_sql(table_name: str, index: Index) -> str:
     text = ddl.sql(_create_index_tree(table_name, index.model_copy(update={"where": None}), index.name), DIALECT)
     text += " NULLS NOT DISTINCT"
     if index.where is not None:
-        text += " " + ddl.sql(exp.Where(this=ddl.requote(index.where.tree)), DIALECT)
+        text += " " + ddl.sql(exp.Where(this=spelling.expr_tree(index.where)), DIALECT)
     return text
 
 
 def _create_index_tree(table_name: str, index: Index, name: str) -> exp.Create:
     keys = []
     for key in index.keys:
-        tree = ddl.index_key_tree(key)
+        tree = spelling.index_key_tree(key)
         # PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
         nulls_first = key.desc if key.nulls is None else key.nulls == "first"
         keys.append(ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first))
@@ -176,12 +182,12 @@ def _create_index_tree(table_name: str, index: Index, name: str) -> exp.Create:
         keys,
         unique=index.unique,
         using=index.method if index.method != DEFAULT_INDEX_METHOD else None,
-        where=ddl.requote(index.where.tree) if index.where else None,
+        where=spelling.expr_tree(index.where) if index.where else None,
     )
 
 
 def create_view_sql(view: View) -> str:
-    return ddl.sql(ddl.create_view(view.name, ddl.requote(view.query.tree)), DIALECT)
+    return ddl.sql(ddl.create_view(view.name, spelling.expr_tree(view.query)), DIALECT)
 
 
 def schema_names(schema: Schema) -> list[str]:
@@ -189,13 +195,27 @@ def schema_names(schema: Schema) -> list[str]:
     return qualified.schemas_in(schema)
 
 
+def _on_index(schema: Schema, fk: ForeignKey) -> bool:
+    """Whether `fk` references columns that only a unique index (no primary key or unique
+    constraint) makes unique, as PostgreSQL allows (Danbooru's `login_sessions(login_id)`):
+    such a key can be added only once the indexes exist."""
+    target = schema.table(fk.ref_table) if fk.ref_schema is None else None
+    if target is None:
+        return False
+    keys = {frozenset(u.columns) for u in target.uniques}
+    if target.primary_key is not None:
+        keys.add(frozenset(target.primary_key.columns))
+    return frozenset(fk.ref_columns) not in keys
+
+
 def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     """Every statement creating `schema` in an empty PostgreSQL database, in order:
     extensions, default privileges (tables created next receive them), enums, the functions
     whose signature names no table (a DEFAULT may call one), tables (foreign keys inline when
-    the target exists already), foreign keys closing a cycle, indexes, sync support and
-    triggers, the other functions (bodies unchecked until they run, as pg_dump writes them),
-    views (each after the views it reads), the app's triggers, then grants, row level
+    the target exists already), foreign keys closing a cycle, the other functions (bodies
+    unchecked until they run, as pg_dump writes them), indexes (which may call functions),
+    foreign keys on a unique index (not a constraint) of their target, sync support and
+    triggers, views (each after the views it reads), the app's triggers, then grants, row level
     security, policies (which may call the functions) and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
@@ -213,16 +233,26 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
         statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in early)]
     tables, deferred = ddl.table_order(schema)
     later: list[str] = []
+    after_indexes: list[str] = []
     for table in tables:
-        inline = tuple(fk for fk in table.foreign_keys if (table.name, fk.name) not in deferred)
+        inline = tuple(
+            fk for fk in table.foreign_keys if (table.name, fk.name) not in deferred and not _on_index(schema, fk)
+        )
         statements.append(_create_table_sql(table, inline))
-        later += [add_foreign_key_sql(table.name, fk) for fk in table.foreign_keys if (table.name, fk.name) in deferred]
+        for fk in table.foreign_keys:
+            if _on_index(schema, fk):
+                after_indexes.append(add_foreign_key_sql(table.name, fk))
+            elif (table.name, fk.name) in deferred:
+                later.append(add_foreign_key_sql(table.name, fk))
     statements += later
-    statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
-    statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     late = [f for f in schema.functions if f not in early]
+    # before the indexes, which may call them (Danbooru's `lower(text[])`); after the tables,
+    # whose row types their signatures name
     if late:
         statements += [NO_BODY_CHECKS_SESSION, *(f.definition for f in late)]
+    statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
+    statements += after_indexes
+    statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
     for table in schema.tables:
         for trigger in table.triggers:

@@ -341,7 +341,7 @@ def _default(ctype: ColumnType, value: Any) -> model.Default | None:
     if isinstance(value, (model.NowDefault, model.RandomUuidDefault, model.ExprDefault, model.LiteralDefault)):
         return value
     if isinstance(value, SqlExpr):
-        return default_from_pg(value.tree, ctype)
+        return default_from_pg(value.tree, ctype, value.pg_text)
     if isinstance(value, (list, tuple)) and ctype.array_dims:
         return model.LiteralDefault(value=[_scalar(ctype.element, v) for v in value])
     return model.LiteralDefault(value=_scalar(ctype, value))

@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mizzle.core.errors import SchemaError
+from mizzle.core.canonical import pg_expr
+from mizzle.core.errors import MizzleError, SchemaError
+from mizzle.core.expr import SqlExpr, qualify_single_table_columns
 from mizzle.core.model import (
     Check,
     Column,
@@ -321,7 +323,7 @@ class _Writer:
         for p in self.plans:
             body.append(ClassDef(p.class_name, (self.use("Table"),), tuple(self.class_body(p))))
         for v in self.schema.views:
-            query = call(self.use("sql"), Str(v.query.sql))
+            query = call(self.use("sql"), Str(_spelled(v.query, view=True)))
             body.append(Assign(self.view_names[v.name], call(self.use("View"), Str(v.name), query)))
         body += self.code(line_length)
         body += self.security.module_body(self.use)
@@ -393,7 +395,7 @@ class _Writer:
         if p.table_fks:
             out.append(Assign("__foreign_keys__", TupleOf(tuple(self.foreign_key(p, f) for f in p.table_fks))))
         if t.checks:
-            checks = [call(self.use("check"), Str(c.expr.sql), *self.name_kw(p, c)) for c in t.checks]
+            checks = [call(self.use("check"), Str(_spelled(c.expr)), *self.name_kw(p, c)) for c in t.checks]
             out.append(Assign("__checks__", TupleOf(tuple(checks))))
         if t.indexes:
             out.append(Assign("__indexes__", TupleOf(tuple(self.index(p, i) for i in t.indexes))))
@@ -423,7 +425,7 @@ class _Writer:
         if c.default is not None:
             expr = method(expr, "default", self.default(c))
         if c.generated is not None:
-            expr = method(expr, "generated", Str(c.generated.sql))
+            expr = method(expr, "generated", Str(_spelled(c.generated)))
         sqlite: list[Expr] = []
         if c.sqlite_type is not None:
             sqlite.append(Kw("type", Str(c.sqlite_type)))
@@ -478,11 +480,12 @@ class _Writer:
     def default(self, c: Column) -> Expr:
         d = c.default
         if isinstance(d, NowDefault):
-            return call(self.use("now"))
+            # `sql("CURRENT_TIMESTAMP")` reads back as the same default, spelling kept
+            return call(self.use("sql"), Str(d.pg)) if d.pg is not None else call(self.use("now"))
         if isinstance(d, RandomUuidDefault):
             return call(self.use("random_uuid"))
         if isinstance(d, ExprDefault):
-            return call(self.use("sql"), Str(d.expr.sql))
+            return call(self.use("sql"), Str(_spelled(d.expr)))
         assert isinstance(d, LiteralDefault)
         if isinstance(d.value, list):
             return ListOf(tuple(_literal(v, c.type.element) for v in d.value))
@@ -535,7 +538,7 @@ class _Writer:
         if i.unique:
             args.append(Kw("unique", Code("True")))
         if i.where is not None:
-            args.append(Kw("where", call(self.use("sql"), Str(i.where.sql))))
+            args.append(Kw("where", call(self.use("sql"), Str(_spelled(i.where)))))
         if i.method != "btree":
             args.append(Kw("method", Str(i.method)))
         if i.nulls_not_distinct:
@@ -543,7 +546,9 @@ class _Writer:
         return call(self.use("index"), *args, *self.name_kw(p, i))
 
     def index_key(self, k: IndexKey) -> Expr:
-        key: Expr = Str(k.column) if k.column is not None else call(self.use("sql"), Str(k.expr.sql if k.expr else ""))
+        key: Expr = (
+            Str(k.column) if k.column is not None else call(self.use("sql"), Str(_spelled(k.expr) if k.expr else ""))
+        )
         if not k.desc and k.nulls is None:
             return key
         nulls: list[Expr] = [Kw("nulls", Str(k.nulls))] if k.nulls else []
@@ -617,3 +622,18 @@ def _dependency_order(tables: Iterable[Table]) -> list[Table]:
             done.add(t.name)
             order.append(t)
     return order
+
+
+def _spelled(expr: SqlExpr, *, view: bool = False) -> str:
+    """The text `sql(...)` is written with: the expression's PostgreSQL spelling where reading
+    it back as `sql()` does gives the same expression (a pg_dump file's `public.` qualifiers
+    do not: the `.sql` reader drops them, `sql()` keeps them), else the canonical text."""
+    if expr.pg is None:
+        return expr.sql
+    try:
+        back = pg_expr(expr.pg)
+    except MizzleError:
+        return expr.sql
+    if view:  # as `View` holds its query
+        back = back.with_tree(qualify_single_table_columns(back.tree))
+    return expr.pg if back == expr else expr.sql

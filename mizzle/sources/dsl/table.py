@@ -136,4 +136,4 @@ class View:
         self.source = _caller(2)
 
     def __repr__(self) -> str:
-        return f"View({self.name!r}, sql({self.query.sql!r}))"
+        return f"View({self.name!r}, sql({self.query.pg_text!r}))"

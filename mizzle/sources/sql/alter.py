@@ -18,9 +18,10 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.expr import parse_expression
 from mizzle.core.naming import make_object_name
 from mizzle.core.types import ColumnType
-from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident
+from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident, spell
 from mizzle.sources.sql.identity import identity_options
 from mizzle.sources.sql.security import COMMENT_TARGETS
+from mizzle.sources.sql.spelling import SPELLING
 from mizzle.sources.sql.split import Statement, Tokens, parse_statement, qualified
 
 #: CREATE / DROP of objects that belong to the cluster, not to a database's schema.
@@ -136,7 +137,10 @@ class AlterStatements:
                 d.unsupported("exclusion constraint", f"{name}.{label}", "not modelled")
                 return
             if not constraint and tokens.accept("CHECK"):  # sqlglot reads a CHECK here only when it is named
-                check = Pending("check", None, st.line, expr=parse_expression(tokens.parenthesized()))
+                body = tokens.parenthesized()
+                tree = parse_expression(body)
+                tree.meta[SPELLING] = body
+                check = Pending("check", None, st.line, expr=tree)
                 self._add_altered(table, [check], not_valid=tokens.skip_to("NOT", "VALID"))
                 return
         if tokens.accept("ALTER"):
@@ -177,7 +181,7 @@ class AlterStatements:
                 return
             self._add_column(st, table, action, pending)
         elif isinstance(action, exp.AlterColumn):
-            self._alter_column(table, action)
+            self._alter_column(st, table, action)
         else:
             words = action.sql(dialect="postgres")[:40]
             raise SchemaError(
@@ -185,7 +189,7 @@ class AlterStatements:
                 "PARTITION here (a schema file declares the final schema)"
             )
 
-    def _alter_column(self, table: DraftTable, action: exp.AlterColumn) -> None:
+    def _alter_column(self, st: Statement, table: DraftTable, action: exp.AlterColumn) -> None:
         name = ident(action.this)
         column = table.columns.get(name)
         if column is None:
@@ -195,6 +199,7 @@ class AlterStatements:
             column.type = self.column_type(args["dtype"], f"{table.name}.{name}")
         elif args.get("default") is not None:
             column.default = args["default"]
+            spell(column.default, st.text)
         elif "allow_null" in args and args["allow_null"] is not None:
             column.nullable = bool(args["allow_null"])
         elif args.get("drop"):

@@ -41,6 +41,7 @@ from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAME
 from mizzle.dialects.postgresql.types import type_sql
 from mizzle.sources.sql.code import DraftCode
 from mizzle.sources.sql.security_items import SecurityItems
+from mizzle.sources.sql.spelling import SPELLING, record_spelling
 from mizzle.sources.sql.split import clip_identifier, fold_identifier
 
 _UNQUALIFIED_SCHEMAS = ("", "public", "pg_catalog")
@@ -97,8 +98,20 @@ def _unqualified(schema: exp.Expression) -> bool:
 
 
 def pg_expr_tree(tree: exp.Expression) -> SqlExpr:
-    """A check, index key, predicate or view body as the model holds it."""
-    return SqlExpr(normalize_pg_expression(strip_public(tree)))
+    """A check, index key, predicate or view body as the model holds it, with the text it was
+    written with as its PostgreSQL spelling where the reader found it (see `spelling.py`)."""
+    return SqlExpr(normalize_pg_expression(strip_public(tree)), _spelling(tree))
+
+
+def spell(node: exp.Expression | None, text: str, *, start: int | None = None) -> None:
+    """Record the text `node` is written with in `text`, the statement it was parsed from
+    (see `spelling.py`), for `pg_expr_tree` and the defaults to keep."""
+    record_spelling(node, text, lambda tree: pg_expr_tree(tree).sql, start=start)
+
+
+def _spelling(tree: exp.Expression) -> str | None:
+    spelled = tree.meta.get(SPELLING) if tree._meta else None
+    return spelled if isinstance(spelled, str) else None
 
 
 def _nextval_unqualified(tree: exp.Expression) -> exp.Expression:
@@ -208,7 +221,7 @@ class Draft:
         self._relations: set[str] = set()
         self._constraints: set[str] = set()
         self._unsupported: list[Unsupported] = []
-        self._defaults: dict[tuple[exp.Expression, ColumnType], Default | None] = {}
+        self._defaults: dict[tuple[exp.Expression, ColumnType, str | None], Default | None] = {}
         #: (kind, name) → tables, for triggers, policies and rules (one entry per name, as
         #: the introspector reports them)
         self._on_tables: dict[tuple[str, str], list[str]] = {}
@@ -476,9 +489,10 @@ class Draft:
 
     def _default(self, tree: exp.Expression, ctype: ColumnType) -> Default | None:
         # Schemas repeat a few defaults (now(), 0, false) many times: read each once.
-        key = (tree, ctype)  # sqlglot trees hash and compare by structure
+        spelled = _spelling(tree)
+        key = (tree, ctype, spelled)  # sqlglot trees hash and compare by structure
         if key not in self._defaults:
-            self._defaults[key] = default_from_pg(_nextval_unqualified(strip_public(tree)), ctype)
+            self._defaults[key] = default_from_pg(_nextval_unqualified(strip_public(tree)), ctype, spelled)
         return self._defaults[key]
 
     def _table(self, source: str, t: DraftTable) -> Table:

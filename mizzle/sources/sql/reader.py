@@ -39,6 +39,7 @@ from mizzle.sources.sql.draft import (
     ident,
     pg_expr_tree,
     relation_name,
+    spell,
 )
 from mizzle.sources.sql.security import SecurityStatements
 from mizzle.sources.sql.split import (
@@ -329,6 +330,7 @@ class _Loader(AlterStatements, SecurityStatements):
             column.nullable = bool(kind.args.get("allow_null"))
         elif isinstance(kind, exp.DefaultColumnConstraint):
             column.default = kind.this
+            spell(kind.this, st.text)
         elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
             pending.append(Pending("pk", cname, st.line, columns=(column.name,), options=kind.args.get("options")))
         elif isinstance(kind, exp.UniqueColumnConstraint):
@@ -336,6 +338,7 @@ class _Loader(AlterStatements, SecurityStatements):
         elif isinstance(kind, exp.Reference):
             pending.append(Pending("fk", cname, st.line, columns=(column.name,), node=kind))
         elif isinstance(kind, exp.CheckColumnConstraint):
+            spell(kind.this, st.text)
             pending.append(Pending("check", cname, st.line, expr=kind.this))
         elif isinstance(kind, exp.GeneratedAsIdentityColumnConstraint) and kind.args.get("expression") is None:
             self._identity(column, where, _identity_fields(kind))
@@ -343,6 +346,7 @@ class _Loader(AlterStatements, SecurityStatements):
             expression = kind.args.get("this") if isinstance(kind, exp.ComputedColumnConstraint) else kind.expression
             if not isinstance(expression, exp.Expression):
                 raise SchemaError(f"generated column {where} has no expression")
+            spell(expression, st.text)
             column.generated = expression
         elif isinstance(kind, exp.CollateColumnConstraint):
             d.unsupported("collation", where, "the column's COLLATE is not carried")
@@ -378,6 +382,7 @@ class _Loader(AlterStatements, SecurityStatements):
             columns = tuple(ident(c) for c in node.expressions)
             pending.append(Pending("fk", name, st.line, columns=columns, node=node))
         elif isinstance(node, exp.CheckColumnConstraint):
+            spell(node.this, st.text)
             pending.append(Pending("check", name, st.line, expr=node.this))
         elif isinstance(node, exp.ExcludeColumnConstraint):
             where = f"{table.name}.{name or make_object_name(table.name, None, 'excl')}"
@@ -480,13 +485,15 @@ class _Loader(AlterStatements, SecurityStatements):
             return
         params = node.args["params"]
         lost: list[str] = []  # what the index has that the model does not carry
-        keys = [self._index_key(ordered, lost) for ordered in params.args.get("columns") or []]
+        keys = [self._index_key(st, ordered, lost) for ordered in params.args.get("columns") or []]
         table.require_columns([k.column for k in keys if k.column is not None])
         if params.args.get("include"):
             lost.insert(0, "INCLUDE columns")
         if params.args.get("with_storage"):
             lost.append("storage parameters")
         where = params.args.get("where")
+        if isinstance(where, exp.Where):
+            spell(where.this, st.text)
         using = params.args.get("using")
         name = explicit or index_name(table.name, [(k.column, k.expr) for k in keys], d.relation_exists)
         if lost:
@@ -503,7 +510,7 @@ class _Loader(AlterStatements, SecurityStatements):
             )
         )
 
-    def _index_key(self, ordered: exp.Expression, lost: list[str]) -> IndexKey:
+    def _index_key(self, st: Statement, ordered: exp.Expression, lost: list[str]) -> IndexKey:
         node = ordered.this if isinstance(ordered, exp.Ordered) else ordered
         while isinstance(node, exp.Collate | exp.Opclass):
             if isinstance(node, exp.Opclass):
@@ -517,6 +524,7 @@ class _Loader(AlterStatements, SecurityStatements):
         nulls = None if nulls_first is None else ("first" if nulls_first else "last")
         if isinstance(inner, exp.Column) and not inner.table:
             return IndexKey(column=ident(inner), desc=desc, nulls=nulls)
+        spell(node, st.text)
         return IndexKey(expr=pg_expr_tree(node), desc=desc, nulls=nulls)
 
     def _create_view(self, st: Statement, tree: exp.Create) -> None:
@@ -538,11 +546,27 @@ class _Loader(AlterStatements, SecurityStatements):
             renamed = [_aliased(p, a) for p, a in zip(select.expressions, aliases, strict=False)]
             select.set("expressions", renamed + select.expressions[len(renamed) :])
         d.add_relation(name)
+        spell(query, st.text, start=_view_body_start(st))
         # Qualified as the introspector qualifies PostgreSQL's printout, so both read alike.
         d.views[name] = View(name=name, query=pg_expr_tree(query))
         d.lines[name] = st.line
 
     # --- ALTER ------------------------------------------------------------------------
+
+
+def _view_body_start(st: Statement) -> int | None:
+    """Where the query of `CREATE VIEW name [(columns)] [WITH (options)] AS query` starts."""
+    tokens = Tokens(st.text)
+    depth = 0
+    while (token := tokens.next()) is not None:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.upper == "AS":
+            following = tokens.peek()
+            return following.start if following is not None else None
+    return None
 
 
 def _create_tree(st: Statement, what: str) -> exp.Create:

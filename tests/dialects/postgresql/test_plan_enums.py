@@ -105,10 +105,10 @@ SQL = [
             "ALTER TABLE t ALTER COLUMN m SET DEFAULT 'happy'::mood",
             "ALTER TABLE t ALTER COLUMN ms TYPE mood[] USING ms::text[]::mood[]",
             "DROP TYPE mood__old",
-            "CREATE INDEX t_note_idx ON t(note) WHERE m = CAST('happy' AS mood)",
-            "ALTER TABLE t ADD CONSTRAINT t_m_check CHECK (m <> CAST('sad' AS mood) OR note IS NULL)",
+            "CREATE INDEX t_note_idx ON t(note) WHERE m = 'happy'::mood",
+            "ALTER TABLE t ADD CONSTRAINT t_m_check CHECK (m <> 'sad'::mood OR note IS NULL)",
             "ALTER TABLE t ADD CONSTRAINT t_m_fkey FOREIGN KEY (m) REFERENCES mood_info (m)",
-            "CREATE VIEW happy AS SELECT t.id, t.note FROM t WHERE t.m = CAST('happy' AS mood)",
+            "CREATE VIEW happy AS SELECT id, note FROM t WHERE m = 'happy'::mood",
         ],
     ),
 ]

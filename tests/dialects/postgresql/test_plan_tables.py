@@ -107,7 +107,7 @@ SQL = [
         BASE,
         [
             "CREATE TABLE session (\n  id serial NOT NULL,\n  child_id integer NOT NULL,\n  note text DEFAULT 'none',\n"
-            "  CONSTRAINT session_pkey PRIMARY KEY (id),\n  CONSTRAINT session_note_check CHECK (LENGTH(note) < 100),\n"
+            "  CONSTRAINT session_pkey PRIMARY KEY (id),\n  CONSTRAINT session_note_check CHECK (length(note) < 100),\n"
             "  CONSTRAINT session_child_id_fkey FOREIGN KEY (child_id) REFERENCES child (id)\n)",
             "CREATE INDEX session_child_id_idx ON session(child_id)",
         ],
@@ -145,7 +145,7 @@ SQL = [
     (
         CreateIndex(table="child", index=LOWER_INDEX),
         BASE,
-        ["CREATE UNIQUE INDEX child_lower_idx ON child(LOWER(code), qty DESC) WHERE qty > 0"],
+        ["CREATE UNIQUE INDEX child_lower_idx ON child(lower(code), qty DESC) WHERE qty > 0"],
     ),
     (
         CreateIndex(table="child", index=PLAIN_INDEX, concurrently=True),

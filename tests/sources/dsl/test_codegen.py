@@ -124,9 +124,9 @@ class Tune(Table):
     mood = Mood.column().not_null().default("ok")
     tags = text().array().default([])
     created_at = timestamptz().not_null().default(now())
-    __checks__ = (check("LENGTH(title) > 0", name="tune_title_not_empty"),)
+    __checks__ = (check("length(title) > 0", name="tune_title_not_empty"),)
     __indexes__ = (
-        index(sql("LOWER(title)")),
+        index(sql("lower(title)")),
         index("owner_id", desc("created_at"), where=sql("title <> ''")),
     )
 
@@ -144,7 +144,7 @@ class PlaylistTune(Table):
     __primary_key__ = primary_key("tune_id", "playlist_id")
 
 
-TuneTitles = View("tune_titles", sql("SELECT tune.id, tune.title FROM tune"))
+TuneTitles = View("tune_titles", sql("select id, title from tune"))
 '''
 
 
@@ -344,7 +344,7 @@ def test_attribute_names() -> None:
     assert 'x = integer().name("__x__")' in code
     assert 'camel_case = integer().name("camelCase")' in code
     assert 'text_ = text().name("text")' in code  # `text()` is called further down
-    assert 'date = date().default(sql("CURRENT_DATE"))' in code  # nothing reads `date` later
+    assert 'date = date().default(sql("current_date"))' in code  # nothing reads `date` later; the source's spelling
     assert 'class Table_(Table):\n    __tablename__ = "table"' in code
     assert 'class TuneLog(Table):\n    __tablename__ = "Tune Log"' in code
     assert 'class HTTPLog(Table):\n    __tablename__ = "HTTPLog"' in code
