@@ -156,6 +156,19 @@ def test_sync_runner_fails_loudly_on_what_it_cannot_do(args: list[str], message:
     assert message in proc.stderr
 
 
+SYNC_SERVER_RUNNER = REPO / "benchmarks" / "bench_sync_server.py"
+
+
+@pytest.mark.postgres
+def test_sync_server_runner_syncs_every_row_and_writes_the_results(tmp_path: Path) -> None:
+    results = tmp_path / "sync_server.md"
+    sizes = ["--devices", "1,3", "--processes", "1", "--rows", "30", "--batch", "7"]
+    proc = run_benchmark(*sizes, "--pg-url", server_url(), "--results", str(results), runner=SYNC_SERVER_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    rows = [r for r in results.read_text().splitlines() if r.startswith("| ") and not r.startswith("| server")]
+    assert [r.split(" | ")[:3] for r in rows] == [["| 1", "1", "30"], ["| 1", "3", "30"]]
+
+
 BROWSER_RUNNER = REPO / "benchmarks" / "bench_browser.py"
 
 

@@ -44,6 +44,8 @@ COMMANDS = {
     "adopt": ("adopt", "adopt"),
     "rehash": ("adopt", "rehash"),
     "studio": ("studio", "studio"),
+    # a group (`mizzle sync serve`): the module's Typer app, its subcommands loaded with it
+    "sync": ("sync", "sync_app"),
 }
 
 

@@ -30,7 +30,14 @@ class LazyCommands(MutableMapping[str, Any]):
         if name not in self._built:
             module, function = self._table[name]  # KeyError for an unknown name, as a dict
             loaded = importlib.import_module(f"mizzle.cli.{module}")
-            self._built[name] = self._prepare(_build(name, getattr(loaded, function)))
+            target = getattr(loaded, function)
+            if isinstance(target, typer.Typer):  # a group of commands: each prepared too
+                group = typer.main.get_command(target)
+                for sub in getattr(group, "commands", {}).values():
+                    self._prepare(sub)
+                self._built[name] = self._prepare(group)
+            else:
+                self._built[name] = self._prepare(_build(name, target))
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:

@@ -31,6 +31,7 @@ something is it written again change by change, each in a savepoint of its own.
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import re
@@ -294,6 +295,14 @@ def _apply_all(
     one_by_one: bool,
 ) -> None:
     local = _local_rows(db, info, [_pk(info, r) for _, r in rows] + [t.pk for _, t in deletes])
+    if not one_by_one:
+        for _, t in deletes:
+            _apply_delete(db, info, t, local, report, relay=relay)
+        inserted = _insert_new(db, info, [r for _, r in rows], local, report, relay=relay)
+        for _, r in rows:
+            if id(r) not in inserted:
+                _apply_row(db, info, r, local, report, relay=relay)
+        return
     changes: Sequence[tuple[str, int, Pk, Callable[[], None]]] = [
         ("delete", i, t.pk, functools.partial(_apply_delete, db, info, t, local, report, relay=relay))
         for i, t in deletes
@@ -302,9 +311,6 @@ def _apply_all(
         for i, r in rows
     ]
     for kind, index, pk, apply in changes:
-        if not one_by_one:
-            apply()
-            continue
         before, counts = local.get(pk), (report.applied, report.deleted)
         try:
             with db.transaction("the database refused it", write=True):
@@ -317,6 +323,41 @@ def _apply_all(
             else:
                 local[pk] = before
             report.rejected.append(Rejection(kind, index, pk, str(err)))
+
+
+class _KeyTaken(Exception):
+    """A row of a multi-row insert found its key taken: the insert is undone."""
+
+
+def _insert_new(
+    db: SyncDatabase, info: TableInfo, rows: list[Row], local: dict[Pk, Row], report: ApplyReport, *, relay: bool
+) -> set[int]:
+    """The rows whose key is not here (and comes once in the batch) inserted together, a
+    statement per group of rows that give the same columns, instead of a statement each: a
+    push of new rows is the common case. A group where a key turned out to be taken (another
+    transaction inserted it since the rows were read) is undone and left to the row-by-row
+    path, which compares. The ids of the rows inserted."""
+    keys = [_pk(info, r) for r in rows]
+    once = {k for k, n in collections.Counter(keys).items() if n == 1}
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for key, row in zip(keys, rows, strict=True):
+        if key in once and key not in local:
+            groups.setdefault(tuple(row), []).append(row)
+    done: set[int] = set()
+    for group in groups.values():
+        if len(group) < 2:
+            continue  # one row: the row path costs the same
+        try:
+            with db.transaction("the database refused it", write=True):
+                if db.insert_many(info, [_encode(db, info, r) for r in group], stamp_now=relay) != len(group):
+                    raise _KeyTaken
+        except _KeyTaken:
+            continue
+        for row in group:
+            local[_pk(info, row)] = row
+            done.add(id(row))
+        report.applied += len(group)
+    return done
 
 
 def _checked_row(info: TableInfo, index: int, remote: Any, report: ApplyReport, steps: _Steps) -> Row | None:
@@ -578,3 +619,23 @@ def _checked(value: Any, kind: Any, what: str) -> Any:
 def _one_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
+
+
+# --- for the sync server, which reads rows with its own queries ------------------------------
+
+
+def row_reader(db: SyncDatabase, info: TableInfo) -> Callable[[Sequence[Any]], Row]:
+    """What turns a row selected with every column of `info` (in order) into its wire form."""
+    return _row_reader(db, info)
+
+
+def tombstone(info: TableInfo, raw: tuple[str, int, Any, str | None]) -> Tombstone:
+    """A tombstone row as `SyncDatabase.select_tombstones` gives it, in wire form."""
+    pk_json, version, deleted_at, device = raw
+    pk_types = [_column(info, c).type for c in info.primary_key]
+    return Tombstone(
+        pk=_wire_pk(pk_json, pk_types, info.name),
+        sync_version=int(version),
+        deleted_at=wire.canonical(deleted_at, _TIMESTAMPTZ),
+        device_id=device,
+    )

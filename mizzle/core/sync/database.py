@@ -110,6 +110,11 @@ class SyncDatabase(Protocol):
         """Insert a row; False (and nothing written) when a row with its key exists already."""
         ...
 
+    def insert_many(self, info: TableInfo, rows: Sequence[Mapping[str, Any]], *, stamp_now: bool) -> int:
+        """Insert rows that all give the same columns, in as few statements as the database's
+        parameter limit allows; how many were inserted (a row whose key exists is skipped)."""
+        ...
+
     def update(self, info: TableInfo, pk: Pk, values: Mapping[str, Any], *, stamp_now: bool) -> None: ...
 
     def delete(self, info: TableInfo, pk: Pk) -> str | None:

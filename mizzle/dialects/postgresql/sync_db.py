@@ -54,6 +54,9 @@ _CURSOR_FLOOR = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 _UNKNOWN_TO_PSYCOPG = frozenset({TypeKind.ENUM, TypeKind.CUSTOM})
 
+#: parameters per multi-row insert (PostgreSQL's limit is 65,535)
+_MAX_PARAMS = 60_000
+
 
 def _q(name: str) -> str:
     # `%` doubled: the text is a psycopg query, where a lone `%` starts a placeholder
@@ -103,7 +106,7 @@ class PostgresSyncDb:
     # --- values -------------------------------------------------------------------------------
 
     def decoder(self, ctype: ColumnType) -> Callable[[Any], Any] | None:
-        return None  # enum and custom columns are selected as text (`_select_list`)
+        return None  # enum and custom columns are selected as text (`select_list`)
 
     def encode(self, value: Any, ctype: ColumnType) -> Any:
         if value is None:
@@ -118,7 +121,7 @@ class PostgresSyncDb:
         """The changes query: by cursor it reads through the index on sync_seq."""
         where, params = _where(since, seq=_q(SYNC_SEQ), time=_q(LAST_MODIFIED_AT))
         order = ", ".join(_q(c) for c in (LAST_MODIFIED_AT, *info.primary_key))
-        return f"SELECT {_select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}", params
+        return f"SELECT {select_list(info)} FROM {_q(info.name)} WHERE {where} ORDER BY {order}", params
 
     def select_rows(self, info: TableInfo, since: Since) -> list[tuple[Any, ...]]:
         query, params = self.rows_query(info, since)
@@ -143,7 +146,7 @@ class PostgresSyncDb:
         key = ", ".join(_q(c) for c in info.primary_key)
         one = "(" + ", ".join(f"%s::{_column(info, c).sql_type}" for c in info.primary_key) + ")"
         query = (
-            f"SELECT {_select_list(info)} FROM {_q(info.name)} "
+            f"SELECT {select_list(info)} FROM {_q(info.name)} "
             f"WHERE ({key}) IN (VALUES {', '.join([one] * len(pks))}) FOR UPDATE"
         )
         return self.conn.execute(query, [v for pk in pks for v in pk]).fetchall()
@@ -161,6 +164,29 @@ class PostgresSyncDb:
             f"ON CONFLICT ({', '.join(_q(c) for c in info.primary_key)}) DO NOTHING RETURNING true"
         )
         return self.conn.execute(query, list(given.values())).fetchone() is not None
+
+    def insert_many(self, info: TableInfo, rows: Sequence[Mapping[str, Any]], *, stamp_now: bool) -> int:
+        if not rows:
+            return 0
+        given = [k for k in rows[0] if not (stamp_now and k == LAST_MODIFIED_AT)]
+        names = [_q(k) for k in given] + ([_q(LAST_MODIFIED_AT)] if stamp_now else [])
+        one = (
+            "("
+            + ", ".join([f"%s::{_column(info, k).sql_type}" for k in given] + (["now()"] if stamp_now else []))
+            + ")"
+        )
+        key = ", ".join(_q(c) for c in info.primary_key)
+        inserted = 0
+        # PostgreSQL takes at most 65,535 parameters a statement
+        chunk = max(1, _MAX_PARAMS // max(1, len(given)))
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            query = (
+                f"INSERT INTO {_q(info.name)} ({', '.join(names)}) VALUES {', '.join([one] * len(part))} "
+                f"ON CONFLICT ({key}) DO NOTHING RETURNING true"
+            )
+            inserted += len(self.conn.execute(query, [row[k] for row in part for k in given]).fetchall())
+        return inserted
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}
@@ -205,7 +231,8 @@ def _column(info: TableInfo, name: str) -> SyncColumn:
     return column
 
 
-def _select_list(info: TableInfo) -> str:
+def select_list(info: TableInfo) -> str:
+    """Every column of `info`, in order, as the sync API reads them (enum and custom as text)."""
     items = []
     for c in info.columns:
         if c.type.kind in _UNKNOWN_TO_PSYCOPG:

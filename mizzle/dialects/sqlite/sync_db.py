@@ -42,6 +42,8 @@ from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.types import column_type_from_declared
 
 _SAVEPOINT = "mizzle_sync"
+#: parameters per multi-row insert: SQLite's limit before 3.32 (a build may still set it)
+_MAX_PARAMS = 999
 
 #: One catalog query: the columns (name, declared type, position in the primary key), what
 #: kind of object the name is, and how many of the table's three sync triggers exist.
@@ -187,6 +189,24 @@ class SqliteSyncDb:
             f"ON CONFLICT ({', '.join(quoted_name(c) for c in info.primary_key)}) DO NOTHING RETURNING 1"
         )
         return self.conn.execute(query, list(given.values())).fetchone() is not None
+
+    def insert_many(self, info: TableInfo, rows: Sequence[Mapping[str, Any]], *, stamp_now: bool) -> int:
+        if not rows:
+            return 0
+        given = [k for k in rows[0] if not (stamp_now and k == LAST_MODIFIED_AT)]
+        names = [quoted_name(k) for k in given] + ([quoted_name(LAST_MODIFIED_AT)] if stamp_now else [])
+        one = "(" + ", ".join(["?"] * len(given) + ([sync_sql.NOW] if stamp_now else [])) + ")"
+        key = ", ".join(quoted_name(c) for c in info.primary_key)
+        inserted = 0
+        chunk = max(1, _MAX_PARAMS // max(1, len(given)))
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            query = (
+                f"INSERT INTO {quoted_name(info.name)} ({', '.join(names)}) VALUES {', '.join([one] * len(part))} "
+                f"ON CONFLICT ({key}) DO NOTHING RETURNING 1"
+            )
+            inserted += len(self.conn.execute(query, [row[k] for row in part for k in given]).fetchall())
+        return inserted
 
     def update(self, info: TableInfo, pk: tuple[Any, ...], values: Mapping[str, Any], *, stamp_now: bool) -> None:
         given = {k: v for k, v in values.items() if not (stamp_now and k == LAST_MODIFIED_AT)}

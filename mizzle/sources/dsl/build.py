@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from mizzle.core import model
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.security import Security
+from mizzle.core.sync.rules import RuleError, TableRule
 from mizzle.core.types import INTEGER_KINDS, JSON_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.sources.dsl.columns import UNSET, Column, ColumnSpec, Reference
 from mizzle.sources.dsl.constraints import (
@@ -155,8 +156,20 @@ class _TableBuilder:
         ]
         draft.indexes += [self.index(i) for i in self.declared("__indexes__", IndexDecl, "index")]
         sync = getattr(cls, "__sync__", False)
-        if not isinstance(sync, bool):
-            raise self.fail("", f"__sync__ must be True or False, not {sync!r}")
+        if isinstance(sync, Mapping):
+            # a sync table with its sync server rule (owner, via, shared, conflict): the
+            # table is the same; the rule is the server's (`mizzle.sync.server.rules_from_classes`)
+            try:
+                rule = TableRule.from_mapping(draft.name, sync)
+            except RuleError as err:
+                raise self.fail("", f"__sync__: {err}") from None
+            rule_column = rule.owner or rule.via
+            if rule_column is not None and rule_column not in {c.name for c in draft.columns}:
+                raise self.fail("", f'__sync__: the rule names column "{rule_column}", which the table does not have')
+        elif not isinstance(sync, bool):
+            raise self.fail(
+                "", f"__sync__ must be True, False or a sync rule such as {{'owner': 'user_id'}}, not {sync!r}"
+            )
         if sync:
             add_sync_parts(draft)
         return draft
