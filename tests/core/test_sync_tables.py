@@ -71,7 +71,10 @@ def test_declared_sync_columns_that_match_are_kept_where_declared(tmp_path: Path
             TUNE + "    last_modified_at = timestamptz()\n    __sync__ = True\n",
             'column "last_modified_at" is timestamptz, a sync table\'s is timestamptz(3) NOT NULL DEFAULT now()',
         ),
-        (TUNE + "    __sync__ = 'yes'\n", "__sync__ must be True or False"),
+        (
+            TUNE + "    __sync__ = 'yes'\n",
+            "__sync__ must be True, False or a sync rule such as {'owner': 'user_id'}, not 'yes'",
+        ),
         (TUNE + "    __synch__ = True\n", "did you mean __sync__"),
     ],
 )
