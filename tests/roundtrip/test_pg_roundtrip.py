@@ -33,12 +33,8 @@ ALL = {**SUPABASE_APPS, **LARGE_SCHEMAS}
 #: `not_carried` show for it), per database or per `database-format`. Strict: the day a
 #: kind lands, its case says so.
 KNOWN: dict[str, str] = {
-    "adventureworks-sql": (
+    "adventureworks": (
         "a view reading a materialized view (sales.vsalespersonsalesbyfiscalyears) is left out, with its grant"
-    ),
-    "adventureworks-py": (
-        "a view reading a materialized view (sales.vsalespersonsalesbyfiscalyears) is left out, with its grant; "
-        "long comments on the columns of the app's other schemas come back cut in the .py"
     ),
     "basejump": (
         "privileges the app took back from the platform's defaults (Basejump revokes EXECUTE on its functions "

@@ -415,10 +415,15 @@ def _print_assign(stmt: Assign, indent: int, width: int) -> str:
     if text_width(start + flat) <= width:
         return start + flat
     fluent = _calls_after_calls(value) >= 2
+    parenthesized = _layout(start + "(", [Indent([Line.SOFT, to_doc(value)]), Line.SOFT, ")"], indent, width)
+    if isinstance(to_doc(value), StrDoc):
+        # A bare string split into parts needs the parentheses: without them the parts after
+        # the first are statements of their own and the value is cut (valid Python, so ruff
+        # keeps it as it is).
+        return parenthesized
     own = _layout(start, to_doc(value), indent, width)
     if not fluent and text_width(own.split("\n")[0]) <= width:
         return own
-    parenthesized = _layout(start + "(", [Indent([Line.SOFT, to_doc(value)]), Line.SOFT, ")"], indent, width)
     if fluent or all(text_width(line) <= width for line in parenthesized.split("\n")):
         return parenthesized
     return own

@@ -87,6 +87,20 @@ def test_blank_lines_between_statements() -> None:
     )
 
 
+@pytest.mark.parametrize("indent_class", [False, True])
+def test_a_long_string_assigned_keeps_its_whole_value(indent_class: bool) -> None:
+    """A string too long for its line is split into parts inside parentheses: the printed
+    module assigns the whole value (a table comment pulled from AdventureWorks was cut)."""
+    value = "Lookup table containing the departments within the Adventure Works Cycles company. " * 3
+    statement = Assign("__comment__", Str(value))
+    module = format_module([ClassDef("T", (), (statement,))] if indent_class else [statement])
+    namespace: dict[str, object] = {}
+    exec(compile(module, "<printed>", "exec"), namespace)
+    held = namespace["T"].__comment__ if indent_class else namespace["__comment__"]
+    assert held == value
+    assert "= (\n" in module
+
+
 # --- differential test against ruff ---------------------------------------------------------
 
 
