@@ -58,7 +58,8 @@ def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
       also for a varchar column (`(col)::text = ANY ((ARRAY[...])::text[])`);
     - `'-100'::integer` → `-100` (how PostgreSQL prints a negative constant);
     - `price > (0)::numeric` → `price > 0` (the cast PostgreSQL adds to a number compared
-      with a column of another numeric type; only in comparisons, where it changes nothing).
+      with a column of another numeric type; only in comparisons, where it changes nothing);
+    - `group_concat(x)`, the app's own function (PostgreSQL has none), stays a plain call.
     """
 
     def fix(node: exp.Expression) -> exp.Expression:
@@ -96,6 +97,10 @@ def normalize_pg_expression(tree: exp.Expression) -> exp.Expression:
                 return exp.In(this=this, expressions=[fix(item) for item in inner.expressions])
         if isinstance(node, exp.Paren) and isinstance(node.this, (exp.Column, exp.Literal)):
             return node.this
+        if isinstance(node, exp.GroupConcat) and node.args.get("separator") is None:
+            # PostgreSQL has no group_concat: a call is to the app's own function (Pagila's
+            # aggregate), which sqlglot reads as MySQL's and would print as string_agg
+            return exp.Anonymous(this="group_concat", expressions=[node.this.transform(fix)])
         return node
 
     return tree.copy().transform(fix)

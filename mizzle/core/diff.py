@@ -21,12 +21,12 @@ The order, and why each step sits where it does:
  0. drop the sync triggers of tables that stop being sync, or whose triggers must be made
     again (the table is renamed, its primary key or a sync column changes): the triggers
     read those, and SQLite's carry the table's name.
- 1. drop views that change, go, read a view that is dropped, or read a table that is
-    dropped, renamed, or has a column dropped, renamed or altered (or of an enum losing
-    values): PostgreSQL refuses to drop or retype what a view reads, and SQLite checks views
-    when a table is renamed; dropping them all first and re-creating them last works on
-    both. (ReplaceView is never emitted: PostgreSQL rejects CREATE OR REPLACE VIEW when the
-    view's columns change.)
+ 1. drop views and materialized views (readers first, either kind: `view_graph.py`) that
+    change, go, read one that is dropped, or read a table that is dropped, renamed, or has
+    a column dropped, renamed or altered (or of an enum losing values): PostgreSQL refuses
+    to drop or retype what a view reads, and SQLite checks views when a table is renamed;
+    dropping them all first and re-creating them last works on both. (ReplaceView is never
+    emitted: PostgreSQL rejects CREATE OR REPLACE VIEW when the view's columns change.)
  2. drop FKs that change or go, FKs that run through a column whose type changes or that
     goes, FKs referencing a key (PRIMARY KEY, UNIQUE, unique index) that is dropped, and FKs
     closing a cycle among dropped tables: what they reference is about to change.
@@ -49,13 +49,14 @@ The order, and why each step sits where it does:
 13. add FKs: every key and column they reference now exists.
 14. drop enums, now that no column uses them; 15. remove enum values (AlterEnum), after
     the columns and defaults holding them changed.
-16. create views, each after the views it reads: everything they read exists.
+16. create views and materialized views, each after those it reads (either kind; the
+    aggregates they may call just before): everything they read exists.
 17. create the sync triggers of tables that become sync (their columns are final now; a new
     sync table gets its triggers with CREATE TABLE), 18. drop the sync support objects when
     the last sync table goes.
 
-Domains, standalone sequences, materialized views and aggregates (server-only) take their
-places around these steps as `diff_pg_objects.py` says.
+Domains, standalone sequences and aggregates (server-only) take their places around these
+steps as `diff_pg_objects.py` says.
 
 Row level security, policies, grants, default privileges and comments (server-only) go
 around all of that: what goes or must be made again first, what comes or changes last
@@ -71,8 +72,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mizzle.core.diff_order import creation_order, drop_order, views_read_first, views_readers_first
-from mizzle.core.diff_pg_objects import object_changes
+from mizzle.core.diff_order import creation_order, drop_order
+from mizzle.core.diff_pg_objects import materialized_views_changed, object_changes
 from mizzle.core.diff_routines import routine_changes
 from mizzle.core.diff_security import security_changes
 from mizzle.core.evolve import apply_renames
@@ -106,9 +107,11 @@ from mizzle.core.operations import (
     RenameColumn,
     RenameTable,
 )
+from mizzle.core.pg_object_ops import CreateObject, DropObject
 from mizzle.core.renames import Asker, Renames, resolve
 from mizzle.core.sync.names import SYNC_COLUMNS
 from mizzle.core.types import TypeKind
+from mizzle.core.view_graph import Relation, read_first, readers_first, readers_of
 
 
 def diff(old: Schema, new: Schema, renames: Renames | None = None, ask: Asker | None = None) -> list[Operation]:
@@ -302,7 +305,7 @@ class _Diff:
         early_fks += cycle_fks
         early_tables = [n for n in table_drop_order if self.dropped[n].early]
 
-        views_dropped = self._views_dropped()
+        remade = self._relations_remade()
         created, deferred_fks = creation_order(self.created, self._inline)
         sync_off, sync_on = self._sync_changes()
         code = routine_changes(
@@ -312,14 +315,9 @@ class _Diff:
             {name for name, pair in self.pairs.items() if pair.columns_changed},
             [d.table for d in self.dropped.values()],
         )
-        # what a materialized view may read that changes under it (old and new names)
-        changed = {
-            name for pair in self.pairs.values() if pair.columns_changed for name in (pair.old.name, pair.new.name)
-        }
-        changed |= set(self.dropped)
-        objects = object_changes(self.old, self.new, changed | {v.name for v in views_dropped})
+        objects = object_changes(self.old, self.new)
         ops: list[Operation] = [*code.extensions_created, *objects.first, *code.triggers_dropped, *sync_off]
-        ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
+        ops += [DropView(view=v) if isinstance(v, View) else DropObject(item=v) for v in readers_first(remade)]
         ops += objects.aggregates_dropped
         ops += code.virtual_tables_dropped
         ops += code.functions_dropped
@@ -356,16 +354,19 @@ class _Diff:
         ops += [DropEnum(enum=e) for e in self.old.enums if self.new.enum(e.name) is None]
         ops += self.enums_late
         ops += code.virtual_tables_created
-        recreated = {v.name for v in views_dropped}
-        views_created = [v for v in self.new.views if self.old.view(v.name) is None or v.name in recreated]
-        ops += [CreateView(view=v) for v in views_read_first(views_created)]
+        ops += objects.aggregates_made  # a view may call one
+        recreated = {v.name for v in remade}
+        old_mv = {v.name for v in self.old.materialized_views}
+        made: list[Relation] = [v for v in self.new.views if self.old.view(v.name) is None or v.name in recreated]
+        made += [v for v in self.new.materialized_views if v.name not in old_mv or v.name in recreated]
+        ops += [CreateView(view=v) if isinstance(v, View) else CreateObject(item=v) for v in read_first(made)]
         ops += objects.last
         ops += sync_on
         ops += code.triggers_created
         if old_sync and not new_sync:
             ops.append(DropSyncSupport())
-        remade = [name for name, pair in self.pairs.items() if pair.dropped or pair.retyped]
-        first, last = security_changes(self.old.security, self.new.security, self.renames, remade, recreated)
+        remade_tables = [name for name, pair in self.pairs.items() if pair.dropped or pair.retyped]
+        first, last = security_changes(self.old.security, self.new.security, self.renames, remade_tables, recreated)
         # policies and grants made last may call the app's functions, created above; extensions
         # are dropped after everything that may use them
         return first + ops + last + code.extensions_dropped
@@ -472,7 +473,11 @@ class _Diff:
 
     # --- views -----------------------------------------------------------------------------------
 
-    def _views_dropped(self) -> list[View]:
+    def _relations_remade(self) -> list[Relation]:
+        """Views and materialized views of the old schema to drop (and make again, where the
+        new schema holds them): those that change or go, those reading a table that is
+        dropped, renamed, has a column dropped, renamed or altered, or an enum losing values,
+        and those reading any of these, of either kind (`view_graph.py`)."""
         changed = set(self.dropped)
         changed |= {p.old.name for p in self.pairs.values() if p.columns_changed}
         recreated = {op.new.name for op in self.enums_late if isinstance(op, AlterEnum)}
@@ -480,11 +485,12 @@ class _Diff:
             if any(c.type.kind is TypeKind.ENUM and c.type.name in recreated for c in table.columns):
                 changed.add(table.name)
         dropped = {v.name for v in self.old.views if self.new.view(v.name) != v or set(v.referenced_tables()) & changed}
-        while True:  # a view reading a dropped view goes too
-            more = {v.name for v in self.old.views if set(v.referenced_tables()) & dropped} - dropped
-            if not more:
-                return [v for v in self.old.views if v.name in dropped]
-            dropped |= more
+        # a materialized view's text names tables by their names, old or new
+        changed |= {p.new.name for p in self.pairs.values() if p.columns_changed}
+        dropped |= materialized_views_changed(self.old, self.new, changed)
+        old: list[Relation] = [*self.old.views, *self.old.materialized_views]
+        dropped |= readers_of(old, dropped)
+        return [v for v in old if v.name in dropped]
 
 
 def _by_fk(item: tuple[str, ForeignKey]) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """Dependency orders the diff needs: tables to create (FKs inline where their target exists,
 the FKs closing a cycle deferred), tables to drop (children first, cycles broken by dropping
-an FK first), views to drop (readers first) and to create (what they read first).
+an FK first). (Views and materialized views: `view_graph.py`.)
 
 Every order is deterministic: among the objects free to go next, the first by name goes;
 when only cycles remain, the first remaining name goes and the caller hears which of its
@@ -13,10 +13,10 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 
-from mizzle.core.model import ForeignKey, Table, View
+from mizzle.core.model import ForeignKey, Table
 
 
-def _in_order(needs: dict[str, set[str]]) -> Iterator[tuple[str, set[str]]]:
+def in_order(needs: dict[str, set[str]]) -> Iterator[tuple[str, set[str]]]:
     """Each name of `needs` after the names it needs (those among the keys), ties by name.
     Yields (name, needs still unmet): empty, unless a cycle forced the name out early."""
     waiting = {name: {n for n in wanted if n in needs and n != name} for name, wanted in needs.items()}
@@ -63,7 +63,7 @@ def creation_order(
                 deferred.append((table.name, fk))
     needs = {t.name: {fk.ref_table for fk in t.foreign_keys if fk.ref_schema is None} for t in by_name.values()}
     created: list[Table] = []
-    for name, unmet in _in_order(needs):
+    for name, unmet in in_order(needs):
         table = by_name[name]
         for fk in table.foreign_keys:
             if fk.local_ref == name or fk.local_ref not in by_name:
@@ -89,25 +89,8 @@ def drop_order(tables: Iterable[Table]) -> tuple[list[str], list[tuple[str, Fore
                 referenced_by[fk.ref_table].add(table.name)
     order: list[str] = []
     broken: list[tuple[str, ForeignKey]] = []
-    for name, unmet in _in_order(referenced_by):
+    for name, unmet in in_order(referenced_by):
         # a cycle: the FKs of tables not yet dropped that point at `name` go first
         broken += [(child, fk) for child in sorted(unmet) for fk in by_name[child].foreign_keys if fk.local_ref == name]
         order.append(name)
     return order, sorted(broken, key=lambda item: (item[0], item[1].name))
-
-
-def views_read_first(views: Iterable[View]) -> list[View]:
-    """Views to create, each after the views it reads (among `views`)."""
-    by_name = {v.name: v for v in views}
-    return [by_name[name] for name, _ in _in_order({v.name: set(v.referenced_tables()) for v in by_name.values()})]
-
-
-def views_readers_first(views: Iterable[View]) -> list[View]:
-    """Views to drop, each before the views it reads."""
-    by_name = {v.name: v for v in views}
-    read_by: dict[str, set[str]] = {name: set() for name in by_name}
-    for view in by_name.values():
-        for name in view.referenced_tables():
-            if name in read_by and name != view.name:
-                read_by[name].add(view.name)
-    return [by_name[name] for name, _ in _in_order(read_by)]

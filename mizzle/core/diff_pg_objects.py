@@ -1,22 +1,21 @@
-"""The diff of domains, standalone sequences, materialized views and aggregates
-(`core/pg_objects.py`), and where each list goes in the diff's order (`diff.py`):
+"""The diff of domains, standalone sequences and aggregates (`core/pg_objects.py`), and where
+each list goes in the diff's order (`diff.py`):
 
 - `first`, before anything else: sequences lose an owner that goes or changes (dropping
-  the owning table or column would drop the sequence with it), and materialized views that
-  change, go, or read a table or view that changes are dropped (PostgreSQL refuses to drop
-  or retype what one reads);
+  the owning table or column would drop the sequence with it);
 - `aggregates_dropped`, after the views and before the functions (an aggregate calls its
   functions, a view may call an aggregate);
 - `created`, after the enums and before the tables: domains (a base type may be an enum)
   and sequences (a column's default may call `nextval`), new or changed;
 - `dropped`, once the tables and columns are dropped or altered and before the enums go:
   sequences and domains no column uses any more;
-- `last`, after the functions and the views: aggregates, then materialized views (each
-  after those it reads), then the sequences' owners, now that every column exists.
+- `aggregates_made`, after the functions and before the views (which may call them);
+- `last`, after the views: the sequences' owners, now that every column exists.
 
-A materialized view is "read" by name: one whose query names a table, view or materialized
-view that is dropped or made again is made again too (over-approximating is safe: it is
-filled again from its query).
+Materialized views are dropped and created with the views, in one dependency order
+(`view_graph.py`); `materialized_views_changed` says which change. A materialized view is
+"read" by name: one whose query names a table, view or materialized view that is dropped or
+made again is made again too (over-approximating is safe: it is filled again from its query).
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from mizzle.core.pg_objects import MaterializedView, PgSequence
 class ObjectChanges:
     first: list[Operation] = field(default_factory=list)
     aggregates_dropped: list[Operation] = field(default_factory=list)
+    aggregates_made: list[Operation] = field(default_factory=list)
     created: list[Operation] = field(default_factory=list)
     dropped: list[Operation] = field(default_factory=list)
     last: list[Operation] = field(default_factory=list)
@@ -69,9 +69,8 @@ def materialized_views_in_order(views: Iterable[MaterializedView]) -> list[Mater
     return done
 
 
-def object_changes(old: Schema, new: Schema, changed_relations: set[str]) -> ObjectChanges:
-    """`changed_relations`: model names (old and new) of the tables and views that are dropped,
-    renamed, made again, or have a column dropped, altered or renamed."""
+def object_changes(old: Schema, new: Schema) -> ObjectChanges:
+    """Domains, sequences and aggregates (materialized views go with the views: `view_graph.py`)."""
     out = ObjectChanges()
     _sequences(old, new, out)
 
@@ -85,22 +84,17 @@ def object_changes(old: Schema, new: Schema, changed_relations: set[str]) -> Obj
 
     old_agg, new_agg = {a.key: a for a in old.aggregates}, {a.key: a for a in new.aggregates}
     out.aggregates_dropped = [DropObject(item=a) for k, a in old_agg.items() if new_agg.get(k) != a]
-    aggregates_made = [CreateObject(item=a) for k, a in new_agg.items() if old_agg.get(k) != a]
 
-    old_mv, new_mv = {v.name: v for v in old.materialized_views}, {v.name: v for v in new.materialized_views}
-    gone = {n for n, v in old_mv.items() if new_mv.get(n) != v or names_read(v, changed_relations)}
-    changed = True
-    while changed:  # one reading a materialized view made again is made again too
-        changed = False
-        for n, v in old_mv.items():
-            if n not in gone and names_read(v, gone):
-                gone.add(n)
-                changed = True
-    dropped_views = [old_mv[n] for n in gone]
-    out.first += [DropObject(item=v) for v in reversed(materialized_views_in_order(dropped_views))]
-    made = [v for n, v in new_mv.items() if n not in old_mv or n in gone]
-    out.last = aggregates_made + [CreateObject(item=v) for v in materialized_views_in_order(made)] + out.last
+    out.aggregates_made = [CreateObject(item=a) for k, a in new_agg.items() if old_agg.get(k) != a]
     return out
+
+
+def materialized_views_changed(old: Schema, new: Schema, changed_relations: set[str]) -> set[str]:
+    """Materialized views of `old` that change, go, or read a table that changes (by name):
+    they are dropped, and made again if `new` holds them (`view_graph.py` adds those reading
+    them, views included)."""
+    new_mv = {v.name: v for v in new.materialized_views}
+    return {v.name for v in old.materialized_views if new_mv.get(v.name) != v or names_read(v, changed_relations)}
 
 
 def _sequences(old: Schema, new: Schema, out: ObjectChanges) -> None:

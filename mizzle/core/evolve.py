@@ -601,7 +601,7 @@ def _alter_enum(state: Evolution, op: AlterEnum) -> None:
 def _create_view(state: Evolution, op: CreateView) -> None:
     _free_relation_name(state, op.view.name)
     for name in op.view.referenced_tables():
-        if name not in state.tables and name not in state.views:
+        if name not in state.tables and name not in state.views and ("materialized view", name) not in state.objects:
             raise _Misfit(f'it reads missing table or view "{name}"')
     _does(state, op)
 
@@ -689,6 +689,9 @@ def _create_object(state: Evolution, op: CreateObject) -> None:
 
 def _drop_object(state: Evolution, op: DropObject) -> None:
     _same(state.objects.get(object_key(op.item)), op.item, object_label(op.item))
+    if isinstance(op.item, MaterializedView):
+        for view in state.views_reading(op.item.name):
+            raise _Misfit(f"view {view.name} reads it")
     _does(state, op)
 
 

@@ -15,7 +15,10 @@ hashing (two spellings of one meaning do not diff); a transformed tree (a rename
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlglot
@@ -159,15 +162,36 @@ def canonicalize(tree: exp.Expression) -> exp.Expression:
 
 
 def parse_expression(text: str, dialect: str = CANONICAL_DIALECT) -> exp.Expression:
-    """Parse one SQL expression; raise SchemaSyntaxError with the text on failure."""
+    """Parse one SQL expression; raise SchemaSyntaxError with the text on failure.
+
+    An expression opening with a word sqlglot takes for a statement (`lock = 'X'`: Synapse's
+    column named `lock`) would come back as an opaque Command, reading no column; it is read
+    in parentheses instead, where only an expression can stand."""
     try:
-        tree = sqlglot.parse_one(text, read=dialect)
+        with _quiet_sqlglot():
+            tree = sqlglot.parse_one(text, read=dialect)
+            if isinstance(tree, exp.Command):
+                inner = sqlglot.parse_one(f"({text})", read=dialect)
+                tree = inner.this if isinstance(inner, exp.Paren) else inner
     except (ParseError, TokenError) as err:
         first = str(err).splitlines()[0] if str(err) else "syntax error"
         raise SchemaSyntaxError(f"cannot parse SQL expression {text!r}: {first}") from None
     if not isinstance(tree, exp.Expression):
         raise SchemaSyntaxError(f"empty SQL expression {text!r}")
     return tree
+
+
+@contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    """sqlglot logs a warning when it falls back to a Command; `parse_expression` handles that
+    case itself, and the warning would reach the user's terminal."""
+    logger = logging.getLogger("sqlglot")
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was
 
 
 def _without_outer_parentheses(text: str) -> str:
@@ -413,6 +437,8 @@ def qualify_single_table_columns(tree: exp.Expression) -> exp.Expression:
         if not isinstance(table, exp.Table):
             continue
         alias = table.args.get("alias")
+        if alias is None and not isinstance(table.this, exp.Identifier):
+            continue  # an unnamed function read as a table: nothing to qualify with
         qualifier = alias.this if alias is not None else table.this  # an Identifier, quoting kept
         outputs = {e.alias for e in select.expressions if isinstance(e, exp.Alias)}
         for column in list(select.find_all(exp.Column)):

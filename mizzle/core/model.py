@@ -416,6 +416,8 @@ class View(_Frozen):
         ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
         names = set()
         for tb in tree.find_all(exp.Table):
+            if not isinstance(tb.this, exp.Identifier):
+                continue  # a function read as a table: `FROM crosstab(...) AS t(...)`
             if not tb.db and tb.name in ctes:
                 continue
             names.add(tb.name if tb.db in ("", "public") else f"{tb.db}.{tb.name}")

@@ -127,6 +127,7 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
     for table in schema.tables:
         yield from _table_problems(schema, table)
     known = {t.name for t in schema.tables} | {v.name for v in schema.views}
+    known |= {v.name for v in schema.materialized_views}
     for view in schema.views:
         for ref in view.referenced_tables():
             if ref not in known:

@@ -4,9 +4,11 @@ write must canonicalise alike, without changing what the expression means."""
 import pytest
 from sqlglot import exp
 
+from mizzle.core.canonical import pg_expr
 from mizzle.core.errors import SchemaSyntaxError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import View
+from mizzle.core.naming import check_name
 
 
 @pytest.mark.parametrize(
@@ -63,6 +65,23 @@ def test_tree_is_a_private_copy() -> None:
 
 def test_column_names_in_order_of_appearance() -> None:
     assert SqlExpr.parse("b > a AND lower(c) = b").column_names() == ["b", "a", "c"]
+
+
+def test_an_expression_opening_with_a_statement_word_is_read_as_an_expression() -> None:
+    # Synapse's column `lock`: sqlglot alone reads `lock = 'X'` as a LOCK statement
+    checked = SqlExpr.parse("lock = 'X' AND lock <> 'Y'")
+    assert checked.column_names() == ["lock"]
+    assert checked.sql == "lock = 'X' AND lock <> 'Y'"
+    assert check_name("appservice_stream_position", checked) == "appservice_stream_position_lock_check"
+
+
+def test_pagilas_own_group_concat_stays_a_call_of_that_name() -> None:
+    # PostgreSQL has no group_concat: sqlglot's MySQL reading would print it as string_agg
+    assert (
+        pg_expr("SELECT group_concat(t.a || ' '::text) AS x FROM t").sql
+        == "SELECT GROUP_CONCAT(t.a || ' ') AS x FROM t"
+    )
+    assert pg_expr("SELECT string_agg(t.a, ',') AS x FROM t").sql == "SELECT STRING_AGG(t.a, ',') AS x FROM t"
 
 
 def test_unparseable_text_is_one_line_schema_syntax_error() -> None:

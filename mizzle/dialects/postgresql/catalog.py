@@ -280,27 +280,23 @@ WHERE t.typnamespace = ANY (%(ns)s)
 
 @dataclass(frozen=True, slots=True)
 class ViewDependencyRow:
+    """A relation a view reads, with its schema (the functions it calls need nothing: the
+    app's are carried and created before the views)."""
+
     view_oid: int
-    #: a function the view calls (outside pg_catalog)...
-    function: str | None
-    #: ...or a relation it reads, with its schema
-    relation_oid: int | None
-    relation: str | None
-    relation_schema: str | None
+    relation_oid: int
+    relation: str
+    relation_schema: str
 
 
 VIEW_DEPENDENCIES = """
-SELECT DISTINCT r.ev_class AS view_oid, p.proname AS function,
-       rc.oid AS relation_oid, rc.relname AS relation, rn.nspname AS relation_schema
+SELECT DISTINCT r.ev_class AS view_oid, rc.oid AS relation_oid, rc.relname AS relation, rn.nspname AS relation_schema
 FROM pg_rewrite r
 JOIN pg_class v ON v.oid = r.ev_class
 JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.deptype = 'n'
-LEFT JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid
-LEFT JOIN pg_namespace pn ON pn.oid = p.pronamespace
-LEFT JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid AND rc.oid <> r.ev_class
-LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+JOIN pg_class rc ON d.refclassid = 'pg_class'::regclass AND rc.oid = d.refobjid AND rc.oid <> r.ev_class
+JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE v.relnamespace = ANY (%(ns)s) AND v.relkind = 'v' AND r.rulename = '_RETURN'
-  AND (pn.nspname NOT IN ('pg_catalog', 'information_schema') OR rc.oid IS NOT NULL)
 """
 
 

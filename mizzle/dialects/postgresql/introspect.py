@@ -220,6 +220,8 @@ class _Assembler:
         self.hidden: set[int] = {r.oid for r in cat.relations if r.name.startswith(BOOKKEEPING_PREFIX)}
         self.tables: dict[int, RelationRow] = {}
         self.partitions: set[int] = set()
+        #: materialized views, carried as `core/pg_objects.py` holds them (`introspect_objects.py`)
+        self.materialized: set[int] = set()
         self.sequences: dict[int, RelationRow] = {}
         self.sequence_oids: dict[str, int] = {}
         self.identity_sequences: dict[tuple[int, int], RelationRow] = {}
@@ -274,7 +276,8 @@ class _Assembler:
             if rel.owner_deptype == "i" and rel.owner_oid is not None and rel.owner_attnum is not None:
                 self.identity_sequences[(rel.owner_oid, rel.owner_attnum)] = rel
         elif rel.relkind == "m":
-            self.note("materialized view", name, "skipped")
+            self.materialized.add(rel.oid)
+            self.note("materialized view", name, "skipped")  # until `with_objects` carries it
         elif rel.relkind == "f":
             self.note("foreign table", name, "skipped")
 
@@ -547,30 +550,24 @@ class _Assembler:
         return enums
 
     def _views(self) -> list[View]:
+        """Every view; a view calling a function is carried like any other (the app's functions
+        and aggregates are carried and created before the views, an extension's or the
+        platform's exist before the schema is). One reading a relation mizzle does not carry
+        (a partition, a table of a schema not read) is left out and reported, with the views
+        reading it in turn."""
         views = {r.oid: r for r in self.catalog.relations if r.relkind == "v" and r.oid not in self.hidden}
-        functions: dict[int, list[str]] = defaultdict(list)
         reads: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for dep in self.catalog.view_dependencies:
-            if dep.function is not None:
-                functions[dep.view_oid].append(dep.function)
-            elif dep.relation_oid is not None:
-                in_schema = dep.relation_schema == self.schema_name or dep.relation_schema in self.others
-                reads[dep.view_oid].append(
-                    (dep.relation_oid, f"{'' if in_schema else f'{dep.relation_schema}.'}{dep.relation}")
-                )
+            in_schema = dep.relation_schema == self.schema_name or dep.relation_schema in self.others
+            shown = dep.relation if in_schema else f"{dep.relation_schema}.{dep.relation}"
+            reads[dep.view_oid].append((dep.relation_oid, shown))
+        carried = set(self.tables) | self.materialized
         kept = set(views)
-        for oid, names in functions.items():
-            if oid in kept:
-                kept.discard(oid)
-                listed = ", ".join(sorted(set(names)))
-                self.note("view", views[oid].name, f"reads function {listed}, which mizzle does not model")
-        # A view reading something left out (a materialized view, a partition, another schema,
-        # a view left out itself) is left out too, until nothing changes.
         changed = True
         while changed:
             changed = False
             for oid in sorted(kept):
-                missing = sorted({shown for rel, shown in reads[oid] if rel not in self.tables and rel not in kept})
+                missing = sorted({shown for rel, shown in reads[oid] if rel not in carried and rel not in kept})
                 if missing:
                     kept.discard(oid)
                     changed = True

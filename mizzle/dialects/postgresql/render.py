@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlglot import exp
 
 from mizzle.core import qualified
-from mizzle.core.diff_pg_objects import materialized_views_in_order
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import parse_expression
 from mizzle.core.model import (
@@ -29,6 +28,7 @@ from mizzle.core.model import (
     View,
 )
 from mizzle.core.routines import needs_tables, relation_words
+from mizzle.core.view_graph import read_first
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import spelling, sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
@@ -218,9 +218,9 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     already), foreign keys closing a cycle, the other functions (bodies unchecked until they
     run, as pg_dump writes them), aggregates, indexes (which may call functions), foreign
     keys on a unique index (not a constraint) of their target, sync support and triggers,
-    views (each after the views it reads), materialized views and their indexes, the app's
-    triggers, then grants, row level security, policies (which may call the functions) and
-    comments.
+    views and materialized views with their indexes (each after those it reads, of either
+    kind: `view_graph.py`), the app's triggers, then grants, row level security, policies
+    (which may call the functions) and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
@@ -262,8 +262,8 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += after_indexes
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
-    statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
-    statements += [s for v in materialized_views_in_order(schema.materialized_views) for s in create_sql(v)]
+    for relation in read_first([*schema.views, *schema.materialized_views]):
+        statements += [create_view_sql(relation)] if isinstance(relation, View) else create_sql(relation)
     for table in schema.tables:
         for trigger in table.triggers:
             statements += create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []

@@ -213,7 +213,6 @@ class Draft:
         self.enums: dict[str, list[str]] = {}
         self.domains: dict[str, DraftDomain] = {}
         self.sequences: dict[str, DraftSequence] = {}
-        self.functions: set[str] = set()
         #: functions, triggers and extensions, verbatim
         self.code = DraftCode()
         #: materialized views and aggregates (`core/pg_objects.py`)
@@ -221,8 +220,9 @@ class Draft:
         self.aggregates: dict[tuple[str, str], Aggregate] = {}
         #: sequences that are not a serial's (`_mark_serials`): the model's own
         self.standalone: list[PgSequence] = []
-        #: Relations the model does not hold (partitions, materialized views...): statements
-        #: about them are skipped, and views reading them are left out.
+        #: Relations the model does not hold as tables (partitions, materialized views...):
+        #: statements about them are skipped, and views reading them are left out (unless
+        #: a materialized view is carried: `materialized_views`).
         self.skipped: dict[str, str] = {}
         self.data_statements = 0
         self.comments: set[str] = set()
@@ -345,7 +345,6 @@ class Draft:
         if name in self.skipped:
             self.skipped.pop(name)
             self._relations.discard(name)
-        self.functions.discard(name)
         return bool(known)
 
     # --- constraints, named in PostgreSQL's order ---------------------------------------
@@ -572,8 +571,10 @@ class Draft:
             raise SchemaError(f'{source}:{fk.line}: table "{table.name}", {_first_error(err)}') from None
 
     def _kept_views(self) -> list[View]:
-        """Views, less those that read a function or a relation the model does not hold
-        (and, in turn, those that read a view left out)."""
+        """Views, less those that read a relation the model does not hold (a partition, a
+        materialized view of a schema not read...) and, in turn, those that read a view left
+        out. A view calling a function is kept: the file's functions and aggregates are
+        carried, and created before the views."""
         left_out: dict[str, str] = {}
         changed = True
         while changed:
@@ -584,22 +585,13 @@ class Draft:
                 reason = self._unreadable(view, left_out)
                 if reason is not None:
                     left_out[name] = reason
-                    self.unsupported("view", name, f"reads {reason}, which mizzle does not model")
+                    self.unsupported("view", name, f"reads {reason}, which mizzle does not carry")
                     changed = True
         return [view for name, view in self.views.items() if name not in left_out]
 
     def _unreadable(self, view: View, left_out: dict[str, str]) -> str | None:
-        tree = view.query.tree
-        for func in tree.find_all(exp.Func):
-            name = str(func.this).lower() if isinstance(func, exp.Anonymous) else func.sql_name().lower()
-            if name in self.functions:
-                return f"function {name}"
-        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-        for node in tree.find_all(exp.Table):
-            name = relation_name(node)
-            if name in ctes:
-                continue
-            if name in self.skipped:
+        for name in view.referenced_tables():
+            if name in self.skipped and name not in self.materialized_views:
                 return f"{self.skipped[name]} {name}"
             if name in left_out:
                 return f"view {name}"

@@ -111,8 +111,6 @@ _CREATE_UNSUPPORTED: dict[tuple[str, ...], str] = {
     ("ACCESS", "METHOD"): "access method",
     ("USER", "MAPPING"): "user mapping",
 }
-#: Functions and aggregates: a view calling one is left out.
-_CALLABLE_KINDS = frozenset({"function", "procedure", "aggregate"})
 #: what `export` writes for sync tables, read back as the tables' `sync` flag
 _SYNC_TRIGGERS = frozenset(TRIGGER_NAMES)
 _SYNC_FUNCTIONS = frozenset({PG_INSERT_FUNCTION, PG_UPDATE_FUNCTION, PG_DELETE_FUNCTION, PG_SEQ_FUNCTION})
@@ -233,21 +231,17 @@ class _Loader(AlterStatements, SecurityStatements):
         if kind == "function" and name in _SYNC_FUNCTIONS:
             return  # mizzle's sync trigger functions, as `export` writes them
         if kind in ("function", "procedure") and ("." not in name or schema_of(name) in self.schemas):
-            # carried verbatim (`code.py`); a view calling it is still left out, as introspection does
-            self.draft.functions.add(name)
-            self.draft.code.function(st)
+            self.draft.code.function(st)  # carried verbatim (`code.py`)
             return
         if kind == "extension":
             self.draft.code.extension(st)
             return
-        if kind in _CALLABLE_KINDS:
-            self.draft.functions.add(name)
         if kind == "aggregate" and (schema_of(name) is None or schema_of(name) in self.schemas):
-            aggregate = Aggregate(definition=st.text)  # carried verbatim; a view calling it stays out
+            aggregate = Aggregate(definition=st.text)  # carried verbatim
             self.draft.aggregates[aggregate.key] = aggregate
             return
         if kind == "materialized view":
-            self.draft.skip_relation(name, kind)  # views reading one stay out, as introspection leaves them
+            self.draft.skip_relation(name, kind)  # not a table; views reading it stay out unless it is carried
             if schema_of(name) is None or schema_of(name) in self.schemas:
                 self.draft.materialized_views[name] = read_materialized_view(st, name)
                 return
