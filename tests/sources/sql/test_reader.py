@@ -790,8 +790,6 @@ PAGILA_UNSUPPORTED = {
     ("partitioning", "payment"),
     *(("partition", f"payment_p{y}_{m:02}") for y in range(2022, 2027) for m in range(1, 13) if (y, m) <= (2026, 7)),
     *(("sequence", f"{tb}_{tb}_id_seq") for tb in _PAGILA_SERIALS),
-    ("view", "film_list"),
-    ("view", "nicer_but_slower_film_list"),
 }
 
 
