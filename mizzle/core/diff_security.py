@@ -88,7 +88,7 @@ def _alterable(before: Item, after: Item) -> bool:
 
 
 #: kinds in the order they come: row level security before the policies it enforces
-_KINDS = ("default_privilege", "grant", "row_security", "policy", "comment")
+_KINDS = ("default_privilege", "schema_owner", "grant", "row_security", "policy", "comment")
 
 
 def _item(op: Operation) -> Item:

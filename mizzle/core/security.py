@@ -1,5 +1,6 @@
-"""Who may do what on the server: row level security, policies, grants, default privileges and
-comments. PostgreSQL holds them; SQLite has none, so its planner and projection leave them out.
+"""Who may do what on the server: row level security, policies, grants, default privileges,
+schema public's owner and comments. PostgreSQL holds them; SQLite has none, so its planner
+and projection leave them out.
 
 Each item is small immutable data with an identity (`key`): two items with the same key are
 the same object in two states (a policy whose USING changed), so the diff can alter it rather
@@ -171,6 +172,28 @@ class DefaultPrivilege(_Item):
         return f"default {self.privilege} on {self.on}{of}{where} to {self.grantee}"
 
 
+class SchemaOwner(_Item):
+    """ALTER SCHEMA schema OWNER TO owner: recorded for schema `public` when another role than
+    the one PostgreSQL gives it (`pg_database_owner`, from PostgreSQL 15) owns it (pg_dump's
+    `ALTER SCHEMA public OWNER TO postgres`, as Pagila's dump has it). The app's other schemas
+    belong to the role that creates them, the one that migrates."""
+
+    kind: Literal["schema_owner"] = "schema_owner"
+    schema_name: str
+    owner: str
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return ("schema_owner", self.schema_name)
+
+    def describe(self) -> str:
+        return f"owner of schema {self.schema_name}: {self.owner}"
+
+
+#: who owns schema public where nothing said otherwise (PostgreSQL 15 on)
+DEFAULT_PUBLIC_OWNER = "pg_database_owner"
+
+
 class Comment(_Item):
     kind: Literal["comment"] = "comment"
     on: CommentTarget
@@ -190,7 +213,48 @@ class Comment(_Item):
         return f"comment on {self.on} {self.object}" + (f".{self.column}" if self.column else "")
 
 
-SecurityItem = Annotated[RowSecurity | Policy | Grant | DefaultPrivilege | Comment, Field(discriminator="kind")]
+#: the kinds of objects a schema's default privileges are compared across (`taken_back`)
+_SIBLING_TARGETS: tuple[DefaultTarget, ...] = ("tables", "sequences", "functions")
+
+
+def taken_back(defaults: Iterable[DefaultPrivilege]) -> list[DefaultPrivilege]:
+    """What a schema's default privileges hold back from a role they name for another kind
+    of object, as revocations: Basejump's `IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM
+    anon`, where the platform gives anon everything on public's tables, sequences and
+    functions, leaves anon in the tables' and sequences' defaults only. An export applied after
+    the same platform prelude must take it back too, and one applied without it revokes
+    nothing. Every source (introspection, a .sql or .py schema) derives the same
+    (`Security.with_taken_back`), so they compare equal; derived only where the kind's
+    default privileges exist (a kind emptied entirely leaves no trace in the database to
+    derive from). Such a revocation no longer said gives nothing back (`render_security`)."""
+    defaults = list(defaults)
+    held: dict[tuple[str | None, str | None, str], set[tuple[str, str]]] = {}
+    for d in defaults:
+        if d.schema_name is not None and d.on in _SIBLING_TARGETS:
+            held.setdefault((d.role, d.schema_name, d.on), set()).add((d.grantee, d.privilege))
+    granted: dict[tuple[str | None, str | None, str], set[str]] = {}
+    for d in defaults:
+        if d.schema_name is not None and d.on in _SIBLING_TARGETS and not d.revoked:
+            granted.setdefault((d.role, d.schema_name, d.on), set()).add(d.grantee)
+    out = []
+    for (role, schema, on), grantees in granted.items():
+        named = {g for (r, s, o), gs in granted.items() if (r, s) == (role, schema) and o != on for g in gs}
+        for grantee in sorted(named - grantees - {PUBLIC}):
+            if any(g == grantee for g, _ in held[(role, schema, on)]):
+                continue  # the schema says something of it for this kind already
+            out += [
+                DefaultPrivilege(
+                    role=role, schema_name=schema, on=on, grantee=grantee, privilege=privilege, revoked=True
+                )
+                for privilege in PRIVILEGES[on]
+            ]
+    return out
+
+
+SecurityItem = Annotated[
+    RowSecurity | Policy | Grant | DefaultPrivilege | SchemaOwner | Comment, Field(discriminator="kind")
+]
+AnyItem = RowSecurity | Policy | Grant | DefaultPrivilege | SchemaOwner | Comment
 
 
 def _by_key(items: Iterable[_Item]) -> tuple[Any, ...]:
@@ -206,27 +270,41 @@ class Security(BaseModel):
     policies: tuple[Policy, ...] = ()
     grants: tuple[Grant, ...] = ()
     default_privileges: tuple[DefaultPrivilege, ...] = ()
+    schema_owners: tuple[SchemaOwner, ...] = ()
     comments: tuple[Comment, ...] = ()
 
-    @field_validator("row_security", "policies", "grants", "default_privileges", "comments")
+    @field_validator("row_security", "policies", "grants", "default_privileges", "schema_owners", "comments")
     @classmethod
     def _canonical(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
         return _by_key(v)
 
-    def items(self) -> list[RowSecurity | Policy | Grant | DefaultPrivilege | Comment]:
-        return [*self.row_security, *self.policies, *self.grants, *self.default_privileges, *self.comments]
+    def items(self) -> list[AnyItem]:
+        return [
+            *self.row_security,
+            *self.policies,
+            *self.grants,
+            *self.default_privileges,
+            *self.schema_owners,
+            *self.comments,
+        ]
 
     def __bool__(self) -> bool:
         return bool(self.items())
 
     @classmethod
-    def of(cls, items: Iterable[RowSecurity | Policy | Grant | DefaultPrivilege | Comment]) -> Security:
+    def of(cls, items: Iterable[AnyItem]) -> Security:
         fields: dict[str, list[Any]] = {f: [] for f in _FIELD_OF.values()}
         for item in items:
             fields[_FIELD_OF[type(item)]].append(item)
         return cls(**fields)
 
-    def put(self, item: RowSecurity | Policy | Grant | DefaultPrivilege | Comment) -> Security:
+    def with_taken_back(self) -> Security:
+        """This security with what its schemas' default privileges hold back recorded as
+        revocations (`taken_back`): each source (introspection, the .sql reader, the DSL)
+        builds its security so, and they compare equal."""
+        return Security.of([*self.items(), *taken_back(self.default_privileges)])
+
+    def put(self, item: AnyItem) -> Security:
         """This security with `item` added, replacing any item with its key."""
         return Security.of([*(i for i in self.items() if i.key != item.key), item])
 
@@ -240,6 +318,7 @@ class Security(BaseModel):
             "policies": len(self.policies),
             "grants": len(self.grants),
             "default privileges": len(self.default_privileges),
+            "schema owners": len(self.schema_owners),
             "comments": len(self.comments),
         }
         return {k: n for k, n in found.items() if n}
@@ -274,5 +353,6 @@ _FIELD_OF: dict[type, str] = {
     Policy: "policies",
     Grant: "grants",
     DefaultPrivilege: "default_privileges",
+    SchemaOwner: "schema_owners",
     Comment: "comments",
 }

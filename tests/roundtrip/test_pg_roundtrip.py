@@ -33,26 +33,12 @@ ALL = {**SUPABASE_APPS, **LARGE_SCHEMAS}
 #: `not_carried` show for it), per database or per `database-format`. Strict: the day a
 #: kind lands, its case says so.
 KNOWN: dict[str, str] = {
-    "adventureworks": (
-        "a view reading a materialized view (sales.vsalespersonsalesbyfiscalyears) is left out, with its grant"
-    ),
-    "basejump": (
-        "privileges the app took back from the platform's defaults (Basejump revokes EXECUTE on its functions "
-        "from anon, and the default privilege): export, CREATE statements for an empty database, gives them back"
-    ),
     "danbooru": (
         "operator classes of index keys (gin_trgm_ops, text_pattern_ops); serial sequences' own type and start "
         "(bigint sequences of integer columns, login_sessions_id_seq starting at 10000000); a text-cast literal "
         "default on a varchar column ('active'::text) comes back as a varchar literal"
     ),
-    "pagila": (
-        "partitions (payment_p*, with their grants); the views film_list and nicer_but_slower_film_list are left "
-        "out; bigint sequences of integer columns; the public schema's owner"
-    ),
-    "synapse-py": (
-        "CHECK constraints declared on a column come back under PostgreSQL's default names in the .py "
-        "(appservice_stream_position_lock_check as appservice_stream_position_check)"
-    ),
+    "pagila": "partitions (payment_p*, with their grants); bigint sequences of integer columns",
 }
 
 #: The schemas whose SQLite export is refused, with the first problem named: PostgreSQL-only

@@ -7,7 +7,11 @@ initdb set (`pg_init_privs`: PUBLIC's USAGE on schema public), and the default p
 (`pg_default_acl`) of its owner in its schema, which any object created there receives. A
 table created after `ALTER DEFAULT PRIVILEGES ... GRANT ALL ON TABLES TO anon` holds those
 grants without anyone writing them: recording them again would make each table of a pulled
-schema repeat them, and a schema written by hand differ from its own database.
+schema repeat them, and a schema written by hand differ from its own database. What those
+default privileges give and an object lacks is recorded as taken back (a revoked grant), as
+is what a schema's default privileges hold back from a role they name for another kind of
+object (`security.taken_back`): an export made after the same platform prelude must take
+them away again.
 
 The app's other schemas (config `schemas`) are read with the default one: their objects are
 named `schema.name` as the model names them, and their own grants (USAGE to a role) are kept.
@@ -34,6 +38,7 @@ from mizzle.core.security import (
     Grant,
     Policy,
     RowSecurity,
+    SchemaOwner,
     Security,
 )
 
@@ -74,12 +79,14 @@ GRANTS = f"""
 WITH objects AS (
   SELECT c.relnamespace AS ns, CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind,
          c.relname::text AS object,
-         NULL::text AS col, c.relacl AS acl, c.relowner AS owner,
+         NULL::text AS col,
+         coalesce(c.relacl, acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::"char", c.relowner)) AS acl,
+         c.relowner AS owner,
          CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END AS deftype,
          CASE c.relkind WHEN 'S' THEN 'S' ELSE 'r' END AS defacltype,
          'pg_class'::regclass AS classid, c.oid AS objid, 0 AS objsubid
   FROM pg_class c
-  WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p', 'v', 'S') AND c.relacl IS NOT NULL
+  WHERE c.relnamespace = ANY (%(ns)s) AND c.relkind IN ('r', 'p', 'v', 'S')
     -- sequences: a column's (serial or identity), which the model holds with the column
     AND (c.relkind <> 'S' OR EXISTS (SELECT 1 FROM pg_depend s WHERE s.classid = 'pg_class'::regclass
                                      AND s.objid = c.oid AND s.deptype IN ('a', 'i')))
@@ -94,9 +101,9 @@ WITH objects AS (
   FROM pg_namespace n WHERE n.oid = ANY (%(ns)s) AND n.nspacl IS NOT NULL
   UNION ALL
   SELECT p.pronamespace, 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL,
-         p.proacl, p.proowner, 'f', 'f', 'pg_proc'::regclass, p.oid, 0
+         coalesce(p.proacl, acldefault('f'::"char", p.proowner)), p.proowner, 'f', 'f', 'pg_proc'::regclass, p.oid, 0
   FROM pg_proc p
-  WHERE p.pronamespace = ANY (%(ns)s) AND p.proacl IS NOT NULL
+  WHERE p.pronamespace = ANY (%(ns)s)
     AND p.prokind IN ('f', 'p') AND p.proname NOT LIKE '\\_\\_mizzle\\_%%'
     AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass
                     AND e.objid = p.oid AND e.deptype = 'e')
@@ -128,6 +135,17 @@ WHERE o.kind = 'function'
                   WHERE da.defaclrole = o.owner AND da.defaclnamespace = 0 AND da.defaclobjtype = 'f'
                     AND NOT EXISTS (SELECT 1 FROM aclexplode(da.defaclacl) d
                                     WHERE d.grantee = 0 AND d.privilege_type = 'EXECUTE'))
+UNION ALL
+-- what the owner's default privileges give an object created now, and this one lacks: taken
+-- away from it (or it was made before they were set), as a schema export makes it after them
+SELECT o.ns, o.kind, o.object, NULL, {_ROLE.format("d.grantee")}, d.privilege_type, false, true
+FROM objects o
+JOIN pg_default_acl da ON da.defaclrole = o.owner AND da.defaclnamespace IN (o.ns, 0)
+                      AND da.defaclobjtype = o.defacltype::"char",
+     aclexplode(da.defaclacl) d
+WHERE o.kind IN ('table', 'sequence', 'function') AND d.grantee <> o.owner
+  AND NOT EXISTS (SELECT 1 FROM aclexplode(o.acl) a
+                  WHERE a.grantee = d.grantee AND a.privilege_type = d.privilege_type)
 """
 
 #: default privileges for every schema (namespace 0) replace the built-in default, so their
@@ -150,6 +168,16 @@ FROM pg_default_acl da, aclexplode(acldefault(lower(da.defaclobjtype::text)::"ch
 WHERE da.defaclnamespace = 0
   AND NOT EXISTS (SELECT 1 FROM aclexplode(da.defaclacl) a
                   WHERE a.grantee = d.grantee AND a.privilege_type = d.privilege_type)
+"""
+
+#: schema public, when another role owns it than the one PostgreSQL gives it (15 on:
+#: pg_database_owner; before: the bootstrap superuser)
+PUBLIC_OWNER = """
+SELECT n.nspname, pg_get_userbyid(n.nspowner)
+FROM pg_namespace n
+WHERE n.nspname = 'public' AND n.oid = ANY (%(ns)s)
+  AND n.nspowner <> CASE WHEN current_setting('server_version_num')::int >= 150000
+                         THEN (SELECT oid FROM pg_roles WHERE rolname = 'pg_database_owner') ELSE 10 END
 """
 
 #: comments on tables, views, indexes, their columns, and enum types; on functions too,
@@ -185,6 +213,7 @@ class SecurityRows:
     policies: list[tuple[Any, ...]]
     grants: list[tuple[Any, ...]]
     default_privileges: list[tuple[Any, ...]]
+    public_owner: list[tuple[Any, ...]]
     comments: list[tuple[Any, ...]]
 
 
@@ -218,6 +247,7 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
         policies=rows(POLICIES),
         grants=rows(GRANTS),
         default_privileges=rows(DEFAULT_PRIVILEGES),
+        public_owner=rows(PUBLIC_OWNER),
         comments=rows(COMMENTS),
     )
 
@@ -271,6 +301,7 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
                 revoked=revoked,
             )
         )
+    items += [SchemaOwner(schema_name=name, owner=owner) for name, owner in rows.public_owner]
     for ns, kind, obj, col, text in rows.comments:
         name = prefix[ns] + obj
         if kind == "index":
@@ -281,4 +312,4 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
         elif kind == "function" or (kind == "type" and name in enums) or name in relations:
             on = "view" if kind == "table" and schema.view(name) is not None else kind
             items.append(Comment(on=on, object=name, column=col, text=text))
-    return Security.of(items), notes
+    return Security.of(items).with_taken_back(), notes

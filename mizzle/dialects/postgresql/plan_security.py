@@ -10,7 +10,7 @@ from mizzle.core import qualified
 from mizzle.core.operations import Operation, SetSecurity
 from mizzle.core.plan import Guard
 from mizzle.core.quoting import text_literal
-from mizzle.core.security import PUBLIC, DefaultPrivilege, Grant, Policy
+from mizzle.core.security import PUBLIC, DefaultPrivilege, Grant, Policy, SchemaOwner
 from mizzle.dialects.postgresql import render_security
 from mizzle.dialects.postgresql.plan_context import Context, Planned, create_schema_sql
 
@@ -61,4 +61,6 @@ def _roles(item: Any) -> set[str]:
         return {item.grantee}
     if isinstance(item, DefaultPrivilege):
         return {item.grantee} | ({item.role} if item.role else set())
+    if isinstance(item, SchemaOwner):
+        return {item.owner}
     return set()

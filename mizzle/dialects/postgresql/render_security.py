@@ -11,7 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from mizzle.core.quoting import text_literal
-from mizzle.core.security import PUBLIC, Comment, DefaultPrivilege, Grant, Policy, RowSecurity, Security
+from mizzle.core.security import (
+    DEFAULT_PUBLIC_OWNER,
+    PUBLIC,
+    Comment,
+    DefaultPrivilege,
+    Grant,
+    Policy,
+    RowSecurity,
+    SchemaOwner,
+    Security,
+)
 from mizzle.dialects.ddl_trees import quote_ident, relation_sql
 
 Item = Any  # one of core.security's items
@@ -52,7 +62,8 @@ def default_privilege_statements(security: Security) -> list[str]:
 def security_statements(security: Security) -> list[str]:
     """The rest, after the tables, views and functions they hang on: grants, row level
     security, policies, comments."""
-    items = [*security.grants, *security.row_security, *security.policies, *security.comments]
+    items = [*security.schema_owners, *security.grants, *security.row_security, *security.policies]
+    items += security.comments
     return [s for item in items for s in create(item)]
 
 
@@ -66,6 +77,8 @@ def create(item: Item) -> list[str]:
         return [_revoke(item) if item.revoked else _grant(item, item.grantable)]
     if isinstance(item, DefaultPrivilege):
         return [_default(item, grant=not item.revoked)]
+    if isinstance(item, SchemaOwner):
+        return [_owner(item.schema_name, item.owner)]
     assert isinstance(item, Comment)
     return [_comment(item, text_literal(item.text))]
 
@@ -80,7 +93,13 @@ def remove(item: Item) -> list[str]:
     if isinstance(item, Grant):
         return [_grant(item, False) if item.revoked else _revoke(item)]
     if isinstance(item, DefaultPrivilege):
+        if item.revoked and item.schema_name is not None:
+            # a schema's revocation no longer said (`security.taken_back`) gives nothing back:
+            # the schema's own default privileges do not give it, only a platform's might
+            return []
         return [_default(item, grant=item.revoked)]
+    if isinstance(item, SchemaOwner):
+        return [_owner(item.schema_name, DEFAULT_PUBLIC_OWNER)]
     assert isinstance(item, Comment)
     return [_comment(item, "NULL")]
 
@@ -104,7 +123,7 @@ def change(old: Item, new: Item) -> list[str]:
         if new.grantable:
             return [_default(new, grant=True)]
         return [_default(new, grant=False, grant_option=True)]
-    return create(new)  # a comment: COMMENT ON replaces the text
+    return create(new)  # a comment: COMMENT ON replaces the text; a schema's owner: OWNER TO
 
 
 def _roles(roles: tuple[str, ...]) -> str:
@@ -159,6 +178,10 @@ def _default(d: DefaultPrivilege, *, grant: bool, grant_option: bool = False) ->
         return f"{head} GRANT {d.privilege} ON {on} TO {role(d.grantee)}{option}"
     option = "GRANT OPTION FOR " if grant_option else ""
     return f"{head} REVOKE {option}{d.privilege} ON {on} FROM {role(d.grantee)}"
+
+
+def _owner(schema: str, owner: str) -> str:
+    return f"ALTER SCHEMA {quote_ident(schema)} OWNER TO {role(owner)}"
 
 
 def _comment(c: Comment, text: str) -> str:

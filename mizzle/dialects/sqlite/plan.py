@@ -171,6 +171,7 @@ def server_only_note(operations: Sequence[Operation]) -> str:
         "policy": ("policy", "policies"),
         "grant": ("grant", "grants"),
         "default_privilege": ("default privilege", "default privileges"),
+        "schema_owner": ("schema owner", "schema owners"),
         "comment": ("comment", "comments"),
     }
     parts = [f"{n} {words[kind][n != 1]}" for kind, n in counts.items()]

@@ -26,7 +26,8 @@
 - `constraints.py`: table-level `primary_key`, `unique`, `check`, `foreign_key`, `index`;
 - `table.py`: `Table`, `Enum`, `View`;
 - `security.py`: `__rls__`, `__policies__` (`policy`), `__grants__` (`grant`), `__comment__`,
-  `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), comment(...))`;
+  `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), schema_owner(...),
+  comment(...))`;
 - `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database),
   `virtual_table` (SQLite's FTS5 and other virtual tables, as SQLite takes them);
 - `objects.py`: `domain`, `sequence`, `materialized_view`, `aggregate` (PostgreSQL only);
@@ -68,7 +69,7 @@ from mizzle.sources.dsl.columns import (
 )
 from mizzle.sources.dsl.constraints import asc, check, desc, foreign_key, index, primary_key, unique
 from mizzle.sources.dsl.objects import aggregate, domain, materialized_view, sequence
-from mizzle.sources.dsl.security import ServerOnly, comment, default_privilege, grant, policy
+from mizzle.sources.dsl.security import ServerOnly, comment, default_privilege, grant, policy, schema_owner
 from mizzle.sources.dsl.table import Enum, Table, View
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "random_uuid",
     "real",
     "schema_from_classes",
+    "schema_owner",
     "sequence",
     "serial",
     "smallint",

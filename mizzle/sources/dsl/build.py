@@ -82,7 +82,7 @@ def schema_from_classes(
         tables=tuple(_own_references(list(name_tables(drafts, [v.name for v in view_list])))),
         enums=tuple(enum_models),
         views=tuple(view_models),
-        security=Security.of(items + server_only_items(server_only)),
+        security=Security.of(items + server_only_items(server_only)).with_taken_back(),
     )
 
 

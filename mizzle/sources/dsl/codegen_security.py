@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mizzle.core.security import PRIVILEGES, PUBLIC, Comment, DefaultPrivilege, Grant, Policy, RowSecurity, Security
+from mizzle.core.security import (
+    PRIVILEGES,
+    PUBLIC,
+    Comment,
+    DefaultPrivilege,
+    Grant,
+    Policy,
+    RowSecurity,
+    SchemaOwner,
+    Security,
+)
 from mizzle.sources.dsl.pyformat import Assign, Code, Expr, Kw, Statement, Str, TupleOf, call
 
 Use = Callable[[str], str]
@@ -65,6 +75,9 @@ class SecurityWriter:
         args: list[Expr] = []
         args += self._grants([g for g in rest if isinstance(g, Grant)], use, on_table=False)
         args += [self._default(d, use) for d in rest if isinstance(d, DefaultPrivilege)]
+        args += [
+            call(use("schema_owner"), Str(o.schema_name), Str(o.owner)) for o in rest if isinstance(o, SchemaOwner)
+        ]
         args += [self._comment(c, use) for c in rest if isinstance(c, Comment)]
         # a RowSecurity or Policy on a table the module does not declare cannot be written
         return [Assign("server_only", call(use("ServerOnly"), *args))]

@@ -20,6 +20,7 @@ comments on views, indexes, enums, functions and schemas) in a module-level `Ser
     server_only = ServerOnly(
         grant("usage", schema="public", to="anon"),
         default_privilege("select", on="tables", to="anon", schema="public"),
+        schema_owner("public", "postgres"),   # ALTER SCHEMA public OWNER TO postgres
         comment("tunes anyone may see", view="public_tunes"),
     )
 
@@ -34,7 +35,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from mizzle.core.errors import SchemaError
-from mizzle.core.security import PRIVILEGES, Comment, DefaultPrivilege, Grant, Policy, RowSecurity
+from mizzle.core.security import (
+    DEFAULT_PUBLIC_OWNER,
+    PRIVILEGES,
+    Comment,
+    DefaultPrivilege,
+    Grant,
+    Policy,
+    RowSecurity,
+    SchemaOwner,
+)
 
 
 @dataclass(frozen=True)
@@ -158,10 +168,24 @@ def comment(
     return CommentDecl(text, "column" if column else kind, name, column)
 
 
+@dataclass(frozen=True)
+class SchemaOwnerDecl:
+    schema: str
+    owner: str
+
+
+def schema_owner(schema: str, owner: str) -> SchemaOwnerDecl:
+    """ALTER SCHEMA public OWNER TO owner, in ServerOnly: schema public owned by another role
+    than PostgreSQL's `pg_database_owner` (a pg_dump'ed database's `postgres`)."""
+    if schema != "public":
+        raise SchemaError(f"schema_owner({schema!r}, ...): only schema public's owner is carried")
+    return SchemaOwnerDecl(schema, owner)
+
+
 class ServerOnly:
     """Grants, default privileges and comments not on one table (see the module docstring)."""
 
-    def __init__(self, *declarations: GrantDecl | DefaultPrivilegeDecl | CommentDecl) -> None:
+    def __init__(self, *declarations: GrantDecl | DefaultPrivilegeDecl | SchemaOwnerDecl | CommentDecl) -> None:
         self.declarations = declarations
 
 
@@ -229,6 +253,9 @@ def server_only_items(declared: Iterable[ServerOnly]) -> list[Any]:
                         )
                         for to in d.to
                     ]
+            elif isinstance(d, SchemaOwnerDecl):
+                if d.owner != DEFAULT_PUBLIC_OWNER:
+                    items.append(SchemaOwner(schema_name=d.schema, owner=d.owner))
             elif isinstance(d, CommentDecl):
                 if not d.object:
                     raise SchemaError(
@@ -236,7 +263,9 @@ def server_only_items(declared: Iterable[ServerOnly]) -> list[Any]:
                     )
                 items.append(Comment(on=d.on, object=d.object, column=d.column, text=d.text))
             else:
-                raise SchemaError(f"ServerOnly takes grant(), default_privilege() and comment(), not {d!r}")
+                raise SchemaError(
+                    f"ServerOnly takes grant(), default_privilege(), schema_owner() and comment(), not {d!r}"
+                )
     return items
 
 

@@ -93,6 +93,8 @@ class AlterStatements:
 
         def _default_privileges(self, st: Statement) -> None: ...
 
+        def _schema_owner(self, st: Statement) -> None: ...
+
         def comment_item(self, what: str, parts: tuple[str, ...], text: str | None) -> None: ...
 
     def _alter(self, st: Statement, head: tuple[str, ...]) -> None:
@@ -109,6 +111,8 @@ class AlterStatements:
             self._alter_policy(st)
         elif head[1:3] == ("DEFAULT", "PRIVILEGES"):
             self._default_privileges(st)
+        elif what == "SCHEMA":
+            self._schema_owner(st)
         # Any other ALTER changes an object the model does not hold (reported where it is created),
         # a role, or the database: nothing to read.
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from mizzle.core.errors import SchemaError
 from mizzle.core.security import (
+    DEFAULT_PUBLIC_OWNER,
     PRIVILEGES,
     PUBLIC,
     Comment,
@@ -26,6 +27,7 @@ from mizzle.core.security import (
     Grant,
     Policy,
     RowSecurity,
+    SchemaOwner,
 )
 from mizzle.sources.sql.draft import Draft
 from mizzle.sources.sql.split import Statement, Tokens, qualified
@@ -217,13 +219,29 @@ class SecurityStatements:
                         # a GRANT gives back what PostgreSQL's default gives: nothing to record
                     elif revoke and option_only and held is not None:
                         items.put(Grant(**{**dict(held), "grantable": False}))
-                    elif revoke and held is None and builtin and not option_only:
-                        # every function is PUBLIC's to run unless taken away
+                    elif revoke and held is None and not option_only and (builtin or self._defaulted(grant)):
+                        # every function is PUBLIC's to run unless taken away; what the default
+                        # privileges give an object created now is its grantee's unless taken away
                         items.put(grant.model_copy(update={"revoked": True, "grantable": False}))
                     elif not revoke and not builtin:
                         items.put(grant if not (held and held.grantable) else held)
                     elif not revoke and grantable:
                         items.put(grant)
+
+    def _defaulted(self, grant: Grant) -> bool:
+        """Whether the file's default privileges so far give `grant` to a table, sequence or
+        function created now in its schema (or in every schema)."""
+        if grant.on not in ("table", "sequence", "function") or grant.column is not None:
+            return False
+        schema = grant.object.partition("(")[0].rpartition(".")[0] or "public"
+        return any(
+            isinstance(d, DefaultPrivilege)
+            and not d.revoked
+            and d.schema_name in (None, schema)
+            and d.on == grant.on + "s"
+            and (d.grantee, d.privilege) == (grant.grantee, grant.privilege)
+            for d in self.draft.security.items.values()
+        )
 
     def _default_privileges(self, st: Statement) -> None:
         tokens = Tokens(st.text)
@@ -272,6 +290,26 @@ class SecurityStatements:
                             elif revoke and held is None and schema is None and _builtin(on, grantee, name):
                                 # taken away from PostgreSQL's built-in default, for every schema
                                 items.put(DefaultPrivilege(**{**dict(item), "revoked": True}))
+                            elif revoke and held is None and not option_only and schema and grantee != PUBLIC:
+                                # taken away from what a platform's defaults for the schema give
+                                # (Basejump: anon may not run public's new functions)
+                                items.put(DefaultPrivilege(**{**dict(item), "grantable": False, "revoked": True}))
+
+    def _schema_owner(self, st: Statement) -> None:
+        """ALTER SCHEMA public OWNER TO role: kept unless to the role PostgreSQL gives it
+        (`SchemaOwner`); other schemas' owners, and RENAME, are not read."""
+        tokens = Tokens(st.text)
+        tokens.accept("ALTER", "SCHEMA")
+        name = _one(tokens.name(), "ALTER SCHEMA")
+        if name != "public" or not tokens.accept("OWNER", "TO"):
+            return
+        owners = _roles(tokens)
+        if len(owners) != 1:
+            raise SchemaError("ALTER SCHEMA public OWNER TO: one role expected")
+        owner = owners[0]
+        self.draft.security.pop(("schema_owner", name))
+        if owner != DEFAULT_PUBLIC_OWNER:
+            self.draft.security.put(SchemaOwner(schema_name=name, owner=owner))
 
     # --- comments -------------------------------------------------------------------------
 

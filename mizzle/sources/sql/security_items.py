@@ -38,7 +38,7 @@ class SecurityItems:
         implied = {
             (d.schema_name or "", d.on, d.grantee, d.privilege, d.grantable)
             for d in kept
-            if isinstance(d, DefaultPrivilege)
+            if isinstance(d, DefaultPrivilege) and not d.revoked
         }
 
         def given(g: Grant) -> bool:
@@ -54,10 +54,10 @@ class SecurityItems:
             i
             for i in kept
             if not (isinstance(i, Grant) and i.column is None and i.on != "schema" and not i.revoked and given(i))
-            and not (isinstance(i, Grant) and i.revoked and taken)
+            and not (isinstance(i, Grant) and i.revoked and taken and (i.grantee, i.privilege) == (PUBLIC, "EXECUTE"))
             and i != _INITDB_GRANT
         ]
-        return Security.of(kept)
+        return Security.of(kept).with_taken_back()
 
 
 #: what initdb gives every database (PostgreSQL 15 on): PUBLIC may use schema public
