@@ -21,6 +21,8 @@ _settings = settings(max_examples=100, deadline=None, suppress_health_check=[Hea
 def _reset_public(conn: psycopg.Connection) -> None:
     conn.execute("DROP SCHEMA public CASCADE")
     conn.execute("CREATE SCHEMA public")
+    # as in a new database: made again, it is its maker's (pulled as `schema_owner`)
+    conn.execute("ALTER SCHEMA public OWNER TO pg_database_owner")
     conn.commit()
 
 

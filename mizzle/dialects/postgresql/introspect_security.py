@@ -170,16 +170,6 @@ WHERE da.defaclnamespace = 0
                   WHERE a.grantee = d.grantee AND a.privilege_type = d.privilege_type)
 """
 
-#: schema public, when another role owns it than the one PostgreSQL gives it (15 on:
-#: pg_database_owner; before: the bootstrap superuser)
-PUBLIC_OWNER = """
-SELECT n.nspname, pg_get_userbyid(n.nspowner)
-FROM pg_namespace n
-WHERE n.nspname = 'public' AND n.oid = ANY (%(ns)s)
-  AND n.nspowner <> CASE WHEN current_setting('server_version_num')::int >= 150000
-                         THEN (SELECT oid FROM pg_roles WHERE rolname = 'pg_database_owner') ELSE 10 END
-"""
-
 #: comments on tables, views, indexes, their columns, and enum types; on functions too,
 #: which are reported rather than read
 COMMENTS = """
@@ -221,18 +211,24 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
     """Run the queries for `schema_name` and the app's `others` schemas that exist, in the
     caller's transaction (its search_path is the default schema's, so expressions name that
     schema's objects bare and the others' qualified)."""
-    # each schema's oid, and its owner when another role than the one reading (and migrating) owns it
+    # each schema's oid, its owner when another role than the one reading (and migrating) owns
+    # it, and public's when another than PostgreSQL gives it (15 on: pg_database_owner)
     found = {
-        name: (oid, owner)
-        for name, oid, owner in conn.execute(
+        name: (oid, owner, public_owner)
+        for name, oid, owner, public_owner in conn.execute(
             "SELECT nspname, oid, CASE WHEN nspowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)"
-            " THEN pg_get_userbyid(nspowner) END FROM pg_namespace WHERE nspname = ANY (%s)",
+            " THEN pg_get_userbyid(nspowner) END,"
+            " CASE WHEN nspname = 'public' AND nspowner <> CASE WHEN current_setting('server_version_num')::int"
+            " >= 150000 THEN (SELECT oid FROM pg_roles WHERE rolname = 'pg_database_owner') ELSE 10 END"
+            " THEN pg_get_userbyid(nspowner) END"
+            " FROM pg_namespace WHERE nspname = ANY (%s)",
             ([schema_name, *others],),
         )
     }
     assert schema_name in found  # read_catalog checked it exists
-    prefixes = {int(oid): "" if name == schema_name else f"{name}." for name, (oid, _) in found.items()}
-    owners = [(name, str(owner)) for name, (_, owner) in found.items() if owner is not None and name != schema_name]
+    prefixes = {int(oid): "" if name == schema_name else f"{name}." for name, (oid, _, _) in found.items()}
+    owners = [(name, str(owner)) for name, (_, owner, _) in found.items() if owner is not None and name != schema_name]
+    public_owner = [(name, str(o)) for name, (_, _, o) in found.items() if o is not None]
     params = {"ns": list(prefixes)}
 
     def rows(query: str) -> list[tuple[Any, ...]]:
@@ -247,7 +243,7 @@ def read_security_rows(conn: psycopg.Connection[Any], schema_name: str, others: 
         policies=rows(POLICIES),
         grants=rows(GRANTS),
         default_privileges=rows(DEFAULT_PRIVILEGES),
-        public_owner=rows(PUBLIC_OWNER),
+        public_owner=public_owner,
         comments=rows(COMMENTS),
     )
 

@@ -641,7 +641,7 @@ def test_statements_that_create_nothing_are_skipped() -> None:
         CREATE TABLE t (a int);
         ALTER TABLE public.t OWNER TO app;
         REVOKE ALL ON SCHEMA public FROM PUBLIC;
-        ALTER SCHEMA public OWNER TO postgres;
+        ALTER SCHEMA public OWNER TO pg_database_owner;  -- its owner in a new database (else: SchemaOwner)
         COMMIT;
     """
     assert parse_ddl(ddl) == Introspected(schema=parse_ddl("CREATE TABLE t (a int)").schema)
