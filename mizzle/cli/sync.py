@@ -57,6 +57,12 @@ def serve(
         list[str] | None,
         typer.Option("--role", help="A role the server may take from a token's role claim (SET LOCAL ROLE); repeat."),
     ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin", help="A web origin whose pages may call the server (CORS), e.g. https://app.example."
+        ),
+    ] = None,
 ) -> None:
     """Serve sync: one POST /sync per round trip (push and pull), JWT bearer tokens, the
     rules of --rules enforced in SQL. Stateless: run as many processes as needed."""
@@ -77,7 +83,13 @@ def serve(
         raise MizzleError(f"no JWT secret: set {secret_env} (or pass --jwks for RS256 keys)")
     auth = Auth(secret=secret, jwks=jwks, user_claim=user_claim, audience=audience)
     config = ServerConfig(
-        url.url, rules_file(rules), auth, window=window, roles=frozenset(role or ()), max_connections=max_connections
+        url.url,
+        rules_file(rules),
+        auth,
+        window=window,
+        roles=frozenset(role or ()),
+        max_connections=max_connections,
+        allow_origins=tuple(allow_origin or ()),
     )
     bound = serving.bind(host, port)
     console = output.stderr()

@@ -20,6 +20,8 @@ from typing import Any
 import psycopg
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -85,4 +87,16 @@ def create_app(config: ServerConfig) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[Route("/sync", sync, methods=["POST"]), Route("/health", health, methods=["GET"])])
+    routes = [Route("/sync", sync, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    if not config.allow_origins:
+        return Starlette(routes=routes)
+    # A browser page of another origin (the app's) may call only if its origin is listed; the
+    # preflight (OPTIONS, for the JSON body and the Authorization header) is answered here.
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(config.allow_origins),
+        allow_methods=["POST", "GET"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    return Starlette(routes=routes, middleware=[cors])
