@@ -188,7 +188,11 @@ conn.close()
 def image(page: Page, db: str, to: Path) -> Path:
     """The database's bytes, written to `to` (to read it with Python's sqlite3)."""
     data = page.evaluate(
-        """(db) => b64(db.startsWith("sqljs:") ? dbs[db.slice(6)].export() : mz.pyodide.FS.readFile(db))""", db
+        """(db) => b64(
+            db.startsWith("sqljs:") ? dbs[db.slice(6)].export()
+            : db.startsWith("wasm:") ? sqlite3.capi.sqlite3_js_db_export(dbs[db.slice(5)].pointer)
+            : mz.pyodide.FS.readFile(db))""",
+        db,
     )
     to.write_bytes(base64.b64decode(data))
     return to

@@ -1,9 +1,9 @@
 """The browser's sync client and the Python one agree: from the same database they build the
 same request, and they apply the same response to the same rows, for every column type,
 including values a JS number or JSON would change (integers beyond 2^53, decimals, times with
-microseconds, blobs, unicode). The browser side runs `mz.sync` on a sql.js handle (the bridge
-whose values travel tagged) and on a file in Pyodide's file system, against a canned server
-(a `fetch` that records the request and answers)."""
+microseconds, blobs, unicode). The browser side runs `mz.sync` on a sql.js handle and a
+sqlite-wasm one (the bridge whose values travel tagged) and on a file in Pyodide's file system,
+against a canned server (a `fetch` that records the request and answers)."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def without_batch(request: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
-@pytest.mark.parametrize("where", ["sqljs", "path"])
+@pytest.mark.parametrize("where", ["sqljs", "sqlite-wasm", "path"])
 def test_the_browser_and_python_clients_send_the_same_request_and_apply_a_response_alike(
     where: str,
     bundles: dict[str, Path],
@@ -134,13 +134,22 @@ def test_the_browser_and_python_clients_send_the_same_request_and_apply_a_respon
 
     page = browser_context.new_page()
     load(page, static_server.url("/pages/blank.html"), "agree")
-    db = "sqljs:a" if where == "sqljs" else "/agree-data/device.db"
+    db = {"sqljs": "sqljs:a", "sqlite-wasm": "wasm:a", "path": "/agree-data/device.db"}[where]
     sent = page.evaluate(
         """async ([db, bytes64, response]) => {
             const bytes = Uint8Array.from(atob(bytes64), (c) => c.charCodeAt(0));
             let target;
             if (db.startsWith("sqljs:")) target = dbs[db.slice(6)] = new SQL.Database(bytes);
-            else {
+            else if (db.startsWith("wasm:")) {
+                const { default: init } = await import("/sqlite-wasm/index.mjs");
+                window.sqlite3 ??= await init();
+                target = dbs[db.slice(5)] = new sqlite3.oo1.DB(":memory:", "c");
+                const p = sqlite3.wasm.allocFromTypedArray(bytes);
+                const { SQLITE_DESERIALIZE_FREEONCLOSE: free, SQLITE_DESERIALIZE_RESIZEABLE: grow } = sqlite3.capi;
+                const n = bytes.length;
+                const rc = sqlite3.capi.sqlite3_deserialize(target.pointer, "main", p, n, n, free | grow);
+                if (rc !== 0) throw new Error(`sqlite3_deserialize: ${rc}`);
+            } else {
                 mz.pyodide.FS.mkdirTree("/agree-data");
                 mz.pyodide.FS.writeFile(db, bytes);
                 target = { path: db, storage: "memory" };
