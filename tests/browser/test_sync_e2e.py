@@ -373,3 +373,35 @@ def test_after_an_upgrade_a_device_gets_the_values_of_the_columns_it_lacked(
         sync(old, "/old/app.db", options(base, ALICE, "old"))
         local = rows_of(image(old, "/old/app.db", tmp_path / "old.db"), "task")
         assert [r["priority"] for r in local] == [5]
+
+
+def test_the_default_worker_syncs_a_file_and_the_page_never_loads_pyodide(
+    bundles: dict[str, Path], static_server: StaticServer, browser_context: BrowserContext, pg_url: str, tmp_path: Path
+) -> None:
+    migrate_server(bundles["project"], pg_url, "0002_v2")
+    with pg(pg_url) as conn:
+        conn.execute("INSERT INTO tag (id, label) SELECT 't' || i, 'tag ' || i FROM generate_series(1, 2000) AS i")
+    with sync_server(pg_url, rules_file(tmp_path, "reject"), origin(static_server)) as base:
+        page = browser_context.new_page()
+        page.goto(static_server.url("/pages/blank.html"))
+        run = page.evaluate(
+            """async (opts) => {
+                const { loadMizzle } = await import("/sv2/mizzle.js");
+                const mz = await loadMizzle({ indexURL: "/pyodide/", bundleURL: "/sv2/" });   // a worker
+                await mz.upgrade("/w/app.db");
+                let t = performance.now();
+                const first = await mz.sync("/w/app.db", { ...opts, limit: 500 });
+                const firstMs = performance.now() - t;
+                t = performance.now();
+                const again = await mz.sync("/w/app.db", opts);
+                const againMs = performance.now() - t;
+                const tables = await mz.tables("/w/app.db");
+                return { first, firstMs, again, againMs, tables, mainPyodide: typeof loadPyodide };
+            }""",
+            options(base, ALICE, "w"),
+        )
+    assert (run["first"]["pulled"], run["first"]["requests"]) == (2000, 4)  # pages of 500
+    assert run["again"]["pulled"] == 0
+    assert {t["name"]: t["rows"] for t in run["tables"]}["tag"] == 2000
+    assert run["mainPyodide"] == "undefined"
+    print(f"first sync (model wheels, 2000 rows in 4 pages): {run['firstMs']:.0f} ms; next: {run['againMs']:.0f} ms")
