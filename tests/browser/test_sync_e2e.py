@@ -209,11 +209,10 @@ def test_a_concurrent_edit_under_lww_is_settled_for_the_later_write_on_every_dev
         run_sql(a, A_DB, [f"INSERT INTO project (id, user_id, name) VALUES ('{PA}', '{ALICE}', 'first')"])
         sync(a, A_DB, options(base, ALICE, "a"))
         c.sync()
-        # both edit the row offline; the Python device reaches the server first, the browser later:
-        # LWW goes by the server's times, so the browser's edit, made before the Python device's
-        # reached the server, loses (docs/sync.md, *Limits of the server*)
-        sqlite3.connect(tmp_path / "c.db", isolation_level=None).execute("UPDATE project SET name = 'python edit'")
+        # both edit the row offline, the browser first; the Python device reaches the server first:
+        # the browser's edit is the earlier write (by when it was made and by when it arrived), it loses
         run_sql(a, A_DB, ["UPDATE project SET name = 'browser edit'"])
+        sqlite3.connect(tmp_path / "c.db", isolation_level=None).execute("UPDATE project SET name = 'python edit'")
         assert c.sync().conflicts == []
         late = sync(a, A_DB, options(base, ALICE, "a"))
         [conflict] = late["conflicts"]
@@ -405,3 +404,43 @@ def test_the_default_worker_syncs_a_file_and_the_page_never_loads_pyodide(
     assert {t["name"]: t["rows"] for t in run["tables"]}["tag"] == 2000
     assert run["mainPyodide"] == "undefined"
     print(f"first sync (model wheels, 2000 rows in 4 pages): {run['firstMs']:.0f} ms; next: {run['againMs']:.0f} ms")
+
+
+def test_a_failure_in_transit_is_retried_with_backoff_the_same_bytes_each_time(
+    bundles: dict[str, Path], static_server: StaticServer, browser_context: BrowserContext, pg_url: str, tmp_path: Path
+) -> None:
+    migrate_server(bundles["project"], pg_url, "0002_v2")
+    with sync_server(pg_url, rules_file(tmp_path, "reject"), origin(static_server)) as base:
+        a = browser_context.new_page()
+        browser_device(a, static_server, "sv2", A_DB)
+        run_sql(a, A_DB, [f"INSERT INTO project (id, user_id, name) VALUES ('{PA}', '{ALICE}', 'offline')"])
+        run = a.evaluate(
+            """async ([db, opts]) => {
+                const bodies = [];
+                const times = [];
+                // no server at all: every try fails in transit
+                const down = async (url, init) => { bodies.push(init.body); times.push(performance.now());
+                                                    throw new TypeError("Failed to fetch"); };
+                let offline;
+                try { await mz.sync(db, { ...opts, fetch: down, retries: 2, backoff: 50 }); }
+                catch (err) { offline = { code: err.code, retryable: err.retryable, message: err.message }; }
+                // the server busy once (503), then there
+                let calls = 0;
+                const busy = async (url, init) => {
+                    bodies.push(init.body);
+                    const unavailable = '{"error": {"code": "unavailable", "message": "busy"}}';
+                    if (++calls === 1) return new Response(unavailable, { status: 503 });
+                    return fetch(url, init);
+                };
+                const result = await mz.sync(db, { ...opts, fetch: busy, backoff: 10 });
+                return { offline, bodies, gaps: [times[1] - times[0], times[2] - times[1]], result, calls };
+            }""",
+            [A_DB, options(base, ALICE, "a")],
+        )
+    assert run["offline"]["code"] == "unreachable" and run["offline"]["retryable"] is True
+    assert "is not reachable" in run["offline"]["message"]
+    assert len(run["bodies"]) == 5 and len(set(run["bodies"])) == 1  # one batch, sent byte for byte
+    assert run["gaps"][0] >= 25 and run["gaps"][1] >= 50  # 50 ms then 100 ms, each with jitter (x0.5 to x1.5)
+    assert (run["result"]["pushed"], run["result"]["requests"], run["calls"]) == (1, 1, 2)
+    with pg(pg_url) as conn:
+        assert conn.execute("SELECT name FROM project").fetchall() == [("offline",)]
