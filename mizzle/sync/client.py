@@ -57,6 +57,8 @@ class SyncResult:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     #: conflicts applying pulled rows met here (a local edit not pushed yet)
     local_conflicts: list[api.Conflict] = field(default_factory=list)
+    #: pulled rows and deletes this file refused (a value its column cannot hold): (table, rejection)
+    local_rejected: list[tuple[str, api.Rejection]] = field(default_factory=list)
     requests: int = 0
 
 
@@ -132,6 +134,7 @@ class SyncClient:
             result.conflicts += step.conflicts
             result.rejected += step.rejected
             result.local_conflicts += step.local_conflicts
+            result.local_rejected += step.local_rejected
             if not step.again:
                 return result
             push = step.push  # more was waiting than one push carries

@@ -73,7 +73,9 @@ RESPONSE = {
                     "sync_version": 3,
                     "last_modified_at": "2026-02-03T04:05:06.789Z",
                     "device_id": "server",
-                }
+                },
+                # one this database refuses: 11 decimals in a numeric(30, 10) (nothing is rounded)
+                {"id": 7, "amount": "1.00000000001", "sync_version": 1, "last_modified_at": "2026-02-03T04:05:06.789Z"},
             ],
             "deletes": [],
             "cursor": "xid:42",
@@ -102,15 +104,15 @@ def device_file(tmp_path: Path) -> Path:
     return path
 
 
-def python_side(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def python_side(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         device = DeviceSync(conn, ["every"], device="d1")
         request = json.loads(json.dumps(device.request(push=True)))  # as it goes over the wire
-        device.take(request, json.loads(json.dumps(RESPONSE)))
+        step = device.take(request, json.loads(json.dumps(RESPONSE)))
     finally:
         conn.close()
-    return request, rows_of(path, "every")
+    return request, rows_of(path, "every"), step.to_dict()
 
 
 def without_batch(request: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +131,7 @@ def test_the_browser_and_python_clients_send_the_same_request_and_apply_a_respon
 ) -> None:
     python_copy = tmp_path / "python.db"
     shutil.copy(device_file, python_copy)
-    python_request, python_rows = python_side(python_copy)
+    python_request, python_rows, python_step = python_side(python_copy)
     assert python_request["push"]["every"]["rows"][0]["big"] == -BIG  # the value itself, not a float
 
     page = browser_context.new_page()
@@ -155,17 +157,27 @@ def test_the_browser_and_python_clients_send_the_same_request_and_apply_a_respon
                 target = { path: db, storage: "memory" };
             }
             const sent = [];
+            let saved = 0;
+            const count = async (bytes) => {
+                saved += bytes.length > 0 ? 1 : 0;
+            };
+            const persist = db.startsWith("sqljs:") ? count : undefined;
             const fetch = async (url, init) => {
                 sent.push(init.body);   // the text as it goes out
                 return new Response(response, { status: 200, headers: { "Content-Type": "application/json" } });
             };
-            const options = { url: "http://127.0.0.1:9/", token: "t", tables: ["every"], device: "d1", fetch };
+            const options = { url: "http://127.0.0.1:9/", token: "t", tables: ["every"], device: "d1", fetch, persist };
             const result = await mz.sync(target, options);
-            return { sent, result };
+            return { sent, result, saved };
         }""",
         [db, base64.b64encode(device_file.read_bytes()).decode(), json.dumps(RESPONSE)],
     )
-    assert len(sent["sent"]) == 1 and sent["result"]["pulled"] == 1
+    assert len(sent["sent"]) == 1 and sent["result"]["pulled"] == 2
+    [refused] = python_step["local_rejected"]
+    assert sent["result"]["localRejected"] == [refused]
+    assert (refused["table"], refused["pk"]) == ("every", [7]) and "decimals" in refused["reason"]
+    # a sql.js database kept as an image is handed over after each step that wrote
+    assert sent["saved"] == (2 if where == "sqljs" else 0)
     js_request = json.loads(sent["sent"][0])  # Python's json: exact integers
     assert without_batch(js_request) == without_batch(python_request)
     js_rows = rows_of(image(page, db, tmp_path / "js.db"), "every")

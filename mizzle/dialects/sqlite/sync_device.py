@@ -56,6 +56,8 @@ class Step:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     local_conflicts: list[api.Conflict] = field(default_factory=list)
+    #: pulled rows and deletes this database refused (a value its column cannot hold), by table
+    local_rejected: list[tuple[str, api.Rejection]] = field(default_factory=list)
     again: bool = False
     push: bool = False
 
@@ -76,6 +78,10 @@ class Step:
                     "remote_row": _row_json(c.remote_row),
                 }
                 for c in self.local_conflicts
+            ],
+            "local_rejected": [
+                {"table": t, "kind": r.kind, "pk": None if r.pk is None else json_ready(list(r.pk)), "reason": r.reason}
+                for t, r in self.local_rejected
             ],
             "again": self.again,
             "push": self.push,
@@ -200,9 +206,11 @@ class DeviceSync:
             for t in reversed(ordered):
                 report = api.apply_remote(self.db, t, Changes(t, deletes=pulled[t].deletes))
                 step.local_conflicts += report.conflicts
+                step.local_rejected += [(t, r) for r in report.rejected]
             for t in ordered:
                 report = api.apply_remote(self.db, t, Changes(t, rows=pulled[t].rows))
                 step.local_conflicts += report.conflicts
+                step.local_rejected += [(t, r) for r in report.rejected]
                 step.pulled += len(pulled[t].rows)
             floor = f"seq:{self.db.cursor_floor()}"
             for t in ordered:

@@ -170,6 +170,8 @@ export interface SyncResult {
   conflicts: SyncItem[];
   rejected: SyncItem[];
   localConflicts: LocalConflict[];
+  /** Pulled rows and deletes this database refused (a value its column cannot hold). */
+  localRejected: { table: string; kind: "row" | "delete"; pk: unknown[] | null; reason: string }[];
   requests: number;
 }
 

@@ -612,7 +612,7 @@ class Mizzle extends EventTarget {
    * its batch id before it is sent, so a reload mid-sync loses nothing and the resend applies
    * nothing twice. Holds the database's Web Lock. Python (Pyodide) does the database's part:
    * the same code as the Python client, so both build the same requests.
-   * @returns {Promise<SyncResult>} {pushed, pulled, conflicts, rejected, localConflicts, requests}
+   * @returns {Promise<SyncResult>} {pushed, pulled, conflicts, rejected, localConflicts, localRejected, requests}
    */
   async sync(db, options = {}) {
     const { url, token } = options;
@@ -635,7 +635,7 @@ class Mizzle extends EventTarget {
         if (target.image && options.persist) await options.persist(target.image.export());
         return value;
       };
-      const total = { pushed: 0, pulled: 0, conflicts: [], rejected: [], localConflicts: [], requests: 0 };
+      const total = { pushed: 0, pulled: 0, conflicts: [], rejected: [], localConflicts: [], localRejected: [], requests: 0 };
       let push = true;
       for (;;) {
         const request = await call("sync_request", { push });
@@ -647,6 +647,7 @@ class Mizzle extends EventTarget {
         total.conflicts.push(...step.conflicts);
         total.rejected.push(...step.rejected);
         total.localConflicts.push(...step.local_conflicts);
+        total.localRejected.push(...step.local_rejected);
         if (!step.again) return total;
         push = step.push; // more was waiting than one push carries
       }
