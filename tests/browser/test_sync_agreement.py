@@ -18,8 +18,28 @@ from typing import Any, ClassVar
 import pytest
 from playwright.sync_api import BrowserContext
 
+from mizzle import dsl
 from mizzle.dialects.sqlite.sync_device import DeviceSync
-from mizzle.dsl import Table, bigint, boolean, bytea, double, jsonb, numeric, text, timestamptz, uuid
+from mizzle.dsl import (
+    Table,
+    bigint,
+    boolean,
+    bytea,
+    char,
+    date,
+    double,
+    integer,
+    jsonb,
+    numeric,
+    real,
+    smallint,
+    text,
+    time,
+    timestamp,
+    timestamptz,
+    uuid,
+    varchar,
+)
 from mizzle.sources.dsl import schema_from_classes
 from tests.browser.harness import NODE_MODULES
 from tests.browser.server import StaticServer
@@ -39,16 +59,30 @@ class Every(Table):
     ref = uuid()
     ratio = double()
     counts = bigint().array()
+    small = smallint()
+    whole = integer()
+    single = real()
+    day = date()
+    clock = time(6)
+    local = timestamp(6)
+    short = varchar(20)
+    fixed = char(5)
+    plain = dsl.json()
+    tags = text().array()
+    free = numeric()
     __sync__: ClassVar[bool] = True
 
 
 SCHEMA = schema_from_classes([Every])
 BIG = 2**62 + 1  # a JS number would read 4611686018427387904
 LOCAL = (
-    "INSERT INTO every (id, big, amount, at, data, body, doc, flag, ref, ratio, counts) VALUES "
+    "INSERT INTO every (id, big, amount, at, data, body, doc, flag, ref, ratio, counts, small, whole, single, day, "
+    "clock, local, short, fixed, plain, tags, free) VALUES "
     f"({BIG}, {-BIG}, '12345678901234567890.0123456789', '2026-01-02T03:04:05.123456Z', x'00ff10', "
     '\'naïve — 日本 🎻\', \'{"n": 9007199254740993, "s": "é"}\', 1, '
-    "'6f1c0000-0000-4000-8000-000000000001', 0.1, '[1,2,3]')"
+    "'6f1c0000-0000-4000-8000-000000000001', 0.1, '[1,2,3]', -32768, 2147483647, 1.5, '2026-01-02', "
+    "'03:04:05.123456', '2026-01-02T03:04:05.654321', 'ünïcødé', 'ab', '[1, \"x\", null]', "
+    '\'["a", "b,c", ""]\', \'3.14159265358979\')'
 )
 #: what the canned server answers: its push results and one pulled row of every type
 RESPONSE = {
@@ -70,6 +104,17 @@ RESPONSE = {
                     "ref": "6f1c0000-0000-4000-8000-0000000000ff",
                     "ratio": 1e-300,
                     "counts": [9007199254740993, -1],
+                    "small": 32767,
+                    "whole": -2147483648,
+                    "single": 0.25,
+                    "day": "0001-01-01",
+                    "clock": "23:59:59.000001",
+                    "local": "2026-12-31T23:59:59.999999",
+                    "short": "二十文字まで",
+                    "fixed": "xy",
+                    "plain": [{"a": 1}, "b"],
+                    "tags": ["x", 'y"z'],
+                    "free": "0.000000000000000000001",
                     "sync_version": 3,
                     "last_modified_at": "2026-02-03T04:05:06.789Z",
                     "device_id": "server",
