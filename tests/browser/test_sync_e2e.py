@@ -444,3 +444,46 @@ def test_a_failure_in_transit_is_retried_with_backoff_the_same_bytes_each_time(
     assert (run["result"]["pushed"], run["result"]["requests"], run["calls"]) == (1, 1, 2)
     with pg(pg_url) as conn:
         assert conn.execute("SELECT name FROM project").fetchall() == [("offline",)]
+
+
+def test_sync_every_syncs_on_its_interval_until_stopped_and_stops_on_a_refusal(
+    bundles: dict[str, Path], static_server: StaticServer, browser_context: BrowserContext, pg_url: str, tmp_path: Path
+) -> None:
+    migrate_server(bundles["project"], pg_url, "0002_v2")
+    with sync_server(pg_url, rules_file(tmp_path, "reject"), origin(static_server)) as base:
+        a = browser_context.new_page()
+        browser_device(a, static_server, "sv2", A_DB)
+        run = a.evaluate(
+            """async ([db, opts, expired]) => {
+                const results = [];
+                mz.addEventListener("sync", (event) => results.push(event.detail.pushed));
+                const running = mz.syncEvery(db, { ...opts, interval: 100 });
+                while (results.length < 2) await new Promise((r) => setTimeout(r, 20));
+                // a write made while it runs goes up at a later interval
+                await mz.withLock(db, async () => {
+                    mz.pyodide.runPython(`
+import sqlite3
+c = sqlite3.connect("/data/a.db")
+c.execute("INSERT INTO project (id, user_id, name) VALUES ('${opts.pa}', '${opts.alice}', 'meanwhile')")
+c.commit(); c.close()`);
+                    await new Promise((ok, no) => mz.pyodide.FS.syncfs(false, (e) => (e ? no(e) : ok())));
+                });
+                while (!results.includes(1)) await new Promise((r) => setTimeout(r, 20));
+                await running.stop();
+                const after = results.length;
+                await new Promise((r) => setTimeout(r, 300));
+                const stoppedFor = results.length - after;
+                // a refusal (an expired token) stops it with an "error" event
+                const failed = new Promise((resolve) => mz.addEventListener("error", (e) => resolve(e.detail.code)));
+                const refused = mz.syncEvery(db, { ...opts, token: expired, interval: 100 });
+                const code = await failed;
+                await refused.stop();
+                return { results, stoppedFor, code };
+            }""",
+            [A_DB, {**options(base, ALICE, "a"), "pa": PA, "alice": ALICE}, token(ALICE, expires_in=-60)],
+        )
+    assert run["results"][:2] == [0, 0] and 1 in run["results"]
+    assert run["stoppedFor"] == 0
+    assert run["code"] == "unauthorized"
+    with pg(pg_url) as conn:
+        assert conn.execute("SELECT name FROM project").fetchall() == [("meanwhile",)]
