@@ -48,6 +48,7 @@ from harness import (
     results_document,
     runs_label,
 )
+from sync_designs import DESIGNS, VERSION_LEFT
 
 from mizzle.core.model import Schema
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
@@ -69,7 +70,9 @@ SQLITE_TARGET_RATIO = 1.5
 PG_TARGET_RATIO = 2.0
 PULL_TARGET_S = 0.05
 
-SECTIONS = ("triggers", "pull")
+SECTIONS = ("triggers", "pull", "designs")
+#: what a run measures unless --only says otherwise (the designs are asked for by name)
+DEFAULT_SECTIONS = ("triggers", "pull")
 DIALECTS = ("SQLite", "PostgreSQL")
 
 
@@ -357,6 +360,48 @@ def bench_pull(opts: Options, report: Report) -> None:
                     )
 
 
+# --- tracking designs (SQLite) ------------------------------------------------------------------
+
+
+def bench_designs(opts: Options, report: Report) -> None:
+    """What each part of SQLite's tracking costs an update: mizzle's sync table with one
+    thing changed per design (`sync_designs.py`), each against the same table without sync
+    in the same file, both ways of committing, runs interleaved."""
+    n = opts.updates
+    for each_committed in (True, False):
+        how = "each committed" if each_committed else "in one transaction"
+        rows = {
+            name: Row(
+                f"{n:,} UPDATEs {how}, SQLite, design {name}: {what}",
+                peer_name="same table without sync",
+                target=f"< {SQLITE_TARGET_RATIO:g}× without sync",
+                limit=SQLITE_TARGET_RATIO,
+                limit_is_ratio=True,
+            )
+            for name, (what, _) in DESIGNS.items()
+        }
+        with report.step(*rows.values()), tempfile.TemporaryDirectory(prefix="mizzle-bench-") as tmp:
+            dbs = {}
+            try:
+                for name, (_, statements) in DESIGNS.items():
+                    db = dbs[name] = Database.sqlite(Path(tmp) / f"{name}.db", UPDATE_SCHEMA)
+                    for statement in statements:
+                        db.run(statement)
+                    fill_update_tables(db, n)
+                for i in range(opts.runs):
+                    names = list(DESIGNS) if i % 2 == 0 else list(reversed(DESIGNS))
+                    for name in names:
+                        order = [("synced", False), ("plain", True)]
+                        for table, peer in order if i % 2 == 0 else reversed(order):
+                            elapsed = dbs[name].timed_updates(table, n, f"run{i}", each_committed=each_committed)
+                            (rows[name].peer_times if peer else rows[name].times).append(elapsed)
+                for name, db in dbs.items():
+                    check_tracked(db, 0 if name in VERSION_LEFT else opts.runs, n)
+            finally:
+                for db in dbs.values():
+                    db.close()
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -367,7 +412,11 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--changed", type=int, default=1000, help="rows newer than the cursor (1000)")
     p.add_argument("--runs", type=int, default=5, help="runs of each update measurement (5); the median is shown")
     p.add_argument("--calls", type=int, default=21, help="changes_since calls per database (21); the median is shown")
-    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)} (all)")
+    p.add_argument(
+        "--only",
+        default=",".join(DEFAULT_SECTIONS),
+        help=f"comma-separated: {', '.join(SECTIONS)} ({','.join(DEFAULT_SECTIONS)})",
+    )
     p.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"server to create the databases on ({DEFAULT_PG_URL})")
     p.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="markdown file to write (results/sync.md)")
     p.add_argument("--no-results", action="store_true", help="print the table only")
@@ -416,7 +465,11 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
     return document
 
 
-BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {"triggers": bench_triggers, "pull": bench_pull}
+BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
+    "triggers": bench_triggers,
+    "pull": bench_pull,
+    "designs": bench_designs,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

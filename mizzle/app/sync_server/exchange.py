@@ -35,7 +35,7 @@ from mizzle.core.sync.protocol import (
     SyncRequest,
     parse_cursor,
 )
-from mizzle.core.sync.rules import TableRule, remote_wins
+from mizzle.core.sync.rules import DELETED, TableRule, remote_wins
 from mizzle.dialects.postgresql.sync_db import PostgresSyncDb, select_list
 
 Json = dict[str, Any]
@@ -186,22 +186,54 @@ class _TablePush:
                 if not self.rule.shared:
                     self._record_deleted(t.pk)
                 continue
-            # An edit here is newer than the delete: under every policy but reject the row
-            # stays and is sent back (its version raised past the client's), so that the
-            # device that deleted it gets it again.
-            resolution = None
-            if self.rule.conflict != "reject" and found.local_row is not None:
-                self._write({**found.local_row, SYNC_VERSION: max(found.local_version, found.remote_version) + 1})
-                resolution = "server"
-            results[i] = {
-                "index": i,
-                "pk": list(t.pk),
-                "status": "conflict",
-                "reason": found.reason,
-                "server_row": _json(found.local_row),
-                "resolution": resolution,
-            }
+            results[i] = self._settle_delete(i, t, found)
         self.out["deletes"] = results
+
+    def _settle_delete(self, index: int, pushed: Tombstone, found: api.Conflict) -> Json:
+        """A delete that met a newer edit here. `reject`: the row stays, untouched. `lww` and
+        `server_wins`: the edit wins, the row stays and is written again with a version past
+        the client's, so that the device that deleted it gets it back. `hook`: the hook is
+        called with None as the pushed row and returns the row to keep (the server's, or a
+        merge: written as under lww), None (as reject) or `DELETED` (the delete wins: the row
+        is deleted here and the tombstone goes to the other devices)."""
+        local = found.local_row
+        resolution = None
+        problem = None
+        if local is not None and self.rule.conflict == "hook":
+            assert self.config.hook is not None
+            chosen = self.config.hook(self.info.name, local, None)
+            if chosen is DELETED:
+                problem, resolution = self._delete_anyway(pushed, found.local_version), "client"
+            elif isinstance(chosen, Mapping):
+                keep = {**local, **chosen, **{c: local[c] for c in self.info.primary_key}}
+                problem = self._write({**keep, SYNC_VERSION: max(found.local_version, found.remote_version) + 1})
+                resolution = "server" if keep == local else "merged"
+        elif local is not None and self.rule.conflict != "reject":
+            problem = self._write({**local, SYNC_VERSION: max(found.local_version, found.remote_version) + 1})
+            resolution = "server"
+        result: Json = {
+            "index": index,
+            "pk": list(pushed.pk),
+            "status": "conflict",
+            "reason": found.reason,
+            "server_row": _json(local),
+            "resolution": resolution,
+        }
+        if problem:
+            result.update(status="rejected", reason=f"the {resolution} side could not be written: {problem}")
+        return result
+
+    def _delete_anyway(self, pushed: Tombstone, version: int) -> str | None:
+        """Delete the row as the hook decided: a tombstone at the server's version applies."""
+        tombstone = Tombstone(pushed.pk, version, pushed.deleted_at, pushed.device_id)
+        report = api.apply_remote(self.db, self.info.name, Changes(self.info.name, deletes=[tombstone]), relay=True)
+        if report.rejected:
+            return report.rejected[0].reason
+        if report.deleted != 1:
+            return "it was not deleted"
+        if not self.rule.shared:
+            self._record_deleted(pushed.pk)
+        return None
 
     def _record_deleted(self, pk: Sequence[Any]) -> None:
         slots = ", ".join(f"%s::{self._column(c).sql_type}" for c in self.info.primary_key)
@@ -273,7 +305,7 @@ class _TablePush:
         if self.rule.conflict == "hook":
             assert self.config.hook is not None
             chosen = self.config.hook(self.info.name, local, remote)
-            if chosen is not None:
+            if isinstance(chosen, Mapping):
                 winner = {**local, **chosen, **{c: local[c] for c in self.info.primary_key}}
                 resolution = "server" if winner == local else "client" if winner == {**local, **remote} else "merged"
         else:
