@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import psycopg
 
@@ -25,7 +26,7 @@ from mizzle.app.sync_server.visibility import condition, q
 from mizzle.core.sync import api, wire
 from mizzle.core.sync.api import Changes, SyncError, Tombstone
 from mizzle.core.sync.database import TableInfo
-from mizzle.core.sync.names import SYNC_SEQ, SYNC_VERSION, TOMBSTONES
+from mizzle.core.sync.names import LAST_MODIFIED_AT, SYNC_SEQ, SYNC_VERSION, TOMBSTONES
 from mizzle.core.sync.protocol import (
     PROTOCOL,
     Page,
@@ -271,7 +272,10 @@ class _TablePush:
                 }
             else:
                 passed.append((i, row))
-        report = api.apply_remote(self.db, self.info.name, [r for _, r in passed], relay=True)
+        now = self._now()
+        report = api.apply_remote(
+            self.db, self.info.name, [self._clocked(r, now) for _, r in passed], relay=True, server_time=False
+        )
         self.out["applied"] += report.applied
         self.out["unchanged"] += report.unchanged
         conflicts = {c.pk: c for c in report.conflicts}
@@ -326,8 +330,35 @@ class _TablePush:
                 result.update(status="rejected", reason=f"the {resolution} row could not be written: {problem}")
         return result
 
+    def _now(self) -> datetime:
+        """The server's clock: the push transaction's start (PostgreSQL's now())."""
+        row = self.conn.execute("SELECT now()").fetchone()
+        assert row is not None
+        return cast(datetime, row[0])
+
+    def _clocked(self, row: Json, now: datetime) -> Json:
+        """The pushed row with a time LWW can trust: its own `last_modified_at` (when it was
+        written on the device), unless that is more than `max_clock_skew` ahead of the
+        server's clock, or missing: then the server's time. A device whose clock runs far
+        ahead would otherwise win every conflict until the world caught up with it."""
+        given = row.get(LAST_MODIFIED_AT)
+        moment = None
+        if isinstance(given, str):
+            try:
+                moment = datetime.fromisoformat(given)
+            except ValueError:
+                return row  # not a time: apply_remote rejects it with the reason
+            if moment.tzinfo is None:  # the wire form without an offset is UTC
+                moment = moment.replace(tzinfo=UTC)
+        elif given is not None:
+            return row
+        if moment is not None and moment <= now + timedelta(seconds=self.config.max_clock_skew):
+            return row
+        # last_modified_at holds milliseconds (timestamptz(3)): more would be rejected
+        return {**row, LAST_MODIFIED_AT: wire.timestamptz_text(now.replace(microsecond=now.microsecond // 1000 * 1000))}
+
     def _write(self, row: Mapping[str, Any]) -> str | None:
-        report = api.apply_remote(self.db, self.info.name, [dict(row)], relay=True)
+        report = api.apply_remote(self.db, self.info.name, [dict(row)], relay=True, server_time=False)
         if report.rejected:
             return report.rejected[0].reason
         return None if report.applied == 1 else "it was not applied"

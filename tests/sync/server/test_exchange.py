@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid as uuidlib
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import jwt
@@ -119,6 +120,54 @@ def test_last_write_wins_resolves_a_concurrent_edit(pg_url: str, tmp_path: Path)
     with pg(pg_url) as conn:
         assert [r["name"] for r in rows(conn, "project")] == ["later"]
         assert local(one, "project") == local(two, "project") == rows(conn, "project")
+
+
+def test_last_write_wins_goes_by_when_the_rows_were_written_not_when_they_arrived(pg_url: str, tmp_path: Path) -> None:
+    server_db(pg_url)
+    one, two = device_db(tmp_path / "one.db"), device_db(tmp_path / "two.db")
+    write(one, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'home')", (P1, ALICE))
+    with serving(config(pg_url, with_policy("lww"))) as base:
+        laptop, phone = device(one, base, ALICE, "laptop"), device(two, base, ALICE, "phone")
+        laptop.sync()
+        phone.sync()
+        write(one, "UPDATE project SET name = 'written first' WHERE id = ?", (P1,))
+        time.sleep(0.01)
+        write(two, "UPDATE project SET name = 'written last' WHERE id = ?", (P1,))
+        laptop.sync()  # the earlier edit reaches the server first
+        [conflict] = phone.sync().conflicts
+        assert (conflict["resolution"], conflict["server_row"]["name"]) == ("client", "written first")
+        laptop.sync()
+    with pg(pg_url) as conn:
+        [row] = rows(conn, "project")
+        assert row["name"] == "written last"
+        # the winner keeps the time the phone wrote it at
+        assert row["last_modified_at"] == local(two, "project")[0]["last_modified_at"]
+        assert local(one, "project") == local(two, "project") == rows(conn, "project")
+
+
+def test_a_time_far_ahead_of_the_servers_clock_is_capped_to_it(pg_url: str, tmp_path: Path) -> None:
+    server_db(pg_url)
+    path = device_db(tmp_path / "d.db")
+    write(path, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'home')", (P1, ALICE))
+    with serving(config(pg_url, with_policy("lww"), max_clock_skew=60)) as base:
+        device(path, base, ALICE, "d").sync()
+        ahead = {"id": P1, "user_id": ALICE, "name": "from 2099", "sync_version": 2,
+                 "last_modified_at": "2099-01-01T00:00:00.000Z", "device_id": "skewed"}  # fmt: skip
+        within = {"id": P2, "user_id": ALICE, "name": "a little ahead", "sync_version": 1,
+                  "last_modified_at": None, "device_id": "skewed"}  # fmt: skip
+        with pg(pg_url) as conn:
+            server_now = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        soon = (server_now + timedelta(seconds=30)).astimezone(UTC)
+        within["last_modified_at"] = soon.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        body = {"protocol": 1, "schema": "0001_init", "batch": "b1", "push": {"project": {"rows": [ahead, within]}}}
+        status, answer = post(base, body, bearer=token(ALICE))
+        assert status == 200, answer
+        assert [r["status"] for r in answer["push"]["project"]["rows"]] == ["applied", "applied"]
+        with pg(pg_url) as conn:
+            times = {r["name"]: r["last_modified_at"] for r in rows(conn, "project")}
+            now_text = conn.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')").fetchone()[0]  # type: ignore[index]
+        assert times["from 2099"].startswith(now_text)  # capped to the server's time
+        assert times["a little ahead"] == within["last_modified_at"]  # within the skew: kept
 
 
 def test_server_wins_sends_the_servers_row_back(pg_url: str, tmp_path: Path) -> None:
