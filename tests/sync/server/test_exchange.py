@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -168,6 +169,36 @@ def test_a_time_far_ahead_of_the_servers_clock_is_capped_to_it(pg_url: str, tmp_
             now_text = conn.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')").fetchone()[0]  # type: ignore[index]
         assert times["from 2099"].startswith(now_text)  # capped to the server's time
         assert times["a little ahead"] == within["last_modified_at"]  # within the skew: kept
+
+
+def test_requests_share_a_bounded_pool_of_connections(pg_url: str) -> None:
+    server_db(pg_url)
+    body = {"protocol": 1, "schema": "0001_init", "pull": {"project": {"cursor": None}}}
+    answers: list[int] = []
+    with serving(config(pg_url, max_connections=2)) as base:
+
+        def ask() -> None:
+            for _ in range(4):
+                answers.append(post(base, body, bearer=token(ALICE))[0])
+
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with pg(pg_url) as conn:
+            [(open_now,)] = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mizzle-sync' "
+                "AND datname = current_database()"
+            ).fetchall()
+    assert answers == [200] * 24
+    assert 1 <= open_now <= 2  # kept open between requests, never more than max_connections
+    with pg(pg_url) as conn:  # and closed with the app
+        [(after,)] = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mizzle-sync' "
+            "AND datname = current_database()"
+        ).fetchall()
+    assert after == 0
 
 
 def test_server_wins_sends_the_servers_row_back(pg_url: str, tmp_path: Path) -> None:
