@@ -447,7 +447,8 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
         " statements, each executed on its own through the driver (sqlite3; psycopg 3, which prepares the"
         " repeated statement), either each committed on its own (autocommit) or all in one transaction,"
         " COMMIT included, on a table `(id integer primary key,"
-        " title text)` with sync (its 3 triggers, 3 sync columns, the index on last_modified_at, a device set)"
+        " title text)` with sync (its 3 triggers, 4 sync columns, the index on sync_seq, on SQLite the sequence"
+        " table; a device set)"
         " and the same table without; the two interleaved, alternately first, PostgreSQL's tables vacuumed"
         f" between runs. Pull rows: the median of {opts.calls} calls of `mizzle.sync.changes_since(conn,"
         f' "big", cursor)` on a {opts.rows:,}-row sync table of 5 columns, row i last modified at'

@@ -308,9 +308,16 @@ def _apply_all(
         for _, t in deletes:
             _apply_delete(db, info, t, local, report, relay=relay)
         inserted = _insert_new(db, info, [r for _, r in rows], local, report, stamp=stamp)
+        # Updates of keys that come once are gathered and written together, a statement per
+        # set of columns (a key that comes twice is written in order, one statement each)
+        keys = collections.Counter(_pk(info, r) for _, r in rows)
+        updates: dict[tuple[str, ...], list[tuple[Pk, Row]]] = {}
         for _, r in rows:
             if id(r) not in inserted:
-                _apply_row(db, info, r, local, report, relay=relay, stamp=stamp)
+                gather = updates if keys[_pk(info, r)] == 1 else None
+                _apply_row(db, info, r, local, report, relay=relay, stamp=stamp, updates=gather)
+        for group in updates.values():
+            db.update_many(info, group, stamp_now=stamp)
         return
     changes: Sequence[tuple[str, int, Pk, Callable[[], None]]] = [
         ("delete", i, t.pk, functools.partial(_apply_delete, db, info, t, local, report, relay=relay))
@@ -417,7 +424,11 @@ def _apply_row(
     *,
     relay: bool,
     stamp: bool,
+    updates: dict[tuple[str, ...], list[tuple[Pk, Row]]] | None = None,
 ) -> None:
+    """Apply one remote row (see the module docstring). `updates`: where an update of the
+    row is gathered, by its columns, for the caller to write with the others, rather than
+    written now."""
     pk = _pk(info, row)
     mine = local.get(pk)
     remote_version: int = row[SYNC_VERSION]
@@ -437,7 +448,10 @@ def _apply_row(
     version: int = mine[SYNC_VERSION]
     if remote_version > version:
         changed = {k: v for k, v in row.items() if k not in info.primary_key}
-        db.update(info, _encode_pk(db, info, pk), _encode(db, info, changed), stamp_now=stamp)
+        if updates is not None:
+            updates.setdefault(tuple(changed), []).append((_encode_pk(db, info, pk), _encode(db, info, changed)))
+        else:
+            db.update(info, _encode_pk(db, info, pk), _encode(db, info, changed), stamp_now=stamp)
         local[pk] = {**mine, **row}
         report.applied += 1
         return
