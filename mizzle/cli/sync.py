@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from mizzle.cli import output
+from mizzle.cli.database import migrations_folder
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
 
@@ -92,6 +93,8 @@ def serve(
         roles=frozenset(role or ()),
         max_connections=max_connections,
         max_clock_skew=max_clock_skew,
+        # columns renamed after an older client's head are mapped through these
+        migrations=folder.path if (folder := migrations_folder(session)).path.is_dir() else None,
     )
     bound = serving.bind(host, port)
     console = output.stderr()

@@ -35,6 +35,9 @@ class ServerConfig:
     #: the largest request body read, in bytes (a client splits a larger push)
     max_body: int = 32 * 1024 * 1024
     max_clock_skew: float = 300.0
+    #: the project's migrations folder: columns renamed after an older client's head are
+    #: mapped to the names it knows (`renames.py`); None: only added columns are translated
+    migrations: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.rules:

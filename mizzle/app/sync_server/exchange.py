@@ -22,7 +22,9 @@ import psycopg
 from mizzle.app.sync_server import store
 from mizzle.app.sync_server.auth import Claims
 from mizzle.app.sync_server.config import ServerConfig
+from mizzle.app.sync_server.renames import renames_since
 from mizzle.app.sync_server.visibility import condition, q
+from mizzle.core.errors import MizzleError
 from mizzle.core.sync import api, wire
 from mizzle.core.sync.api import Changes, SyncError, Tombstone
 from mizzle.core.sync.database import TableInfo
@@ -49,11 +51,31 @@ def exchange(conn: psycopg.Connection[Any], config: ServerConfig, claims: Claims
     for table in [p.table for p in request.push] + [p.table for p in request.pull]:
         if table not in config.rules:
             raise ProtocolError(f'table "{table}" is not synced by this server', code="unknown_table")
+    try:
+        names = renames_since(config.migrations, request.schema, heads)
+    except MizzleError as err:
+        raise ProtocolError(str(err), code="unavailable", status=503) from None
     response: Json = {"protocol": PROTOCOL, "schema": heads[-1] if heads else None}
     if request.push:
         assert request.batch is not None
-        response["push"] = _push(conn, config, claims, request.batch, request.device, request.push)
-    pulled = _pull(conn, config, claims, request.pull, request.limit) if request.pull else {}
+        pushes = [
+            PushRequest(p.table, [names.row_to_server(p.table, r) for r in p.rows], p.deletes) for p in request.push
+        ]
+        pushed = _push(conn, config, claims, request.batch, request.device, pushes)
+        for table, result in pushed.items():
+            for item in [*result.get("rows", []), *result.get("deletes", [])]:
+                if item.get("server_row") is not None:
+                    item["server_row"] = names.row_to_client(table, item["server_row"])
+        response["push"] = pushed
+    pulls = [
+        PullRequest(
+            p.table, p.cursor, None if p.columns is None else tuple(names.to_server(p.table, c) for c in p.columns)
+        )
+        for p in request.pull
+    ]
+    pulled = _pull(conn, config, claims, pulls, request.limit) if pulls else {}
+    for table, result in pulled.items():
+        result["rows"] = [names.row_to_client(table, r) for r in result["rows"]]
     response["pull"] = pulled
     response["more"] = any(p["more"] for p in pulled.values())
     return response
