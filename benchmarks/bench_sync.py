@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,9 +51,12 @@ from harness import (
 from sync_designs import DESIGNS, VERSION_LEFT
 
 from mizzle.core.model import Schema
+from mizzle.core.sync import api as sync_api
+from mizzle.core.sync.database import TableInfo
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
 from mizzle.dialects.postgresql.connect import apply as pg_apply
 from mizzle.dialects.postgresql.render import render_schema as pg_render
+from mizzle.dialects.postgresql.sync_db import PostgresSyncDb
 from mizzle.dialects.sqlite import sync_sql as sqlite_sync_sql
 from mizzle.dialects.sqlite.connect import apply as sqlite_apply
 from mizzle.dialects.sqlite.render import render_schema as sqlite_render
@@ -70,7 +73,7 @@ SQLITE_TARGET_RATIO = 1.5
 PG_TARGET_RATIO = 2.0
 PULL_TARGET_S = 0.05
 
-SECTIONS = ("triggers", "pull", "designs")
+SECTIONS = ("triggers", "pull", "designs", "apply")
 #: what a run measures unless --only says otherwise (the designs are asked for by name)
 DEFAULT_SECTIONS = ("triggers", "pull")
 DIALECTS = ("SQLite", "PostgreSQL")
@@ -402,6 +405,50 @@ def bench_designs(opts: Options, report: Report) -> None:
                     db.close()
 
 
+# --- applying a push's updates (PostgreSQL) ------------------------------------------------------
+
+
+class _RowByRow(PostgresSyncDb):
+    """The adapter as it was before updates were written together: one UPDATE per row."""
+
+    def update_many(
+        self, info: TableInfo, rows: Sequence[tuple[tuple[Any, ...], Mapping[str, Any]]], *, stamp_now: bool
+    ) -> None:
+        for pk, values in rows:
+            self.update(info, pk, values, stamp_now=stamp_now)
+
+
+def bench_apply(opts: Options, report: Report) -> None:
+    """What the sync server does with a push of edits: `apply_remote(..., relay=True)` of
+    `--updates` rows each newer than the server's, in one transaction; beside the same call
+    through an adapter that writes one UPDATE per row (how it was before)."""
+    n = opts.updates
+    row = Row(
+        f"apply_remote of {n:,} newer rows (updates, relay), PostgreSQL",
+        peer_name="the same, one UPDATE per row",
+    )
+    with report.step(row), contextlib.ExitStack() as stack:
+        conn = psycopg.connect(stack.enter_context(fresh_pg_database(opts.pg_url)), autocommit=True)
+        stack.callback(conn.close)
+        pg_apply(conn, pg_render(UPDATE_SCHEMA))
+        fill_update_tables(Database("PostgreSQL", conn), n)
+        version = 1
+        for i in range(opts.runs):
+            order = [(PostgresSyncDb(conn), False), (_RowByRow(conn), True)]
+            for db, peer in order if i % 2 == 0 else reversed(order):
+                version += 1
+                rows = [{"id": k, "title": f"v{version}-{k}", "sync_version": version} for k in range(1, n + 1)]
+                conn.execute("VACUUM (ANALYZE) synced")
+                start = time.perf_counter()
+                got = sync_api.apply_remote(db, "synced", rows, relay=True)
+                (row.peer_times if peer else row.times).append(time.perf_counter() - start)
+                if got.applied != n or got.conflicts or got.rejected:
+                    raise BenchmarkFailed(f"apply_remote applied {got.applied} of {n} rows")
+        [(low, high)] = conn.execute("SELECT min(sync_version), max(sync_version) FROM synced").fetchall()
+        if (low, high) != (version, version):
+            raise BenchmarkFailed(f"after the runs the versions are {low}..{high}, not {version}")
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -470,6 +517,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "triggers": bench_triggers,
     "pull": bench_pull,
     "designs": bench_designs,
+    "apply": bench_apply,
 }
 
 

@@ -155,6 +155,17 @@ def test_sync_runner_measures_the_sqlite_tracking_designs_when_asked(tmp_path: P
     ] * 5
 
 
+@pytest.mark.postgres
+def test_sync_runner_measures_applying_a_push_of_updates_when_asked(tmp_path: Path) -> None:
+    results = tmp_path / "apply.md"
+    sizes = ["--updates", "200", "--runs", "1", "--only", "apply"]
+    proc = run_benchmark(*sizes, "--pg-url", server_url(), "--results", str(results), runner=SYNC_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    [row] = table_rows(results)
+    assert row.startswith("| apply_remote of 200 newer rows (updates, relay), PostgreSQL | ")
+    assert "the same, one UPDATE per row" in row
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
