@@ -160,15 +160,19 @@ def test_a_time_far_ahead_of_the_servers_clock_is_capped_to_it(pg_url: str, tmp_
             server_now = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
         soon = (server_now + timedelta(seconds=30)).astimezone(UTC)
         within["last_modified_at"] = soon.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        body = {"protocol": 1, "schema": "0001_init", "batch": "b1", "push": {"project": {"rows": [ahead, within]}}}
+        untimed = {"id": "10000000-0000-4000-8000-000000000003", "user_id": ALICE, "name": "no time",
+                   "sync_version": 1}  # fmt: skip
+        push = {"project": {"rows": [ahead, within, untimed]}}
+        body = {"protocol": 1, "schema": "0001_init", "batch": "b1", "push": push}
         status, answer = post(base, body, bearer=token(ALICE))
         assert status == 200, answer
-        assert [r["status"] for r in answer["push"]["project"]["rows"]] == ["applied", "applied"]
+        assert [r["status"] for r in answer["push"]["project"]["rows"]] == ["applied", "applied", "applied"]
         with pg(pg_url) as conn:
             times = {r["name"]: r["last_modified_at"] for r in rows(conn, "project")}
             now_text = conn.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')").fetchone()[0]  # type: ignore[index]
         assert times["from 2099"].startswith(now_text)  # capped to the server's time
         assert times["a little ahead"] == within["last_modified_at"]  # within the skew: kept
+        assert times["no time"].startswith(now_text)  # none given: the server's
 
 
 def test_requests_share_a_bounded_pool_of_connections(pg_url: str) -> None:
