@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 import psycopg
 
 from mizzle.app.sync_server import store
 from mizzle.app.sync_server.auth import Claims
+from mizzle.app.sync_server.clock import clocked
 from mizzle.app.sync_server.config import ServerConfig
 from mizzle.app.sync_server.renames import renames_since
 from mizzle.app.sync_server.visibility import condition, q
@@ -28,7 +29,7 @@ from mizzle.core.errors import MizzleError
 from mizzle.core.sync import api, wire
 from mizzle.core.sync.api import Changes, SyncError, Tombstone
 from mizzle.core.sync.database import TableInfo
-from mizzle.core.sync.names import LAST_MODIFIED_AT, SYNC_SEQ, SYNC_VERSION, TOMBSTONES
+from mizzle.core.sync.names import SYNC_SEQ, SYNC_VERSION, TOMBSTONES
 from mizzle.core.sync.protocol import (
     PROTOCOL,
     Page,
@@ -296,7 +297,11 @@ class _TablePush:
                 passed.append((i, row))
         now = self._now()
         report = api.apply_remote(
-            self.db, self.info.name, [self._clocked(r, now) for _, r in passed], relay=True, server_time=False
+            self.db,
+            self.info.name,
+            [dict(clocked(r, now, self.config.max_clock_skew)) for _, r in passed],
+            relay=True,
+            server_time=False,
         )
         self.out["applied"] += report.applied
         self.out["unchanged"] += report.unchanged
@@ -357,27 +362,6 @@ class _TablePush:
         row = self.conn.execute("SELECT now()").fetchone()
         assert row is not None
         return cast(datetime, row[0])
-
-    def _clocked(self, row: Json, now: datetime) -> Json:
-        """The pushed row with a time LWW can trust: its own `last_modified_at` (when it was
-        written on the device), unless that is more than `max_clock_skew` ahead of the
-        server's clock, or missing: then the server's time. A device whose clock runs far
-        ahead would otherwise win every conflict until the world caught up with it."""
-        given = row.get(LAST_MODIFIED_AT)
-        moment = None
-        if isinstance(given, str):
-            try:
-                moment = datetime.fromisoformat(given)
-            except ValueError:
-                return row  # not a time: apply_remote rejects it with the reason
-            if moment.tzinfo is None:  # the wire form without an offset is UTC
-                moment = moment.replace(tzinfo=UTC)
-        elif given is not None:
-            return row
-        if moment is not None and moment <= now + timedelta(seconds=self.config.max_clock_skew):
-            return row
-        # last_modified_at holds milliseconds (timestamptz(3)): more would be rejected
-        return {**row, LAST_MODIFIED_AT: wire.timestamptz_text(now.replace(microsecond=now.microsecond // 1000 * 1000))}
 
     def _write(self, row: Mapping[str, Any]) -> str | None:
         report = api.apply_remote(self.db, self.info.name, [dict(row)], relay=True, server_time=False)
