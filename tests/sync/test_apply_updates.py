@@ -108,3 +108,16 @@ def test_a_refused_update_is_that_rows_rejection_and_the_others_apply(db: Db) ->
     assert "the database refused it" in rejection.reason
     rows = stored(db)
     assert [rows[f"i{i}"]["count"] for i in range(10)] == [7, 7, 7, 7, 7, 5, 7, 7, 7, 7]
+
+
+@pytest.mark.parametrize("server_time", [True, False])
+def test_a_relay_keeps_the_rows_times_only_when_told(db: Db, server_time: bool) -> None:
+    written = "2026-01-02T03:04:05.678Z"
+    rows = [{"id": "i1", "label": "edited", "sync_version": 2, "last_modified_at": written}]
+    rows.append({"id": "new", "label": "new", "sync_version": 1, "last_modified_at": written})
+    assert apply_remote(db.conn, "item", rows, relay=True, server_time=server_time).applied == 2
+    times = {k: r["last_modified_at"] for k, r in stored(db).items() if k in ("i1", "new")}
+    if server_time:  # the relay's own clock: now, not the time given
+        assert written not in times.values()
+    else:
+        assert times == {"i1": written, "new": written}
