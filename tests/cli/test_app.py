@@ -113,6 +113,18 @@ def test_a_sqlite_migrate_loads_no_model_no_driver_and_no_other_command(tmp_path
     assert lines[-1] == "['typer']", lines
 
 
+def test_a_sqlite_migrate_with_nothing_to_do_loads_no_rich(tmp_path: Path) -> None:
+    # Its lines are plain text, and help texts are escaped without rich: rich (30-40 ms) is
+    # for styled messages (errors, warnings), prompts and help shown.
+    (tmp_path / "mizzle.toml").write_text('schema = "schema.py"\nout = "migrations"\ndialects = ["sqlite"]\n')
+    (tmp_path / "migrations").mkdir()
+    db = tmp_path / "app.db"
+    code = f"import sys; from mizzle.cli.app import main; main(['migrate', '--db', 'sqlite:///{db}'])"
+    code += "\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'dotenv', 'pydantic')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.splitlines() == [f"nothing to apply: sqlite:///{db} is up to date (0 migrations)", "[]"]
+
+
 def test_a_choice_option_is_converted_without_pydantic(tmp_path: Path) -> None:
     # `pull --style` (an Enum) was the one option still converted by a pydantic TypeAdapter
     # built for it (typer's `_adapters`, with pydantic's plugin loader): 0.05 s of each pull.
