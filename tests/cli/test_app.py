@@ -146,3 +146,28 @@ def test_a_bad_choice_is_a_usage_error_naming_the_option(mizzle: Mizzle, tmp_pat
         2,
         "error: Invalid value for '--style': 'ts' is not one of 'dsl', 'sqlalchemy'. (see 'mizzle pull --help')",
     )
+
+
+def test_pull_push_and_check_with_nothing_to_report_load_no_rich(tmp_path: Path) -> None:
+    # Their lines are plain text (rich's console, markup and prompts load only for a styled
+    # warning, a question or help): 30 ms of CPU of each of these commands.
+    (tmp_path / "mizzle.toml").write_text('schema = "schema.py"\nout = "migrations"\ndialects = ["sqlite"]\n')
+    db = tmp_path / "app.db"
+    code = (
+        "import sqlite3, sys\n"
+        f"sqlite3.connect({str(db)!r}).execute('CREATE TABLE tune (id INTEGER NOT NULL PRIMARY KEY, title TEXT)')\n"
+        "from mizzle.cli.app import main\n"
+        f"url = 'sqlite:///{db}'\n"
+        "codes = [main(['pull', '--db', url, '--out', 'schema.py']), main(['push', '--db', url])]\n"
+        "codes += [main(['generate', '--name', 'init']), main(['check', '--no-db'])]\n"
+        "print(codes, sorted(m for m in sys.modules if m.split('.')[0] == 'rich'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.splitlines() == [
+        f"wrote schema.py: 1 table from sqlite:///{db}",
+        f"nothing to push: sqlite:///{db} matches the schema",
+        "wrote migrations/0001_init: 1 operation for sqlite",
+        "migrations: 1 migration",
+        "ok",
+        "[0, 0, 0, 0] []",
+    ], out.stdout + out.stderr
