@@ -30,8 +30,6 @@ EXAMPLE_SCHEMA = REPO / "examples" / "practice_tracker" / "schema.py"
 # group_concat, a user-defined function: exporting them to a database without it cannot work.
 # (Its functions and triggers are carried: `tests/test_code_corpus.py` compares them.)
 PAGILA_UNSUPPORTED = {
-    ("partitioning", "payment"),
-    ("partition", "payment_p2022_01"),
     ("view", "film_list"),
     ("view", "nicer_but_slower_film_list"),
 }

@@ -352,6 +352,7 @@ class _Diff:
         ops += objects.dropped
         ops += self._add_table_parts()
         ops += [AddForeignKey(table=t, fk=fk) for t, fk in self._late_foreign_keys(early_fks, deferred_fks)]
+        ops += objects.partitions_made
         ops += code.functions_created
         ops += [DropEnum(enum=e) for e in self.old.enums if self.new.enum(e.name) is None]
         ops += self.enums_late

@@ -67,7 +67,7 @@ from mizzle.core.operations import (
     ReplaceView,
     SetSecurity,
 )
-from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
 from mizzle.core.plan import Plan, Step
 from mizzle.core.routine_ops import (
     CreateExtension,
@@ -133,6 +133,7 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     CreateObject: plan_objects.create_object,
     DropObject: plan_objects.drop_object,
     AlterObject: plan_objects.alter_object,
+    SetPartitionKey: plan_objects.set_partition_key,
     # SQLite's alone: PostgreSQL has no virtual tables (generate's header says device-only)
     CreateVirtualTable: plan_routines.nothing,
     DropVirtualTable: plan_routines.nothing,

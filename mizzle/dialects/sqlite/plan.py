@@ -63,7 +63,7 @@ from mizzle.core.operations import (
     SetSecurity,
     reverse_all,
 )
-from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
 from mizzle.core.pg_objects import KIND_WORDS, object_key
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
@@ -87,9 +87,9 @@ from mizzle.dialects.sqlite.steps import Rendered, rebuild, render
 NAME = "sqlite"
 
 #: operations on what SQLite does not have (row level security, policies, grants, comments,
-#: domains, sequences, materialized views, aggregates):
+#: domains, sequences, materialized views, aggregates, partitions and partition keys):
 #: planned as nothing, so they never block a SQLite migration
-SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity, CreateObject, DropObject, AlterObject)
+SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity, CreateObject, DropObject, AlterObject, SetPartitionKey)
 
 
 def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
@@ -109,6 +109,9 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
         notes.append(f"{count} NULLS NOT DISTINCT unique{'s' if count != 1 else ''}: plain UNIQUE on SQLite")
     if count := sum(map(_sequence_defaults, kept)):
         notes.append(f"{count} nextval default{'s' if count != 1 else ''}: PostgreSQL only, no default on SQLite")
+    # a partitioned table is one plain table here: every row in it, no partition made
+    if count := sum(isinstance(op, CreateTable) and op.table.partition_by is not None for op in kept):
+        notes.append(f"{count} partitioned table{'s' if count != 1 else ''}: one plain table on SQLite")
     return replace(planned, server_only="; ".join(notes)) if notes else planned
 
 
@@ -159,6 +162,8 @@ def server_only_note(operations: Sequence[Operation]) -> str:
                 continue
             seen.add(object_key(thing))
             kind = KIND_WORDS[type(thing)][0]
+        elif isinstance(op, SetPartitionKey):
+            kind = "partition_key"
         else:
             assert isinstance(op, SetSecurity)
             item = op.new if op.new is not None else op.old
@@ -172,6 +177,7 @@ def server_only_note(operations: Sequence[Operation]) -> str:
         "grant": ("grant", "grants"),
         "default_privilege": ("default privilege", "default privileges"),
         "comment": ("comment", "comments"),
+        "partition_key": ("partition key change", "partition key changes"),
     }
     parts = [f"{n} {words[kind][n != 1]}" for kind, n in counts.items()]
     return f"{', '.join(parts)}: PostgreSQL only, not on SQLite"
