@@ -47,7 +47,8 @@ class DropObject(Operation):
         return Safety.DATA_LOSS if isinstance(self.item, Partition) else Safety.SAFE
 
     def describe(self) -> str:
-        return f"drop {object_label(self.item)}"
+        lost = " (its rows are lost)" if isinstance(self.item, Partition) else ""
+        return f"drop {object_label(self.item)}{lost}"
 
 
 class AlterObject(Operation):

@@ -67,6 +67,22 @@ def _key(text: str | None) -> PartitionKey | None:
         return None
 
 
+def partition_from_row(row: Sequence[Any], schema_name: str) -> Partition | None:
+    """A row of `PARTITIONS` as the model's partition (None: its own key is not the model's)."""
+    nsp, name, parent_nsp, parent, bound, key_text, indexes, constraints = row
+    own_key = _key(key_text)
+    if key_text is not None and own_key is None:
+        return None  # stays reported
+    return Partition(
+        name=_model_name(nsp, name, schema_name),
+        parent=_model_name(parent_nsp, parent, schema_name),
+        bound=bound,
+        partition_by=own_key,
+        indexes=tuple(indexes),
+        constraints=tuple(PartitionConstraint(name=c, definition=d) for c, d in constraints),
+    )
+
+
 def with_partitions(
     read: Introspected,
     rows: Sequence[tuple[Any, ...]],
@@ -77,21 +93,8 @@ def with_partitions(
     reporting them as read as plain tables or skipped."""
     keys = {rel.name: _key(rel.partition_key) for rel in tables.values() if rel.relkind == "p"}
     held = {t.name for t in read.schema.tables}
-    partitions: list[Partition] = []
-    for nsp, name, parent_nsp, parent, bound, key_text, indexes, constraints in rows:
-        own_key = _key(key_text)
-        if key_text is not None and own_key is None:
-            continue  # stays reported: its key is not the model's
-        partitions.append(
-            Partition(
-                name=_model_name(nsp, name, schema_name),
-                parent=_model_name(parent_nsp, parent, schema_name),
-                bound=bound,
-                partition_by=own_key,
-                indexes=tuple(indexes),
-                constraints=tuple(PartitionConstraint(name=c, definition=d) for c, d in constraints),
-            )
-        )
+    found = (partition_from_row(row, schema_name) for row in rows)
+    partitions = [p for p in found if p is not None]
     # a partition of a table the model holds (or of one of those partitions), its parent first
     by_name = {p.name: p for p in partitions}
     kept: dict[str, Partition] = {}

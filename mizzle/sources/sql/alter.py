@@ -121,6 +121,10 @@ class AlterStatements:
         name = tokens.qualified_name()
         tokens.accept("*")
         d = self.draft
+        if name in d.partitions and tokens.accept("ATTACH", "PARTITION"):  # a partition partitioned in turn
+            child = tokens.qualified_name()
+            d.attach_partition(name, child, attached_bound(tokens, st.text, child))
+            return
         if name in d.partitions and tokens.accept("ADD"):
             if not tokens.accept("CONSTRAINT"):
                 d.unsupported("partition", name, "a constraint added without a name is not carried (name it)")

@@ -226,6 +226,8 @@ class Draft:
         #: partitioned tables' keys, and partitions (`sources/sql/partitions.py`)
         self.partition_keys: dict[str, PartitionKey] = {}
         self.partitions: dict[str, DraftPartition] = {}
+        #: partitioned tables read as plain ones (a key the model cannot hold): their partitions are skipped
+        self.plain_partitioned: set[str] = set()
         #: Relations the model does not hold (partitions, materialized views...): statements
         #: about them are skipped, and views reading them are left out.
         self.skipped: dict[str, str] = {}
@@ -299,11 +301,16 @@ class Draft:
             self.skip_relation(name, "partition")  # statements on it are its own parts' (partitions.py)
             self.partitions[name] = partition
             return
-        if parent not in self.tables and parent not in self.partitions and parent not in self.skipped:
+        if parent in self.plain_partitioned or (
+            self.skipped.get(parent) == "partition" and parent not in self.partitions
+        ):
+            # of a table read as a plain one (its key is not the model's): left out, as introspection does
+            self.skip_relation(name, "partition")
+            self.unsupported("partition", name, f"partition of {parent}; skipped")
+            return
+        if parent not in self.tables and parent not in self.partitions:
             raise SchemaError(f'partition "{name}": the file does not create table "{parent}"')
-        # of a table read as a plain one (its key is not the model's): left out, as introspection does
-        self.skip_relation(name, "partition")
-        self.unsupported("partition", name, f"partition of {parent}; skipped")
+        raise SchemaError(f'partition "{name}": table "{parent}" is not partitioned (no PARTITION BY)')
 
     def attach_partition(self, parent: str, child: str, bound: str) -> None:
         table = self.tables.pop(child, None)

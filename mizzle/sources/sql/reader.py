@@ -282,6 +282,7 @@ class _Loader(AlterStatements, SecurityStatements):
                 try:
                     d.partition_keys[name] = table_key(st, name)
                 except SchemaError as err:  # a key the model cannot hold (COLLATE, operator class)
+                    d.plain_partitioned.add(name)
                     d.unsupported("partitioning", name, f"{str(err).partition(': ')[2]}: read as a plain table")
             elif isinstance(prop, exp.InheritsProperty):
                 parents = ", ".join(relation_name(t) for t in prop.expressions)
