@@ -125,6 +125,34 @@ class Partition(BaseModel):
         return self.bound == "DEFAULT"
 
 
+def partition_problems(
+    keys: dict[str, PartitionKey | None], columns: dict[str, list[str]], partitions: tuple[Partition, ...]
+) -> list[str]:
+    """What PostgreSQL would refuse: a partition of a table that is not partitioned (or not
+    there), a name a table or another partition has, a key naming a column the table lacks.
+    `keys`: each table's key (None: not partitioned); `columns`: each table's columns."""
+    out = []
+    for table, key in keys.items():
+        for column in key.columns if key is not None else []:
+            if column not in columns.get(table, []):
+                out.append(f'table "{table}": the partition key names column "{column}", which the table does not have')
+    own = {p.name: p.partition_by for p in partitions}
+    seen: set[str] = set()
+    for part in partitions:
+        where = f'partition "{part.name}"'
+        if part.name in keys or part.name in seen:
+            out.append(f"{where}: the name is taken by another table or partition")
+        seen.add(part.name)
+        if part.parent in keys:
+            if keys[part.parent] is None:
+                out.append(f'{where}: table "{part.parent}" is not partitioned (no partition key)')
+        elif part.parent not in own:
+            out.append(f'{where}: a partition of "{part.parent}", which the schema does not have')
+        elif own[part.parent] is None:
+            out.append(f'{where}: partition "{part.parent}" is not partitioned in turn (no partition key)')
+    return out
+
+
 # --- text -------------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+|[A-Za-z_][A-Za-z_0-9$]*|.", re.DOTALL)

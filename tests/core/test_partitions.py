@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mizzle.core.diff import diff
+from mizzle.core.errors import SchemaError
 from mizzle.core.evolve import evolve
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column, PrimaryKey, Schema, Table
@@ -20,6 +21,7 @@ from mizzle.core.partitions import (
 )
 from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
 from mizzle.core.types import ColumnType
+from mizzle.core.validate import validate
 
 
 @pytest.mark.parametrize(
@@ -131,3 +133,28 @@ def test_a_changed_partition_key_is_its_own_operation() -> None:
     assert evolve(_schema(), ops) == _schema(key="LIST (id)")
     assert evolve(_schema(key="LIST (id)"), reverse_all(ops)) == _schema()
     assert [op.describe() for op in diff(_schema(key=None), _schema())] == ["change the partition key of m"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [
+        (
+            _schema(P2024.model_copy(update={"parent": "nowhere"})),
+            'a partition of "nowhere", which the schema does not have',
+        ),
+        (_schema(P2024, key=None), 'partition "m_2024": table "m" is not partitioned (no partition key)'),
+        (_schema(key="LIST (gone)"), 'table "m": the partition key names column "gone", which the table does not have'),
+        (
+            _schema(P2024.model_copy(update={"name": "m"})),
+            'partition "m": the name is taken by another table or partition',
+        ),
+        (
+            _schema(P2024, Partition(name="m_2024_a", parent="m_2024", bound="DEFAULT")),
+            'partition "m_2024" is not partitioned in turn',
+        ),
+    ],
+)
+def test_what_postgresql_would_refuse_is_a_schema_problem(schema: Schema, problem: str) -> None:
+    with pytest.raises(SchemaError) as refused:
+        validate(schema)
+    assert problem in str(refused.value)

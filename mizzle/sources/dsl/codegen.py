@@ -413,8 +413,8 @@ class _Writer:
             if part.indexes:
                 args.append(Kw("indexes", ListOf(tuple(Str(i) for i in part.indexes))))
             if part.constraints:
-                body = ", ".join(f"{string_literal(c.name)}: {string_literal(c.definition)}" for c in part.constraints)
-                args.append(Kw("constraints", Code("{" + body + "}")))
+                pairs = tuple(TupleOf((Str(c.name), Str(c.definition))) for c in part.constraints)
+                args.append(Kw("constraints", ListOf(pairs)))
             add(part.name, call(self.use("partition"), *args))
         return out
 

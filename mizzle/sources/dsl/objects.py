@@ -146,11 +146,12 @@ def partition(
     values: str,
     partition_by: str | None = None,
     indexes: list[str] | None = None,
-    constraints: dict[str, str] | None = None,
+    constraints: dict[str, str] | list[tuple[str, str]] | None = None,
 ) -> ObjectDecl:
     """CREATE TABLE `name` PARTITION OF `of` (the partitioned table's name) `values` (`FOR VALUES
     ...` or `DEFAULT`) [PARTITION BY `partition_by`], with its own CREATE INDEX statements and
-    constraints by name (PostgreSQL gives it copies of its table's own: they are not listed)."""
+    constraints by name, `{name: definition}` or `[(name, definition)]` (PostgreSQL gives it
+    copies of its table's own: they are not listed)."""
     what = f'partition "{name}"'
     try:
         key = parse_partition_key(partition_by) if partition_by is not None else None
@@ -164,7 +165,7 @@ def partition(
         bound=values,
         partition_by=key,
         indexes=tuple(indexes or ()),
-        constraints=tuple(PartitionConstraint(name=n, definition=d) for n, d in (constraints or {}).items()),
+        constraints=tuple(PartitionConstraint(name=n, definition=d) for n, d in dict(constraints or {}).items()),
     )
 
 
