@@ -15,6 +15,7 @@ import pytest
 
 from mizzle.app.generate import generate
 from mizzle.app.migrate import migrate, rollback
+from mizzle.app.pull import pull
 from mizzle.app.push import push
 from mizzle.core.errors import MizzleError
 from mizzle.core.urls import DatabaseURL
@@ -201,3 +202,20 @@ def test_the_example_of_schema_md_loads(tmp_path: Path) -> None:
         ("payment_rest", "payment", True),
     ]
     assert schema.partitions[1].partition_by is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fmt", ["sql", "py"])
+def test_a_partitions_grants_and_comment_are_pulled_and_pushed_back_unchanged(
+    project: Project, pg_url: str, fmt: str
+) -> None:
+    sql(pg_url, HAND_WRITTEN)
+    sql(pg_url, "GRANT SELECT ON payment_2025 TO PUBLIC; COMMENT ON TABLE payment_2025 IS 'the year 2025'")
+    out = project.root / f"schema.{fmt}"
+    pull(parse_url(pg_url), out, force=True)
+    (project.root / "mizzle.toml").write_text(f'schema = "schema.{fmt}"\ndialects = ["postgresql"]\n')
+    schema = load_schema(out).schema
+    assert [(g.object, g.privilege) for g in schema.security.grants] == [("payment_2025", "SELECT")]
+    assert [(c.on, c.object, c.text) for c in schema.security.comments] == [("table", "payment_2025", "the year 2025")]
+    again = push(project.config, parse_url(pg_url)).plan
+    assert again.empty, [op.describe() for op in again.plan.operations]
