@@ -260,8 +260,9 @@ class _Assembler:
         name = rel.name
         if rel.relkind in ("r", "p"):
             if rel.is_partition:
-                self.partitions.add(rel.oid)
-                if not (rel.partition_of or "").startswith(BOOKKEEPING_PREFIX):
+                if (rel.partition_of or "").startswith(BOOKKEEPING_PREFIX):
+                    self.partitions.add(rel.oid)  # mizzle's own, with what hangs on it
+                else:  # carried (`introspect_partitions.py`) unless its table's key is not the model's
                     self.note("partition", name, f"partition of {rel.partition_of}; skipped")
                 return
             self.tables[rel.oid] = rel
@@ -619,6 +620,7 @@ class _Assembler:
     def _other_objects(self) -> None:
         """Functions, triggers, policies, rules, extensions, schemas, comments: by name,
         per-table objects once per name with the tables they are on."""
+        # (a trigger of a partition's own is named; the copies of its table's are carried with the table's)
         skipped = self.hidden | self.partitions
         names = {r.oid: r.name for r in self.catalog.relations}
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)

@@ -229,7 +229,9 @@ class _Loader(AlterStatements, SecurityStatements):
                 # mizzle's own (an exported sync table): the table is sync if it has all three
                 self.draft.sync_triggers.setdefault(table, set()).add(name)
                 return
-            if kind == "trigger" and ("." not in table or schema_of(table) in self.schemas):
+            if kind == "trigger" and table in self.draft.partitions:
+                pass  # a partition's own trigger: named, as introspection names it
+            elif kind == "trigger" and ("." not in table or schema_of(table) in self.schemas):
                 self.draft.code.trigger(st, name, table)
                 return
             self.draft.unsupported_on(kind, name, table)

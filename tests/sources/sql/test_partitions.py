@@ -113,3 +113,15 @@ def test_the_python_the_writer_gives_loads_the_same_partitions(tmp_path: Path) -
     loaded = load_schema(path).schema
     assert loaded.partitions == schema.partitions
     assert loaded.tables == schema.tables
+
+
+def test_a_partitions_own_trigger_is_named_as_introspection_names_it() -> None:
+    read = parse_ddl(
+        BY_HAND
+        + "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';"
+        + "CREATE TRIGGER on_all BEFORE INSERT ON payment FOR EACH ROW EXECUTE FUNCTION touch();"
+        + "CREATE TRIGGER on_one BEFORE INSERT ON payment_2024 FOR EACH ROW EXECUTE FUNCTION touch();"
+    )
+    payment = read.schema.table("payment")
+    assert payment is not None and [t.name for t in payment.triggers] == ["on_all"]
+    assert [str(u) for u in read.unsupported] == ["trigger on_one: on payment_2024; not modelled"]
