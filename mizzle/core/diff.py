@@ -317,7 +317,8 @@ class _Diff:
             name for pair in self.pairs.values() if pair.columns_changed for name in (pair.old.name, pair.new.name)
         }
         changed |= set(self.dropped)
-        objects = object_changes(self.old, self.new, changed | {v.name for v in views_dropped})
+        renamed = {r.old: r.new for r in self.renames if isinstance(r, RenameTable)}
+        objects = object_changes(self.old, self.new, changed | {v.name for v in views_dropped}, renamed)
         ops: list[Operation] = [*code.extensions_created, *objects.first, *code.triggers_dropped, *sync_off]
         ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
         ops += objects.aggregates_dropped

@@ -75,12 +75,15 @@ def materialized_views_in_order(views: Iterable[MaterializedView]) -> list[Mater
     return done
 
 
-def object_changes(old: Schema, new: Schema, changed_relations: set[str]) -> ObjectChanges:
+def object_changes(
+    old: Schema, new: Schema, changed_relations: set[str], renamed: dict[str, str] | None = None
+) -> ObjectChanges:
     """`changed_relations`: model names (old and new) of the tables and views that are dropped,
-    renamed, made again, or have a column dropped, altered or renamed."""
+    renamed, made again, or have a column dropped, altered or renamed; `renamed`: the tables
+    renamed, old name → new."""
     out = ObjectChanges()
     _sequences(old, new, out)
-    _partitions(old, new, out)
+    _partitions(old, new, out, renamed or {})
 
     old_dom, new_dom = {d.name: d for d in old.domains}, {d.name: d for d in new.domains}
     created_domains: list[Operation] = [CreateObject(item=d) for n, d in new_dom.items() if n not in old_dom]
@@ -146,14 +149,21 @@ def partitions_in_order(partitions: Iterable[Partition]) -> list[Partition]:
     return sorted(by_name.values(), key=lambda p: (depth(p), p.name))
 
 
-def _partitions(old: Schema, new: Schema, out: ObjectChanges) -> None:
-    old_part, new_part = {p.name: p for p in old.partitions}, {p.name: p for p in new.partitions}
-    gone = [p for n, p in old_part.items() if n not in new_part]
+def _partitions(old: Schema, new: Schema, out: ObjectChanges, renamed: dict[str, str]) -> None:
+    # a renamed table keeps its partitions (RenameTable comes before `partitions_made`)
+    held_parts = [
+        p.model_copy(update={"parent": renamed[p.parent]}) if p.parent in renamed else p for p in old.partitions
+    ]
+    old_part, new_part = {p.name: p for p in held_parts}, {p.name: p for p in new.partitions}
+    # dropped in `first`, before the renames: under their table's old name
+    gone = [p for p in old.partitions if p.name not in new_part]
     out.first += [DropObject(item=p) for p in reversed(partitions_in_order(gone))]
+    back = {new_name: old_name for old_name, new_name in renamed.items()}
     for table in new.tables:
-        before = old.table(table.name)
+        name = back.get(table.name, table.name)
+        before = old.table(name)
         if before is not None and before.partition_by != table.partition_by:
-            out.first.append(SetPartitionKey(table=table.name, old=before.partition_by, new=table.partition_by))
+            out.first.append(SetPartitionKey(table=name, old=before.partition_by, new=table.partition_by))
     for part in partitions_in_order(new_part.values()):
         held = old_part.get(part.name)
         if held is None:

@@ -277,6 +277,9 @@ class Evolution:
             self.views[view.name] = rename_table_in_view(view, old, new)
         if self.security:
             self.security = self.security.table_renamed(old, new)
+        for key, held in list(self.objects.items()):  # PostgreSQL keeps a renamed table's partitions on it
+            if isinstance(held, Partition) and held.parent == old:
+                self.objects[key] = held.model_copy(update={"parent": new})
 
     def rename_column(self, table_name: str, old: str, new: str) -> None:
         self.put(rename_column_in_table(self.tables[table_name], old, new))

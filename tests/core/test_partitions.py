@@ -20,6 +20,7 @@ from mizzle.core.partitions import (
     parse_partition_key,
 )
 from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
+from mizzle.core.renames import Renames
 from mizzle.core.types import ColumnType
 from mizzle.core.validate import validate
 
@@ -158,3 +159,18 @@ def test_what_postgresql_would_refuse_is_a_schema_problem(schema: Schema, proble
     with pytest.raises(SchemaError) as refused:
         validate(schema)
     assert problem in str(refused.value)
+
+
+def test_a_renamed_partitioned_table_keeps_its_partitions() -> None:
+    renamed = _schema(P2024, P2025)
+    new = Schema(
+        tables=(renamed.tables[0].model_copy(update={"name": "n"}),),
+        partitions=(P2024.model_copy(update={"parent": "n"}), P2025.model_copy(update={"parent": "n"})),
+    )
+    ops = diff(renamed, new, Renames(tables={"m": "n"}))
+    assert [op.describe() for op in ops] == ["rename table m to n"]  # PostgreSQL keeps them attached
+    assert evolve(renamed, ops) == new
+    assert evolve(new, reverse_all(ops)) == renamed
+    gone = diff(renamed, new.model_copy(update={"partitions": new.partitions[:1]}), Renames(tables={"m": "n"}))
+    assert [op.describe() for op in gone] == ["drop partition m_2025 (its rows are lost)", "rename table m to n"]
+    assert gone[0] == DropObject(item=P2025)  # detached from the table's old name, before the rename
