@@ -139,3 +139,15 @@ def test_the_sqlite_script_names_what_the_server_alone_has_in_its_header(mizzle:
     conn.executescript(result.out)
     conn.execute("INSERT INTO pair (a, b) VALUES (1, 1)")
     assert conn.execute("SELECT a, b, owner FROM pair").fetchall() == [(1, 1, None)]
+
+
+def test_the_postgresql_script_names_what_the_device_alone_has(mizzle: Mizzle, tmp_path: Path) -> None:
+    (tmp_path / "schema.py").write_text(
+        "from mizzle.dsl import Table, integer, text, virtual_table\n\n"
+        "class Chat(Table):\n    id = integer().primary_key()\n    body = text()\n\n"
+        "ChatFts = virtual_table('chat_fts', 'CREATE VIRTUAL TABLE chat_fts USING fts5(body)')\n"
+    )
+    result = mizzle("export", "--schema", tmp_path / "schema.py", "--dialect", "postgresql")
+    assert result.code == 0, result.err
+    assert result.out.startswith("-- device-only: virtual table chat_fts\n\nCREATE TABLE chat (")
+    assert "VIRTUAL" not in result.out.split("\n", 1)[1]

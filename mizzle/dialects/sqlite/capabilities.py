@@ -8,8 +8,9 @@ NULLS FIRST/LAST in indexes, no enum types (an enum lives only in its columns' C
 one no column uses disappears), timestamps as one ISO-8601 text form, and expressions as
 their SQLite spelling. Projecting twice changes nothing more.
 
-What the server has and the device cannot (`side_notes`, one `server-only` note each, said in
-the header of a migration or an exported script, never silently):
+What the server has and the device cannot hold is left out, never refused in a project that
+has a server (`noted_storage_projection`: one `server-only` note each, which the migration's
+header and `export`'s script say, never silently):
 - a default SQLite has no equivalent for (`auth.uid()`; `equivalents.py` lists those it has):
   the device's column has no default, the app supplies the value;
 - an index, CHECK or view whose expression SQLite cannot hold (`to_tsvector()`, a CHECK on
@@ -121,7 +122,7 @@ class _Holder:
 
     def expr(self, expr: SqlExpr, where: str, *, query: bool = False) -> SqlExpr:
         """`expr` as SQLite spells it, read back as introspection reads it; unchanged when
-        SQLite cannot hold it (a capability problem, reported by `capability_problems`).
+        SQLite cannot hold it (callers leave such an expression out first).
         `query`: a view's body, printed as CREATE VIEW prints it (names of the app's other
         schemas as one name, `FROM "app.t" AS t`)."""
         if not self.read_back:
@@ -145,7 +146,7 @@ class _Holder:
             # the texts as written decide what SQLite holds (the same rule introspection reads by)
             column = spelling.held(column, sole_primary_key=sole)
         if column.identity is not None:
-            column = self._without_identity(column, where, sole_primary_key=sole)
+            column = self._without_identity(table, column, where, sole_primary_key=sole)
         if column.domain is not None or _sequence_default(column):
             # PostgreSQL's alone: a domain is its base type here, a sequence's nextval no default
             # (the migration's header says so once: `plan.server_only`)
@@ -205,13 +206,18 @@ class _Holder:
             return None
         return ExprDefault(expr=self.expr(default.expr, where))
 
-    def _without_identity(self, column: Column, where: str, *, sole_primary_key: bool) -> Column:
+    def _without_identity(self, table: Table, column: Column, where: str, *, sole_primary_key: bool) -> Column:
         """SQLite has no identity columns: a sole integer primary key is the rowid alias (a
         serial, numbered by SQLite); any other is a plain integer column INSERTs must fill."""
         if sole_primary_key:
             self.notes.append(f"{where}: the identity column is SQLite's rowid alias (INTEGER PRIMARY KEY)")
             return column.model_copy(update={"identity": None, "type": ColumnType(kind=TypeKind.SERIAL)})
-        self.notes.append(f"{where}: SQLite has no identity columns; held as a plain integer that INSERTs must fill")
+        self.side.append(
+            SideNote(
+                "server-only",
+                f"identity of {table.name}.{column.name} (SQLite has none: the device must supply its values)",
+            )
+        )
         return column.model_copy(update={"identity": None})
 
     def index(self, table: Table, index: Index) -> Index | None:
@@ -244,9 +250,12 @@ class _Holder:
         fks = local_foreign_keys(table)
         for fk in table.foreign_keys:
             if not held_reference(fk):
-                self.notes.append(
-                    f'table "{table.name}", foreign key "{fk.name}": references {fk.ref_shown}, '
-                    "which SQLite does not have; left out"
+                self.side.append(
+                    SideNote(
+                        "server-only",
+                        f"foreign key {fk.name} on {table.name} "
+                        f"(references {fk.ref_shown}, which the device does not have)",
+                    )
                 )
         uniques = table.uniques
         if any(u.nulls_not_distinct for u in uniques):
