@@ -139,18 +139,23 @@ class _Holder:
         return held
 
     def column(self, table: Table, column: Column) -> Column:
-        where = f'table "{table.name}", column "{column.name}"'
+        # Where a note or an error is: built only for one (this runs for every column of
+        # every table a plan renders, twice; the text was a tenth of SQLite's plan).
+        def where() -> str:
+            return f'table "{table.name}", column "{column.name}"'
+
         pk = table.primary_key
         sole = pk is not None and pk.columns == (column.name,)
         if column.sqlite_type is not None or column.sqlite_default is not None:
             # the texts as written decide what SQLite holds (the same rule introspection reads by)
             column = spelling.held(column, sole_primary_key=sole)
         if column.identity is not None:
-            column = self._without_identity(table, column, where, sole_primary_key=sole)
-        if column.domain is not None or _sequence_default(column):
+            column = self._without_identity(table, column, where(), sole_primary_key=sole)
+        sequence_default = _sequence_default(column)
+        if column.domain is not None or sequence_default:
             # PostgreSQL's alone: a domain is its base type here, a sequence's nextval no default
-            # (the migration's header says so once: `plan.server_only`)
-            dropped = {"default": None} if _sequence_default(column) else {}
+            # (the migration's header says so once: `Plan.notes`)
+            dropped = {"default": None} if sequence_default else {}
             column = column.model_copy(update={"domain": None, **dropped})
         ctype, default = column.type, column.default
         # a default kept as its SQLite text is already what SQLite holds: nothing below applies
@@ -163,14 +168,14 @@ class _Holder:
             )
             ctype = ColumnType(kind=_PLAIN_INTEGER[ctype.kind])
         if ctype.kind is TypeKind.BIGSERIAL:
-            self.notes.append(f"{where}: bigserial is held as serial (SQLite has one 64-bit rowid)")
+            self.notes.append(f"{where()}: bigserial is held as serial (SQLite has one 64-bit rowid)")
             ctype = ctype.model_copy(update={"kind": TypeKind.SERIAL})
         if ctype.kind is TypeKind.CUSTOM:
-            self.notes.append(f"{where}: {ctype.describe()} is stored as text")
+            self.notes.append(f"{where()}: {ctype.describe()} is stored as text")
         if ctype.kind is TypeKind.ENUM and ctype.array_dims:
             # An enum lives in SQLite only as a column CHECK, and a CHECK cannot look inside a
             # JSON array (that needs a subquery): the elements are plain text there.
-            self.notes.append(f"{where}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
+            self.notes.append(f"{where()}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
             ctype = ColumnType(kind=TypeKind.TEXT, array_dims=ctype.array_dims)
         if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS and not as_written:
             value = default.value
@@ -181,7 +186,7 @@ class _Holder:
             else:
                 held = value
             if held != value:
-                self.notes.append(f"{where}: default {value!r} is held as {held!r}")
+                self.notes.append(f"{where()}: default {value!r} is held as {held!r}")
                 default = LiteralDefault.model_validate({"value": held})
         if isinstance(default, ExprDefault) and not as_written:
             default = self._expr_default(table, column, default, ctype)
@@ -204,7 +209,9 @@ class _Holder:
                 f"default on {table.name}.{column.name}: {shown} ({reason}; the app supplies the value on the device)"
             )
             return None
-        return ExprDefault(expr=self.expr(default.expr, where))
+        held_expr = self.expr(default.expr, where) if self.read_back else default.expr
+        # the same default when unchanged: no copy to validate again
+        return default if held_expr is default.expr else ExprDefault(expr=held_expr)
 
     def _without_identity(self, table: Table, column: Column, where: str, *, sole_primary_key: bool) -> Column:
         """SQLite has no identity columns: a sole integer primary key is the rowid alias (a
