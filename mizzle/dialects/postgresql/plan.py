@@ -80,6 +80,7 @@ from mizzle.core.routine_ops import (
     DropVirtualTable,
     ReplaceFunction,
 )
+from mizzle.core.side_notes import one_sided
 from mizzle.dialects.postgresql import (
     plan_columns,
     plan_enums,
@@ -252,4 +253,5 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     guard = plan_security.role_guard(ops)
     if guard is not None and steps:
         steps[0] = replace(steps[0], guards=(guard, *steps[0].guards))
-    return Plan(dialect=NAME, steps=tuple(steps))
+    # what SQLite alone has (virtual tables, its own triggers): the header says so
+    return Plan(dialect=NAME, steps=tuple(steps), notes=tuple(one_sided(ops)))

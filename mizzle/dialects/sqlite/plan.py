@@ -48,6 +48,7 @@ from dataclasses import replace
 
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
+    AddCheck,
     AddColumn,
     AddForeignKey,
     AddUnique,
@@ -56,10 +57,14 @@ from mizzle.core.operations import (
     CreateIndex,
     CreateTable,
     CreateView,
+    DropCheck,
     DropForeignKey,
+    DropIndex,
     DropTable,
+    DropView,
     Operation,
     RenameTable,
+    ReplaceView,
     SetSecurity,
     reverse_all,
 )
@@ -67,12 +72,15 @@ from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, Set
 from mizzle.core.pg_objects import KIND_WORDS, object_key
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
+from mizzle.core.side_notes import SideNote, one_sided
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
 from mizzle.dialects.sqlite.capabilities import (
     held_reference,
+    holds_check,
+    holds_index,
     local_foreign_keys,
+    noted_storage_projection,
     sequence_defaults,
-    storage_projection,
 )
 from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
@@ -95,13 +103,14 @@ SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity, CreateObject, DropObjec
 def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
     """Statements carrying out `operations` (which turn `old` into `new`) on SQLite, each step
     with its reverse. `concurrently` is PostgreSQL's; SQLite ignores it."""
-    before = storage_projection(old)
+    before, was = noted_storage_projection(old)
+    after, now = noted_storage_projection(new)
     # The projection drops enums no column uses (SQLite keeps enums only in column CHECKs),
     # but a table or column this plan adds may use one: the planner must know its values.
     before = Schema(tables=before.tables, views=before.views, enums=old.enums)
-    held = _held_operations(operations)
+    held = _held_operations(operations, before, after)
     kept = [op for op in held if not isinstance(op, SERVER_ONLY)]
-    planned = _Planner(kept, before, storage_projection(new), new).plan()
+    planned = _Planner(kept, before, after, new).plan()
     left_out = [op for op in held if isinstance(op, SERVER_ONLY)]
     notes = [server_only_note(left_out)] if left_out else []
     # SQLite's UNIQUE keeps NULLs distinct: such a unique is made plain (capabilities), and said once
@@ -112,7 +121,9 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     # a partitioned table is one plain table here: every row in it, no partition made
     if count := sum(isinstance(op, CreateTable) and op.table.partition_by is not None for op in kept):
         notes.append(f"{count} partitioned table{'s' if count != 1 else ''}: one plain table on SQLite")
-    return replace(planned, server_only="; ".join(notes)) if notes else planned
+    # what the server has and the device goes without, said by the migration that brings it
+    side = [*one_sided(operations), *(SideNote("server-only", n) for n in notes), *(n for n in now if n not in was)]
+    return replace(planned, notes=tuple(side)) if side else planned
 
 
 def _nulls_not_distinct(op: Operation) -> int:
@@ -136,13 +147,28 @@ def _sequence_defaults(op: Operation) -> int:
     return 0
 
 
-def _held_operations(operations: list[Operation]) -> list[Operation]:
-    """The operations as SQLite carries them: foreign keys to tables of another schema
-    (`auth.users`) are left out, as `storage_projection` leaves them out of the tables."""
+def _held_operations(operations: list[Operation], before: Schema, after: Schema) -> list[Operation]:
+    """The operations as SQLite carries them (`before` and `after`: the schemas as SQLite
+    holds them): foreign keys to tables of another schema (`auth.users`) are left out, as
+    `storage_projection` leaves them out of the tables, and so are the indexes, checks and
+    views SQLite cannot hold (the server's alone: the header names them)."""
+    held_views = {v.name for v in before.views} | {v.name for v in after.views}
     held: list[Operation] = []
     for op in operations:
         if isinstance(op, (AddForeignKey, DropForeignKey)) and not held_reference(op.fk):
             continue
+        if isinstance(op, (CreateIndex, DropIndex)) and not holds_index(op.index):
+            continue
+        if isinstance(op, (AddCheck, DropCheck)) and not holds_check(op.check):
+            continue
+        if isinstance(op, (CreateView, DropView)) and op.view.name not in held_views:
+            continue
+        if isinstance(op, ReplaceView):
+            was, will = before.view(op.old.name) is not None, after.view(op.new.name) is not None
+            if not (was and will):
+                if was or will:
+                    held.append(DropView(view=op.old) if was else CreateView(view=op.new))
+                continue
         if isinstance(op, (CreateTable, DropTable)):
             fks = local_foreign_keys(op.table)
             if fks != op.table.foreign_keys:
