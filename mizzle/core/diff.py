@@ -315,7 +315,8 @@ class _Diff:
             {name for name, pair in self.pairs.items() if pair.columns_changed},
             [d.table for d in self.dropped.values()],
         )
-        objects = object_changes(self.old, self.new)
+        renamed = {r.old: r.new for r in self.renames if isinstance(r, RenameTable)}
+        objects = object_changes(self.old, self.new, renamed)
         ops: list[Operation] = [*code.extensions_created, *objects.first, *code.triggers_dropped, *sync_off]
         ops += [DropView(view=v) if isinstance(v, View) else DropObject(item=v) for v in readers_first(remade)]
         ops += objects.aggregates_dropped
@@ -350,6 +351,7 @@ class _Diff:
         ops += objects.dropped
         ops += self._add_table_parts()
         ops += [AddForeignKey(table=t, fk=fk) for t, fk in self._late_foreign_keys(early_fks, deferred_fks)]
+        ops += objects.partitions_made
         ops += code.functions_created
         ops += [DropEnum(enum=e) for e in self.old.enums if self.new.enum(e.name) is None]
         ops += self.enums_late
