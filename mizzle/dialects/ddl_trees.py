@@ -311,6 +311,7 @@ def column_key(column: Column, *context: Hashable) -> tuple[object, ...]:
     if isinstance(default, LiteralDefault):
         value = default.value
         held = tuple((type(v), v) for v in value) if isinstance(value, list) else (type(value), value)
+        held = (held, default.pg)
     elif default is not None:
         held = shape(default)
     return (*shape(column, "type", "default"), shape(column.type), held, *context)
@@ -416,11 +417,14 @@ def index_key_tree(key: IndexKey) -> exp.Expression:
     return requote(key.expr.tree)
 
 
-def index_key(tree: exp.Expression, *, desc: bool, nulls_first: bool) -> exp.Ordered:
+def index_key(tree: exp.Expression, *, desc: bool, nulls_first: bool, opclass: str | None = None) -> exp.Ordered:
     """One index key. `nulls_first` must be given even when default: sqlglot prints NULLS
-    FIRST/LAST exactly when it differs from the dialect's default for the direction."""
+    FIRST/LAST exactly when it differs from the dialect's default for the direction.
+    `opclass` (PostgreSQL) follows the key, by its model name quoted as a relation's."""
     if not isinstance(tree, _BARE_INDEX_KEYS + _AS_GIVEN_INDEX_KEYS):
         tree = exp.Paren(this=tree)
+    if opclass is not None:
+        tree = exp.Opclass(this=tree, expression=table_ref(opclass))
     return exp.Ordered(this=tree, desc=True if desc else None, nulls_first=nulls_first)
 
 

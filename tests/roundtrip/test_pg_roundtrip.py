@@ -40,14 +40,9 @@ KNOWN: dict[str, str] = {
         "privileges the app took back from the platform's defaults (Basejump revokes EXECUTE on its functions "
         "from anon, and the default privilege): export, CREATE statements for an empty database, gives them back"
     ),
-    "danbooru": (
-        "operator classes of index keys (gin_trgm_ops, text_pattern_ops); serial sequences' own type and start "
-        "(bigint sequences of integer columns, login_sessions_id_seq starting at 10000000); a text-cast literal "
-        "default on a varchar column ('active'::text) comes back as a varchar literal"
-    ),
     "pagila": (
         "partitions (payment_p*, with their grants); the views film_list and nicer_but_slower_film_list are left "
-        "out; bigint sequences of integer columns; the public schema's owner"
+        "out; the public schema's owner"
     ),
     "synapse-py": (
         "CHECK constraints declared on a column come back under PostgreSQL's default names in the .py "
