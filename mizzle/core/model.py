@@ -336,6 +336,10 @@ class IndexKey(_Frozen):
     #: name (`schema.name` for one outside the default schema). Another operator class is
     #: another index (a change rebuilds it). SQLite has none: the key is plain there.
     opclass: str | None = None
+    #: PostgreSQL only: the collation of a column key when it is not the column's own
+    #: (`COLLATE "C"`), by its model name. SQLite's collations are other ones: there the key
+    #: takes the column's.
+    collation: str | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -217,6 +217,9 @@ class IndexRow:
     options: list[int]
     #: the collation of each key (0 when the key's type has none)
     collations: list[int]
+    #: the name of each key's collation (None for none), by its model name: bare when visible
+    #: on the search path (pg_catalog's "C", "POSIX"...), else `schema.name`
+    collation_names: list[str | None]
     #: the text of each expression key (None for column keys); None when all keys are columns
     expressions: list[str | None] | None
     predicate: str | None
@@ -240,6 +243,11 @@ SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisunique AS unique, am.
        (i.indkey::int2[])[0:i.indnkeyatts - 1] AS keys,
        (i.indoption::int2[])[0:i.indnkeyatts - 1] AS options,
        (i.indcollation::oid[])[0:i.indnkeyatts - 1] AS collations,
+       ARRAY(SELECT CASE WHEN co.oid IS NULL THEN NULL WHEN pg_collation_is_visible(co.oid) THEN co.collname::text
+                         ELSE (SELECT n.nspname FROM pg_namespace n WHERE n.oid = co.collnamespace)
+                              || '.' || co.collname END
+             FROM unnest((i.indcollation::oid[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(oid, n)
+             LEFT JOIN pg_collation co ON co.oid = k.oid ORDER BY k.n) AS collation_names,
        CASE WHEN i.indexprs IS NOT NULL THEN
            ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
                  FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) END AS expressions,

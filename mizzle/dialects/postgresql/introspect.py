@@ -173,7 +173,9 @@ class _Assembler:
     _exprs: dict[str, SqlExpr] = field(default_factory=dict)
     _defaults: dict[tuple[str, ColumnType], Default | None] = field(default_factory=dict)
     _types: dict[str, ColumnType] = field(default_factory=dict)
-    _index_keys: dict[tuple[str | None, str | None, int, str | None], IndexKey] = field(default_factory=dict)
+    _index_keys: dict[tuple[str | None, str | None, int, str | None, str | None], IndexKey] = field(
+        default_factory=dict
+    )
 
     def note(self, kind: str, name: str, detail: str = "") -> None:
         self.unsupported.append(Unsupported(kind, name, detail))
@@ -473,15 +475,19 @@ class _Assembler:
         what = f"index {ix.name} of table {rel.name}"
         keys = []
         texts = ix.expressions or [None] * len(ix.keys)
-        for attnum, option, text, opclass in zip(ix.keys, ix.options, texts, ix.opclasses, strict=True):
+        collations = self._key_collations(rel.oid, ix)
+        for attnum, option, text, opclass, collation in zip(
+            ix.keys, ix.options, texts, ix.opclasses, collations, strict=True
+        ):
             column = self._names(rel.oid, [attnum], what)[0] if attnum else None
-            cache_key = (column, text, option, opclass)
+            cache_key = (column, text, option, opclass, collation)
             key = self._index_keys.get(cache_key)
             if key is None:
                 order: dict[str, Any] = {
                     "desc": option & _DESC == _DESC,
                     "nulls": "first" if option & _NULLS_FIRST else "last",
                     "opclass": opclass,
+                    "collation": collation,
                 }
                 if column is not None:
                     key = IndexKey(column=column, **order)
@@ -493,8 +499,6 @@ class _Assembler:
         lost = []
         if ix.column_count > ix.key_count:
             lost.append("INCLUDE columns")
-        if self._custom_index_collation(rel.oid, ix):
-            lost.append("COLLATE")
         if lost:
             self.note("index", f"{rel.name}.{ix.name}", f"{', '.join(lost)} not carried")
         where = self.expr(ix.predicate, what) if ix.predicate else None
@@ -507,13 +511,15 @@ class _Assembler:
             nulls_not_distinct=ix.nulls_not_distinct,
         )
 
-    def _custom_index_collation(self, table_oid: int, ix: IndexRow) -> bool:
-        """Whether a column key uses another collation than its column's (expression keys
-        take their collation from the expression, which is not worth computing here)."""
-        collations = self.collations[table_oid]
-        return any(
-            attnum and collation != collations[attnum] for attnum, collation in zip(ix.keys, ix.collations, strict=True)
-        )
+    def _key_collations(self, table_oid: int, ix: IndexRow) -> list[str | None]:
+        """The collation of each column key that is not its column's (None for the others;
+        an expression key takes its collation from the expression, and an expression's
+        COLLATE is part of its text)."""
+        columns = self.collations[table_oid]
+        return [
+            name if attnum and oid != columns[attnum] else None
+            for attnum, oid, name in zip(ix.keys, ix.collations, ix.collation_names, strict=True)
+        ]
 
     # --- types, views, everything else --------------------------------------------------
 

@@ -196,7 +196,9 @@ def _create_index_tree(table_name: str, index: Index, name: str) -> exp.Create:
         tree = spelling.index_key_tree(key)
         # PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
         nulls_first = key.desc if key.nulls is None else key.nulls == "first"
-        keys.append(ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first, opclass=key.opclass))
+        keys.append(
+            ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first, opclass=key.opclass, collation=key.collation)
+        )
     return ddl.create_index(
         name,
         table_name,

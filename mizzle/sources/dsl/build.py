@@ -319,7 +319,7 @@ class _TableBuilder:
                 key = {"column": tree.name} if bare else {"expr": k.key}
             else:
                 key = {"column": self.column(k.key, what)}
-            keys.append(model.IndexKey(**key, desc=k.desc, nulls=k.nulls, opclass=k.opclass))
+            keys.append(model.IndexKey(**key, desc=k.desc, nulls=k.nulls, opclass=k.opclass, collation=k.collation))
         try:
             return model.Index(
                 name=decl.name or UNNAMED,

@@ -592,10 +592,11 @@ class _Writer:
         key: Expr = (
             Str(k.column) if k.column is not None else call(self.use("sql"), Str(_spelled(k.expr) if k.expr else ""))
         )
-        if not k.desc and k.nulls is None and k.opclass is None:
+        if not k.desc and k.nulls is None and k.opclass is None and k.collation is None:
             return key
         nulls: list[Expr] = [Kw("nulls", Str(k.nulls))] if k.nulls else []
         nulls += [Kw("opclass", Str(k.opclass))] if k.opclass else []
+        nulls += [Kw("collation", Str(k.collation))] if k.collation else []
         return call(self.use("desc" if k.desc else "asc"), key, *nulls)
 
 

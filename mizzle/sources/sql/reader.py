@@ -545,20 +545,24 @@ class _Loader(AlterStatements, SecurityStatements):
 
     def _index_key(self, st: Statement, ordered: exp.Expression, method: str, lost: list[str]) -> IndexKey:
         node = ordered.this if isinstance(ordered, exp.Ordered) else ordered
-        opclass = None
+        opclass = collation = None
         while isinstance(node, exp.Collate | exp.Opclass):
             if isinstance(node, exp.Opclass):
                 # a default one (drizzle-kit writes `"id" uuid_ops`) is left unsaid, as the catalog does
                 opclass = named_opclass(method, relation_name(node.expression))
-            elif "COLLATE" not in lost:
-                lost.append("COLLATE")
+            else:
+                collation = _collation_name(node.expression)
             node = node.this
         inner = node.this if isinstance(node, exp.Paren) else node
+        if collation is not None and not (isinstance(inner, exp.Column) and not inner.table):
+            # an expression key's COLLATE: the catalog gives it back inside no key text
+            lost.append("COLLATE")
+            collation = None
         desc = bool(ordered.args.get("desc")) if isinstance(ordered, exp.Ordered) else False
         nulls_first = ordered.args.get("nulls_first") if isinstance(ordered, exp.Ordered) else None
         nulls = None if nulls_first is None else ("first" if nulls_first else "last")
         if isinstance(inner, exp.Column) and not inner.table:
-            return IndexKey(column=ident(inner), desc=desc, nulls=nulls, opclass=opclass)
+            return IndexKey(column=ident(inner), desc=desc, nulls=nulls, opclass=opclass, collation=collation)
         spell(node, st.text)
         return IndexKey(expr=pg_expr_tree(node), desc=desc, nulls=nulls, opclass=opclass)
 
@@ -587,6 +591,16 @@ class _Loader(AlterStatements, SecurityStatements):
         d.lines[name] = st.line
 
     # --- ALTER ------------------------------------------------------------------------
+
+
+def _collation_name(node: exp.Expression) -> str:
+    """A COLLATE's collation by its model name (`pg_catalog."C"` is `C`; unquoted folds)."""
+    if isinstance(node, exp.Column):
+        schema, name = ident(node.args["table"]) if node.args.get("table") else None, ident(node.this)
+        return name if schema in (None, "pg_catalog", "public") else f"{schema}.{name}"
+    if isinstance(node, exp.Identifier):
+        return ident(node)
+    return node.name.lower()
 
 
 def _view_body_start(st: Statement) -> int | None:

@@ -414,7 +414,8 @@ def test_serial_sequences_operator_classes_and_cast_literals_are_written_and_loa
         "CREATE TABLE u (id bigserial PRIMARY KEY);\n"
         "ALTER SEQUENCE u_id_seq INCREMENT BY 2;\n"
         "CREATE INDEX t_n_pattern ON t (n text_pattern_ops DESC, lower(n) text_pattern_ops);\n"
-        "CREATE INDEX t_n_trgm ON t USING gin (n ext.gin_trgm_ops);"
+        "CREATE INDEX t_n_trgm ON t USING gin (n ext.gin_trgm_ops);\n"
+        'CREATE INDEX t_n_c ON t (n COLLATE "C" DESC);'
     ).schema
     text = schema_to_python(schema)
     assert 'serial().primary_key().sequence(data_type="bigint", start=10000000, cache=20)' in text
@@ -423,6 +424,7 @@ def test_serial_sequences_operator_classes_and_cast_literals_are_written_and_loa
     assert 'desc("n", opclass="text_pattern_ops"),' in text
     assert 'asc(sql("lower(n)"), opclass="text_pattern_ops"),' in text
     assert 'asc("n", opclass="ext.gin_trgm_ops")' in text
+    assert 'desc("n", collation="C")' in text
     loaded = write_and_load(schema, tmp_path)[1]
     assert loaded == schema
     status = loaded.tables[0].columns[1]
