@@ -229,6 +229,8 @@ class IndexRow:
     #: model name: bare when visible on the search path (the default schema, pg_catalog),
     #: else `schema.name`
     opclasses: list[str | None]
+    #: a key's operator class takes parameters (`gist_trgm_ops (siglen = 32)`)
+    opclass_options: bool
     nulls_not_distinct: bool
 
 
@@ -257,6 +259,8 @@ SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisunique AS unique, am.
                  AND con.contype IN ('p', 'u', 'x')) AS backs_constraint,
        ARRAY(SELECT o.name FROM unnest((i.indclass::oid[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(oid, n)
              LEFT JOIN named_opclass o ON o.oid = k.oid ORDER BY k.n) AS opclasses,
+       EXISTS (SELECT 1 FROM pg_attribute ia WHERE ia.attrelid = i.indexrelid AND ia.attoptions IS NOT NULL)
+           AS opclass_options,
        {nulls_not_distinct} AS nulls_not_distinct
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid

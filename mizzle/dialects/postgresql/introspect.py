@@ -499,6 +499,8 @@ class _Assembler:
         lost = []
         if ix.column_count > ix.key_count:
             lost.append("INCLUDE columns")
+        if ix.opclass_options:
+            lost.append("operator class options")
         if lost:
             self.note("index", f"{rel.name}.{ix.name}", f"{', '.join(lost)} not carried")
         where = self.expr(ix.predicate, what) if ix.predicate else None

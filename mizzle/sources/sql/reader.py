@@ -548,8 +548,13 @@ class _Loader(AlterStatements, SecurityStatements):
         opclass = collation = None
         while isinstance(node, exp.Collate | exp.Opclass):
             if isinstance(node, exp.Opclass):
+                target = node.expression
+                if isinstance(target, exp.Table) and isinstance(target.this, exp.Anonymous):
+                    # `gist_trgm_ops (siglen = 32)`: the class is kept, its parameters are not
+                    lost.append("operator class options")
+                    target = exp.Table(this=exp.to_identifier(target.this.name), db=target.args.get("db"))
                 # a default one (drizzle-kit writes `"id" uuid_ops`) is left unsaid, as the catalog does
-                opclass = named_opclass(method, relation_name(node.expression))
+                opclass = named_opclass(method, relation_name(target))
             else:
                 collation = _collation_name(node.expression)
             node = node.this

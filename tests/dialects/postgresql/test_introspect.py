@@ -374,11 +374,17 @@ def test_index_features(conn: psycopg.Connection[Any]) -> None:
 
 
 def test_index_details_the_model_lacks_are_noted(conn: psycopg.Connection[Any]) -> None:
-    ddl = """CREATE TABLE t (a int, b text);
-             CREATE INDEX covering ON t (a) INCLUDE (b)"""
+    ddl = """CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;
+             CREATE TABLE t (a int, b text);
+             CREATE INDEX covering ON t (a) INCLUDE (b);
+             CREATE INDEX signed ON t USING gist (b ext.gist_trgm_ops (siglen = 32))"""
     result = read(conn, ddl)
-    assert [ix.name for ix in result.schema.tables[0].indexes] == ["covering"]
-    assert result.unsupported == (Unsupported("index", "t.covering", "INCLUDE columns not carried"),)
+    assert [ix.name for ix in result.schema.tables[0].indexes] == ["covering", "signed"]
+    assert result.schema.tables[0].indexes[1].keys == (IndexKey(column="b", opclass="ext.gist_trgm_ops"),)
+    assert [u for u in result.unsupported if u.kind == "index"] == [
+        Unsupported("index", "t.covering", "INCLUDE columns not carried"),
+        Unsupported("index", "t.signed", "operator class options not carried"),
+    ]
 
 
 def test_operator_classes_are_read_per_key_and_only_when_not_the_default(conn: psycopg.Connection[Any]) -> None:

@@ -462,6 +462,10 @@ def test_a_column_unique_with_nulls_not_distinct_is_carried() -> None:
     [
         ('CREATE INDEX i ON t (lower(c) COLLATE "C")', ["index t.i: COLLATE not carried"]),
         ("CREATE INDEX i ON t (a) INCLUDE (b)", ["index t.i: INCLUDE columns not carried"]),
+        (
+            "CREATE INDEX i ON t USING gist (c ext.gist_trgm_ops (siglen = 32))",
+            ["index t.i: operator class options not carried"],
+        ),
         ("CREATE INDEX i ON t (a) WITH (fillfactor = 70)", ["index t.i: storage parameters not carried"]),
     ],
 )
