@@ -24,6 +24,7 @@ import re
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from mizzle.core.expr import SqlExpr
+from mizzle.core.partitions import Partition
 from mizzle.core.routines import definition_text
 from mizzle.core.sequence_options import SequenceOptions, SequenceType
 
@@ -169,7 +170,7 @@ def calls_nextval(expr: SqlExpr) -> bool:
     )
 
 
-PgObject = Domain | PgSequence | MaterializedView | Aggregate
+PgObject = Domain | PgSequence | MaterializedView | Aggregate | Partition
 
 #: how each kind is said in messages, headers and notes (singular, plural)
 KIND_WORDS: dict[type[BaseModel], tuple[str, str]] = {
@@ -177,6 +178,7 @@ KIND_WORDS: dict[type[BaseModel], tuple[str, str]] = {
     PgSequence: ("sequence", "sequences"),
     MaterializedView: ("materialized view", "materialized views"),
     Aggregate: ("aggregate", "aggregates"),
+    Partition: ("partition", "partitions"),
 }
 
 
