@@ -36,14 +36,7 @@ ALL = {**SUPABASE_APPS, **LARGE_SCHEMAS}
 #: What each database holds that does not come back yet, by kind (what the comparison and
 #: `not_carried` show for it), per database or per `database-format`. Strict: the day a
 #: kind lands, its case says so.
-KNOWN: dict[str, str] = {
-    "danbooru": (
-        "operator classes of index keys (gin_trgm_ops, text_pattern_ops); serial sequences' own type and start "
-        "(bigint sequences of integer columns, login_sessions_id_seq starting at 10000000); a text-cast literal "
-        "default on a varchar column ('active'::text) comes back as a varchar literal"
-    ),
-    "pagila": "bigint sequences of integer columns",
-}
+KNOWN: dict[str, str] = {}
 
 #: What the SQLite export of each schema says the server alone has, beyond the summary of its
 #: PostgreSQL objects: a sample of each kind of line its header must hold (every difference is
