@@ -545,11 +545,23 @@ def take():
 `;
 
 async function run() {
+  // ?db=fresh: new databases (the head schema); ?db=replay: databases holding only the empty
+  // tracking table, which replay every migration
+  const which = new URL(location.href).searchParams.get("db");
   const mz = await loadMizzle({ indexURL: "/bundle/pyodide/", bundleURL: "/bundle/", worker: false });
   await mz.python();
   mz.pyodide.runPython(PROFILE);
-  const out = {};
+  const out = { which };
   for (const [when, path] of [["first", "/tmp/first.db"], ["again", "/tmp/again.db"]]) {
+    if (which === "replay") {
+      mz.pyodide.runPython(`
+import sqlite3
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+conn = sqlite3.connect("${path}", isolation_level=None)
+SqliteMigrationDatabase(conn).ensure_tracking()
+conn.close()`);
+      mz.pyodide.globals.get("take")();  // the tracking table's creation is not the upgrade's
+    }
     const result = await mz.upgrade({ path, storage: "memory" });
     out[when] = { runnerMs: result.ms, sql: JSON.parse(mz.pyodide.globals.get("take")()) };
   }
@@ -688,14 +700,17 @@ def verify_first(first: dict[str, dict[str, Any]], sqljs: dict[str, dict[str, An
 
 
 def record_profile(extras: Extras, profile: dict[str, Any]) -> None:
+    which = profile["which"]
     for when in ("first", "again"):
         sql = profile[when]["sql"]
         total = sum(sql.values())
-        extras.add(f"profile, {when} upgrade in the page: SQLite (the adapter's calls)", total)
-        for kind in ("ALTER TABLE", "CREATE INDEX", "CREATE TABLE"):
-            extras.add(f"profile, {when} upgrade: of which {kind}", sql.get(kind, 0.0))
+        extras.add(f"profile ({which}), {when} upgrade in the page: SQLite (the adapter's calls)", total)
+        for kind in ("ALTER TABLE", "CREATE INDEX", "CREATE TABLE", "DROP TABLE", "INSERT INTO", "other"):
+            if kind in sql:
+                extras.add(f"profile ({which}), {when} upgrade: of which {kind}", sql[kind])
         extras.add(
-            f"profile, {when} upgrade: Python (the runner's `ms` less SQLite)", profile[when]["runnerMs"] - total
+            f"profile ({which}), {when} upgrade: Python (the runner's `ms` less SQLite)",
+            profile[when]["runnerMs"] - total,
         )
 
 
@@ -887,7 +902,8 @@ def bench(opts: Options, report: Report, machine_lines: list[str]) -> None:
                                 sqljs[which] = run_fresh(browser, server, name, query)
                             elif which != "fresh":  # the fresh one is the memory page's upgrade
                                 first[which] = run_fresh(browser, server, name, query)
-                    record_profile(extras, run_fresh(browser, server, "profile"))
+                    for which in ("fresh", "replay"):
+                        record_profile(extras, run_fresh(browser, server, "profile", f"?db={which}"))
                     verify_paths(paths, project)
                     verify_first(first, sqljs, project)
                     record_paths(rows, extras, paths, sqljs, first)

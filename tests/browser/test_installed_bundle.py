@@ -294,9 +294,8 @@ json.dumps({
     closure = [p.relative_to(root).as_posix() for p in import_closure(root, RUNTIME_ENTRY)]
     assert wheel["files"] == closure and wheel["cli"] is False
     # every module the upgrade imported in Pyodide is one the wheel holds, and the wheel holds no other
-    assert sorted(m.replace(".", "/") for m in wheel["imported"]) == sorted(
-        f.removesuffix("/__init__.py").removesuffix(".py") for f in closure
-    )
+    modules = [("mizzle/" + f).removesuffix(".py").removesuffix("/__init__").replace("/", ".") for f in closure]
+    assert wheel["imported"] == sorted(modules)
     entry = json.loads((served.bundle / "wheels.json").read_text())
     assert [w["role"] for w in entry] == ["runtime"] and int(entry[0]["bytes"]) < 60_000
 
