@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,11 +48,15 @@ from harness import (
     results_document,
     runs_label,
 )
+from sync_designs import DESIGNS, VERSION_LEFT
 
 from mizzle.core.model import Schema
+from mizzle.core.sync import api as sync_api
+from mizzle.core.sync.database import TableInfo
 from mizzle.dialects.postgresql import sync_sql as pg_sync_sql
 from mizzle.dialects.postgresql.connect import apply as pg_apply
 from mizzle.dialects.postgresql.render import render_schema as pg_render
+from mizzle.dialects.postgresql.sync_db import PostgresSyncDb
 from mizzle.dialects.sqlite import sync_sql as sqlite_sync_sql
 from mizzle.dialects.sqlite.connect import apply as sqlite_apply
 from mizzle.dialects.sqlite.render import render_schema as sqlite_render
@@ -69,7 +73,9 @@ SQLITE_TARGET_RATIO = 1.5
 PG_TARGET_RATIO = 2.0
 PULL_TARGET_S = 0.05
 
-SECTIONS = ("triggers", "pull")
+SECTIONS = ("triggers", "pull", "designs", "apply")
+#: what a run measures unless --only says otherwise (the designs are asked for by name)
+DEFAULT_SECTIONS = ("triggers", "pull")
 DIALECTS = ("SQLite", "PostgreSQL")
 
 
@@ -357,6 +363,92 @@ def bench_pull(opts: Options, report: Report) -> None:
                     )
 
 
+# --- tracking designs (SQLite) ------------------------------------------------------------------
+
+
+def bench_designs(opts: Options, report: Report) -> None:
+    """What each part of SQLite's tracking costs an update: mizzle's sync table with one
+    thing changed per design (`sync_designs.py`), each against the same table without sync
+    in the same file, both ways of committing, runs interleaved."""
+    n = opts.updates
+    for each_committed in (True, False):
+        how = "each committed" if each_committed else "in one transaction"
+        rows = {
+            name: Row(
+                f"{n:,} UPDATEs {how}, SQLite, design {name}: {what}",
+                peer_name="same table without sync",
+                target=f"< {SQLITE_TARGET_RATIO:g}× without sync",
+                limit=SQLITE_TARGET_RATIO,
+                limit_is_ratio=True,
+            )
+            for name, (what, _) in DESIGNS.items()
+        }
+        with report.step(*rows.values()), tempfile.TemporaryDirectory(prefix="mizzle-bench-") as tmp:
+            dbs = {}
+            try:
+                for name, (_, statements) in DESIGNS.items():
+                    db = dbs[name] = Database.sqlite(Path(tmp) / f"{name}.db", UPDATE_SCHEMA)
+                    for statement in statements:
+                        db.run(statement)
+                    fill_update_tables(db, n)
+                for i in range(opts.runs):
+                    names = list(DESIGNS) if i % 2 == 0 else list(reversed(DESIGNS))
+                    for name in names:
+                        order = [("synced", False), ("plain", True)]
+                        for table, peer in order if i % 2 == 0 else reversed(order):
+                            elapsed = dbs[name].timed_updates(table, n, f"run{i}", each_committed=each_committed)
+                            (rows[name].peer_times if peer else rows[name].times).append(elapsed)
+                for name, db in dbs.items():
+                    check_tracked(db, 0 if name in VERSION_LEFT else opts.runs, n)
+            finally:
+                for db in dbs.values():
+                    db.close()
+
+
+# --- applying a push's updates (PostgreSQL) ------------------------------------------------------
+
+
+class _RowByRow(PostgresSyncDb):
+    """The adapter as it was before updates were written together: one UPDATE per row."""
+
+    def update_many(
+        self, info: TableInfo, rows: Sequence[tuple[tuple[Any, ...], Mapping[str, Any]]], *, stamp_now: bool
+    ) -> None:
+        for pk, values in rows:
+            self.update(info, pk, values, stamp_now=stamp_now)
+
+
+def bench_apply(opts: Options, report: Report) -> None:
+    """What the sync server does with a push of edits: `apply_remote(..., relay=True)` of
+    `--updates` rows each newer than the server's, in one transaction; beside the same call
+    through an adapter that writes one UPDATE per row (how it was before)."""
+    n = opts.updates
+    row = Row(
+        f"apply_remote of {n:,} newer rows (updates, relay), PostgreSQL",
+        peer_name="the same, one UPDATE per row",
+    )
+    with report.step(row), contextlib.ExitStack() as stack:
+        conn = psycopg.connect(stack.enter_context(fresh_pg_database(opts.pg_url)), autocommit=True)
+        stack.callback(conn.close)
+        pg_apply(conn, pg_render(UPDATE_SCHEMA))
+        fill_update_tables(Database("PostgreSQL", conn), n)
+        version = 1
+        for i in range(opts.runs):
+            order = [(PostgresSyncDb(conn), False), (_RowByRow(conn), True)]
+            for db, peer in order if i % 2 == 0 else reversed(order):
+                version += 1
+                rows = [{"id": k, "title": f"v{version}-{k}", "sync_version": version} for k in range(1, n + 1)]
+                conn.execute("VACUUM (ANALYZE) synced")
+                start = time.perf_counter()
+                got = sync_api.apply_remote(db, "synced", rows, relay=True)
+                (row.peer_times if peer else row.times).append(time.perf_counter() - start)
+                if got.applied != n or got.conflicts or got.rejected:
+                    raise BenchmarkFailed(f"apply_remote applied {got.applied} of {n} rows")
+        [(low, high)] = conn.execute("SELECT min(sync_version), max(sync_version) FROM synced").fetchall()
+        if (low, high) != (version, version):
+            raise BenchmarkFailed(f"after the runs the versions are {low}..{high}, not {version}")
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -367,7 +459,11 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--changed", type=int, default=1000, help="rows newer than the cursor (1000)")
     p.add_argument("--runs", type=int, default=5, help="runs of each update measurement (5); the median is shown")
     p.add_argument("--calls", type=int, default=21, help="changes_since calls per database (21); the median is shown")
-    p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)} (all)")
+    p.add_argument(
+        "--only",
+        default=",".join(DEFAULT_SECTIONS),
+        help=f"comma-separated: {', '.join(SECTIONS)} ({','.join(DEFAULT_SECTIONS)})",
+    )
     p.add_argument("--pg-url", default=DEFAULT_PG_URL, help=f"server to create the databases on ({DEFAULT_PG_URL})")
     p.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="markdown file to write (results/sync.md)")
     p.add_argument("--no-results", action="store_true", help="print the table only")
@@ -398,7 +494,8 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
         " statements, each executed on its own through the driver (sqlite3; psycopg 3, which prepares the"
         " repeated statement), either each committed on its own (autocommit) or all in one transaction,"
         " COMMIT included, on a table `(id integer primary key,"
-        " title text)` with sync (its 3 triggers, 3 sync columns, the index on last_modified_at, a device set)"
+        " title text)` with sync (its 3 triggers, 4 sync columns, the index on sync_seq, on SQLite the sequence"
+        " table; a device set)"
         " and the same table without; the two interleaved, alternately first, PostgreSQL's tables vacuumed"
         f" between runs. Pull rows: the median of {opts.calls} calls of `mizzle.sync.changes_since(conn,"
         f' "big", cursor)` on a {opts.rows:,}-row sync table of 5 columns, row i last modified at'
@@ -416,7 +513,12 @@ def results_markdown(opts: Options, report: Report, machine_lines: list[str], ar
     return document
 
 
-BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {"triggers": bench_triggers, "pull": bench_pull}
+BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
+    "triggers": bench_triggers,
+    "pull": bench_pull,
+    "designs": bench_designs,
+    "apply": bench_apply,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,6 +80,8 @@ class Result:
     push_latencies: list[float] = field(default_factory=list)
     pull_latencies: list[float] = field(default_factory=list)
     requests: int = 0
+    #: the machine's 1-minute load average before and after the row's two phases
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -213,7 +215,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mizzle-bench-sync-server-") as tmp:
         for p in processes:
             for d in devices:
+                before = os.getloadavg()[0]
                 r = run_one(args.pg_url, p, d, args.rows, args.batch, Path(tmp))
+                r.load = (before, os.getloadavg()[0])
                 results.append(r)
                 print(line(r), flush=True)
     load_after = os.getloadavg()[0]
@@ -224,7 +228,7 @@ def main() -> int:
 
 
 COLUMNS = ("server processes", "devices", "rows each way", "push rows/s", "push p50", "push p99", "pull rows/s")
-HEADER = "| " + " | ".join([*COLUMNS, "pull p50", "pull p99"]) + " |"
+HEADER = "| " + " | ".join([*COLUMNS, "pull p50", "pull p99", "load"]) + " |"
 
 
 def line(r: Result) -> str:
@@ -241,6 +245,7 @@ def line(r: Result) -> str:
         f"{r.rows / r.pull_s:,.0f}",
         ms(statistics.median(r.pull_latencies)),
         ms(quantile(r.pull_latencies, 0.99)),
+        f"{r.load[0]:.1f}–{r.load[1]:.1f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -263,9 +268,11 @@ def document(args: argparse.Namespace, results: list[Result], load_before: float
             f"devices (threads of the runner, one user each) sharing the rows; push: batches of {args.batch} rows",
             "written locally then `sync()`; pull: a fresh file per device syncing from nothing. Latency: one",
             "`sync()` call (one or more requests). Every row checked on the server and on every fresh device.",
+            "Load: the machine's 1-minute load average before and after the row (2 cores; above 2, other work",
+            "competed for them).",
             "",
             HEADER,
-            "|---|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *[line(r) for r in results],
             "",
             f"PowerSync publishes {POWERSYNC_INITIAL_SYNC:,} rows/s for an initial sync on a desktop; the best pull",

@@ -141,6 +141,31 @@ def test_sync_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -
     assert "Index Scan using big_sync_seq_idx on big" in text
 
 
+@pytest.mark.postgres
+def test_sync_runner_measures_the_sqlite_tracking_designs_when_asked(tmp_path: Path) -> None:
+    results = tmp_path / "designs.md"
+    sizes = ["--updates", "300", "--runs", "1", "--only", "designs"]
+    proc = run_benchmark(*sizes, "--pg-url", server_url(), "--results", str(results), runner=SYNC_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    names = [row.split(" | ")[0] for row in table_rows(results)]
+    designs = ["shipped", "no_seq_index", "second_write_only", "log_and_second_write", "log_only"]
+    assert [n.split(", design ")[1].split(":")[0] for n in names] == designs * 2
+    assert [n.split(", ")[0] for n in names] == ["| 300 UPDATEs each committed"] * 5 + [
+        "| 300 UPDATEs in one transaction"
+    ] * 5
+
+
+@pytest.mark.postgres
+def test_sync_runner_measures_applying_a_push_of_updates_when_asked(tmp_path: Path) -> None:
+    results = tmp_path / "apply.md"
+    sizes = ["--updates", "200", "--runs", "1", "--only", "apply"]
+    proc = run_benchmark(*sizes, "--pg-url", server_url(), "--results", str(results), runner=SYNC_RUNNER)
+    assert proc.returncode == 0, proc.stderr
+    [row] = table_rows(results)
+    assert row.startswith("| apply_remote of 200 newer rows (updates, relay), PostgreSQL | ")
+    assert "the same, one UPDATE per row" in row
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from mizzle.cli import output
+from mizzle.cli.database import migrations_folder
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
 
@@ -53,6 +54,14 @@ def serve(
         int,
         typer.Option("--max-connections", help="PostgreSQL connections this process uses at most at once.", min=1),
     ] = 10,
+    max_clock_skew: Annotated[
+        float,
+        typer.Option(
+            "--max-clock-skew",
+            help="Seconds a pushed row's time may be ahead of the server's; later times become the server's.",
+            min=0,
+        ),
+    ] = 300.0,
     role: Annotated[
         list[str] | None,
         typer.Option("--role", help="A role the server may take from a token's role claim (SET LOCAL ROLE); repeat."),
@@ -77,7 +86,15 @@ def serve(
         raise MizzleError(f"no JWT secret: set {secret_env} (or pass --jwks for RS256 keys)")
     auth = Auth(secret=secret, jwks=jwks, user_claim=user_claim, audience=audience)
     config = ServerConfig(
-        url.url, rules_file(rules), auth, window=window, roles=frozenset(role or ()), max_connections=max_connections
+        url.url,
+        rules_file(rules),
+        auth,
+        window=window,
+        roles=frozenset(role or ()),
+        max_connections=max_connections,
+        max_clock_skew=max_clock_skew,
+        # columns renamed after an older client's head are mapped through these
+        migrations=folder.path if (folder := migrations_folder(session)).path.is_dir() else None,
     )
     bound = serving.bind(host, port)
     console = output.stderr()

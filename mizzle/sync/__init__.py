@@ -63,11 +63,16 @@ def changes_since(conn: Any, table: str, since: datetime | str | int | None) -> 
 
 
 def apply_remote(
-    conn: Any, table: str, changes: Changes | Sequence[Mapping[str, Any]], *, relay: bool = False
+    conn: Any,
+    table: str,
+    changes: Changes | Sequence[Mapping[str, Any]],
+    *,
+    relay: bool = False,
+    server_time: bool = True,
 ) -> ApplyReport:
     """Apply another database's changes to `table` in one transaction; see
     `mizzle.core.sync.api.apply_remote`."""
-    return api.apply_remote(adapter(conn), table, changes, relay=relay)
+    return api.apply_remote(adapter(conn), table, changes, relay=relay, server_time=server_time)
 
 
 def set_device(conn: Any, device_id: str | None) -> None:

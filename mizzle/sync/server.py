@@ -18,12 +18,13 @@ from typing import Any
 from mizzle.app.sync_server.asgi import create_app
 from mizzle.app.sync_server.auth import Auth, AuthError, Claims
 from mizzle.app.sync_server.config import ServerConfig, rules_file
-from mizzle.core.sync.rules import ConflictHook, RuleError, TableRule, rules_from_mapping
+from mizzle.core.sync.rules import DELETED, ConflictHook, RuleError, TableRule, rules_from_mapping
 from mizzle.sources.dsl.table import table_name
 
 app = create_app
 
 __all__ = [
+    "DELETED",
     "Auth",
     "AuthError",
     "Claims",

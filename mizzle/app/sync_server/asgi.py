@@ -4,20 +4,24 @@
     sync = app(ServerConfig(url, rules, Auth(secret=...)))
     main_app.mount("/sync-api", sync)          # in an existing FastAPI / Starlette service
 
-Stateless: every request opens its own connection to PostgreSQL (in a worker thread: psycopg
-is synchronous here; at most `ServerConfig.max_connections` at once per process), and
+Stateless: every request takes a connection from the process's pool (psycopg_pool, at most
+`ServerConfig.max_connections`; in a worker thread: psycopg is synchronous here), and
 everything it needs to remember is in the database, so any number of processes can serve
-the same clients. Errors are JSON `{"error": {"code", "message"}}`
-with one line of message, never a traceback.
+the same clients. A connection goes back to the pool with no transaction open and its
+session settings reset (`RESET ALL`: what one request set does not reach the next).
+Errors are JSON `{"error": {"code", "message"}}` with one line of message, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -40,12 +44,30 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(config: ServerConfig) -> Starlette:
     ready = threading.Event()
     ready_lock = threading.Lock()
-    # a bound on this process's connections: a burst of devices queues here, not in PostgreSQL
-    connections = threading.BoundedSemaphore(config.max_connections)
+    # a bound on this process's connections: a burst of devices queues here, not in
+    # PostgreSQL. Opened on the first request (a mounted app may never be asked), one
+    # connection kept open at least; closed with the app.
+    pool = ConnectionPool(
+        config.url,
+        min_size=1,
+        max_size=config.max_connections,
+        kwargs={"autocommit": True, "application_name": "mizzle-sync"},
+        reset=_reset,
+        open=False,
+        name="mizzle-sync",
+    )
+    opened = threading.Lock()
+
+    def connection() -> Any:
+        if pool.closed:
+            with opened:
+                if pool.closed:
+                    pool.open(wait=False)
+        return pool.connection(timeout=_WAIT_S)
 
     def run(claims: Any, body: Any) -> dict[str, Any]:
         request = parse_request(body)
-        with connections, psycopg.connect(config.url, autocommit=True) as conn:
+        with connection() as conn:
             if not ready.is_set():
                 with ready_lock:
                     store.ensure(conn)
@@ -77,6 +99,8 @@ def create_app(config: ServerConfig) -> Starlette:
             return _error(err.status, err.code, str(err))
         except psycopg.OperationalError as err:
             return _error(503, "unavailable", f"the database is not reachable: {server_message(err)}")
+        except PoolTimeout:
+            return _error(503, "unavailable", f"no database connection came free within {_WAIT_S:g} s")
         except psycopg.Error as err:
             return _error(500, "database", server_message(err))
         except MizzleError as err:
@@ -85,4 +109,21 @@ def create_app(config: ServerConfig) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[Route("/sync", sync, methods=["POST"]), Route("/health", health, methods=["GET"])])
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(pool.close)
+
+    return Starlette(
+        routes=[Route("/sync", sync, methods=["POST"]), Route("/health", health, methods=["GET"])],
+        lifespan=lifespan,
+    )
+
+
+#: how long a request waits for a connection of the pool before it is answered 503
+_WAIT_S = 10.0
+
+
+def _reset(conn: psycopg.Connection[Any]) -> None:
+    """A connection going back to the pool: session settings a request made are dropped."""
+    conn.execute("RESET ALL")

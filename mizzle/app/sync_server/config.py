@@ -20,7 +20,10 @@ class ServerConfig:
     tables with `conflict = "hook"` call. `roles`: roles the server may switch to (`SET LOCAL
     ROLE`) when a token's `role` claim names one, as Supabase does, so RLS policies apply.
     `max_connections`: how many requests of this process talk to PostgreSQL at once (each
-    with a connection of its own); the others wait their turn."""
+    with a connection of its own); the others wait their turn. `max_clock_skew`: how many
+    seconds ahead of the server's clock a pushed row's `last_modified_at` may be; a later
+    time is replaced by the server's when the row is applied (last-write-wins compares the
+    times rows were written on their devices)."""
 
     url: str = field(repr=False)  # may hold a password
     rules: dict[str, TableRule]
@@ -31,12 +34,18 @@ class ServerConfig:
     max_connections: int = 10
     #: the largest request body read, in bytes (a client splits a larger push)
     max_body: int = 32 * 1024 * 1024
+    max_clock_skew: float = 300.0
+    #: the project's migrations folder: columns renamed after an older client's head are
+    #: mapped to the names it knows (`renames.py`); None: only added columns are translated
+    migrations: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.rules:
             raise MizzleError("the sync server needs at least one table to serve")
         if self.max_connections < 1:
             raise MizzleError(f"max_connections must be 1 or more, not {self.max_connections}")
+        if not self.max_clock_skew >= 0:
+            raise MizzleError(f"max_clock_skew must be 0 seconds or more, not {self.max_clock_skew}")
         if self.window < 0:
             raise MizzleError(f"the schema window must be 0 or more, not {self.window}")
         if self.hook is None:

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import psycopg
 
 from mizzle.app.sync_server import store
 from mizzle.app.sync_server.auth import Claims
+from mizzle.app.sync_server.clock import clocked
 from mizzle.app.sync_server.config import ServerConfig
+from mizzle.app.sync_server.renames import renames_since
 from mizzle.app.sync_server.visibility import condition, q
+from mizzle.core.errors import MizzleError
 from mizzle.core.sync import api, wire
 from mizzle.core.sync.api import Changes, SyncError, Tombstone
 from mizzle.core.sync.database import TableInfo
@@ -35,7 +39,7 @@ from mizzle.core.sync.protocol import (
     SyncRequest,
     parse_cursor,
 )
-from mizzle.core.sync.rules import TableRule, remote_wins
+from mizzle.core.sync.rules import DELETED, TableRule, remote_wins
 from mizzle.dialects.postgresql.sync_db import PostgresSyncDb, select_list
 
 Json = dict[str, Any]
@@ -48,11 +52,31 @@ def exchange(conn: psycopg.Connection[Any], config: ServerConfig, claims: Claims
     for table in [p.table for p in request.push] + [p.table for p in request.pull]:
         if table not in config.rules:
             raise ProtocolError(f'table "{table}" is not synced by this server', code="unknown_table")
+    try:
+        names = renames_since(config.migrations, request.schema, heads)
+    except MizzleError as err:
+        raise ProtocolError(str(err), code="unavailable", status=503) from None
     response: Json = {"protocol": PROTOCOL, "schema": heads[-1] if heads else None}
     if request.push:
         assert request.batch is not None
-        response["push"] = _push(conn, config, claims, request.batch, request.device, request.push)
-    pulled = _pull(conn, config, claims, request.pull, request.limit) if request.pull else {}
+        pushes = [
+            PushRequest(p.table, [names.row_to_server(p.table, r) for r in p.rows], p.deletes) for p in request.push
+        ]
+        pushed = _push(conn, config, claims, request.batch, request.device, pushes)
+        for table, result in pushed.items():
+            for item in [*result.get("rows", []), *result.get("deletes", [])]:
+                if item.get("server_row") is not None:
+                    item["server_row"] = names.row_to_client(table, item["server_row"])
+        response["push"] = pushed
+    pulls = [
+        PullRequest(
+            p.table, p.cursor, None if p.columns is None else tuple(names.to_server(p.table, c) for c in p.columns)
+        )
+        for p in request.pull
+    ]
+    pulled = _pull(conn, config, claims, pulls, request.limit) if pulls else {}
+    for table, result in pulled.items():
+        result["rows"] = [names.row_to_client(table, r) for r in result["rows"]]
     response["pull"] = pulled
     response["more"] = any(p["more"] for p in pulled.values())
     return response
@@ -186,22 +210,54 @@ class _TablePush:
                 if not self.rule.shared:
                     self._record_deleted(t.pk)
                 continue
-            # An edit here is newer than the delete: under every policy but reject the row
-            # stays and is sent back (its version raised past the client's), so that the
-            # device that deleted it gets it again.
-            resolution = None
-            if self.rule.conflict != "reject" and found.local_row is not None:
-                self._write({**found.local_row, SYNC_VERSION: max(found.local_version, found.remote_version) + 1})
-                resolution = "server"
-            results[i] = {
-                "index": i,
-                "pk": list(t.pk),
-                "status": "conflict",
-                "reason": found.reason,
-                "server_row": _json(found.local_row),
-                "resolution": resolution,
-            }
+            results[i] = self._settle_delete(i, t, found)
         self.out["deletes"] = results
+
+    def _settle_delete(self, index: int, pushed: Tombstone, found: api.Conflict) -> Json:
+        """A delete that met a newer edit here. `reject`: the row stays, untouched. `lww` and
+        `server_wins`: the edit wins, the row stays and is written again with a version past
+        the client's, so that the device that deleted it gets it back. `hook`: the hook is
+        called with None as the pushed row and returns the row to keep (the server's, or a
+        merge: written as under lww), None (as reject) or `DELETED` (the delete wins: the row
+        is deleted here and the tombstone goes to the other devices)."""
+        local = found.local_row
+        resolution = None
+        problem = None
+        if local is not None and self.rule.conflict == "hook":
+            assert self.config.hook is not None
+            chosen = self.config.hook(self.info.name, local, None)
+            if chosen is DELETED:
+                problem, resolution = self._delete_anyway(pushed, found.local_version), "client"
+            elif isinstance(chosen, Mapping):
+                keep = {**local, **chosen, **{c: local[c] for c in self.info.primary_key}}
+                problem = self._write({**keep, SYNC_VERSION: max(found.local_version, found.remote_version) + 1})
+                resolution = "server" if keep == local else "merged"
+        elif local is not None and self.rule.conflict != "reject":
+            problem = self._write({**local, SYNC_VERSION: max(found.local_version, found.remote_version) + 1})
+            resolution = "server"
+        result: Json = {
+            "index": index,
+            "pk": list(pushed.pk),
+            "status": "conflict",
+            "reason": found.reason,
+            "server_row": _json(local),
+            "resolution": resolution,
+        }
+        if problem:
+            result.update(status="rejected", reason=f"the {resolution} side could not be written: {problem}")
+        return result
+
+    def _delete_anyway(self, pushed: Tombstone, version: int) -> str | None:
+        """Delete the row as the hook decided: a tombstone at the server's version applies."""
+        tombstone = Tombstone(pushed.pk, version, pushed.deleted_at, pushed.device_id)
+        report = api.apply_remote(self.db, self.info.name, Changes(self.info.name, deletes=[tombstone]), relay=True)
+        if report.rejected:
+            return report.rejected[0].reason
+        if report.deleted != 1:
+            return "it was not deleted"
+        if not self.rule.shared:
+            self._record_deleted(pushed.pk)
+        return None
 
     def _record_deleted(self, pk: Sequence[Any]) -> None:
         slots = ", ".join(f"%s::{self._column(c).sql_type}" for c in self.info.primary_key)
@@ -239,7 +295,14 @@ class _TablePush:
                 }
             else:
                 passed.append((i, row))
-        report = api.apply_remote(self.db, self.info.name, [r for _, r in passed], relay=True)
+        now = self._now()
+        report = api.apply_remote(
+            self.db,
+            self.info.name,
+            [dict(clocked(r, now, self.config.max_clock_skew)) for _, r in passed],
+            relay=True,
+            server_time=False,
+        )
         self.out["applied"] += report.applied
         self.out["unchanged"] += report.unchanged
         conflicts = {c.pk: c for c in report.conflicts}
@@ -273,7 +336,7 @@ class _TablePush:
         if self.rule.conflict == "hook":
             assert self.config.hook is not None
             chosen = self.config.hook(self.info.name, local, remote)
-            if chosen is not None:
+            if isinstance(chosen, Mapping):
                 winner = {**local, **chosen, **{c: local[c] for c in self.info.primary_key}}
                 resolution = "server" if winner == local else "client" if winner == {**local, **remote} else "merged"
         else:
@@ -294,8 +357,14 @@ class _TablePush:
                 result.update(status="rejected", reason=f"the {resolution} row could not be written: {problem}")
         return result
 
+    def _now(self) -> datetime:
+        """The server's clock: the push transaction's start (PostgreSQL's now())."""
+        row = self.conn.execute("SELECT now()").fetchone()
+        assert row is not None
+        return cast(datetime, row[0])
+
     def _write(self, row: Mapping[str, Any]) -> str | None:
-        report = api.apply_remote(self.db, self.info.name, [dict(row)], relay=True)
+        report = api.apply_remote(self.db, self.info.name, [dict(row)], relay=True, server_time=False)
         if report.rejected:
             return report.rejected[0].reason
         return None if report.applied == 1 else "it was not applied"

@@ -43,7 +43,7 @@ def serve(config: ServerConfig, bound: Bound) -> None:
 
     from mizzle.app.sync_server.asgi import create_app
 
-    uv = uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="off")
+    uv = uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on")
     try:
         uvicorn.Server(uv).run(sockets=[bound.sock])
     finally:

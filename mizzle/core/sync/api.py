@@ -241,7 +241,12 @@ def parse_since(since: datetime | str | int | None) -> Since:
 
 
 def apply_remote(
-    db: SyncDatabase, table: str, changes: Changes | Sequence[Mapping[str, Any]], *, relay: bool = False
+    db: SyncDatabase,
+    table: str,
+    changes: Changes | Sequence[Mapping[str, Any]],
+    *,
+    relay: bool = False,
+    server_time: bool = True,
 ) -> ApplyReport:
     """Apply another database's changes to sync table `table` (see the module docstring).
 
@@ -249,6 +254,8 @@ def apply_remote(
     needed; columns left out keep their default or local value). `relay=True` is the
     server's mode: rows it accepts get its own time as `last_modified_at`, so that other
     clients' time cursors see them, and deletes it accepts leave a tombstone for them.
+    `server_time=False` (relay mode only): the rows keep the time they carry (the sync
+    server, whose last-write-wins compares the times rows were written, caps them first).
 
     A row or delete that cannot be written as it is (a value its column cannot hold, one
     the database refuses) is a `Rejection` in the report and the rest applies; SyncError
@@ -263,6 +270,7 @@ def apply_remote(
             raise SyncError(f"changes must be a Changes or a list of rows, not {type(changes).__name__}")
         remote_rows, tombstones = changes, ()
     report = ApplyReport()
+    stamp = relay and server_time
     with db.transaction(f'apply_remote on "{table}" failed, nothing was applied', write=True):
         info = sync_table(db, table)
         deletes = [(i, d) for i, given in enumerate(tombstones) if (d := _checked_tombstone(info, i, given, report))]
@@ -275,10 +283,10 @@ def apply_remote(
             # it, that is undone and each change is applied again in a savepoint of its own,
             # so the refusal is that change's rejection and the rest still applies.
             with db.transaction("a change was refused", write=True):
-                _apply_all(db, info, deletes, rows, report, relay=relay, one_by_one=False)
+                _apply_all(db, info, deletes, rows, report, relay=relay, stamp=stamp, one_by_one=False)
         except SyncError:
             report = ApplyReport(rejected=checked)
-            _apply_all(db, info, deletes, rows, report, relay=relay, one_by_one=True)
+            _apply_all(db, info, deletes, rows, report, relay=relay, stamp=stamp, one_by_one=True)
         db.set_tracking(True)
     report.rejected.sort(key=lambda r: (r.kind != "delete", r.index))
     return report
@@ -292,22 +300,30 @@ def _apply_all(
     report: ApplyReport,
     *,
     relay: bool,
+    stamp: bool,
     one_by_one: bool,
 ) -> None:
     local = _local_rows(db, info, [_pk(info, r) for _, r in rows] + [t.pk for _, t in deletes])
     if not one_by_one:
         for _, t in deletes:
             _apply_delete(db, info, t, local, report, relay=relay)
-        inserted = _insert_new(db, info, [r for _, r in rows], local, report, relay=relay)
+        inserted = _insert_new(db, info, [r for _, r in rows], local, report, stamp=stamp)
+        # Updates of keys that come once are gathered and written together, a statement per
+        # set of columns (a key that comes twice is written in order, one statement each)
+        keys = collections.Counter(_pk(info, r) for _, r in rows)
+        updates: dict[tuple[str, ...], list[tuple[Pk, Row]]] = {}
         for _, r in rows:
             if id(r) not in inserted:
-                _apply_row(db, info, r, local, report, relay=relay)
+                gather = updates if keys[_pk(info, r)] == 1 else None
+                _apply_row(db, info, r, local, report, relay=relay, stamp=stamp, updates=gather)
+        for group in updates.values():
+            db.update_many(info, group, stamp_now=stamp)
         return
     changes: Sequence[tuple[str, int, Pk, Callable[[], None]]] = [
         ("delete", i, t.pk, functools.partial(_apply_delete, db, info, t, local, report, relay=relay))
         for i, t in deletes
     ] + [
-        ("row", i, _pk(info, r), functools.partial(_apply_row, db, info, r, local, report, relay=relay))
+        ("row", i, _pk(info, r), functools.partial(_apply_row, db, info, r, local, report, relay=relay, stamp=stamp))
         for i, r in rows
     ]
     for kind, index, pk, apply in changes:
@@ -330,7 +346,7 @@ class _KeyTaken(Exception):
 
 
 def _insert_new(
-    db: SyncDatabase, info: TableInfo, rows: list[Row], local: dict[Pk, Row], report: ApplyReport, *, relay: bool
+    db: SyncDatabase, info: TableInfo, rows: list[Row], local: dict[Pk, Row], report: ApplyReport, *, stamp: bool
 ) -> set[int]:
     """The rows whose key is not here (and comes once in the batch) inserted together, a
     statement per group of rows that give the same columns, instead of a statement each: a
@@ -349,7 +365,7 @@ def _insert_new(
             continue  # one row: the row path costs the same
         try:
             with db.transaction("the database refused it", write=True):
-                if db.insert_many(info, [_encode(db, info, r) for r in group], stamp_now=relay) != len(group):
+                if db.insert_many(info, [_encode(db, info, r) for r in group], stamp_now=stamp) != len(group):
                     raise _KeyTaken
         except _KeyTaken:
             continue
@@ -400,13 +416,24 @@ def _apply_delete(
 
 
 def _apply_row(
-    db: SyncDatabase, info: TableInfo, row: Row, local: dict[Pk, Row], report: ApplyReport, *, relay: bool
+    db: SyncDatabase,
+    info: TableInfo,
+    row: Row,
+    local: dict[Pk, Row],
+    report: ApplyReport,
+    *,
+    relay: bool,
+    stamp: bool,
+    updates: dict[tuple[str, ...], list[tuple[Pk, Row]]] | None = None,
 ) -> None:
+    """Apply one remote row (see the module docstring). `updates`: where an update of the
+    row is gathered, by its columns, for the caller to write with the others, rather than
+    written now."""
     pk = _pk(info, row)
     mine = local.get(pk)
     remote_version: int = row[SYNC_VERSION]
     if mine is None:
-        if db.insert(info, _encode(db, info, row), stamp_now=relay):
+        if db.insert(info, _encode(db, info, row), stamp_now=stamp):
             local[pk] = row
             report.applied += 1
             return
@@ -421,7 +448,10 @@ def _apply_row(
     version: int = mine[SYNC_VERSION]
     if remote_version > version:
         changed = {k: v for k, v in row.items() if k not in info.primary_key}
-        db.update(info, _encode_pk(db, info, pk), _encode(db, info, changed), stamp_now=relay)
+        if updates is not None:
+            updates.setdefault(tuple(changed), []).append((_encode_pk(db, info, pk), _encode(db, info, changed)))
+        else:
+            db.update(info, _encode_pk(db, info, pk), _encode(db, info, changed), stamp_now=stamp)
         local[pk] = {**mine, **row}
         report.applied += 1
         return

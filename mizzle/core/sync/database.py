@@ -117,6 +117,11 @@ class SyncDatabase(Protocol):
 
     def update(self, info: TableInfo, pk: Pk, values: Mapping[str, Any], *, stamp_now: bool) -> None: ...
 
+    def update_many(self, info: TableInfo, rows: Sequence[tuple[Pk, Mapping[str, Any]]], *, stamp_now: bool) -> None:
+        """Update rows of distinct keys that all set the same columns, in as few statements
+        as the database allows (each (encoded key, encoded values) as `update` takes them)."""
+        ...
+
     def delete(self, info: TableInfo, pk: Pk) -> str | None:
         """Delete a row; its primary key as the delete trigger writes it (None: no row)."""
         ...

@@ -14,7 +14,8 @@ and `"conflict"`: what happens when a pushed row and the server's row were both 
 - `reject` (the default): nothing is overwritten; the client gets the server's row.
 - `lww`: last write wins, by `last_modified_at`, then by `device_id` (the greater wins).
 - `server_wins`: the server's row stays and is sent back to the client to take over.
-- `hook`: a Python function the server is given decides (see `ConflictHook`).
+- `hook`: a Python function the server is given decides (see `ConflictHook`), for rows and
+  for deletes that meet a newer edit.
 
 Standard library only: pure data and one pure decision, so a browser runtime can read the
 same rules.
@@ -31,9 +32,22 @@ from mizzle.core.sync.names import DEVICE_ID, LAST_MODIFIED_AT
 
 CONFLICT_POLICIES = ("reject", "lww", "server_wins", "hook")
 
+
+class _Deleted:
+    """The type of `DELETED`."""
+
+    def __repr__(self) -> str:
+        return "DELETED"
+
+
+#: what a hook returns for a delete that meets a newer edit when the delete is to win
+DELETED = _Deleted()
+
 #: (table, the server's row, the pushed row) -> the row to keep (either, or a merge), or None
-#: to leave the conflict unresolved (as `reject`)
-ConflictHook = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any] | None]
+#: to leave the conflict unresolved (as `reject`). A delete that meets a newer edit calls it
+#: with None as the pushed row: it returns a row to keep (the server's, or another), None, or
+#: `DELETED` to let the delete win.
+ConflictHook = Callable[[str, Mapping[str, Any], Mapping[str, Any] | None], Mapping[str, Any] | _Deleted | None]
 
 
 class RuleError(MizzleError):

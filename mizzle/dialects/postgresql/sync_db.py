@@ -195,6 +195,30 @@ class PostgresSyncDb:
         query = f"UPDATE {_q(info.name)} SET {', '.join(sets)} WHERE {_pk_match(info)}"
         self.conn.execute(query, [*given.values(), *pk])
 
+    def update_many(
+        self, info: TableInfo, rows: Sequence[tuple[tuple[Any, ...], Mapping[str, Any]]], *, stamp_now: bool
+    ) -> None:
+        """One `UPDATE ... FROM (VALUES ...)` per chunk under the parameter limit: the rows'
+        keys are distinct (the API sends a key that comes twice one statement at a time)."""
+        if not rows:
+            return
+        given = [k for k in rows[0][1] if not (stamp_now and k == LAST_MODIFIED_AT)]
+        names = [*info.primary_key, *given]
+        # v.c<i>: the VALUES list's columns, typed by the first row's casts
+        alias = {name: f"c{i}" for i, name in enumerate(names)}
+        one = "(" + ", ".join(f"%s::{_column(info, n).sql_type}" for n in names) + ")"
+        sets = [f"{_q(k)} = v.{alias[k]}" for k in given]
+        sets += [f"{_q(LAST_MODIFIED_AT)} = now()"] if stamp_now else []
+        match = " AND ".join(f"t.{_q(c)} = v.{alias[c]}" for c in info.primary_key)
+        chunk = max(1, _MAX_PARAMS // len(names))
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            query = (
+                f"UPDATE {_q(info.name)} AS t SET {', '.join(sets)} "
+                f"FROM (VALUES {', '.join([one] * len(part))}) AS v({', '.join(alias.values())}) WHERE {match}"
+            )
+            self.conn.execute(query, [v for pk, values in part for v in (*pk, *(values[k] for k in given))])
+
     def delete(self, info: TableInfo, pk: tuple[Any, ...]) -> str | None:
         # jsonb_build_array of the key is what the delete trigger's jsonb_agg writes
         key = ", ".join(_q(c) for c in info.primary_key)

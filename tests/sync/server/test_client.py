@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import pytest
 
 from mizzle.core.errors import SchemaError
-from mizzle.core.sync.rules import RuleError, TableRule
+from mizzle.core.sync.rules import DELETED, RuleError, TableRule
 from mizzle.dsl import Table, text, uuid
 from mizzle.sources.dsl import schema_from_classes
 from mizzle.sync.client import SyncClientError
@@ -117,6 +117,42 @@ def test_a_conflict_hook_merges_the_two_rows(pg_url: str, tmp_path: Path) -> Non
         assert [r["name"] for r in rows(conn, "project")] == ["a + b"]
         for path in (one, two):
             assert sqlite3.connect(path).execute("SELECT name FROM project").fetchall() == [("a + b",)]
+
+
+@pytest.mark.parametrize("decision", ["delete", "keep", "unresolved"])
+def test_a_conflict_hook_decides_a_delete_that_meets_a_newer_edit(pg_url: str, tmp_path: Path, decision: str) -> None:
+    server_db(pg_url)
+    one, two = device_db(tmp_path / "one.db"), device_db(tmp_path / "two.db")
+    write(one, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'home')", (P1, ALICE))
+    seen: list[tuple[str, str, object]] = []
+
+    def decide(table: str, server: Mapping[str, Any], pushed: Mapping[str, Any] | None) -> object:
+        seen.append((table, server["name"], pushed))
+        return {"delete": DELETED, "keep": {"name": "kept"}, "unresolved": None}[decision]
+
+    with serving(config(pg_url, with_policy("hook"), hook=decide)) as base:
+        laptop, phone = device(one, base, ALICE, "laptop"), device(two, base, ALICE, "phone")
+        laptop.sync()
+        phone.sync()
+        write(one, "UPDATE project SET name = 'edited' WHERE id = ?", (P1,))  # the newer edit
+        write(two, "DELETE FROM project WHERE id = ?", (P1,))  # the delete, made without it
+        laptop.sync()
+        [conflict] = phone.sync().conflicts
+        laptop.sync()
+        phone.sync()
+    assert seen == [("project", "edited", None)]
+    assert conflict["server_row"]["name"] == "edited"
+    assert conflict["resolution"] == {"delete": "client", "keep": "merged", "unresolved": None}[decision]
+    with pg(pg_url) as conn:
+        server = [r["name"] for r in rows(conn, "project")]
+    laptop_rows = sqlite3.connect(one).execute("SELECT name FROM project").fetchall()
+    phone_rows = sqlite3.connect(two).execute("SELECT name FROM project").fetchall()
+    if decision == "delete":  # gone everywhere, the edited copy on the laptop too
+        assert (server, laptop_rows, phone_rows) == ([], [], [])
+    elif decision == "keep":  # the hook's row everywhere, the phone getting it back
+        assert (server, laptop_rows, phone_rows) == (["kept"], [("kept",)], [("kept",)])
+    else:  # as reject: the edit stays, and the phone pulls it back as a row changed since its cursor
+        assert (server, laptop_rows, phone_rows) == (["edited"], [("edited",)], [("edited",)])
 
 
 def test_rules_are_declared_with_the_table() -> None:

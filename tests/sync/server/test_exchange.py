@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid as uuidlib
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import jwt
@@ -119,6 +121,88 @@ def test_last_write_wins_resolves_a_concurrent_edit(pg_url: str, tmp_path: Path)
     with pg(pg_url) as conn:
         assert [r["name"] for r in rows(conn, "project")] == ["later"]
         assert local(one, "project") == local(two, "project") == rows(conn, "project")
+
+
+def test_last_write_wins_goes_by_when_the_rows_were_written_not_when_they_arrived(pg_url: str, tmp_path: Path) -> None:
+    server_db(pg_url)
+    one, two = device_db(tmp_path / "one.db"), device_db(tmp_path / "two.db")
+    write(one, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'home')", (P1, ALICE))
+    with serving(config(pg_url, with_policy("lww"))) as base:
+        laptop, phone = device(one, base, ALICE, "laptop"), device(two, base, ALICE, "phone")
+        laptop.sync()
+        phone.sync()
+        write(one, "UPDATE project SET name = 'written first' WHERE id = ?", (P1,))
+        time.sleep(0.01)
+        write(two, "UPDATE project SET name = 'written last' WHERE id = ?", (P1,))
+        laptop.sync()  # the earlier edit reaches the server first
+        [conflict] = phone.sync().conflicts
+        assert (conflict["resolution"], conflict["server_row"]["name"]) == ("client", "written first")
+        laptop.sync()
+    with pg(pg_url) as conn:
+        [row] = rows(conn, "project")
+        assert row["name"] == "written last"
+        # the winner keeps the time the phone wrote it at
+        assert row["last_modified_at"] == local(two, "project")[0]["last_modified_at"]
+        assert local(one, "project") == local(two, "project") == rows(conn, "project")
+
+
+def test_a_time_far_ahead_of_the_servers_clock_is_capped_to_it(pg_url: str, tmp_path: Path) -> None:
+    server_db(pg_url)
+    path = device_db(tmp_path / "d.db")
+    write(path, "INSERT INTO project (id, user_id, name) VALUES (?, ?, 'home')", (P1, ALICE))
+    with serving(config(pg_url, with_policy("lww"), max_clock_skew=60)) as base:
+        device(path, base, ALICE, "d").sync()
+        ahead = {"id": P1, "user_id": ALICE, "name": "from 2099", "sync_version": 2,
+                 "last_modified_at": "2099-01-01T00:00:00.000Z", "device_id": "skewed"}  # fmt: skip
+        within = {"id": P2, "user_id": ALICE, "name": "a little ahead", "sync_version": 1,
+                  "last_modified_at": None, "device_id": "skewed"}  # fmt: skip
+        with pg(pg_url) as conn:
+            server_now = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        soon = (server_now + timedelta(seconds=30)).astimezone(UTC)
+        within["last_modified_at"] = soon.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        untimed = {"id": "10000000-0000-4000-8000-000000000003", "user_id": ALICE, "name": "no time",
+                   "sync_version": 1}  # fmt: skip
+        push = {"project": {"rows": [ahead, within, untimed]}}
+        body = {"protocol": 1, "schema": "0001_init", "batch": "b1", "push": push}
+        status, answer = post(base, body, bearer=token(ALICE))
+        assert status == 200, answer
+        assert [r["status"] for r in answer["push"]["project"]["rows"]] == ["applied", "applied", "applied"]
+        with pg(pg_url) as conn:
+            times = {r["name"]: r["last_modified_at"] for r in rows(conn, "project")}
+            now_text = conn.execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')").fetchone()[0]  # type: ignore[index]
+        assert times["from 2099"].startswith(now_text)  # capped to the server's time
+        assert times["a little ahead"] == within["last_modified_at"]  # within the skew: kept
+        assert times["no time"].startswith(now_text)  # none given: the server's
+
+
+def test_requests_share_a_bounded_pool_of_connections(pg_url: str) -> None:
+    server_db(pg_url)
+    body = {"protocol": 1, "schema": "0001_init", "pull": {"project": {"cursor": None}}}
+    answers: list[int] = []
+    with serving(config(pg_url, max_connections=2)) as base:
+
+        def ask() -> None:
+            for _ in range(4):
+                answers.append(post(base, body, bearer=token(ALICE))[0])
+
+        threads = [threading.Thread(target=ask) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with pg(pg_url) as conn:
+            [(open_now,)] = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mizzle-sync' "
+                "AND datname = current_database()"
+            ).fetchall()
+    assert answers == [200] * 24
+    assert 1 <= open_now <= 2  # kept open between requests, never more than max_connections
+    with pg(pg_url) as conn:  # and closed with the app
+        [(after,)] = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mizzle-sync' "
+            "AND datname = current_database()"
+        ).fetchall()
+    assert after == 0
 
 
 def test_server_wins_sends_the_servers_row_back(pg_url: str, tmp_path: Path) -> None:
