@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import os
 import re
 import shutil
@@ -41,7 +42,6 @@ from harness import (
     byte_compile_mizzle,
     check_mentions_tables,
     drizzle_config,
-    drizzle_kit,
     finish,
     fresh_pg_database,
     load_pg,
@@ -50,6 +50,7 @@ from harness import (
     results_document,
     run_cli,
     runs_label,
+    write_bytecode_as_users_do,
 )
 
 from mizzle.core.model import Schema
@@ -61,7 +62,11 @@ DEFAULT_RESULTS = HERE / "results" / "evolution.md"
 #: The issues' targets (3, then 15): push with nothing to change under a tenth of drizzle-kit's
 #: time; migrate within 1.1× of psql -f; generate of 1000 tables under 1 s; a SQLite rebuild
 #: within 1.3× of the hand-written 12 steps.
-PUSH_TARGET_RATIO = 0.1
+#: issue 15: push with nothing to change under 0.06 of drizzle-kit 0.31 and 0.1 of drizzle-kit 1.0
+PUSH_TARGET_RATIO = 0.06
+PUSH_TARGET_RATIO_RC = 0.1
+#: drizzle-kit's 1.0 release candidate, in its own folder (it cannot share 0.31's node_modules)
+DRIZZLE_RC_DIR = HERE / "drizzle-rc"
 MIGRATE_TARGET_RATIO = 1.1
 GENERATE_TARGET_S = 1.0
 REBUILD_TARGET_RATIO = 1.3
@@ -175,28 +180,42 @@ def mizzle_push(project: Path, url: str) -> Timing:
     return expect_output("mizzle push", mizzle(project, "push", "--db", url), r"nothing to push")
 
 
-def drizzle_push(config: Path) -> Timing:
-    bin_cjs, _ = drizzle_kit()
-    # schema.ts lives outside benchmarks/drizzle: NODE_PATH lets it import drizzle-orm from there
+def drizzle_push(config: Path, folder: Path = DRIZZLE_DIR) -> Timing:
+    """`drizzle-kit push` of the drizzle-kit installed in `folder` (0.31's, or the 1.0 RC's)."""
+    bin_cjs = folder / "node_modules" / "drizzle-kit" / "bin.cjs"
+    # schema.ts lives outside the folder: NODE_PATH lets it import drizzle-orm from there
     timing = run_cli(
         ["node", str(bin_cjs), "push", "--config", str(config)],
-        cwd=DRIZZLE_DIR,
-        env={"NODE_PATH": str(DRIZZLE_DIR / "node_modules")},
+        cwd=folder,
+        env={"NODE_PATH": str(folder / "node_modules")},
     )
-    return expect_output("drizzle-kit push", timing, r"No changes detected")
+    return expect_output(f"drizzle-kit push ({folder.name})", timing, r"No changes detected")
+
+
+def drizzle_rc_version() -> str | None:
+    package = DRIZZLE_RC_DIR / "node_modules" / "drizzle-kit" / "package.json"
+    return str(json.loads(package.read_text())["version"]) if package.exists() else None
 
 
 def bench_push(opts: Options, report: Report) -> None:
     n, columns = opts.push_tables, opts.columns
     row = Row(
         f"`mizzle push`, nothing to change, {n} PostgreSQL tables",
-        peer_name="skipped" if opts.skip_drizzle else "drizzle-kit push",
-        target=f"< {PUSH_TARGET_RATIO:g}× drizzle-kit",
+        peer_name="skipped" if opts.skip_drizzle else "drizzle-kit 0.31 push",
+        target=f"< {PUSH_TARGET_RATIO:g}× drizzle-kit 0.31",
         limit=PUSH_TARGET_RATIO,
         limit_is_ratio=True,
     )
+    rc = None if opts.skip_drizzle else drizzle_rc_version()
+    rc_row = Row(
+        f"`mizzle push`, nothing to change, {n} PostgreSQL tables",
+        peer_name=f"drizzle-kit {rc} push" if rc else "skipped (drizzle-rc not installed)",
+        target=f"< {PUSH_TARGET_RATIO_RC:g}× drizzle-kit 1.0",
+        limit=PUSH_TARGET_RATIO_RC,
+        limit_is_ratio=True,
+    )
     with (
-        report.step(row),
+        report.step(row, *([rc_row] if rc else [])),  # the RC's row where it is installed
         fresh_pg_database(opts.pg_url) as url,
         tempfile.TemporaryDirectory(prefix="mizzle-bench-") as tmp,
     ):
@@ -216,6 +235,10 @@ def bench_push(opts: Options, report: Report) -> None:
             report.attempt(row, functools.partial(mizzle_push, project, url))
             if not opts.skip_drizzle:
                 report.attempt(row, functools.partial(drizzle_push, config), peer=True)
+            if rc:
+                report.attempt(rc_row, functools.partial(drizzle_push, config, DRIZZLE_RC_DIR), peer=True)
+        # the release candidate's row: mizzle's runs beside its own (interleaved with both)
+        rc_row.times, rc_row.cpu_times, rc_row.loads = row.times, row.cpu_times, row.loads + rc_row.loads
         if pg_fingerprint(url) != before:
             raise BenchmarkFailed("push changed the database it found nothing to change in")
 
@@ -287,11 +310,16 @@ def bench_generate(opts: Options, report: Report) -> None:
         limit=GENERATE_TARGET_S,
     )
     with report.step(row), tempfile.TemporaryDirectory(prefix="mizzle-bench-") as tmp:
-        project = write_project(Path(tmp), schema_to_python(generate_schema(n, columns)), ["postgresql", "sqlite"])
+        source = schema_to_python(generate_schema(n, columns))
+        project = write_project(Path(tmp), source, ["postgresql", "sqlite"])
         folder = project / "migrations" / "0001_init"
+        edits = iter(range(1_000_000))
 
         def generate() -> Timing:
             shutil.rmtree(project / "migrations", ignore_errors=True)
+            # As right after an edit of the schema: a text not compiled before, so the run
+            # compiles it (mizzle's cache of the compiled module holds the last text only).
+            (project / "schema.py").write_text(f"{source}\n# edit {next(edits)}\n")
             timing = mizzle(project, "generate", "--name", "init")
             expect_output("mizzle generate", timing, rf"wrote migrations/0001_init: {n} operations")
             for file in ("postgresql.sql", "sqlite.sql"):
@@ -542,6 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     report.notes.append(byte_compile_mizzle())
+    report.notes.append(write_bytecode_as_users_do())
     # The machine may be shared: say how busy it was, since the times depend on it.
     for name in SECTIONS:
         if name in opts.only:

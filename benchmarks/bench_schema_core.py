@@ -50,6 +50,7 @@ from harness import (
     results_document,
     run_cli,
     runs_label,
+    write_bytecode_as_users_do,
 )
 
 from mizzle.core.model import Schema
@@ -322,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     report.notes.append(byte_compile_mizzle())
+    report.notes.append(write_bytecode_as_users_do())
     # The machine may be shared: say how busy it was, since the times depend on it.
     load_before = os.getloadavg()[0]
     bench_render(opts, report)

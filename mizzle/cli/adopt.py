@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from mizzle.app.baseline import SchemaMismatch
 from mizzle.app.folder import shown
@@ -21,9 +20,9 @@ from mizzle.core.table_filter import EVERY_TABLE
 
 def show_differences(err: SchemaMismatch) -> None:
     """The differences a refusal found, above its error line."""
-    out = output.stdout()
+    out = output.line
     for line in err.differences:
-        out.print(f"  {line}", markup=False)
+        out(f"  {line}")
 
 
 def baseline(
@@ -51,13 +50,13 @@ def baseline(
     except SchemaMismatch as err:
         show_differences(err)
         raise
-    out = output.stdout()
+    out = output.line
     for name in done.recorded:
-        out.print(f"recorded {name} (not run)", markup=False)
+        out(f"recorded {name} (not run)")
     if done.recorded:
-        out.print(f"{escape(url.redacted)} matches the snapshot of {done.target}: {len(done.recorded)} recorded")
+        out(f"{url.redacted} matches the snapshot of {done.target}: {len(done.recorded)} recorded")
     else:
-        out.print(f"nothing to record: {escape(url.redacted)} records every migration up to {done.target} already")
+        out(f"nothing to record: {url.redacted} records every migration up to {done.target} already")
 
 
 class Source(StrEnum):
@@ -114,9 +113,9 @@ def adopt(
     for note in done.notes:
         output.note(note)
     since = f" after {done.drizzle_migrations} drizzle migrations" if source is not None else ""
-    output.stdout().print(
-        f"wrote {escape(shown(done.path))} ({done.counts}) and recorded it as applied on "
-        f"{escape(url.redacted)}{since}; `mizzle pull` writes the schema file"
+    output.line(
+        f"wrote {shown(done.path)} ({done.counts}) and recorded it as applied on "
+        f"{url.redacted}{since}; `mizzle pull` writes the schema file"
     )
 
 
@@ -146,7 +145,7 @@ def rehash(
         databases.insert(0, configured)
     done = rehashing.rehash(migrations_folder(session), name, databases)
     if not done.changed:
-        output.stdout().print(f"nothing to rehash: {name} is unchanged since mizzle.sum was written", markup=False)
+        output.line(f"nothing to rehash: {name} is unchanged since mizzle.sum was written")
         return
     where = f" (not applied to {', '.join(done.checked)})" if done.checked else ""
-    output.stdout().print(f"rehashed {name}: mizzle.sum rewritten{where}", markup=False)
+    output.line(f"rehashed {name}: mizzle.sum rewritten{where}")

@@ -55,7 +55,7 @@ def plain_help(command: Any) -> Any:
     drops it; and it labels every flag `<bool>`, though a flag takes no value. (`Any`: typer
     types its commands with the click it vendors privately.) The group's subcommands get it
     as they are loaded."""
-    from rich.markup import escape
+    escape = output.escape_markup
 
     command.help = escape(command.help) if command.help else command.help
     # The help option is made on first use and kept: made here, it can be relabelled too.

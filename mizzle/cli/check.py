@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mizzle.app import check as checking
 from mizzle.app.folder import shown
@@ -46,10 +45,10 @@ def check(
         raise typer.BadParameter("--db and --no-db exclude each other", param_hint="--no-db")
     session = session_of(ctx)
     folder = migrations_folder(session)
-    out = output.stdout()
+    out = output.line
     findings = checking.folder_findings(folder)
     count = len(folder.migrations())
-    out.print(f"{escape(shown(folder.path))}: {count} migration{'' if count == 1 else 's'}")
+    out(f"{shown(folder.path)}: {count} migration{'' if count == 1 else 's'}")
 
     config = session.optional_config()
     if config is not None and config.schema is not None and not findings:  # a broken folder has no last snapshot
@@ -65,9 +64,9 @@ def check(
     if url is not None:
         found = checking.database_findings(folder, url, config.tables_filter if config is not None else EVERY_TABLE)
         if found.compared_with is not None:
-            out.print(
-                f"{escape(url.redacted)}: {found.applied} applied, {found.pending} pending; "
-                f"compared with {escape(found.compared_with)}: "
+            out(
+                f"{url.redacted}: {found.applied} applied, {found.pending} pending; "
+                f"compared with {found.compared_with}: "
                 f"{found.differences} difference{'' if found.differences == 1 else 's'}"
             )
         for unsupported in found.unsupported:
@@ -75,10 +74,10 @@ def check(
         findings += found.findings
 
     for line in findings:
-        out.print(f"  {line}", markup=False)
+        out(f"  {line}")
     if findings:
         raise MizzleError(f"check found {len(findings)} problem{'' if len(findings) == 1 else 's'} (listed above)")
-    out.print("ok")
+    out("ok")
 
 
 def hash_sum(ctx: typer.Context) -> None:
@@ -91,4 +90,4 @@ def hash_sum(ctx: typer.Context) -> None:
     folder = migrations_folder(session_of(ctx))
     path = checking.hash_sum(folder)
     count = len(folder.migrations())
-    output.stdout().print(f"wrote {escape(shown(path))}: {count} migration{'' if count == 1 else 's'}")
+    output.line(f"wrote {shown(path)}: {count} migration{'' if count == 1 else 's'}")

@@ -1,9 +1,10 @@
 """Option values converted without pydantic. Typer converts each value through a pydantic
 TypeAdapter that it builds on first use for every option of the command that runs, even
 for one left at its default: importing pydantic and building the adapters was a third of
-the start-up of a command that needs no model (`migrate`, `status`). Text, paths and lists
-of text, which are nearly all of mizzle's options, are converted here the way typer's
-adapters do; anything else (numbers with bounds, choices) keeps typer's own conversion.
+the start-up of a command that needs no model (`migrate`, `status`). Text, paths, lists
+of text and choices of an Enum, which are nearly all of mizzle's options, are converted here
+with the functions typer's adapters call; anything else (numbers with bounds) keeps typer's
+own conversion.
 
 This reaches into typer's runtime-conversion hook (`typer._coercion`, typer 0.2x): where a
 typer lacks it, `plain_coercion` changes nothing and typer converts every value itself."""
@@ -15,8 +16,11 @@ import importlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
+
+import typer
 
 # Any: private modules of typer, present from typer 0.2x on.
 _coercion: Any
@@ -30,7 +34,7 @@ except ImportError:  # pragma: no cover - a typer without the hook: its own conv
 
 def plain_coercion(params: Iterable[Any]) -> None:
     """Give those of `params` (a command's options and arguments) whose values are text, a
-    path, a list of text or a flag a conversion that needs no pydantic."""
+    path, a list of text, a flag or an Enum's choice a conversion that needs no pydantic."""
     if _coercion is None:  # pragma: no cover
         return
     for param in params:
@@ -56,11 +60,21 @@ def _conversion(annotation: Any, info: Any) -> Callable[[Any, Any, Any], Any] | 
         return lambda value, _param, _ctx: _text(value)
     if annotation == list[str]:
         return lambda value, _param, _ctx: [_text(item) for item in _listed(value)]
+    if isinstance(annotation, type) and issubclass(annotation, Enum):  # `pull --style`
+        choices = list(annotation)
+        return lambda value, param, ctx: _choice(value, choices, info.case_sensitive, param, ctx)
     if annotation is Path and info.path_type is None:
         return lambda value, param, ctx: _param_types.coerce_cli_path(
             value if isinstance(value, Path) else Path(os.fsdecode(value)), info, path_type=Path, param=param, ctx=ctx
         )
     return None
+
+
+def _choice(value: Any, choices: list[Enum], case_sensitive: bool, param: Any, ctx: Any) -> Any:
+    try:
+        return _param_types.coerce_cli_choice(value, choices=choices, case_sensitive=case_sensitive, ctx=ctx)
+    except ValueError as err:  # typer's adapter says it so: a usage error naming the option
+        raise typer.BadParameter(str(err), ctx=ctx, param=param) from None
 
 
 def _flag(value: Any) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mizzle.app.baseline import SchemaMismatch
 from mizzle.app.folder import shown
@@ -114,7 +113,7 @@ def generate(
     if custom:
         path = generating.custom(config, name)
         files = ", ".join(up_file(d) for d in config.dialects)
-        output.stdout().print(f"wrote {escape(shown(path))}: empty {files} (and down files) to fill in")
+        output.line(f"wrote {shown(path)}: empty {files} (and down files) to fill in")
         return
 
     ask = prompts.rename_asker() if prompts.interactive() else None
@@ -127,14 +126,14 @@ def generate(
         on_unsupported=lambda unsupported: output.warning(f"not carried by mizzle: {unsupported}"),
     )
     if made.path is None:
-        output.stdout().print(f"no changes: the schema matches {escape(made.since)}")
+        output.line(f"no changes: the schema matches {made.since}")
         folder = migrations_folder(session)
         if url is not None and folder.migrations():
             _record(url, folder.migrations()[-1].name, folder, config.tables_filter)
         return
     count = made.operations
-    output.stdout().print(
-        f"wrote {escape(shown(made.path))}: {count} operation{'' if count == 1 else 's'} for {', '.join(made.dialects)}"
+    output.line(
+        f"wrote {shown(made.path)}: {count} operation{'' if count == 1 else 's'} for {', '.join(made.dialects)}"
     )
     for line in made.warnings:
         output.warning(line)
@@ -153,4 +152,4 @@ def _record(url: DatabaseURL, name: str, folder: MigrationFolder, tables: TableF
         show_differences(err)
         raise
     recorded = ", ".join(done.recorded) or "nothing new"
-    output.stdout().print(f"recorded {recorded} as applied on {escape(url.redacted)} (not run)")
+    output.line(f"recorded {recorded} as applied on {url.redacted} (not run)")

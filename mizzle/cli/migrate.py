@@ -14,10 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mizzle.app import migrate as migrating
-from mizzle.cli import output, prompts
+from mizzle.cli import output
 from mizzle.cli.database import DbOption, database_url, migrations_folder
 from mizzle.cli.session import session_of
 from mizzle.core.errors import MizzleError
@@ -111,6 +110,8 @@ def rollback(
 
 
 def _confirm_losses(losses: list[Loss]) -> None:
+    from mizzle.cli import prompts  # rich's prompts: only when there is something to confirm
+
     prompts.confirm_losses("rollback", losses)
 
 
@@ -125,15 +126,15 @@ def status(ctx: typer.Context, db: DbOption = None) -> None:
     found = migrating.status(url, migrations_folder(session))
     st, problems = found.status, found.problems
 
-    out = output.stdout()
-    out.print(f"{escape(url.redacted)}: {len(st.applied)} applied, {len(st.pending)} pending")
+    out = output.line
+    out(f"{url.redacted}: {len(st.applied)} applied, {len(st.pending)} pending")
     width = max((len(name) for name in [*(a.name for a in st.applied), *st.pending]), default=0)
     for row in st.applied:
-        out.print(f"  applied  {row.name:<{width}}  {row.applied_at}  {row.duration_ms} ms", markup=False)
+        out(f"  applied  {row.name:<{width}}  {row.applied_at}  {row.duration_ms} ms")
     for name in st.pending:
-        out.print(f"  pending  {name}", markup=False)
+        out(f"  pending  {name}")
     for problem in problems:
-        out.print(f"  problem  {problem}", markup=False)
+        out(f"  problem  {problem}")
     if problems:
         raise MizzleError(f"{len(problems)} problem{'' if len(problems) == 1 else 's'} (listed above)")
 
@@ -143,9 +144,9 @@ def _printer(verb: str) -> Callable[[Outcome], None]:
 
     def done(outcome: Outcome) -> None:
         if outcome.skipped:
-            output.stdout().print(f"skipped {outcome.name}: another process {verb} it meanwhile", markup=False)
+            output.line(f"skipped {outcome.name}: another process {verb} it meanwhile")
         else:
-            output.stdout().print(f"{verb} {outcome.name} ({outcome.duration_ms} ms)", markup=False)
+            output.line(f"{verb} {outcome.name} ({outcome.duration_ms} ms)")
 
     return done
 
@@ -153,15 +154,15 @@ def _printer(verb: str) -> Callable[[Outcome], None]:
 def _print(report: Report, where: str, local: int | None) -> None:
     """What follows the migrations' own lines (printed as each committed): a dry run's SQL, or
     that there was nothing to do."""
-    out = output.stdout()
+    out = output.line  # plain lines: no markup to escape, and no rich to import
     if report.dry_run:
         if report.outcomes:
             typer.echo(report.sql(), nl=False)
         else:
-            out.print(f"nothing to {'apply' if report.direction == 'up' else 'roll back'} on {escape(where)}")
+            out(f"nothing to {'apply' if report.direction == 'up' else 'roll back'} on {where}")
         return
     if not report.done:
         if report.direction == "up":
-            out.print(f"nothing to apply: {escape(where)} is up to date ({local} migrations)")
+            out(f"nothing to apply: {where} is up to date ({local} migrations)")
         elif not report.outcomes:
-            out.print(f"nothing to roll back on {escape(where)}")
+            out(f"nothing to roll back on {where}")

@@ -13,15 +13,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.prompt import Confirm, Prompt
 
 from mizzle.cli import output
 from mizzle.core.errors import MizzleError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from mizzle.core.renames import Asker, Kind
+
+# rich (its console, markup and prompts) is imported when a question is asked: a command run
+# off a terminal, or with nothing to ask, does not pay for it.
 
 
 def interactive() -> bool:
@@ -30,6 +32,8 @@ def interactive() -> bool:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr, soft_wrap=True, highlight=False)
 
 
@@ -39,6 +43,9 @@ def rename_asker(console: Console | None = None, stream: TextIO | None = None) -
     by default stderr and stdin."""
 
     def ask(kind: Kind, table: str | None, old: str, candidates: list[str]) -> str | None:
+        from rich.markup import escape
+        from rich.prompt import Prompt
+
         out = console or _console()
         subject = old if table is None else f"{table}.{old}"
         appeared = ", ".join(candidates if table is None else [f"{table}.{c}" for c in candidates])
@@ -81,6 +88,8 @@ def _verb(command: str) -> str:
 
 def confirm(question: str, console: Console | None = None, stream: TextIO | None = None) -> bool:
     """A yes/no question, no by default."""
+    from rich.prompt import Confirm
+
     try:
         return Confirm.ask(question, console=console or _console(), default=False, stream=stream)
     except EOFError:

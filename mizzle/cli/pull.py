@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mizzle.cli import output
 from mizzle.cli.session import Session, session_of
@@ -99,12 +98,12 @@ def pull(
     pulled = pulling.pull(
         url, target, style=how, force=force, make_folder=make_folder, schemas=chosen, tables=table_filter
     )
-    console = output.stdout()
-    console.print(f"wrote {escape(str(pulled.path))}: {pulled.counts} from {escape(url.redacted)}")
+    console = output.line
+    console(f"wrote {pulled.path}: {pulled.counts} from {url.redacted}")
     if pulled.changes is not None:
         since = "since the last pull" if pulled.replaced_pulled else "from the file replaced"
         text = f"changes {since}: {pulled.changes.summary()}" if pulled.changes else f"no changes {since}"
-        console.print(text, markup=False)
+        console(text)
     if pulled.left_out:
         output.note(f"left out by the table filter: {_names(pulled.left_out)}")
     if pulled.previous_problem is not None:

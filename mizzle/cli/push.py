@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from mizzle.cli import output, prompts
 from mizzle.cli.database import DbOption, database_url
@@ -43,7 +42,7 @@ def push(
     )
     plan = done.plan
     if plan.empty:
-        output.stdout().print(f"nothing to push: {escape(url.redacted)} matches the schema")
+        output.line(f"nothing to push: {url.redacted} matches the schema")
         return
     if dry_run:
         typer.echo(plan.script(), nl=False)
@@ -51,9 +50,8 @@ def push(
             output.warning(f"would lose data: {loss}")
         return
     count = len(plan.operations)
-    output.stdout().print(
-        f"pushed {count} change{'' if count == 1 else 's'} to {escape(url.redacted)} ({done.duration_ms} ms)",
-        markup=False,
+    output.line(
+        f"pushed {count} change{'' if count == 1 else 's'} to {url.redacted} ({done.duration_ms} ms)",
     )
     for loss in plan.losses:
         output.warning(f"lost: {loss}")

@@ -56,6 +56,8 @@ def name_problem(name: str) -> str | None:
     limit is the database's (PostgreSQL: 63 bytes, see its `capabilities.py`)."""
     if not name:
         return "a name cannot be empty"
+    if name.isascii() and name.isprintable():  # nearly every name: no character to look up
+        return None
     bad = sorted({c for c in name if unicodedata.category(c) in _NOT_IN_NAMES})
     if bad:
         shown = ", ".join(repr(c)[1:-1] for c in bad)  # `\\n`, `\\x00`, `\\u2028`

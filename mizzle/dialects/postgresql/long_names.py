@@ -16,7 +16,7 @@ and view names are not read back under their long names: those stay refused over
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from mizzle.core import qualified
@@ -61,9 +61,9 @@ def _table_names(table: Table) -> Iterator[tuple[str, str]]:
 def collisions(schema: Schema) -> list[str]:
     """One line for each two names PostgreSQL would cut to the same name in one namespace."""
     found: list[str] = []
-    pairs: Iterable[tuple[str, str]] = _relation_names(schema)
+    pairs = list(_relation_names(schema))
     for table in schema.tables:
-        pairs = [*pairs, *_table_names(table)]
+        pairs.extend(_table_names(table))  # (a new list per table made this quadratic)
     held: dict[tuple[str, str], set[str]] = defaultdict(set)
     for space, name in pairs:
         held[(space, pg_identifier(name))].add(name)

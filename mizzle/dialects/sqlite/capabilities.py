@@ -138,31 +138,36 @@ class _Holder:
         return held
 
     def column(self, table: Table, column: Column) -> Column:
-        where = f'table "{table.name}", column "{column.name}"'
+        # Where a note or an error is: built only for one (this runs for every column of
+        # every table a plan renders, twice; the text was a tenth of SQLite's plan).
+        def where() -> str:
+            return f'table "{table.name}", column "{column.name}"'
+
         pk = table.primary_key
         sole = pk is not None and pk.columns == (column.name,)
         if column.sqlite_type is not None or column.sqlite_default is not None:
             # the texts as written decide what SQLite holds (the same rule introspection reads by)
             column = spelling.held(column, sole_primary_key=sole)
         if column.identity is not None:
-            column = self._without_identity(column, where, sole_primary_key=sole)
-        if column.domain is not None or _sequence_default(column):
+            column = self._without_identity(column, where(), sole_primary_key=sole)
+        sequence_default = _sequence_default(column)
+        if column.domain is not None or sequence_default:
             # PostgreSQL's alone: a domain is its base type here, a sequence's nextval no default
             # (the migration's header says so once: `plan.server_only`)
-            dropped = {"default": None} if _sequence_default(column) else {}
+            dropped = {"default": None} if sequence_default else {}
             column = column.model_copy(update={"domain": None, **dropped})
         ctype, default = column.type, column.default
         # a default kept as its SQLite text is already what SQLite holds: nothing below applies
         as_written = column.sqlite_default is not None
         if ctype.kind is TypeKind.BIGSERIAL:
-            self.notes.append(f"{where}: bigserial is held as serial (SQLite has one 64-bit rowid)")
+            self.notes.append(f"{where()}: bigserial is held as serial (SQLite has one 64-bit rowid)")
             ctype = ctype.model_copy(update={"kind": TypeKind.SERIAL})
         if ctype.kind is TypeKind.CUSTOM:
-            self.notes.append(f"{where}: {ctype.describe()} is stored as text")
+            self.notes.append(f"{where()}: {ctype.describe()} is stored as text")
         if ctype.kind is TypeKind.ENUM and ctype.array_dims:
             # An enum lives in SQLite only as a column CHECK, and a CHECK cannot look inside a
             # JSON array (that needs a subquery): the elements are plain text there.
-            self.notes.append(f"{where}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
+            self.notes.append(f"{where()}: {ctype.describe()} is held as text[] (SQLite cannot check array elements)")
             ctype = ColumnType(kind=TypeKind.TEXT, array_dims=ctype.array_dims)
         if isinstance(default, LiteralDefault) and ctype.kind in _TIMESTAMP_KINDS and not as_written:
             value = default.value
@@ -173,10 +178,12 @@ class _Holder:
             else:
                 held = value
             if held != value:
-                self.notes.append(f"{where}: default {value!r} is held as {held!r}")
+                self.notes.append(f"{where()}: default {value!r} is held as {held!r}")
                 default = LiteralDefault.model_validate({"value": held})
         if isinstance(default, ExprDefault) and not as_written:
-            default = ExprDefault(expr=self.expr(default.expr, f"{where}, default"))
+            held_expr = self.expr(default.expr, f"{where()}, default") if self.read_back else default.expr
+            if held_expr is not default.expr:  # else the same default: no copy to validate again
+                default = ExprDefault(expr=held_expr)
         if ctype is column.type and default is column.default:
             return column  # held as it is: a copy would only validate it again
         return column.model_copy(update={"type": ctype, "default": default})

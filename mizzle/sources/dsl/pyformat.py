@@ -22,6 +22,7 @@ else it breaks; ruff's choices on top of that are reproduced here:
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,8 +125,10 @@ def method(value: Expr, name: str, *args: Expr) -> Call:
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+@functools.lru_cache(maxsize=4096)
 def string_literal(value: str) -> str:
-    """`value` as ruff writes a string: double quotes unless that needs more escapes."""
+    """`value` as ruff writes a string: double quotes unless that needs more escapes.
+    (Memoized: a module repeats its literals, and the printer measures each several times.)"""
     quote = "'" if value.count('"') > value.count("'") else '"'
     out = []
     for ch in value:
@@ -183,9 +186,20 @@ class Line(Enum):
     SPACE = " "  # a space when flat
 
 
-@dataclass(frozen=True)
 class Group:
-    contents: Doc
+    """A group: flat when it fits, else broken. Its flat width is measured once and kept
+    (the printer asks for it at every enclosing group it tries, then again at its own)."""
+
+    __slots__ = ("_width", "contents")
+
+    def __init__(self, contents: Doc) -> None:
+        self.contents = contents
+        self._width = -1
+
+    def flat_width(self) -> int:
+        if self._width < 0:
+            self._width = text_width(_flat(self.contents))
+        return self._width
 
 
 @dataclass(frozen=True)
@@ -261,6 +275,26 @@ def _bracketed(open_: str, items: list[Doc], close: str, *, inner_group: bool) -
     return Group([open_, Indent([Line.SOFT, body]), Line.SOFT, close])
 
 
+def flat_source(expr: Expr) -> str:
+    """`expr` on one line: what `_flat(to_doc(expr))` gives, without building the document."""
+    if isinstance(expr, Code):
+        return expr.text
+    if isinstance(expr, Str):
+        return string_literal(expr.value)
+    if isinstance(expr, Attr):
+        return f"{flat_source(expr.value)}.{expr.name}"
+    if isinstance(expr, Call):
+        return f"{flat_source(expr.func)}({', '.join([flat_source(a) for a in expr.args])})"
+    if isinstance(expr, Kw):
+        return f"{expr.name}={flat_source(expr.value)}"
+    if isinstance(expr, Lambda):
+        return f"lambda: {flat_source(expr.body)}"
+    items = ", ".join([flat_source(i) for i in expr.items])
+    if isinstance(expr, TupleOf):
+        return f"({items},)" if len(expr.items) == 1 else f"({items})"
+    return f"[{items}]"
+
+
 def _flat(doc: Doc) -> str:
     if isinstance(doc, str):
         return doc
@@ -295,7 +329,7 @@ class _Printer:
             elif isinstance(d, Indent):
                 stack.append((ind + INDENT, mode, d.contents))
             elif isinstance(d, Group):
-                if mode is Mode.FLAT or self.fits([(ind, Mode.FLAT, d.contents)], stack):
+                if mode is Mode.FLAT or self.fits([(ind, Mode.FLAT, d)], stack):
                     stack.append((ind, Mode.FLAT, d.contents))
                 else:
                     stack.append((ind, Mode.BREAK, d.contents))
@@ -353,6 +387,8 @@ class _Printer:
                 width += text_width(d)
             elif isinstance(d, list):
                 todo.extend((ind, mode, x) for x in reversed(d))
+            elif isinstance(d, Group) and mode is Mode.FLAT:
+                width += d.flat_width()  # no line break inside a flat group
             elif isinstance(d, (Indent, Group)):
                 todo.append((ind, mode, d.contents))
             elif isinstance(d, IfBreak):
@@ -411,19 +447,21 @@ def _print_assign(stmt: Assign, indent: int, width: int) -> str:
     else the value's own brackets again."""
     start = " " * indent + stmt.target + " = "
     value = stmt.value
-    flat = _flat(to_doc(value))
-    if text_width(start + flat) <= width:
+    flat = flat_source(value)
+    if text_width(start + flat) <= width:  # most assignments: no document to lay out
         return start + flat
+    doc = to_doc(value)
     fluent = _calls_after_calls(value) >= 2
-    parenthesized = _layout(start + "(", [Indent([Line.SOFT, to_doc(value)]), Line.SOFT, ")"], indent, width)
-    if isinstance(to_doc(value), StrDoc):
+    if isinstance(doc, StrDoc):
         # A bare string split into parts needs the parentheses: without them the parts after
         # the first are statements of their own and the value is cut (valid Python, so ruff
         # keeps it as it is).
-        return parenthesized
-    own = _layout(start, to_doc(value), indent, width)
+        return _layout(start + "(", [Indent([Line.SOFT, doc]), Line.SOFT, ")"], indent, width)
+    # Each layout is printed only when the choice gets to it (the same choice as printing both first).
+    own = _layout(start, doc, indent, width) if not fluent else ""
     if not fluent and text_width(own.split("\n")[0]) <= width:
         return own
+    parenthesized = _layout(start + "(", [Indent([Line.SOFT, doc]), Line.SOFT, ")"], indent, width)
     if fluent or all(text_width(line) <= width for line in parenthesized.split("\n")):
         return parenthesized
     return own

@@ -25,6 +25,7 @@ Table options are dunder attributes, checked for spelling (`__index__` is an err
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -38,8 +39,10 @@ from mizzle.sources.dsl.constraints import CheckDecl, ForeignKeyDecl, IndexDecl,
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+@functools.lru_cache(maxsize=65536)
 def snake_case(name: str) -> str:
-    """`UserProfile` → `user_profile`, `displayName` → `display_name`, `HTTPLog` → `http_log`."""
+    """`UserProfile` → `user_profile`, `displayName` → `display_name`, `HTTPLog` → `http_log`.
+    (Memoized: building a schema asks for every column's name several times.)"""
     return _WORD_BOUNDARY.sub("_", name).lower()
 
 
