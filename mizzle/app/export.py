@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mizzle.core.side_notes import SideNote, header_lines
 from mizzle.dialects import BUILT_IN, get_dialect
 
 if TYPE_CHECKING:
@@ -23,9 +24,14 @@ class Exported:
     notes: tuple[str, ...]
     #: objects of a .sql schema that mizzle does not carry (not exported)
     unsupported: tuple[Unsupported, ...]
+    #: what this database holds and the other not (`core/side_notes.py`): the script's header
+    side_notes: tuple[SideNote, ...] = ()
 
     def script(self) -> str:
-        return sql_script(list(self.statements))
+        """The statements as a script, under a header naming what this database holds and
+        the other not (as a migration creating the schema says it)."""
+        header = header_lines(self.side_notes)
+        return ("\n".join(header) + "\n\n" if header else "") + sql_script(list(self.statements))
 
 
 def dialect_for(dialect: str | None, config: Config | None) -> str:
@@ -37,6 +43,8 @@ def export(schema: Path, dialect: str, sync_tables: tuple[str, ...] = ()) -> Exp
     """The DDL that creates the schema of `schema` (a .py or .sql file, or `module:attr`
     models) in an empty `dialect` database; UnsupportedError when it does not fit."""
     from mizzle.app.generate import check_fits
+    from mizzle.core.diff import diff
+    from mizzle.core.model import Schema
     from mizzle.sources.load import load_schema
 
     loaded = load_schema(schema, sync_tables)
@@ -44,7 +52,10 @@ def export(schema: Path, dialect: str, sync_tables: tuple[str, ...] = ()) -> Exp
     db = get_dialect(dialect)
     _, notes = db.project(loaded.schema)
     statements = db.render_schema(loaded.schema)
-    return Exported(dialect, tuple(statements), tuple(notes), tuple(loaded.unsupported))
+    # the header a first migration creating this schema has: one mechanism, the same words
+    empty = Schema()
+    side_notes = db.plan(diff(empty, loaded.schema), empty, loaded.schema).notes
+    return Exported(dialect, tuple(statements), tuple(notes), tuple(loaded.unsupported), side_notes)
 
 
 def sql_script(statements: list[str]) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from mizzle.app.folder import one_line_list, shown
 from mizzle.core import integrity
 from mizzle.core.errors import UnsupportedError
-from mizzle.core.migration_text import one_line, render_file
+from mizzle.core.migration_text import render_file
 from mizzle.core.migrations import NUMBER_WIDTH, MigrationFolder, down_file, up_file
 from mizzle.dialects import get_dialect
 
@@ -100,6 +100,8 @@ def generate(
     plans = {
         d: get_dialect(d).plan(operations, previous, schema, concurrently=concurrent_indexes) for d in config.dialects
     }
+    if len(plans) == 1:
+        _check_alone(plans)
     number = folder.next_number()
     folder_name = f"{number:0{NUMBER_WIDTH}d}_{name}"
     written = folder.write(name, migration_files(folder_name, plans), schema, number=number)
@@ -117,40 +119,26 @@ def check_fits(schema: Schema, dialect_name: str) -> None:
         raise UnsupportedError(f"the schema does not fit {dialect_name}: {problems[0]}{more}")
 
 
+def _check_alone(plans: dict[str, Plan]) -> None:
+    """A project with one database: what its plan goes without (a default, index or CHECK it
+    cannot hold, kept for the other database in a two-database project) is kept nowhere, so
+    it is refused as `check_fits` refuses what a database cannot hold at all."""
+    for dialect_name, plan in plans.items():
+        dropped = [note.text for note in plan.notes if note.dropped]
+        if dropped:
+            more = f" (and {len(dropped) - 1} more)" if len(dropped) > 1 else ""
+            raise UnsupportedError(
+                f"the schema does not fit {dialect_name}, the project's only database: {dropped[0]}{more}"
+            )
+
+
 def migration_files(folder_name: str, plans: dict[str, Plan]) -> dict[str, str]:
     """The up and down file of each dialect's plan, by file name."""
     files = {}
     for dialect_name, plan in plans.items():
-        files[up_file(dialect_name)] = _with_one_side(render_file(plan, f"{folder_name} ({dialect_name})"), plan)
-        down = plan.down()
-        files[down_file(dialect_name)] = _with_one_side(
-            render_file(down, f"{folder_name} ({dialect_name}, down)"), down
-        )
+        files[up_file(dialect_name)] = render_file(plan, f"{folder_name} ({dialect_name})")
+        files[down_file(dialect_name)] = render_file(plan.down(), f"{folder_name} ({dialect_name}, down)")
     return files
-
-
-def _with_one_side(text: str, plan: Plan) -> str:
-    """The file with a header line per trigger given for one database only, under the title:
-    `-- server-only: trigger t on tune` (PostgreSQL alone has it), `-- device-only: ...`
-    (SQLite alone), so a reader of either file knows the other database has no such trigger;
-    and one per SQLite virtual table made or dropped (`-- device-only: virtual table x`)."""
-    from mizzle.core.routine_ops import CreateTrigger, CreateVirtualTable, DropTrigger, DropVirtualTable
-
-    lines: list[str] = []
-    for op in plan.operations:
-        line: str | None = None
-        if isinstance(op, (CreateVirtualTable, DropVirtualTable)):
-            line = f"-- device-only: virtual table {one_line(op.table.name)}"
-        elif isinstance(op, (CreateTrigger, DropTrigger)):
-            trigger = op.trigger
-            side = "device-only" if trigger.postgresql is None else "server-only" if trigger.sqlite is None else None
-            line = f"-- {side}: trigger {one_line(trigger.name)} on {one_line(op.table)}" if side else None
-        if line and line not in lines:
-            lines.append(line)
-    if not lines:
-        return text
-    title, _, rest = text.partition("\n")
-    return "\n".join([title, *lines, rest])
 
 
 def _warnings(plans: dict[str, Plan]) -> list[str]:

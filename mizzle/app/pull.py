@@ -250,4 +250,6 @@ def _counts(schema: Schema) -> str:
         parts.append(plural(len(schema.views), "view"))
     if schema.virtual_tables:
         parts.append(plural(len(schema.virtual_tables), "virtual table"))
+    if schema.partitions:
+        parts.append(plural(len(schema.partitions), "partition"))
     return ", ".join(parts)

@@ -66,6 +66,12 @@ def serve(
         list[str] | None,
         typer.Option("--role", help="A role the server may take from a token's role claim (SET LOCAL ROLE); repeat."),
     ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin", help="A web origin whose pages may call the server (CORS), e.g. https://app.example."
+        ),
+    ] = None,
 ) -> None:
     """Serve sync: one POST /sync per round trip (push and pull), JWT bearer tokens, the
     rules of --rules enforced in SQL. Stateless: run as many processes as needed."""
@@ -92,6 +98,7 @@ def serve(
         window=window,
         roles=frozenset(role or ()),
         max_connections=max_connections,
+        allow_origins=tuple(allow_origin or ()),
         max_clock_skew=max_clock_skew,
         # columns renamed after an older client's head are mapped through these
         migrations=folder.path if (folder := migrations_folder(session)).path.is_dir() else None,

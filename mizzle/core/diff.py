@@ -317,7 +317,8 @@ class _Diff:
             name for pair in self.pairs.values() if pair.columns_changed for name in (pair.old.name, pair.new.name)
         }
         changed |= set(self.dropped)
-        objects = object_changes(self.old, self.new, changed | {v.name for v in views_dropped})
+        renamed = {r.old: r.new for r in self.renames if isinstance(r, RenameTable)}
+        objects = object_changes(self.old, self.new, changed | {v.name for v in views_dropped}, renamed)
         ops: list[Operation] = [*code.extensions_created, *objects.first, *code.triggers_dropped, *sync_off]
         ops += [DropView(view=v) for v in views_readers_first(views_dropped)]
         ops += objects.aggregates_dropped
@@ -352,6 +353,7 @@ class _Diff:
         ops += objects.dropped
         ops += self._add_table_parts()
         ops += [AddForeignKey(table=t, fk=fk) for t, fk in self._late_foreign_keys(early_fks, deferred_fks)]
+        ops += objects.partitions_made
         ops += code.functions_created
         ops += [DropEnum(enum=e) for e in self.old.enums if self.new.enum(e.name) is None]
         ops += self.enums_late

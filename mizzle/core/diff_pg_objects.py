@@ -12,7 +12,11 @@
 - `dropped`, once the tables and columns are dropped or altered and before the enums go:
   sequences and domains no column uses any more;
 - `last`, after the functions and the views: aggregates, then materialized views (each
-  after those it reads), then the sequences' owners, now that every column exists.
+  after those it reads), then the sequences' owners, now that every column exists;
+- `partitions_made`, once the tables, their indexes and foreign keys exist: partitions
+  created or changed (a partition before its own partitions); partitions that go are
+  dropped in `first` (each before its parent, whose drop would take it along), with the
+  partition keys that change (`SetPartitionKey`, which PostgreSQL's planner refuses).
 
 A materialized view is "read" by name: one whose query names a table, view or materialized
 view that is dropped or made again is made again too (over-approximating is safe: it is
@@ -27,7 +31,8 @@ from dataclasses import dataclass, field
 
 from mizzle.core.model import Schema
 from mizzle.core.operations import Operation
-from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
+from mizzle.core.partitions import Partition
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
 from mizzle.core.pg_objects import MaterializedView, PgSequence
 
 
@@ -38,6 +43,7 @@ class ObjectChanges:
     created: list[Operation] = field(default_factory=list)
     dropped: list[Operation] = field(default_factory=list)
     last: list[Operation] = field(default_factory=list)
+    partitions_made: list[Operation] = field(default_factory=list)
 
 
 def names_read(view: MaterializedView, candidates: Iterable[str]) -> set[str]:
@@ -69,11 +75,15 @@ def materialized_views_in_order(views: Iterable[MaterializedView]) -> list[Mater
     return done
 
 
-def object_changes(old: Schema, new: Schema, changed_relations: set[str]) -> ObjectChanges:
+def object_changes(
+    old: Schema, new: Schema, changed_relations: set[str], renamed: dict[str, str] | None = None
+) -> ObjectChanges:
     """`changed_relations`: model names (old and new) of the tables and views that are dropped,
-    renamed, made again, or have a column dropped, altered or renamed."""
+    renamed, made again, or have a column dropped, altered or renamed; `renamed`: the tables
+    renamed, old name → new."""
     out = ObjectChanges()
     _sequences(old, new, out)
+    _partitions(old, new, out, renamed or {})
 
     old_dom, new_dom = {d.name: d for d in old.domains}, {d.name: d for d in new.domains}
     created_domains: list[Operation] = [CreateObject(item=d) for n, d in new_dom.items() if n not in old_dom]
@@ -124,3 +134,39 @@ def _sequences(old: Schema, new: Schema, out: ObjectChanges) -> None:
         if options.owned_by != seq.owned_by:
             out.last.append(AlterObject(old=options, new=seq))
     out.dropped += [DropObject(item=s) for n, s in held.items() if n not in new_seq]
+
+
+def partitions_in_order(partitions: Iterable[Partition]) -> list[Partition]:
+    """Each partition after the partition it belongs to (sub-partitioning), else by name."""
+    by_name = {p.name: p for p in partitions}
+
+    def depth(p: Partition) -> int:
+        seen = 0
+        while p.parent in by_name and seen < len(by_name):
+            p, seen = by_name[p.parent], seen + 1
+        return seen
+
+    return sorted(by_name.values(), key=lambda p: (depth(p), p.name))
+
+
+def _partitions(old: Schema, new: Schema, out: ObjectChanges, renamed: dict[str, str]) -> None:
+    # a renamed table keeps its partitions (RenameTable comes before `partitions_made`)
+    held_parts = [
+        p.model_copy(update={"parent": renamed[p.parent]}) if p.parent in renamed else p for p in old.partitions
+    ]
+    old_part, new_part = {p.name: p for p in held_parts}, {p.name: p for p in new.partitions}
+    # dropped in `first`, before the renames: under their table's old name
+    gone = [p for p in old.partitions if p.name not in new_part]
+    out.first += [DropObject(item=p) for p in reversed(partitions_in_order(gone))]
+    back = {new_name: old_name for old_name, new_name in renamed.items()}
+    for table in new.tables:
+        name = back.get(table.name, table.name)
+        before = old.table(name)
+        if before is not None and before.partition_by != table.partition_by:
+            out.first.append(SetPartitionKey(table=name, old=before.partition_by, new=table.partition_by))
+    for part in partitions_in_order(new_part.values()):
+        held = old_part.get(part.name)
+        if held is None:
+            out.partitions_made.append(CreateObject(item=part))
+        elif held != part:
+            out.partitions_made.append(AlterObject(old=held, new=part))

@@ -69,7 +69,8 @@ from mizzle.core.operations import (
     ReplaceView,
     SetSecurity,
 )
-from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, Item
+from mizzle.core.partitions import Partition
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, Item, SetPartitionKey
 from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence, object_key, object_label
 from mizzle.core.rename_refs import (
     rename_column_in_table,
@@ -138,6 +139,7 @@ class Evolution:
         self.extensions: dict[str, Extension] = {x.name: x for x in schema.extensions}
         #: domains, sequences, materialized views, aggregates (`core/pg_objects.py`), by `object_key`
         held: list[Item] = [*schema.domains, *schema.sequences, *schema.materialized_views, *schema.aggregates]
+        held += schema.partitions
         self.objects: dict[tuple[str, str], Item] = {object_key(o): o for o in held}
         self.virtual_tables: dict[str, VirtualTable] = {v.name: v for v in schema.virtual_tables}
         #: the tombstone table and trigger functions / control table exist
@@ -218,6 +220,7 @@ class Evolution:
             sequences=tuple(o for o in self.objects.values() if isinstance(o, PgSequence)),
             materialized_views=tuple(o for o in self.objects.values() if isinstance(o, MaterializedView)),
             aggregates=tuple(o for o in self.objects.values() if isinstance(o, Aggregate)),
+            partitions=tuple(o for o in self.objects.values() if isinstance(o, Partition)),
             virtual_tables=tuple(self.virtual_tables.values()),
         )
 
@@ -274,6 +277,9 @@ class Evolution:
             self.views[view.name] = rename_table_in_view(view, old, new)
         if self.security:
             self.security = self.security.table_renamed(old, new)
+        for key, held in list(self.objects.items()):  # PostgreSQL keeps a renamed table's partitions on it
+            if isinstance(held, Partition) and held.parent == old:
+                self.objects[key] = held.model_copy(update={"parent": new})
 
     def rename_column(self, table_name: str, old: str, new: str) -> None:
         self.put(rename_column_in_table(self.tables[table_name], old, new))
@@ -699,6 +705,18 @@ def _alter_object(state: Evolution, op: AlterObject) -> None:
     _does(state, op)
 
 
+def _set_partition_key(state: Evolution, op: SetPartitionKey) -> None:
+    if state.table(op.table).partition_by != op.old:
+        raise _Misfit(f'table "{op.table}" has another partition key')
+    _does(state, op)
+
+
+def _put_partition_key(state: Evolution, op: SetPartitionKey) -> None:
+    table = state.tables.get(op.table)
+    if table is not None:
+        state.put(table.model_copy(update={"partition_by": op.new}))
+
+
 def _put_object(state: Evolution, op: CreateObject | AlterObject) -> None:
     item = op.item if isinstance(op, CreateObject) else op.new
     state.objects[object_key(item)] = item
@@ -900,6 +918,7 @@ _EFFECTS: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateObject: _put_object,
     AlterObject: _put_object,
     DropObject: lambda state, op: _forget(state.objects, object_key(op.item)),
+    SetPartitionKey: _put_partition_key,
     CreateTrigger: _add_item("triggers", lambda op: op.trigger),
     DropTrigger: _drop_item("triggers", lambda op: op.trigger),
 }
@@ -954,6 +973,7 @@ _APPLY: dict[type[Operation], Callable[[Evolution, Any], None]] = {
     CreateObject: _create_object,
     DropObject: _drop_object,
     AlterObject: _alter_object,
+    SetPartitionKey: _set_partition_key,
     CreateTrigger: _create_trigger,
     DropTrigger: _drop_trigger,
 }

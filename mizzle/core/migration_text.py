@@ -80,7 +80,9 @@ _LINE_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 def render_file(plan: Plan, title: str) -> str:
     """The text of a migration file for `plan` (`title`: e.g. `0003_add_session (sqlite)`)."""
-    lines = [f"-- mizzle migration {one_line(title)}"]
+    from mizzle.core.side_notes import header_lines  # (not for the runtime, which only reads files)
+
+    lines = [f"-- mizzle migration {one_line(title)}", *header_lines(plan.notes)]
     ops = plan.operations
     if ops:
         lines.append("-- operations:")
@@ -89,8 +91,6 @@ def render_file(plan: Plan, title: str) -> str:
     if warnings:
         lines.append("-- warnings:")
         lines += [f"--   {one_line(w)}" for w in warnings]
-    if plan.server_only:
-        lines.append(f"-- server-only: {one_line(plan.server_only)}")
     if plan.foreign_keys_off:
         lines.append(DIRECTIVE_FK_OFF)
     chunks = []

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from mizzle.core.expr import SqlExpr, qualify_single_table_columns
+from mizzle.core.partitions import Partition, PartitionKey
 from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence
 from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
 from mizzle.core.security import Security
@@ -370,6 +371,9 @@ class Table(_Frozen):
     sync: bool = False
     #: the app's own triggers on the table (`core/routines.py`); a sync table's are not here
     triggers: tuple[Trigger, ...] = ()
+    #: PostgreSQL only: PARTITION BY, its partitions being `Schema.partitions` (`core/partitions.py`);
+    #: on SQLite the table is one plain table
+    partition_by: PartitionKey | None = None
 
     @field_validator("foreign_keys", "uniques", "checks", "indexes", "triggers")
     @classmethod
@@ -438,11 +442,21 @@ class Schema(_Frozen):
     sequences: tuple[PgSequence, ...] = ()
     materialized_views: tuple[MaterializedView, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
+    #: PostgreSQL's partitions of the partitioned tables (`core/partitions.py`); server-only
+    partitions: tuple[Partition, ...] = ()
     #: device-only: SQLite's virtual tables (FTS5...), verbatim (`core/virtual_tables.py`)
     virtual_tables: tuple[VirtualTable, ...] = ()
 
     @field_validator(
-        "tables", "enums", "views", "extensions", "domains", "sequences", "materialized_views", "virtual_tables"
+        "tables",
+        "enums",
+        "views",
+        "extensions",
+        "domains",
+        "sequences",
+        "materialized_views",
+        "virtual_tables",
+        "partitions",
     )
     @classmethod
     def _sorted(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -25,6 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
 
 from mizzle.core.expr import SqlExpr
+from mizzle.core.partitions import Partition
 from mizzle.core.routines import definition_text
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -210,7 +211,7 @@ def calls_nextval(expr: SqlExpr) -> bool:
     )
 
 
-PgObject = Domain | PgSequence | MaterializedView | Aggregate
+PgObject = Domain | PgSequence | MaterializedView | Aggregate | Partition
 
 #: how each kind is said in messages, headers and notes (singular, plural)
 KIND_WORDS: dict[type[BaseModel], tuple[str, str]] = {
@@ -218,6 +219,7 @@ KIND_WORDS: dict[type[BaseModel], tuple[str, str]] = {
     PgSequence: ("sequence", "sequences"),
     MaterializedView: ("materialized view", "materialized views"),
     Aggregate: ("aggregate", "aggregates"),
+    Partition: ("partition", "partitions"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mizzle.core.operations import Operation, Safety
+from mizzle.core.side_notes import SideNote
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ class Plan:
     steps: tuple[Step, ...]
     #: SQLite: the plan rebuilds a table, so it must run with foreign keys off (see module doc)
     foreign_keys_off: bool = False
-    #: what the migration changes that this database does not have, left out (row level
-    #: security, policies, grants, comments on SQLite): one line for the file's header
-    server_only: str = ""
+    #: what this database holds differently from the other one (`core/side_notes.py`):
+    #: policies left out on SQLite, a virtual table PostgreSQL has not... said in the header
+    notes: tuple[SideNote, ...] = ()
 
     @property
     def operations(self) -> list[Operation]:
@@ -80,6 +81,4 @@ class Plan:
             )
             for s in reversed(self.steps)
         )
-        return Plan(
-            dialect=self.dialect, steps=steps, foreign_keys_off=self.foreign_keys_off, server_only=self.server_only
-        )
+        return Plan(dialect=self.dialect, steps=steps, foreign_keys_off=self.foreign_keys_off, notes=self.notes)

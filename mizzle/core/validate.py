@@ -16,6 +16,7 @@ from mizzle.core import qualified
 from mizzle.core.errors import SchemaError
 from mizzle.core.migration_text import one_line
 from mizzle.core.model import Column, ForeignKey, LiteralDefault, NowDefault, RandomUuidDefault, Schema, Table
+from mizzle.core.partitions import partition_problems
 from mizzle.core.sync.parts import problems as sync_problems
 from mizzle.core.types import (
     INTEGER_KINDS,
@@ -128,6 +129,9 @@ def _schema_problems(schema: Schema) -> Iterator[str]:
             yield f'enum "{enum.name}": duplicate value {value!r}'
     for table in schema.tables:
         yield from _table_problems(schema, table)
+    if schema.partitions or any(t.partition_by is not None for t in schema.tables):
+        keys = {t.name: t.partition_by for t in schema.tables}
+        yield from partition_problems(keys, {t.name: t.column_names for t in schema.tables}, schema.partitions)
     known = {t.name for t in schema.tables} | {v.name for v in schema.views}
     for view in schema.views:
         for ref in view.referenced_tables():

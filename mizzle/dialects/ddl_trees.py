@@ -100,9 +100,13 @@ def _schemaless(tree: exp.Expression) -> exp.Expression:
     for table in list(tree.find_all(exp.Table)):
         schema = table.args.get("db")
         if schema is not None and table.args.get("catalog") is None:
-            joined = f"{schema.name}.{table.name}"
+            bare = table.name
             table.set("db", None)
-            table.set("this", exp.Identifier(this=joined, quoted=True))
+            table.set("this", exp.Identifier(this=f"{schema.name}.{bare}", quoted=True))
+            if isinstance(table.parent, (exp.From, exp.Join)) and not table.alias:
+                # a query names its columns `t.c` after the table `app.t`: one name `"app.t"`
+                # needs `AS t` for them to resolve
+                table.set("alias", exp.TableAlias(this=ident(bare)))
     return tree
 
 

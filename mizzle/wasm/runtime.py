@@ -49,12 +49,25 @@ class Runtime:
 
     # --- the three calls ------------------------------------------------------------------
 
-    def call(self, method: str, db: str | Bridge, progress: Callable[[str, int], None] | None = None) -> str:
-        """`method` ("upgrade", "status", "check") as JSON text for JavaScript:
-        {"ok": true, "value": ...} or {"ok": false, "error": "<one line>"}."""
+    def call(
+        self,
+        method: str,
+        db: str | Bridge,
+        progress: Callable[[str, int], None] | None = None,
+        args_json: str | None = None,
+    ) -> str:
+        """`method` ("upgrade", "status", "check", "tables", "sync_request", "sync_take") as
+        JSON text for JavaScript: {"ok": true, "value": ...} or {"ok": false, "error": "<one
+        line>"}. `args_json`: the sync calls' arguments (sync_calls.py)."""
         value: Any
         try:
-            if method == "upgrade":
+            if method in ("sync_request", "sync_take"):
+                from mizzle.wasm import sync_calls  # the sync path only: upgrades never load it
+
+                args = json.loads(args_json or "{}")
+                call = sync_calls.sync_request if method == "sync_request" else sync_calls.sync_take
+                value = call(db, args)  # type: ignore[arg-type]  # a JS bridge has `rows` too
+            elif method == "upgrade":
                 value = self.upgrade(db, progress)
             elif method == "status":
                 value = self.status(db)

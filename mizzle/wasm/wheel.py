@@ -10,9 +10,10 @@ wrote the bundle.
 Two contents: the whole package (`write_wheel(dest)`, what `mz.schema()` needs with
 `--with-model`: the model, its expressions, sqlglot's dialect code), or only the modules the
 upgrade path imports (`write_wheel(dest, RUNTIME_ENTRY)`): the import closure of
-`mizzle.wasm.runtime`, read from the modules' source (every `import` of a mizzle module, at
-the top or inside a function; those under `if TYPE_CHECKING:` never run and are left out),
-with the packages that hold them. The browser downloads and unpacks that instead of the
+`mizzle.wasm.runtime`, read from the modules' source (every `import` of a mizzle module that
+runs when the module is imported; those under `if TYPE_CHECKING:` and inside functions, the
+lazy paths of `mz.sync()` and `mz.schema()`, are left out: those need `--with-model`, which
+ships the whole package), with the packages that hold them. The browser downloads and unpacks that instead of the
 server, the CLI, studio and the sync server it never runs.
 
 The archive is reproducible: files in sorted order, one fixed timestamp, fixed permissions.
@@ -78,23 +79,32 @@ def import_closure(root: Path, entry: Iterable[str]) -> list[Path]:
     return sorted(seen, key=lambda p: p.relative_to(root).as_posix())
 
 
+#: what holds statements that run with their module: statements, `except` and `case` blocks
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
 def _imported(tree: ast.Module, package: str) -> list[str]:
-    """The modules of `package` a module's code imports (`from x import y` may name a module y)."""
-    skipped = {
-        id(n)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-        for n in ast.walk(node)
-    }
+    """The modules of `package` a module imports when it is imported: its top-level imports
+    (also inside top-level `if`/`try` blocks and class bodies, which run then), not those under
+    `if TYPE_CHECKING:` (never run) nor inside functions (a function's import is the lazy path
+    of a call the upgrade does not make: the sync client's, the model's; `--with-model` ships
+    the whole package for those). `from x import y` may name a module y."""
     out = []
-    for node in ast.walk(tree):
-        if id(node) in skipped:
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo += node.orelse
             continue
         if isinstance(node, ast.Import):
             out += [a.name for a in node.names if a.name.split(".")[0] == package]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == package:
             out.append(str(node.module))
             out += [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, _BLOCKS)]
     return out
 
 

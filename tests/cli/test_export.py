@@ -111,10 +111,43 @@ def test_objects_of_a_sql_schema_mizzle_does_not_carry_are_noted(mizzle: Mizzle,
 
 def test_a_schema_sqlite_cannot_hold_is_an_error(mizzle: Mizzle, tmp_path: Path) -> None:
     (tmp_path / "schema.py").write_text(
-        "from mizzle.dsl import Table, integer, primary_key, serial\n\n"
-        "class Pair(Table):\n    a = serial()\n    b = integer()\n    __primary_key__ = primary_key('a', 'b')\n"
+        "from mizzle.dsl import Table, integer\n\nclass Stat(Table):\n"
+        "    __tablename__ = 'sqlite_stat'\n    a = integer()\n"
     )
     result = mizzle("export", "--schema", tmp_path / "schema.py", "--dialect", "sqlite")
     assert result.code == 1
     assert "does not fit sqlite" in result.error_line
     assert result.out == ""
+
+
+def test_the_sqlite_script_names_what_the_server_alone_has_in_its_header(mizzle: Mizzle, tmp_path: Path) -> None:
+    (tmp_path / "schema.py").write_text(
+        "from mizzle.dsl import Table, integer, primary_key, serial, sql, text\n\n"
+        "class Pair(Table):\n    a = serial()\n    b = integer()\n"
+        "    owner = text().default(sql('auth.uid()'))\n    __primary_key__ = primary_key('a', 'b')\n"
+    )
+    result = mizzle("export", "--schema", tmp_path / "schema.py", "--dialect", "sqlite")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[:3] == [
+        "-- server-only: auto-increment of pair.a (SQLite numbers only a sole primary key: "
+        "the device must supply its values)",
+        "-- server-only: default on pair.owner: auth.uid() (uid() is not a SQLite function; "
+        "the app supplies the value on the device)",
+        "",
+    ]
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(result.out)
+    conn.execute("INSERT INTO pair (a, b) VALUES (1, 1)")
+    assert conn.execute("SELECT a, b, owner FROM pair").fetchall() == [(1, 1, None)]
+
+
+def test_the_postgresql_script_names_what_the_device_alone_has(mizzle: Mizzle, tmp_path: Path) -> None:
+    (tmp_path / "schema.py").write_text(
+        "from mizzle.dsl import Table, integer, text, virtual_table\n\n"
+        "class Chat(Table):\n    id = integer().primary_key()\n    body = text()\n\n"
+        "ChatFts = virtual_table('chat_fts', 'CREATE VIRTUAL TABLE chat_fts USING fts5(body)')\n"
+    )
+    result = mizzle("export", "--schema", tmp_path / "schema.py", "--dialect", "postgresql")
+    assert result.code == 0, result.err
+    assert result.out.startswith("-- device-only: virtual table chat_fts\n\nCREATE TABLE chat (")
+    assert "VIRTUAL" not in result.out.split("\n", 1)[1]

@@ -161,19 +161,37 @@ def test_concurrent_indexes_builds_new_indexes_on_existing_tables_concurrently(p
     )
 
 
-def test_a_schema_one_database_cannot_hold_is_refused_before_anything_is_written(project: Project) -> None:
-    project.write_schema(
-        """
-        from mizzle.dsl import Table, integer, serial
+COUNTER = """
+    from mizzle.dsl import Table, integer, serial
 
-        class Counter(Table):
-            id = integer().primary_key()
-            n = serial()
-        """
+    class Counter(Table):
+        id = integer().primary_key()
+        n = serial()
+    """
+
+
+def test_what_the_device_cannot_number_is_said_in_the_sqlite_header(project: Project) -> None:
+    project.write_schema(COUNTER)
+    generated(project, "--name", "init")
+    head = (project.migrations / "0001_init" / "sqlite.sql").read_text().splitlines()[1]
+    assert head == (
+        "-- server-only: auto-increment of counter.n (SQLite numbers only a sole primary key: "
+        "the device must supply its values)"
     )
+    assert "server-only" not in (project.migrations / "0001_init" / "postgresql.sql").read_text()
+
+
+def test_a_schema_one_database_cannot_hold_is_refused_before_anything_is_written(
+    tmp_path: Path, mizzle: Mizzle
+) -> None:
+    project = make_project(tmp_path / "device", mizzle, dialects=("sqlite",))
+    project.write_schema(COUNTER)
     result = project("generate", "--name", "init")
     assert result.code == 1
-    assert result.error_line.startswith('error: the schema does not fit sqlite: table "counter", column "n"')
+    assert result.error_line == (
+        "error: the schema does not fit sqlite, the project's only database: auto-increment of counter.n "
+        "(SQLite numbers only a sole primary key: the device must supply its values)"
+    )
     assert project.folders() == []
 
 

@@ -94,8 +94,8 @@ def test_sqlite_plans_none_of_them_and_says_so_once() -> None:
     ops = diff(Schema(), FULL)
     planned = sqlite_plan(ops, Schema(), FULL)
     assert [op.describe() for step in planned.steps for op in step.sources] == ["create table stock"]
-    assert planned.server_only == (
-        "1 domain, 1 sequence, 1 aggregate, 1 materialized view: PostgreSQL only, not on SQLite; "
-        "1 nextval default: PostgreSQL only, no default on SQLite"
-    )
+    assert [(n.side, n.text) for n in planned.notes] == [
+        ("server-only", "1 domain, 1 sequence, 1 aggregate, 1 materialized view: PostgreSQL only, not on SQLite"),
+        ("server-only", "1 nextval default: PostgreSQL only, no default on SQLite"),
+    ]
     assert "nextval" not in " ".join(sql for step in planned.steps for sql in step.statements)

@@ -24,6 +24,8 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -114,10 +116,19 @@ def create_app(config: ServerConfig) -> Starlette:
         yield
         await run_in_threadpool(pool.close)
 
-    return Starlette(
-        routes=[Route("/sync", sync, methods=["POST"]), Route("/health", health, methods=["GET"])],
-        lifespan=lifespan,
+    routes = [Route("/sync", sync, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    if not config.allow_origins:
+        return Starlette(routes=routes, lifespan=lifespan)
+    # A browser page of another origin (the app's) may call only if its origin is listed; the
+    # preflight (OPTIONS, for the JSON body and the Authorization header) is answered here.
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(config.allow_origins),
+        allow_methods=["POST", "GET"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
     )
+    return Starlette(routes=routes, middleware=[cors], lifespan=lifespan)
 
 
 #: how long a request waits for a connection of the pool before it is answered 503

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,10 @@ from typing import Any
 from mizzle.app.sync_server.auth import Auth
 from mizzle.core.errors import MizzleError
 from mizzle.core.sync.rules import ConflictHook, TableRule, rules_from_mapping
+
+#: an origin as a browser sends it: a scheme, a host, maybe a port, nothing else ("*" is not one:
+#: a sync server answers with a user's rows, so the pages that may ask are named)
+_ORIGIN = re.compile(r"https?://[^/\s?#*]+")
 
 
 @dataclass
@@ -34,6 +39,9 @@ class ServerConfig:
     max_connections: int = 10
     #: the largest request body read, in bytes (a client splits a larger push)
     max_body: int = 32 * 1024 * 1024
+    #: web origins whose pages may call the server (CORS), exactly as a browser sends them
+    #: (`https://app.example`, `http://127.0.0.1:5173`); none by default: no browser page may
+    allow_origins: tuple[str, ...] = ()
     max_clock_skew: float = 300.0
     #: the project's migrations folder: columns renamed after an older client's head are
     #: mapped to the names it knows (`renames.py`); None: only added columns are translated
@@ -48,6 +56,11 @@ class ServerConfig:
             raise MizzleError(f"max_clock_skew must be 0 seconds or more, not {self.max_clock_skew}")
         if self.window < 0:
             raise MizzleError(f"the schema window must be 0 or more, not {self.window}")
+        for origin in self.allow_origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise MizzleError(
+                    f"{origin!r} is not a web origin: scheme://host[:port], without a path (e.g. https://app.example)"
+                )
         if self.hook is None:
             hooked = [t for t, r in self.rules.items() if r.conflict == "hook"]
             if hooked:

@@ -5,7 +5,7 @@ What the model holds comes back in its canonical form; everything else the schem
 in `Introspected.unsupported`, never dropped silently. Tables named `__mizzle_*` are
 mizzle's own bookkeeping and are left out without a word. Functions, triggers and extensions
 are read by `introspect_routines.py`; domains, standalone sequences, materialized views and
-aggregates by `introspect_objects.py`.
+aggregates by `introspect_objects.py`; partition keys and partitions by `introspect_partitions.py`.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from mizzle.dialects.postgresql.catalog import (
 )
 from mizzle.dialects.postgresql.errors import server_message
 from mizzle.dialects.postgresql.introspect_objects import domain_names, read_objects, with_objects
+from mizzle.dialects.postgresql.introspect_partitions import read_partitions, with_partitions
 from mizzle.dialects.postgresql.introspect_routines import read_code, with_code
 from mizzle.dialects.postgresql.long_names import restore
 
@@ -109,6 +110,7 @@ def introspect(
             security_rows = introspect_security.read_security_rows(conn, schema_name, others)
             code = read_code(conn, schema_name, others)
             objects = read_objects(conn, [schema_name, *others])
+            partitions = read_partitions(conn, [schema_name, *others])
     except psycopg.Error as err:
         raise IntrospectionError(f"cannot read the schema {schema_name!r}: {server_message(err)}") from None
     with _collector_paused():
@@ -117,6 +119,7 @@ def introspect(
         found = with_objects(
             found, objects, schema_name, assembler.standalone_sequences, assembler.tables, assembler.attnames
         )
+        found = with_partitions(found, partitions, schema_name, assembler.tables)
     security, notes = introspect_security.assemble(security_rows, found.schema)
     if not security and not notes:
         return found
@@ -257,8 +260,9 @@ class _Assembler:
         name = rel.name
         if rel.relkind in ("r", "p"):
             if rel.is_partition:
-                self.partitions.add(rel.oid)
-                if not (rel.partition_of or "").startswith(BOOKKEEPING_PREFIX):
+                if (rel.partition_of or "").startswith(BOOKKEEPING_PREFIX):
+                    self.partitions.add(rel.oid)  # mizzle's own, with what hangs on it
+                else:  # carried (`introspect_partitions.py`) unless its table's key is not the model's
                     self.note("partition", name, f"partition of {rel.partition_of}; skipped")
                 return
             self.tables[rel.oid] = rel
@@ -616,6 +620,7 @@ class _Assembler:
     def _other_objects(self) -> None:
         """Functions, triggers, policies, rules, extensions, schemas, comments: by name,
         per-table objects once per name with the tables they are on."""
+        # (a trigger of a partition's own is named; the copies of its table's are carried with the table's)
         skipped = self.hidden | self.partitions
         names = {r.oid: r.name for r in self.catalog.relations}
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)

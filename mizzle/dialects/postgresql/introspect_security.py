@@ -228,6 +228,7 @@ def assemble(rows: SecurityRows, schema: Schema) -> tuple[Security, list[Unsuppo
     Objects of the app's other schemas are named `schema.name` as the model names them."""
     prefix = rows.prefixes
     relations = {t.name for t in schema.tables} | {v.name for v in schema.views}
+    relations |= {p.name for p in schema.partitions}  # grants and comments of each partition its own
     indexes = {(qualified.schema_of(t.name), i.name) for t in schema.tables for i in t.indexes}
     indexes |= {(qualified.schema_of(t.name), u.name) for t in schema.tables for u in t.uniques}
     indexes |= {(qualified.schema_of(t.name), t.primary_key.name) for t in schema.tables if t.primary_key}

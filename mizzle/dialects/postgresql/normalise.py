@@ -28,6 +28,7 @@ from mizzle.core.operations import (
 from mizzle.core.quoting import quoted_name
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects.postgresql.normalise_objects import printed_objects
+from mizzle.dialects.postgresql.normalise_partitions import printed_partitions
 from mizzle.dialects.postgresql.normalise_policies import normalise_policies
 from mizzle.dialects.postgresql.normalise_routines import printed_code
 
@@ -40,6 +41,7 @@ def normalise(db: MigrationDatabase, conn: Any, target: Schema, operations: list
     target = printed_code(db, target, operations)  # functions and triggers (`normalise_routines.py`)
     # materialized views and aggregates (`normalise_objects.py`), of the default schema `public`
     target = printed_objects(db, target, operations, "public")
+    target = printed_partitions(db, target, operations, "public")  # `normalise_partitions.py`
     suspects = _suspects(operations)
     if not suspects.tables and not suspects.views:
         return target

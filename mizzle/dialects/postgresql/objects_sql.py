@@ -1,5 +1,6 @@
-"""PostgreSQL statements for domains, sequences, materialized views and aggregates
-(`core/pg_objects.py`): creating, dropping and altering each, for `export` and the planner.
+"""PostgreSQL statements for domains, sequences, materialized views, aggregates and
+partitions (`core/pg_objects.py`; partitions' own in `partitions_sql.py`): creating, dropping
+and altering each, for `export` and the planner.
 
 Names are quoted by the quoting helpers; what the model keeps in PostgreSQL's own spelling
 (a domain's base type, default and checks, a materialized view's query and indexes, an
@@ -12,11 +13,13 @@ from mizzle.core import qualified
 from mizzle.core.errors import MizzleError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Column
+from mizzle.core.partitions import Partition
 from mizzle.core.pg_objects import Aggregate, Domain, DomainCheck, MaterializedView, PgSequence
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import types
+from mizzle.dialects.postgresql.partitions_sql import alter_partition_sql, create_partition_sql, drop_partition_sql
 
-Item = Domain | PgSequence | MaterializedView | Aggregate
+Item = Domain | PgSequence | MaterializedView | Aggregate | Partition
 
 
 def relation(name: str) -> str:
@@ -131,6 +134,8 @@ def create_sql(item: Item) -> list[str]:
         return _create_sequence(item)
     if isinstance(item, MaterializedView):
         return _create_materialized_view(item)
+    if isinstance(item, Partition):
+        return create_partition_sql(item)
     return [item.definition]
 
 
@@ -141,6 +146,8 @@ def drop_sql(item: Item) -> list[str]:
         return [f"DROP SEQUENCE {relation(item.name)}"]
     if isinstance(item, MaterializedView):
         return [f"DROP MATERIALIZED VIEW {relation(item.name)}"]
+    if isinstance(item, Partition):
+        return drop_partition_sql(item)
     return [_drop_aggregate(item)]
 
 
@@ -149,4 +156,6 @@ def alter_sql(old: Item, new: Item) -> list[str]:
         return _alter_domain(old, new)
     if isinstance(old, PgSequence) and isinstance(new, PgSequence):
         return _alter_sequence(old, new)
+    if isinstance(old, Partition) and isinstance(new, Partition):
+        return alter_partition_sql(old, new)
     return drop_sql(old) + create_sql(new)

@@ -67,7 +67,7 @@ from mizzle.core.operations import (
     ReplaceView,
     SetSecurity,
 )
-from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
 from mizzle.core.plan import Plan, Step
 from mizzle.core.routine_ops import (
     CreateExtension,
@@ -80,6 +80,7 @@ from mizzle.core.routine_ops import (
     DropVirtualTable,
     ReplaceFunction,
 )
+from mizzle.core.side_notes import one_sided
 from mizzle.dialects.postgresql import (
     plan_columns,
     plan_enums,
@@ -133,6 +134,7 @@ PLANNERS: dict[type[Operation], Callable[[Any, Context], Planned]] = {
     CreateObject: plan_objects.create_object,
     DropObject: plan_objects.drop_object,
     AlterObject: plan_objects.alter_object,
+    SetPartitionKey: plan_objects.set_partition_key,
     # SQLite's alone: PostgreSQL has no virtual tables (generate's header says device-only)
     CreateVirtualTable: plan_routines.nothing,
     DropVirtualTable: plan_routines.nothing,
@@ -251,4 +253,5 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
     guard = plan_security.role_guard(ops)
     if guard is not None and steps:
         steps[0] = replace(steps[0], guards=(guard, *steps[0].guards))
-    return Plan(dialect=NAME, steps=tuple(steps))
+    # what SQLite alone has (virtual tables, its own triggers): the header says so
+    return Plan(dialect=NAME, steps=tuple(steps), notes=tuple(one_sided(ops)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from mizzle.core import qualified
-from mizzle.core.diff_pg_objects import materialized_views_in_order
+from mizzle.core.diff_pg_objects import materialized_views_in_order, partitions_in_order
 from mizzle.core.errors import UnsupportedError
 from mizzle.core.expr import parse_expression
 from mizzle.core.model import (
@@ -33,6 +33,7 @@ from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import spelling, sync_sql, types
 from mizzle.dialects.postgresql.capabilities import capability_problems
 from mizzle.dialects.postgresql.objects_sql import column_type_sql, create_sql
+from mizzle.dialects.postgresql.partitions_sql import partition_by_sql
 from mizzle.dialects.postgresql.render_security import default_privilege_statements, security_statements
 from mizzle.dialects.postgresql.routines_sql import NO_BODY_CHECKS_SESSION, create_extension_sql, create_trigger_sql
 from mizzle.dialects.sync_render import sync_statements
@@ -132,7 +133,8 @@ def _create_table_sql(table: Table, fks: tuple[ForeignKey, ...]) -> str:
     elements += [ddl.unique_sql(u, DIALECT) for u in table.uniques]
     elements += [_check_sql(c) for c in table.checks]
     elements += [ddl.foreign_key_sql(fk, DIALECT) for fk in fks]
-    return ddl.create_table_text(ddl.relation_sql(table.name, DIALECT), elements)
+    text = ddl.create_table_text(ddl.relation_sql(table.name, DIALECT), elements)
+    return f"{text} {partition_by_sql(table.partition_by)}" if table.partition_by is not None else text
 
 
 def create_table_sql(table: Table, schema: Schema, *, inline_fks: bool = True) -> str:
@@ -217,10 +219,10 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     table (a DEFAULT may call one), tables (foreign keys inline when the target exists
     already), foreign keys closing a cycle, the other functions (bodies unchecked until they
     run, as pg_dump writes them), aggregates, indexes (which may call functions), foreign
-    keys on a unique index (not a constraint) of their target, sync support and triggers,
-    views (each after the views it reads), materialized views and their indexes, the app's
-    triggers, then grants, row level security, policies (which may call the functions) and
-    comments.
+    keys on a unique index (not a constraint) of their target, partitions (each after its
+    parent; their own indexes and constraints), sync support and triggers, views (each
+    after the views it reads), materialized views and their indexes, the app's triggers,
+    then grants, row level security, policies (which may call the functions) and comments.
     `refuse_problems=False` renders what PostgreSQL would refuse or truncate too (`mizzle
     pull` records a SQLite database as it is, and warns)."""
     problems = capability_problems(schema) if refuse_problems else []
@@ -261,6 +263,8 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
     statements += [s for a in schema.aggregates for s in create_sql(a)]
     statements += [create_index_sql(t.name, i) for t in tables for i in t.indexes]
     statements += after_indexes
+    # partitions once their tables, those tables' indexes and what their own keys reference exist
+    statements += [s for p in partitions_in_order(schema.partitions) for s in create_sql(p)]
     statements += sync_statements(tables, sync_sql.support_statements, sync_sql.trigger_statements)
     statements += [create_view_sql(v) for v in ddl.view_order(schema.views)]
     statements += [s for v in materialized_views_in_order(schema.materialized_views) for s in create_sql(v)]

@@ -48,6 +48,7 @@ from dataclasses import replace
 
 from mizzle.core.model import Schema, Table
 from mizzle.core.operations import (
+    AddCheck,
     AddColumn,
     AddForeignKey,
     AddUnique,
@@ -56,23 +57,30 @@ from mizzle.core.operations import (
     CreateIndex,
     CreateTable,
     CreateView,
+    DropCheck,
     DropForeignKey,
+    DropIndex,
     DropTable,
+    DropView,
     Operation,
     RenameTable,
+    ReplaceView,
     SetSecurity,
     reverse_all,
 )
-from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject
+from mizzle.core.pg_object_ops import AlterObject, CreateObject, DropObject, SetPartitionKey
 from mizzle.core.pg_objects import KIND_WORDS, object_key
 from mizzle.core.plan import Plan, Step
 from mizzle.core.rename_refs import rename_column_in_view
+from mizzle.core.side_notes import SideNote, one_sided
 from mizzle.dialects.sqlite.alterable import TABLE_CHANGES
 from mizzle.dialects.sqlite.capabilities import (
     held_reference,
+    holds_check,
+    holds_index,
     local_foreign_keys,
+    noted_storage_projection,
     sequence_defaults,
-    storage_projection,
 )
 from mizzle.dialects.sqlite.plan_groups import Grouping
 from mizzle.dialects.sqlite.plan_state import (
@@ -87,21 +95,22 @@ from mizzle.dialects.sqlite.steps import Rendered, rebuild, render
 NAME = "sqlite"
 
 #: operations on what SQLite does not have (row level security, policies, grants, comments,
-#: domains, sequences, materialized views, aggregates):
+#: domains, sequences, materialized views, aggregates, partitions and partition keys):
 #: planned as nothing, so they never block a SQLite migration
-SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity, CreateObject, DropObject, AlterObject)
+SERVER_ONLY: tuple[type[Operation], ...] = (SetSecurity, CreateObject, DropObject, AlterObject, SetPartitionKey)
 
 
 def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently: bool = False) -> Plan:
     """Statements carrying out `operations` (which turn `old` into `new`) on SQLite, each step
     with its reverse. `concurrently` is PostgreSQL's; SQLite ignores it."""
-    before = storage_projection(old)
+    before, was = noted_storage_projection(old)
+    after, now = noted_storage_projection(new)
     # The projection drops enums no column uses (SQLite keeps enums only in column CHECKs),
     # but a table or column this plan adds may use one: the planner must know its values.
     before = Schema(tables=before.tables, views=before.views, enums=old.enums)
-    held = _held_operations(operations)
+    held = _held_operations(operations, before, after)
     kept = [op for op in held if not isinstance(op, SERVER_ONLY)]
-    planned = _Planner(kept, before, storage_projection(new), new).plan()
+    planned = _Planner(kept, before, after, new).plan()
     left_out = [op for op in held if isinstance(op, SERVER_ONLY)]
     notes = [server_only_note(left_out)] if left_out else []
     # SQLite's UNIQUE keeps NULLs distinct: such a unique is made plain (capabilities), and said once
@@ -109,7 +118,12 @@ def plan(operations: list[Operation], old: Schema, new: Schema, *, concurrently:
         notes.append(f"{count} NULLS NOT DISTINCT unique{'s' if count != 1 else ''}: plain UNIQUE on SQLite")
     if count := sum(map(_sequence_defaults, kept)):
         notes.append(f"{count} nextval default{'s' if count != 1 else ''}: PostgreSQL only, no default on SQLite")
-    return replace(planned, server_only="; ".join(notes)) if notes else planned
+    # a partitioned table is one plain table here: every row in it, no partition made
+    if count := sum(isinstance(op, CreateTable) and op.table.partition_by is not None for op in kept):
+        notes.append(f"{count} partitioned table{'s' if count != 1 else ''}: one plain table on SQLite")
+    # what the server has and the device goes without, said by the migration that brings it
+    side = [*one_sided(operations), *(SideNote("server-only", n) for n in notes), *(n for n in now if n not in was)]
+    return replace(planned, notes=tuple(side)) if side else planned
 
 
 def _nulls_not_distinct(op: Operation) -> int:
@@ -133,13 +147,28 @@ def _sequence_defaults(op: Operation) -> int:
     return 0
 
 
-def _held_operations(operations: list[Operation]) -> list[Operation]:
-    """The operations as SQLite carries them: foreign keys to tables of another schema
-    (`auth.users`) are left out, as `storage_projection` leaves them out of the tables."""
+def _held_operations(operations: list[Operation], before: Schema, after: Schema) -> list[Operation]:
+    """The operations as SQLite carries them (`before` and `after`: the schemas as SQLite
+    holds them): foreign keys to tables of another schema (`auth.users`) are left out, as
+    `storage_projection` leaves them out of the tables, and so are the indexes, checks and
+    views SQLite cannot hold (the server's alone: the header names them)."""
+    held_views = {v.name for v in before.views} | {v.name for v in after.views}
     held: list[Operation] = []
     for op in operations:
         if isinstance(op, (AddForeignKey, DropForeignKey)) and not held_reference(op.fk):
             continue
+        if isinstance(op, (CreateIndex, DropIndex)) and not holds_index(op.index):
+            continue
+        if isinstance(op, (AddCheck, DropCheck)) and not holds_check(op.check):
+            continue
+        if isinstance(op, (CreateView, DropView)) and op.view.name not in held_views:
+            continue
+        if isinstance(op, ReplaceView):
+            was, will = before.view(op.old.name) is not None, after.view(op.new.name) is not None
+            if not (was and will):
+                if was or will:
+                    held.append(DropView(view=op.old) if was else CreateView(view=op.new))
+                continue
         if isinstance(op, (CreateTable, DropTable)):
             fks = local_foreign_keys(op.table)
             if fks != op.table.foreign_keys:
@@ -159,6 +188,8 @@ def server_only_note(operations: Sequence[Operation]) -> str:
                 continue
             seen.add(object_key(thing))
             kind = KIND_WORDS[type(thing)][0]
+        elif isinstance(op, SetPartitionKey):
+            kind = "partition_key"
         else:
             assert isinstance(op, SetSecurity)
             item = op.new if op.new is not None else op.old
@@ -172,6 +203,7 @@ def server_only_note(operations: Sequence[Operation]) -> str:
         "grant": ("grant", "grants"),
         "default_privilege": ("default privilege", "default privileges"),
         "comment": ("comment", "comments"),
+        "partition_key": ("partition key change", "partition key changes"),
     }
     parts = [f"{n} {words[kind][n != 1]}" for kind, n in counts.items()]
     return f"{', '.join(parts)}: PostgreSQL only, not on SQLite"

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from mizzle.core.errors import SchemaError
 from mizzle.core.quoting import quoted_name
@@ -56,12 +56,36 @@ ORDER BY c.cid
 """
 
 
+class SqliteRows(Protocol):
+    """What `SqliteConnection.execute` returns: a `sqlite3.Cursor`, or the like."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class SqliteConnection(Protocol):
+    """A `sqlite3.Connection`, or anything that behaves like one for the sync API: the
+    browser runtime's bridge to a sql.js or sqlite-wasm handle (`mizzle.wasm.handle_conn`),
+    which raises `sqlite3.Error`s as the driver does."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> SqliteRows: ...
+
+
 class SqliteSyncDb:
     """A sqlite3 connection as the sync API uses it."""
 
     cursor_kind = "seq"
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: SqliteConnection) -> None:
         self.conn = conn
 
     # --- transactions --------------------------------------------------------------------
@@ -320,7 +344,7 @@ def _is_finite_number(text: str) -> bool:
     return text not in ("NaN", "Infinity", "-Infinity")
 
 
-def sync_database(conn: sqlite3.Connection) -> SqliteSyncDb:
+def sync_database(conn: SqliteConnection) -> SqliteSyncDb:
     return SqliteSyncDb(conn)
 
 

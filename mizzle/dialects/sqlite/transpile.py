@@ -31,6 +31,7 @@ from mizzle.core.expr import SqlExpr
 from mizzle.core.model import Index, Scalar, View
 from mizzle.core.types import NUMBER_KINDS, ColumnType, TypeKind
 from mizzle.dialects import ddl_trees as ddl
+from mizzle.dialects.sqlite import equivalents
 from mizzle.dialects.sqlite.types import NOW_SQL, RANDOM_UUID_SQL
 
 DIALECT = "sqlite"
@@ -176,21 +177,42 @@ def _cast(node: exp.Cast, text: str) -> exp.Expression:
 
 def _rewrite(tree: exp.Expression, text: str) -> exp.Expression:
     def fix(node: exp.Expression) -> exp.Expression:
+        # PostgreSQL's now() and uuid functions (`equivalents.py`), verbatim, in the spelling
+        # of the matching defaults (sqlglot would rewrite them). Before the refusals: an
+        # equivalent may be written with one (`now() AT TIME ZONE 'utc'`).
+        found = equivalents.equivalent(node)
+        if found == "now":
+            return exp.Paren(this=ddl.raw(NOW_SQL[TypeKind.TIMESTAMPTZ]))
+        if found == "random_uuid":
+            return exp.Paren(this=ddl.raw(RANDOM_UUID_SQL))
         for cls, what in UNSUPPORTED_NODES.items():
             if isinstance(node, cls):
                 raise _no(what, text)
         if isinstance(node, exp.Cast):  # TryCast too: PostgreSQL has no TRY_CAST of its own
             return _cast(node, text)
-        # Verbatim, in the spelling of the matching defaults (sqlglot would rewrite them).
-        if isinstance(node, exp.CurrentTimestamp):
-            return exp.Paren(this=ddl.raw(NOW_SQL[TypeKind.TIMESTAMPTZ]))
-        if isinstance(node, exp.Uuid):
-            return exp.Paren(this=ddl.raw(RANDOM_UUID_SQL))
+        if isinstance(node, exp.SetOperation):
+            _compound_members(node)
         return node
 
     # transform() does not descend into a node `fix` replaced: `_cast` rewrites its operand
     # itself. No copy: callers pass a private tree (`SqlExpr.tree` is one).
     return ddl.requote(tree.transform(fix, copy=False))
+
+
+def _compound_members(node: exp.SetOperation) -> None:
+    """SQLite takes no parentheses around a member of a UNION (PostgreSQL's
+    `... UNION ALL (SELECT ...)`): a plain member loses them, one with its own ORDER BY or
+    LIMIT becomes `SELECT * FROM (...)`."""
+    for side in ("this", "expression"):
+        member = node.args.get(side)
+        if not isinstance(member, exp.Subquery) or member.alias:
+            continue
+        inner = member.this
+        own = isinstance(inner, exp.Select) and any(inner.args.get(k) for k in ("order", "limit", "offset"))
+        if isinstance(inner, exp.Select) and not own:
+            node.set(side, inner)
+        else:
+            node.set(side, exp.select("*").from_(member))
 
 
 #: Words the tokenizer reads as names but that open syntax, not a function call.
@@ -366,6 +388,10 @@ def index_keys(index: Index, where: str) -> tuple[list[exp.Ordered], exp.Express
 
 
 def view_query(view: View) -> exp.Expression:
-    """A view's body as a SQLite tree. SQLite checks a body only when the view is read, so
-    this relies on the rewrite tables and on the check for functions some builds lack."""
-    return to_sqlite(view.query, f'view "{view.name}"')
+    """A view's body as a SQLite tree. SQLite checks a body's names only when the view is
+    read, so this relies on the rewrite tables and on the check for functions some builds
+    lack; its syntax is checked on the scratch database (CREATE VIEW parses the body)."""
+    where = f'view "{view.name}"'
+    tree = _carry(view.query, where)[0]
+    verify([f"CREATE VIEW {_SCRATCH} AS {ddl.sql(tree.copy(), DIALECT)}"], where, "its body")
+    return tree.copy()

@@ -29,7 +29,8 @@
   `__comments__` on a table; `ServerOnly(grant(...), default_privilege(...), comment(...))`;
 - `code.py`: `function`, `trigger`, `extension` (code the database runs, as SQL per database),
   `virtual_table` (SQLite's FTS5 and other virtual tables, as SQLite takes them);
-- `objects.py`: `domain`, `sequence`, `materialized_view`, `aggregate` (PostgreSQL only);
+- `objects.py`: `domain`, `sequence`, `materialized_view`, `aggregate`, `partition` (PostgreSQL
+  only; a table's PARTITION BY is its `__partition_by__`);
 - `build.py`: `schema_from_classes(tables, enums, views)`, the neutral model they describe;
 - `draft.py`: how unnamed constraints and indexes get PostgreSQL's names.
 
@@ -67,7 +68,7 @@ from mizzle.sources.dsl.columns import (
     varchar,
 )
 from mizzle.sources.dsl.constraints import asc, check, desc, foreign_key, index, primary_key, unique
-from mizzle.sources.dsl.objects import aggregate, domain, materialized_view, sequence
+from mizzle.sources.dsl.objects import aggregate, domain, materialized_view, partition, sequence
 from mizzle.sources.dsl.security import ServerOnly, comment, default_privilege, grant, policy
 from mizzle.sources.dsl.table import Enum, Table, View
 
@@ -103,6 +104,7 @@ __all__ = [
     "materialized_view",
     "now",
     "numeric",
+    "partition",
     "policy",
     "primary_key",
     "random_uuid",

@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from sqlglot import exp
 
 from mizzle.core import model
-from mizzle.core.errors import SchemaError
+from mizzle.core.errors import MizzleError, SchemaError
 from mizzle.core.expr import SqlExpr
+from mizzle.core.partitions import parse_partition_key
 from mizzle.core.security import Security
 from mizzle.core.sync.rules import RuleError, TableRule
 from mizzle.core.types import INTEGER_KINDS, JSON_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
@@ -52,6 +53,7 @@ TABLE_OPTIONS = (
     "__grants__",
     "__comment__",
     "__comments__",
+    "__partition_by__",
 )
 D = TypeVar("D")
 # Python's own class attributes are not misspelt options (`__qualname__` looks like `__tablename__`).
@@ -172,6 +174,14 @@ class _TableBuilder:
             )
         if sync:
             add_sync_parts(draft)
+        key = getattr(cls, "__partition_by__", None)
+        if key is not None:
+            if not isinstance(key, str):
+                raise self.fail("", f'__partition_by__ must be a key such as "RANGE (created_at)", not {key!r}')
+            try:
+                draft.partition_by = parse_partition_key(key)
+            except (ValueError, MizzleError) as err:
+                raise self.fail("", f"__partition_by__: {err}") from None
         return draft
 
     def check_options(self) -> None:

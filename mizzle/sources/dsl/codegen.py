@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from mizzle.core.canonical import pg_expr
+from mizzle.core.diff_pg_objects import partitions_in_order
 from mizzle.core.errors import MizzleError, SchemaError
 from mizzle.core.expr import SqlExpr, qualify_single_table_columns
 from mizzle.core.model import (
@@ -47,6 +48,7 @@ from mizzle.core.model import (
 )
 from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
 from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
+from mizzle.dialects.postgresql.partitions_sql import partition_key_text
 from mizzle.sources import dsl
 from mizzle.sources.dsl.codegen_security import SecurityWriter
 from mizzle.sources.dsl.draft import UNNAMED, TableDraft, name_drafts
@@ -371,7 +373,7 @@ class _Writer:
         return out
 
     def objects(self, width: int) -> list[Statement]:
-        """Domains, sequences, materialized views, aggregates (`mizzle.sources.dsl.objects`)."""
+        """Domains, sequences, materialized views, aggregates, partitions (`mizzle.sources.dsl.objects`)."""
         taken = set(self.enum_names.values()) | {p.class_name for p in self.plans} | set(self.view_names.values())
         taken |= set(_DSL_NAMES) | self.code_names
         out: list[Statement] = []
@@ -404,6 +406,16 @@ class _Writer:
             if v.indexes:
                 args.append(Kw("indexes", ListOf(tuple(Str(i) for i in v.indexes))))
             add(v.name, call(self.use("materialized_view"), *args))
+        for part in partitions_in_order(self.schema.partitions):
+            args = [Str(part.name), Kw("of", Str(part.parent)), Kw("values", Str(part.bound))]
+            if part.partition_by is not None:
+                args.append(Kw("partition_by", Str(partition_key_text(part.partition_by))))
+            if part.indexes:
+                args.append(Kw("indexes", ListOf(tuple(Str(i) for i in part.indexes))))
+            if part.constraints:
+                pairs = tuple(TupleOf((Str(c.name), Str(c.definition))) for c in part.constraints)
+                args.append(Kw("constraints", ListOf(pairs)))
+            add(part.name, call(self.use("partition"), *args))
         return out
 
     def class_body(self, p: _Plan) -> list[Assign]:
@@ -414,6 +426,8 @@ class _Writer:
         body += self.table_level(p)
         if p.table.sync:
             body.append(Assign("__sync__", Code("True")))
+        if p.table.partition_by is not None:
+            body.append(Assign("__partition_by__", Str(partition_key_text(p.table.partition_by))))
         return body + self.security.table_body(p.table.name, self.use)
 
     def table_level(self, p: _Plan) -> list[Assign]:

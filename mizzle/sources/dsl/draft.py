@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from mizzle.core import naming
 from mizzle.core.model import Check, Column, ForeignKey, Index, IndexKey, PrimaryKey, Table, Unique
+from mizzle.core.partitions import PartitionKey
 from mizzle.core.sync.names import SYNC_SEQ
 from mizzle.core.sync.parts import is_delta_index, missing_sync_columns
 
@@ -40,6 +41,7 @@ class TableDraft:
     foreign_keys: list[ForeignKey] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     sync: bool = False
+    partition_by: PartitionKey | None = None
 
     def to_table(self) -> Table:
         """The model table (every name must have been chosen)."""
@@ -52,6 +54,7 @@ class TableDraft:
             checks=tuple(self.checks),
             indexes=tuple(self.indexes),
             sync=self.sync,
+            partition_by=self.partition_by,
         )
 
     def relation_names(self) -> list[str]:
@@ -131,4 +134,4 @@ class _Namer:
             self._choose(i, partial(naming.index_name, t, keys), relation=True, constraint=False)
             for i, keys in zip(d.indexes, index_keys, strict=True)
         ]
-        return TableDraft(t, d.columns, pk, checks, uniques, fks, indexes, d.sync)
+        return TableDraft(t, d.columns, pk, checks, uniques, fks, indexes, d.sync, d.partition_by)

@@ -1,5 +1,6 @@
-"""PostgreSQL's domains, sequences, materialized views and aggregates in the DSL
-(`mizzle.core.pg_objects`); all four are server-only (SQLite holds none of them).
+"""PostgreSQL's domains, sequences, materialized views, aggregates and partitions in the DSL
+(`mizzle.core.pg_objects`, `mizzle.core.partitions`); all are server-only (SQLite holds none
+of them: a partitioned table is one plain table there).
 
     from mizzle.dsl import aggregate, domain, integer, materialized_view, sequence, varchar
 
@@ -12,11 +13,22 @@
     )
     Total = aggregate("CREATE AGGREGATE total(numeric) (SFUNC = numeric_add, STYPE = numeric)")
 
+    class Payment(Table):
+        __partition_by__ = "RANGE (paid_at)"     # PARTITION BY (a plain table on SQLite)
+        ...
+
+    Payment2026 = partition(
+        "payment_2026", of="payment", values="FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+        indexes=["CREATE INDEX payment_2026_note ON public.payment_2026 USING btree (note)"],
+        constraints={"payment_2026_positive": "CHECK ((amount > 0))"},
+    )
+
     class Stock(Table):
         qty = integer().domain("positive")   # the domain's base type, kept on PostgreSQL
 
-A materialized view's query and indexes and an aggregate's definition are SQL written as
-PostgreSQL takes it (`mizzle pull` writes PostgreSQL's own text, which reads back equal).
+A materialized view's query and indexes, an aggregate's definition, and a partition's bound,
+indexes and constraints are SQL written as PostgreSQL takes it (`mizzle pull` writes
+PostgreSQL's own text, which reads back equal).
 """
 
 from __future__ import annotations
@@ -28,13 +40,14 @@ from pydantic import ValidationError
 from mizzle.core import model
 from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
+from mizzle.core.partitions import Partition, PartitionConstraint, parse_partition_key
 from mizzle.core.pg_objects import Aggregate, Domain, DomainCheck, MaterializedView, PgSequence
 from mizzle.dialects.postgresql.objects_sql import base_type_text
 from mizzle.sources.dsl.code import _dedented, _message
 from mizzle.sources.dsl.columns import sql
 from mizzle.sources.dsl.table import _caller
 
-Item = Domain | PgSequence | MaterializedView | Aggregate
+Item = Domain | PgSequence | MaterializedView | Aggregate | Partition
 
 
 class ObjectDecl:
@@ -126,6 +139,36 @@ def aggregate(definition: str) -> ObjectDecl:
     return ObjectDecl("aggregate", Aggregate, definition=_dedented(definition))
 
 
+def partition(
+    name: str,
+    *,
+    of: str,
+    values: str,
+    partition_by: str | None = None,
+    indexes: list[str] | None = None,
+    constraints: dict[str, str] | list[tuple[str, str]] | None = None,
+) -> ObjectDecl:
+    """CREATE TABLE `name` PARTITION OF `of` (the partitioned table's name) `values` (`FOR VALUES
+    ...` or `DEFAULT`) [PARTITION BY `partition_by`], with its own CREATE INDEX statements and
+    constraints by name, `{name: definition}` or `[(name, definition)]` (PostgreSQL gives it
+    copies of its table's own: they are not listed)."""
+    what = f'partition "{name}"'
+    try:
+        key = parse_partition_key(partition_by) if partition_by is not None else None
+    except ValueError as err:
+        raise SchemaError(f"{what}: {err}") from None
+    return ObjectDecl(
+        what,
+        Partition,
+        name=name,
+        parent=of,
+        bound=values,
+        partition_by=key,
+        indexes=tuple(indexes or ()),
+        constraints=tuple(PartitionConstraint(name=n, definition=d) for n, d in dict(constraints or {}).items()),
+    )
+
+
 def with_objects(schema: model.Schema, declared: list[ObjectDecl]) -> model.Schema:
     """`schema` holding the declared objects; a column's domain must be one of them."""
     items = [d.item for d in declared]
@@ -144,5 +187,6 @@ def with_objects(schema: model.Schema, declared: list[ObjectDecl]) -> model.Sche
             "sequences": tuple(i for i in items if isinstance(i, PgSequence)),
             "materialized_views": tuple(i for i in items if isinstance(i, MaterializedView)),
             "aggregates": tuple(i for i in items if isinstance(i, Aggregate)),
+            "partitions": tuple(i for i in items if isinstance(i, Partition)),
         }
     )

@@ -146,14 +146,18 @@ def comment(
     function: str | None = None,
     schema: str | None = None,
     column: str | None = None,
+    table: str | None = None,
 ) -> CommentDecl:
     """A comment on a column of the table (`__comments__`, with `column=`); in ServerOnly, on
     a view (or one of its columns), an index, an enum type, a function (with its argument
-    types) or a schema."""
-    named = (("view", view), ("index", index), ("type", type), ("function", function), ("schema", schema))
+    types), a schema, or a table no class declares (a partition: `table=`)."""
+    named = [("view", view), ("index", index), ("type", type), ("function", function), ("schema", schema)]
+    named.append(("table", table))
     targets = [(kind, name) for kind, name in named if name]
     if len(targets) > 1 or (not targets and column is None):
-        raise SchemaError(f"comment {text!r}: column= on a table, or one of view=, index=, type=, function=, schema=")
+        raise SchemaError(
+            f"comment {text!r}: column= on a table, or one of view=, index=, type=, function=, schema=, table="
+        )
     kind, name = targets[0] if targets else ("table", "")
     return CommentDecl(text, "column" if column else kind, name, column)
 

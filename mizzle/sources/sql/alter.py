@@ -21,6 +21,7 @@ from mizzle.core.types import ColumnType
 from mizzle.sources.sql.draft import Draft, DraftColumn, DraftTable, Pending, ident, spell
 from mizzle.sources.sql.identity import identity_options
 from mizzle.sources.sql.objects import read_sequence_options
+from mizzle.sources.sql.partitions import added_constraint, attached_bound
 from mizzle.sources.sql.security import COMMENT_TARGETS
 from mizzle.sources.sql.spelling import SPELLING
 from mizzle.sources.sql.split import Statement, Tokens, parse_statement, qualified
@@ -120,6 +121,17 @@ class AlterStatements:
         name = tokens.qualified_name()
         tokens.accept("*")
         d = self.draft
+        if name in d.partitions and tokens.accept("ATTACH", "PARTITION"):  # a partition partitioned in turn
+            child = tokens.qualified_name()
+            d.attach_partition(name, child, attached_bound(tokens, st.text, child))
+            return
+        if name in d.partitions and tokens.accept("ADD"):
+            if not tokens.accept("CONSTRAINT"):
+                d.unsupported("partition", name, "a constraint added without a name is not carried (name it)")
+                return
+            constraint_name, definition = added_constraint(tokens, st.text, name)
+            d.partitions[name].constraints[constraint_name] = definition
+            return
         if name in d.skipped or self._row_security(name, tokens):
             return
         if any(tokens.at(*words) for words in _ALTER_TABLE_IGNORED):
@@ -131,7 +143,7 @@ class AlterStatements:
             raise SchemaError(f'ALTER TABLE "{name}": the file does not create this table')
         if tokens.accept("ATTACH", "PARTITION"):
             child = tokens.qualified_name()
-            d.attach_partition(name, child)
+            d.attach_partition(name, child, attached_bound(tokens, st.text, child))
             return
         if tokens.accept("ADD"):
             constraint = tokens.name() if tokens.accept("CONSTRAINT") else ()
@@ -263,6 +275,12 @@ class AlterStatements:
         tokens.name()
         if tokens.accept("RENAME"):
             raise SchemaError(f"ALTER {what} ... RENAME: a schema file should create the {what.lower()} by its name")
+        if what == "INDEX" and tokens.accept("ATTACH", "PARTITION"):
+            # pg_dump's: the partition's index is the copy PostgreSQL makes of this one, not its own
+            copy = tokens.name()
+            for partition in self.draft.partitions.values():
+                if copy and partition.forget(copy[-1]):
+                    break
 
     # --- DROP -------------------------------------------------------------------------
 

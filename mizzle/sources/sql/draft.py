@@ -35,6 +35,7 @@ from mizzle.core.model import (
     View,
 )
 from mizzle.core.naming import check_name, choose_name, foreign_key_name, primary_key_name, unique_name
+from mizzle.core.partitions import PartitionKey
 from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence
 from mizzle.core.types import ColumnType, TypeKind
 from mizzle.core.validate import validate
@@ -42,6 +43,7 @@ from mizzle.dialects.postgresql.introspect import serial_named
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES as PG_TRIGGER_NAMES
 from mizzle.sources.sql.code import DraftCode
 from mizzle.sources.sql.objects import SequenceOptions
+from mizzle.sources.sql.partitions import DraftPartition
 from mizzle.sources.sql.security_items import SecurityItems
 from mizzle.sources.sql.spelling import SPELLING, record_spelling
 from mizzle.sources.sql.split import clip_identifier, fold_identifier, qualified
@@ -221,6 +223,11 @@ class Draft:
         self.aggregates: dict[tuple[str, str], Aggregate] = {}
         #: sequences that are not a serial's (`_mark_serials`): the model's own
         self.standalone: list[PgSequence] = []
+        #: partitioned tables' keys, and partitions (`sources/sql/partitions.py`)
+        self.partition_keys: dict[str, PartitionKey] = {}
+        self.partitions: dict[str, DraftPartition] = {}
+        #: partitioned tables read as plain ones (a key the model cannot hold): their partitions are skipped
+        self.plain_partitioned: set[str] = set()
         #: Relations the model does not hold (partitions, materialized views...): statements
         #: about them are skipped, and views reading them are left out.
         self.skipped: dict[str, str] = {}
@@ -288,14 +295,37 @@ class Draft:
             raise SchemaError(f'type "{name}" already exists')
         self.domains[name] = DraftDomain(base, domain)
 
-    def attach_partition(self, parent: str, child: str) -> None:
+    def add_partition(self, name: str, parent: str, partition: DraftPartition) -> None:
+        """A partition (`sources/sql/partitions.py`) of a partitioned table the file creates."""
+        if parent in self.partition_keys or (parent in self.partitions and self.partitions[parent].key is not None):
+            self.skip_relation(name, "partition")  # statements on it are its own parts' (partitions.py)
+            self.partitions[name] = partition
+            return
+        if parent in self.plain_partitioned or (
+            self.skipped.get(parent) == "partition" and parent not in self.partitions
+        ):
+            # of a table read as a plain one (its key is not the model's): left out, as introspection does
+            self.skip_relation(name, "partition")
+            self.unsupported("partition", name, f"partition of {parent}; skipped")
+            return
+        if parent not in self.tables and parent not in self.partitions:
+            raise SchemaError(f'partition "{name}": the file does not create table "{parent}"')
+        raise SchemaError(f'partition "{name}": table "{parent}" is not partitioned (no PARTITION BY)')
+
+    def attach_partition(self, parent: str, child: str, bound: str) -> None:
         table = self.tables.pop(child, None)
         if table is None:
             if child in self.skipped:
                 return
             raise SchemaError(f'ATTACH PARTITION "{child}": the file does not create this table')
-        self.skipped[child] = "partition"
-        self.unsupported("partition", child, f"partition of {parent}; skipped")
+        self._relations.discard(child)
+        key = self.partition_keys.pop(child, None)
+        self.add_partition(child, parent, DraftPartition(parent=parent, bound=bound, key=key))
+        if table.primary_key or table.foreign_keys or table.uniques or table.checks or table.indexes:
+            # pg_dump adds them after ATTACH; before it, they are the table's, read as columns are: not carried
+            self.unsupported(
+                "partition", child, "its constraints and indexes declared before ATTACH PARTITION are not carried"
+            )
 
     def drop(self, kind: str, name: str) -> bool:
         """Remove what `DROP <kind> name` drops; False when the file has not created it."""
@@ -441,7 +471,8 @@ class Draft:
         views = tuple(self._kept_views())
         indexes = {i.name for t in tables for i in t.indexes} | {u.name for t in tables for u in t.uniques}
         indexes |= {t.primary_key.name for t in tables if t.primary_key}
-        security = self.security.finish({t.name for t in tables}, {v.name for v in views}, indexes, set(self.enums))
+        relations = {t.name for t in tables} | set(self.partitions)  # a partition has grants and comments too
+        security = self.security.finish(relations, {v.name for v in views}, indexes, set(self.enums))
         schema = Schema(
             tables=tables,
             enums=tuple(Enum(name=n, values=tuple(v)) for n, v in self.enums.items()),
@@ -453,6 +484,7 @@ class Draft:
             sequences=tuple(self.standalone),
             materialized_views=tuple(self.materialized_views.values()),
             aggregates=tuple(self.aggregates.values()),
+            partitions=tuple(p.finish(n) for n, p in self.partitions.items()),
         )
         try:
             validate(schema)
@@ -524,6 +556,7 @@ class Draft:
             checks=tuple(t.checks),
             indexes=tuple(t.indexes),
             sync=len(self.sync_triggers.get(t.name, ())) == len(PG_TRIGGER_NAMES),
+            partition_by=self.partition_keys.get(t.name),
         )
 
     def _resolved(self, source: str, table: DraftTable, fk: DraftForeignKey) -> ForeignKey:

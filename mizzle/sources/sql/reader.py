@@ -43,6 +43,7 @@ from mizzle.sources.sql.draft import (
     spell,
 )
 from mizzle.sources.sql.objects import read_domain, read_materialized_view, read_sequence_options
+from mizzle.sources.sql.partitions import partition_of, table_key
 from mizzle.sources.sql.security import SecurityStatements
 from mizzle.sources.sql.split import (
     Statement,
@@ -188,8 +189,11 @@ class _Loader(AlterStatements, SecurityStatements):
         if kind == "TABLE":
             self._create_table(st, _create_tree(st, "CREATE TABLE"))
         elif kind == "INDEX":
+            written = st
             st, nulls_not_distinct = _without_nulls_not_distinct(_without_on_only(st))
-            self._create_index(st, _create_tree(st, "CREATE INDEX"), nulls_not_distinct=nulls_not_distinct)
+            self._create_index(
+                st, _create_tree(st, "CREATE INDEX"), nulls_not_distinct=nulls_not_distinct, written=written
+            )
         elif kind == "VIEW":
             self._create_view(st, _create_tree(st, "CREATE VIEW"))
         elif kind == "TYPE":
@@ -225,7 +229,9 @@ class _Loader(AlterStatements, SecurityStatements):
                 # mizzle's own (an exported sync table): the table is sync if it has all three
                 self.draft.sync_triggers.setdefault(table, set()).add(name)
                 return
-            if kind == "trigger" and ("." not in table or schema_of(table) in self.schemas):
+            if kind == "trigger" and table in self.draft.partitions:
+                pass  # a partition's own trigger: named, as introspection names it
+            elif kind == "trigger" and ("." not in table or schema_of(table) in self.schemas):
                 self.draft.code.trigger(st, name, table)
                 return
             self.draft.unsupported_on(kind, name, table)
@@ -267,15 +273,19 @@ class _Loader(AlterStatements, SecurityStatements):
         properties = tree.args.get("properties")
         for prop in properties.expressions if properties else []:
             if isinstance(prop, exp.PartitionedOfProperty):
-                d.skip_relation(name, "partition")
-                d.unsupported("partition", name, f"partition of {relation_name(prop.this)}; skipped")
+                parent, partition = partition_of(st, name)
+                d.add_partition(name, parent, partition)
                 return
             if isinstance(prop, exp.TemporaryProperty):
                 d.skip_relation(name, "temporary table")
                 d.unsupported("temporary table", name, "skipped")
                 return
             if isinstance(prop, exp.PartitionedByProperty):
-                d.unsupported("partitioning", name, f"PARTITION BY {_partition_key(prop.this)}: read as a plain table")
+                try:
+                    d.partition_keys[name] = table_key(st, name)
+                except SchemaError as err:  # a key the model cannot hold (COLLATE, operator class)
+                    d.plain_partitioned.add(name)
+                    d.unsupported("partitioning", name, f"{str(err).partition(': ')[2]}: read as a plain table")
             elif isinstance(prop, exp.InheritsProperty):
                 parents = ", ".join(relation_name(t) for t in prop.expressions)
                 detail = f"inherits from {parents}: read as a plain table of the columns declared here"
@@ -495,7 +505,9 @@ class _Loader(AlterStatements, SecurityStatements):
 
     # --- CREATE INDEX / VIEW ----------------------------------------------------------
 
-    def _create_index(self, st: Statement, tree: exp.Create, *, nulls_not_distinct: bool = False) -> None:
+    def _create_index(
+        self, st: Statement, tree: exp.Create, *, nulls_not_distinct: bool = False, written: Statement | None = None
+    ) -> None:
         node = tree.this
         if not isinstance(node, exp.Index) or not isinstance(node.args.get("params"), exp.IndexParameters):
             raise SchemaSyntaxError("cannot parse CREATE INDEX statement: expected ON table (keys)")
@@ -506,6 +518,9 @@ class _Loader(AlterStatements, SecurityStatements):
             view = d.materialized_views[table_name]
             indexes = (*view.indexes, st.text)
             d.materialized_views[table_name] = view.model_copy(update={"indexes": tuple(sorted(indexes))})
+            return
+        if table_name in d.partitions:  # the partition's own index, as written
+            d.partitions[table_name].indexes.append((written or st).text)
             return
         if table_name in d.skipped:
             return
@@ -629,14 +644,6 @@ def _without_nulls_not_distinct(st: Statement) -> tuple[Statement, bool]:
             return Statement(st.text[: first.start] + " " * (end - first.start) + st.text[end:], st.line), True
         tokens.next()
     return st, False
-
-
-def _partition_key(spec: exp.Expression) -> str:
-    """`RANGE (payment_date)`, as pg_get_partkeydef prints it."""
-    if isinstance(spec, exp.Anonymous | exp.List):  # RANGE (a), HASH (a), LIST (a)
-        method = str(spec.this) if isinstance(spec, exp.Anonymous) else "list"
-        return f"{method.upper()} ({', '.join(a.sql(dialect='postgres') for a in spec.expressions)})"
-    return spec.sql(dialect="postgres")
 
 
 def _aliased(projection: exp.Expression, alias: str) -> exp.Expression:

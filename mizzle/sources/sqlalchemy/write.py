@@ -24,13 +24,14 @@ import keyword
 import re
 from dataclasses import dataclass, field
 
-from mizzle.core.diff_pg_objects import materialized_views_in_order
+from mizzle.core.diff_pg_objects import materialized_views_in_order, partitions_in_order
 from mizzle.core.errors import SchemaError
 from mizzle.core.model import Column, ForeignKey, Index, IndexKey, Schema, Table
 from mizzle.core.naming import foreign_key_name, primary_key_name, unique_name
 from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
 from mizzle.dialects.ddl_trees import quote_ident
 from mizzle.dialects.postgresql.objects_sql import create_sql, relation
+from mizzle.dialects.postgresql.partitions_sql import partition_key_text
 from mizzle.dialects.postgresql.render import create_view_sql, default_sql
 from mizzle.dialects.postgresql.routines_sql import create_extension_sql, create_trigger_sql
 from mizzle.sources.dsl.codegen import pascal_case
@@ -50,6 +51,7 @@ from mizzle.sources.dsl.pyformat import (
     TupleOf,
     call,
     format_module,
+    string_literal,
 )
 
 HEADER = "The database schema as SQLAlchemy 2.x models (written by `mizzle pull --style sqlalchemy`)."
@@ -239,7 +241,8 @@ class _Writer:
         out = [pg(create_sql(q)[-1]) for q in self.schema.sequences if q.owned_by is not None]
         out += [pg(sql) for a in self.schema.aggregates for sql in create_sql(a)]
         views = materialized_views_in_order(self.schema.materialized_views)
-        return out + [pg(sql) for v in views for sql in create_sql(v)]
+        out += [pg(sql) for v in views for sql in create_sql(v)]
+        return out + [pg(sql) for p in partitions_in_order(self.schema.partitions) for sql in create_sql(p)]
 
     def view_statement(
         self, name: str, sql: str, line_length: int, *, event: str = "after_create", only_pg: bool = False
@@ -268,6 +271,9 @@ class _Writer:
             annotation = f"{self.use('Mapped', orm=True)}[{self.python_type(c)}]"
             body.append(Assign(f"{attr}: {annotation}", call(self.use("mapped_column", orm=True), *args, *kws)))
         extra = self.table_args(table, pk_inline)
+        if table.partition_by is not None:  # SQLAlchemy's PostgreSQL compiler writes PARTITION BY from it
+            key = string_literal(partition_key_text(table.partition_by))
+            extra.append(Code('{"postgresql_partition_by": ' + key + "}"))
         if extra:
             body.append(Assign("__table_args__", TupleOf(tuple(extra))))
         return body
@@ -279,7 +285,10 @@ class _Writer:
             if not c.nullable:
                 kws.append(Kw("nullable", Code("False")))
             columns.append(call(self.use("Column"), Str(c.name), *args, *kws))
-        return call(self.use("Table"), Str(table.name), Code("Base.metadata"), *columns, *self.table_args(table, False))
+        key = [Kw("postgresql_partition_by", Str(partition_key_text(table.partition_by)))] if table.partition_by else []
+        return call(
+            self.use("Table"), Str(table.name), Code("Base.metadata"), *columns, *self.table_args(table, False), *key
+        )
 
     def pk_inline(self, table: Table) -> bool:
         pk = table.primary_key

@@ -99,7 +99,83 @@ export interface WheelEntry {
   bytes: string;
 }
 
-export interface Mizzle {
+/** A sync the server refused, or could not be reached for. */
+export class SyncError extends MizzleError {
+  constructor(message: string, code: string, status?: number | null);
+  /** The server's error code ("unauthorized", "upgrade_required", "schema_ahead", ...) or "unreachable". */
+  readonly code: string;
+  readonly status: number | null;
+  /** Whether the same request may succeed later (out of reach, busy). */
+  readonly retryable: boolean;
+}
+
+export interface SyncOptions extends CallOptions {
+  /** The sync server's base URL (requests go to `<url>/sync`). */
+  url: string;
+  /** The JWT, or a function giving a fresh one for each request. */
+  token: string | (() => string | Promise<string>);
+  /** The tables to sync, parents first (default: every sync table of the database, parents first). */
+  tables?: string[];
+  /** The device id written into this database's rows. */
+  device?: string;
+  /** The most rows per table in one response (default 1000). */
+  limit?: number;
+  /** The most rows and deletes in one push (default 5000). */
+  pushLimit?: number;
+  /** Tries after a failure in transit (default 5), waiting `backoff` ms (default 200), doubled each time. */
+  retries?: number;
+  backoff?: number;
+  /** ms before a request is given up and tried again (default 30000). */
+  timeout?: number;
+  /** The fetch to send requests with (default: the global one). */
+  fetch?: typeof fetch;
+  /** Called with each conflict the server reports, after the sync committed. */
+  onConflict?: (conflict: SyncItem) => void;
+  /** For a sql.js database kept as an image: called with the image after each step that wrote. */
+  persist?: (bytes: Uint8Array) => Promise<void>;
+}
+
+export interface SyncEveryOptions extends SyncOptions {
+  /** ms between syncs (default 30000). */
+  interval?: number;
+}
+
+/** One pushed row or delete the server did not simply apply (integers beyond 2^53 as text). */
+export interface SyncItem {
+  table: string;
+  index: number;
+  pk: unknown[];
+  status: "conflict" | "rejected";
+  reason?: string;
+  /** The server's row (conflicts). */
+  server_row?: Record<string, unknown> | null;
+  /** How the table's policy settled it: "client", "server", "merged", or null (reject). */
+  resolution?: "client" | "server" | "merged" | null;
+}
+
+/** A conflict met applying pulled rows here (a local edit not pushed yet). */
+export interface LocalConflict {
+  pk: unknown[];
+  local_version: number;
+  remote_version: number;
+  reason: string;
+  local_row: Record<string, unknown> | null;
+  remote_row: Record<string, unknown> | null;
+}
+
+export interface SyncResult {
+  /** Rows and deletes the server took. */
+  pushed: number;
+  pulled: number;
+  conflicts: SyncItem[];
+  rejected: SyncItem[];
+  localConflicts: LocalConflict[];
+  /** Pulled rows and deletes this database refused (a value its column cannot hold). */
+  localRejected: { table: string; kind: "row" | "delete"; pk: unknown[] | null; reason: string }[];
+  requests: number;
+}
+
+export interface Mizzle extends EventTarget {
   /** Pyodide on this thread (`worker: false`), once started; undefined with the worker. */
   readonly pyodide: any;
   readonly bundleURL: string;
@@ -128,6 +204,10 @@ export interface Mizzle {
   tables(db: Database, options?: CallOptions): Promise<TableContents[]>;
   /** The target schema, validated by mizzle's model in Pyodide (needs `mizzle bundle --with-model`). */
   schema(): Promise<Record<string, unknown>>;
+  /** Push the waiting changes and pull everyone's until the server has nothing more ("sync" and "conflict" events too). */
+  sync(db: Database, options: SyncOptions): Promise<SyncResult>;
+  /** `sync` now and every `interval` ms until `stop()`; a failure other than "out of reach" stops it ("error" event). */
+  syncEvery(db: Database, options: SyncEveryOptions): { stop(): Promise<void> };
 }
 
 export function loadMizzle(options?: LoadOptions): Promise<Mizzle>;

@@ -118,6 +118,39 @@ function pythonMessage(err) {
   return lines[lines.length - 1].replace(/^[\w.]*Error: /, "");
 }
 
+// --- values between JS and the sync client's Python (mizzle/wasm/handle_conn.py) ------------------
+// JSON cannot carry an integer beyond 2^53 as a JS number, a blob, or a non-finite float:
+// those travel tagged, so the sync client reads and writes every value exactly.
+
+function base64Of(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function bytesOf(base64) {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function tagged(value) {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : { $i: value.toString() };
+  if (typeof value === "number" && !Number.isFinite(value)) return { $f: String(value) };
+  if (value instanceof Uint8Array) return { $b: base64Of(value) };
+  return value;
+}
+
+function untagged(value) {
+  if (value && typeof value === "object") {
+    if ("$i" in value) return BigInt(value.$i);
+    if ("$b" in value) return bytesOf(value.$b);
+    if ("$f" in value) return Number(value.$f);
+  }
+  return value;
+}
+
 /** sql.js Database or sqlite-wasm oo1.DB → the bridge mizzle's Python side drives. */
 function bridgeFor(db) {
   if (typeof db.export === "function" && typeof db.prepare === "function" && typeof db.run === "function") {
@@ -137,6 +170,18 @@ function bridgeFor(db) {
           statement.free();
         }
       },
+      // the sync client's: every value exact (integers as BigInt, blobs, see `tagged`)
+      rows: (sql, paramsJson) => {
+        const statement = db.prepare(sql);
+        try {
+          statement.bind(JSON.parse(paramsJson).map(untagged));
+          const rows = [];
+          while (statement.step()) rows.push(statement.get(null, { useBigInt: true }).map(tagged));
+          return JSON.stringify({ rows, changes: db.getRowsModified() });
+        } finally {
+          statement.free();
+        }
+      },
     };
   }
   if (typeof db.selectValue === "function" && typeof db.exec === "function") {
@@ -147,6 +192,11 @@ function bridgeFor(db) {
       },
       query: (sql, paramsJson) =>
         JSON.stringify(db.exec({ sql, bind: JSON.parse(paramsJson), rowMode: "array", returnValue: "resultRows" })),
+      rows: (sql, paramsJson) => {
+        const bind = JSON.parse(paramsJson).map(untagged);
+        const rows = db.exec({ sql, bind: bind.length ? bind : undefined, rowMode: "array", returnValue: "resultRows" });
+        return JSON.stringify({ rows: rows.map((row) => row.map(tagged)), changes: db.changes() });
+      },
     };
   }
   return null;
@@ -223,15 +273,16 @@ class LocalPython {
     if (!this._given) this.pyodide = null;
   }
 
-  /** `method` on `db` ({path, storage}, {image}, or a bridge): {value, image?}. */
-  async call(method, db, onProgress) {
-    await this.start();
-    if (db.bridge) return { value: this._run(method, db.bridge, onProgress) };
+  /** `method` on `db` ({path, storage}, {image}, or a bridge): {value, image?}. `args`: JSON text (sync calls). */
+  async call(method, db, onProgress, args) {
+    await (SYNC_CALLS.has(method) ? this._withModel("mz.sync()") : this.start());
+    if (db.bridge) return { value: this._run(method, db.bridge, onProgress, args) };
     if (db.image) return this._image(method, db.image, onProgress);
     const mount = await this._mount(db);
     try {
-      const value = this._run(method, db.path, onProgress);
-      if (method === "upgrade" && value.applied.length) await mount.save();
+      const value = this._run(method, db.path, onProgress, args);
+      // a sync call writes (the pending push before it is sent, then the pulled rows)
+      if ((method === "upgrade" && value.applied.length) || SYNC_CALLS.has(method)) await mount.save();
       return { value };
     } finally {
       await mount.release();
@@ -239,20 +290,30 @@ class LocalPython {
   }
 
   async schema() {
-    await this.start();
-    if (!this._model) {
-      if (!this.wheels.some((w) => w.role === "model")) {
-        throw new MizzleError("mz.schema() needs the model wheels: bundle with `mizzle bundle --with-model`");
-      }
-      for (const wheel of this.wheels.filter((w) => w.role === "model")) await installWheel(this.pyodide, this.bundleURL, wheel);
-      this._model = this.pyodide.pyimport("mizzle.wasm.model");
-    }
+    await this._withModel("mz.schema()");
+    this._model ??= this.pyodide.pyimport("mizzle.wasm.model");
     return JSON.parse(this._model.validated_snapshot(JSON.stringify(JSON.parse(this.manifestText).snapshot)));
   }
 
-  _run(method, handle, onProgress) {
+  /** The model wheels (pydantic, pydantic_core, sqlglot), installed once: mz.schema() and the
+   *  sync client (its column types are mizzle's model) need them, upgrades never do. */
+  async _withModel(who) {
+    await this.start();
+    this._modelReady ??= (async () => {
+      if (!this.wheels.some((w) => w.role === "model")) {
+        throw new MizzleError(`${who} needs the model wheels: bundle with \`mizzle bundle --with-model\``);
+      }
+      for (const wheel of this.wheels.filter((w) => w.role === "model")) await installWheel(this.pyodide, this.bundleURL, wheel);
+    })().catch((err) => {
+      this._modelReady = null;
+      throw err;
+    });
+    return this._modelReady;
+  }
+
+  _run(method, handle, onProgress, args) {
     const progress = onProgress ? (name, ms) => onProgress(name, ms) : undefined;
-    const answer = JSON.parse(this.runtime.call(method, handle, progress));
+    const answer = JSON.parse(this.runtime.call(method, handle, progress, args));
     if (!answer.ok) throw new MizzleError(answer.error);
     return answer.value;
   }
@@ -307,6 +368,7 @@ class LocalPython {
 }
 
 const WORKER_NAME = "mizzle";
+const SYNC_CALLS = new Set(["sync_request", "sync_take"]);
 
 function closedError() {
   return new MizzleError("mizzle was closed (mz.close()): call loadMizzle again to use it");
@@ -337,9 +399,9 @@ class WorkerPython {
     return this._started;
   }
 
-  async call(method, db, onProgress) {
+  async call(method, db, onProgress, args) {
     await this.start();
-    return this._request({ op: "call", method, db }, onProgress);
+    return this._request({ op: "call", method, db, args }, onProgress);
   }
 
   async schema() {
@@ -406,7 +468,7 @@ function serveWorker() {
           value = await python.schema();
         } else {
           const onProgress = (name, ms) => globalThis.postMessage({ id, progress: [name, ms] });
-          const answer = await python.call(data.method, data.db, onProgress);
+          const answer = await python.call(data.method, data.db, onProgress, data.args);
           value = answer;
           if (answer.image) transfer = [answer.image.buffer];
         }
@@ -472,8 +534,9 @@ function restoreSettings(bridge, before) {
   }
 }
 
-class Mizzle {
+class Mizzle extends EventTarget {
   constructor(python, setup, head, timings) {
+    super();
     this._python = python;
     this._setup = setup;
     this.bundleURL = setup.bundleURL;
@@ -627,6 +690,99 @@ class Mizzle {
     return this._python.schema();
   }
 
+  /**
+   * Push the database's waiting changes to a mizzle sync server and pull everyone's, until the
+   * server has nothing more (docs/sync.md, *The browser client*). The outbox is the database:
+   * the sync triggers record every local write, and a push is written into the database with
+   * its batch id before it is sent, so a reload mid-sync loses nothing and the resend applies
+   * nothing twice. Holds the database's Web Lock. Python (Pyodide) does the database's part:
+   * the same code as the Python client, so both build the same requests.
+   * @returns {Promise<SyncResult>} {pushed, pulled, conflicts, rejected, localConflicts, localRejected, requests}
+   */
+  async sync(db, options = {}) {
+    const { url, token } = options;
+    if (typeof url !== "string" || !url) throw new SyncError("mz.sync needs the sync server's url", "bad_options");
+    if (token === undefined || token === null) throw new SyncError("mz.sync needs a token (the JWT, or a function returning one)", "bad_options");
+    const endpoint = url.replace(/\/+$/, "") + "/sync";
+    const args = {
+      tables: options.tables ?? null,
+      device: options.device ?? null,
+      limit: options.limit ?? 1000,
+      push_limit: options.pushLimit ?? 5000,
+    };
+    const result = await this._locked(db, options, "exclusive", async (target) => {
+      if (target.spec === undefined && !target.bridge) throw new SyncError("mz.sync works on a path or a sql.js / sqlite-wasm database", "bad_options");
+      const call = async (method, extra) => {
+        const json = JSON.stringify({ ...args, ...extra });
+        const value = target.bridge
+          ? await this._driveHandle(target.bridge, method, undefined, json)
+          : (await this._python.call(method, target.spec, undefined, json)).value;
+        if (target.image && options.persist) await options.persist(target.image.export());
+        return value;
+      };
+      const total = { pushed: 0, pulled: 0, conflicts: [], rejected: [], localConflicts: [], localRejected: [], requests: 0 };
+      let push = true;
+      for (;;) {
+        const request = await call("sync_request", { push });
+        const response = await postSync(endpoint, request, options);
+        total.requests += 1;
+        const step = await call("sync_take", { request, response });
+        total.pushed += step.pushed;
+        total.pulled += step.pulled;
+        total.conflicts.push(...step.conflicts);
+        total.rejected.push(...step.rejected);
+        total.localConflicts.push(...step.local_conflicts);
+        total.localRejected.push(...step.local_rejected);
+        if (!step.again) return total;
+        push = step.push; // more was waiting than one push carries
+      }
+    });
+    for (const conflict of result.conflicts) {
+      options.onConflict?.(conflict);
+      this.dispatchEvent(new CustomEvent("conflict", { detail: conflict }));
+    }
+    this.dispatchEvent(new CustomEvent("sync", { detail: result }));
+    return result;
+  }
+
+  /**
+   * `mz.sync(db, options)` now and every `options.interval` ms until `stop()`; a server out of
+   * reach (after the retries) is tried again at the next interval; any other failure stops it
+   * and is dispatched as an "error" event. Results come as "sync" events, conflicts as "conflict".
+   * @returns {{stop: () => Promise<void>}}
+   */
+  syncEvery(db, options = {}) {
+    const interval = options.interval ?? 30000;
+    let stopped = false;
+    let timer = null;
+    let wake = null;
+    const loop = (async () => {
+      while (!stopped) {
+        try {
+          await this.sync(db, options);
+        } catch (err) {
+          if (!(err instanceof SyncError && err.retryable)) {
+            this.dispatchEvent(new CustomEvent("error", { detail: err }));
+            return;
+          }
+        }
+        if (stopped) return;
+        await new Promise((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, interval);
+        });
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        clearTimeout(timer);
+        wake?.();
+        await loop;
+      },
+    };
+  }
+
   _nothingToDo(started) {
     return { from: this.head, to: this.head, applied: [], ms: Math.round((performance.now() - started) * 10) / 10 };
   }
@@ -641,13 +797,13 @@ class Mizzle {
    * calls into it synchronously, which no worker can do across threads without
    * SharedArrayBuffer): Pyodide starts here. The handle's settings are put back afterwards.
    */
-  async _driveHandle(bridge, method, onProgress) {
+  async _driveHandle(bridge, method, onProgress, args) {
     this._checkOpen();
     this._local ??= new LocalPython(this._setup);
     await this._local.start();
     const before = readSettings(bridge);
     try {
-      return (await this._local.call(method, { bridge }, onProgress)).value;
+      return (await this._local.call(method, { bridge }, onProgress, args)).value;
     } finally {
       restoreSettings(bridge, before);
     }
@@ -670,6 +826,69 @@ class Mizzle {
       throw new MizzleError("a database is an absolute path in Pyodide's file system, a sql.js Database or a sqlite-wasm oo1.DB");
     }
     return { spec: { path: spec.path, storage: spec.storage ?? "idbfs" } };
+  }
+}
+
+// --- the sync client's network half ---------------------------------------------------------------
+
+/** HTTP statuses worth another try: the server or the database was busy or away. */
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+/** A sync the server refused, or could not be reached for: `code` is the server's error code
+ *  ("unauthorized", "upgrade_required", "schema_ahead", ...) or "unreachable". */
+export class SyncError extends MizzleError {
+  constructor(message, code, status = null) {
+    super(message);
+    this.name = "SyncError";
+    this.code = code;
+    this.status = status;
+  }
+
+  /** Whether the same request may succeed later (out of reach, busy). */
+  get retryable() {
+    return this.code === "unreachable" || this.code === "retry" || RETRY_STATUSES.has(this.status);
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * POST the request (JSON text, sent byte for byte on every try) and return the answer as text:
+ * neither is parsed here, where a number beyond 2^53 would lose digits. A connection that fails,
+ * a timeout, 408/429/5xx and 409 `retry` are tried again after `backoff` ms, doubled each time,
+ * with jitter, `retries` times; any other refusal is thrown at once as a SyncError.
+ */
+async function postSync(endpoint, body, { token, fetch: send = globalThis.fetch.bind(globalThis), retries = 5, backoff = 200, timeout = 30000 }) {
+  for (let attempt = 0; ; attempt++) {
+    const bearer = typeof token === "function" ? await token() : token;
+    let failure;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeout);
+    try {
+      const response = await send(endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` },
+        body,
+        signal: abort.signal,
+      });
+      const text = await response.text();
+      if (response.ok) return text;
+      let error = null;
+      try {
+        error = JSON.parse(text).error ?? null;
+      } catch {
+        // not JSON: a proxy's page; the status says enough
+      }
+      failure = new SyncError(error?.message ?? `the sync server answered ${response.status}`, error?.code ?? "http", response.status);
+      if (!failure.retryable) throw failure;
+    } catch (err) {
+      if (err instanceof SyncError && !err.retryable) throw err;
+      failure = err instanceof SyncError ? err : new SyncError(`the sync server ${endpoint} is not reachable: ${err.message ?? err}`, "unreachable");
+    } finally {
+      clearTimeout(timer);
+    }
+    if (attempt >= retries) throw failure;
+    await sleep(backoff * 2 ** attempt * (0.5 + Math.random()));
   }
 }
 

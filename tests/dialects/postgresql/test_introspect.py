@@ -32,6 +32,7 @@ from mizzle.core.model import (
     Unique,
     View,
 )
+from mizzle.core.partitions import Partition, PartitionConstraint, PartitionKey, PartitionKeyPart
 from mizzle.core.pg_objects import Domain, DomainCheck, PgSequence
 from mizzle.core.routines import Extension
 from mizzle.core.types import ColumnType, t
@@ -451,23 +452,60 @@ def test_a_domain_column_keeps_its_domain_over_its_base_type(conn: psycopg.Conne
     assert result.unsupported == ()
 
 
-def test_partitioned_tables_read_as_plain_and_partitions_are_skipped(conn: psycopg.Connection[Any]) -> None:
-    ddl = """CREATE TABLE m (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+def test_partitioned_tables_and_their_partitions_are_read_without_the_copies_postgresql_makes(
+    conn: psycopg.Connection[Any],
+) -> None:
+    ddl = """CREATE TABLE m (id int, at date NOT NULL, kind text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
              CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-             CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+             CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')
+                 PARTITION BY HASH (id);
+             CREATE TABLE m_2025_a PARTITION OF m_2025 FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+             CREATE TABLE m_other PARTITION OF m DEFAULT;
              CREATE INDEX m_at_idx ON m (at);
-             CREATE TABLE r (id int, at date, FOREIGN KEY (id, at) REFERENCES m)"""
+             CREATE INDEX m_2024_kind ON m_2024 (kind);
+             ALTER TABLE m_2024 ADD CONSTRAINT m_2024_kind_check CHECK (kind <> '');
+             CREATE TABLE r (id int, at date, FOREIGN KEY (id, at) REFERENCES m);
+             CREATE TABLE e (k text) PARTITION BY LIST (lower(k));
+             CREATE TABLE s (id int, kind text) PARTITION BY LIST (kind COLLATE "C");
+             CREATE TABLE s_a PARTITION OF s FOR VALUES IN ('a');
+             CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+             CREATE TRIGGER on_all BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION touch();
+             CREATE TRIGGER on_one BEFORE INSERT ON m_2024 FOR EACH ROW EXECUTE FUNCTION touch()"""
     result = read(conn, ddl)
-    assert [tb.name for tb in result.schema.tables] == ["m", "r"]
-    m, r = result.schema.tables
+    assert [tb.name for tb in result.schema.tables] == ["e", "m", "r", "s"]
+    e, m, r, s = result.schema.tables
     assert m.primary_key == PrimaryKey(name="m_pkey", columns=("id", "at"))
     assert m.indexes == (Index(name="m_at_idx", keys=(IndexKey(column="at"),)),)
+    assert m.partition_by == PartitionKey(strategy="range", keys=(PartitionKeyPart(column="at"),))
     assert [fk.name for fk in r.foreign_keys] == ["r_id_at_fkey"]  # once, not once per partition
-    assert result.unsupported == (
-        Unsupported("partition", "m_2024", "partition of m; skipped"),
-        Unsupported("partition", "m_2025", "partition of m; skipped"),
-        Unsupported("partitioning", "m", "PARTITION BY RANGE (at): read as a plain table"),
+    by_name = {p.name: p for p in result.schema.partitions}
+    assert sorted(by_name) == ["m_2024", "m_2025", "m_2025_a", "m_other"]
+    # the copies of m's key and index PostgreSQL made on each partition are not the partition's own
+    assert by_name["m_2024"] == Partition(
+        name="m_2024",
+        parent="m",
+        bound="FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+        indexes=("CREATE INDEX m_2024_kind ON public.m_2024 USING btree (kind)",),
+        constraints=(PartitionConstraint(name="m_2024_kind_check", definition="CHECK ((kind <> ''::text))"),),
     )
+    assert by_name["m_2025"].partition_by == PartitionKey(strategy="hash", keys=(PartitionKeyPart(column="id"),))
+    assert (by_name["m_2025_a"].parent, by_name["m_2025_a"].bound) == (
+        "m_2025",
+        "FOR VALUES WITH (modulus 2, remainder 0)",
+    )
+    assert e.partition_by is not None and e.partition_by.keys[0].expr == SqlExpr.parse("lower(k)")
+    assert by_name["m_other"].is_default
+    # a key the model cannot hold: the table is read as a plain one, its partitions are reported
+    assert s.partition_by is None
+    assert [(u.kind, u.name) for u in result.unsupported if u.kind.startswith("partition")] == [
+        ("partition", "s_a"),
+        ("partitioning", "s"),
+    ]
+    # the table's trigger is carried (PostgreSQL gives each partition a copy); a partition's own is named
+    assert [tr.name for tr in m.triggers] == ["on_all"]
+    assert [(u.kind, u.name, u.detail) for u in result.unsupported if u.kind == "trigger"] == [
+        ("trigger", "on_one", "on m_2024; not modelled")
+    ]
 
 
 def test_objects_the_model_does_not_hold_are_listed_by_name(conn: psycopg.Connection[Any]) -> None:
@@ -648,8 +686,8 @@ def test_introspection_runs_a_fixed_number_of_queries_whatever_the_size(conn: ps
     few = _queries_to_introspect(conn)
     read(conn, _many_tables(40, start=2))
     # 8 for the model, 1 + 5 for security (core/security.py), 3 for code (core/routines.py),
-    # 4 for domains, sequences, materialized views and aggregates (core/pg_objects.py)
-    assert (few, _queries_to_introspect(conn)) == (21, 21)
+    # 4 for domains, sequences, materialized views and aggregates (core/pg_objects.py), 1 for partitions
+    assert (few, _queries_to_introspect(conn)) == (22, 22)
 
 
 def test_300_tables_read_back_exactly(conn: psycopg.Connection[Any]) -> None:
@@ -734,11 +772,18 @@ def test_pagila(conn: psycopg.Connection[Any], pg_url: str) -> None:
     assert payment is not None and payment.primary_key == PrimaryKey(
         name="payment_pkey", columns=("payment_date", "payment_id")
     )
-    partitions = [u.name for u in result.unsupported if u.kind == "partition"]
-    assert len(partitions) == 55 and partitions[0] == "payment_p2022_01"
-    others = sorted({(u.kind, u.name) for u in result.unsupported if u.kind not in ("partition", "sequence")})
+    # partitioned by month: 55 partitions, six of them with indexes and foreign keys of their own
+    assert payment.partition_by == PartitionKey(strategy="range", keys=(PartitionKeyPart(column="payment_date"),))
+    assert len(schema.partitions) == 55 and {p.parent for p in schema.partitions} == {"payment"}
+    first = schema.partitions[0]
+    assert first.name == "payment_p2022_01"
+    assert first.bound == "FOR VALUES FROM ('2022-01-01 00:00:00+00') TO ('2022-02-01 00:00:00+00')"
+    assert len(first.indexes) == 3 and [c.name for c in first.constraints] == [
+        "payment_p2022_01_customer_id_fkey", "payment_p2022_01_rental_id_fkey", "payment_p2022_01_staff_id_fkey",
+    ]  # fmt: skip
+    assert sum(bool(p.indexes) for p in schema.partitions) == 6
+    others = sorted({(u.kind, u.name) for u in result.unsupported if u.kind != "sequence"})
     assert others == [
-        ("partitioning", "payment"),
         ("view", "film_list"),
         ("view", "nicer_but_slower_film_list"),
     ]

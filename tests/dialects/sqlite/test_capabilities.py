@@ -20,7 +20,7 @@ from mizzle.core.model import (
     View,
 )
 from mizzle.core.types import ColumnType, TypeKind, t
-from mizzle.dialects.sqlite.capabilities import capability_problems, project
+from mizzle.dialects.sqlite.capabilities import capability_problems, noted_storage_projection, project
 from mizzle.dialects.sqlite.introspect import introspect
 from mizzle.dialects.sqlite.render import render_schema
 from tests.dialects.rich_schema import RICH
@@ -41,16 +41,6 @@ SERIAL = t("serial")
 @pytest.mark.parametrize(
     ("tables", "problem"),
     [
-        (
-            [table("x", col("id", SERIAL, False), col("k", t("integer"), False), pk=("id", "k"))],
-            'table "x", column "id": SQLite can only auto-increment a single-column primary key; '
-            'serial column "id" is not one',
-        ),
-        (
-            [table("x", col("id", t("integer"), False), col("n", SERIAL, False), pk=("id",))],
-            'table "x", column "n": SQLite can only auto-increment a single-column primary key; '
-            'serial column "n" is not one',
-        ),
         ([table("sqlite_stat", col("a", t("integer")))], '"sqlite_stat": SQLite reserves names starting with sqlite_'),
         (
             [table("User", col("a", t("integer"))), table("user", col("a", t("integer")))],
@@ -60,39 +50,77 @@ SERIAL = t("serial")
             [table("x", col("a", t("integer")), col("A", t("integer")))],
             'table "x", columns "A" and "a": SQLite does not tell names apart by case',
         ),
-        (
-            [table("x", col("a", t("text"), default=ExprDefault(expr=SqlExpr.parse("a_fn()"))))],
-            'table "x", column "a", default: a_fn() is not a SQLite function (in A_FN())',
-        ),
-        (
-            [table("x", col("a", t("text")), checks=(Check(name="x_a_check", expr=SqlExpr.parse("a ~ 'y'")),))],
-            'table "x", check "x_a_check": SQLite has no regular expression matching (~) (in a ~ \'y\')',
-        ),
-        (
-            [
-                table(
-                    "x",
-                    col("a", t("text")),
-                    indexes=(Index(name="i", keys=(IndexKey(expr=SqlExpr.parse("a || random()")),)),),
-                )
-            ],
-            'table "x", index "i": SQLite cannot run a || RANDOM() '
-            "(non-deterministic functions prohibited in index expressions)",
-        ),
     ],
 )
 def test_capability_problem_names_its_place(tables: list[Table], problem: str) -> None:
     assert capability_problems(Schema(tables=tuple(tables))) == [problem]
 
 
-def test_view_sqlite_cannot_read_is_a_problem() -> None:
-    schema = Schema(
-        tables=(table("x", col("a", t("integer"))),),
-        views=(View(name="v", query=SqlExpr.parse("select a from x where a = any(array[1])")),),
-    )
-    assert capability_problems(schema) == [
-        'view "v": SQLite has no ANY (...) (in SELECT x.a FROM x WHERE x.a = ANY(ARRAY[1]))'
-    ]
+#: what the server has and SQLite cannot hold: the server's alone, one note each, never a refusal
+SERVER_ONLY_CASES = [
+    pytest.param(
+        Schema(tables=(table("x", col("id", SERIAL, False), col("k", t("integer"), False), pk=("id", "k")),)),
+        "auto-increment of x.id (SQLite numbers only a sole primary key: the device must supply its values)",
+        id="serial-in-a-composite-key",
+    ),
+    pytest.param(
+        Schema(tables=(table("x", col("id", t("integer"), False), col("n", SERIAL, False), pk=("id",)),)),
+        "auto-increment of x.n (SQLite numbers only a sole primary key: the device must supply its values)",
+        id="serial-outside-the-key",
+    ),
+    pytest.param(
+        Schema(tables=(table("x", col("a", t("text"), default=ExprDefault(expr=SqlExpr.parse("auth.uid()")))),)),
+        "default on x.a: auth.uid() (uid() is not a SQLite function; the app supplies the value on the device)",
+        id="default",
+    ),
+    pytest.param(
+        Schema(
+            tables=(table("x", col("a", t("text")), checks=(Check(name="x_a_check", expr=SqlExpr.parse("a ~ 'y'")),)),)
+        ),
+        "check x_a_check on x (SQLite has no regular expression matching (~))",
+        id="check",
+    ),
+    pytest.param(
+        Schema(
+            tables=(
+                table(
+                    "x",
+                    col("a", t("text")),
+                    indexes=(Index(name="i", keys=(IndexKey(expr=SqlExpr.parse("to_tsvector('english', a)")),)),),
+                ),
+            )
+        ),
+        "index i on x (to_tsvector() is not a SQLite function)",
+        id="index",
+    ),
+    pytest.param(
+        Schema(
+            tables=(table("x", col("a", t("integer"))),),
+            views=(
+                View(name="v", query=SqlExpr.parse("select a from x where a = any(array[1])")),
+                View(name="w", query=SqlExpr.parse("select a from v")),
+            ),
+        ),
+        "view v (SQLite has no ANY (...)); view w (reads v, which SQLite does not have)",
+        id="view-and-the-view-reading-it",
+    ),
+]
+
+
+@pytest.mark.parametrize(("schema", "note"), SERVER_ONLY_CASES)
+def test_what_sqlite_cannot_hold_is_the_servers_alone_and_said_once(schema: Schema, note: str) -> None:
+    assert capability_problems(schema) == []
+    held, side = noted_storage_projection(schema)
+    assert "; ".join(n.text for n in side) == note
+    assert all(n.side == "server-only" and n.dropped for n in side)
+    # what is left applies to SQLite, and reads back as the projection says
+    conn = sqlite3.connect(":memory:")
+    for statement in render_schema(schema):
+        conn.execute(statement)
+    assert introspect(conn).schema == project(schema)[0]
+    x = held.table("x")
+    assert x is not None and not x.checks and not x.indexes and held.views == ()
+    assert all(c.default is None and c.type.kind is not TypeKind.SERIAL for c in x.columns if c.name != "id")
 
 
 def test_rich_schema_has_no_problem_on_sqlite() -> None:
@@ -213,10 +241,11 @@ def test_identity_columns_and_keys_to_another_schema_are_held_as_sqlite_can_and_
         " IDENTITY, author uuid REFERENCES users);"
     ).schema
     held, notes = project(schema)
-    assert notes == [
-        'table "posts", column "id": the identity column is SQLite\'s rowid alias (INTEGER PRIMARY KEY)',
-        'table "posts", column "n": SQLite has no identity columns; held as a plain integer that INSERTs must fill',
-        'table "users", foreign key "users_id_fkey": references auth.users, which SQLite does not have; left out',
+    assert notes == ['table "posts", column "id": the identity column is SQLite\'s rowid alias (INTEGER PRIMARY KEY)']
+    # what the device goes without is said in the header (not a reason to refuse a SQLite-only project)
+    assert [(n.text, n.dropped) for n in noted_storage_projection(schema)[1]] == [
+        ("identity of posts.n (SQLite has none: the device must supply its values)", False),
+        ("foreign key users_id_fkey on users (references auth.users, which the device does not have)", False),
     ]
     posts, users = held.tables
     assert [(c.name, c.type, c.identity) for c in posts.columns[:2]] == [

@@ -13,6 +13,7 @@ import pytest
 from mizzle.core.diff import diff
 from mizzle.core.migration_text import render_file
 from mizzle.core.model import Column, Index, IndexKey, PrimaryKey, Schema, Table, Unique
+from mizzle.core.side_notes import SideNote
 from mizzle.core.types import t
 from mizzle.dialects.sqlite import introspect, plan, project, render_schema
 from tests.dialects.sqlite.test_plan import run
@@ -64,7 +65,7 @@ def test_the_migration_adding_it_runs_and_notes_it_once_as_server_only(db: sqlit
     for statement in render_schema(before):
         db.execute(statement)
     p = plan(diff(before, WITH_BOTH), before, WITH_BOTH)
-    assert p.server_only == "2 NULLS NOT DISTINCT uniques: plain UNIQUE on SQLite"
+    assert p.notes == (SideNote("server-only", "2 NULLS NOT DISTINCT uniques: plain UNIQUE on SQLite"),)
     assert "-- server-only: 2 NULLS NOT DISTINCT uniques: plain UNIQUE on SQLite" in render_file(p, "add")
     assert not any("DISTINCT" in s for step in p.steps for s in step.statements)
     run(db, p)

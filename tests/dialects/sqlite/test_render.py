@@ -298,14 +298,15 @@ def test_view_with_a_postgresql_only_construct_is_refused_naming_the_view() -> N
         create_view_sql(view)
 
 
-def test_serial_outside_a_sole_primary_key_is_refused() -> None:
+def test_serial_outside_a_sole_primary_key_is_a_plain_integer_the_device_supplies() -> None:
     table = Table(
         name="x",
         columns=(col("id", t("serial"), nullable=False), col("k", t("integer"), nullable=False)),
         primary_key=PrimaryKey(name="x_pkey", columns=("id", "k")),
     )
-    with pytest.raises(UnsupportedError, match=r'^table "x", column "id": SQLite can only auto-increment'):
-        render_schema(Schema(tables=(table,)))
+    assert render_schema(Schema(tables=(table,))) == [
+        "CREATE TABLE x (\n  id INTEGER NOT NULL,\n  k INTEGER NOT NULL,\n  CONSTRAINT x_pkey PRIMARY KEY (id, k)\n)"
+    ]
 
 
 def test_render_schema_orders_tables_then_indexes_then_views_without_enum_statements() -> None:
