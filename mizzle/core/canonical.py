@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlglot import exp
 
+from mizzle.core.errors import MizzleError
 from mizzle.core.expr import SqlExpr, parse_expression
 from mizzle.core.model import Default, ExprDefault, LiteralDefault, NowDefault, RandomUuidDefault
 from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, ColumnType, TypeKind
@@ -156,11 +157,28 @@ def default_from_pg(tree: exp.Expression, ctype: ColumnType, spelling: str | Non
         return RandomUuidDefault()
     literal = _literal_value(tree, ctype)
     if literal is not _NOT_LITERAL:
-        return LiteralDefault.model_validate({"value": literal})
+        return LiteralDefault.model_validate({"value": literal, "pg": _foreign_cast(ctype, spelling)})
     return ExprDefault(expr=SqlExpr(tree, spelling))
 
 
 _NOT_LITERAL = object()
+
+
+def _foreign_cast(ctype: ColumnType, spelling: str | None) -> str | None:
+    """`spelling` when the default is a text literal cast to `text` on a column of another
+    type (`'active'::text` on a varchar column: PostgreSQL keeps the cast as written, and a
+    plain literal would come back `'active'::character varying`), else None. Read from the
+    spelling: the tree given is canonical already, its cast gone."""
+    if spelling is None or ctype.kind is TypeKind.TEXT or ctype.array_dims or "text" not in spelling.lower():
+        return None
+    try:
+        tree = parse_expression(spelling, "postgres").unnest()
+    except MizzleError:
+        return None
+    if not isinstance(tree, exp.Cast) or tree.to.this is not exp.DataType.Type.TEXT:
+        return None
+    inner = tree.this.unnest()
+    return spelling.strip() if isinstance(inner, exp.Literal) and inner.is_string else None
 
 
 def _literal_value(tree: exp.Expression, ctype: ColumnType) -> object:

@@ -34,13 +34,12 @@ from mizzle.core.partitions import Partition, PartitionKey
 from mizzle.core.pg_objects import Aggregate, Domain, MaterializedView, PgSequence
 from mizzle.core.routines import Extension, Function, Trigger, function_sort_key
 from mizzle.core.security import Security
+from mizzle.core.sequence_options import SequenceOptions, SequenceType
 from mizzle.core.types import ColumnType
 from mizzle.core.virtual_tables import VirtualTable
 
 _DECIMAL_KINDS = frozenset({"numeric", "real", "double"})
 _SERIAL_KINDS = frozenset({"serial", "bigserial"})
-#: the largest value of each integer type: an identity's sequence stops there by default
-_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -82,6 +81,17 @@ class LiteralDefault(_DefaultBase):
 
     kind: Literal["literal"] = "literal"
     value: StrictBool | StrictInt | str | list[Scalar]
+    #: PostgreSQL's spelling, when read with a cast PostgreSQL would not write itself
+    #: (`'active'::text` on a varchar column, which a plain `'active'` stores as
+    #: `'active'::character varying`): PostgreSQL output prints it back. Not part of the
+    #: meaning: never compared, hashed or serialised.
+    pg: str | None = Field(default=None, exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LiteralDefault) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((LiteralDefault, tuple(self.value) if isinstance(self.value, list) else self.value))
 
     @field_validator("value", mode="before")
     @classmethod
@@ -127,36 +137,13 @@ Default = Annotated[LiteralDefault | NowDefault | RandomUuidDefault | ExprDefaul
 # --- columns and constraints -------------------------------------------------------------
 
 
-class Identity(_Frozen):
+class Identity(SequenceOptions):
     """`GENERATED ALWAYS|BY DEFAULT AS IDENTITY` (PostgreSQL) of an integer column, with the
     options of its sequence that differ from PostgreSQL's defaults (None: the default, which
-    for MINVALUE/MAXVALUE depends on the column's type)."""
+    for MINVALUE/MAXVALUE depends on the column's type: `without_defaults(kind)`)."""
 
     #: ALWAYS refuses values given by an INSERT (unless OVERRIDING SYSTEM VALUE); BY DEFAULT takes them
     always: bool = False
-    start: StrictInt | None = None
-    increment: StrictInt | None = None
-    min_value: StrictInt | None = None
-    max_value: StrictInt | None = None
-    cache: StrictInt | None = None
-    cycle: bool = False
-
-    def without_defaults(self, kind: str) -> Identity:
-        """The identity with the options equal to PostgreSQL's defaults for a column of type
-        `kind` left out, so that `START WITH 1` and nothing compare equal."""
-        high = _INTEGER_MAX.get(kind, _INTEGER_MAX["bigint"])
-        up = (self.increment or 1) > 0
-        low, top = (1, high) if up else (-high - 1, -1)
-        start = low if up else top
-        cleared = {
-            "start": self.start == start,
-            "increment": self.increment == 1,
-            "min_value": self.min_value == low,
-            "max_value": self.max_value == top,
-            "cache": self.cache == 1,
-        }
-        update = {name: None for name, is_default in cleared.items() if is_default}
-        return self.model_copy(update=update) if update else self
 
     def options_sql(self) -> str:
         """The sequence options as PostgreSQL writes them: `START WITH 10 INCREMENT BY 2`."""
@@ -179,6 +166,16 @@ class Identity(_Frozen):
         options = self.options_sql()
         head = f"GENERATED {'ALWAYS' if self.always else 'BY DEFAULT'} AS IDENTITY"
         return f"{head} ({options})" if options else head
+
+
+class SerialSequence(SequenceOptions):
+    """A serial column's own sequence where it differs from the one `serial`/`bigserial`
+    makes (PostgreSQL): another type (Danbooru's bigint sequences of integer columns) or
+    options (a START of 10000000). A change is an ALTER SEQUENCE: the values handed out so
+    far are kept. SQLite's rowid alias has none of it."""
+
+    #: the sequence's type; None: the serial's own (integer for serial, bigint for bigserial)
+    data_type: SequenceType | None = None
 
 
 class Column(_Frozen):
@@ -210,6 +207,9 @@ class Column(_Frozen):
     #: none: a sole integer primary key is the rowid alias there, and any other identity
     #: column a plain integer column that INSERTs must fill.
     identity: Identity | None = None
+    #: a serial column's sequence where it differs from the serial's own (PostgreSQL; only on
+    #: a serial or bigserial column, None when it is the one the serial makes)
+    sequence: SerialSequence | None = None
     #: a generated column, `GENERATED ALWAYS AS (expr) STORED`: the database computes its
     #: value from the row's other columns on every write and refuses values given for it.
     #: Both PostgreSQL (12+) and SQLite (3.31+) hold it; SQLite's VIRTUAL kind is read as
@@ -235,6 +235,11 @@ class Column(_Frozen):
             identity = Identity.model_validate(identity)
         if isinstance(identity, Identity):
             data = {**data, "identity": identity.without_defaults(str(getattr(kind, "value", kind)))}
+        sequence = data.get("sequence")
+        if isinstance(sequence, dict):
+            sequence = SerialSequence.model_validate(sequence)
+        if isinstance(sequence, SerialSequence):
+            data = {**data, "sequence": _serial_sequence(sequence, str(getattr(kind, "value", kind)))}
         if kind in _SERIAL_KINDS or identity is not None:
             # PostgreSQL makes a serial or an identity column NOT NULL whatever was written; so does the model.
             data = {**data, "nullable": False}
@@ -246,6 +251,22 @@ class Column(_Frozen):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return {**data, "default": LiteralDefault(value=str(value))}
         return data
+
+
+def _serial_sequence(sequence: SerialSequence, kind: str) -> SerialSequence | None:
+    """A serial's sequence with what the serial makes anyway left out (None when that is all)."""
+    own = _SERIAL_SEQUENCE_TYPE.get(kind)
+    if own is None:
+        raise ValueError("only a serial or bigserial column has sequence options")
+    data_type = sequence.data_type if sequence.data_type != own else None
+    cleared = sequence.without_defaults(data_type or own)
+    if data_type != sequence.data_type:
+        cleared = cleared.model_copy(update={"data_type": data_type})
+    return None if cleared.is_default and data_type is None else cleared
+
+
+#: the type of the sequence each serial kind makes
+_SERIAL_SEQUENCE_TYPE = {"serial": "integer", "bigserial": "bigint"}
 
 
 FkAction = Literal["no action", "restrict", "cascade", "set null", "set default"]
@@ -311,6 +332,15 @@ class IndexKey(_Frozen):
     desc: bool = False
     #: None means the direction's default (PostgreSQL: LAST for ASC, FIRST for DESC).
     nulls: Literal["first", "last"] | None = None
+    #: PostgreSQL only: the key's operator class when it is not its type's default
+    #: (`text_pattern_ops` for LIKE 'abc%' on a btree, pg_trgm's `gin_trgm_ops`), by its model
+    #: name (`schema.name` for one outside the default schema). Another operator class is
+    #: another index (a change rebuilds it). SQLite has none: the key is plain there.
+    opclass: str | None = None
+    #: PostgreSQL only: the collation of a column key when it is not the column's own
+    #: (`COLLATE "C"`), by its model name. SQLite's collations are other ones: there the key
+    #: takes the column's.
+    collation: str | None = None
 
     @model_validator(mode="before")
     @classmethod

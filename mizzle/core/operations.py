@@ -224,6 +224,8 @@ class AlterColumn(Operation):
             parts.append("drop default" if self.new.default is None else "set default")
         if self.old.identity != self.new.identity:
             parts.append("drop identity" if self.new.identity is None else "identity")
+        if self.old.sequence != self.new.sequence:
+            parts.append("sequence options")
         if self.old.generated != self.new.generated:
             parts.append("drop generated" if self.new.generated is None else f"generated as ({self.new.generated})")
         for field, what in _SQLITE_SPELLINGS.items():

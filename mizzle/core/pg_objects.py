@@ -20,13 +20,13 @@ PostgreSQL's spelling (`format_type`, `pg_get_expr`, `pg_get_constraintdef`,
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from mizzle.core.expr import SqlExpr
 from mizzle.core.partitions import Partition
 from mizzle.core.routines import definition_text
+from mizzle.core.sequence_options import SequenceOptions, SequenceType
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -60,45 +60,18 @@ class Domain(BaseModel):
         return tuple(sorted(v, key=lambda c: c.name))
 
 
-#: the bounds PostgreSQL gives an ascending sequence of each type when none is said
-_TYPE_MAX = {"smallint": 32767, "integer": 2147483647, "bigint": 9223372036854775807}
-
-
-class PgSequence(BaseModel):
+class PgSequence(SequenceOptions):
     """CREATE SEQUENCE with its options; None (or the type's default) is left unsaid, so a
     sequence written `CREATE SEQUENCE s` equals the one PostgreSQL reads back."""
 
-    model_config = _FROZEN
-
     name: str
-    data_type: Literal["smallint", "integer", "bigint"] = "bigint"
-    start: StrictInt | None = None
-    increment: StrictInt | None = None
-    min_value: StrictInt | None = None
-    max_value: StrictInt | None = None
-    cache: StrictInt | None = None
-    cycle: bool = False
+    data_type: SequenceType = "bigint"
     #: `table.column` (the table's model name, a dot, the column) whose drop drops the sequence
     owned_by: str | None = None
 
-    def without_defaults(self) -> PgSequence:
-        """The sequence with every option equal to PostgreSQL's default for it left out."""
-        increment = self.increment if self.increment is not None else 1
-        ascending = increment > 0
-        low = 1 if ascending else -_TYPE_MAX[self.data_type] - 1
-        high = _TYPE_MAX[self.data_type] if ascending else -1
-        lowest = self.min_value if self.min_value is not None else low
-        highest = self.max_value if self.max_value is not None else high
-        start = lowest if ascending else highest
-        return self.model_copy(
-            update={
-                "increment": None if increment == 1 else increment,
-                "min_value": None if self.min_value == low else self.min_value,
-                "max_value": None if self.max_value == high else self.max_value,
-                "start": None if self.start == start else self.start,
-                "cache": None if self.cache == 1 else self.cache,
-            }
-        )
+    def without_defaults(self, data_type: str | None = None) -> PgSequence:
+        """The sequence with every option equal to PostgreSQL's default for its type left out."""
+        return super().without_defaults(data_type or self.data_type)
 
     @property
     def owner(self) -> tuple[str, str] | None:
@@ -112,21 +85,7 @@ class PgSequence(BaseModel):
         """The option clauses, as CREATE SEQUENCE and ALTER SEQUENCE take them; unsaid ones
         only when `all_of_them` (ALTER SEQUENCE must set back an option a change removes)."""
         out = [f"AS {self.data_type}"] if all_of_them or self.data_type != "bigint" else []
-        pairs = (
-            ("INCREMENT BY", self.increment, "INCREMENT BY 1"),
-            ("MINVALUE", self.min_value, "NO MINVALUE"),
-            ("MAXVALUE", self.max_value, "NO MAXVALUE"),
-            ("START WITH", self.start, None),
-            ("CACHE", self.cache, "CACHE 1"),
-        )
-        for word, value, unsaid in pairs:
-            if value is not None:
-                out.append(f"{word} {value}")
-            elif all_of_them and unsaid is not None:
-                out.append(unsaid)
-        if self.cycle or all_of_them:
-            out.append("CYCLE" if self.cycle else "NO CYCLE")
-        return out
+        return out + self.clauses(all_of_them=all_of_them)
 
 
 class MaterializedView(BaseModel):

@@ -315,6 +315,7 @@ def column_key(column: Column, *context: Hashable) -> tuple[object, ...]:
     if isinstance(default, LiteralDefault):
         value = default.value
         held = tuple((type(v), v) for v in value) if isinstance(value, list) else (type(value), value)
+        held = (held, default.pg)
     elif default is not None:
         held = shape(default)
     return (*shape(column, "type", "default"), shape(column.type), held, *context)
@@ -420,11 +421,24 @@ def index_key_tree(key: IndexKey) -> exp.Expression:
     return requote(key.expr.tree)
 
 
-def index_key(tree: exp.Expression, *, desc: bool, nulls_first: bool) -> exp.Ordered:
+def index_key(
+    tree: exp.Expression,
+    *,
+    desc: bool,
+    nulls_first: bool,
+    opclass: str | None = None,
+    collation: str | None = None,
+) -> exp.Ordered:
     """One index key. `nulls_first` must be given even when default: sqlglot prints NULLS
-    FIRST/LAST exactly when it differs from the dialect's default for the direction."""
+    FIRST/LAST exactly when it differs from the dialect's default for the direction.
+    `collation` and `opclass` (PostgreSQL) follow the key, by their model names quoted as a
+    relation's."""
     if not isinstance(tree, _BARE_INDEX_KEYS + _AS_GIVEN_INDEX_KEYS):
         tree = exp.Paren(this=tree)
+    if collation is not None:
+        tree = exp.Collate(this=tree, expression=table_ref(collation))
+    if opclass is not None:
+        tree = exp.Opclass(this=tree, expression=table_ref(opclass))
     return exp.Ordered(this=tree, desc=True if desc else None, nulls_first=nulls_first)
 
 

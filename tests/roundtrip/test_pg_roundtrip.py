@@ -44,15 +44,7 @@ KNOWN: dict[str, str] = {
         "privileges the app took back from the platform's defaults (Basejump revokes EXECUTE on its functions "
         "from anon, and the default privilege): export, CREATE statements for an empty database, gives them back"
     ),
-    "danbooru": (
-        "operator classes of index keys (gin_trgm_ops, text_pattern_ops); serial sequences' own type and start "
-        "(bigint sequences of integer columns, login_sessions_id_seq starting at 10000000); a text-cast literal "
-        "default on a varchar column ('active'::text) comes back as a varchar literal"
-    ),
-    "pagila": (
-        "the views film_list and nicer_but_slower_film_list are left out; bigint sequences of integer columns; "
-        "the public schema's owner"
-    ),
+    "pagila": ("the views film_list and nicer_but_slower_film_list are left out; the public schema's owner"),
     "synapse-py": (
         "CHECK constraints declared on a column come back under PostgreSQL's default names in the .py "
         "(appservice_stream_position_lock_check as appservice_stream_position_check)"

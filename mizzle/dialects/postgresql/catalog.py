@@ -67,6 +67,8 @@ class RelationRow:
     #: a sequence's options: START, INCREMENT, MINVALUE, MAXVALUE, CACHE, CYCLE
     seq_options: list[int] | None
     seq_cycle: bool | None
+    #: a sequence's type (`format_type`: smallint, integer, bigint)
+    seq_type: str | None
 
 
 RELATIONS = f"""
@@ -83,7 +85,7 @@ SELECT c.oid, {_qualified("c.relnamespace", "c.relname")} AS name,
        own.refobjid AS owner_oid, own.refobjsubid AS owner_attnum, own.deptype::text AS owner_deptype,
        CASE WHEN s.seqrelid IS NOT NULL THEN
            ARRAY[s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache] END AS seq_options,
-       s.seqcycle AS seq_cycle
+       s.seqcycle AS seq_cycle, format_type(s.seqtypid, NULL) AS seq_type
 FROM pg_class c
 LEFT JOIN pg_depend own
        ON c.relkind = 'S' AND own.classid = 'pg_class'::regclass AND own.objid = c.oid
@@ -215,23 +217,39 @@ class IndexRow:
     options: list[int]
     #: the collation of each key (0 when the key's type has none)
     collations: list[int]
+    #: the name of each key's collation (None for none), by its model name: bare when visible
+    #: on the search path (pg_catalog's "C", "POSIX"...), else `schema.name`
+    collation_names: list[str | None]
     #: the text of each expression key (None for column keys); None when all keys are columns
     expressions: list[str | None] | None
     predicate: str | None
     #: the index belongs to a PRIMARY KEY, UNIQUE or EXCLUDE constraint
     backs_constraint: bool
-    #: operator classes named explicitly (not the type's default)
-    opclasses: list[str]
+    #: the operator class of each key when it is not a default one (None when it is), by its
+    #: model name: bare when visible on the search path (the default schema, pg_catalog),
+    #: else `schema.name`
+    opclasses: list[str | None]
+    #: a key's operator class takes parameters (`gist_trgm_ops (siglen = 32)`)
+    opclass_options: bool
     nulls_not_distinct: bool
 
 
 _INDEXES = """
-WITH named_opclass AS MATERIALIZED (SELECT oid, opcname::text AS name FROM pg_opclass WHERE NOT opcdefault)
+WITH named_opclass AS MATERIALIZED (
+    SELECT oid, CASE WHEN pg_opclass_is_visible(oid) THEN opcname::text
+                     ELSE (SELECT n.nspname FROM pg_namespace n WHERE n.oid = opcnamespace) || '.' || opcname
+                END AS name
+    FROM pg_opclass WHERE NOT opcdefault)
 SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisunique AS unique, am.amname AS method,
        i.indnkeyatts AS key_count, i.indnatts AS column_count,
        (i.indkey::int2[])[0:i.indnkeyatts - 1] AS keys,
        (i.indoption::int2[])[0:i.indnkeyatts - 1] AS options,
        (i.indcollation::oid[])[0:i.indnkeyatts - 1] AS collations,
+       ARRAY(SELECT CASE WHEN co.oid IS NULL THEN NULL WHEN pg_collation_is_visible(co.oid) THEN co.collname::text
+                         ELSE (SELECT n.nspname FROM pg_namespace n WHERE n.oid = co.collnamespace)
+                              || '.' || co.collname END
+             FROM unnest((i.indcollation::oid[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(oid, n)
+             LEFT JOIN pg_collation co ON co.oid = k.oid ORDER BY k.n) AS collation_names,
        CASE WHEN i.indexprs IS NOT NULL THEN
            ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
                  FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k) END AS expressions,
@@ -239,7 +257,10 @@ SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisunique AS unique, am.
        EXISTS (SELECT 1 FROM pg_constraint con
                WHERE con.conrelid = i.indrelid AND con.conindid = i.indexrelid
                  AND con.contype IN ('p', 'u', 'x')) AS backs_constraint,
-       ARRAY(SELECT o.name FROM named_opclass o WHERE o.oid = ANY (i.indclass::oid[])) AS opclasses,
+       ARRAY(SELECT o.name FROM unnest((i.indclass::oid[])[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(oid, n)
+             LEFT JOIN named_opclass o ON o.oid = k.oid ORDER BY k.n) AS opclasses,
+       EXISTS (SELECT 1 FROM pg_attribute ia WHERE ia.attrelid = i.indexrelid AND ia.attoptions IS NOT NULL)
+           AS opclass_options,
        {nulls_not_distinct} AS nulls_not_distinct
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid

@@ -39,6 +39,7 @@ from mizzle.core.model import (
     IndexKey,
     PrimaryKey,
     Schema,
+    SerialSequence,
     Table,
     Unique,
     View,
@@ -175,7 +176,9 @@ class _Assembler:
     _exprs: dict[str, SqlExpr] = field(default_factory=dict)
     _defaults: dict[tuple[str, ColumnType], Default | None] = field(default_factory=dict)
     _types: dict[str, ColumnType] = field(default_factory=dict)
-    _index_keys: dict[tuple[str | None, str | None, int], IndexKey] = field(default_factory=dict)
+    _index_keys: dict[tuple[str | None, str | None, int, str | None, str | None], IndexKey] = field(
+        default_factory=dict
+    )
 
     def note(self, kind: str, name: str, detail: str = "") -> None:
         self.unsupported.append(Unsupported(kind, name, detail))
@@ -347,6 +350,7 @@ class _Assembler:
             seq = self.sequences.get(draft.sequence) if draft.sequence is not None else None
             serial = SERIAL_OF.get(ctype.kind) if not ctype.array_dims else None
             is_serial = False
+            sequence = None
             # A serial is NOT NULL (PostgreSQL makes it so): a nullable sequence-fed column is
             # kept as integer + nextval default, which re-renders exactly as it is.
             if seq is not None and serial is not None and row.not_null:
@@ -359,13 +363,14 @@ class _Assembler:
                 )
                 if owned or unowned_sole_reader:
                     ctype, text, is_serial = ColumnType(kind=serial), None, True
+                    sequence = _serial_sequence(seq)
                     serial_sequences.add(seq.oid)
                     if not owned:
                         place = f"{draft.table}.{row.name}"
                         detail = f"not owned by {place} (no OWNED BY): read {place} as {serial.value}"
                         self.note("sequence", seq.name, detail)
             key: tuple[Any, ...] = (row.name, row.type, row.domain_base_type, row.dims, draft.identity, row.not_null)
-            key += (text, is_serial, draft.generated, row.domain)
+            key += (text, is_serial, draft.generated, row.domain, sequence)
             column = built.get(key)
             if column is None:
                 where = f"the default of column {draft.table}.{row.name}"
@@ -376,6 +381,7 @@ class _Assembler:
                     nullable=not row.not_null,
                     default=default,
                     identity=draft.identity,
+                    sequence=sequence,
                     generated=draft.generated,
                     domain=self._domain(row),
                 )
@@ -473,14 +479,19 @@ class _Assembler:
         what = f"index {ix.name} of table {rel.name}"
         keys = []
         texts = ix.expressions or [None] * len(ix.keys)
-        for attnum, option, text in zip(ix.keys, ix.options, texts, strict=True):
+        collations = self._key_collations(rel.oid, ix)
+        for attnum, option, text, opclass, collation in zip(
+            ix.keys, ix.options, texts, ix.opclasses, collations, strict=True
+        ):
             column = self._names(rel.oid, [attnum], what)[0] if attnum else None
-            cache_key = (column, text, option)
+            cache_key = (column, text, option, opclass, collation)
             key = self._index_keys.get(cache_key)
             if key is None:
                 order: dict[str, Any] = {
                     "desc": option & _DESC == _DESC,
                     "nulls": "first" if option & _NULLS_FIRST else "last",
+                    "opclass": opclass,
+                    "collation": collation,
                 }
                 if column is not None:
                     key = IndexKey(column=column, **order)
@@ -492,10 +503,8 @@ class _Assembler:
         lost = []
         if ix.column_count > ix.key_count:
             lost.append("INCLUDE columns")
-        if ix.opclasses:
-            lost.append(f"operator class {', '.join(ix.opclasses)}")
-        if self._custom_index_collation(rel.oid, ix):
-            lost.append("COLLATE")
+        if ix.opclass_options:
+            lost.append("operator class options")
         if lost:
             self.note("index", f"{rel.name}.{ix.name}", f"{', '.join(lost)} not carried")
         where = self.expr(ix.predicate, what) if ix.predicate else None
@@ -508,13 +517,15 @@ class _Assembler:
             nulls_not_distinct=ix.nulls_not_distinct,
         )
 
-    def _custom_index_collation(self, table_oid: int, ix: IndexRow) -> bool:
-        """Whether a column key uses another collation than its column's (expression keys
-        take their collation from the expression, which is not worth computing here)."""
-        collations = self.collations[table_oid]
-        return any(
-            attnum and collation != collations[attnum] for attnum, collation in zip(ix.keys, ix.collations, strict=True)
-        )
+    def _key_collations(self, table_oid: int, ix: IndexRow) -> list[str | None]:
+        """The collation of each column key that is not its column's (None for the others;
+        an expression key takes its collation from the expression, and an expression's
+        COLLATE is part of its text)."""
+        columns = self.collations[table_oid]
+        return [
+            name if attnum and oid != columns[attnum] else None
+            for attnum, oid, name in zip(ix.keys, ix.collations, ix.collation_names, strict=True)
+        ]
 
     # --- types, views, everything else --------------------------------------------------
 
@@ -638,6 +649,25 @@ class _Assembler:
             else:
                 detail = "not modelled"
             self.note(kind, name, detail)
+
+
+def _serial_sequence(seq: RelationRow) -> SerialSequence | None:
+    """A serial's sequence as the catalog holds it (the column leaves out what the serial
+    makes anyway: `Column.sequence`)."""
+    if seq.seq_options is None or seq.seq_type not in ("smallint", "integer", "bigint"):
+        return None
+    start, increment, low, high, cache = seq.seq_options
+    return SerialSequence.model_validate(
+        {
+            "data_type": seq.seq_type,
+            "start": start,
+            "increment": increment,
+            "min_value": low,
+            "max_value": high,
+            "cache": cache,
+            "cycle": bool(seq.seq_cycle),
+        }
+    )
 
 
 def serial_named(sequence: str, table: str, column: str) -> bool:

@@ -43,7 +43,13 @@ from mizzle.dialects.postgresql.plan_context import (
     rel,
     string,
 )
-from mizzle.dialects.postgresql.plan_serials import create_sequence, drop_sequence, rename_sequence, retype_sequence
+from mizzle.dialects.postgresql.plan_serials import (
+    alter_serial_sequence,
+    create_sequence,
+    drop_sequence,
+    rename_sequence,
+    retype_sequence,
+)
 from mizzle.dialects.postgresql.render import DIALECT, column_sql, create_index_sql, default_sql
 from mizzle.dialects.postgresql.types import type_sql
 
@@ -57,6 +63,8 @@ def add_column(op: AddColumn, ctx: Context) -> Planned:
     # (column_sql's table and schema only matter on SQLite)
     definition = column_sql(Table(name=op.table, columns=(column,)), column, Schema())
     statement = f"{alter_table(op.table)} ADD COLUMN {definition}"
+    if column.sequence is not None:
+        return Planned((statement, alter_serial_sequence(op.table, column)))
     if column.nullable or column.default is not None or _is_serial(column) or column.generated is not None:
         return Planned((statement,))
     t = message_text(op.table)
@@ -151,6 +159,8 @@ def alter(op: AlterColumn, ctx: Context) -> Planned:
         statements += create_sequence(table, new.name, new.type.kind)
     elif new_serial and old.type.kind != new.type.kind:
         statements.append(retype_sequence(table, new.name, new.type.kind))
+    if new_serial and new.sequence != (old.sequence if old_serial and old.type.kind == new.type.kind else None):
+        statements.append(alter_serial_sequence(table, new))
     new_default = default_sql(new)
     if new_default is not None and (retype or old.default != new.default):  # 6
         statements.append(f"{head} SET DEFAULT {new_default}")

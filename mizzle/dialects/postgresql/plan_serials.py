@@ -15,6 +15,7 @@ another name (`t_id_seq1` when `t_id_seq` was taken), is changed all the same.
 
 from __future__ import annotations
 
+from mizzle.core.model import Column, SerialSequence
 from mizzle.core.naming import make_object_name
 from mizzle.core.types import TypeKind
 from mizzle.dialects.postgresql.plan_context import alter_column, ident, string
@@ -66,3 +67,14 @@ def create_sequence(table: str, column: str, kind: TypeKind) -> list[str]:
         f"SELECT setval({string(seq)}, GREATEST(COALESCE(max({c}), 0), 0) + 1, false) FROM {t}",
         f"{alter_column(table, column)} SET DEFAULT nextval({string(seq)}::regclass)",
     ]
+
+
+def alter_serial_sequence(table: str, column: Column) -> str:
+    """The serial's sequence set to the model's type and options (`Column.sequence`), all of
+    them, so that an option the schema no longer names goes back to its default. The
+    values handed out so far are kept: no RESTART."""
+    sequence = column.sequence or SerialSequence()
+    clauses = [f"AS {sequence.data_type or SEQUENCE_TYPES[column.type.kind]}", *sequence.clauses(all_of_them=True)]
+    if sequence.start is None:
+        clauses.append(f"START WITH {sequence.start_value()}")
+    return _on_own_sequence(table, column.name, "ALTER SEQUENCE %s " + " ".join(clauses))

@@ -59,6 +59,7 @@ from mizzle.dialects.postgresql.render import (
     create_index_sql,
     create_table_sql,
     create_view_sql,
+    serial_sequences_sql,
 )
 
 # --- tables ------------------------------------------------------------------------------------
@@ -71,6 +72,7 @@ def create_table(op: CreateTable, ctx: Context) -> Planned:
     table = op.table
     # (create_table_sql's schema only matters on SQLite)
     statements = [*create_schema_sql(table.name), create_table_sql(table, Schema(tables=(table,)))]
+    statements += serial_sequences_sql(table)
     statements += [create_index_sql(table.name, i) for i in table.indexes]
     if table.sync:
         statements += sync_sql.trigger_statements(table.name, table.primary_key_columns)

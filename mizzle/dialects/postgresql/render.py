@@ -28,6 +28,7 @@ from mizzle.core.model import (
     Table,
     View,
 )
+from mizzle.core.naming import make_object_name
 from mizzle.core.routines import needs_tables, relation_words
 from mizzle.dialects import ddl_trees as ddl
 from mizzle.dialects.postgresql import spelling, sync_sql, types
@@ -58,7 +59,7 @@ def default_sql(column: Column) -> str | None:
     if isinstance(default, RandomUuidDefault):
         return "gen_random_uuid()"
     if isinstance(default, LiteralDefault):
-        return types.literal_sql(default.value, column.type)
+        return default.pg or types.literal_sql(default.value, column.type)
     assert isinstance(default, ExprDefault)
     text = default.expr.render(DIALECT)
     # PostgreSQL's spelling may be an operator where the canonical tree is a call
@@ -147,6 +148,24 @@ def add_foreign_key_sql(table_name: str, fk: ForeignKey) -> str:
     return ddl.add_foreign_key_sql(table_name, fk, DIALECT)
 
 
+def serial_sequence_sql(table_name: str, column: Column) -> str | None:
+    """A serial's sequence made as the model holds it, where it differs from the one the
+    serial made (`Column.sequence`): its type and options, restarted at its start (the
+    table is new). None for a serial whose sequence is the serial's own."""
+    sequence = column.sequence
+    if sequence is None:
+        return None
+    schema, bare = qualified.split(table_name)
+    name = qualified.join(schema, make_object_name(bare, column.name, "seq"))
+    clauses = ([f"AS {sequence.data_type}"] if sequence.data_type else []) + sequence.clauses()
+    return f"ALTER SEQUENCE {ddl.relation_sql(name, DIALECT)} {' '.join([*clauses, 'RESTART'])}"
+
+
+def serial_sequences_sql(table: Table) -> list[str]:
+    """`serial_sequence_sql` of each of the table's columns that has one."""
+    return [text for c in table.columns if (text := serial_sequence_sql(table.name, c)) is not None]
+
+
 def create_enum_sql(enum: Enum) -> str:
     values = [exp.Literal.string(v) for v in enum.values]
     body = exp.DataType(this=exp.DataType.Type.ENUM, expressions=values)
@@ -179,7 +198,9 @@ def _create_index_tree(table_name: str, index: Index, name: str) -> exp.Create:
         tree = spelling.index_key_tree(key)
         # PostgreSQL's default: NULLS LAST ascending, NULLS FIRST descending.
         nulls_first = key.desc if key.nulls is None else key.nulls == "first"
-        keys.append(ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first))
+        keys.append(
+            ddl.index_key(tree, desc=key.desc, nulls_first=nulls_first, opclass=key.opclass, collation=key.collation)
+        )
     return ddl.create_index(
         name,
         table_name,
@@ -254,6 +275,7 @@ def render_schema(schema: Schema, *, refuse_problems: bool = True) -> list[str]:
             elif (table.name, fk.name) in deferred:
                 later.append(add_foreign_key_sql(table.name, fk))
     statements += later
+    statements += [s for t in tables for s in serial_sequences_sql(t)]
     statements += [create_sql(q)[-1] for q in schema.sequences if q.owned_by is not None]
     late = [f for f in schema.functions if f not in early]
     # before the indexes, which may call them (Danbooru's `lower(text[])`); after the tables,

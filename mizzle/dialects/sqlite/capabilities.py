@@ -151,6 +151,9 @@ class _Holder:
             column = spelling.held(column, sole_primary_key=sole)
         if column.identity is not None:
             column = self._without_identity(table, column, where(), sole_primary_key=sole)
+        if column.sequence is not None:
+            self.notes.append(f"{where()}: SQLite's rowid alias has no sequence options; left out")
+            column = column.model_copy(update={"sequence": None})
         sequence_default = _sequence_default(column)
         if column.domain is not None or sequence_default:
             # PostgreSQL's alone: a domain is its base type here, a sequence's nextval no default
@@ -239,14 +242,19 @@ class _Holder:
             self.notes.append(f"{where}: SQLite has no {index.method} indexes; held as a btree index")
         if any(k.nulls is not None for k in index.keys):
             self.notes.append(f"{where}: SQLite indexes have no NULLS FIRST/LAST; dropped")
+        if any(k.opclass is not None for k in index.keys):
+            self.notes.append(f"{where}: SQLite indexes have no operator classes; held as a plain index")
+        if any(k.collation is not None for k in index.keys):
+            self.notes.append(f"{where}: PostgreSQL's collations are not SQLite's; the keys take their columns'")
         if index.nulls_not_distinct:
             self.notes.append(f"{where}: {_NULLS_DISTINCT}")
             index = index.model_copy(update={"nulls_not_distinct": False})
         keys: list[IndexKey] = []
         for key in index.keys:
             expr = self.expr(key.expr, where) if key.expr is not None else None
-            unchanged = expr is key.expr and key.nulls is None
-            keys.append(key if unchanged else key.model_copy(update={"expr": expr, "nulls": None}))
+            unchanged = expr is key.expr and key.nulls is None and key.opclass is None and key.collation is None
+            plain = {"expr": expr, "nulls": None, "opclass": None, "collation": None}
+            keys.append(key if unchanged else key.model_copy(update=plain))
         predicate = self.expr(index.where, where) if index.where is not None else None
         if index.method == "btree" and predicate is index.where and all(map(op.is_, keys, index.keys)):
             return index  # held as it is: a copy would only validate it again

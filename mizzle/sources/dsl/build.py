@@ -205,6 +205,8 @@ class _TableBuilder:
 
     def model_column(self, name: str, spec: ColumnSpec, in_pk: bool) -> model.Column:
         where = f'column "{name}"'
+        if spec.sequence is not None and (spec.ctype.kind not in SERIAL_KINDS or spec.ctype.array_dims):
+            raise self.fail(where, "only a serial or bigserial column has sequence options")
         try:
             default = None if spec.default is UNSET else _default(spec.ctype, spec.default)
             return model.Column(
@@ -217,6 +219,7 @@ class _TableBuilder:
                 sqlite_autoincrement=spec.sqlite_autoincrement,
                 sqlite_null_key=spec.sqlite_null_key,
                 identity=spec.identity,
+                sequence=spec.sequence,
                 generated=spec.generated,
                 domain=spec.domain,
             )
@@ -326,7 +329,7 @@ class _TableBuilder:
                 key = {"column": tree.name} if bare else {"expr": k.key}
             else:
                 key = {"column": self.column(k.key, what)}
-            keys.append(model.IndexKey(**key, desc=k.desc, nulls=k.nulls))
+            keys.append(model.IndexKey(**key, desc=k.desc, nulls=k.nulls, opclass=k.opclass, collation=k.collation))
         try:
             return model.Index(
                 name=decl.name or UNNAMED,

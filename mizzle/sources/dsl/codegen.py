@@ -46,6 +46,7 @@ from mizzle.core.model import (
     Table,
     Unique,
 )
+from mizzle.core.sequence_options import NUMBERED_OPTIONS, SequenceOptions
 from mizzle.core.sync.parts import SYNC_COLUMN_SPECS
 from mizzle.core.types import INTEGER_KINDS, NUMBER_KINDS, SERIAL_KINDS, ColumnType, TypeKind
 from mizzle.dialects.postgresql.partitions_sql import partition_key_text
@@ -392,10 +393,7 @@ class _Writer:
         for q in self.schema.sequences:
             args = [Str(q.name)]
             args += [Kw("data_type", Str(q.data_type))] if q.data_type != "bigint" else []
-            for option in ("start", "increment", "min_value", "max_value", "cache"):
-                value = getattr(q, option)
-                args += [Kw(option, Code(str(value)))] if value is not None else []
-            args += [Kw("cycle", Code("True"))] if q.cycle else []
+            args += sequence_kws(q)
             args += [Kw("owned_by", Str(q.owned_by))] if q.owned_by is not None else []
             add(q.name, call(self.use("sequence"), *args))
         for a in self.schema.aggregates:
@@ -474,6 +472,9 @@ class _Writer:
             expr = method(expr, "identity", *self.identity_kws(c.identity))
         elif not c.nullable and not in_pk:
             expr = method(expr, "not_null")
+        if c.sequence is not None:
+            data_type = [Kw("data_type", Str(c.sequence.data_type))] if c.sequence.data_type else []
+            expr = method(expr, "sequence", *data_type, *sequence_kws(c.sequence))
         for u in p.column_uniques:
             if u.columns == (c.name,):
                 expr = method(expr, "unique", *self.name_kw(p, u))
@@ -501,11 +502,7 @@ class _Writer:
 
     def identity_kws(self, identity: Identity) -> list[Expr]:
         out: list[Expr] = [Kw("always", Code("True"))] if identity.always else []
-        for option in ("start", "increment", "min_value", "max_value", "cache"):
-            value = getattr(identity, option)
-            if value is not None:
-                out.append(Kw(option, Code(str(value))))
-        return out + ([Kw("cycle", Code("True"))] if identity.cycle else [])
+        return out + sequence_kws(identity)
 
     def type_expr(self, ctype: ColumnType) -> Expr:
         k = ctype.kind
@@ -544,6 +541,9 @@ class _Writer:
         if isinstance(d, ExprDefault):
             return call(self.use("sql"), Str(_spelled(d.expr)))
         assert isinstance(d, LiteralDefault)
+        if d.pg is not None:
+            # `sql("'active'::text")` reads back as the same literal, its cast kept
+            return call(self.use("sql"), Str(d.pg))
         if isinstance(d.value, list):
             return ListOf(tuple(_literal(v, c.type.element) for v in d.value))
         return _literal(d.value, c.type)
@@ -606,10 +606,22 @@ class _Writer:
         key: Expr = (
             Str(k.column) if k.column is not None else call(self.use("sql"), Str(_spelled(k.expr) if k.expr else ""))
         )
-        if not k.desc and k.nulls is None:
+        if not k.desc and k.nulls is None and k.opclass is None and k.collation is None:
             return key
         nulls: list[Expr] = [Kw("nulls", Str(k.nulls))] if k.nulls else []
+        nulls += [Kw("opclass", Str(k.opclass))] if k.opclass else []
+        nulls += [Kw("collation", Str(k.collation))] if k.collation else []
         return call(self.use("desc" if k.desc else "asc"), key, *nulls)
+
+
+def sequence_kws(options: SequenceOptions) -> list[Expr]:
+    """A sequence's options as the DSL's keywords (`start=10, cycle=True`), the unsaid left out."""
+    out: list[Expr] = []
+    for option in NUMBERED_OPTIONS:
+        value = getattr(options, option)
+        if value is not None:
+            out.append(Kw(option, Code(str(value))))
+    return out + ([Kw("cycle", Code("True"))] if options.cycle else [])
 
 
 def _sql_text(text: str, width: int) -> Expr:

@@ -18,7 +18,8 @@ The collections may be tuples or lists; tuples keep linters quiet about mutable 
 attributes (ruff's RUF012), so the code generator writes tuples.
 
 Columns are named by attribute name or column name (strings) or by the column objects of
-the class body (`index(title)`); key ordering is `asc(key, nulls=...)` / `desc(key, nulls=...)`;
+the class body (`index(title)`); key ordering is `asc(key, nulls=...)` / `desc(key, nulls=...)`,
+which also take a PostgreSQL operator class and collation (`asc("name", opclass="gin_trgm_ops")`);
 expressions are `sql("...")` (a plain string is an expression for `check()` and `where=`).
 Unnamed constraints and indexes get the names PostgreSQL would give them (`tune_pkey`,
 `tune_owner_id_fkey`, `tune_title_key`, `tune_title_check`, `tune_title_idx`).
@@ -79,6 +80,8 @@ class IndexKeyDecl:
     key: ColumnRef | SqlExpr
     desc: bool = False
     nulls: Nulls | None = None
+    opclass: str | None = None
+    collation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,14 +128,21 @@ def foreign_key(
     )
 
 
-def asc(key: ColumnRef | SqlExpr, *, nulls: Nulls | None = None) -> IndexKeyDecl:
-    """An ascending index key (the default), e.g. `asc("due", nulls="first")`."""
-    return IndexKeyDecl(key, False, nulls)
+def asc(
+    key: ColumnRef | SqlExpr, *, nulls: Nulls | None = None, opclass: str | None = None, collation: str | None = None
+) -> IndexKeyDecl:
+    """An ascending index key (the default), e.g. `asc("due", nulls="first")`.
+    `opclass` names the key's operator class on PostgreSQL (`asc("name", opclass="text_pattern_ops")`,
+    `opclass="gin_trgm_ops"` in a gin index), `collation` a column key's collation other
+    than its column's (`collation="C"`); SQLite has neither and indexes the key plainly."""
+    return IndexKeyDecl(key, False, nulls, opclass, collation)
 
 
-def desc(key: ColumnRef | SqlExpr, *, nulls: Nulls | None = None) -> IndexKeyDecl:
-    """A descending index key, e.g. `desc("created_at")`."""
-    return IndexKeyDecl(key, True, nulls)
+def desc(
+    key: ColumnRef | SqlExpr, *, nulls: Nulls | None = None, opclass: str | None = None, collation: str | None = None
+) -> IndexKeyDecl:
+    """A descending index key, e.g. `desc("created_at")` (`opclass`, `collation` as for `asc`)."""
+    return IndexKeyDecl(key, True, nulls, opclass, collation)
 
 
 def index(

@@ -33,7 +33,7 @@ PostgreSQL's own text, which reads back equal).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Unpack
 
 from pydantic import ValidationError
 
@@ -42,6 +42,7 @@ from mizzle.core.errors import SchemaError
 from mizzle.core.expr import SqlExpr
 from mizzle.core.partitions import Partition, PartitionConstraint, parse_partition_key
 from mizzle.core.pg_objects import Aggregate, Domain, DomainCheck, MaterializedView, PgSequence
+from mizzle.core.sequence_options import SequenceKeywords, SequenceType
 from mizzle.dialects.postgresql.objects_sql import base_type_text
 from mizzle.sources.dsl.code import _dedented, _message
 from mizzle.sources.dsl.columns import sql
@@ -92,30 +93,21 @@ def domain(
 def sequence(
     name: str,
     *,
-    data_type: Literal["smallint", "integer", "bigint"] = "bigint",
-    start: int | None = None,
-    increment: int | None = None,
-    min_value: int | None = None,
-    max_value: int | None = None,
-    cache: int | None = None,
-    cycle: bool = False,
+    data_type: SequenceType = "bigint",
     owned_by: str | None = None,
+    **options: Unpack[SequenceKeywords],
 ) -> ObjectDecl:
-    """CREATE SEQUENCE `name` with its options (None: PostgreSQL's default); `owned_by`:
-    `"table.column"`, whose drop drops the sequence. A column default reads it with
-    `sql("nextval('name'::regclass)")`."""
+    """CREATE SEQUENCE `name` with its options (`start`, `increment`, `min_value`,
+    `max_value`, `cache`, `cycle`, as `.identity()` takes them; None: PostgreSQL's default);
+    `owned_by`: `"table.column"`, whose drop drops the sequence. A column default reads it
+    with `sql("nextval('name'::regclass)")`."""
     decl = ObjectDecl(
         f'sequence "{name}"',
         PgSequence,
         name=name,
         data_type=data_type,
-        start=start,
-        increment=increment,
-        min_value=min_value,
-        max_value=max_value,
-        cache=cache,
-        cycle=cycle,
         owned_by=owned_by,
+        **options,
     )
     assert isinstance(decl.item, PgSequence)
     decl.item = decl.item.without_defaults()

@@ -260,6 +260,11 @@ class AlterStatements:
         tokens.accept("IF", "EXISTS")
         name = tokens.qualified_name()
         sequence = self.draft.sequences.get(name)
+        serial = self.draft.serial_sequences.get(name)
+        if sequence is None and serial is not None and serial.sequence is not None:
+            # the sequence a serial made: its type and options are the column's (RESTART is not)
+            read_sequence_options(tokens, serial.sequence)
+            return
         if sequence is None:
             if tokens.skip_to("OWNED", "BY"):
                 raise SchemaError(f'ALTER SEQUENCE "{name}": the file does not create this sequence')

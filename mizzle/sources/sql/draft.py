@@ -146,6 +146,9 @@ class DraftColumn:
     generated: exp.Expression | None = None
     #: the domain the column is typed by (`type` is its base type)
     domain: str | None = None
+    #: a serial's sequence as the file makes it (CREATE SEQUENCE, or ALTER SEQUENCE of the
+    #: one `serial` makes)
+    sequence: SequenceOptions | None = None
 
 
 @dataclass
@@ -206,6 +209,8 @@ class DraftDomain:
 _FK_ACTIONS = {"CASCADE": "cascade", "RESTRICT": "restrict", "SET NULL": "set null"}
 _FK_ACTIONS |= {"SET DEFAULT": "set default", "NO ACTION": "no action"}
 _SERIAL_OF = {TypeKind.INTEGER: TypeKind.SERIAL, TypeKind.BIGINT: TypeKind.BIGSERIAL}
+#: the type of the sequence each serial kind makes
+_SERIAL_SEQUENCE_TYPES = {TypeKind.SERIAL: "integer", TypeKind.BIGSERIAL: "bigint"}
 
 
 class Draft:
@@ -215,6 +220,8 @@ class Draft:
         self.enums: dict[str, list[str]] = {}
         self.domains: dict[str, DraftDomain] = {}
         self.sequences: dict[str, DraftSequence] = {}
+        #: the sequences `serial` columns make, by name → their column
+        self.serial_sequences: dict[str, DraftColumn] = {}
         self.functions: set[str] = set()
         #: functions, triggers and extensions, verbatim
         self.code = DraftCode()
@@ -255,9 +262,13 @@ class Draft:
     def add_relation(self, name: str) -> None:
         self._relations.add(name)
 
-    def add_serial_sequence(self, table: str, column: str) -> None:
-        """The sequence PostgreSQL creates for a serial column takes a relation name."""
-        self._relations.add(choose_name(table, column, "seq", self.relation_exists))
+    def add_serial_sequence(self, table: str, column: DraftColumn) -> None:
+        """The sequence PostgreSQL creates for a serial column takes a relation name; an ALTER
+        SEQUENCE of it sets the column's sequence options."""
+        name = choose_name(table, column.name, "seq", self.relation_exists)
+        self._relations.add(name)
+        column.sequence = SequenceOptions(data_type=_SERIAL_SEQUENCE_TYPES[column.type.kind])
+        self.serial_sequences[name] = column
 
     def _constraint_taken(self, name: str) -> bool:
         return name in self._constraints
@@ -529,6 +540,7 @@ class Draft:
             column = serial[1]
             column.type = ColumnType(kind=_SERIAL_OF[column.type.kind])
             column.default = None
+            column.sequence = sequence.options
 
     def _default(self, tree: exp.Expression, ctype: ColumnType) -> Default | None:
         # Schemas repeat a few defaults (now(), 0, false) many times: read each once.
@@ -544,7 +556,13 @@ class Draft:
             default = self._default(c.default, c.type) if c.default is not None else None
             generated = pg_expr_tree(c.generated) if c.generated is not None else None
             column = Column(
-                name=c.name, type=c.type, nullable=c.nullable, default=default, identity=c.identity, domain=c.domain
+                name=c.name,
+                type=c.type,
+                nullable=c.nullable,
+                default=default,
+                identity=c.identity,
+                sequence=c.sequence.serial(f"{t.name}.{c.name}") if c.sequence is not None else None,
+                domain=c.domain,
             )
             columns.append(column if generated is None else column.model_copy(update={"generated": generated}))
         return Table(

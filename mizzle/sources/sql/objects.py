@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from mizzle.core import canonical
 from mizzle.core.errors import MizzleError, SchemaError
 from mizzle.core.expr import SqlExpr, parse_expression
+from mizzle.core.model import SerialSequence
 from mizzle.core.pg_objects import Domain, DomainCheck, MaterializedView, PgSequence
 from mizzle.dialects.postgresql.objects_sql import base_type_text
 from mizzle.sources.sql.split import Statement, Tokens
@@ -111,6 +112,12 @@ class SequenceOptions:
             owned_by=owned_by,
             **self.values,
         ).without_defaults()
+
+    def serial(self, name: str) -> SerialSequence:
+        """The options as a serial column's sequence (`Column.sequence`)."""
+        if self.data_type not in ("smallint", "integer", "bigint"):
+            raise SchemaError(f'sequence "{name}": type {self.data_type} is not smallint, integer or bigint')
+        return SerialSequence.model_validate({"data_type": self.data_type, "cycle": self.cycle, **self.values})
 
 
 _TYPE_WORDS = {"INT": "integer", "INT4": "integer", "INTEGER": "integer", "INT2": "smallint", "SMALLINT": "smallint"}

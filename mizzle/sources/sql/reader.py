@@ -29,6 +29,7 @@ from mizzle.core.pg_objects import Aggregate
 from mizzle.core.qualified import is_platform, schema_of
 from mizzle.core.sync.names import PG_DELETE_FUNCTION, PG_INSERT_FUNCTION, PG_SEQ_FUNCTION, PG_UPDATE_FUNCTION
 from mizzle.core.types import ColumnType, TypeKind
+from mizzle.dialects.postgresql.opclasses import named_opclass
 from mizzle.dialects.postgresql.sync_sql import TRIGGER_NAMES
 from mizzle.dialects.postgresql.types import column_type_from_pg
 from mizzle.sources.sql.alter import CLUSTER_OBJECTS, AlterStatements
@@ -333,7 +334,7 @@ class _Loader(AlterStatements, SecurityStatements):
         column = DraftColumn(name=name, type=self.column_type(dtype, where), domain=self.domain_of(dtype))
         if column.type.kind in (TypeKind.SERIAL, TypeKind.BIGSERIAL):
             column.nullable = False  # serial implies NOT NULL
-            self.draft.add_serial_sequence(table.name, name)
+            self.draft.add_serial_sequence(table.name, column)
         table.columns[name] = column
         for constraint in coldef.constraints:
             self._column_constraint(st, table, column, constraint, pending)
@@ -531,7 +532,9 @@ class _Loader(AlterStatements, SecurityStatements):
             return
         params = node.args["params"]
         lost: list[str] = []  # what the index has that the model does not carry
-        keys = [self._index_key(st, ordered, lost) for ordered in params.args.get("columns") or []]
+        using = params.args.get("using")
+        method = using.name if using is not None else "btree"
+        keys = [self._index_key(st, ordered, method, lost) for ordered in params.args.get("columns") or []]
         table.require_columns([k.column for k in keys if k.column is not None])
         if params.args.get("include"):
             lost.insert(0, "INCLUDE columns")
@@ -540,7 +543,6 @@ class _Loader(AlterStatements, SecurityStatements):
         where = params.args.get("where")
         if isinstance(where, exp.Where):
             spell(where.this, st.text)
-        using = params.args.get("using")
         name = explicit or index_name(table.name, [(k.column, k.expr) for k in keys], d.relation_exists)
         if lost:
             d.unsupported("index", f"{table.name}.{name}", f"{', '.join(lost)} not carried")
@@ -551,27 +553,38 @@ class _Loader(AlterStatements, SecurityStatements):
                 keys=tuple(keys),
                 unique=bool(tree.args.get("unique")),
                 where=pg_expr_tree(where.this) if isinstance(where, exp.Where) else None,
-                method=using.name if using is not None else "btree",
+                method=method,
                 nulls_not_distinct=nulls_not_distinct,
             )
         )
 
-    def _index_key(self, st: Statement, ordered: exp.Expression, lost: list[str]) -> IndexKey:
+    def _index_key(self, st: Statement, ordered: exp.Expression, method: str, lost: list[str]) -> IndexKey:
         node = ordered.this if isinstance(ordered, exp.Ordered) else ordered
+        opclass = collation = None
         while isinstance(node, exp.Collate | exp.Opclass):
             if isinstance(node, exp.Opclass):
-                lost.append(f"operator class {node.expression.sql(dialect='postgres')}")
-            elif "COLLATE" not in lost:
-                lost.append("COLLATE")
+                target = node.expression
+                if isinstance(target, exp.Table) and isinstance(target.this, exp.Anonymous):
+                    # `gist_trgm_ops (siglen = 32)`: the class is kept, its parameters are not
+                    lost.append("operator class options")
+                    target = exp.Table(this=exp.to_identifier(target.this.name), db=target.args.get("db"))
+                # a default one (drizzle-kit writes `"id" uuid_ops`) is left unsaid, as the catalog does
+                opclass = named_opclass(method, relation_name(target))
+            else:
+                collation = _collation_name(node.expression)
             node = node.this
         inner = node.this if isinstance(node, exp.Paren) else node
+        if collation is not None and not (isinstance(inner, exp.Column) and not inner.table):
+            # an expression key's COLLATE: the catalog gives it back inside no key text
+            lost.append("COLLATE")
+            collation = None
         desc = bool(ordered.args.get("desc")) if isinstance(ordered, exp.Ordered) else False
         nulls_first = ordered.args.get("nulls_first") if isinstance(ordered, exp.Ordered) else None
         nulls = None if nulls_first is None else ("first" if nulls_first else "last")
         if isinstance(inner, exp.Column) and not inner.table:
-            return IndexKey(column=ident(inner), desc=desc, nulls=nulls)
+            return IndexKey(column=ident(inner), desc=desc, nulls=nulls, opclass=opclass, collation=collation)
         spell(node, st.text)
-        return IndexKey(expr=pg_expr_tree(node), desc=desc, nulls=nulls)
+        return IndexKey(expr=pg_expr_tree(node), desc=desc, nulls=nulls, opclass=opclass)
 
     def _create_view(self, st: Statement, tree: exp.Create) -> None:
         name = relation_name(tree.this)
@@ -598,6 +611,16 @@ class _Loader(AlterStatements, SecurityStatements):
         d.lines[name] = st.line
 
     # --- ALTER ------------------------------------------------------------------------
+
+
+def _collation_name(node: exp.Expression) -> str:
+    """A COLLATE's collation by its model name (`pg_catalog."C"` is `C`; unquoted folds)."""
+    if isinstance(node, exp.Column):
+        schema, name = ident(node.args["table"]) if node.args.get("table") else None, ident(node.this)
+        return name if schema in (None, "pg_catalog", "public") else f"{schema}.{name}"
+    if isinstance(node, exp.Identifier):
+        return ident(node)
+    return node.name.lower()
 
 
 def _view_body_start(st: Statement) -> int | None:

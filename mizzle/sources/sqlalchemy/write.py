@@ -443,9 +443,13 @@ class _Writer:
         return call(self.use("Index"), *args)
 
     def index_key(self, k: IndexKey) -> Expr:
-        if k.column is not None and not k.desc and k.nulls is None:
+        if k.column is not None and not k.desc and k.nulls is None and k.opclass is None and k.collation is None:
             return Str(k.column)
         sql = quote_ident(k.column) if k.column is not None else f"({k.expr.render('postgres') if k.expr else ''})"
+        if k.collation is not None:
+            sql += f" COLLATE {relation(k.collation)}"
+        if k.opclass is not None:
+            sql += f" {relation(k.opclass)}"
         if k.desc:
             sql += " DESC"
         if k.nulls is not None:

@@ -28,6 +28,7 @@ from mizzle.core.model import (
     NowDefault,
     PrimaryKey,
     RandomUuidDefault,
+    SerialSequence,
     Table,
     Unique,
     View,
@@ -168,7 +169,9 @@ def test_a_sequence_owned_by_nobody_and_read_by_one_column_makes_it_serial(conn:
     # how pg_dump writes old databases such as Pagila: no OWNED BY
     ddl = "CREATE SEQUENCE t_id_seq; CREATE TABLE t (id integer DEFAULT nextval('public.t_id_seq'::regclass) NOT NULL)"
     result = read(conn, ddl)
-    assert result.schema.tables[0].columns == (Column(name="id", type=t("serial"), nullable=False),)
+    # a sequence made without AS is a bigint one: the serial keeps it (`Column.sequence`)
+    bigint_sequence = SerialSequence(data_type="bigint")
+    assert result.schema.tables[0].columns == (Column(name="id", type=t("serial"), sequence=bigint_sequence),)
     assert result.unsupported == (
         Unsupported("sequence", "t_id_seq", "not owned by t.id (no OWNED BY): read t.id as serial"),
     )
@@ -372,16 +375,44 @@ def test_index_features(conn: psycopg.Connection[Any]) -> None:
 
 
 def test_index_details_the_model_lacks_are_noted(conn: psycopg.Connection[Any]) -> None:
-    ddl = """CREATE TABLE t (a int, b text);
-             CREATE INDEX pattern ON t (b text_pattern_ops);
+    ddl = """CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;
+             CREATE TABLE t (a int, b text);
              CREATE INDEX covering ON t (a) INCLUDE (b);
-             CREATE INDEX collated ON t (b COLLATE "C")"""
+             CREATE INDEX signed ON t USING gist (b ext.gist_trgm_ops (siglen = 32))"""
     result = read(conn, ddl)
-    assert [ix.name for ix in result.schema.tables[0].indexes] == ["collated", "covering", "pattern"]
-    assert result.unsupported == (
-        Unsupported("index", "t.collated", "COLLATE not carried"),
+    assert [ix.name for ix in result.schema.tables[0].indexes] == ["covering", "signed"]
+    assert result.schema.tables[0].indexes[1].keys == (IndexKey(column="b", opclass="ext.gist_trgm_ops"),)
+    assert [u for u in result.unsupported if u.kind == "index"] == [
         Unsupported("index", "t.covering", "INCLUDE columns not carried"),
-        Unsupported("index", "t.pattern", "operator class text_pattern_ops not carried"),
+        Unsupported("index", "t.signed", "operator class options not carried"),
+    ]
+
+
+def test_operator_classes_are_read_per_key_and_only_when_not_the_default(conn: psycopg.Connection[Any]) -> None:
+    ddl = """CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;
+             CREATE TABLE t (a int, b text, c varchar(9));
+             CREATE INDEX pattern ON t (a, b text_pattern_ops DESC);
+             CREATE INDEX spelled ON t (a int4_ops, b text_ops);
+             CREATE INDEX lowered ON t (lower(b) varchar_pattern_ops);
+             CREATE INDEX trigrams ON t USING gin (b ext.gin_trgm_ops);
+             CREATE COLLATION ext.german (provider = icu, locale = 'de');
+             CREATE INDEX collated ON t (b COLLATE "C" text_pattern_ops, c COLLATE ext.german DESC,
+                                         c COLLATE "default")"""
+    result = read(conn, ddl)
+    assert [u for u in result.unsupported if u.kind == "index"] == []
+    assert result.schema.tables[0].indexes == (
+        Index(
+            name="collated",
+            keys=(
+                IndexKey(column="b", opclass="text_pattern_ops", collation="C"),
+                IndexKey(column="c", desc=True, collation="ext.german"),
+                IndexKey(column="c"),
+            ),
+        ),
+        Index(name="lowered", keys=(IndexKey(expr=pg_expr("lower(b)"), opclass="varchar_pattern_ops"),)),
+        Index(name="pattern", keys=(IndexKey(column="a"), IndexKey(column="b", desc=True, opclass="text_pattern_ops"))),
+        Index(name="spelled", keys=(IndexKey(column="a"), IndexKey(column="b"))),
+        Index(name="trigrams", keys=(IndexKey(column="b", opclass="ext.gin_trgm_ops"),), method="gin"),
     )
 
 

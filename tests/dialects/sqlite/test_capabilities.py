@@ -261,3 +261,36 @@ def test_identity_columns_and_keys_to_another_schema_are_held_as_sqlite_can_and_
     back = introspect(conn)
     conn.close()
     assert back.unsupported == () and back.schema == held
+
+
+def test_operator_classes_are_left_out_the_index_kept_plain_and_it_reads_back(tmp_path: Path) -> None:
+    """A btree key with text_pattern_ops is a plain key on the device; a gin index with
+    gin_trgm_ops a plain btree index (SQLite has neither); what is created reads back as the
+    projection, so a device pulled and pushed back plans nothing."""
+    key = IndexKey(column="name", desc=True, opclass="text_pattern_ops", collation="C")
+    pattern = Index(name="t_name_pattern", keys=(key,))
+    trigrams = Index(name="t_name_trgm", keys=(IndexKey(column="name", opclass="gin_trgm_ops"),), method="gin")
+    schema = Schema(
+        tables=(table("t", col("id", SERIAL), col("name", t("text")), pk=("id",), indexes=(pattern, trigrams)),)
+    )
+    held, notes = project(schema)
+    assert held.tables[0].indexes == (
+        Index(name="t_name_pattern", keys=(IndexKey(column="name", desc=True),)),
+        Index(name="t_name_trgm", keys=(IndexKey(column="name"),)),
+    )
+    assert (
+        notes.count('table "t", index "t_name_pattern": SQLite indexes have no operator classes; held as a plain index')
+        == 1
+    )
+    assert 'table "t", index "t_name_trgm": SQLite has no gin indexes; held as a btree index' in notes
+    assert (
+        'table "t", index "t_name_pattern": PostgreSQL\'s collations are not SQLite\'s; the keys take their columns\''
+        in notes
+    )
+    statements = render_schema(schema)
+    assert not any("_ops" in s for s in statements)
+    path = tmp_path / "device.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(";\n".join(statements))
+    with sqlite3.connect(path) as conn:
+        assert introspect(conn).schema == held

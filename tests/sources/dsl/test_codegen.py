@@ -407,6 +407,41 @@ def test_identity_columns_are_written_with_their_options_and_load_back(tmp_path:
     assert write_and_load(schema, tmp_path)[1] == schema
 
 
+def test_serial_sequences_operator_classes_and_cast_literals_are_written_and_load_back(tmp_path: Path) -> None:
+    schema = parse_ddl(
+        "CREATE TABLE t (id serial PRIMARY KEY, status varchar NOT NULL DEFAULT 'active'::text, n text);\n"
+        "ALTER SEQUENCE t_id_seq AS bigint START WITH 10000000 CACHE 20 RESTART;\n"
+        "CREATE TABLE u (id bigserial PRIMARY KEY);\n"
+        "ALTER SEQUENCE u_id_seq INCREMENT BY 2;\n"
+        "CREATE INDEX t_n_pattern ON t (n text_pattern_ops DESC, lower(n) text_pattern_ops);\n"
+        "CREATE INDEX t_n_trgm ON t USING gin (n ext.gin_trgm_ops);\n"
+        'CREATE INDEX t_n_c ON t (n COLLATE "C" DESC);'
+    ).schema
+    text = schema_to_python(schema)
+    assert 'serial().primary_key().sequence(data_type="bigint", start=10000000, cache=20)' in text
+    assert "bigserial().primary_key().sequence(increment=2)" in text
+    assert """.default(sql("'active'::text"))""" in text
+    assert 'desc("n", opclass="text_pattern_ops"),' in text
+    assert 'asc(sql("lower(n)"), opclass="text_pattern_ops"),' in text
+    assert 'asc("n", opclass="ext.gin_trgm_ops")' in text
+    assert 'desc("n", collation="C")' in text
+    loaded = write_and_load(schema, tmp_path)[1]
+    assert loaded == schema
+    status = loaded.tables[0].columns[1]
+    assert status.default is not None and getattr(status.default, "pg", None) == "'active'::text"
+
+
+def test_sequence_options_on_a_column_that_is_not_a_serial_are_refused_in_one_line() -> None:
+    from mizzle.core.errors import SchemaError
+
+    class T(Table):
+        id = integer().primary_key().sequence(start=5)
+
+    with pytest.raises(SchemaError, match="only a serial or bigserial column has sequence options") as err:
+        schema_from_classes([T])
+    assert "\n" not in str(err.value)
+
+
 def test_nulls_not_distinct_uniques_and_indexes_are_written_and_load_back(tmp_path: Path) -> None:
     schema = parse_ddl(
         "CREATE TABLE t (id int PRIMARY KEY, p int, n text, m text UNIQUE NULLS NOT DISTINCT,\n"

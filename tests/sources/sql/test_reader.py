@@ -396,6 +396,32 @@ def _index(name: str, *keys: IndexKey, **options: object) -> Index:
         ),
         ("CREATE INDEX ON t (a)", _index("t_a_idx", IndexKey(column="a"))),
         (
+            "CREATE INDEX i ON t (c text_pattern_ops DESC, lower(c) public.text_pattern_ops)",
+            _index(
+                "i",
+                IndexKey(column="c", desc=True, opclass="text_pattern_ops"),
+                IndexKey(expr=pg_expr("lower(c)"), opclass="text_pattern_ops"),
+            ),
+        ),
+        (
+            "CREATE INDEX i ON t USING gin (c ext.gin_trgm_ops)",
+            _index("i", IndexKey(column="c", opclass="ext.gin_trgm_ops"), method="gin"),
+        ),
+        (
+            'CREATE INDEX i ON t (c COLLATE "C" text_pattern_ops, c COLLATE pg_catalog."POSIX" DESC, c COLLATE app.de)',
+            _index(
+                "i",
+                IndexKey(column="c", opclass="text_pattern_ops", collation="C"),
+                IndexKey(column="c", desc=True, collation="POSIX"),
+                IndexKey(column="c", collation="app.de"),
+            ),
+        ),
+        # a default operator class written out (drizzle-kit does) is none, as the catalog reads it
+        (
+            'CREATE INDEX i ON t USING btree ("a" int4_ops, c pg_catalog.text_ops)',
+            _index("i", IndexKey(column="a"), IndexKey(column="c")),
+        ),
+        (
             "CREATE UNIQUE INDEX i ON t USING btree (a, b) NULLS NOT DISTINCT WHERE c <> 'x'",
             _index(
                 "i",
@@ -434,9 +460,12 @@ def test_a_column_unique_with_nulls_not_distinct_is_carried() -> None:
 @pytest.mark.parametrize(
     ("ddl", "reported"),
     [
-        ("CREATE INDEX i ON t (c text_pattern_ops)", ["index t.i: operator class text_pattern_ops not carried"]),
-        ('CREATE INDEX ON t (c COLLATE "C")', ["index t.t_c_idx: COLLATE not carried"]),
+        ('CREATE INDEX i ON t (lower(c) COLLATE "C")', ["index t.i: COLLATE not carried"]),
         ("CREATE INDEX i ON t (a) INCLUDE (b)", ["index t.i: INCLUDE columns not carried"]),
+        (
+            "CREATE INDEX i ON t USING gist (c ext.gist_trgm_ops (siglen = 32))",
+            ["index t.i: operator class options not carried"],
+        ),
         ("CREATE INDEX i ON t (a) WITH (fillfactor = 70)", ["index t.i: storage parameters not carried"]),
     ],
 )

@@ -19,7 +19,8 @@ from tests.test_corpus_roundtrip import PAGILA_UNSUPPORTED, load_source, reporte
 
 #: everything the writer has a rule for: names to quote or that a class body needs, names
 #: PostgreSQL would not give, serials on and off the key, colons and % in SQL text, a table
-#: without a key, an enum no column uses, a foreign-key cycle, NULLS FIRST, NULLS NOT DISTINCT, sync
+#: without a key, an enum no column uses, a foreign-key cycle, NULLS FIRST, NULLS NOT DISTINCT, sync,
+#: index keys with a collation and operator classes
 TRICKY = """
 CREATE TYPE mood AS ENUM ('ok', 'it''s: fine');
 CREATE TYPE unused AS ENUM ('a');
@@ -60,6 +61,7 @@ CREATE TABLE loose (x integer, y text);
 CREATE INDEX loose_y_idx ON loose (lower(y) DESC NULLS LAST, x NULLS FIRST) WHERE x > 0;
 CREATE UNIQUE INDEX loose_expr_idx ON loose ((x + 1));
 CREATE UNIQUE INDEX loose_y_x_idx ON loose (y, x) NULLS NOT DISTINCT;
+CREATE INDEX loose_y_pattern ON loose (y COLLATE "C" text_pattern_ops DESC, lower(y) ext.gin_trgm_ops);
 CREATE TABLE tune (id text PRIMARY KEY, title text);
 CREATE VIEW weird_view AS SELECT "metadata", 'a:b %' AS c FROM "Weird Table" WHERE "metadata" LIKE '%:x';
 """
