@@ -474,12 +474,22 @@ c.commit(); c.close()`);
                 const refused = mz.syncEvery(db, { ...opts, token: expired, interval: 100 });
                 const code = await failed;
                 await refused.stop();
-                return { results, stoppedFor, code };
+                // mz.close() ends a running loop quietly: no "error" event, stop() resolves
+                const errors = [];
+                mz.addEventListener("error", (e) => errors.push(e.detail));
+                const ticks = results.length;
+                const closing = mz.syncEvery(db, { ...opts, interval: 100 });
+                while (results.length === ticks) await new Promise((r) => setTimeout(r, 20));
+                await mz.close();
+                await closing.stop();
+                await new Promise((r) => setTimeout(r, 300));
+                return { results, stoppedFor, code, errorsAfterClose: errors.length };
             }""",
             [A_DB, {**options(base, ALICE, "a"), "pa": PA, "alice": ALICE}, token(ALICE, expires_in=-60)],
         )
     assert run["results"][:2] == [0, 0] and 1 in run["results"]
     assert run["stoppedFor"] == 0
     assert run["code"] == "unauthorized"
+    assert run["errorsAfterClose"] == 0
     with pg(pg_url) as conn:
         assert conn.execute("SELECT name FROM project").fetchall() == [("meanwhile",)]

@@ -544,6 +544,8 @@ class Mizzle extends EventTarget {
     /** what head.json says: {head, migrations: [{name, checksum}]} (the SQL stays in manifest.json) */
     this.manifest = { head: head.head, migrations: head.migrations };
     this._timings = timings;
+    /** the resolvers of syncEvery loops waiting for their next tick (close() wakes them) */
+    this._wakeOnClose = new Set();
     /** the migration every upgrade leads to */
     this.head = head.head;
   }
@@ -567,6 +569,9 @@ class Mizzle extends EventTarget {
    */
   async close() {
     this._closed = true;
+    // syncEvery loops waiting for their next tick end now instead of at it
+    for (const wake of this._wakeOnClose) wake();
+    this._wakeOnClose.clear();
     await this._python.close();
     if (this._local && this._local !== this._python) await this._local.close();
   }
@@ -757,20 +762,24 @@ class Mizzle extends EventTarget {
     let timer = null;
     let wake = null;
     const loop = (async () => {
-      while (!stopped) {
+      while (!stopped && !this._closed) {
         try {
           await this.sync(db, options);
         } catch (err) {
+          // mz.close() ends the loop quietly: the app asked for it, nothing failed
+          if (this._closed) return;
           if (!(err instanceof SyncError && err.retryable)) {
             this.dispatchEvent(new CustomEvent("error", { detail: err }));
             return;
           }
         }
-        if (stopped) return;
+        if (stopped || this._closed) return;
         await new Promise((resolve) => {
           wake = resolve;
           timer = setTimeout(resolve, interval);
+          this._wakeOnClose.add(resolve);
         });
+        this._wakeOnClose.delete(wake);
       }
     })();
     return {
