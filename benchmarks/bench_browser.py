@@ -42,6 +42,10 @@ from harness import HERE, BenchmarkFailed, Report, Row, cpu_line, finish, result
 from playwright.sync_api import Browser, BrowserContext, Request, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from mizzle.core.atomic import migrate_atomically
+from mizzle.core.migrations import MigrationFolder
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+from mizzle.wasm.bundle import build_wheel
 from mizzle.wasm.runtime import Runtime
 
 REPO = HERE.parent
@@ -78,6 +82,8 @@ STORAGES = ("memory", "idbfs")
 NATIVE = "same runtime, CPython + native SQLite"
 #: The first upgrade's other peer: SQLite alone in WebAssembly, as cold (see SQLJS_JS).
 SQLJS = "plain sql.js, same SQL, cold page"
+#: what each sql.js page runs (see SQLJS_JS), and the mizzle page run beside it
+SQLJS_RUNS = ("fresh", "replay", "behind")
 #: The app-start paths (see PATHS_JS).
 PATHS = ("current", "upgrade")
 
@@ -232,6 +238,8 @@ class Project:
     tables: list[str]
     steps: list[Step]
     manifest_bytes: int
+    #: how many migrations `behind.db` lacks
+    behind: int = 5
 
 
 def build_project(root: Path, opts: Options) -> Project:
@@ -264,7 +272,71 @@ def build_project(root: Path, opts: Options) -> Project:
     if f"{opts.migrations} migrations" not in said or "Pyodide" not in said:
         raise BenchmarkFailed(f"mizzle bundle did not bundle {opts.migrations} migrations with Pyodide: {said.strip()}")
     tables, _ = evolve(opts.migrations, opts.per_migration)
-    return Project(bundle, names, sorted(t.name for t in tables), steps, (bundle / "manifest.json").stat().st_size)
+    behind = min(opts.behind, opts.migrations)
+    return Project(
+        bundle, names, sorted(t.name for t in tables), steps, (bundle / "manifest.json").stat().st_size, behind
+    )
+
+
+def write_behind(project: Project, page: Path) -> None:
+    """`behind.db`: a database the runner took to all but the last `project.behind` migrations
+    (on the host, as an older version of the app left it), and `behind.json`: what it lacks."""
+    migrations = MigrationFolder(project.bundle.parent / "migrations").migrations()
+    conn = sqlite3.connect(page / "behind.db", isolation_level=None)
+    try:
+        migrate_atomically(SqliteMigrationDatabase(conn), migrations[: len(migrations) - project.behind])
+    finally:
+        conn.close()
+    (page / "behind.json").write_text(json.dumps(project.names[len(project.names) - project.behind :]))
+
+
+class CountingBridge:
+    """mizzle.js's bridge protocol over a host sqlite3 connection, counting what the runtime
+    sends SQLite: statements, and the ALTER TABLEs among them, each of which makes SQLite read
+    the whole schema again (its ADD COLUMN and RENAME TO reload every object of sqlite_master;
+    `schema rows reparsed` adds up how many objects there were each time). Counts, not times:
+    the same on any machine."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.statements = self.alters = self.reparsed = 0
+
+    def _count(self, sql: str) -> None:
+        self.statements += 1
+        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).lstrip()
+        if code[:11].upper() == "ALTER TABLE":
+            self.alters += 1
+            self.reparsed += self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+
+    def exec(self, sql: str) -> None:
+        self._count(sql)
+        self.conn.execute(sql)
+
+    def query(self, sql: str, params_json: str) -> str:
+        self._count(sql)
+        return json.dumps(self.conn.execute(sql, json.loads(params_json)).fetchall())
+
+
+def work_counts(project: Project, page: Path, work: Path) -> dict[str, str]:
+    """What each first upgrade sends SQLite (`CountingBridge`), by path."""
+    runtime = Runtime((project.bundle / "manifest.json").read_text())
+    out = {}
+    for which in ("fresh", "replay", "behind"):
+        path = work / f"count-{which}.db"
+        if which == "behind":
+            path.write_bytes((page / "behind.db").read_bytes())
+        elif which == "replay":
+            conn = sqlite3.connect(path, isolation_level=None)
+            SqliteMigrationDatabase(conn).ensure_tracking()
+            conn.close()
+        bridge = CountingBridge(path)
+        applied = runtime.upgrade(bridge)["applied"]
+        bridge.conn.close()
+        out[which] = (
+            f"{len(applied)} migrations applied: {bridge.statements} statements sent to SQLite, {bridge.alters}"
+            f" ALTER TABLEs (each a full schema reload), {bridge.reparsed} schema rows reparsed by them"
+        )
+    return out
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -366,11 +438,14 @@ async function run() {
 }
 """
 
-#: The peer of the first upgrade: plain sql.js (SQLite 3.50 in WebAssembly, no Python) running
-#: the bundle's SQL, every migration's file as is, in one transaction, on a new database in a
-#: fresh page: SQLite's own cold start in WebAssembly. Then the same again in the page, warm.
+#: The peer of each first upgrade: plain sql.js (SQLite in WebAssembly, no Python) running the
+#: SQL mizzle runs for it, in one transaction, on a fresh page: SQLite's own cold start in
+#: WebAssembly. `?sql=fresh`: the bundle's head schema on a new database; `replay`: every
+#: migration's file as is on a new database; `behind`: the last migrations' files on the
+#: database that is behind (`behind.db`). Then the same again in the page, warm.
 SQLJS_JS = """\
 async function run() {
+  const which = new URL(location.href).searchParams.get("sql");
   await new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = "/sqljs/sql-wasm.js";
@@ -380,11 +455,18 @@ async function run() {
   });
   const SQL = await initSqlJs({ locateFile: (file) => `/sqljs/${file}` });
   const manifest = await (await fetch("/bundle/manifest.json")).json();
+  const behind = new Uint8Array(await (await fetch("/page/behind.db")).arrayBuffer());
+  const pending = await (await fetch("/page/behind.json")).json();
+  const scripts = {
+    fresh: manifest.fresh ? manifest.fresh.statements.map((s) => s + ";") : [],
+    replay: manifest.migrations.map((m) => m.sql),
+    behind: manifest.migrations.filter((m) => pending.includes(m.name)).map((m) => m.sql),
+  }[which];
   const apply = () => {
-    const db = new SQL.Database();
+    const db = which === "behind" ? new SQL.Database(behind) : new SQL.Database();
     const started = performance.now();
     db.exec("BEGIN");
-    for (const m of manifest.migrations) db.exec(m.sql);
+    for (const sql of scripts) db.exec(sql);
     db.exec("COMMIT");
     const ms = performance.now() - started;
     const tables = db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table'")[0].values[0][0];
@@ -394,7 +476,39 @@ async function run() {
   const [coldMs, tables] = apply();
   const [warmMs] = apply();
   const version = new SQL.Database().exec("SELECT sqlite_version()")[0].values[0][0];
-  return { coldMs, warmMs, tables, version };
+  return { which, coldMs, warmMs, tables, version, statements: scripts.length };
+}
+"""
+
+#: The first upgrade of a database that is not new, on a fresh page (Python on the page, started
+#: first), so that it too is the first this Pyodide runs: `?db=replay`: a new database holding
+#: only mizzle's (empty) tracking table, which therefore replays every migration, as every new
+#: database did before the head schema; `?db=behind`: a database several migrations behind
+#: (`behind.db`, made by the runner on the host), which replays the pending ones.
+FIRST_JS = """\
+import { loadMizzle } from "/bundle/mizzle.js";
+
+async function run() {
+  const which = new URL(location.href).searchParams.get("db");
+  const mz = await loadMizzle({ indexURL: "/bundle/pyodide/", bundleURL: "/bundle/", worker: false });
+  await mz.python();
+  const path = `/tmp/${which}.db`;
+  if (which === "behind") {
+    mz.pyodide.FS.writeFile(path, new Uint8Array(await (await fetch("/page/behind.db")).arrayBuffer()));
+  } else {
+    mz.pyodide.runPython(`
+import sqlite3
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+conn = sqlite3.connect("${path}", isolation_level=None)
+SqliteMigrationDatabase(conn).ensure_tracking()
+conn.close()`);
+  }
+  const db = { path, storage: "memory" };
+  const started = performance.now();
+  const upgrade = await mz.upgrade(db);
+  const upgradeMs = performance.now() - started;
+  const check = await mz.check(db);
+  return { which, upgradeMs, upgrade, check };
 }
 """
 
@@ -431,11 +545,23 @@ def take():
 `;
 
 async function run() {
+  // ?db=fresh: new databases (the head schema); ?db=replay: databases holding only the empty
+  // tracking table, which replay every migration
+  const which = new URL(location.href).searchParams.get("db");
   const mz = await loadMizzle({ indexURL: "/bundle/pyodide/", bundleURL: "/bundle/", worker: false });
   await mz.python();
   mz.pyodide.runPython(PROFILE);
-  const out = {};
+  const out = { which };
   for (const [when, path] of [["first", "/tmp/first.db"], ["again", "/tmp/again.db"]]) {
+    if (which === "replay") {
+      mz.pyodide.runPython(`
+import sqlite3
+from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+conn = sqlite3.connect("${path}", isolation_level=None)
+SqliteMigrationDatabase(conn).ensure_tracking()
+conn.close()`);
+      mz.pyodide.globals.get("take")();  // the tracking table's creation is not the upgrade's
+    }
     const result = await mz.upgrade({ path, storage: "memory" });
     out[when] = { runnerMs: result.ms, sql: JSON.parse(mz.pyodide.globals.get("take")()) };
   }
@@ -458,7 +584,7 @@ def write_page(folder: Path) -> Path:
     folder.mkdir(parents=True)
     (folder / "bench.html").write_text(PAGE_HTML)
     (folder / "bench.mjs").write_text(PAGE_JS)
-    for name, source in (("paths", PATHS_JS), ("sqljs", SQLJS_JS), ("profile", PROFILE_JS)):
+    for name, source in (("paths", PATHS_JS), ("sqljs", SQLJS_JS), ("profile", PROFILE_JS), ("first", FIRST_JS)):
         (folder / f"{name}.html").write_text(PAGE_HTML.replace("./bench.mjs", f"./{name}.mjs"))
         (folder / f"{name}.mjs").write_text(source + PUBLISH_JS)
     return folder
@@ -504,15 +630,23 @@ def open_result(context: BrowserContext, server: StaticServer, url: str, what: s
 
 
 def downloaded(requests: list[Request]) -> dict[str, int]:
-    """Bytes of the responses' bodies (as sent: the test server does not compress): all, and
-    Pyodide's plus the bundle's wheels (what only Python needs)."""
-    total = python = 0
+    """Bytes of the responses' bodies (as sent: the test server does not compress): all,
+    Pyodide's plus the bundle's wheels (what only Python needs), head.json's and manifest.json's."""
+    total = python = head = manifest = 0
     for request in requests:
         size = request.sizes()["responseBodySize"]
         total += size
         if "/pyodide/" in request.url or "/wheels/" in request.url:
             python += size
-    return {"bytes": total, "pythonBytes": python, "requests": len(requests)}
+        head += size if request.url.endswith("/bundle/head.json") else 0
+        manifest += size if request.url.endswith("/bundle/manifest.json") else 0
+    return {
+        "bytes": total,
+        "pythonBytes": python,
+        "headBytes": head,
+        "manifestBytes": manifest,
+        "requests": len(requests),
+    }
 
 
 def run_paths(browser: Browser, server: StaticServer) -> dict[str, dict[str, Any]]:
@@ -540,28 +674,47 @@ def run_paths(browser: Browser, server: StaticServer) -> dict[str, dict[str, Any
     return results
 
 
-def run_fresh(browser: Browser, server: StaticServer, name: str) -> dict[str, Any]:
+def run_fresh(browser: Browser, server: StaticServer, name: str, query: str = "") -> dict[str, Any]:
     """Page `name` in a fresh context: its result."""
     context = prepare_context(browser.new_context(), NetworkGuard(), ConsoleErrors())
     try:
-        return open_result(context, server, f"/page/{name}.html", name)
+        return open_result(context, server, f"/page/{name}.html{query}", f"{name}{query}")
     finally:
         context.close()
 
 
+def verify_first(first: dict[str, dict[str, Any]], sqljs: dict[str, dict[str, Any]], project: Project) -> None:
+    """The replaying and the behind upgrades applied what was pending and left the database checked."""
+    for which, pending in (("replay", project.names), ("behind", project.names[-project.behind :])):
+        result = first[which]
+        if result["upgrade"]["applied"] != pending or result["check"]["ok"] is not True:
+            raise BenchmarkFailed(
+                f"{which}: applied {len(result['upgrade']['applied'])} migrations (expected {len(pending)}),"
+                f" check ok {result['check']['ok']}"
+            )
+    for which, result in sqljs.items():
+        if result["tables"] < len(project.tables):
+            raise BenchmarkFailed(
+                f"plain sql.js ({which}) made {result['tables']} tables, expected {len(project.tables)}"
+            )
+
+
 def record_profile(extras: Extras, profile: dict[str, Any]) -> None:
+    which = profile["which"]
     for when in ("first", "again"):
         sql = profile[when]["sql"]
         total = sum(sql.values())
-        extras.add(f"profile, {when} upgrade in the page: SQLite (the adapter's calls)", total)
-        for kind in ("ALTER TABLE", "CREATE INDEX", "CREATE TABLE"):
-            extras.add(f"profile, {when} upgrade: of which {kind}", sql.get(kind, 0.0))
+        extras.add(f"profile ({which}), {when} upgrade in the page: SQLite (the adapter's calls)", total)
+        for kind in ("ALTER TABLE", "CREATE INDEX", "CREATE TABLE", "DROP TABLE", "INSERT INTO", "other"):
+            if kind in sql:
+                extras.add(f"profile ({which}), {when} upgrade: of which {kind}", sql[kind])
         extras.add(
-            f"profile, {when} upgrade: Python (the runner's `ms` less SQLite)", profile[when]["runnerMs"] - total
+            f"profile ({which}), {when} upgrade: Python (the runner's `ms` less SQLite)",
+            profile[when]["runnerMs"] - total,
         )
 
 
-def verify_paths(paths: dict[str, dict[str, Any]], sqljs: dict[str, Any], project: Project) -> None:
+def verify_paths(paths: dict[str, dict[str, Any]], project: Project) -> None:
     head, n = project.names[-1], len(project.tables)
     upgrade, current = paths["upgrade"], paths["current"]
     if upgrade["applied"] != project.names or upgrade["to"] != head:
@@ -576,8 +729,8 @@ def verify_paths(paths: dict[str, dict[str, Any]], sqljs: dict[str, Any], projec
     for what, tables in (("upgrade path", upgrade["tables"]), ("current path", current["tables"])):
         if tables < n:
             raise BenchmarkFailed(f"{what}: the database has {tables} tables, expected at least {n}")
-    if sqljs["tables"] < n:
-        raise BenchmarkFailed(f"plain sql.js made {sqljs['tables']} tables, expected at least {n}")
+    if current["manifestBytes"]:
+        raise BenchmarkFailed("current path: manifest.json was fetched, expected head.json alone")
 
 
 def verify(result: dict[str, Any], project: Project) -> None:
@@ -617,6 +770,8 @@ class Rows:
     check: Row
     noop: Row
     first: Row
+    replay: Row
+    behind: Row
     ready: dict[str, Row]
 
     def all(self) -> list[Row]:
@@ -625,6 +780,8 @@ class Rows:
             self.bundle,
             *(self.upgrade[s] for s in STORAGES),
             self.first,
+            self.replay,
+            self.behind,
             self.check,
             self.noop,
             *(self.ready[p] for p in PATHS),
@@ -654,8 +811,21 @@ def make_rows(opts: Options) -> Rows:
         ),
         noop=Row(f"no-op `mz.upgrade`, {n} tables (idbfs)", peer_name=NATIVE),
         first=Row(
-            f"first `mz.upgrade` after Pyodide start, {m} migrations → {n} tables (memory)",
-            peer_name=SQLJS,
+            f"first `mz.upgrade` after Pyodide start, new database → {n} tables, {m} migrations (memory;"
+            " the head schema in one script)",
+            peer_name=f"{SQLJS}, the head schema",
+            target=f"< {UPGRADE_TARGET_S * 1000:g} ms",
+            limit=UPGRADE_TARGET_S,
+        ),
+        replay=Row(
+            f"first `mz.upgrade` after Pyodide start, new database replaying all {m} migrations (memory; a"
+            " database holding only the empty tracking table, as every new database did before)",
+            peer_name=f"{SQLJS}, every migration",
+        ),
+        behind=Row(
+            f"first `mz.upgrade` after Pyodide start, database {opts.behind} migrations behind"
+            f" ({m - opts.behind} → {m}, {n} tables; memory; replays them)",
+            peer_name=f"{SQLJS}, those migrations",
             target=f"< {UPGRADE_TARGET_S * 1000:g} ms",
             limit=UPGRADE_TARGET_S,
         ),
@@ -699,6 +869,10 @@ def bench(opts: Options, report: Report, machine_lines: list[str]) -> None:
             " upgrade make none",
         ]
         page = write_page(work / "page")
+        write_behind(project, page)
+        for which, line in work_counts(project, page, work).items():
+            report.notes.append(f"what SQLite is sent, {which} (counted on the host, CPU-independent): {line}")
+        note_wheel(report, project, work)
         native = Runtime((project.bundle / "manifest.json").read_text())
         (work / "native").mkdir()
         with (
@@ -718,11 +892,22 @@ def bench(opts: Options, report: Report, machine_lines: list[str]) -> None:
                         record(rows, extras, result)
                         native_run(rows, native, work / "native" / f"run-{i + 1}-{storage}.db", storage, project)
                         print(f"  run {i + 1}/{opts.runs}: " + summary_line(result), flush=True)
-                    paths, sqljs = run_paths(browser, server), run_fresh(browser, server, "sqljs")
-                    record_profile(extras, run_fresh(browser, server, "profile"))
-                    verify_paths(paths, sqljs, project)
-                    record_paths(rows, extras, paths, sqljs)
-                    print(f"  run {i + 1}/{opts.runs}: " + paths_line(paths, sqljs), flush=True)
+                    paths = run_paths(browser, server)
+                    first, sqljs = {}, {}
+                    # each mizzle page beside its sql.js page; which pair goes first alternates
+                    for which in SQLJS_RUNS:
+                        pair = [("sqljs", f"?sql={which}"), ("first", f"?db={which}")]
+                        for name, query in pair if i % 2 == 0 else pair[::-1]:
+                            if name == "sqljs":
+                                sqljs[which] = run_fresh(browser, server, name, query)
+                            elif which != "fresh":  # the fresh one is the memory page's upgrade
+                                first[which] = run_fresh(browser, server, name, query)
+                    for which in ("fresh", "replay"):
+                        record_profile(extras, run_fresh(browser, server, "profile", f"?db={which}"))
+                    verify_paths(paths, project)
+                    verify_first(first, sqljs, project)
+                    record_paths(rows, extras, paths, sqljs, first)
+                    print(f"  run {i + 1}/{opts.runs}: " + paths_line(paths, sqljs, first), flush=True)
             finally:
                 browser.close()
         machine_lines.append(
@@ -778,27 +963,42 @@ def record(rows: Rows, extras: Extras, result: dict[str, Any]) -> None:
     extras.pyodide_version = str(result["pyodideVersion"])
 
 
-def record_paths(rows: Rows, extras: Extras, paths: dict[str, dict[str, Any]], sqljs: dict[str, Any]) -> None:
+def record_paths(
+    rows: Rows,
+    extras: Extras,
+    paths: dict[str, dict[str, Any]],
+    sqljs: dict[str, dict[str, Any]],
+    first: dict[str, dict[str, Any]],
+) -> None:
     seconds = 1 / 1000
-    rows.first.peer_times.append(sqljs["coldMs"] * seconds)
+    rows.first.peer_times.append(sqljs["fresh"]["coldMs"] * seconds)
+    for which, row in (("replay", rows.replay), ("behind", rows.behind)):
+        row.times.append(first[which]["upgradeMs"] * seconds)
+        row.peer_times.append(sqljs[which]["coldMs"] * seconds)
+        extras.add(f"{which}: of which the Python side (the runner's own `ms`)", first[which]["upgrade"]["ms"])
     for path in PATHS:
         result = paths[path]
         rows.ready[path].times.append(result["readyMs"] * seconds)
-        extras.add(f"{path} path: bytes downloaded (page, sql.js, mizzle.js, manifest; worker)", result["bytes"])
+        extras.add(f"{path} path: bytes downloaded (page, sql.js, mizzle.js, head.json; worker)", result["bytes"])
         extras.add(f"{path} path: of which Pyodide and the bundle's wheels", result["pythonBytes"])
+        extras.add(f"{path} path: of which head.json's bytes", result["headBytes"])
+        extras.add(f"{path} path: of which manifest.json's bytes", result["manifestBytes"])
     upgrade = paths["upgrade"]
     extras.add("upgrade path: Pyodide start in the worker", upgrade["timings"]["pyodideStartMs"])
     extras.add("upgrade path: the upgrade in the worker (the runner's own `ms`)", upgrade["runnerMs"])
-    extras.add("plain sql.js: the same SQL again in the same page (warm)", sqljs["warmMs"])
-    extras.sqljs_version = str(sqljs["version"])
+    for which in SQLJS_RUNS:
+        extras.add(f"plain sql.js ({which}): the same SQL again in the same page (warm)", sqljs[which]["warmMs"])
+    extras.sqljs_version = str(sqljs["fresh"]["version"])
 
 
-def paths_line(paths: dict[str, dict[str, Any]], sqljs: dict[str, Any]) -> str:
+def paths_line(paths: dict[str, dict[str, Any]], sqljs: dict[str, dict[str, Any]], first: dict[str, Any]) -> str:
     current, upgrade = paths["current"], paths["upgrade"]
     return (
-        f"ready: current {current['readyMs']:.0f} ms ({current['bytes'] / 1e6:.2f} MB, Pyodide"
-        f" {current['pythonBytes']} B), upgrade {upgrade['readyMs']:.0f} ms ({upgrade['bytes'] / 1e6:.2f} MB);"
-        f" plain sql.js cold {sqljs['coldMs']:.0f} ms, warm {sqljs['warmMs']:.0f} ms"
+        f"ready: current {current['readyMs']:.0f} ms ({current['bytes'] / 1e6:.2f} MB, head.json"
+        f" {current['headBytes']} B, manifest {current['manifestBytes']} B, Pyodide {current['pythonBytes']} B),"
+        f" upgrade {upgrade['readyMs']:.0f} ms ({upgrade['bytes'] / 1e6:.2f} MB);"
+        f" replay {first['replay']['upgradeMs']:.0f} ms, behind {first['behind']['upgradeMs']:.0f} ms;"
+        " plain sql.js cold " + ", ".join(f"{w} {sqljs[w]['coldMs']:.0f} ms" for w in SQLJS_RUNS)
     )
 
 
@@ -817,6 +1017,20 @@ def _bytes(values: list[float]) -> str:
 
 def _ms(values: list[float]) -> str:
     return f"median {statistics.median(values):.1f} ms (" + ", ".join(f"{v:.1f}" for v in values) + ")"
+
+
+def note_wheel(report: Report, project: Project, work: Path) -> None:
+    """mizzle's wheel in the bundle (what the upgrade path imports) beside the whole package."""
+    wheels = json.loads((project.bundle / "wheels.json").read_text())
+    slim = sum(int(w["bytes"]) for w in wheels if w["role"] == "runtime")
+    (work / "whole").mkdir()
+    whole = build_wheel(work / "whole", with_model=True).stat().st_size
+    head = (project.bundle / "head.json").stat().st_size
+    report.notes.append(
+        f"bundle: mizzle's wheel {slim} B (the modules the upgrade path imports; the whole package, as bundles"
+        f" before and `--with-model` ship it: {whole} B); head.json {head} B; manifest.json {project.manifest_bytes} B"
+        " (fetched only when Python starts)"
+    )
 
 
 def note_project(report: Report, project: Project, opts: Options) -> None:
@@ -842,6 +1056,7 @@ class Options:
     runs: int
     pyodide: Path
     results: Path | None
+    behind: int = 5
 
 
 def parse_args(argv: list[str]) -> Options:
@@ -850,6 +1065,7 @@ def parse_args(argv: list[str]) -> Options:
     p.add_argument(
         "--tables-per-migration", type=int, default=8, help="tables each migration creates (8; 25 × 8 = 200)"
     )
+    p.add_argument("--behind", type=int, default=5, help="migrations the behind database lacks (5)")
     p.add_argument("--runs", type=int, default=5, help="runs, each a fresh browser context (5); the median is shown")
     p.add_argument(
         "--pyodide", type=Path, default=DEFAULT_PYODIDE, help="the pyodide npm package (examples/browser/node_modules)"
@@ -857,8 +1073,10 @@ def parse_args(argv: list[str]) -> Options:
     p.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="markdown file to write (results/browser.md)")
     p.add_argument("--no-results", action="store_true", help="print the table only")
     a = p.parse_args(argv)
-    if min(a.migrations, a.tables_per_migration, a.runs) < 1:
-        p.error("--migrations, --tables-per-migration and --runs must be at least 1")
+    if min(a.migrations, a.tables_per_migration, a.runs, a.behind) < 1:
+        p.error("--migrations, --tables-per-migration, --runs and --behind must be at least 1")
+    if a.behind >= a.migrations:
+        p.error("--behind must be less than --migrations")
     if a.migrations > 99:
         p.error("--migrations must be at most 99 (the tables are named by a two-digit step)")
     return Options(
@@ -867,6 +1085,7 @@ def parse_args(argv: list[str]) -> Options:
         runs=a.runs,
         pyodide=a.pyodide,
         results=None if a.no_results else a.results,
+        behind=a.behind,
     )
 
 

@@ -81,6 +81,9 @@ def bundle(
         + (", Pyodide" if made.pyodide else ""),
         markup=False,
     )
+    if made.fresh_refused and made.migrations:
+        # said only when it is so: a new database then costs the whole replay
+        err.print(f"new databases replay every migration: {made.fresh_refused}", markup=False)
     if httpd is not None:
         err.print(f"serving {out} on http://127.0.0.1:{httpd.server_port}/demo/ (Ctrl-C stops)", markup=False)
         try:

@@ -3,7 +3,10 @@
     <out>/mizzle.js        the JS API (loadMizzle, upgrade, status, check), `bundledHead` set
     <out>/mizzle.d.ts      its types
     <out>/package.json     the folder as an ES module package (`npm install ./public/mizzle`)
-    <out>/manifest.json    the migrations, their SQLite SQL and checksums, the target schema
+    <out>/head.json        the head, the migrations' names and checksums, manifest.json's sha256:
+                           all a current database's check reads (a few kB)
+    <out>/manifest.json    the migrations, their SQLite SQL and checksums, the target schema,
+                           the head schema for new databases (fetched when Python starts)
     <out>/wheels.json      every wheel with its URL, sha256 and role
     <out>/wheels/<sha>/    content-addressed wheels: mizzle's own (written from the running
                            package, `wheel.py`) for the upgrade path ("runtime"); with
@@ -12,7 +15,7 @@
     <out>/demo/index.html  a page a person can open (`mizzle bundle --serve`)
     <out>/pyodide/         with --pyodide: the runtime from the `pyodide` npm package
 
-manifest.json, wheels.json and mizzle.js are the entry (a deploy changes them: served with
+head.json, manifest.json, wheels.json and mizzle.js are the entry (a deploy changes them: served with
 `Cache-Control: no-cache`); everything under wheels/ is named by its content (immutable).
 The folder is written beside `out` and swapped in, so a failed bundle leaves the last good one.
 
@@ -46,8 +49,9 @@ from mizzle.core.atomic import migrate_atomically
 from mizzle.core.errors import MizzleError
 from mizzle.core.migrations import SNAPSHOT_FILE, LocalMigration, MigrationFolder
 from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
+from mizzle.wasm.fresh_build import fresh_script
 from mizzle.wasm.manifest import DIALECT, FORMAT, fingerprint, schema_objects
-from mizzle.wasm.wheel import write_wheel
+from mizzle.wasm.wheel import RUNTIME_ENTRY, write_wheel
 
 PYODIDE_VERSION = "314.0.7"
 WASM_PLATFORM = "pyemscripten_2026_0_wasm32"
@@ -84,6 +88,8 @@ class Bundle:
     head: str | None
     wheels: tuple[str, ...]
     pyodide: bool
+    #: why a new database replays every migration (None: it gets the head schema in one script)
+    fresh_refused: str | None = None
 
 
 def build_manifest(folder: MigrationFolder) -> dict[str, Any]:
@@ -103,6 +109,7 @@ def build_manifest(folder: MigrationFolder) -> dict[str, Any]:
         objects = schema_objects(db)
     finally:
         conn.close()
+    fresh, refused = fresh_script(migrations)
     return {
         "format": FORMAT,
         "dialect": DIALECT,
@@ -111,6 +118,8 @@ def build_manifest(folder: MigrationFolder) -> dict[str, Any]:
         "head": migrations[-1].name if migrations else None,
         "schema": {"fingerprint": fingerprint(objects), "objects": [list(o) for o in objects]},
         "snapshot": _snapshot(migrations),
+        "fresh": {"statements": list(fresh.statements), "checksum": fresh.checksum} if fresh else None,
+        "fresh_refused": refused,
     }
 
 
@@ -122,10 +131,11 @@ def _snapshot(migrations: list[LocalMigration]) -> dict[str, Any] | None:
     return migrations[-1].snapshot().to_dict()
 
 
-def build_wheel(dest: Path) -> Path:
+def build_wheel(dest: Path, *, with_model: bool = False) -> Path:
     """mizzle's pure-Python wheel, written into `dest` from the running mizzle's files
-    (`wheel.py`: no pip, no build backend, no network, no source tree needed)."""
-    return write_wheel(dest)
+    (`wheel.py`: no pip, no build backend, no network, no source tree needed): only what the
+    upgrade path imports, or with `with_model` the whole package (`mz.schema()` needs the model)."""
+    return write_wheel(dest, None if with_model else RUNTIME_ENTRY)
 
 
 def model_requirements() -> list[str]:
@@ -233,14 +243,19 @@ def write_bundle(
     except OSError as err:
         raise MizzleError(f"cannot write the bundle beside {out}: {err.strerror or err}") from None
     try:
-        wheels = _write_wheels(staging, wheel, model)
+        wheels = _write_wheels(staging, wheel or build_wheel(staging, with_model=with_model), model)
         _write_files(staging, manifest, wheels, pyodide)
         _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Bundle(
-        out, len(manifest["migrations"]), manifest["head"], tuple(w["file"] for w in wheels), pyodide is not None
+        out,
+        len(manifest["migrations"]),
+        manifest["head"],
+        tuple(w["file"] for w in wheels),
+        pyodide is not None,
+        manifest["fresh_refused"],
     )
 
 
@@ -256,12 +271,11 @@ def _check_replaceable(out: Path) -> None:
         )
 
 
-def _write_wheels(staging: Path, runtime: Path | None, model: list[Path]) -> list[dict[str, str]]:
+def _write_wheels(staging: Path, runtime: Path, model: list[Path]) -> list[dict[str, str]]:
     """Copy the wheels into `wheels/<sha256[:16]>/<wheel>`: a URL that names its content, so a
     host can serve it as immutable and a deploy never mixes an old wheel with a new manifest."""
     wheels_dir = staging / "wheels"
     wheels_dir.mkdir()
-    runtime = runtime or build_wheel(wheels_dir)
     entries = []
     for source, role in [(runtime, "runtime"), *((w, "model") for w in model)]:
         data = source.read_bytes()
@@ -273,13 +287,16 @@ def _write_wheels(staging: Path, runtime: Path | None, model: list[Path]) -> lis
             {"file": source.name, "url": target.relative_to(staging).as_posix(), "role": role}
             | {"sha256": digest, "bytes": str(len(data))}
         )
-    (wheels_dir / runtime.name).unlink(missing_ok=True)  # the one build_wheel wrote unhashed
+    if runtime.parent == staging:
+        runtime.unlink()  # the one build_wheel wrote unhashed
     return entries
 
 
 def _write_files(staging: Path, manifest: dict[str, Any], wheels: list[dict[str, str]], pyodide: Path | None) -> None:
     (staging / "wheels.json").write_text(json.dumps(wheels, indent=2) + "\n")
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    manifest_bytes = (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    (staging / "manifest.json").write_bytes(manifest_bytes)
+    (staging / "head.json").write_text(json.dumps(head_file(manifest, manifest_bytes), indent=1) + "\n")
     static = resources.files("mizzle.wasm") / "static"
     script = (static / "mizzle.js").read_text(encoding="utf-8")
     (staging / "mizzle.js").write_text(with_head(script, manifest["head"]), encoding="utf-8")
@@ -292,6 +309,18 @@ def _write_files(staging: Path, manifest: dict[str, Any], wheels: list[dict[str,
         target.mkdir()
         for name in PYODIDE_FILES:
             shutil.copyfile(pyodide / name, target / name)
+
+
+def head_file(manifest: dict[str, Any], manifest_bytes: bytes) -> dict[str, Any]:
+    """`head.json`: what mizzle.js needs to say "current" without Python, a few kB whatever
+    the migrations hold (names and checksums, no SQL), and the manifest it goes with (its
+    sha256, checked when Python fetches it: one deploy is never checked and another run)."""
+    return {
+        "format": FORMAT,
+        "head": manifest["head"],
+        "migrations": [{"name": m["name"], "checksum": m["checksum"]} for m in manifest["migrations"]],
+        "manifest": {"url": "manifest.json", "sha256": hashlib.sha256(manifest_bytes).hexdigest()},
+    }
 
 
 #: the line of mizzle.js where the bundle writes its head (see `bundledHead` there)

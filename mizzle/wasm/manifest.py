@@ -6,7 +6,13 @@
      "migrations": [{"name": "0001_init", "sql": "...", "down_sql": "..." | null, "checksum": "<sha256>"}],
      "head": "0003_sync_tables",
      "schema": {"fingerprint": "<sha256>", "objects": [["table", "tune", "<sha256 of its SQL>"], ...]},
-     "snapshot": {...the neutral schema after the last migration, as snapshot.json holds it...}}
+     "snapshot": {...the neutral schema after the last migration, as snapshot.json holds it...},
+     "fresh": {"statements": ["CREATE TABLE ...", ...], "checksum": "<sha256>"} | null,
+     "fresh_refused": null | "<why a new database replays every migration>"}
+
+`fresh` (optional): the head schema as one script for a database with nothing in it
+(`fresh.py`), present only when the bundle proved it gives what replaying gives
+(`fresh_build.py`); its checksum is `script_checksum` of its statements.
 
 A migration's checksum is the one the tracking table records (sha256 of the SQLite up file,
 line endings normalised), so the browser checks the bundle's SQL against it before running
@@ -64,8 +70,21 @@ def schema_objects(db: Queryable) -> list[tuple[str, str, str]]:
     return sorted((str(t), str(n), sha256(_SPACE.sub(" ", str(sql)).strip())) for t, n, sql in rows)
 
 
+def script_checksum(statements: Sequence[str]) -> str:
+    """What identifies a fresh script: sha256 of its statements as a JSON array."""
+    return sha256(json.dumps(list(statements), ensure_ascii=False))
+
+
 def fingerprint(objects: Iterable[Sequence[str]]) -> str:
     return sha256(json.dumps([list(o) for o in objects]))
+
+
+@dataclass(frozen=True)
+class FreshScript:
+    """The head schema for a new database (`fresh.py`): statements, each whole without its `;`."""
+
+    statements: tuple[str, ...]
+    checksum: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,8 @@ class Manifest:
     fingerprint: str
     objects: tuple[tuple[str, str, str], ...]
     snapshot: Mapping[str, Any]
+    #: the head schema for a new database, when the bundle proved it the same as replaying
+    fresh: FreshScript | None = None
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -111,10 +132,17 @@ class Manifest:
                 raise MizzleError(f"the bundle is damaged: migration {m.name}'s SQL does not match its checksum")
             migrations.append(m)
         schema = data["schema"]
+        fresh = None
+        if data.get("fresh"):
+            statements = tuple(str(s) for s in data["fresh"]["statements"])
+            if script_checksum(statements) != data["fresh"]["checksum"]:
+                raise MizzleError("the bundle is damaged: its new-database script does not match its checksum")
+            fresh = FreshScript(statements, data["fresh"]["checksum"])
         return cls(
             migrations=tuple(migrations),
             head=data.get("head"),
             fingerprint=schema["fingerprint"],
             objects=tuple((str(t), str(n), str(h)) for t, n, h in schema["objects"]),
             snapshot=data.get("snapshot") or {},
+            fresh=fresh,
         )

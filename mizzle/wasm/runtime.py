@@ -12,6 +12,9 @@ Every result is a plain dict of JSON values (it crosses into JavaScript). Every 
 - `upgrade` applies every pending migration in ONE transaction (`core.atomic`): all of them
   and their tracking rows, or nothing, the database byte for byte as it was. The runner is
   the server's: same tracking table, same checksums, same guards, sync tracking off.
+- A new database (nothing in it) gets the head schema in one script instead of the replay,
+  when the bundle proved the two the same (`fresh.py`, `fresh_build.py`): same objects, same
+  tracking rows, without SQLite re-reading the schema after every ALTER TABLE.
 - A database that has a migration the bundle does not know was upgraded by newer code (in
   another tab, or before the app was rolled back): `upgrade` refuses to touch it and says
   so, rather than writing with an older schema in mind.
@@ -35,6 +38,7 @@ from mizzle.core.runner import MigrationFailed, status
 from mizzle.core.tracking import MigrationDatabase
 from mizzle.dialects.sqlite.migration_db import SqliteMigrationDatabase
 from mizzle.wasm.bridge import Bridge, BridgeMigrationDatabase
+from mizzle.wasm.fresh import apply_fresh
 from mizzle.wasm.manifest import Manifest, schema_objects
 
 
@@ -84,7 +88,9 @@ class Runtime:
         with _opened(db) as adapter:
             before = self._current(adapter)
             try:
-                report = migrate_atomically(adapter, self.manifest.migrations, on_applied=progress)
+                applied = self._fresh(adapter, progress)
+                if applied is None:
+                    applied = migrate_atomically(adapter, self.manifest.migrations, on_applied=progress).done
             except MigrationFailed as err:
                 raise MizzleError(f"the upgrade failed and changed nothing: {err}") from None
             except MizzleError as err:
@@ -93,7 +99,7 @@ class Runtime:
         return {
             "from": before,
             "to": after,
-            "applied": report.done,
+            "applied": applied,
             "ms": round((time.perf_counter() - started) * 1000, 1),
         }
 
@@ -153,6 +159,13 @@ class Runtime:
         return out
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _fresh(self, adapter: MigrationDatabase, progress: Callable[[str, int], None] | None) -> list[str] | None:
+        """A new database gets the head schema in one script (`fresh.py`) when the bundle has
+        one; None when it has none or the database is not empty (then every migration replays)."""
+        if self.manifest.fresh is None:
+            return None
+        return apply_fresh(adapter, self.manifest.fresh, self.manifest.migrations, progress)
 
     def _current(self, adapter: MigrationDatabase) -> str | None:
         applied = adapter.applied()

@@ -100,7 +100,7 @@ def build(root: Path, pyodide: Path) -> Bundles:
     (project / "mizzle.toml").write_text('schema = "schema.py"\nout = "migrations"\ndialects = ["sqlite"]\n')
     wheels = root / "wheel"
     wheels.mkdir()
-    wheel = build_wheel(wheels)
+    wheel = build_wheel(wheels, with_model=True)  # the bundles below are --with-model
     bundles: dict[str, Path] = {}
     for version, source in (("v1", V1), ("v2", V2), ("v3", V3)):
         (project / "schema.py").write_text(HEAD + source)

@@ -79,7 +79,7 @@ def build(root: Path, pyodide: Path) -> dict[str, Path]:
     )
     wheels = root / "wheel"
     wheels.mkdir()
-    wheel = build_wheel(wheels)
+    wheel = build_wheel(wheels, with_model=True)  # the bundles below are --with-model: the whole package
     out: dict[str, Path] = {}
     for version, source in (("v1", V1), ("v2", V2), ("v3", V3)):
         (project / "schema.py").write_text(SCHEMA_HEAD + source)

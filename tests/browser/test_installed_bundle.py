@@ -27,6 +27,8 @@ import pytest
 from packaging.requirements import Requirement
 from playwright.sync_api import Browser, BrowserContext, Page
 
+import mizzle
+from mizzle.wasm.wheel import RUNTIME_ENTRY, import_closure
 from tests.browser.harness import NODE_MODULES, PAGES, REPO
 from tests.browser.server import StaticServer
 
@@ -160,12 +162,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 @pytest.fixture
 def served(installed: Installed, static_server: StaticServer, tmp_path: Path) -> Iterator[Installed]:
-    # stale: this deploy's mizzle.js (bundledHead v2) with a cached manifest of the deploy before
+    # stale: this deploy's mizzle.js (bundledHead v2) with cached entry files of the deploy before
     stale = tmp_path / "stale"
     shutil.copytree(installed.bundle, stale)
-    for name in ("manifest.json", "wheels.json"):
+    for name in ("head.json", "manifest.json", "wheels.json"):
         shutil.copyfile(installed.old / name, stale / name)
-    mounts = {"/installed/": installed.bundle, "/old/": installed.old, "/stale/": stale}
+    # mixed: this deploy's head.json with a cached manifest.json of the deploy before
+    mixed = tmp_path / "mixed"
+    shutil.copytree(installed.bundle, mixed)
+    shutil.copyfile(installed.old / "manifest.json", mixed / "manifest.json")
+    mounts = {"/installed/": installed.bundle, "/old/": installed.old, "/stale/": stale, "/mixed/": mixed}
     for prefix, folder in mounts.items():
         static_server.mount(prefix, folder)
     yield installed
@@ -233,18 +239,72 @@ def test_a_stale_manifest_is_refused_before_pyodide_starts(
     for bundle, (name, message) in zip(("stale", "old"), errors, strict=True):
         assert name == "MizzleError"
         assert message == (
-            f"the bundle's manifest ({static_server.url(f'/{bundle}/manifest.json')}) is older than the app: "
-            f"its head is {v1}, the app expects {v2} (a stale copy from a cache? serve manifest.json with "
+            f"the bundle's head file ({static_server.url(f'/{bundle}/head.json')}) is older than the app: "
+            f"its head is {v1}, the app expects {v2} (a stale copy from a cache? serve head.json with "
             "Cache-Control: no-cache)"
         )
     assert not [u for u in requests if "pyodide" in u]
 
 
-def test_after_a_deploy_the_manifest_is_fetched_again_whatever_the_cache_holds(
+def test_a_manifest_that_is_not_the_head_files_is_refused_when_python_starts(
+    served: Installed, browser_context: BrowserContext, static_server: StaticServer
+) -> None:
+    page = browser_context.new_page()
+    open_blank(page, static_server)
+    error = page.evaluate(
+        """async () => {
+            const { loadMizzle } = await import("/mixed/mizzle.js");
+            const mz = await loadMizzle({ bundleURL: "/mixed/", worker: false });
+            const db = { path: "/mem/app.db", storage: "memory" };
+            try { await mz.upgrade(db); } catch (err) { return [err.name, err.message]; }
+        }"""
+    )
+    assert error == [
+        "MizzleError",
+        f"the bundle's {static_server.url('/mixed/manifest.json')} is not the one its head.json names (a stale copy "
+        "from a cache, or a deploy half done? serve head.json, manifest.json and wheels.json with Cache-Control: "
+        "no-cache)",
+    ]
+
+
+def test_the_browser_wheel_holds_only_what_the_runtime_imports(
+    served: Installed, browser_context: BrowserContext, static_server: StaticServer
+) -> None:
+    page = browser_context.new_page()
+    open_blank(page, static_server)
+    found = page.evaluate(
+        """async () => {
+            const { loadMizzle } = await import("/installed/mizzle.js");
+            const mz = await loadMizzle({ bundleURL: "/installed/", worker: false });
+            const pyodide = await mz.python();   // installs the wheel, imports mizzle.wasm.runtime
+            const upgraded = await mz.upgrade({ path: "/mem/app.db", storage: "memory" });
+            return [upgraded.applied, JSON.parse(pyodide.runPython(`
+import importlib.util, json, pathlib, sys, mizzle
+root = pathlib.Path(mizzle.__file__).parent
+json.dumps({
+    "files": sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix != ".pyc" and p.is_file()),
+    "imported": sorted(m for m in sys.modules if m.split(".")[0] == "mizzle"),
+    "cli": importlib.util.find_spec("mizzle.cli") is not None,
+})`))];
+        }"""
+    )
+    applied, wheel = found
+    assert applied == list(served.heads)
+    root = Path(mizzle.__file__).parent
+    closure = [p.relative_to(root).as_posix() for p in import_closure(root, RUNTIME_ENTRY)]
+    assert wheel["files"] == closure and wheel["cli"] is False
+    # every module the upgrade imported in Pyodide is one the wheel holds, and the wheel holds no other
+    modules = [("mizzle/" + f).removesuffix(".py").removesuffix("/__init__").replace("/", ".") for f in closure]
+    assert wheel["imported"] == sorted(modules)
+    entry = json.loads((served.bundle / "wheels.json").read_text())
+    assert [w["role"] for w in entry] == ["runtime"] and int(entry[0]["bytes"]) < 60_000
+
+
+def test_after_a_deploy_the_head_file_is_fetched_again_whatever_the_cache_holds(
     installed: Installed, chromium: Browser
 ) -> None:
     # A host that lets browsers cache everything for an hour (no per-file headers): a plain
-    # fetch() after a deploy gets the old manifest from the cache, loadMizzle revalidates it.
+    # fetch() after a deploy gets the old head file from the cache, loadMizzle revalidates it.
     with StaticServer({"/pages/": PAGES, "/deploy/": installed.old}, cache=True) as server:
         # No routing here: Playwright's request routing turns Chromium's HTTP cache off, and the
         # cache is what this test is about. Chromium's --host-resolver-rules still keep every
@@ -253,24 +313,21 @@ def test_after_a_deploy_the_manifest_is_fetched_again_whatever_the_cache_holds(
         try:
             page = context.new_page()
             page.goto(server.url("/pages/blank.html"))
-            plain = """async () => (await (await fetch("/deploy/manifest.json")).json()).head"""
+            plain = """async () => (await (await fetch("/deploy/head.json")).json()).head"""
             assert page.evaluate(plain) == installed.heads[0]
             server.mount("/deploy/", installed.bundle)  # the deploy
             assert page.evaluate(plain) == installed.heads[0]  # stale: the browser's cached copy
 
-            def manifests() -> int:
-                return sum(r.path == "/deploy/manifest.json" for r in server.requests)
+            def heads() -> int:
+                return sum(r.path == "/deploy/head.json" for r in server.requests)
 
-            assert manifests() == 1
-            error = page.evaluate(
+            assert heads() == 1
+            head = page.evaluate(
                 """async () => {
                     const { loadMizzle } = await import("/deploy/mizzle.js?after-deploy");
-                    // no Pyodide at /nowhere/: starting Python fails once the manifest was accepted
-                    try { await (await loadMizzle({ bundleURL: "/deploy/", indexURL: "/nowhere/" })).python(); }
-                    catch (err) { return err.message; }
+                    return (await loadMizzle({ bundleURL: "/deploy/" })).head;   // refuses a stale head
                 }"""
             )
-            assert manifests() == 2
-            assert "older than the app" not in error and "/nowhere/pyodide.mjs" in error
+            assert heads() == 2 and head == installed.heads[1]
         finally:
             context.close()

@@ -136,6 +136,10 @@ def test_a_current_database_is_answered_without_any_pyodide_request(
     assert [a["name"] for a in answers["status"]["applied"]] == ["0001_v1", "0002_v2", V3_HEAD]
     assert python_requests(requests) == [], python_requests(requests)
     assert python_requests(answers["fetched"]) == []
+    # the check read head.json (names and checksums), not the manifest with every migration's SQL
+    bundle = [url.rsplit("/v3/", 1)[1] for url in requests if "/v3/" in url]
+    assert sorted(bundle) == ["head.json", "mizzle.js"], bundle
+    assert (bundles.v3 / "head.json").stat().st_size < 2_000 < (bundles.v3 / "manifest.json").stat().st_size
     assert page.evaluate("() => typeof loadPyodide") == "undefined"
     console_errors.assert_none()
 
@@ -330,6 +334,65 @@ def test_a_memory_file_is_upgraded_in_the_worker(
     assert page.evaluate("async (db) => (await mz.upgrade(db)).applied", db) == ["0001_v1", "0002_v2", V3_HEAD]
     assert page.evaluate("async (db) => (await mz.status(db)).current", db) == V3_HEAD
     assert page.evaluate("() => typeof loadPyodide") == "undefined"
+
+
+def test_a_memory_file_in_folders_that_do_not_exist_is_upgraded(
+    browser_context: BrowserContext, static_server: StaticServer, bundles: Bundles
+) -> None:
+    page = browser_context.new_page()
+    load(page, static_server, "v3")
+    deep = {"path": "/no/such/folder/app.db", "storage": "memory"}
+    assert page.evaluate("async (db) => (await mz.upgrade(db)).applied", deep) == ["0001_v1", "0002_v2", V3_HEAD]
+    # a folder that is a file: one line, nothing else
+    under_a_file = {"path": "/no/such/folder/app.db/inner.db", "storage": "memory"}
+    error = page.evaluate(
+        "async (db) => mz.upgrade(db).then(() => null, (err) => [err.name, err.message])", under_a_file
+    )
+    assert error[0] == "MizzleError" and "\n" not in error[1]
+    assert error[1].startswith("cannot open the database /no/such/folder/app.db/inner.db: "), error
+
+
+def test_close_ends_the_worker_and_every_later_call_says_so(
+    browser_context: BrowserContext, static_server: StaticServer, bundles: Bundles, console_errors: ConsoleErrors
+) -> None:
+    page = browser_context.new_page()
+    load(page, static_server, "v3")
+    db = {"path": "/mem/app.db", "storage": "memory"}
+    assert page.evaluate("async (db) => (await mz.upgrade(db)).applied", db) == ["0001_v1", "0002_v2", V3_HEAD]
+    [worker] = page.workers
+    with worker.expect_event("close"):
+        page.evaluate("() => mz.close()")
+    assert page.workers == []
+    closed_message = "mizzle was closed (mz.close()): call loadMizzle again to use it"
+    after = page.evaluate(
+        """async (db) => {
+            const attempt = (work) => work().then(() => null, (err) => [err.name, err.message]);
+            return [
+                await attempt(() => mz.upgrade(db)),
+                await attempt(() => mz.status(db)),
+                await attempt(() => mz.python()),
+                await attempt(() => mz.upgradeImage({ load: store.load, save: store.save })),
+                await attempt(() => mz.close()),   // closing twice does nothing more
+            ];
+        }""",
+        db,
+    )
+    assert after == [["MizzleError", closed_message]] * 4 + [None]
+    # a call running in the worker when it closes rejects, and nothing is saved
+    load(page, static_server, "v3")
+    interrupted = page.evaluate(
+        """async () => {
+            const running = mz.upgradeImage({ load: store.load, save: store.save });
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            await mz.close();
+            const outcome = await running.then(() => null, (err) => [err.name, err.message]);
+            return [outcome, await store.load()];
+        }"""
+    )
+    assert interrupted == [["MizzleError", closed_message], None]
+    load(page, static_server, "v3")  # a new mz works as ever
+    assert page.evaluate("async (db) => (await mz.upgrade(db)).applied", db) == ["0001_v1", "0002_v2", V3_HEAD]
+    console_errors.assert_none()
 
 
 def test_a_sqlite_wasm_image_is_upgraded_in_the_worker(

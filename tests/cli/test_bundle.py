@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import zipfile
 from pathlib import Path
@@ -129,3 +130,26 @@ def test_a_bundle_into_a_folder_that_does_not_exist_creates_no_folder(tmp_path: 
         f"error: cannot write the bundle into {out}: there is no folder {out.parent}",
     )
     assert not (tmp_path / "no").exists()
+
+
+def test_it_says_when_new_databases_must_replay_and_why(tmp_path: Path, mizzle: Mizzle) -> None:
+    folder = tmp_path / "migrations"
+    shutil.copytree(EXAMPLE / "migrations", folder)
+    (folder / "mizzle.sum").unlink(missing_ok=True)
+    (tmp_path / "mizzle.toml").write_text('schema = "schema.py"\nout = "migrations"\ndialects = ["sqlite"]\n')
+    seed = MigrationFolder(folder).custom("seed_plans", ["sqlite"])
+    (seed.path / "sqlite.sql").write_text(
+        (seed.path / "sqlite.sql").read_text() + "INSERT INTO tune (title) VALUES ('x');\n"
+    )
+    out = tmp_path / "out"
+    result = mizzle("--config", tmp_path / "mizzle.toml", "bundle", "--out", out)
+    assert result.code == 0, result.err
+    assert result.err.splitlines()[1:] == [
+        f"new databases replay every migration: migration {seed.name} is hand-written (custom)"
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["fresh"] is None and manifest["fresh_refused"] == f"migration {seed.name} is hand-written (custom)"
+    # the example alone: proved, nothing more said
+    again = mizzle("--config", EXAMPLE / "mizzle.toml", "bundle", "--out", tmp_path / "example")
+    assert again.code == 0 and len(again.err.splitlines()) == 1
+    assert json.loads((tmp_path / "example" / "manifest.json").read_text())["fresh"]["statements"]

@@ -8,6 +8,8 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -16,10 +18,12 @@ import pytest
 import mizzle.wasm
 from mizzle.core.migrations import MigrationFolder
 from mizzle.wasm.bundle import default_cache, model_wheels, prefetch_command
-from mizzle.wasm.wheel import write_wheel
+from mizzle.wasm.wheel import RUNTIME_ENTRY, import_closure, write_wheel
 from tests.cli.conftest import EXAMPLE, Mizzle
 
 HEAD = MigrationFolder(EXAMPLE / "migrations").migrations()[-1].name
+#: the installed mizzle package's folder (`mizzle` is the CLI fixture in these tests)
+PACKAGE = Path(mizzle.wasm.__file__).resolve().parents[1]
 
 
 def go_offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
@@ -61,6 +65,37 @@ def test_without_with_model_the_bundle_needs_no_network_and_holds_only_mizzles_w
     assert "mizzle/wasm/runtime.py" in names and "mizzle-0.1.0.dist-info/RECORD" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not offline.exists()  # nothing was downloaded, not even tried
+    # only what the upgrade path imports: no CLI, studio, sync server, sqlglot-based code
+    closure = [f"mizzle/{p.relative_to(PACKAGE).as_posix()}" for p in import_closure(PACKAGE, RUNTIME_ENTRY)]
+    assert [n for n in names if not n.startswith("mizzle-0.1.0.dist-info/")] == closure
+    assert not [n for n in closure if n.startswith(("mizzle/cli/", "mizzle/studio/", "mizzle/sources/"))]
+
+
+def test_the_runtimes_import_closure_is_what_importing_it_imports() -> None:
+    # in a fresh interpreter: the modules importing the runtime loads are exactly the closure's
+    code = "import sys, mizzle.wasm.runtime; print(' '.join(sorted(m for m in sys.modules if m.startswith('mizzle'))))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    closure = [p.relative_to(PACKAGE).with_suffix("").as_posix() for p in import_closure(PACKAGE, RUNTIME_ENTRY)]
+    assert loaded == sorted(("mizzle/" + c).removesuffix("/__init__").replace("/", ".") for c in closure)
+
+
+def test_the_head_file_names_the_migrations_and_the_manifest_it_goes_with(
+    tmp_path: Path, mizzle: Mizzle, offline: Path
+) -> None:
+    out = tmp_path / "mizzle"
+    assert mizzle("--config", EXAMPLE / "mizzle.toml", "bundle", "--out", out).code == 0
+    head = json.loads((out / "head.json").read_text())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert head == {
+        "format": 1,
+        "head": HEAD,
+        "migrations": [{"name": m["name"], "checksum": m["checksum"]} for m in manifest["migrations"]],
+        "manifest": {
+            "url": "manifest.json",
+            "sha256": hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest(),
+        },
+    }
+    assert (out / "head.json").stat().st_size < 1_000 < (out / "manifest.json").stat().st_size
 
 
 def test_the_bundle_is_an_es_module_package_that_knows_its_head(tmp_path: Path, mizzle: Mizzle, offline: Path) -> None:

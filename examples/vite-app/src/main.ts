@@ -16,7 +16,7 @@ function log(line: string): void {
 
 async function start(): Promise<UpgradeResult> {
   // The bundle's files are served from public/mizzle/ (copied to dist/mizzle/ by `vite build`);
-  // Pyodide from its pyodide/ folder. A manifest older than this build (bundledHead) is refused.
+  // Pyodide from its pyodide/ folder. A head.json older than this build (bundledHead) is refused.
   const mz = await loadMizzle({ bundleURL: new URL("mizzle/", document.baseURI).href });
   const result = await mz.upgrade(DATABASE, { onProgress: (name, ms) => log(`applied ${name} (${ms} ms)`) });
   show("status", `at ${result.to} (built for ${bundledHead})`);

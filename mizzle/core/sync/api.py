@@ -22,8 +22,10 @@ scan the whole table: for a first full copy or a repair, not for polling.
 with change tracking switched off for its duration and back on before it ends, so the rows
 it writes keep the versions, times and devices they came with and are not recorded again as
 local changes. Deletes first, then rows, each by the optimistic-concurrency rules of
-docs/sync.md: a remote row replaces the local one only when its version is greater; equal
-data is `unchanged`; anything else is a `Conflict`, reported and never overwritten. A change
+docs/sync.md: a remote row replaces the local one only when its version is greater (or, in
+a device's re-pull after a migration, `refresh`, is the same with other data and the local
+row was pushed); equal data is `unchanged`; anything else is a `Conflict`, reported and
+never overwritten. A change
 that cannot be written as it is (`fit.py`, or the database refusing it) is a `Rejection` of
 that change alone: the batch goes in one savepoint, and only when the database refuses
 something is it written again change by change, each in a savepoint of its own.
@@ -35,7 +37,7 @@ import collections
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -247,6 +249,8 @@ def apply_remote(
     *,
     relay: bool = False,
     server_time: bool = True,
+    refresh: bool = False,
+    unpushed: Collection[Pk] = (),
 ) -> ApplyReport:
     """Apply another database's changes to sync table `table` (see the module docstring).
 
@@ -259,7 +263,13 @@ def apply_remote(
 
     A row or delete that cannot be written as it is (a value its column cannot hold, one
     the database refuses) is a `Rejection` in the report and the rest applies; SyncError
-    only for what makes the whole call impossible (an unknown table, changes of another)."""
+    only for what makes the whole call impossible (an unknown table, changes of another).
+
+    `refresh=True` (a device pulling a table again after a migration changed it): a remote
+    row of the same version as the local one, with other data, replaces it, unless its key
+    is in `unpushed` (written here and not pushed yet: still a conflict). The version is the
+    same, so the server's row is the one the device already had, now with the values of the
+    columns the device lacked when it pulled it."""
     if isinstance(changes, Changes):
         if changes.table != table:
             raise SyncError(f'changes of table "{changes.table}" given to apply to "{table}"')
@@ -271,6 +281,8 @@ def apply_remote(
         remote_rows, tombstones = changes, ()
     report = ApplyReport()
     stamp = relay and server_time
+    #: a refresh: the keys whose same-version rows are still conflicts (None: no refresh)
+    same = frozenset(unpushed) if refresh else None
     with db.transaction(f'apply_remote on "{table}" failed, nothing was applied', write=True):
         info = sync_table(db, table)
         deletes = [(i, d) for i, given in enumerate(tombstones) if (d := _checked_tombstone(info, i, given, report))]
@@ -283,10 +295,10 @@ def apply_remote(
             # it, that is undone and each change is applied again in a savepoint of its own,
             # so the refusal is that change's rejection and the rest still applies.
             with db.transaction("a change was refused", write=True):
-                _apply_all(db, info, deletes, rows, report, relay=relay, stamp=stamp, one_by_one=False)
+                _apply_all(db, info, deletes, rows, report, relay=relay, stamp=stamp, one_by_one=False, same=same)
         except SyncError:
             report = ApplyReport(rejected=checked)
-            _apply_all(db, info, deletes, rows, report, relay=relay, stamp=stamp, one_by_one=True)
+            _apply_all(db, info, deletes, rows, report, relay=relay, stamp=stamp, one_by_one=True, same=same)
         db.set_tracking(True)
     report.rejected.sort(key=lambda r: (r.kind != "delete", r.index))
     return report
@@ -302,6 +314,7 @@ def _apply_all(
     relay: bool,
     stamp: bool,
     one_by_one: bool,
+    same: frozenset[Pk] | None,
 ) -> None:
     local = _local_rows(db, info, [_pk(info, r) for _, r in rows] + [t.pk for _, t in deletes])
     if not one_by_one:
@@ -315,7 +328,7 @@ def _apply_all(
         for _, r in rows:
             if id(r) not in inserted:
                 gather = updates if keys[_pk(info, r)] == 1 else None
-                _apply_row(db, info, r, local, report, relay=relay, stamp=stamp, updates=gather)
+                _apply_row(db, info, r, local, report, relay=relay, stamp=stamp, updates=gather, same=same)
         for group in updates.values():
             db.update_many(info, group, stamp_now=stamp)
         return
@@ -323,7 +336,12 @@ def _apply_all(
         ("delete", i, t.pk, functools.partial(_apply_delete, db, info, t, local, report, relay=relay))
         for i, t in deletes
     ] + [
-        ("row", i, _pk(info, r), functools.partial(_apply_row, db, info, r, local, report, relay=relay, stamp=stamp))
+        (
+            "row",
+            i,
+            _pk(info, r),
+            functools.partial(_apply_row, db, info, r, local, report, relay=relay, stamp=stamp, same=same),
+        )
         for i, r in rows
     ]
     for kind, index, pk, apply in changes:
@@ -425,10 +443,11 @@ def _apply_row(
     relay: bool,
     stamp: bool,
     updates: dict[tuple[str, ...], list[tuple[Pk, Row]]] | None = None,
+    same: frozenset[Pk] | None = None,
 ) -> None:
     """Apply one remote row (see the module docstring). `updates`: where an update of the
     row is gathered, by its columns, for the caller to write with the others, rather than
-    written now."""
+    written now. `same`: a refresh's unpushed keys (see `apply_remote`)."""
     pk = _pk(info, row)
     mine = local.get(pk)
     remote_version: int = row[SYNC_VERSION]
@@ -446,7 +465,8 @@ def _apply_row(
         mine = _row_reader(db, info)(found[0])
         local[pk] = mine
     version: int = mine[SYNC_VERSION]
-    if remote_version > version:
+    refreshed = same is not None and remote_version == version and pk not in same and not _same_data(mine, row)
+    if remote_version > version or refreshed:
         changed = {k: v for k, v in row.items() if k not in info.primary_key}
         if updates is not None:
             updates.setdefault(tuple(changed), []).append((_encode_pk(db, info, pk), _encode(db, info, changed)))
@@ -455,7 +475,7 @@ def _apply_row(
         local[pk] = {**mine, **row}
         report.applied += 1
         return
-    if all(mine[k] == v for k, v in row.items() if k not in SYNC_COLUMNS):
+    if _same_data(mine, row):
         report.unchanged += 1
         if relay or remote_version != version:
             return  # the relay's own times stand; an older copy says nothing about this one
@@ -472,6 +492,11 @@ def _apply_row(
         else f"remote version {remote_version} is older than the local version {version} and the rows differ"
     )
     report.conflicts.append(Conflict(pk, version, remote_version, reason, mine, row))
+
+
+def _same_data(mine: Row, row: Row) -> bool:
+    """Whether the remote row's values are the local row's (sync columns aside)."""
+    return all(mine[k] == v for k, v in row.items() if k not in SYNC_COLUMNS)
 
 
 def _local_rows(db: SyncDatabase, info: TableInfo, pks: list[Pk]) -> dict[Pk, Row]:

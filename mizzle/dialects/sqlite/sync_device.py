@@ -39,7 +39,9 @@ from mizzle.dialects.sqlite import sync_sql
 from mizzle.dialects.sqlite.sync_db import SqliteConnection, sync_database
 
 #: the client's own state in the SQLite file: (key, value) with keys `pending` (the push
-#: being sent), `push:<table>` and `pull:<table>` (cursors)
+#: being sent), `push:<table>` and `pull:<table>` (cursors), `columns:<table>` (the columns
+#: and types the table had at its last request) and `refresh:<table>` (pulled again since a
+#: migration changed it, until the pull is done)
 STATE_TABLE = "__mizzle_sync_client"
 _STATE = quoted_name(STATE_TABLE)
 
@@ -157,20 +159,62 @@ class DeviceSync:
         row = self.conn.execute(last).fetchone()
         return None if row is None else str(row[0])
 
-    def _columns(self, table: str) -> list[str]:
-        return [c.name for c in api.sync_table(self.db, table).columns]
+    def _refresh_changed(self) -> dict[str, list[str]]:
+        """Pull again, from the start, every table a migration changed since its last request
+        (columns added, dropped, renamed or retyped): the rows pulled before it lack the
+        server's values of the new columns, and the pull cursor is past them. Tables the
+        migration left alone keep their cursors. Written down in the file first, so a request
+        that fails is followed by the same re-pull. Each table's columns, by table."""
+        columns: dict[str, list[str]] = {}
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for t in self.tables:
+                shape = [[c.name, c.sql_type] for c in api.sync_table(self.db, t).columns]
+                columns[t] = [name for name, _ in shape]
+                before = self.get(f"columns:{t}")
+                if before == shape:
+                    continue
+                # no shape written down: a first sync, or the last one was before shapes were
+                # kept (nothing to compare with: the cursor stays)
+                if before is not None and self.get(f"pull:{t}") is not None:
+                    self._set(f"pull:{t}", None)
+                    self._set(f"refresh:{t}", True)
+                self._set(f"columns:{t}", shape)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return columns
+
+    def _unpushed(self, table: str) -> set[tuple[Any, ...]]:
+        """The keys of `table`'s rows written here and not pushed yet (past its push cursor;
+        every row when it has none)."""
+        info = api.sync_table(self.db, table)
+        key = ", ".join(quoted_name(c) for c in info.primary_key)
+        read = api.row_reader(
+            self.db,
+            TableInfo(
+                table, tuple(c for k in info.primary_key if (c := info.column(k)) is not None), info.primary_key, True
+            ),
+        )
+        cursor = self.get(f"push:{table}")
+        since = 0 if cursor is None else int(str(cursor).partition(":")[2])
+        query = f"SELECT {key} FROM {quoted_name(table)} WHERE {quoted_name(SYNC_SEQ)} >= ?"
+        return {tuple(read(r).values()) for r in self.conn.execute(query, (since,))}
 
     # --- the two steps ----------------------------------------------------------------------
 
     def request(self, *, push: bool) -> dict[str, Any]:
         """The next request: with `push`, the pending batch (the one written down before, sent
         again as it was, or a new one from the changes since the last push, written down
-        first); always the pull of every table from its cursor."""
+        first); always the pull of every table from its cursor (from the start for a table a
+        migration changed since: `_refresh_changed`)."""
+        columns = self._refresh_changed()
         request: dict[str, Any] = {
             "protocol": PROTOCOL,
             "schema": self.schema_head(),
             "device": self.device,
-            "pull": {t: {"cursor": self.get(f"pull:{t}"), "columns": self._columns(t)} for t in self.tables},
+            "pull": {t: {"cursor": self.get(f"pull:{t}"), "columns": columns[t]} for t in self.tables},
             "limit": self.limit,
         }
         pending = (self.get("pending") or self._outbox()) if push else None
@@ -203,18 +247,24 @@ class DeviceSync:
             # pulled rows are not pushed back.
             quiet = [t for t in pulled if not self._waiting(t)]
             ordered = [t for t in self.tables if t in pulled]
+            # a table pulled again after a migration: its same-version rows replace the local
+            # ones but for those written here and not pushed yet (read before anything is applied)
+            refresh = {t: self._unpushed(t) for t in ordered if self.get(f"refresh:{t}")}
             for t in reversed(ordered):
                 report = api.apply_remote(self.db, t, Changes(t, deletes=pulled[t].deletes))
                 step.local_conflicts += report.conflicts
                 step.local_rejected += [(t, r) for r in report.rejected]
             for t in ordered:
-                report = api.apply_remote(self.db, t, Changes(t, rows=pulled[t].rows))
+                rows = Changes(t, rows=pulled[t].rows)
+                report = api.apply_remote(self.db, t, rows, refresh=t in refresh, unpushed=refresh.get(t, ()))
                 step.local_conflicts += report.conflicts
                 step.local_rejected += [(t, r) for r in report.rejected]
                 step.pulled += len(pulled[t].rows)
             floor = f"seq:{self.db.cursor_floor()}"
             for t in ordered:
                 self._set(f"pull:{t}", pulled[t].cursor)
+                if t in refresh and not response["pull"][t].get("more"):
+                    self._set(f"refresh:{t}", None)
                 if t in quiet:
                     self._set(f"push:{t}", floor)
             self.conn.execute("COMMIT")

@@ -179,14 +179,19 @@ export interface Mizzle extends EventTarget {
   /** Pyodide on this thread (`worker: false`), once started; undefined with the worker. */
   readonly pyodide: any;
   readonly bundleURL: string;
-  readonly wheels: WheelEntry[];
-  readonly manifest: { head: string | null; migrations: { name: string; sql: string; checksum: string }[] };
+  /** What the bundle's head.json says (names and checksums; the SQL is fetched when Python starts). */
+  readonly manifest: { head: string | null; migrations: { name: string; checksum: string }[] };
   /** The migration every upgrade leads to. */
   readonly head: string | null;
-  /** manifestLoadMs; pyodideStartMs and bundleLoadMs once Python has started. */
-  readonly timings: { manifestLoadMs: number; pyodideStartMs?: number; bundleLoadMs?: number };
+  /** headLoadMs (head.json); pyodideStartMs and bundleLoadMs (wheel, manifest) once Python has started. */
+  readonly timings: { headLoadMs: number; pyodideStartMs?: number; bundleLoadMs?: number };
   /** Start Python now rather than at the first call that needs it. */
   python(): Promise<any>;
+  /**
+   * Terminate mizzle's worker (a call running there rejects, changing nothing), drop the Pyodide
+   * this thread started, unmount IndexedDB folders; later calls reject. Idempotent.
+   */
+  close(): Promise<void>;
   upgrade(db: Database, options?: UpgradeOptions): Promise<UpgradeResult>;
   /** Load, upgrade and save an image inside one exclusive Web Lock. */
   upgradeImage(options: ImageOptions): Promise<ImageResult>;

@@ -57,13 +57,15 @@ async function installWheel(pyodide, bundleURL, wheel) {
 }
 
 /**
- * Read the bundle's manifest and return `mz`. Pyodide is not started here: a database that is
- * already at the head is answered from JavaScript; Pyodide starts (in a Web Worker unless
- * `worker: false`, or on this thread with the `pyodide` given) the first time something needs it.
+ * Read the bundle's head file (`head.json`: a few kB, the migrations' names and checksums) and
+ * return `mz`. Pyodide is not started here, and the manifest (every migration's SQL) is not
+ * fetched: a database that is already at the head is answered from JavaScript; Pyodide starts
+ * (in a Web Worker unless `worker: false`, or on this thread with the `pyodide` given) the first
+ * time something needs it, and fetches the manifest then, checked against the head file's sha256.
  * `indexURL` defaults to the bundle's `pyodide/` folder (where `mizzle bundle --pyodide` puts it);
  * `workerURL` to the bundle's `mizzle.js` (this file, also when a build tool inlined it elsewhere).
  * `expectHead` (default: `bundledHead`, the head this mizzle.js was bundled with): refuse a
- * manifest whose migrations do not include it, i.e. one older than the app's code.
+ * bundle whose migrations do not include it, i.e. one older than the app's code.
  * @param {{indexURL?: string, bundleURL?: string, pyodide?: object, worker?: boolean, workerURL?: string,
  *          expectHead?: string | null}} options
  */
@@ -71,27 +73,43 @@ export async function loadMizzle({ indexURL, bundleURL, pyodide, worker, workerU
   const bundle = absolute(bundleURL ?? "./", globalThis.location?.href);
   const index = absolute(indexURL ?? "pyodide/", bundle);
   const started = performance.now();
-  // The entry files change with every deploy: revalidate them whatever the cache headers say
-  // (a heuristically cached manifest.json once hid a deploy). Wheels are content-addressed.
-  const entry = { cache: "no-cache" };
-  const manifestURL = absolute("manifest.json", bundle);
-  const [manifestText, wheels] = await Promise.all([
-    fetchOk(manifestURL, entry).then((r) => r.text()),
-    fetchOk(absolute("wheels.json", bundle), entry).then((r) => r.json()),
-  ]);
-  const manifest = JSON.parse(manifestText);
-  if (expectHead && !manifest.migrations.some((m) => m.name === expectHead)) {
+  const headURL = absolute("head.json", bundle);
+  const head = await fetchOk(headURL, ENTRY).then((r) => r.json());
+  if (expectHead && !head.migrations.some((m) => m.name === expectHead)) {
     throw new MizzleError(
-      `the bundle's manifest (${manifestURL}) is older than the app: its head is ${manifest.head ?? "none"}, ` +
-        `the app expects ${expectHead} (a stale copy from a cache? serve manifest.json with Cache-Control: no-cache)`,
+      `the bundle's head file (${headURL}) is older than the app: its head is ${head.head ?? "none"}, ` +
+        `the app expects ${expectHead} (a stale copy from a cache? serve head.json with Cache-Control: no-cache)`,
     );
   }
-  const setup = { indexURL: index, bundleURL: bundle, wheels, manifestText };
+  const setup = { indexURL: index, bundleURL: bundle, manifest: head.manifest };
   const inWorker = (worker ?? !pyodide) && typeof Worker === "function";
   const python = inWorker
     ? new WorkerPython(setup, workerURL ? absolute(workerURL, globalThis.location?.href) : absolute("mizzle.js", bundle))
     : new LocalPython({ ...setup, pyodide });
-  return new Mizzle(python, setup, manifest, { manifestLoadMs: performance.now() - started });
+  return new Mizzle(python, setup, head, { headLoadMs: performance.now() - started });
+}
+
+// The entry files change with every deploy: revalidate them whatever the cache headers say
+// (a heuristically cached manifest.json once hid a deploy). Wheels are content-addressed.
+const ENTRY = { cache: "no-cache" };
+
+/**
+ * The bundle's manifest and wheel list, fetched when Python starts: the manifest must be the one
+ * the head file was written with (its sha256), or the app would check one deploy and run another.
+ */
+async function fetchBundle(bundleURL, manifest) {
+  const manifestURL = absolute(manifest.url, bundleURL);
+  const [buffer, wheels] = await Promise.all([
+    fetchOk(manifestURL, ENTRY).then((r) => r.arrayBuffer()),
+    fetchOk(absolute("wheels.json", bundleURL), ENTRY).then((r) => r.json()),
+  ]);
+  if ((await sha256Hex(buffer)) !== manifest.sha256) {
+    throw new MizzleError(
+      `the bundle's ${manifestURL} is not the one its head.json names (a stale copy from a cache, or a deploy ` +
+        "half done? serve head.json, manifest.json and wheels.json with Cache-Control: no-cache)",
+    );
+  }
+  return { manifestText: new TextDecoder().decode(buffer), wheels };
 }
 
 function pythonMessage(err) {
@@ -193,15 +211,17 @@ function bridgeFor(db) {
 
 /** Pyodide, mizzle's wheel and the manifest's Runtime on the calling thread, started once. */
 class LocalPython {
-  constructor({ indexURL, bundleURL, wheels, manifestText, pyodide }) {
-    Object.assign(this, { indexURL, bundleURL, wheels, manifestText });
+  constructor({ indexURL, bundleURL, manifest, pyodide }) {
+    Object.assign(this, { indexURL, bundleURL, manifest });
     this.pyodide = pyodide ?? null;
+    this._given = Boolean(pyodide);
     this.timings = {};
     this._mounts = new Map();
     this._images = 0;
   }
 
   start() {
+    if (this._closed) return Promise.reject(closedError());
     // a failed start (say, the network was down) is tried again by the next call
     this._started ??= this._start().catch((err) => {
       this._started = null;
@@ -212,11 +232,14 @@ class LocalPython {
 
   async _start() {
     const started = performance.now();
+    const bundle = fetchBundle(this.bundleURL, this.manifest); // meanwhile
+    bundle.catch(() => {}); // awaited below; not an unhandled rejection while Pyodide starts
     if (!this.pyodide) {
       const { loadPyodide } = await import(/* @vite-ignore */ /* webpackIgnore: true */ absolute("pyodide.mjs", this.indexURL));
       this.pyodide = await loadPyodide({ indexURL: this.indexURL });
     }
     const pyodideReady = performance.now();
+    Object.assign(this, await bundle);
     for (const wheel of this.wheels.filter((w) => w.role === "runtime")) await installWheel(this.pyodide, this.bundleURL, wheel);
     const Runtime = this.pyodide.pyimport("mizzle.wasm.runtime").Runtime;
     try {
@@ -226,6 +249,28 @@ class LocalPython {
     }
     this.timings = { pyodideStartMs: pyodideReady - started, bundleLoadMs: performance.now() - pyodideReady };
     return this.timings;
+  }
+
+  /**
+   * Let go of Python on this thread: the folders mounted on IndexedDB are unmounted (IndexedDB
+   * keeps what the last upgrade wrote), the Runtime freed, and a Pyodide this object started
+   * dropped (a `pyodide` the app gave stays the app's). Nothing is pending here: calls on this
+   * thread run to the end before anything else runs.
+   */
+  async close() {
+    this._closed = true;
+    if (!this.pyodide) return;
+    for (const dir of this._mounts.keys()) {
+      try {
+        this.pyodide.FS.unmount(dir);
+      } catch {
+        // already gone: nothing to let go of
+      }
+    }
+    this._mounts.clear();
+    this.runtime?.destroy?.();
+    this.runtime = null;
+    if (!this._given) this.pyodide = null;
   }
 
   /** `method` on `db` ({path, storage}, {image}, or a bridge): {value, image?}. `args`: JSON text (sync calls). */
@@ -325,6 +370,10 @@ class LocalPython {
 const WORKER_NAME = "mizzle";
 const SYNC_CALLS = new Set(["sync_request", "sync_take"]);
 
+function closedError() {
+  return new MizzleError("mizzle was closed (mz.close()): call loadMizzle again to use it");
+}
+
 /**
  * LocalPython in a module Web Worker running this same file: the upgrade's long task (Pyodide's
  * start, SQLite's first run, the migrations) never blocks the page; progress comes back as
@@ -360,7 +409,23 @@ class WorkerPython {
     return this._request({ op: "schema" });
   }
 
+  /**
+   * Terminate the worker, and with it its Pyodide, its mounts and any call still running there:
+   * such a call rejects and leaves the database as it was (the worker writes IndexedDB, OPFS
+   * or an image back only after its transaction committed, and the page saves an image only
+   * once the worker answered).
+   */
+  async close() {
+    this._closed = true;
+    this.worker?.terminate();
+    this.worker = null;
+    const error = closedError();
+    for (const waiting of this._waiting.values()) waiting.reject(error);
+    this._waiting.clear();
+  }
+
   _request(message, onProgress) {
+    if (this._closed) return Promise.reject(closedError());
     if (!this.worker) {
       this.worker = new Worker(this.workerURL, { type: "module", name: WORKER_NAME });
       this.worker.onmessage = ({ data }) => {
@@ -470,20 +535,22 @@ function restoreSettings(bridge, before) {
 }
 
 class Mizzle extends EventTarget {
-  constructor(python, setup, manifest, timings) {
+  constructor(python, setup, head, timings) {
     super();
     this._python = python;
     this._setup = setup;
     this.bundleURL = setup.bundleURL;
-    this.wheels = setup.wheels;
     this._local = python instanceof LocalPython ? python : null;
-    this.manifest = manifest;
+    /** what head.json says: {head, migrations: [{name, checksum}]} (the SQL stays in manifest.json) */
+    this.manifest = { head: head.head, migrations: head.migrations };
     this._timings = timings;
+    /** the resolvers of syncEvery loops waiting for their next tick (close() wakes them) */
+    this._wakeOnClose = new Set();
     /** the migration every upgrade leads to */
-    this.head = manifest.head;
+    this.head = head.head;
   }
 
-  /** {manifestLoadMs} and, once Python has started, {pyodideStartMs, bundleLoadMs}. */
+  /** {headLoadMs} and, once Python has started, {pyodideStartMs, bundleLoadMs}. */
   get timings() {
     return { ...this._timings, ...this._python.timings };
   }
@@ -493,8 +560,29 @@ class Mizzle extends EventTarget {
     return this._local?.pyodide ?? undefined;
   }
 
+  /**
+   * Let go of everything this `mz` holds: mizzle's Web Worker is terminated (its Pyodide and
+   * mounts with it; a call still running there rejects and changes nothing), the Pyodide this
+   * thread started for a live sql.js / sqlite-wasm handle is dropped, IndexedDB folders are
+   * unmounted. Every later call rejects with a MizzleError; `loadMizzle` again gives a new `mz`.
+   * Closing twice does nothing more.
+   */
+  async close() {
+    this._closed = true;
+    // syncEvery loops waiting for their next tick end now instead of at it
+    for (const wake of this._wakeOnClose) wake();
+    this._wakeOnClose.clear();
+    await this._python.close();
+    if (this._local && this._local !== this._python) await this._local.close();
+  }
+
+  _checkOpen() {
+    if (this._closed) throw closedError();
+  }
+
   /** Start Python now rather than at the first call that needs it (e.g. while the app idles). */
   async python() {
+    this._checkOpen();
     await this._python.start();
     return this.pyodide;
   }
@@ -535,6 +623,7 @@ class Mizzle extends EventTarget {
    *   what was loaded when there was nothing to do
    */
   async upgradeImage({ load, save, open, lockName = "image", onProgress } = {}) {
+    this._checkOpen();
     if (typeof load !== "function" || typeof save !== "function") {
       throw new MizzleError("upgradeImage needs load() and save(bytes): where the image is kept");
     }
@@ -602,6 +691,7 @@ class Mizzle extends EventTarget {
    * pydantic_core and sqlglot from the bundle on first use; the upgrade path never needs them).
    */
   async schema() {
+    this._checkOpen();
     return this._python.schema();
   }
 
@@ -672,20 +762,24 @@ class Mizzle extends EventTarget {
     let timer = null;
     let wake = null;
     const loop = (async () => {
-      while (!stopped) {
+      while (!stopped && !this._closed) {
         try {
           await this.sync(db, options);
         } catch (err) {
+          // mz.close() ends the loop quietly: the app asked for it, nothing failed
+          if (this._closed) return;
           if (!(err instanceof SyncError && err.retryable)) {
             this.dispatchEvent(new CustomEvent("error", { detail: err }));
             return;
           }
         }
-        if (stopped) return;
+        if (stopped || this._closed) return;
         await new Promise((resolve) => {
           wake = resolve;
           timer = setTimeout(resolve, interval);
+          this._wakeOnClose.add(resolve);
         });
+        this._wakeOnClose.delete(wake);
       }
     })();
     return {
@@ -713,6 +807,7 @@ class Mizzle extends EventTarget {
    * SharedArrayBuffer): Pyodide starts here. The handle's settings are put back afterwards.
    */
   async _driveHandle(bridge, method, onProgress, args) {
+    this._checkOpen();
     this._local ??= new LocalPython(this._setup);
     await this._local.start();
     const before = readSettings(bridge);
@@ -724,6 +819,7 @@ class Mizzle extends EventTarget {
   }
 
   async _locked(db, options, mode, work) {
+    this._checkOpen();
     const name = LOCK_PREFIX + (options.lockName ?? lockKey(db));
     const run = async () => work(this._target(db));
     if (!globalThis.navigator?.locks) return run(); // no Web Locks (a worker of an old browser): one tab only
