@@ -32,7 +32,9 @@ from mizzle.core.types import INTEGER_KINDS, SERIAL_KINDS, TypeKind
 from mizzle.dialects.ddl_trees import quote_ident
 from mizzle.dialects.postgresql.objects_sql import create_sql, relation
 from mizzle.dialects.postgresql.partitions_sql import partition_key_text
-from mizzle.dialects.postgresql.render import create_view_sql, default_sql
+from mizzle.dialects.postgresql.render import create_view_sql, default_sql, serial_sequences_sql
+from mizzle.dialects.postgresql.render_security import default_privilege_statements
+from mizzle.dialects.postgresql.render_security import security_statements as render_security
 from mizzle.dialects.postgresql.routines_sql import create_extension_sql, create_trigger_sql
 from mizzle.sources.dsl.codegen import pascal_case
 from mizzle.sources.dsl.pyformat import (
@@ -175,10 +177,13 @@ class _Writer:
                 tail.append(
                     Assign(f"{info}[{Str(SYNC_INFO)!r}]".replace("Str(value=", "").replace(")]", "]"), Code("True"))
                 )
-        views = self.object_statements(line_length, first=True)
+        views = self.security_statements(line_length, early=True)
+        views += self.object_statements(line_length, first=True)
+        views += self.serial_sequence_statements(line_length)
         views += [self.view_statement(v.name, create_view_sql(v), line_length) for v in self.schema.views]
         views += self.code_statements(line_length)
         views += self.object_statements(line_length, first=False)
+        views += self.security_statements(line_length, early=False)
         # ruff's blank lines: two after a class, one between statements
         first = "\n" if views and isinstance((body + tail)[-1], ClassDef) else ""
         return self.head(header, line_length) + format_module(body + tail, line_length) + first + "".join(views)
@@ -220,6 +225,31 @@ class _Writer:
                 for sql in create_trigger_sql(table.name, trigger) if trigger.postgresql is not None else []:
                     out.append(self.view_statement("", sql, line_length, only_pg=True))
         return out
+
+    def serial_sequence_statements(self, line_length: int) -> list[str]:
+        """A serial's own sequence where it is not what `serial`/`bigserial` makes (another
+        type, start or step): SQLAlchemy's SERIAL makes the default one, this DDL turns it
+        into the database's, as export does."""
+        return [
+            self.view_statement("", sql, line_length, only_pg=True)
+            for table in self.schema.tables
+            for sql in serial_sequences_sql(table)
+        ]
+
+    def security_statements(self, line_length: int, *, early: bool) -> list[str]:
+        """PostgreSQL's security (`core/security.py`) as DDL on PostgreSQL only, as export
+        writes it: default privileges before anything is created (an object made afterwards
+        receives them, as in the database they were read from), then, once everything exists,
+        schema owners, grants and revocations, row level security, policies and comments.
+        SQLAlchemy's metadata has no place of its own for any of them; without these the
+        models would lose them silently. `early`: the default privileges, else the rest."""
+        security = self.schema.security
+        if early:
+            return [
+                self.view_statement("", sql, line_length, event="before_create", only_pg=True)
+                for sql in default_privilege_statements(security)
+            ]
+        return [self.view_statement("", sql, line_length, only_pg=True) for sql in render_security(security)]
 
     def object_statements(self, line_length: int, *, first: bool) -> list[str]:
         """PostgreSQL's domains, sequences, materialized views and aggregates
