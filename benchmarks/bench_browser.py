@@ -823,7 +823,8 @@ def make_rows(opts: Options) -> Rows:
             peer_name=f"{SQLJS}, every migration",
         ),
         behind=Row(
-            f"first `mz.upgrade` after Pyodide start, database {opts.behind} migrations behind"
+            f"first `mz.upgrade` after Pyodide start, database {opts.behind}"
+            f" migration{'s' if opts.behind != 1 else ''} behind"
             f" ({m - opts.behind} → {m}, {n} tables; memory; replays them)",
             peer_name=f"{SQLJS}, those migrations",
             target=f"< {UPGRADE_TARGET_S * 1000:g} ms",

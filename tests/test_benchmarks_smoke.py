@@ -200,7 +200,7 @@ BROWSER_RUNNER = REPO / "benchmarks" / "bench_browser.py"
 @pytest.mark.browser
 def test_browser_runner_measures_every_row_and_writes_the_results(tmp_path: Path) -> None:
     results = tmp_path / "browser.md"
-    sizes = ["--migrations", "3", "--tables-per-migration", "2", "--runs", "1"]
+    sizes = ["--migrations", "3", "--tables-per-migration", "2", "--runs", "1", "--behind", "1"]
     proc = run_benchmark(*sizes, "--results", str(results), runner=BROWSER_RUNNER)
     assert proc.returncode == 0, proc.stderr
     rows = table_rows(results)
@@ -209,7 +209,11 @@ def test_browser_runner_measures_every_row_and_writes_the_results(tmp_path: Path
         "| bundle load (mizzle's wheel, manifest of 3 migrations)",
         "| `mz.upgrade`, 3 migrations → 6 tables (memory)",
         "| `mz.upgrade`, 3 migrations → 6 tables (idbfs, incl. IndexedDB persist)",
-        "| first `mz.upgrade` after Pyodide start, 3 migrations → 6 tables (memory)",
+        "| first `mz.upgrade` after Pyodide start, new database → 6 tables, 3 migrations "
+        "(memory; the head schema in one script)",
+        "| first `mz.upgrade` after Pyodide start, new database replaying all 3 migrations "
+        "(memory; a database holding only the empty tracking table, as every new database did before)",
+        "| first `mz.upgrade` after Pyodide start, database 1 migration behind (2 → 3, 6 tables; memory; replays them)",
         "| no-op `mz.check`, 6 tables (idbfs, incl. reading IndexedDB)",
         "| no-op `mz.upgrade`, 6 tables (idbfs)",
         "| app start to database ready, current sql.js image (JS check, no Pyodide)",
@@ -220,6 +224,8 @@ def test_browser_runner_measures_every_row_and_writes_the_results(tmp_path: Path
         "no target",
         "met or MISSED",
         "met or MISSED",
+        "met or MISSED",
+        "no target",
         "met or MISSED",
         "met or MISSED",
         "no target",
@@ -234,7 +240,9 @@ def test_browser_runner_measures_every_row_and_writes_the_results(tmp_path: Path
     assert "1 table rebuild (" in text
     # a current database is answered without a byte of Pyodide (the runner fails otherwise)
     assert "current path: of which Pyodide and the bundle's wheels: median 0.00 MB (0 B)" in text
-    assert "plain sql.js, same SQL, cold page: " in text
+    # each first-upgrade path is measured beside plain sql.js running the same SQL on a cold page
+    for peer in ("the head schema", "every migration", "those migrations"):
+        assert f"plain sql.js, same SQL, cold page, {peer}: " in text
 
 
 @pytest.mark.parametrize(
