@@ -60,8 +60,13 @@ def need_extensions(url: str, *names: str) -> None:
     CI's second pass ships only plpgsql (and vector), no contrib module. Such a test still runs
     in CI's first pass, against the system PostgreSQL, which has them all."""
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", (list(names),))
-        missing = sorted(set(names) - {row[0] for row in rows})
+        need_extensions_on(conn, *names)
+
+
+def need_extensions_on(conn: psycopg.Connection[Any], *names: str) -> None:
+    """`need_extensions` through a connection the test already holds."""
+    rows = conn.execute("SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", (list(names),))
+    missing = sorted(set(names) - {row[0] for row in rows})
     if missing:
         pytest.skip(f"this PostgreSQL server lacks the extension{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
 

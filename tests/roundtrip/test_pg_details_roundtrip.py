@@ -20,7 +20,7 @@ import pytest
 from mizzle.app.database import parse_url
 from tests.catalog import diff
 from tests.corpus_apps import psql
-from tests.pg import fresh_database
+from tests.pg import fresh_database, need_extensions
 from tests.roundtrip.full_catalog import full_snapshot
 from tests.roundtrip.test_pg_roundtrip import mizzle
 
@@ -56,6 +56,7 @@ def test_operator_classes_serial_sequences_and_cast_literals_come_back(fmt: str,
     source = tmp_path / "source.sql"
     source.write_text(SCHEMA, encoding="utf-8")
     with fresh_database("w5details") as original, fresh_database("w5detailscopy") as copy:
+        need_extensions(original, "pg_trgm")
         psql(original, source)
         schema_file = tmp_path / f"schema.{fmt}"
         pulled = mizzle("pull", "--db", original, "--out", schema_file)
@@ -91,6 +92,7 @@ def test_a_changed_operator_class_rebuilds_the_index_and_a_changed_sequence_keep
     source = tmp_path / "source.sql"
     source.write_text(SCHEMA, encoding="utf-8")
     with fresh_database("w5details") as original:
+        need_extensions(original, "pg_trgm")
         psql(original, source)
         _one(original, "INSERT INTO sessions (name) VALUES ('a'), ('b') RETURNING id")
         schema_file = tmp_path / "schema.sql"

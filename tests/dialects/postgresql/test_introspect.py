@@ -40,6 +40,7 @@ from mizzle.core.types import ColumnType, t
 from mizzle.dialects.postgresql import connect, introspect
 from mizzle.dialects.urls import parse_url
 from tests.conftest import CORPUS
+from tests.pg import need_extensions_on
 
 
 @pytest.fixture
@@ -375,6 +376,7 @@ def test_index_features(conn: psycopg.Connection[Any]) -> None:
 
 
 def test_index_details_the_model_lacks_are_noted(conn: psycopg.Connection[Any]) -> None:
+    need_extensions_on(conn, "pg_trgm")
     ddl = """CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;
              CREATE TABLE t (a int, b text);
              CREATE INDEX covering ON t (a) INCLUDE (b);
@@ -389,6 +391,7 @@ def test_index_details_the_model_lacks_are_noted(conn: psycopg.Connection[Any]) 
 
 
 def test_operator_classes_are_read_per_key_and_only_when_not_the_default(conn: psycopg.Connection[Any]) -> None:
+    need_extensions_on(conn, "pg_trgm")
     ddl = """CREATE SCHEMA ext; CREATE EXTENSION pg_trgm SCHEMA ext;
              CREATE TABLE t (a int, b text, c varchar(9));
              CREATE INDEX pattern ON t (a, b text_pattern_ops DESC);
