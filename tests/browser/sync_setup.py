@@ -11,11 +11,7 @@ page-side calls (a device in the browser: a path in Pyodide's file system, or a 
 from __future__ import annotations
 
 import base64
-import os
-import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +22,7 @@ from playwright.sync_api import Page
 from mizzle.cli.app import main
 from mizzle.core.migrations import MigrationFolder
 from mizzle.wasm.bundle import build_wheel, write_bundle
-from tests.sync.server.harness import SECRET
+from tests.sync.server.harness import server_process
 
 HEADS = ("0001_v1", "0002_v2", "0003_v3")
 
@@ -104,23 +100,8 @@ def migrate_file(project: Path, path: Path, to: str) -> None:
 @contextmanager
 def sync_server(url: str, rules: Path, origin: str, *, window: int = 1) -> Iterator[str]:
     """`mizzle sync serve` allowing `origin` (the test pages'), on a free port; its base URL."""
-    env = {**os.environ, "MIZZLE_SYNC_JWT_SECRET": SECRET}
-    mizzle = str(Path(sys.executable).parent / "mizzle")
-    command = [mizzle, "sync", "serve", "--db", url, "--rules", str(rules), "--port", "0"]
-    command += ["--allow-origin", origin, "--window", str(window)]
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            found = re.search(r"sync server on (http://\S+)", line)
-            if found:
-                yield found.group(1)
-                break
-        else:
-            raise AssertionError(f"the server did not start (exit {proc.wait()})")
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with server_process(url, rules, "--allow-origin", origin, "--window", str(window)) as base:
+        yield base
 
 
 def load(page: Page, url: str, bundle: str) -> None:

@@ -139,11 +139,12 @@ def serving(cfg: ServerConfig | Any) -> Iterator[str]:
 
 
 @contextmanager
-def server_process(url: str, rules_file: Path) -> Iterator[str]:
-    """`mizzle sync serve` as a process of its own, on a free port; its base URL."""
+def server_process(url: str, rules_file: Path, *options: str) -> Iterator[str]:
+    """`mizzle sync serve` as a process of its own, on a free port, given `options` besides;
+    its base URL."""
     env = {**os.environ, "MIZZLE_SYNC_JWT_SECRET": SECRET}
     mizzle = str(Path(sys.executable).parent / "mizzle")
-    command = [mizzle, "sync", "serve", "--db", url, "--rules", str(rules_file)]
+    command = [mizzle, "sync", "serve", "--db", url, "--rules", str(rules_file), *options]
     proc = subprocess.Popen([*command, "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
